@@ -1,0 +1,140 @@
+# endmt build.  `make help` lists the targets.  Quiet unless V=1.
+# O=DIR puts every output in DIR (default: build), so several builds can
+# coexist (e.g. a test run and an editor's build).
+
+O        ?= build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+PYTHON   ?= /usr/bin/python3
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+ARCH_INC  := -I/usr/include/$(shell uname -m)-linux-gnu
+CFLAGS    ?= -O2 -g
+CFLAGS    += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -I$(O)
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+	      -Iinclude -I. -Ibpf $(ARCH_INC) $(EXTRA_BPF_CFLAGS)
+LIBS      := -lbpf -lxdp -lelf -lz -ljansson
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(O)/%.skel.h,$(BPF_SRCS))
+BPF_HDRS  := $(wildcard bpf/lib/*.h maps/*.h include/endmt/*.h)
+
+LIB_SRCS  := $(wildcard lib/*.c)
+LIB_OBJS  := $(patsubst lib/%.c,$(O)/lib/%.o,$(LIB_SRCS))
+LIB_A     := $(O)/libendmt.a
+HDRS      := $(wildcard include/endmt/*.h lib/*.h loader/*.h test/*.h)
+
+LOADER_SRCS := $(wildcard loader/*.c)
+LOADER_OBJS := $(patsubst loader/%.c,$(O)/loader/%.o,$(LOADER_SRCS))
+
+TEST_SRCS := test/test_progs.c test/testutil.c $(wildcard test/unit/*.c)
+TEST_OBJS := $(patsubst test/%.c,$(O)/test/%.o,$(TEST_SRCS))
+
+TOOL_SRCS := $(wildcard test/tools/*.c)
+TOOLS     := $(patsubst test/tools/%.c,$(O)/tools/%,$(TOOL_SRCS))
+
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCHES   := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
+
+.DELETE_ON_ERROR:
+.PHONY: all help deps bpf clean test unit demo vmtest bench
+
+all: $(if $(LOADER_SRCS),$(O)/endmt) $(O)/test_progs $(TOOLS) $(BENCHES)
+
+help:
+	@echo 'endmt targets:'
+	@echo '  all      build BPF objects, skeletons, the endmt CLI, tests and tools'
+	@echo '  deps     install the Debian packages the build and tests need'
+	@echo '  test     deps + build + every test suite (unit, oracle, integration, vmtest)'
+	@echo '  unit     BPF_PROG_TEST_RUN unit tests only (TEST=name filters)'
+	@echo '  demo     the main job: a reliable multicast transfer on Figure 1'
+	@echo '  vmtest   the suites inside a Debian 6.1 kernel VM'
+	@echo '  bench    benchmarks (results: docs/BENCHMARKS.md)'
+	@echo '  clean    remove $(O)/'
+	@echo 'variables: O=build-dir V=1 (verbose) TEST=filter'
+
+deps:
+	$(Q)./scripts/setup.sh
+
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(O)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(O)/%.skel.h: $(O)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name endmt_$* > $@
+
+bpf: $(BPF_OBJS) $(SKELS)
+
+$(O)/lib/%.o: lib/%.c $(HDRS) | $(O)/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/loader/%.o: loader/%.c $(HDRS) $(SKELS) | $(O)/loader
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iloader -c $< -o $@
+
+$(O)/endmt: $(LOADER_OBJS) $(LIB_A)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# Unit tests register themselves: every `void test_NAME(void)` in test/unit.
+$(O)/tests.h: $(wildcard test/unit/*.c) | $(O)
+	$(call msg,GEN,$@)
+	$(Q)grep -ho '^void test_[a-z0-9_]*(void)' /dev/null $^ | \
+		sed 's/^void test_\([a-z0-9_]*\)(void)/DEFINE_TEST(\1)/' > $@
+
+$(O)/test/%.o: test/%.c $(HDRS) $(SKELS) $(O)/tests.h | $(O)/test/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itest -c $< -o $@
+
+$(O)/test_progs: $(TEST_OBJS) $(LIB_A)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS) -lpthread
+
+$(O)/tools/%: test/tools/%.c $(LIB_A) $(HDRS) $(SKELS) | $(O)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itest -o $@ $< $(LIB_A) $(LIBS) -lpthread
+
+$(O)/bench/%: bench/%.c $(LIB_A) $(HDRS) $(SKELS) | $(O)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itest -o $@ $< $(LIB_A) $(LIBS) -lpthread
+
+$(O) $(O)/bpf $(O)/lib $(O)/loader $(O)/test/unit $(O)/tools $(O)/bench:
+	$(Q)mkdir -p $@
+
+# The README's test command: installs what it needs, builds, runs everything.
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)O=$(O) ./test/run.sh
+
+unit: all
+	$(Q)$(O)/test_progs $(if $(TEST),-t $(TEST))
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)O=$(O) ./test/integration/demo.sh
+
+vmtest: all
+	$(Q)O=$(O) ./vmtest/run.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)O=$(O) ./bench/run.sh
+
+clean:
+	$(call msg,CLEAN,$(O))
+	$(Q)rm -rf $(O)

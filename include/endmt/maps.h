@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Keys and values of every map shared by the BPF programs and userspace.
+ * The map definitions themselves are in maps/endmt_maps.h; pinned names are
+ * ABI (see docs/).  All addresses are network order octet arrays; all other
+ * integers are host order unless the type says __be. */
+#ifndef ENDMT_MAPS_H
+#define ENDMT_MAPS_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>		/* struct bpf_spin_lock */
+
+#define ENDMT_MAX_BRANCHES  64	/* downstream branches per group per node */
+#define ENDMT_MAX_NODE_TLVS 8	/* End.MT TLVs for one edge node per packet */
+#define ENDMT_MAX_RCV       88	/* 8 TLVs x 11 receivers: hard cap per packet */
+#define ENDMT_DEF_MAX_RCV   64	/* default cap, configurable per SID */
+#define ENDMT_MAX_ENCAP     2048 /* outer IPv6 + SRH pushed by the head */
+#define ENDMT_MAX_REPL      16	/* downstream SIDs of one RFC 9524 replication SID */
+#define ENDMT_MAX_GROUPS    1024
+#define ENDMT_MAX_SIDS      256
+#define ENDMT_MAX_XLATE     4096
+
+/* endmt_sids: key = SID (outer DA), 16 octets. */
+struct endmt_sid_key {
+	__u8 sid[16];
+};
+
+#define ENDMT_SID_F_ENDMT 0x1	/* End.MT: decapsulate and replicate */
+#define ENDMT_SID_F_REPL  0x2	/* RFC 9524 Replication SID (transit) */
+
+struct endmt_sid {
+	__u8 edge[16];		/* Edge Node Address this node matches in TLVs */
+	__u32 flags;		/* ENDMT_SID_F_* */
+	__u32 max_rcv;		/* receivers accepted per packet, <= ENDMT_MAX_RCV */
+};
+_Static_assert(sizeof(struct endmt_sid) == 24, "endmt_sid layout");
+
+/* endmt_groups: key = (Proxy Address, Designated QPN). */
+struct endmt_group_key {
+	__u8 proxy[16];
+	__u32 dqpn;
+};
+_Static_assert(sizeof(struct endmt_group_key) == 20, "group key layout");
+
+#define ENDMT_BR_VALID       0x1	/* slot in use */
+#define ENDMT_BR_NAK_PENDING 0x2	/* epsn holds an outstanding NAK's ePSN */
+#define ENDMT_BR_ACKED       0x4	/* has acknowledged at least once */
+
+/* One downstream branch: a receiver (edge) or an ingress interface (transit,
+ * head).  Written by the response path under the group lock; configured by
+ * the CLI; read by `endmt show` and the agent. */
+struct endmt_branch {
+	__u8 id[16];		/* receiver address, or ifindex (host order) in id[0..3] */
+	__u32 ack_psn;		/* newest AckPSN, source PSN space; start_psn-1 at first */
+	__u32 epsn;		/* ePSN of the outstanding NAK (if NAK_PENDING) */
+	__u32 flags;		/* ENDMT_BR_* */
+	__u32 ccount;		/* CNPs counted in the current window (capped) */
+	__s32 psn_offset;	/* receiver PSN = source PSN + psn_offset (edge) */
+	__u32 reserved;
+	__u64 last_seen_ns;	/* bpf_ktime_get_ns() of the last response */
+	__u64 acks;
+	__u64 naks;
+	__u64 cnps;
+};
+_Static_assert(sizeof(struct endmt_branch) == 72, "endmt_branch layout");
+
+#define ENDMT_GF_HEAD           0x1	/* adjacent to the source: rewrite toward it */
+#define ENDMT_GF_BRANCH_IFINDEX 0x2	/* branch = ingress ifindex, not source address */
+
+#define ENDMT_GS_ACK_FWD 0x1	/* fwd_ack_psn is valid */
+#define ENDMT_GS_NAK_FWD 0x2	/* fwd_epsn is valid (no progress since) */
+
+struct endmt_group {
+	struct bpf_spin_lock lock;
+	__u32 flags;		/* ENDMT_GF_* (configuration) */
+	__u32 start_psn;	/* the source's initial PSN */
+	__u32 src_qpn;		/* head: the source's own QPN */
+	__u8 src_addr[16];	/* head: the source's address */
+	__u8 resp_saddr[16];	/* source address of CNPs this node originates */
+	__u32 nbranches;	/* slots 0..nbranches-1 of br[] are configured */
+	__u32 cnp_cap;		/* CNPs counted per branch per window; 0 = no cap */
+	__u32 fwd_ack_psn;	/* last AckPSN forwarded upstream */
+	__u32 fwd_epsn;		/* last ePSN forwarded in a NAK */
+	__u32 state;		/* ENDMT_GS_* */
+	__u32 reserved;
+	__u64 window_start_ns;	/* start of the current CNP window (agent) */
+	struct endmt_branch br[ENDMT_MAX_BRANCHES];
+};
+
+/* endmt_rcv_xlate (edge): per-receiver translations the draft does not carry.
+ * key = (receiver address, receiver QPN). */
+struct endmt_rcv_key {
+	__u8 addr[16];
+	__u32 qpn;
+};
+
+#define ENDMT_XL_PSN  0x1	/* add psn_offset to the BTH PSN */
+#define ENDMT_XL_RETH 0x2	/* RETH: va += va_delta, rkey := rkey */
+
+struct endmt_rcv_xlate {
+	__s32 psn_offset;
+	__u32 flags;		/* ENDMT_XL_* */
+	__u64 va_delta;		/* added modulo 2^64 */
+	__u32 rkey;
+	__u32 reserved;
+};
+_Static_assert(sizeof(struct endmt_rcv_xlate) == 24, "xlate layout");
+
+/* endmt_encap (head): key = group key; the outer IPv6 header + SRH (segment
+ * list and End.MT TLVs) pushed in front of the group's packets.  The data
+ * path fills in the outer payload length. */
+struct endmt_encap {
+	__u16 len;		/* octets of hdr[] in use: 40 + SRH length */
+	__u16 flags;
+	__u32 reserved;
+	__u8 hdr[ENDMT_MAX_ENCAP];
+};
+
+/* endmt_repl (transit, RFC 9524): key = local Replication SID. */
+struct endmt_repl {
+	__u32 n;		/* downstream SIDs in use */
+	__u32 reserved;
+	__u8 sids[ENDMT_MAX_REPL][16];
+};
+
+#endif /* ENDMT_MAPS_H */

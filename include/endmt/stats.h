@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Named per-reason counters (per-CPU array endmt_stats, index = enum value).
+ * One X-macro is the only list: BPF gets the enum, userspace the names.
+ * New reasons are appended inside their section; the numbering is internal
+ * (userspace always reads names from this table). */
+#ifndef ENDMT_STATS_H
+#define ENDMT_STATS_H
+
+#define ENDMT_STAT_LIST(X)						\
+	/* everything */							\
+	X(PASS_NOT_OURS,       "pass_not_ours",       "not endmt traffic, passed on")	\
+	/* edge, XDP: End.MT parse */						\
+	X(ENDMT_RX,            "endmt_rx",            "packets to a local End.MT SID") \
+	X(DROP_OUTER_TRUNC,    "drop_outer_truncated", "outer IPv6 header truncated") \
+	X(DROP_NO_SRH,         "drop_no_srh",         "End.MT SID without an SRH")	\
+	X(DROP_SL_ZERO,        "drop_sl_zero",        "End.MT SID with Segments Left 0") \
+	X(DROP_SRH_TRUNC,      "drop_srh_truncated",  "SRH shorter than its Hdr Ext Len") \
+	X(DROP_SRH_LAST_ENTRY, "drop_srh_last_entry", "Last Entry inconsistent with the SRH length") \
+	X(DROP_TLV_TRUNC,      "drop_tlv_truncated",  "TLV length runs past the SRH") \
+	X(DROP_TLV_NRCV,       "drop_tlv_num_receivers", "Num Receivers inconsistent with TLV length") \
+	X(DROP_NO_TLV,         "drop_no_tlv",         "no End.MT TLV for this node") \
+	X(DROP_TOO_MANY_TLVS,  "drop_too_many_tlvs",  "more End.MT TLVs for this node than supported") \
+	X(DROP_TOO_MANY_RCV,   "drop_too_many_receivers", "receiver count above the configured maximum") \
+	X(DROP_INNER_NOT_ROCE, "drop_inner_not_roce", "inner packet not IPv6/UDP/4791") \
+	X(DROP_BTH_TRUNC,      "drop_bth_truncated",  "inner BTH truncated")	\
+	X(DROP_INNER_LEN,      "drop_inner_length",   "inner lengths disagree with the packet") \
+	X(DROP_HMAC,           "drop_hmac",           "HMAC TLV present where a key is required") \
+	/* edge, TC: decapsulate and replicate */				\
+	X(DROP_META,           "drop_bad_metadata",   "TC saw End.MT packet without valid XDP metadata") \
+	X(DROP_DECAP,          "drop_decap_failed",   "bpf_skb_adjust_room failed") \
+	X(FWD_COPY,            "fwd_copies",          "per-receiver copies sent") \
+	X(FWD_CHAIN,           "fwd_chain",           "outer packets sent on to the next segment") \
+	X(FWD_NO_ROUTE,        "fwd_no_route",        "copies dropped: no route to the receiver") \
+	X(FWD_NEIGH_SLOW,      "fwd_neigh_slow_path", "copies handed to the stack to resolve the neighbour") \
+	X(DROP_CLONE,          "drop_clone_failed",   "bpf_clone_redirect failed") \
+	X(ENDMT_CONSUMED,      "endmt_consumed",      "original packets consumed after replication") \
+	/* head: H.Encaps.MT */							\
+	X(HEAD_ENCAP,          "head_encap",          "source packets encapsulated") \
+	X(DROP_HEAD_ENCAP,     "drop_head_encap_failed", "could not push the outer headers") \
+	X(DROP_HEAD_MTU,       "drop_head_mtu",       "encapsulated packet exceeds the MTU") \
+	/* transit: RFC 9524 replication */					\
+	X(REPL_RX,             "repl_rx",             "packets to a local Replication SID") \
+	X(REPL_COPY,           "repl_copies",         "copies sent to downstream SIDs") \
+	/* responses (all roles) */						\
+	X(RESP_RX,             "resp_rx",             "responses to a known group") \
+	X(RESP_ACK_FWD,        "resp_ack_forwarded",  "ACKs forwarded (group minimum advanced)") \
+	X(RESP_ACK_ABSORBED,   "resp_ack_absorbed",   "ACKs absorbed (minimum did not advance)") \
+	X(RESP_ACK_STALE,      "resp_ack_stale",      "ACKs older than the branch's AckPSN") \
+	X(RESP_NAK_FWD,        "resp_nak_forwarded",  "PSN sequence NAKs forwarded") \
+	X(RESP_NAK_ABSORBED,   "resp_nak_absorbed",   "PSN sequence NAKs absorbed (same ePSN, no progress)") \
+	X(RESP_RNR_FWD,        "resp_rnr_forwarded",  "RNR NAKs forwarded at once") \
+	X(RESP_FATAL_FWD,      "resp_fatal_nak_forwarded", "fatal NAKs forwarded at once") \
+	X(RESP_CNP_COUNTED,    "resp_cnp_counted",    "CNPs counted for the window") \
+	X(RESP_CNP_CAPPED,     "resp_cnp_capped",     "CNPs over the per-branch cap, not counted") \
+	X(DROP_RESP_GROUP,     "drop_resp_unknown_group", "response to the Proxy Address with an unknown QPN") \
+	X(DROP_RESP_BRANCH,    "drop_resp_unknown_branch", "response from outside the branch set") \
+	X(DROP_RESP_MALFORMED, "drop_resp_malformed", "truncated or inconsistent response headers") \
+	X(DROP_RESP_OPCODE,    "drop_resp_opcode",    "response opcode endmt does not aggregate")
+
+#define ENDMT_STAT_ENUM(name, str, help) ENDMT_STAT_##name,
+enum endmt_stat {
+	ENDMT_STAT_LIST(ENDMT_STAT_ENUM)
+	ENDMT_STAT_MAX
+};
+#undef ENDMT_STAT_ENUM
+
+#define ENDMT_STATS_SLOTS 64	/* endmt_stats max_entries: room to append */
+_Static_assert(ENDMT_STAT_MAX <= ENDMT_STATS_SLOTS, "grow ENDMT_STATS_SLOTS");
+
+#endif /* ENDMT_STATS_H */

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* BTF definitions of every endmt map.  All are pinned by name under the
+ * node's pin root (default /sys/fs/bpf/endmt), so every program of a node
+ * (head, transit, edge objects, on any interface) and the CLI/agent share
+ * one copy.  Pinned names are ABI.  Layouts: include/endmt/maps.h. */
+#ifndef ENDMT_MAPS_BPF_H
+#define ENDMT_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "endmt/maps.h"
+#include "endmt/stats.h"
+
+/* Local SIDs.  key: SID (outer DA); value: struct endmt_sid.
+ * Written by the CLI (sid add/apply); read by edge and transit XDP/TC. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENDMT_MAX_SIDS);
+	__type(key, struct endmt_sid_key);
+	__type(value, struct endmt_sid);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_sids SEC(".maps");
+
+/* Groups and their per-branch aggregation state.  key: (Proxy, Designated
+ * QPN); value: struct endmt_group with its spin lock.  Configured by the CLI;
+ * state written by the response path (all roles) under the lock; CNP windows
+ * ended by the agent; read by `endmt show`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENDMT_MAX_GROUPS);
+	__type(key, struct endmt_group_key);
+	__type(value, struct endmt_group);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_groups SEC(".maps");
+
+/* Edge: per-receiver PSN offset / RETH translation.  key: (receiver address,
+ * receiver QPN); value: struct endmt_rcv_xlate.  Written by the CLI; read by
+ * the edge TC program for every copy. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENDMT_MAX_XLATE);
+	__type(key, struct endmt_rcv_key);
+	__type(value, struct endmt_rcv_xlate);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_rcv_xlate SEC(".maps");
+
+/* Head: outer IPv6 + SRH template per group.  key: group key; value: struct
+ * endmt_encap.  Written by the CLI; read by the head TC program. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENDMT_MAX_GROUPS);
+	__type(key, struct endmt_group_key);
+	__type(value, struct endmt_encap);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_encap SEC(".maps");
+
+/* Transit: RFC 9524 replication.  key: local Replication SID; value: struct
+ * endmt_repl.  Written by the CLI; read by the transit TC program. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENDMT_MAX_SIDS);
+	__type(key, struct endmt_sid_key);
+	__type(value, struct endmt_repl);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_repl SEC(".maps");
+
+/* Named counters.  key: enum endmt_stat; value: packets, per CPU.  Written by
+ * every program through one exit function; summed by `endmt show`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ENDMT_STATS_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_stats SEC(".maps");
+
+#endif /* ENDMT_MAPS_BPF_H */

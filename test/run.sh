@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs every test suite and ends with one "N passed, N failed" line.
+#   unit         BPF_PROG_TEST_RUN and library tests (build/test_progs)
+#   oracle       independent decoders: Python zlib/scapy, tshark (test/py/test_*.py)
+#   integration  network namespaces + veth + the endmt CLI (test/integration/test_*.sh)
+#   vmtest       the suites again in a Debian 6.1 kernel VM (vmtest/run.sh)
+# SUITES="unit oracle" limits the run; exit status is non-zero on any failure.
+set -u
+cd "$(dirname "$0")/.."
+O=${O:-build}
+export O
+SUITES=${SUITES:-unit oracle integration vmtest}
+PY=/usr/bin/python3
+pass=0
+fail=0
+failed=()
+
+record() { # name status
+	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); failed+=("$1"); fi
+}
+
+for suite in $SUITES; do
+	echo "=== suite: $suite"
+	case $suite in
+	unit)
+		out=$("$O/test_progs" 2>&1); rc=$?
+		echo "$out"
+		p=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' | tail -1)
+		f=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' | tail -1)
+		pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
+		if [ "$rc" -ne 0 ]; then
+			[ "${f:-0}" -eq 0 ] && fail=$((fail + 1))
+			failed+=("unit")
+		fi
+		;;
+	oracle)
+		for t in test/py/test_*.py; do
+			[ -e "$t" ] || continue
+			echo "--- $t"
+			timeout 600 "$PY" "$t"; record "$t" $?
+		done
+		;;
+	integration)
+		for t in test/integration/test_*.sh; do
+			[ -e "$t" ] || continue
+			echo "--- $t"
+			timeout 900 bash "$t"; record "$t" $?
+		done
+		;;
+	vmtest)
+		if [ -x vmtest/run.sh ]; then
+			timeout 2400 ./vmtest/run.sh; record vmtest $?
+		fi
+		;;
+	*)
+		echo "unknown suite $suite" >&2; record "$suite" 1
+		;;
+	esac
+done
+
+echo
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "FAILED: ${failed[*]}"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
