@@ -74,4 +74,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } endmt_stats SEC(".maps");
 
+/* Proxy Addresses in use.  key: struct endmt_proxy_key; value: __u32
+ * refcount (groups with that Proxy).  Written by the CLI on group add/del
+ * (increment/decrement, delete at 0); read by the response path (all roles). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENDMT_MAX_GROUPS);
+	__type(key, struct endmt_proxy_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_proxies SEC(".maps");
+
 #endif /* ENDMT_MAPS_BPF_H */

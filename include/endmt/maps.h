@@ -122,4 +122,11 @@ struct endmt_repl {
 	__u8 sids[ENDMT_MAX_REPL][16];
 };
 
+/* endmt_proxies: key = a Proxy Address of some group on this node; value =
+ * __u32 number of groups using it.  Lets the response path tell "unknown QPN
+ * at a Proxy Address" (drop) from "not endmt traffic" (pass). */
+struct endmt_proxy_key {
+	__u8 addr[16];
+};
+
 #endif /* ENDMT_MAPS_H */

@@ -55,7 +55,8 @@
 	X(DROP_RESP_GROUP,     "drop_resp_unknown_group", "response to the Proxy Address with an unknown QPN") \
 	X(DROP_RESP_BRANCH,    "drop_resp_unknown_branch", "response from outside the branch set") \
 	X(DROP_RESP_MALFORMED, "drop_resp_malformed", "truncated or inconsistent response headers") \
-	X(DROP_RESP_OPCODE,    "drop_resp_opcode",    "response opcode endmt does not aggregate")
+	X(DROP_RESP_OPCODE,    "drop_resp_opcode",    "response opcode endmt does not aggregate") \
+	X(RESP_NAK_STALE,      "resp_nak_stale",      "PSN sequence NAKs older than the branch's AckPSN or ePSN")
 
 #define ENDMT_STAT_ENUM(name, str, help) ENDMT_STAT_##name,
 enum endmt_stat {
