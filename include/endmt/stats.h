@@ -38,6 +38,9 @@
 	X(HEAD_ENCAP,          "head_encap",          "source packets encapsulated") \
 	X(DROP_HEAD_ENCAP,     "drop_head_encap_failed", "could not push the outer headers") \
 	X(DROP_HEAD_MTU,       "drop_head_mtu",       "encapsulated packet exceeds the MTU") \
+	X(DROP_HEAD_MALFORMED, "drop_head_malformed", "group packet with truncated or inconsistent lengths, or GSO") \
+	X(DROP_HEAD_NO_GROUP,  "drop_head_no_group",  "encap template without a group entry") \
+	X(DROP_HEAD_SRC,       "drop_head_src_mismatch", "group packet not from the group's source address") \
 	/* transit: RFC 9524 replication */					\
 	X(REPL_RX,             "repl_rx",             "packets to a local Replication SID") \
 	X(REPL_COPY,           "repl_copies",         "copies sent to downstream SIDs") \
