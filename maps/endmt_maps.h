@@ -10,6 +10,7 @@
 #include <bpf/bpf_helpers.h>
 #include "endmt/maps.h"
 #include "endmt/stats.h"
+#include "endmt/srh.h"
 
 /* Local SIDs.  key: SID (outer DA); value: struct endmt_sid.
  * Written by the CLI (sid add/apply); read by edge and transit XDP/TC. */
@@ -84,5 +85,21 @@ struct {
 	__type(value, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } endmt_proxies SEC(".maps");
+
+/* Edge TC scratch: the receivers (address, QPN) copied out of this node's
+ * End.MT TLVs before decapsulation removes them; too big for the stack.
+ * key: 0; value: ENDMT_MAX_RCV entries plus one TLV's worth of slack so the
+ * verifier can bound a variable-length copy at a variable offset.  Per CPU,
+ * not pinned: private to each edge program instance, never read elsewhere. */
+struct endmt_edge_scratch {
+	struct endmt_mt_rcv rcv[ENDMT_MAX_RCV + ENDMT_MT_TLV_MAX_RCV];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct endmt_edge_scratch);
+} endmt_edge_scratch SEC(".maps");
 
 #endif /* ENDMT_MAPS_BPF_H */

@@ -25,6 +25,8 @@
 	X(DROP_BTH_TRUNC,      "drop_bth_truncated",  "inner BTH truncated")	\
 	X(DROP_INNER_LEN,      "drop_inner_length",   "inner lengths disagree with the packet") \
 	X(DROP_HMAC,           "drop_hmac",           "HMAC TLV present where a key is required") \
+	X(DROP_OUTER_LEN,      "drop_outer_length",   "outer payload length disagrees with the packet") \
+	X(DROP_INNER_HLIM,     "drop_inner_hop_limit", "inner hop limit expires at this node") \
 	/* edge, TC: decapsulate and replicate */				\
 	X(DROP_META,           "drop_bad_metadata",   "TC saw End.MT packet without valid XDP metadata") \
 	X(DROP_DECAP,          "drop_decap_failed",   "bpf_skb_adjust_room failed") \
@@ -34,6 +36,8 @@
 	X(FWD_NEIGH_SLOW,      "fwd_neigh_slow_path", "copies handed to the stack to resolve the neighbour") \
 	X(DROP_CLONE,          "drop_clone_failed",   "bpf_clone_redirect failed") \
 	X(ENDMT_CONSUMED,      "endmt_consumed",      "original packets consumed after replication") \
+	X(FWD_MTU,             "fwd_mtu_exceeded",    "copies dropped: larger than the egress MTU") \
+	X(DROP_CHAIN_HLIM,     "drop_chain_hop_limit", "outer packet not sent on: hop limit expired") \
 	/* head: H.Encaps.MT */							\
 	X(HEAD_ENCAP,          "head_encap",          "source packets encapsulated") \
 	X(DROP_HEAD_ENCAP,     "drop_head_encap_failed", "could not push the outer headers") \
