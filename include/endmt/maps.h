@@ -44,6 +44,7 @@ _Static_assert(sizeof(struct endmt_group_key) == 20, "group key layout");
 #define ENDMT_BR_VALID       0x1	/* slot in use */
 #define ENDMT_BR_NAK_PENDING 0x2	/* epsn holds an outstanding NAK's ePSN */
 #define ENDMT_BR_ACKED       0x4	/* has acknowledged at least once */
+#define ENDMT_BR_STALE       0x8	/* agent: silent past --liveness-ms with data unacknowledged */
 
 /* One downstream branch: a receiver (edge) or an ingress interface (transit,
  * head).  Written by the response path under the group lock; configured by
