@@ -9,7 +9,7 @@ PKGS=(
 	libjansson-dev
 	iproute2 smcroute tshark python3-scapy netsniff-ng ethtool tcpdump
 	iputils-ping procps util-linux
-	qemu-system-x86 busybox-static rdma-core ibverbs-utils ibverbs-providers perftest
+	qemu-system-x86 busybox-static kmod rdma-core ibverbs-utils ibverbs-providers perftest
 )
 
 missing=()

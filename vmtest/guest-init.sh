@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Stage 2 of the vmtest guest: PID 1 on the host's root (read-only 9p with a
+# tmpfs overlay; stage 1, vmtest/initramfs-init, has mounted /proc, /sys, /dev,
+# /run, /tmp, bpffs and the kernel's modules).  Runs the command vmtest/run.sh
+# left in /vmtest-result/cmd.sh and hands back its exit code (rc) and the
+# kernel log (dmesg) through the shared result dir.  Then reboots, which ends
+# qemu (-no-reboot).  Every exec here reads its binary and libraries over 9p
+# under TCG (about 0.3 s each), so this script runs as few as it can.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root TERM=dumb LANG=C.UTF-8
+R=/vmtest-result
+
+finish() {
+	sync
+	echo b > /proc/sysrq-trigger
+	sleep 30
+}
+
+say() { echo "vmtest-guest: $*"; }
+
+# Modules the tests use, loaded up front so a missing one fails here, by
+# name, not as an odd error in a test (VMTEST_MODULES overrides the list).
+read -r -a mods < $R/modules
+if [ ${#mods[@]} -gt 0 ]; then
+	modprobe -a "${mods[@]}" || say "modprobe -a ${mods[*]} failed"
+fi
+ip link set lo up
+echo vmtest > /proc/sys/kernel/hostname
+
+read -r kver < /proc/sys/kernel/osrelease
+say "kernel $kver, PID 1 up after $(cut -d' ' -f1 /proc/uptime) s"
+read -r cwd < $R/cwd
+cd "$cwd" || { say "no $cwd in the guest"; echo 125 > $R/rc; finish; }
+set -a
+# shellcheck disable=SC1091
+. $R/env
+set +a
+
+SECONDS=0
+bash $R/cmd.sh < /dev/null 2>&1 | tee $R/output
+rc=${PIPESTATUS[0]}
+say "command exited with $rc after $SECONDS s"
+
+dmesg > $R/dmesg
+echo "$rc" > $R/rc
+finish

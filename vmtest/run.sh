@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Runs a command (default: the unit and integration suites) inside a Debian
+# kernel under qemu, on the host's own root filesystem, and returns its exit
+# code.  Fails as well when the guest's kernel log shows a warning, BUG, Oops
+# or call trace.  See docs/VMTEST.md.
+#
+# usage: vmtest/run.sh [--kernel 6.1] [--timeout SEC] [--log FILE] [--keep] [-- CMD...]
+#
+# Environment: O (build dir, default build), VMTEST_TIMEOUT (s, default 1200),
+# VMTEST_MEM (2G), VMTEST_SMP (2), VMTEST_MODULES (modules to load in the
+# guest), VMTEST_ENV (names of further variables to pass into the guest),
+# VMTEST_OFFLINE=1 (use the cached kernel, do not ask apt).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+cache=$here/cache
+O=${O:-build}
+kernel=6.1
+timeout_s=${VMTEST_TIMEOUT:-1200}
+log=
+keep=0
+cmd=()
+
+usage() {
+	sed -n 's/^# \{0,1\}//; 7,13p' "$0" >&2
+	exit "${1:-2}"
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=${2:?}; shift 2 ;;
+	--timeout) timeout_s=${2:?}; shift 2 ;;
+	--log) log=${2:?}; shift 2 ;;
+	--keep) keep=1; shift ;;
+	-h|--help) usage 0 ;;
+	--) shift; cmd=("$@"); break ;;
+	*) echo "vmtest: unknown argument $1" >&2; usage ;;
+	esac
+done
+
+say() { echo "vmtest: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+case $kernel in
+6.1) meta=linux-image-amd64 series=6.1.0 ;;
+*) die "kernel '$kernel' is not supported (supported: 6.1, Debian 12's kernel)" ;;
+esac
+
+for t in qemu-system-x86_64 busybox dpkg-deb depmod /usr/bin/python3; do
+	command -v "$t" > /dev/null || die "$t not found: run 'make deps' (scripts/setup.sh)"
+done
+
+# --- the kernel: Debian's generic flavour (the cloud flavour lacks rdma_rxe
+# and 9p), downloaded and unpacked, never installed.
+mkdir -p "$cache"
+exec 9> "$cache/.lock"
+# Several runs (other build dirs) may prepare the cache at once.
+flock 9
+
+pkg=
+if [ "${VMTEST_OFFLINE:-0}" != 1 ]; then
+	pkg=$(apt-cache depends "$meta" 2>/dev/null |
+		sed -n "s/^ *Depends: \(linux-image-$series-[0-9]*-amd64\)$/\1/p" | head -1)
+fi
+if [ -n "$pkg" ]; then
+	kver=${pkg#linux-image-}
+else
+	# Offline or no apt lists: newest kernel already in the cache.
+	kver=$(ls -d "$cache/$kernel"/*/.ready 2>/dev/null | sort -V | tail -1 | xargs -r dirname | xargs -r basename)
+	[ -n "$kver" ] || die "cannot resolve $meta (apt-get update?) and nothing is cached"
+fi
+kdir=$cache/$kernel/$kver
+
+if [ ! -e "$kdir/.ready" ]; then
+	say "preparing kernel $kver in $kdir"
+	rm -rf "$kdir"
+	mkdir -p "$kdir/dl"
+	# The -unsigned package is the same kernel without the Secure Boot
+	# signature, which qemu's direct boot does not need.
+	(cd "$kdir/dl" && apt-get download -q "linux-image-$kver-unsigned" 2>&1 |
+		grep -v 'unsandboxed' >&2) || die "apt-get download linux-image-$kver-unsigned failed"
+	dpkg-deb -x "$kdir"/dl/*.deb "$kdir/root"
+	rm -rf "$kdir/dl"
+	depmod -b "$kdir/root" "$kver"
+	# An uncompressed ELF boots through PVH: no decompression in the guest.
+	if ! /usr/bin/python3 "$here/extract-vmlinux.py" "$kdir/root/boot/vmlinuz-$kver" "$kdir/vmlinux"; then
+		say "no ELF vmlinux; booting the bzImage"
+		rm -f "$kdir/vmlinux"
+	fi
+	touch "$kdir/.ready"
+fi
+
+mods=$kdir/root/lib/modules/$kver
+# The initramfs depends on the init script; rebuild it when that changes.
+initrd=$kdir/initramfs.cpio
+if [ ! -e "$initrd" ] || [ "$here/initramfs-init" -nt "$initrd" ]; then
+	say "building $initrd"
+	staging=$(mktemp -d)
+	mkdir -p "$staging"/{bin,dev,proc,sys,modules}
+	cp /bin/busybox "$staging/bin/busybox"
+	cp "$here/initramfs-init" "$staging/init"
+	chmod 755 "$staging/init"
+	: > "$staging/modules.order"
+	# virtio_pci, 9p and overlay with their dependencies, in load order.
+	modprobe -d "$kdir/root" -S "$kver" --show-depends -a \
+		virtio_pci 9pnet_virtio 9p overlay |
+		awk '$1 == "insmod" && !seen[$2]++ {print $2}' |
+		while read -r ko; do
+			cp "$ko" "$staging/modules/"
+			basename "$ko" >> "$staging/modules.order"
+		done
+	[ -s "$staging/modules.order" ] || die "no modules found for the initramfs"
+	(cd "$staging" && find . | busybox cpio -o -H newc -R 0:0 2> /dev/null) > "$initrd.tmp"
+	mv "$initrd.tmp" "$initrd"
+	rm -rf "$staging"
+fi
+flock -u 9
+
+if [ -e "$kdir/vmlinux" ]; then
+	kimg=$kdir/vmlinux
+else
+	kimg=$kdir/root/boot/vmlinuz-$kver
+fi
+
+# --- the command and its environment, handed over in the result dir.
+if [ ${#cmd[@]} -eq 0 ]; then
+	[ -x "$O/test_progs" ] || die "$O/test_progs not built: run 'make O=$O all' (or 'make O=$O vmtest')"
+	cmd=(env SUITES="${VMTEST_SUITES:-unit integration}" ./test/run.sh)
+fi
+
+res=$(mktemp -d /tmp/vmtest-result.XXXXXX)
+qpid=
+cleanup() {
+	local rc=$?
+	[ -n "$qpid" ] && kill "$qpid" 2> /dev/null
+	if [ "$keep" = 1 ]; then
+		say "result dir kept: $res"
+	else
+		rm -rf "$res"
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+printf '%q ' "${cmd[@]}" > "$res/cmd.sh"
+echo >> "$res/cmd.sh"
+pwd > "$res/cwd"
+echo "$mods" > "$res/kmods"
+echo "${VMTEST_MODULES:-veth dummy sch_ingress cls_bpf act_bpf act_gact act_mirred}" > "$res/modules"
+{
+	printf 'O=%q\n' "$O"
+	for v in TEST V ${VMTEST_ENV:-}; do
+		[ -n "${!v+x}" ] && printf '%s=%q\n' "$v" "${!v}"
+	done
+} > "$res/env"
+
+[ -n "$log" ] || { mkdir -p "$O" 2> /dev/null && log=$O/vmtest-$kernel.log || log=$res/console.log; }
+: > "$log"
+
+say "kernel $kver ($(basename "$kimg")), ${VMTEST_SMP:-2} cpus, ${VMTEST_MEM:-2G}, timeout ${timeout_s}s, log $log"
+say "command: $(cat "$res/cmd.sh")"
+
+# TCG: /dev/kvm exists here but cannot run a guest (see docs/VMTEST.md).
+# -no-reboot: the guest ends the run by rebooting.  panic=-1: a panic reboots
+# at once, so a crashed guest ends the run (with no rc) instead of hanging.
+start=$(date +%s)
+set +e
+timeout -k 10 "$timeout_s" qemu-system-x86_64 \
+	-machine pc,accel=tcg -cpu max -m "${VMTEST_MEM:-2G}" -smp "${VMTEST_SMP:-2}" \
+	-nographic -monitor none -serial stdio -no-reboot -nic none \
+	-kernel "$kimg" -initrd "$initrd" \
+	-append "console=ttyS0 loglevel=5 panic=-1 mitigations=off rdinit=/init vmtest.stage2=$here/guest-init.sh" \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs local,path="$res",mount_tag=result,security_model=none \
+	< /dev/null 2>&1 | tee -a "$log"
+qrc=${PIPESTATUS[0]}
+set -e
+elapsed=$(( $(date +%s) - start ))
+
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	die "TIMEOUT: the guest did not finish within ${timeout_s}s (console log: $log)"
+fi
+if [ ! -s "$res/rc" ]; then
+	die "the guest ended without an exit code (qemu exit $qrc; crash or panic? console log: $log)"
+fi
+rc=$(cat "$res/rc")
+
+# Kernel log scan: any of these means the kernel misbehaved under our
+# programs, even if every test passed.
+bad='WARNING:|BUG:|Oops|Call Trace:|kernel BUG|general protection fault|UBSAN:|KASAN:|refcount_t:|hung_task|rcu: INFO|stall on CPU|expect packet loss|Kernel panic|bpf_prog_[0-9a-f_]*[^ ]*\+0x'
+cp "$res/dmesg" "$log.dmesg" 2> /dev/null || true
+if grep -Eq "$bad" "$res/dmesg"; then
+	say "FAIL: the guest kernel log has warnings (full log: $log.dmesg):"
+	grep -E -A20 "$bad" "$res/dmesg" | head -80 >&2
+	[ "$rc" = 0 ] && rc=1
+fi
+
+say "done in ${elapsed}s: command exit $rc"
+exit "$rc"
