@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* endmt agent: ends CNP windows (lib/cnp: one CNP upstream per group per
+ * window, for the branch with the highest CCount) and watches branch
+ * liveness.  Runs until SIGTERM/SIGINT, or for --windows N.
+ *
+ * Window: default 1000 us.  DCQCN NICs use ~50 us between CNPs, but a
+ * userspace loop on these shared 2-core machines does not wake that
+ * precisely: measured with clock_nanosleep(TIMER_ABSTIME) here, wakeups are
+ * late by tens of us typically and by up to milliseconds under load (see
+ * docs/OPERATOR-GUIDE.md, "The agent's window").  At 1 ms the lateness is a
+ * small fraction of the window; smaller windows are accepted (>= 50 us) but
+ * the agent reports how late it woke so the operator can see the cost.
+ *
+ * Liveness: a branch is reported when it has been silent (no response)
+ * for longer than --liveness-ms while the group has data it has not
+ * acknowledged: its AckPSN is behind the newest AckPSN of another branch,
+ * or it has a NAK outstanding.  The node cannot know what the source sent,
+ * only what the other branches acknowledged, so that is the evidence used.
+ * The report is one stderr line and the branch's ENDMT_BR_STALE flag
+ * (`endmt show`: "STALE", JSON "stale": true), cleared on recovery. */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <bpf/bpf.h>
+#include "endmt.h"
+#include "cnp.h"
+#include "endmt/psn.h"
+
+struct agent_args {
+	uint32_t window_us;
+	uint32_t liveness_ms;
+	uint32_t windows;	/* 0: until a signal */
+	bool once;
+};
+
+struct agent_stats {
+	uint64_t windows, cnps, overruns, late_max_ns, late_sum_ns;
+	uint64_t stale_reports, recoveries, tick_errors;
+};
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_signal(int sig)
+{
+	stop_sig = sig;
+}
+
+static void branch_name(const struct endmt_group *g, const struct endmt_branch *b,
+			char *buf, size_t len)
+{
+	uint32_t ifindex;
+	char name[IF_NAMESIZE];
+
+	if (g->flags & ENDMT_GF_BRANCH_IFINDEX) {
+		memcpy(&ifindex, b->id, sizeof(ifindex));
+		snprintf(buf, len, "%s", if_indextoname(ifindex, name) ? name : "ifindex?");
+	} else {
+		addr_str(b->id, buf);
+	}
+}
+
+/* Decides staleness of every branch of g; returns true if a flag changed. */
+static bool liveness_group(const struct endmt_group_key *k, struct endmt_group *g,
+			   uint64_t now, uint64_t since, uint64_t limit_ns,
+			   struct agent_stats *s)
+{
+	uint32_t i, n = g->nbranches < ENDMT_MAX_BRANCHES ? g->nbranches : ENDMT_MAX_BRANCHES;
+	uint32_t newest = endmt_psn_add(g->start_psn, -1);
+	bool any = false, changed = false;
+	char p[INET6_ADDRSTRLEN], bn[INET6_ADDRSTRLEN];
+
+	for (i = 0; i < n; i++) {
+		if (!(g->br[i].flags & ENDMT_BR_VALID) || !(g->br[i].flags & ENDMT_BR_ACKED))
+			continue;
+		newest = any ? endmt_psn_max(newest, g->br[i].ack_psn) : g->br[i].ack_psn;
+		any = true;
+	}
+	for (i = 0; i < n; i++) {
+		struct endmt_branch *b = &g->br[i];
+		uint64_t seen = b->last_seen_ns ? b->last_seen_ns : since;
+		bool behind = endmt_psn_before(b->ack_psn, newest) ||
+			      (b->flags & ENDMT_BR_NAK_PENDING);
+		bool stale = (b->flags & ENDMT_BR_VALID) && behind && now > seen &&
+			     now - seen > limit_ns;
+
+		if (stale == !!(b->flags & ENDMT_BR_STALE))
+			continue;
+		changed = true;
+		branch_name(g, b, bn, sizeof(bn));
+		if (stale) {
+			b->flags |= ENDMT_BR_STALE;
+			s->stale_reports++;
+			fprintf(stderr, "endmt agent: group %s/%u branch %s silent for %llu ms "
+				"with data unacknowledged (AckPSN %u, newest %u%s)\n",
+				addr_str(k->proxy, p), k->dqpn, bn,
+				(unsigned long long)((now - seen) / 1000000), b->ack_psn, newest,
+				b->flags & ENDMT_BR_NAK_PENDING ? ", NAK pending" : "");
+		} else {
+			b->flags &= ~ENDMT_BR_STALE;
+			s->recoveries++;
+			fprintf(stderr, "endmt agent: group %s/%u branch %s recovered\n",
+				addr_str(k->proxy, p), k->dqpn, bn);
+		}
+	}
+	return changed;
+}
+
+static int liveness_check(int fd, uint64_t since, uint64_t limit_ns, struct agent_stats *s)
+{
+	struct endmt_group_key k, *prev = NULL;
+	struct endmt_group *g = calloc(1, sizeof(*g));
+	int err = 0;
+
+	if (!g)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		prev = &k;
+		if (bpf_map_lookup_elem_flags(fd, &k, g, BPF_F_LOCK))
+			continue;
+		/* Written back only on a flag transition (same lookup/update
+		 * window as lib/cnp; rare by construction). */
+		if (liveness_group(&k, g, now_ns(), since, limit_ns, s) &&
+		    bpf_map_update_elem(fd, &k, g, BPF_EXIST | BPF_F_LOCK) && errno != ENOENT)
+			err = -errno;
+	}
+	free(g);
+	return err;
+}
+
+static void ts_add(struct timespec *t, uint64_t ns)
+{
+	t->tv_nsec += ns % 1000000000ull;
+	t->tv_sec += ns / 1000000000ull + t->tv_nsec / 1000000000;
+	t->tv_nsec %= 1000000000;
+}
+
+static int agent_run(void *p)
+{
+	struct agent_args *a = p;
+	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
+	struct endmt_cnp_tick_result res;
+	struct endmt_maps_fds m;
+	struct agent_stats s = {};
+	struct timespec next;
+	uint64_t win = (uint64_t)a->window_us * 1000, t, since, next_live = 0;
+	uint64_t limit = (uint64_t)a->liveness_ms * 1000000, live_every;
+	int sock = -1, lock = -1, err, r;
+
+	if (a->once)
+		a->windows = 1;
+	err = maps_open(&m, true);
+	if (err)
+		return err;
+	sock = endmt_cnp_sock_open();
+	if (sock < 0) {
+		err = sock;
+		errorf("agent: cannot open the raw IPv6 socket for CNPs: %s", strerror(-err));
+		goto out;
+	}
+	lock = open(env.pin_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock < 0) {
+		err = -errno;
+		errorf("agent: cannot open %s: %s", env.pin_root, strerror(-err));
+		goto out;
+	}
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* Liveness needs no 1 ms resolution: a quarter of the limit. */
+	live_every = limit / 4 > win ? limit / 4 : win;
+	since = now_ns();
+	infof("agent: window %u us, liveness %u ms", a->window_us, a->liveness_ms);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!stop_sig && (!a->windows || s.windows < a->windows)) {
+		ts_add(&next, win);
+		r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+		if (r == EINTR)
+			continue;	/* the loop condition sees the signal */
+		t = now_ns();
+		{
+			uint64_t due = (uint64_t)next.tv_sec * 1000000000ull + next.tv_nsec;
+			uint64_t late = t > due ? t - due : 0;
+
+			s.late_sum_ns += late;
+			if (late > s.late_max_ns)
+				s.late_max_ns = late;
+			if (late > win) {	/* missed windows: restart the grid */
+				s.overruns++;
+				clock_gettime(CLOCK_MONOTONIC, &next);
+			}
+		}
+		/* The pin lock keeps a concurrent `endmt group add` or apply
+		 * from being undone by this tick's write-back, and vice versa. */
+		flock(lock, LOCK_EX);
+		r = endmt_cnp_tick(m.groups, sock, &res);
+		if (r) {
+			s.tick_errors++;
+			if (s.tick_errors == 1 || env.verbose)
+				fprintf(stderr, "endmt agent: CNP window: %s\n", strerror(-r));
+		}
+		s.cnps += res.cnps_sent;
+		if (limit && t >= next_live) {
+			r = liveness_check(m.groups, since, limit, &s);
+			if (r)
+				fprintf(stderr, "endmt agent: liveness: %s\n", strerror(-r));
+			next_live = t + live_every;
+		}
+		flock(lock, LOCK_UN);
+		s.windows++;
+	}
+	if (env.json)
+		printf("{\"windows\":%llu,\"cnps_sent\":%llu,\"overruns\":%llu,"
+		       "\"late_avg_us\":%llu,\"late_max_us\":%llu,\"stale_reports\":%llu,"
+		       "\"recoveries\":%llu,\"tick_errors\":%llu,\"signal\":%d}\n",
+		       (unsigned long long)s.windows, (unsigned long long)s.cnps,
+		       (unsigned long long)s.overruns,
+		       (unsigned long long)(s.windows ? s.late_sum_ns / s.windows / 1000 : 0),
+		       (unsigned long long)(s.late_max_ns / 1000),
+		       (unsigned long long)s.stale_reports, (unsigned long long)s.recoveries,
+		       (unsigned long long)s.tick_errors, (int)stop_sig);
+	else
+		printf("agent: %llu windows, %llu CNPs sent, %llu overruns, wakeup late "
+		       "avg %llu us max %llu us, %llu stale reports%s\n",
+		       (unsigned long long)s.windows, (unsigned long long)s.cnps,
+		       (unsigned long long)s.overruns,
+		       (unsigned long long)(s.windows ? s.late_sum_ns / s.windows / 1000 : 0),
+		       (unsigned long long)(s.late_max_ns / 1000),
+		       (unsigned long long)s.stale_reports,
+		       stop_sig ? (stop_sig == SIGTERM ? " (SIGTERM)" : " (SIGINT)") : "");
+out:
+	if (lock >= 0)
+		close(lock);
+	if (sock >= 0)
+		close(sock);
+	maps_close(&m);
+	return err;
+}
+
+static void agent_defaults(void *p)
+{
+	struct agent_args *a = p;
+
+	a->window_us = 1000;
+	a->liveness_ms = 1000;
+}
+
+#define O(f) offsetof(struct agent_args, f)
+static const struct opt agent_opts[] = {
+	{ "window-us", OPT_U32, O(window_us), NOSET, "N", "CNP window T in microseconds (default 1000)", 50, 10000000, NULL, false, false },
+	{ "liveness-ms", OPT_U32, O(liveness_ms), NOSET, "N", "report branches silent this long with data unacknowledged (default 1000, 0 = off)", 0, 3600000, NULL, false, false },
+	{ "windows", OPT_U32, O(windows), NOSET, "N", "stop after N windows (tests)", 1, UINT32_MAX, NULL, false, false },
+	{ "once", OPT_FLAG, O(once), NOSET, NULL, "run one window and exit (same as --windows 1)", 0, 0, NULL, false, false },
+	{}
+};
+#undef O
+
+const struct cmd cmd_agent = {
+	"agent", "End CNP windows and watch branch liveness until SIGTERM/SIGINT.",
+	agent_opts, sizeof(struct agent_args), agent_defaults, agent_run,
+};

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* endmt attach / detach.  XDP goes through libxdp (so endmt shares an
+ * interface with other XDP programs through the dispatcher), TC ingress
+ * through bpf_tc_hook_create/bpf_tc_attach (libbpf 1.1 has no tcx).
+ * What attach did is recorded in PINROOT/dev/<ifname>/state, a pinned
+ * one-slot array map; detach undoes exactly that and nothing else.
+ * A second attach of an attached device is refused (-EEXIST). */
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include "endmt.h"
+#include "endmt/srh.h"
+#include "roles.h"
+
+const char *const role_names[] = { "head", "transit", "edge", NULL };
+const char *const mode_names[] = { "native", "skb", "hw", NULL };
+static const enum xdp_attach_mode xdp_modes[] = { XDP_MODE_NATIVE, XDP_MODE_SKB, XDP_MODE_HW };
+
+static void dev_paths(const char *ifname, char *dir, char *state)
+{
+	snprintf(dir, PATH_MAX, "%s/dev/%s", env.pin_root, ifname);
+	snprintf(state, PATH_MAX, "%s/dev/%s/state", env.pin_root, ifname);
+}
+
+int dev_state_read(const char *ifname, struct dev_state *st)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	__u32 key = 0;
+	int fd, err = 0;
+
+	dev_paths(ifname, dir, path);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_lookup_elem(fd, &key, st))
+		err = -errno;
+	else if (st->magic != DEV_STATE_MAGIC)
+		err = -EBADMSG;
+	close(fd);
+	return err;
+}
+
+static int dev_state_write(const char *ifname, const struct dev_state *st)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	__u32 key = 0;
+	int fd, err;
+
+	dev_paths(ifname, dir, path);
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		err = -errno;
+		goto out;
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "endmt_devstate", sizeof(key),
+			    sizeof(*st), 1, NULL);
+	if (fd < 0) {
+		err = -errno;
+		goto out_dir;
+	}
+	if (bpf_map_update_elem(fd, &key, st, 0) || bpf_obj_pin(fd, path)) {
+		err = -errno;
+		close(fd);
+		goto out_dir;
+	}
+	close(fd);
+	return 0;
+out_dir:
+	rmdir(dir);
+out:
+	errorf("cannot record the attachment in %s: %s", path, strerror(-err));
+	return err;
+}
+
+static void dev_state_remove(const char *ifname)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+
+	dev_paths(ifname, dir, path);
+	unlink(path);
+	rmdir(dir);
+}
+
+static int xdp_detach_id(int ifindex, uint32_t id, enum xdp_attach_mode mode)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *p;
+	int err = -ENOENT;
+
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (libxdp_get_error(mp))
+		return -ENOENT;
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		if (p && xdp_program__id(p) == id)
+			err = xdp_program__detach(p, ifindex, mode, 0);
+		p = xdp_multiprog__hw_prog(mp);
+		if (err == -ENOENT && p && xdp_program__id(p) == id)
+			err = xdp_program__detach(p, ifindex, XDP_MODE_HW, 0);
+	} else {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p;
+		     p = xdp_multiprog__next_prog(p, mp))
+			if (xdp_program__id(p) == id) {
+				err = xdp_program__detach(p, ifindex, mode, 0);
+				break;
+			}
+	}
+	xdp_multiprog__close(mp);
+	return err;
+}
+
+static int tc_undo(const struct dev_state *st)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = st->ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = st->tc_handle,
+			    .priority = st->tc_priority);
+	int err = 0;
+
+	if (st->tc_handle) {
+		err = bpf_tc_detach(&hook, &opts);
+		if (err == -ENOENT)	/* already gone (e.g. qdisc deleted by hand) */
+			err = 0;
+	}
+	if (st->tc_hook_created) {
+		/* The clsact qdisc is ours: attach created it. */
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		if (bpf_tc_hook_destroy(&hook) && !err && errno != ENOENT)
+			err = -errno;
+	}
+	return err;
+}
+
+int do_attach(const char *ifname, enum endmt_role role, int mode, uint8_t tlv_type)
+{
+	const struct role_desc *rd = &role_descs[role];
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tco);
+	DECLARE_LIBXDP_OPTS(xdp_program_opts, xo);
+	struct dev_state st = { .magic = DEV_STATE_MAGIC };
+	struct role_obj ro = {};
+	struct bpf_program *tcp;
+	struct xdp_program *xp = NULL;
+	char buf[256];
+	int ifindex, err;
+
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex) {
+		errorf("attach: unknown device '%s' (see ip link)", ifname);
+		return -ENODEV;
+	}
+	if (dev_state_read(ifname, &st) == 0) {
+		errorf("attach: %s is already attached as %s; run 'endmt detach %s' first",
+		       ifname, role_names[st.role < ROLE__N ? st.role : 0], ifname);
+		return -EEXIST;
+	}
+	memset(&st, 0, sizeof(st));
+	st.magic = DEV_STATE_MAGIC;
+	st.role = role;
+	st.ifindex = ifindex;
+	st.mode = mode;
+	st.tlv_type = tlv_type;
+
+	err = role_open(role, tlv_type, env.pin_root, &ro);
+	if (err) {
+		errorf("attach: cannot open the %s object: %s", rd->name, strerror(-err));
+		return err;
+	}
+	xo.obj = ro.obj;
+	xo.prog_name = rd->xdp_prog;
+	xp = xdp_program__create(&xo);
+	err = libxdp_get_error(xp);
+	if (err) {
+		xp = NULL;
+		errorf("attach: no XDP program %s in the %s object: %s", rd->xdp_prog,
+		       rd->name, strerror(-err));
+		goto out;
+	}
+	/* libxdp loads the whole object (TC program included) here. */
+	err = xdp_program__attach(xp, ifindex, xdp_modes[mode], 0);
+	if (err) {
+		libxdp_strerror(err, buf, sizeof(buf));
+		if (mode == 2)
+			errorf("attach: XDP offload (--mode hw) on %s failed: %s; this "
+			       "device cannot offload the program, try --mode native",
+			       ifname, buf);
+		else if (err == -EEXIST || err == -EBUSY)
+			errorf("attach: %s already has an XDP program that is not "
+			       "libxdp-managed: %s (remove it: ip link set dev %s xdp off)",
+			       ifname, buf, ifname);
+		else
+			errorf("attach: XDP %s (--mode %s) on %s failed: %s%s", rd->xdp_prog,
+			       mode_names[mode], ifname, buf,
+			       mode == 0 ? " (try --mode skb, or -v for the verifier log)"
+					 : " (-v shows the verifier log)");
+		goto out;
+	}
+	st.xdp_prog_id = xdp_program__id(xp);
+
+	tcp = bpf_object__find_program_by_name(ro.obj, rd->tc_prog);
+	if (!tcp && rd->tc_required) {
+		errorf("attach: no TC program %s in the %s object", rd->tc_prog, rd->name);
+		err = -ENOENT;
+		goto out_xdp;
+	}
+	if (tcp) {
+		hook.ifindex = ifindex;
+		err = bpf_tc_hook_create(&hook);
+		if (err && err != -EEXIST) {
+			errorf("attach: cannot create the clsact qdisc on %s: %s", ifname,
+			       strerror(-err));
+			goto out_xdp;
+		}
+		st.tc_hook_created = !err;
+		tco.prog_fd = bpf_program__fd(tcp);
+		err = bpf_tc_attach(&hook, &tco);
+		if (err) {
+			errorf("attach: TC ingress %s on %s failed: %s", rd->tc_prog, ifname,
+			       strerror(-err));
+			goto out_tc;
+		}
+		st.tc_handle = tco.handle;
+		st.tc_priority = tco.priority;
+	}
+	err = dev_state_write(ifname, &st);
+	if (err)
+		goto out_tc;
+	infof("attached %s on %s (ifindex %d): xdp id %u mode %s, tc handle %u prio %u",
+	      rd->name, ifname, ifindex, st.xdp_prog_id, mode_names[mode], st.tc_handle,
+	      st.tc_priority);
+	goto out;
+
+out_tc:
+	tc_undo(&st);
+out_xdp:
+	xdp_detach_id(ifindex, st.xdp_prog_id, xdp_modes[mode]);
+out:
+	xdp_program__close(xp);
+	role_close(&ro);
+	return err;
+}
+
+int do_detach(const char *ifname)
+{
+	struct dev_state st;
+	int err, ifindex;
+
+	err = dev_state_read(ifname, &st);
+	if (err == -ENOENT) {
+		errorf("detach: %s is not attached by endmt (nothing under %s/dev/%s)",
+		       ifname, env.pin_root, ifname);
+		return err;
+	}
+	if (err) {
+		errorf("detach: cannot read the state of %s: %s", ifname, strerror(-err));
+		return err;
+	}
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex || (uint32_t)ifindex != st.ifindex) {
+		/* The device went away (or is a new one with the same name):
+		 * its programs went with it; only the record is left. */
+		infof("%s: device gone or replaced, removing the record only", ifname);
+		dev_state_remove(ifname);
+		return 0;
+	}
+	err = tc_undo(&st);
+	if (err) {
+		errorf("detach: cannot remove the TC program from %s: %s", ifname,
+		       strerror(-err));
+		return err;
+	}
+	err = xdp_detach_id(ifindex, st.xdp_prog_id, xdp_modes[st.mode]);
+	if (err && err != -ENOENT) {
+		errorf("detach: cannot remove XDP program id %u from %s: %s",
+		       st.xdp_prog_id, ifname, strerror(-err));
+		return err;
+	}
+	dev_state_remove(ifname);
+	infof("detached %s from %s", role_names[st.role], ifname);
+	return 0;
+}
+
+/* ---- commands ---- */
+
+struct attach_args {
+	const char *dev;
+	int role;
+	int mode;
+	uint32_t tlv_type;
+};
+
+static void attach_defaults(void *p)
+{
+	struct attach_args *a = p;
+
+	a->tlv_type = ENDMT_TLV_ENDMT_DEFAULT;
+}
+
+static int attach_run(void *p)
+{
+	struct attach_args *a = p;
+	struct endmt_maps_fds m;
+	int lock = -1, err;
+
+	err = maps_open(&m, true);	/* maps exist before the role object loads */
+	if (err)
+		return err;
+	err = pin_lock(&lock);
+	if (!err)
+		err = do_attach(a->dev, a->role, a->mode, a->tlv_type);
+	pin_unlock(lock);
+	maps_close(&m);
+	if (!err && !env.json)
+		printf("attached %s on %s\n", role_names[a->role], a->dev);
+	return err;
+}
+
+static const struct opt attach_opts[] = {
+	{ .name = "dev", .type = OPT_STR, .off = offsetof(struct attach_args, dev),
+	  .set_off = NOSET, .metavar = "DEV", .help = "network device", .required = true,
+	  .positional = true },
+	{ .name = "role", .type = OPT_ENUM, .off = offsetof(struct attach_args, role),
+	  .set_off = NOSET, .metavar = "ROLE", .help = "what this device does",
+	  .choices = role_names, .required = true },
+	{ .name = "mode", .type = OPT_ENUM, .off = offsetof(struct attach_args, mode),
+	  .set_off = NOSET, .metavar = "MODE", .help = "XDP mode, default native",
+	  .choices = mode_names },
+	{ .name = "tlv-type", .type = OPT_U32, .off = offsetof(struct attach_args, tlv_type),
+	  .set_off = NOSET, .metavar = "N", .help = "End.MT TLV type, default 124",
+	  .min = 1, .max = 255 },
+	{}
+};
+
+const struct cmd cmd_attach = {
+	.name = "attach",
+	.summary = "Attach the programs of a role to a device (refused if already attached).",
+	.opts = attach_opts, .cfg_size = sizeof(struct attach_args),
+	.defaults = attach_defaults, .run = attach_run,
+};
+
+struct detach_args {
+	const char *dev;
+};
+
+static int detach_run(void *p)
+{
+	struct detach_args *a = p;
+	int lock = -1, err;
+
+	if (access(env.pin_root, F_OK)) {
+		errorf("detach: %s is not attached by endmt (no pin root %s)", a->dev,
+		       env.pin_root);
+		return -ENOENT;
+	}
+	err = pin_lock(&lock);
+	if (err)
+		return err;
+	err = do_detach(a->dev);
+	pin_unlock(lock);
+	if (!err && !env.json)
+		printf("detached %s\n", a->dev);
+	return err;
+}
+
+static const struct opt detach_opts[] = {
+	{ .name = "dev", .type = OPT_STR, .off = offsetof(struct detach_args, dev),
+	  .set_off = NOSET, .metavar = "DEV", .help = "network device", .required = true,
+	  .positional = true },
+	{}
+};
+
+const struct cmd cmd_detach = {
+	.name = "detach",
+	.summary = "Remove what 'endmt attach' put on a device, and nothing else.",
+	.opts = detach_opts, .cfg_size = sizeof(struct detach_args),
+	.run = detach_run,
+};

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef ENDMT_CONFIG_H
+#define ENDMT_CONFIG_H
+
+#include "endmt.h"
+
+struct branch_cfg {
+	uint8_t id[16];
+	int32_t psn_offset;
+};
+
+/* Writes a group's configuration; with set_branches the branch set becomes
+ * exactly br[0..nbr-1] (state of kept branches carried over). */
+int group_write(int fd, const struct group_cfg *g, const struct branch_cfg *br, int nbr,
+		bool set_branches, bool *changed);
+int branch_write(int fd, const struct endmt_group_key *key, const uint8_t id[16],
+		 int32_t psn_offset, bool del, bool *changed);
+int map_set(int fd, const void *key, const void *val, size_t vsize, bool *changed);
+int map_del(int fd, const void *key);
+int cfg_begin(struct endmt_maps_fds *m, int *lock);
+void cfg_end(struct endmt_maps_fds *m, int lock);
+
+#endif

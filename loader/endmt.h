@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Shared declarations of the endmt CLI: the command table, logging, the pin
+ * root (maps, lock, per-device state) and the configuration operations that
+ * both the single commands and `apply` use. */
+#ifndef ENDMT_LOADER_H
+#define ENDMT_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include "endmt/maps.h"
+#include "tlv.h"
+
+#define ENDMT_DEF_PIN_ROOT "/sys/fs/bpf/endmt"
+
+/* ---- global options and logging (util.c) ---- */
+struct endmt_env {
+	int verbose;
+	bool json;
+	const char *pin_root;
+	const char *prog;	/* "endmt" */
+};
+extern struct endmt_env env;
+
+/* One line on stderr: "endmt: <what failed>".  Commands print exactly one
+ * such line on failure (callers below the command return -errno quietly or
+ * print the one line themselves, never both). */
+void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void infof(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* -v only */
+void setup_libbpf_print(void);
+
+/* ---- option tables (params.c) ---- */
+enum opt_type {
+	OPT_FLAG,	/* bool */
+	OPT_STR,	/* const char * */
+	OPT_U32,	/* uint32_t with [min, max] */
+	OPT_S32,	/* int32_t with [min, max] (as int64 bounds) */
+	OPT_U64,	/* uint64_t, any value */
+	OPT_ADDR,	/* struct in6_addr */
+	OPT_ENUM,	/* int index into choices[] */
+	OPT_STRS,	/* repeatable: struct strlist */
+};
+
+struct strlist {
+	const char *v[ENDMT_MAX_NODE_TLVS * 8];
+	int n;
+};
+
+struct opt {
+	const char *name;	/* long name without "--"; NULL ends the table */
+	enum opt_type type;
+	size_t off;		/* offset of the value in the command's struct */
+	size_t set_off;		/* offset of a bool "given" flag, or (size_t)-1 */
+	const char *metavar;
+	const char *help;
+	int64_t min, max;	/* OPT_U32/OPT_S32 */
+	const char *const *choices;	/* OPT_ENUM, NULL terminated */
+	bool required;
+	bool positional;	/* taken from the first free argument */
+};
+
+#define NOSET ((size_t)-1)
+
+struct cmd {
+	const char *name;	/* "group add" */
+	const char *summary;
+	const struct opt *opts;
+	size_t cfg_size;
+	void (*defaults)(void *cfg);
+	int (*run)(void *cfg);
+};
+
+extern const struct cmd *const endmt_cmds[];
+
+int params_parse(const struct cmd *c, int argc, char **argv, void *cfg);
+void params_usage(const struct cmd *c, FILE *f);
+int parse_addr(const char *s, struct in6_addr *a);
+int parse_u64(const char *s, uint64_t *v);
+const char *addr_str(const void *a16, char *buf);	/* buf >= INET6_ADDRSTRLEN */
+
+/* ---- pin root, lock, maps (pin.c) ---- */
+struct endmt_maps_fds {
+	int sids, groups, xlate, encap, repl, stats;
+};
+
+/* Mounts bpffs if needed, creates the pin root and its dev/ directory. */
+int pin_root_prepare(void);
+/* flock(LOCK_EX) on the pin root directory; returns the fd to close. */
+int pin_lock(int *lock_fd);
+void pin_unlock(int lock_fd);
+/* Creates (from bpf/maps.bpf.c) or reuses the pinned maps and opens them.
+ * With create == false, missing pins are -ENOENT (read-only commands). */
+int maps_open(struct endmt_maps_fds *m, bool create);
+void maps_close(struct endmt_maps_fds *m);
+
+/* ---- attachments (attach.c) ---- */
+enum endmt_role { ROLE_HEAD = 0, ROLE_TRANSIT, ROLE_EDGE, ROLE__N };
+extern const char *const role_names[];
+extern const char *const mode_names[];	/* native skb hw */
+
+/* Per-device state, pinned under PINROOT/dev/<ifname>/state (a one-slot
+ * array map, so it lives and dies with the other pins in bpffs). */
+struct dev_state {
+	uint32_t magic;
+	uint32_t role;		/* enum endmt_role */
+	uint32_t ifindex;
+	uint32_t mode;		/* index into mode_names */
+	uint32_t xdp_prog_id;
+	uint32_t tc_handle;	/* 0: no TC program attached */
+	uint32_t tc_priority;
+	uint32_t tc_hook_created;	/* we created clsact: destroy it on detach */
+	uint32_t tlv_type;
+	uint32_t reserved;
+};
+#define DEV_STATE_MAGIC 0x454d5444u	/* "EMTD" */
+
+int dev_state_read(const char *ifname, struct dev_state *st);	/* -ENOENT */
+int do_attach(const char *ifname, enum endmt_role role, int mode, uint8_t tlv_type);
+int do_detach(const char *ifname);
+
+/* ---- configuration (config.c) ---- */
+struct group_cfg {
+	struct endmt_group_key key;
+	uint32_t flags;		/* ENDMT_GF_* */
+	uint32_t start_psn;
+	uint32_t src_qpn;
+	uint8_t src_addr[16];
+	uint8_t resp_saddr[16];
+	uint32_t cnp_cap;
+};
+
+void group_key_make(struct endmt_group_key *k, const struct in6_addr *proxy, uint32_t dqpn);
+void branch_id_ifindex(uint8_t id[16], uint32_t ifindex);
+
+/* Monotonic clock of bpf_ktime_get_ns(). */
+uint64_t now_ns(void);
+
+#endif /* ENDMT_LOADER_H */

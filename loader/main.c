@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* endmt: the command table and a tiny main().  Each command lives in its
+ * own file with its option table (params.c parses, checks and prints help). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "endmt.h"
+
+extern const struct cmd cmd_attach, cmd_detach, cmd_group_add, cmd_group_del,
+	cmd_branch_add, cmd_branch_del, cmd_sid_add, cmd_sid_del, cmd_receiver_add,
+	cmd_receiver_del, cmd_encap_set, cmd_encap_del, cmd_apply, cmd_show, cmd_agent;
+extern bool error_printed;
+
+const struct cmd *const endmt_cmds[] = {
+	&cmd_attach, &cmd_detach, &cmd_group_add, &cmd_group_del, &cmd_branch_add,
+	&cmd_branch_del, &cmd_sid_add, &cmd_sid_del, &cmd_receiver_add,
+	&cmd_receiver_del, &cmd_encap_set, &cmd_encap_del, &cmd_apply, &cmd_show,
+	&cmd_agent, NULL,
+};
+
+static void usage(FILE *f)
+{
+	const struct cmd *const *c;
+
+	fprintf(f, "Usage: endmt [-v] [--json] [--pin-root DIR] COMMAND [ARGS]\n"
+		   "RDMA RC multicast over SRv6: attach the data path, configure it, "
+		   "watch it.\n\nCommands:\n");
+	for (c = endmt_cmds; *c; c++)
+		fprintf(f, "  %-16s %s\n", (*c)->name, (*c)->summary);
+	fprintf(f, "\n'endmt COMMAND --help' describes each command.  The pin root "
+		   "defaults to " ENDMT_DEF_PIN_ROOT " (env ENDMT_PIN_ROOT).\n");
+}
+
+/* Matches "group add" against argv[i], argv[i+1]; returns words used. */
+static int match(const struct cmd *c, int argc, char **argv, int i)
+{
+	const char *sp = strchr(c->name, ' ');
+
+	if (!sp)
+		return strcmp(c->name, argv[i]) ? 0 : 1;
+	if (strncmp(c->name, argv[i], sp - c->name) || argv[i][sp - c->name])
+		return 0;
+	if (i + 1 >= argc || strcmp(sp + 1, argv[i + 1]))
+		return -1;	/* right noun, wrong or missing verb */
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd *const *c;
+	const char *root = getenv("ENDMT_PIN_ROOT");
+	void *cfg = NULL;
+	int i = 1, n = 0, err;
+
+	env.pin_root = root && *root ? root : ENDMT_DEF_PIN_ROOT;
+	/* Global options before the command. */
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "-v"))
+			env.verbose++;
+		else if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			env.json = true;
+		else if (!strcmp(argv[i], "--pin-root") && i + 1 < argc)
+			env.pin_root = argv[++i];
+		else if (!strncmp(argv[i], "--pin-root=", 11))
+			env.pin_root = argv[i] + 11;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			errorf("unknown global option '%s' (see endmt --help)", argv[i]);
+			return 2;
+		}
+		i++;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (c = endmt_cmds; *c; c++) {
+		n = match(*c, argc, argv, i);
+		if (n)
+			break;
+	}
+	if (!*c || n < 0) {
+		errorf("unknown command '%s%s%s' (see endmt --help)", argv[i],
+		       i + 1 < argc && n < 0 ? " " : "", i + 1 < argc && n < 0 ? argv[i + 1] : "");
+		return 2;
+	}
+	cfg = calloc(1, (*c)->cfg_size ? (*c)->cfg_size : 1);
+	if (!cfg) {
+		errorf("out of memory");
+		return 1;
+	}
+	setup_libbpf_print();
+	err = params_parse(*c, argc - i - n, argv + i + n, cfg);
+	if (err > 0) {		/* --help */
+		err = 0;
+		goto out;
+	}
+	if (err)
+		goto out;
+	err = (*c)->run(cfg);
+	if (err)		/* only if nothing more specific was said */
+		errorf("%s: %s", (*c)->name, strerror(err < 0 ? -err : err));
+out:
+	free(cfg);
+	return err ? 1 : 0;
+}

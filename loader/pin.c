@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The pin root: bpffs mount, directory layout, the lock around every change,
+ * and the shared maps (created from bpf/maps.bpf.c, pinned by name).
+ *
+ *   PINROOT/endmt_<map>          every map of maps/endmt_maps.h
+ *   PINROOT/dev/<ifname>/state   what attach did on that device (attach.c)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include "endmt.h"
+#include "maps.skel.h"
+
+struct endmt_env env = { .prog = "endmt" };
+bool error_printed;
+
+void errorf(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (error_printed)	/* one line per failure, the most specific one */
+		return;
+	error_printed = true;
+	fprintf(stderr, "%s: ", env.prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void infof(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!env.verbose)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int lib_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!env.verbose || (level == LIBBPF_DEBUG && env.verbose < 2))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void setup_libbpf_print(void)
+{
+	libbpf_set_print(lib_print);
+	libxdp_set_print((libxdp_print_fn_t)lib_print);
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	char *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static const char *priv_hint(int err)
+{
+	return (err == -EPERM || err == -EACCES) ?
+		" (run as root: needs CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN)" : "";
+}
+
+int pin_root_prepare(void)
+{
+	char dev[PATH_MAX];
+	struct statfs sfs;
+	int err;
+
+	/* bpffs is not mounted at boot on these machines: mount the default
+	 * location when the pin root lives under it. */
+	if (!strncmp(env.pin_root, "/sys/fs/bpf/", 12) &&
+	    (statfs("/sys/fs/bpf", &sfs) || sfs.f_type != BPF_FS_MAGIC)) {
+		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+			err = -errno;
+			errorf("cannot mount bpffs on /sys/fs/bpf: %s%s", strerror(-err),
+			       priv_hint(err));
+			return err;
+		}
+	}
+	err = mkdir_p(env.pin_root);
+	if (err) {
+		errorf("cannot create pin root %s: %s%s", env.pin_root, strerror(-err),
+		       priv_hint(err));
+		return err;
+	}
+	if (statfs(env.pin_root, &sfs) || sfs.f_type != BPF_FS_MAGIC) {
+		errorf("pin root %s is not on a bpf filesystem (mount -t bpf bpf DIR, "
+		       "or choose a dir under /sys/fs/bpf)", env.pin_root);
+		return -EINVAL;
+	}
+	snprintf(dev, sizeof(dev), "%s/dev", env.pin_root);
+	err = mkdir_p(dev);
+	if (err) {
+		errorf("cannot create %s: %s%s", dev, strerror(-err), priv_hint(err));
+		return err;
+	}
+	return 0;
+}
+
+/* flock works on a directory fd, also on bpffs (which cannot hold regular
+ * files): the lock lives exactly where the state it protects lives. */
+int pin_lock(int *lock_fd)
+{
+	int fd, err;
+
+	fd = open(env.pin_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		errorf("cannot open pin root %s for locking: %s%s", env.pin_root,
+		       strerror(-err), priv_hint(err));
+		return err;
+	}
+	if (flock(fd, LOCK_EX)) {
+		err = -errno;
+		close(fd);
+		errorf("cannot lock %s: %s", env.pin_root, strerror(-err));
+		return err;
+	}
+	*lock_fd = fd;
+	return 0;
+}
+
+void pin_unlock(int lock_fd)
+{
+	if (lock_fd >= 0)
+		close(lock_fd);	/* releases the flock */
+}
+
+static const char *const map_names[] = {
+	"endmt_sids", "endmt_groups", "endmt_rcv_xlate", "endmt_encap",
+	"endmt_repl", "endmt_stats",
+};
+
+static int *map_slot(struct endmt_maps_fds *m, int i)
+{
+	int *slots[] = { &m->sids, &m->groups, &m->xlate, &m->encap, &m->repl, &m->stats };
+
+	return slots[i];
+}
+
+/* Loading the maps-only object makes libbpf create every missing map and
+ * pin it by name, or reuse (after a compatibility check) what is pinned. */
+static int maps_create(void)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = env.pin_root);
+	struct endmt_maps *skel;
+	int err;
+
+	skel = endmt_maps__open_opts(&oo);
+	if (!skel) {
+		err = -errno;
+		errorf("cannot open the maps object: %s", strerror(-err));
+		return err;
+	}
+	err = endmt_maps__load(skel);
+	if (err)
+		errorf("cannot create/pin the maps under %s: %s%s%s", env.pin_root,
+		       strerror(-err), priv_hint(err),
+		       err == -EINVAL ? " (a pinned map has another layout: remove the "
+					"stale pins of an older endmt)" : "");
+	endmt_maps__destroy(skel);
+	return err;
+}
+
+int maps_open(struct endmt_maps_fds *m, bool create)
+{
+	char path[PATH_MAX];
+	int i, err;
+
+	for (i = 0; i < 6; i++)
+		*map_slot(m, i) = -1;
+	if (create) {
+		err = pin_root_prepare();
+		if (err)
+			return err;
+		err = maps_create();
+		if (err)
+			return err;
+	}
+	for (i = 0; i < 6; i++) {
+		snprintf(path, sizeof(path), "%s/%s", env.pin_root, map_names[i]);
+		*map_slot(m, i) = bpf_obj_get(path);
+		if (*map_slot(m, i) < 0) {
+			err = -errno;
+			if (err != -ENOENT || create)
+				errorf("cannot open map %s: %s%s", path, strerror(-err),
+				       priv_hint(err));
+			maps_close(m);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void maps_close(struct endmt_maps_fds *m)
+{
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		if (*map_slot(m, i) >= 0)
+			close(*map_slot(m, i));
+		*map_slot(m, i) = -1;
+	}
+}

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* endmt show: everything a node holds, for people (default) or as JSON
+ * (--json; schema in docs/CLI.md, stable: fields are only ever added). */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <jansson.h>
+#include "endmt.h"
+#include "endmt/srh.h"
+#include "endmt/stats.h"
+
+#define STAT_NAME(name, str, help) str,
+static const char *const stat_names[] = { ENDMT_STAT_LIST(STAT_NAME) };
+#undef STAT_NAME
+#define STAT_HELP(name, str, help) help,
+static const char *const stat_helps[] = { ENDMT_STAT_LIST(STAT_HELP) };
+#undef STAT_HELP
+
+struct show_args {
+	bool all;
+};
+
+static json_t *jaddr(const void *a16)
+{
+	char b[INET6_ADDRSTRLEN];
+
+	return json_string(addr_str(a16, b));
+}
+
+static json_t *branch_json(const struct endmt_group *g, const struct endmt_branch *b,
+			   uint64_t now)
+{
+	json_t *o = json_object();
+	uint32_t ifindex;
+	char name[IF_NAMESIZE] = "";
+
+	if (g->flags & ENDMT_GF_BRANCH_IFINDEX) {
+		memcpy(&ifindex, b->id, sizeof(ifindex));
+		json_object_set_new(o, "kind", json_string("ifindex"));
+		json_object_set_new(o, "ifindex", json_integer(ifindex));
+		json_object_set_new(o, "dev", if_indextoname(ifindex, name) ?
+				    json_string(name) : json_null());
+	} else {
+		json_object_set_new(o, "kind", json_string("addr"));
+		json_object_set_new(o, "addr", jaddr(b->id));
+	}
+	json_object_set_new(o, "ack_psn", json_integer(b->ack_psn));
+	json_object_set_new(o, "acked", json_boolean(b->flags & ENDMT_BR_ACKED));
+	json_object_set_new(o, "nak_pending", json_boolean(b->flags & ENDMT_BR_NAK_PENDING));
+	json_object_set_new(o, "epsn", json_integer(b->epsn));
+	json_object_set_new(o, "ccount", json_integer(b->ccount));
+	json_object_set_new(o, "psn_offset", json_integer(b->psn_offset));
+	json_object_set_new(o, "last_seen_ms_ago", b->last_seen_ns && now >= b->last_seen_ns ?
+			    json_integer((now - b->last_seen_ns) / 1000000) : json_null());
+	json_object_set_new(o, "stale", json_boolean(b->flags & ENDMT_BR_STALE));
+	json_object_set_new(o, "acks", json_integer(b->acks));
+	json_object_set_new(o, "naks", json_integer(b->naks));
+	json_object_set_new(o, "cnps", json_integer(b->cnps));
+	return o;
+}
+
+static int show_groups(int fd, json_t *arr)
+{
+	struct endmt_group_key k, *prev = NULL;
+	struct endmt_group *g;
+	uint64_t now = now_ns();
+	uint32_t i;
+	json_t *o, *br;
+
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		prev = &k;
+		if (bpf_map_lookup_elem_flags(fd, &k, g, BPF_F_LOCK))
+			continue;	/* deleted meanwhile */
+		o = json_object();
+		json_object_set_new(o, "proxy", jaddr(k.proxy));
+		json_object_set_new(o, "dqpn", json_integer(k.dqpn));
+		json_object_set_new(o, "head", json_boolean(g->flags & ENDMT_GF_HEAD));
+		json_object_set_new(o, "branch_by", json_string(g->flags & ENDMT_GF_BRANCH_IFINDEX ?
+								 "ifindex" : "addr"));
+		json_object_set_new(o, "start_psn", json_integer(g->start_psn));
+		if (g->flags & ENDMT_GF_HEAD) {
+			json_object_set_new(o, "src", jaddr(g->src_addr));
+			json_object_set_new(o, "src_qpn", json_integer(g->src_qpn));
+		}
+		json_object_set_new(o, "resp_saddr", jaddr(g->resp_saddr));
+		json_object_set_new(o, "cnp_cap", json_integer(g->cnp_cap));
+		json_object_set_new(o, "fwd_ack_psn", g->state & ENDMT_GS_ACK_FWD ?
+				    json_integer(g->fwd_ack_psn) : json_null());
+		json_object_set_new(o, "fwd_epsn", g->state & ENDMT_GS_NAK_FWD ?
+				    json_integer(g->fwd_epsn) : json_null());
+		br = json_array();
+		for (i = 0; i < g->nbranches && i < ENDMT_MAX_BRANCHES; i++)
+			json_array_append_new(br, branch_json(g, &g->br[i], now));
+		json_object_set_new(o, "branches", br);
+		json_array_append_new(arr, o);
+	}
+	free(g);
+	return 0;
+}
+
+static void show_sids(int fd, json_t *arr)
+{
+	struct endmt_sid_key k, *prev = NULL;
+	struct endmt_sid v;
+	json_t *o;
+
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &v))
+			continue;
+		o = json_object();
+		json_object_set_new(o, "sid", jaddr(k.sid));
+		json_object_set_new(o, "edge", jaddr(v.edge));
+		json_object_set_new(o, "behavior", json_string(v.flags & ENDMT_SID_F_ENDMT ? "End.MT" :
+							       v.flags & ENDMT_SID_F_REPL ? "Replication" : "?"));
+		json_object_set_new(o, "max_receivers", json_integer(v.max_rcv));
+		json_array_append_new(arr, o);
+	}
+}
+
+static void show_rcvs(int fd, json_t *arr)
+{
+	struct endmt_rcv_key k, *prev = NULL;
+	struct endmt_rcv_xlate v;
+	json_t *o;
+
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &v))
+			continue;
+		o = json_object();
+		json_object_set_new(o, "addr", jaddr(k.addr));
+		json_object_set_new(o, "qpn", json_integer(k.qpn));
+		json_object_set_new(o, "psn_offset", json_integer(v.psn_offset));
+		json_object_set_new(o, "reth", json_boolean(v.flags & ENDMT_XL_RETH));
+		json_object_set_new(o, "va_delta", json_integer((json_int_t)v.va_delta));
+		json_object_set_new(o, "rkey", json_integer(v.rkey));
+		json_array_append_new(arr, o);
+	}
+}
+
+/* Summary of a template: outer SA/DA, segment list, End.MT TLVs. */
+static json_t *encap_json(const struct endmt_group_key *k, const struct endmt_encap *e)
+{
+	struct endmt_tlv_view tv[ENDMT_MAX_NODE_TLVS * 16];
+	const struct endmt_srh *srh;
+	json_t *o = json_object(), *segs, *tlvs, *t, *rl;
+	uint8_t type = ENDMT_TLV_ENDMT_DEFAULT;
+	size_t srh_len, off, i, j;
+	struct endmt_rcv_ent r;
+	char b[INET6_ADDRSTRLEN + 16];
+	int n;
+
+	json_object_set_new(o, "proxy", jaddr(k->proxy));
+	json_object_set_new(o, "dqpn", json_integer(k->dqpn));
+	json_object_set_new(o, "len", json_integer(e->len));
+	if (e->len < 48 || e->len > ENDMT_MAX_ENCAP) {
+		json_object_set_new(o, "error", json_string("template too short"));
+		return o;
+	}
+	json_object_set_new(o, "outer_src", jaddr(e->hdr + 8));
+	json_object_set_new(o, "outer_dst", jaddr(e->hdr + 24));
+	srh = (const void *)(e->hdr + 40);
+	srh_len = e->len - 40;
+	json_object_set_new(o, "segments_left", json_integer(srh->segments_left));
+	segs = json_array();
+	for (i = 0; i <= srh->last_entry && 8 + 16 * (i + 1) <= srh_len; i++)
+		json_array_append_new(segs, jaddr(e->hdr + 48 + 16 * i));
+	json_object_set_new(o, "segments", segs);
+	/* The TLV type is not stored: take the first non-padding TLV's. */
+	off = 8 + 16 * ((size_t)srh->last_entry + 1);
+	while (off + 2 <= srh_len) {
+		uint8_t ty = e->hdr[40 + off];
+
+		if (ty == ENDMT_TLV_PAD1) {
+			off++;
+			continue;
+		}
+		if (ty != ENDMT_TLV_PADN) {
+			type = ty;
+			break;
+		}
+		off += 2 + e->hdr[40 + off + 1];
+	}
+	json_object_set_new(o, "tlv_type", json_integer(type));
+	n = endmt_srh_parse(e->hdr + 40, srh_len, type, tv, sizeof(tv) / sizeof(tv[0]));
+	if (n < 0) {
+		json_object_set_new(o, "error", json_string(strerror(-n)));
+		return o;
+	}
+	tlvs = json_array();
+	for (i = 0; i < (size_t)n; i++) {
+		t = json_object();
+		json_object_set_new(t, "edge", jaddr(&tv[i].edge));
+		rl = json_array();
+		for (j = 0; j < tv[i].nrcv; j++) {
+			endmt_tlv_rcv(&tv[i], j, &r);
+			addr_str(&r.addr, b);
+			snprintf(b + strlen(b), sizeof(b) - strlen(b), "/%u", r.qpn);
+			json_array_append_new(rl, json_string(b));
+		}
+		json_object_set_new(t, "receivers", rl);
+		json_array_append_new(tlvs, t);
+	}
+	json_object_set_new(o, "tlvs", tlvs);
+	return o;
+}
+
+static int show_encaps(int fd, json_t *arr)
+{
+	struct endmt_group_key k, *prev = NULL;
+	struct endmt_encap *e = malloc(sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		prev = &k;
+		if (!bpf_map_lookup_elem(fd, &k, e))
+			json_array_append_new(arr, encap_json(&k, e));
+	}
+	free(e);
+	return 0;
+}
+
+static void show_devs(json_t *arr)
+{
+	char path[PATH_MAX];
+	struct dev_state st;
+	struct dirent *d;
+	DIR *dir;
+	json_t *o;
+
+	snprintf(path, sizeof(path), "%s/dev", env.pin_root);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.' || dev_state_read(d->d_name, &st))
+			continue;
+		o = json_object();
+		json_object_set_new(o, "dev", json_string(d->d_name));
+		json_object_set_new(o, "ifindex", json_integer(st.ifindex));
+		json_object_set_new(o, "role", json_string(st.role < ROLE__N ?
+							   role_names[st.role] : "?"));
+		json_object_set_new(o, "xdp_mode", json_string(st.mode < 3 ?
+							       mode_names[st.mode] : "?"));
+		json_object_set_new(o, "xdp_prog_id", json_integer(st.xdp_prog_id));
+		json_object_set_new(o, "tc", json_boolean(st.tc_handle));
+		json_object_set_new(o, "tlv_type", json_integer(st.tlv_type));
+		json_object_set_new(o, "present", json_boolean(if_nametoindex(d->d_name) ==
+							       st.ifindex));
+		json_array_append_new(arr, o);
+	}
+	closedir(dir);
+}
+
+static int show_stats(int fd, json_t *obj, bool all)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	uint64_t *vals, sum;
+	uint32_t i;
+
+	if (ncpu < 0)
+		return ncpu;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (i = 0; i < ENDMT_STAT_MAX; i++) {
+		sum = 0;
+		if (!bpf_map_lookup_elem(fd, &i, vals))
+			for (c = 0; c < ncpu; c++)
+				sum += vals[c];
+		if (sum || all)
+			json_object_set_new(obj, stat_names[i], json_integer(sum));
+	}
+	free(vals);
+	return 0;
+}
+
+static const char *stat_help(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ENDMT_STAT_MAX; i++)
+		if (!strcmp(stat_names[i], name))
+			return stat_helps[i];
+	return "";
+}
+
+static const char *js(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : "-";
+}
+
+static long long ji(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static void print_human(json_t *root)
+{
+	json_t *a, *o, *b, *t, *r;
+	const char *key;
+	size_t i, j, l;
+
+	printf("pin root %s\n", js(root, "pin_root"));
+	a = json_object_get(root, "devices");
+	printf("\ndevices (%zu)\n", json_array_size(a));
+	json_array_foreach(a, i, o)
+		printf("  %-12s %-8s xdp %s id %lld%s tlv %lld%s\n", js(o, "dev"), js(o, "role"),
+		       js(o, "xdp_mode"), ji(o, "xdp_prog_id"),
+		       json_is_true(json_object_get(o, "tc")) ? " + tc ingress" : "",
+		       ji(o, "tlv_type"),
+		       json_is_true(json_object_get(o, "present")) ? "" : "  (device gone)");
+	a = json_object_get(root, "groups");
+	printf("\ngroups (%zu)\n", json_array_size(a));
+	json_array_foreach(a, i, o) {
+		printf("  %s/%lld%s branch-by %s start-psn %lld cnp-cap %lld resp-saddr %s\n",
+		       js(o, "proxy"), ji(o, "dqpn"),
+		       json_is_true(json_object_get(o, "head")) ? " head" : "",
+		       js(o, "branch_by"), ji(o, "start_psn"), ji(o, "cnp_cap"),
+		       js(o, "resp_saddr"));
+		if (json_is_true(json_object_get(o, "head")))
+			printf("    source %s qpn %lld\n", js(o, "src"), ji(o, "src_qpn"));
+		printf("    forwarded: ack %s, nak %s\n",
+		       json_is_null(json_object_get(o, "fwd_ack_psn")) ? "-" : "yes",
+		       json_is_null(json_object_get(o, "fwd_epsn")) ? "-" : "yes");
+		printf("    %-28s %8s %10s %6s %12s %8s %8s %8s\n", "branch", "AckPSN",
+		       "ePSN/NAK", "CCount", "last seen", "acks", "naks", "cnps");
+		json_array_foreach(json_object_get(o, "branches"), j, b) {
+			char id[64], ep[16], seen[24];
+			json_t *ls = json_object_get(b, "last_seen_ms_ago");
+
+			if (!strcmp(js(b, "kind"), "ifindex"))
+				snprintf(id, sizeof(id), "%s (ifindex %lld)", js(b, "dev"),
+					 ji(b, "ifindex"));
+			else
+				snprintf(id, sizeof(id), "%s", js(b, "addr"));
+			if (json_is_true(json_object_get(b, "nak_pending")))
+				snprintf(ep, sizeof(ep), "%lld", ji(b, "epsn"));
+			else
+				snprintf(ep, sizeof(ep), "-");
+			if (json_is_null(ls))
+				snprintf(seen, sizeof(seen), "never");
+			else
+				snprintf(seen, sizeof(seen), "%lld ms ago", json_integer_value(ls));
+			printf("    %-28s %8lld %10s %6lld %12s %8lld %8lld %8lld%s\n", id,
+			       ji(b, "ack_psn"), ep, ji(b, "ccount"), seen, ji(b, "acks"),
+			       ji(b, "naks"), ji(b, "cnps"),
+			       json_is_true(json_object_get(b, "stale")) ? "  STALE" : "");
+		}
+	}
+	a = json_object_get(root, "sids");
+	printf("\nsids (%zu)\n", json_array_size(a));
+	json_array_foreach(a, i, o)
+		printf("  %-24s %s edge %s max-receivers %lld\n", js(o, "sid"),
+		       js(o, "behavior"), js(o, "edge"), ji(o, "max_receivers"));
+	a = json_object_get(root, "receivers");
+	printf("\nreceivers (%zu)\n", json_array_size(a));
+	json_array_foreach(a, i, o) {
+		printf("  %s/%lld psn-offset %lld", js(o, "addr"), ji(o, "qpn"),
+		       ji(o, "psn_offset"));
+		if (json_is_true(json_object_get(o, "reth")))
+			printf(" va-delta %llu rkey %lld",
+			       (unsigned long long)ji(o, "va_delta"), ji(o, "rkey"));
+		printf("\n");
+	}
+	a = json_object_get(root, "encaps");
+	printf("\nencaps (%zu)\n", json_array_size(a));
+	json_array_foreach(a, i, o) {
+		printf("  %s/%lld: %lld octets, %s -> %s, SL %lld, segments", js(o, "proxy"),
+		       ji(o, "dqpn"), ji(o, "len"), js(o, "outer_src"), js(o, "outer_dst"),
+		       ji(o, "segments_left"));
+		json_array_foreach(json_object_get(o, "segments"), j, t)
+			printf(" [%zu]=%s", j, json_string_value(t));
+		printf(", TLV type %lld\n", ji(o, "tlv_type"));
+		json_array_foreach(json_object_get(o, "tlvs"), j, t) {
+			printf("    edge %s:", js(t, "edge"));
+			json_array_foreach(json_object_get(t, "receivers"), l, r)
+				printf(" %s", json_string_value(r));
+			printf("\n");
+		}
+	}
+	a = json_object_get(root, "counters");
+	printf("\ncounters%s\n", json_object_size(a) ? "" : " (all zero)");
+	json_object_foreach(a, key, o)
+		printf("  %-28s %12lld  %s\n", key, (long long)json_integer_value(o),
+		       stat_help(key));
+}
+
+static int show_run(void *p)
+{
+	struct show_args *a = p;
+	struct endmt_maps_fds m;
+	json_t *root = json_object(), *arr;
+	int err;
+
+	json_object_set_new(root, "pin_root", json_string(env.pin_root));
+	err = maps_open(&m, false);
+	if (err && err != -ENOENT) {
+		json_decref(root);
+		return err;
+	}
+	arr = json_array();
+	show_devs(arr);
+	json_object_set_new(root, "devices", arr);
+	/* Nothing pinned yet: an empty node, not an error. */
+	json_object_set_new(root, "groups", arr = json_array());
+	if (!err)
+		err = show_groups(m.groups, arr);
+	json_object_set_new(root, "sids", arr = json_array());
+	if (!err)
+		show_sids(m.sids, arr);
+	json_object_set_new(root, "receivers", arr = json_array());
+	if (!err)
+		show_rcvs(m.xlate, arr);
+	json_object_set_new(root, "encaps", arr = json_array());
+	if (!err)
+		err = show_encaps(m.encap, arr);
+	json_object_set_new(root, "counters", arr = json_object());
+	if (!err)
+		err = show_stats(m.stats, arr, a->all);
+	if (err == -ENOENT)
+		err = 0;
+	else
+		maps_close(&m);
+	if (!err) {
+		if (env.json) {
+			json_dumpf(root, stdout, JSON_INDENT(2));
+			printf("\n");
+		} else {
+			print_human(root);
+		}
+	}
+	json_decref(root);
+	return err;
+}
+
+static const struct opt show_opts[] = {
+	{ "all", OPT_FLAG, offsetof(struct show_args, all), NOSET, NULL,
+	  "list every counter, also those at zero", 0, 0, NULL, false, false },
+	{}
+};
+
+const struct cmd cmd_show = {
+	"show", "Show devices, groups and branches, SIDs, receivers, templates, counters.",
+	show_opts, sizeof(struct show_args), NULL, show_run,
+};
