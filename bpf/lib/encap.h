@@ -31,6 +31,9 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "ICRC load assumes bpf
 /* Shortest RoCEv2 UDP datagram: UDP + BTH + ICRC. */
 #define ENDMT_HEAD_MIN_ULEN (ENDMT_UDP_HLEN + sizeof(struct endmt_bth) + ENDMT_ICRC_LEN)
 #define ENDMT_IP6_MAX_PLEN  0xffff
+/* Ethernet + IPv6 + UDP + BTH: what the match reads directly. */
+#define ENDMT_HEAD_PULL_LEN (ETH_HLEN + ENDMT_IP6_HLEN + ENDMT_UDP_HLEN + \
+			     sizeof(struct endmt_bth))
 
 /* MTU rule: the encapsulated packet must fit the MTU of the device the head
  * sees the packet on (tests pick that device through the test-run ctx
@@ -56,10 +59,7 @@ static __always_inline int endmt_head_is_proxy(const __u8 *da)
 /* Returns a TC verdict, always counted. */
 static __always_inline int endmt_head_encap(struct __sk_buff *skb)
 {
-	struct endmt_cursor c = {
-		.pos = (void *)(long)skb->data,
-		.end = (void *)(long)skb->data_end,
-	};
+	struct endmt_cursor c;
 	struct endmt_group_key key = {};
 	struct endmt_encap *tmpl;
 	struct endmt_group *grp;
@@ -75,7 +75,16 @@ static __always_inline int endmt_head_encap(struct __sk_buff *skb)
 	__u16 opl;
 	__u8 tclass;
 	int has_csum;
-	void *end;
+
+	/* The headers may not be in the linear part (AF_PACKET, GRO, drivers
+	 * with header split give skbs with only the Ethernet header linear):
+	 * pull what the match reads.  A shorter packet is parsed as far as it
+	 * goes; the parsers bound-check. */
+	if (skb->data + ENDMT_HEAD_PULL_LEN > skb->data_end)
+		bpf_skb_pull_data(skb, skb->len < ENDMT_HEAD_PULL_LEN ?
+				       skb->len : ENDMT_HEAD_PULL_LEN);
+	c.pos = (void *)(long)skb->data;
+	c.end = (void *)(long)skb->data_end;
 
 	eth = endmt_parse_eth(&c);
 	if (!eth || eth->h_proto != bpf_htons(ETH_P_IPV6))
@@ -88,7 +97,6 @@ static __always_inline int endmt_head_encap(struct __sk_buff *skb)
 	udp = endmt_parse_udp(&c);
 	if (!udp || udp->dest != bpf_htons(ENDMT_ROCE_PORT))
 		return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, TC_ACT_OK);
-	end = c.end;
 	bth = endmt_parse_bth(&c);
 	if (!bth) {
 		/* Claims RoCEv2 but the BTH (and so the DestQPN that names the
@@ -113,14 +121,14 @@ static __always_inline int endmt_head_encap(struct __sk_buff *skb)
 
 	/* From here the packet is the group's: every inconsistency drops.
 	 * The ICRC sits at the end of the IPv6 payload, which must be in the
-	 * packet and agree with the UDP length; RoCEv2 datagrams are a multiple
+	 * packet (skb->len: the tail may be outside the linear part) and agree with the UDP length; RoCEv2 datagrams are a multiple
 	 * of 4 octets (BTH PadCnt), which also keeps the ICRC 16-bit aligned
 	 * for the UDP checksum update.  A GSO (GRO-merged) skb is several
 	 * datagrams with one ICRC each; the head cannot rewrite them. */
 	plen = bpf_ntohs(ip6->payload_len);
 	ulen = bpf_ntohs(udp->len);
 	if (plen != ulen || plen < ENDMT_HEAD_MIN_ULEN || (plen & 3) ||
-	    (void *)udp + plen > end || skb->gso_size)
+	    ENDMT_HEAD_UDP_OFF + plen > skb->len || skb->gso_size)
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_MALFORMED, TC_ACT_SHOT);
 	/* Only the group's source may use it (spoofing the Proxy would reach
 	 * every receiver); an all-zero src_addr means "not configured". */
