@@ -198,7 +198,7 @@ static void test_veth_body(void)
 	for (i = 0; i < 5; i++) {
 		char a[48];
 
-		snprintf(a, sizeof(a), "fd00:%zu::2", 0x11 + i);
+		snprintf(a, sizeof(a), "fd00:%zx::2", 0x11 + i);
 		rcv[i].addr = endmt_in6(a);
 		rcv[i].qpn = 256 + (uint32_t)i;
 	}
