@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Test-only link impairment (TC egress), because the host kernel has no
+ * netem (CONFIG_NET_SCH_NETEM is off; HTB, TBF and cls_bpf are on).  Never
+ * part of the production objects: the integration scripts compile it with
+ * -D knobs (parts per million) and attach it with `tc filter ... egress bpf da`.
+ *
+ *   LOSS_PPM     drop
+ *   CE_PPM       set ECN CE on ECT packets (as an AQM would mark them)
+ *   DUP_PPM      send a second copy (bpf_clone_redirect to this device)
+ *   REORDER_PPM  put the packet into HTB class SLOW_CLASS, a slow class of the
+ *                root HTB the script creates: later packets in the fast class
+ *                overtake it, which is how netem's reordering looks on the wire
+ *
+ * ICMPv6 is never touched, so neighbour discovery keeps working.  Only the
+ * IPv6 header is read; SRv6-encapsulated packets are impaired as a whole.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#ifndef LOSS_PPM
+#define LOSS_PPM 0
+#endif
+#ifndef CE_PPM
+#define CE_PPM 0
+#endif
+#ifndef DUP_PPM
+#define DUP_PPM 0
+#endif
+#ifndef REORDER_PPM
+#define REORDER_PPM 0
+#endif
+#ifndef SLOW_CLASS
+#define SLOW_CLASS 0x00010020	/* HTB class 1:20 */
+#endif
+#define DUP_MARK 0x1d0f5eed	/* the copy passes this program untouched */
+
+static __always_inline int chance(__u32 ppm)
+{
+	return ppm && bpf_get_prandom_u32() % 1000000 < ppm;
+}
+
+SEC("tc")
+int impair(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	struct ipv6hdr *ip6 = (void *)(eth + 1);
+	__u8 b1;
+
+	if ((void *)(ip6 + 1) > end || eth->h_proto != bpf_htons(ETH_P_IPV6) ||
+	    ip6->nexthdr == IPPROTO_ICMPV6)
+		return TC_ACT_OK;
+	if (skb->mark == DUP_MARK) {
+		skb->mark = 0;
+		return TC_ACT_OK;
+	}
+	if (chance(LOSS_PPM))
+		return TC_ACT_SHOT;
+	/* ECN is the low two bits of the Traffic Class: bits 5:4 of octet 1. */
+	b1 = ip6->flow_lbl[0];
+	if ((b1 & 0x30) && (b1 & 0x30) != 0x30 && chance(CE_PPM)) {
+		b1 |= 0x30;
+		bpf_skb_store_bytes(skb, ETH_HLEN + 1, &b1, 1, 0);
+	}
+	if (chance(DUP_PPM)) {
+		skb->mark = DUP_MARK;
+		bpf_clone_redirect(skb, skb->ifindex, 0);
+		skb->mark = 0;
+	}
+	if (chance(REORDER_PPM))
+		skb->priority = SLOW_CLASS;
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
