@@ -1,17 +1,426 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Reverse-path aggregation (ACK / NAK / CNP), shared by every role's XDP
- * program.  PLACEHOLDER until the reverse path lands: recognises nothing. */
+/* Reverse-path aggregation (draft section 5.3, DESIGN.md "Reverse-path
+ * aggregation"), shared by every role's XDP program.
+ *
+ * Receivers answer the source's RC QP with ACK / NAK (BTH opcode 0x11 + AETH)
+ * and CNP (opcode 0x81) sent to DA = Proxy Address, DestQPN = Designated
+ * QPN.  Per group (endmt_groups) and downstream branch this node keeps:
+ *   AckPSN  newest acknowledged PSN (BTH.PSN of an ACK), in the source's PSN
+ *           space; "start_psn - 1" until the branch first acknowledges;
+ *   ePSN    of an outstanding PSN-sequence NAK (ENDMT_BR_NAK_PENDING), else
+ *           AckPSN + 1;
+ *   CCount  CNPs in the current window (the agent ends windows, lib/cnp.c).
+ * An ACK is forwarded only when the group minimum AckPSN advances past what
+ * was last forwarded, a NAK only with a minimum ePSN not forwarded before
+ * (until an ACK made progress), RNR and fatal NAKs at once, CNPs never (the
+ * agent sends one per window).  Forwarding is XDP_PASS of the rewritten
+ * packet: the kernel routes DA = Proxy upstream, or at the head (which
+ * rewrites the response toward the source) DA = the source.
+ *
+ * Concurrency: all per-group state changes happen under the group's
+ * bpf_spin_lock; the critical section calls no helper (the verifier rejects
+ * "function calls are not allowed while holding a lock"), so the clock is
+ * read before and the packet is rewritten after it.  Configuration fields
+ * (flags, start_psn, src_*, branch ids) are read without the lock: only the
+ * CLI writes them, with whole-value BPF_F_LOCK updates. */
 #ifndef ENDMT_BPF_AGGREGATE_H
 #define ENDMT_BPF_AGGREGATE_H
 
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "endmt/maps.h"
+#include "endmt/psn.h"
+#include "endmt/roce.h"
+#include "endmt/stats.h"
+#include "maps/endmt_maps.h"
+#include "lib/parse.h"
+#include "lib/stats.h"
+#include "lib/icrc.h"
+
+/* The clock behind last_seen_ns: one wrapper so a test build can replace it
+ * (define ENDMT_RESP_CLOCK_NS before including this header).  It is
+ * CLOCK_MONOTONIC, which tests compare with clock_gettime(). */
+#ifndef ENDMT_RESP_CLOCK_NS
+#define ENDMT_RESP_CLOCK_NS() bpf_ktime_get_ns()
+#endif
+
+/* Octets after the IPv6 header of the responses endmt aggregates. */
+#define ENDMT_RESP_ACK_ULEN (ENDMT_UDP_HLEN + sizeof(struct endmt_bth) + \
+			     sizeof(struct endmt_aeth) + ENDMT_ICRC_LEN)
+#define ENDMT_RESP_CNP_ULEN (ENDMT_UDP_HLEN + sizeof(struct endmt_cnp) + ENDMT_ICRC_LEN)
+
+/* The window a forwarded response may change: IPv6 SA, DA, UDP header, BTH
+ * (SA/DA/DestQPN at the head, PSN everywhere).  Offsets from the IPv6 header. */
+#define ENDMT_RESP_WIN_OFF   ENDMT_IP6_OFF_SADDR
+#define ENDMT_RESP_WIN_END   (ENDMT_IP6_HLEN + ENDMT_UDP_HLEN + sizeof(struct endmt_bth))
+#define ENDMT_RESP_WIN_LEN   (ENDMT_RESP_WIN_END - ENDMT_RESP_WIN_OFF)
+#define ENDMT_RESP_WIN_SA    0
+#define ENDMT_RESP_WIN_DA    16
+#define ENDMT_RESP_WIN_UCSUM (ENDMT_IP6_HLEN - ENDMT_RESP_WIN_OFF + 6)
+#define ENDMT_RESP_WIN_QPN   (ENDMT_IP6_HLEN + ENDMT_UDP_HLEN + 5 - ENDMT_RESP_WIN_OFF)
+#define ENDMT_RESP_WIN_PSN   (ENDMT_IP6_HLEN + ENDMT_UDP_HLEN + 9 - ENDMT_RESP_WIN_OFF)
+_Static_assert(ENDMT_RESP_WIN_LEN == 52, "response rewrite window");
+_Static_assert(ENDMT_RESP_WIN_LEN <= ENDMT_ICRC_MAX_WIN, "window fits the ICRC helper");
+_Static_assert(ENDMT_RESP_WIN_LEN % 4 == 0, "bpf_csum_diff takes 4-octet multiples");
+
+enum endmt_resp_kind {
+	ENDMT_RK_ACK,
+	ENDMT_RK_NAK_SEQ,
+	ENDMT_RK_RNR,
+	ENDMT_RK_FATAL,
+	ENDMT_RK_CNP,
+};
+
+/* What the locked update decided. */
+struct endmt_resp_out {
+	__u32 psn;		/* BTH.PSN of the forwarded response, source space */
+	__u32 stat;		/* enum endmt_stat explaining the verdict */
+	int act;		/* XDP_PASS (forward) or XDP_DROP (absorb) */
+};
+
+/* Opcodes of packets a responder sends back to a requester.  Anything else
+ * (SEND/WRITE/READ requests: the source's data toward the Proxy Address at
+ * the head) is not a response and stays with the caller. */
+static __always_inline int endmt_op_is_response(__u8 op)
+{
+	return (op >= ENDMT_OP_READ_RESP_FIRST && op <= ENDMT_OP_ATOMIC_ACK) ||
+	       op == ENDMT_OP_CNP;
+}
+
+static __always_inline __u32 endmt_br_ack(const struct endmt_group *g,
+					  const struct endmt_branch *b)
+{
+	return (b->flags & ENDMT_BR_ACKED) ? b->ack_psn :
+					     endmt_psn_add(g->start_psn, -1);
+}
+
+static __always_inline __u32 endmt_br_epsn(const struct endmt_group *g,
+					   const struct endmt_branch *b)
+{
+	return (b->flags & ENDMT_BR_NAK_PENDING) ? b->epsn :
+						   endmt_psn_add(endmt_br_ack(g, b), 1);
+}
+
+/* Minimum AckPSN (want_epsn = 0) or ePSN (1) over the configured, live
+ * branches (the responding branch is always live, so there is one).
+ * Called with the lock held: no helper calls. */
+static __always_inline __u32 endmt_group_min(const struct endmt_group *g, int want_epsn)
+{
+	__u32 n = g->nbranches, m = 0, v, i;
+	int have = 0;
+
+	for (i = 0; i < ENDMT_MAX_BRANCHES; i++) {
+		const struct endmt_branch *b = &g->br[i];
+
+		if (i >= n)
+			break;
+		/* A branch the agent declared dead (silent past the liveness
+		 * timeout) must not hold the group back. */
+		if (!(b->flags & ENDMT_BR_VALID) || (b->flags & ENDMT_BR_STALE))
+			continue;
+		v = want_epsn ? endmt_br_epsn(g, b) : endmt_br_ack(g, b);
+		if (!have || endmt_psn_before(v, m))
+			m = v;
+		have = 1;
+	}
+	return m;
+}
+
+/* Slot of the branch whose id is `id`, or -1. */
+static __always_inline int endmt_branch_find(const struct endmt_group *g, const __u64 *id)
+{
+	__u32 n = g->nbranches, i;
+
+	for (i = 0; i < ENDMT_MAX_BRANCHES; i++) {
+		const __u64 *bid = (const __u64 *)g->br[i].id;
+
+		if (i >= n)
+			break;
+		if ((g->br[i].flags & ENDMT_BR_VALID) && bid[0] == id[0] && bid[1] == id[1])
+			return (int)i;
+	}
+	return -1;
+}
+
+static __always_inline void endmt_resp_ack(struct endmt_group *g, struct endmt_branch *b,
+					   __u32 p, struct endmt_resp_out *o)
+{
+	__u32 m, fwd;
+
+	b->acks++;
+	/* Reordered or duplicated ACK: the branch already acknowledged p. */
+	if (!endmt_psn_before(endmt_br_ack(g, b), p)) {
+		o->stat = ENDMT_STAT_RESP_ACK_STALE;
+		return;
+	}
+	b->ack_psn = p;
+	b->flags |= ENDMT_BR_ACKED;
+	if ((b->flags & ENDMT_BR_NAK_PENDING) && !endmt_psn_before(p, b->epsn))
+		b->flags &= ~ENDMT_BR_NAK_PENDING;	/* the NAKed PSN arrived */
+	m = endmt_group_min(g, 0);
+	fwd = (g->state & ENDMT_GS_ACK_FWD) ? g->fwd_ack_psn :
+					      endmt_psn_add(g->start_psn, -1);
+	if (!endmt_psn_before(fwd, m)) {
+		o->stat = ENDMT_STAT_RESP_ACK_ABSORBED;
+		return;
+	}
+	g->fwd_ack_psn = m;
+	/* Progress: the same ePSN may be NAKed upstream again. */
+	g->state = (g->state | ENDMT_GS_ACK_FWD) & ~ENDMT_GS_NAK_FWD;
+	o->psn = m;
+	o->stat = ENDMT_STAT_RESP_ACK_FWD;
+	o->act = XDP_PASS;
+}
+
+static __always_inline void endmt_resp_nak(struct endmt_group *g, struct endmt_branch *b,
+					   __u32 e, struct endmt_resp_out *o)
+{
+	__u32 m;
+
+	b->naks++;
+	/* A receiver's ePSN only grows: a NAK at or below its AckPSN, or below
+	 * its outstanding ePSN, is an old one overtaken by newer news. */
+	if (!endmt_psn_before(endmt_br_ack(g, b), e) ||
+	    ((b->flags & ENDMT_BR_NAK_PENDING) && endmt_psn_before(e, b->epsn))) {
+		o->stat = ENDMT_STAT_RESP_NAK_STALE;
+		return;
+	}
+	b->epsn = e;
+	b->flags |= ENDMT_BR_NAK_PENDING;
+	m = endmt_group_min(g, 1);
+	/* The minimum ePSN never decreases; forward each value once until an
+	 * ACK shows progress (no retransmission storms). */
+	if ((g->state & ENDMT_GS_NAK_FWD) && !endmt_psn_before(g->fwd_epsn, m)) {
+		o->stat = ENDMT_STAT_RESP_NAK_ABSORBED;
+		return;
+	}
+	g->fwd_epsn = m;
+	g->state |= ENDMT_GS_NAK_FWD;
+	o->psn = m;
+	o->stat = ENDMT_STAT_RESP_NAK_FWD;
+	o->act = XDP_PASS;
+}
+
+/* The whole state change for one response, under the group lock. */
+static __always_inline void endmt_resp_locked(struct endmt_group *g, __u32 bi, int kind,
+					      __u32 psn, __u64 now, struct endmt_resp_out *o)
+{
+	struct endmt_branch *b;
+
+	bpf_spin_lock(&g->lock);
+	b = &g->br[bi & (ENDMT_MAX_BRANCHES - 1)];
+	b->last_seen_ns = now;
+	b->flags &= ~ENDMT_BR_STALE;	/* it answers: alive again */
+	o->psn = psn;
+	o->act = XDP_DROP;
+	switch (kind) {
+	case ENDMT_RK_ACK:
+		endmt_resp_ack(g, b, psn, o);
+		break;
+	case ENDMT_RK_NAK_SEQ:
+		endmt_resp_nak(g, b, psn, o);
+		break;
+	case ENDMT_RK_RNR:
+		b->naks++;
+		o->stat = ENDMT_STAT_RESP_RNR_FWD;
+		o->act = XDP_PASS;
+		break;
+	case ENDMT_RK_FATAL:
+		b->naks++;
+		o->stat = ENDMT_STAT_RESP_FATAL_FWD;
+		o->act = XDP_PASS;
+		break;
+	default: /* ENDMT_RK_CNP */
+		b->cnps++;
+		if (g->cnp_cap && b->ccount >= g->cnp_cap) {
+			o->stat = ENDMT_STAT_RESP_CNP_CAPPED;
+		} else {
+			b->ccount++;
+			o->stat = ENDMT_STAT_RESP_CNP_COUNTED;
+		}
+		break;
+	}
+	bpf_spin_unlock(&g->lock);
+}
+
+static __always_inline __u16 endmt_csum_fold(__u32 csum)
+{
+	csum = (csum & 0xffff) + (csum >> 16);
+	csum = (csum & 0xffff) + (csum >> 16);
+	return (__u16)~csum;
+}
+
+/* Rewrites a forwarded ACK/NAK: BTH.PSN := psn; at the head also SA := Proxy,
+ * DA := source, DestQPN := source QPN.  ICRC updated incrementally (the
+ * AETH is the only octets between the window and the ICRC), UDP checksum
+ * too when the sender used one. */
+static __always_inline void endmt_resp_rewrite(struct xdp_md *ctx, const struct endmt_group *g,
+					       const struct endmt_group_key *key, __u32 psn)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u32 oldw[ENDMT_RESP_WIN_LEN / 4], neww[ENDMT_RESP_WIN_LEN / 4];
+	__u8 *ow = (__u8 *)oldw, *nw = (__u8 *)neww, *win, *icrc;
+	struct udphdr *udp;
+	__u32 raw, ocrc, ncrc, oc, nc, i;
+
+	win = data + ETH_HLEN + ENDMT_RESP_WIN_OFF;
+	icrc = data + ETH_HLEN + ENDMT_IP6_HLEN + ENDMT_RESP_ACK_ULEN - ENDMT_ICRC_LEN;
+	udp = data + ETH_HLEN + ENDMT_IP6_HLEN;
+	/* Re-derived from ctx: the caller checked these lengths already. */
+	if ((void *)(icrc + ENDMT_ICRC_LEN) > end)
+		return;
+	__builtin_memcpy(ow, win, ENDMT_RESP_WIN_LEN);
+	__builtin_memcpy(nw, ow, ENDMT_RESP_WIN_LEN);
+	if (g->flags & ENDMT_GF_HEAD) {
+		__builtin_memcpy(nw + ENDMT_RESP_WIN_SA, key->proxy, 16);
+		__builtin_memcpy(nw + ENDMT_RESP_WIN_DA, g->src_addr, 16);
+		nw[ENDMT_RESP_WIN_QPN] = (__u8)(g->src_qpn >> 16);
+		nw[ENDMT_RESP_WIN_QPN + 1] = (__u8)(g->src_qpn >> 8);
+		nw[ENDMT_RESP_WIN_QPN + 2] = (__u8)g->src_qpn;
+	}
+	nw[ENDMT_RESP_WIN_PSN] = (__u8)(psn >> 16);
+	nw[ENDMT_RESP_WIN_PSN + 1] = (__u8)(psn >> 8);
+	nw[ENDMT_RESP_WIN_PSN + 2] = (__u8)psn;
+
+	raw = endmt_icrc_delta_raw(ow, nw, ENDMT_RESP_WIN_LEN);
+	ocrc = (__u32)icrc[0] | (__u32)icrc[1] << 8 | (__u32)icrc[2] << 16 |
+	       (__u32)icrc[3] << 24;
+	ncrc = endmt_icrc_apply(ocrc, raw, endmt_crc32_x8n(sizeof(struct endmt_aeth)));
+	__builtin_memcpy(&oc, icrc, 4);		/* memory images for the UDP sum */
+	for (i = 0; i < ENDMT_RESP_WIN_LEN; i++)
+		win[i] = nw[i];
+	icrc[0] = (__u8)ncrc;
+	icrc[1] = (__u8)(ncrc >> 8);
+	icrc[2] = (__u8)(ncrc >> 16);
+	icrc[3] = (__u8)(ncrc >> 24);
+	__builtin_memcpy(&nc, icrc, 4);
+	/* UDP checksum 0 over IPv6 is what rxe sends; keep it.  Otherwise the
+	 * changed octets are the window (pseudo header, UDP header, BTH) and
+	 * the ICRC, all covered by the checksum.  The checksum field is equal
+	 * in both windows so it drops out of the difference.  One's
+	 * complement sums work in memory order: no byte swapping.  The ICRC
+	 * starts at an even UDP offset, so its 16-bit words line up. */
+	if (udp->check) {
+		__s64 d = bpf_csum_diff(oldw, ENDMT_RESP_WIN_LEN, neww, ENDMT_RESP_WIN_LEN,
+					(__u16)~udp->check);
+		__u16 c;
+
+		if (d < 0)
+			return;
+		d = bpf_csum_diff(&oc, 4, &nc, 4, (__u32)d);
+		if (d < 0)
+			return;
+		c = endmt_csum_fold((__u32)d);
+		udp->check = c ? c : 0xffff;
+	}
+}
 
 /* Returns an XDP verdict for a response to a known Proxy Address, or -1 when
  * the packet is not a response endmt handles (the caller goes on). */
 static __always_inline int endmt_resp_xdp(struct xdp_md *ctx)
 {
-	(void)ctx;
-	return -1;
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct endmt_cursor c = { .pos = data, .end = end };
+	struct endmt_group_key key = {};
+	struct endmt_resp_out o = {};
+	struct endmt_group *g;
+	struct endmt_aeth *aeth;
+	struct endmt_bth *bth;
+	struct ipv6hdr *ip6;
+	struct udphdr *udp;
+	struct ethhdr *eth;
+	__u64 id[2] = {}, now;
+	__u32 psn, ulen;
+	int kind, bi;
+	__u8 op, syn;
+
+	eth = endmt_parse_eth(&c);
+	if (!eth || eth->h_proto != bpf_htons(ETH_P_IPV6))
+		return -1;
+	ip6 = endmt_parse_ip6(&c);
+	if (!ip6 || ip6->nexthdr != ENDMT_NEXTHDR_UDP)
+		return -1;
+	udp = endmt_parse_udp(&c);
+	if (!udp || udp->dest != bpf_htons(ENDMT_ROCE_PORT))
+		return -1;
+	__builtin_memcpy(key.proxy, &ip6->daddr, 16);
+	bth = endmt_parse_bth(&c);
+	if (!bth) {
+		/* No QPN to match on: ours only if sent to one of our Proxies. */
+		if (bpf_map_lookup_elem(&endmt_proxies, key.proxy))
+			return endmt_verdict(ENDMT_STAT_DROP_RESP_MALFORMED, XDP_DROP);
+		return -1;
+	}
+	op = bth->opcode;
+	if (!endmt_op_is_response(op))
+		return -1;	/* e.g. the source's data toward the Proxy at the head */
+	key.dqpn = bpf_ntohl(bth->fb_dqpn) & ENDMT_BTH_QPN_MASK;
+	g = bpf_map_lookup_elem(&endmt_groups, &key);
+	if (!g) {
+		/* A response to our Proxy Address for a QP we do not aggregate:
+		 * passing it would hand the source an unaggregated response. */
+		if (bpf_map_lookup_elem(&endmt_proxies, key.proxy))
+			return endmt_verdict(ENDMT_STAT_DROP_RESP_GROUP, XDP_DROP);
+		return -1;
+	}
+	endmt_count(ENDMT_STAT_RESP_RX);
+	/* READ responses and atomic ACKs cannot be merged across receivers. */
+	if (op != ENDMT_OP_ACK && op != ENDMT_OP_CNP)
+		return endmt_verdict(ENDMT_STAT_DROP_RESP_OPCODE, XDP_DROP);
+
+	/* Lengths must agree with each other and with the fixed formats;
+	 * trailing octets after the IPv6 payload (Ethernet padding) are fine. */
+	ulen = bpf_ntohs(udp->len);
+	if (bpf_ntohs(ip6->payload_len) != ulen ||
+	    ulen != (op == ENDMT_OP_ACK ? ENDMT_RESP_ACK_ULEN : ENDMT_RESP_CNP_ULEN) ||
+	    (void *)udp + ulen > end)
+		return endmt_verdict(ENDMT_STAT_DROP_RESP_MALFORMED, XDP_DROP);
+	kind = ENDMT_RK_CNP;
+	if (op == ENDMT_OP_ACK) {
+		aeth = endmt_parse_aeth(&c);
+		if (!aeth)
+			return endmt_verdict(ENDMT_STAT_DROP_RESP_MALFORMED, XDP_DROP);
+		syn = (__u8)(bpf_ntohl(aeth->syn_msn) >> 24);
+		switch (ENDMT_AETH_KIND(syn)) {
+		case ENDMT_AETH_KIND_ACK:
+			kind = ENDMT_RK_ACK;
+			break;
+		case ENDMT_AETH_KIND_RNR:
+			kind = ENDMT_RK_RNR;
+			break;
+		case ENDMT_AETH_KIND_NAK:
+			if (ENDMT_AETH_VALUE(syn) == ENDMT_NAK_PSN_SEQ_ERR)
+				kind = ENDMT_RK_NAK_SEQ;
+			else if (ENDMT_AETH_VALUE(syn) <= ENDMT_NAK_INVALID_RD)
+				kind = ENDMT_RK_FATAL;
+			else	/* reserved NAK code: no defined meaning to pass on */
+				return endmt_verdict(ENDMT_STAT_DROP_RESP_MALFORMED, XDP_DROP);
+			break;
+		default:	/* reserved syndrome kind */
+			return endmt_verdict(ENDMT_STAT_DROP_RESP_MALFORMED, XDP_DROP);
+		}
+	}
+
+	if (g->flags & ENDMT_GF_BRANCH_IFINDEX)
+		((__u32 *)id)[0] = ctx->ingress_ifindex;	/* id[0..3], host order */
+	else
+		__builtin_memcpy(id, &ip6->saddr, 16);
+	bi = endmt_branch_find(g, id);
+	if (bi < 0)	/* not a receiver/child of ours: never let it move the state */
+		return endmt_verdict(ENDMT_STAT_DROP_RESP_BRANCH, XDP_DROP);
+
+	/* Edge: receiver PSN = source PSN + offset; aggregate in source space. */
+	psn = endmt_psn_add(bpf_ntohl(bth->ar_psn) & ENDMT_BTH_PSN_MASK,
+			    -g->br[bi & (ENDMT_MAX_BRANCHES - 1)].psn_offset);
+	now = ENDMT_RESP_CLOCK_NS();
+	endmt_resp_locked(g, (__u32)bi, kind, psn, now, &o);
+	if (o.act == XDP_PASS)
+		endmt_resp_rewrite(ctx, g, &key, o.psn);
+	return endmt_verdict(o.stat, o.act);
 }
 
 #endif /* ENDMT_BPF_AGGREGATE_H */

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Transit role: XDP on the links toward the children of this node in the
+ * tree.  Responses coming up from the children are aggregated per ingress
+ * interface (bpf/lib/aggregate.h); everything else goes on to the stack. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <xdp/xdp_helpers.h>
+#include "endmt/srh.h"
+#include "maps/endmt_maps.h"
+#include "lib/stats.h"
+#include "lib/aggregate.h"
+
+/* End.MT TLV type (set through the skeleton before load).  The transit
+ * response path does not read TLVs; every object carries the same knob. */
+const volatile __u8 cfg_tlv_type = ENDMT_TLV_ENDMT_DEFAULT;
+
+SEC("xdp")
+int endmt_transit_xdp(struct xdp_md *ctx)
+{
+	int act = endmt_resp_xdp(ctx);
+
+	if (act >= 0)
+		return act;
+	return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, XDP_PASS);
+}
+
+/* libxdp dispatcher: run before default-priority programs (responses are
+ * consumed here) and let others run after a pass. */
+struct {
+	__uint(priority, 10);
+	__uint(XDP_PASS, 1);
+} XDP_RUN_CONFIG(endmt_transit_xdp);
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Reverse path (bpf/lib/aggregate.h through the transit XDP program):
+ * fixed response sequences, table-driven, with the verdict, the counter that
+ * explains it, the forwarded PSN and the output bytes of every step compared
+ * with an independently built packet. */
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include "resp_fx.h"
+
+#define PROXY "fd00:ff::1"
+#define DQPN  0x1234
+#define SRC   "fd00:10::2"
+#define SRCQP 17
+#define R1 "fd00:11::2"
+#define R2 "fd00:12::2"
+#define R3 "fd00:13::2"
+
+enum { K_ACK, K_NAK, K_RNR, K_FATAL, K_CNP };
+
+struct step {
+	int br;			/* index into the case's branch names / ifindexes */
+	int kind;
+	uint32_t psn;		/* on the wire (receiver PSN space) */
+	int act;		/* XDP_PASS or XDP_DROP */
+	enum endmt_stat stat;
+	uint32_t out_psn;	/* forwarded BTH.PSN, source space */
+};
+
+struct rcase {
+	const char *name;
+	uint32_t flags;		/* group flags */
+	uint32_t start;
+	uint32_t cnp_cap;
+	int32_t off[3];		/* per-branch psn_offset (address branches) */
+	int nbr;
+	int nsteps;
+	struct step steps[16];
+	/* branch state expected at the end (ACKED implied when ack given) */
+	uint32_t end_ccount[3];
+};
+
+static const char *const rcv[3] = { R1, R2, R3 };
+static uint32_t ifx[3];		/* ifindexes for ifindex-branch cases */
+static char veth_a[IFNAMSIZ], veth_b[IFNAMSIZ];
+
+static uint8_t syn_of(int kind)
+{
+	switch (kind) {
+	case K_NAK: return RESP_SYN_NAK_SEQ;
+	case K_RNR: return RESP_SYN_RNR;
+	case K_FATAL: return RESP_SYN_NAK_RACC;
+	default: return RESP_SYN_ACK;
+	}
+}
+
+#define S(b, k, p, a, st, o) { b, k, p, a, ENDMT_STAT_##st, o }
+#define M24(x) ((uint32_t)(x) & 0xffffff)
+
+static const struct rcase cases[] = {
+	{ "ack_min_absorb_wrap", 0, 0xfffff0, 0, { 0, 0x100, -5 }, 3, 9, {
+		/* min waits for every branch: start - 1 counts as "nothing" */
+		S(0, K_ACK, 0xfffff5, XDP_DROP, RESP_ACK_ABSORBED, 0),
+		S(1, K_ACK, M24(0xfffff3 + 0x100), XDP_DROP, RESP_ACK_ABSORBED, 0),
+		S(2, K_ACK, M24(0xfffff2 - 5), XDP_PASS, RESP_ACK_FWD, 0xfffff2),
+		S(2, K_ACK, M24(0xfffff2 - 5), XDP_DROP, RESP_ACK_STALE, 0),
+		/* across 2^24 */
+		S(2, K_ACK, M24(0x000004 - 5), XDP_PASS, RESP_ACK_FWD, 0xfffff3),
+		S(0, K_ACK, 0xfffff4, XDP_DROP, RESP_ACK_STALE, 0),
+		S(1, K_ACK, M24(0x000002 + 0x100), XDP_PASS, RESP_ACK_FWD, 0xfffff5),
+		S(0, K_ACK, 0x000010, XDP_PASS, RESP_ACK_FWD, 0x000002),
+		S(1, K_ACK, M24(0x000003 + 0x100), XDP_PASS, RESP_ACK_FWD, 0x000003),
+	}, { 0, 0, 0 } },
+	{ "nak_min_epsn_no_repeat", 0, 100, 0, { 0, 0, 0 }, 3, 12, {
+		S(0, K_ACK, 104, XDP_DROP, RESP_ACK_ABSORBED, 0),
+		S(1, K_ACK, 105, XDP_DROP, RESP_ACK_ABSORBED, 0),
+		S(2, K_ACK, 106, XDP_PASS, RESP_ACK_FWD, 104),
+		/* R2 misses 106: min ePSN is R1's AckPSN + 1 */
+		S(1, K_NAK, 106, XDP_PASS, RESP_NAK_FWD, 105),
+		S(0, K_NAK, 105, XDP_DROP, RESP_NAK_ABSORBED, 0),
+		S(0, K_NAK, 105, XDP_DROP, RESP_NAK_ABSORBED, 0),
+		S(2, K_NAK, 103, XDP_DROP, RESP_NAK_STALE, 0),
+		S(1, K_NAK, 105, XDP_DROP, RESP_NAK_STALE, 0),
+		/* R1 passes its ePSN: NAK state clears, min AckPSN 105 */
+		S(0, K_ACK, 108, XDP_PASS, RESP_ACK_FWD, 105),
+		S(1, K_NAK, 106, XDP_PASS, RESP_NAK_FWD, 106),
+		S(1, K_NAK, 106, XDP_DROP, RESP_NAK_ABSORBED, 0),
+		S(2, K_ACK, 110, XDP_DROP, RESP_ACK_ABSORBED, 0),
+	}, { 0, 0, 0 } },
+	{ "nak_repeat_after_progress", 0, 0, 0, { 7, 0, 0 }, 2, 8, {
+		S(0, K_ACK, 10 + 7, XDP_DROP, RESP_ACK_ABSORBED, 0),
+		S(1, K_ACK, 5, XDP_PASS, RESP_ACK_FWD, 5),
+		S(1, K_NAK, 8, XDP_PASS, RESP_NAK_FWD, 8),
+		S(1, K_NAK, 8, XDP_DROP, RESP_NAK_ABSORBED, 0),
+		S(0, K_ACK, 12 + 7, XDP_DROP, RESP_ACK_ABSORBED, 0),
+		/* a late ACK below the ePSN: progress, NAK still pending */
+		S(1, K_ACK, 6, XDP_PASS, RESP_ACK_FWD, 6),
+		S(1, K_NAK, 8, XDP_PASS, RESP_NAK_FWD, 8),
+		S(1, K_NAK, 8, XDP_DROP, RESP_NAK_ABSORBED, 0),
+	}, { 0, 0, 0 } },
+	{ "rnr_fatal_at_once", 0, 0x800000, 0, { 0, -3, 0 }, 2, 4, {
+		S(1, K_RNR, M24(0x800004 - 3), XDP_PASS, RESP_RNR_FWD, 0x800004),
+		S(0, K_FATAL, 0x800002, XDP_PASS, RESP_FATAL_FWD, 0x800002),
+		S(1, K_RNR, M24(0x800004 - 3), XDP_PASS, RESP_RNR_FWD, 0x800004),
+		/* they do not move the ACK state */
+		S(0, K_ACK, 0x800001, XDP_DROP, RESP_ACK_ABSORBED, 0),
+	}, { 0, 0, 0 } },
+	{ "cnp_count_cap", 0, 0, 2, { 0, 0, 0 }, 3, 6, {
+		S(0, K_CNP, 0, XDP_DROP, RESP_CNP_COUNTED, 0),
+		S(0, K_CNP, 0, XDP_DROP, RESP_CNP_COUNTED, 0),
+		S(0, K_CNP, 0, XDP_DROP, RESP_CNP_CAPPED, 0),
+		S(1, K_CNP, 0, XDP_DROP, RESP_CNP_COUNTED, 0),
+		S(0, K_CNP, 0, XDP_DROP, RESP_CNP_CAPPED, 0),
+		S(2, K_ACK, 1, XDP_DROP, RESP_ACK_ABSORBED, 0),
+	}, { 2, 1, 0 } },
+	{ "transit_ifindex", ENDMT_GF_BRANCH_IFINDEX, 50, 0, { 0, 0, 0 }, 3, 5, {
+		S(0, K_ACK, 60, XDP_DROP, RESP_ACK_ABSORBED, 0),
+		S(1, K_ACK, 55, XDP_DROP, RESP_ACK_ABSORBED, 0),
+		S(2, K_ACK, 52, XDP_PASS, RESP_ACK_FWD, 52),
+		S(2, K_NAK, 53, XDP_PASS, RESP_NAK_FWD, 53),
+		S(2, K_CNP, 0, XDP_DROP, RESP_CNP_COUNTED, 0),
+	}, { 0, 0, 1 } },
+	{ "head_rewrite", ENDMT_GF_HEAD | ENDMT_GF_BRANCH_IFINDEX, 0xffffff, 0, { 0, 0, 0 },
+	  2, 5, {
+		S(0, K_ACK, 3, XDP_DROP, RESP_ACK_ABSORBED, 0),
+		S(1, K_ACK, 1, XDP_PASS, RESP_ACK_FWD, 1),
+		S(1, K_NAK, 2, XDP_PASS, RESP_NAK_FWD, 2),
+		S(0, K_RNR, 4, XDP_PASS, RESP_RNR_FWD, 4),
+		S(1, K_FATAL, 2, XDP_PASS, RESP_FATAL_FWD, 2),
+	}, { 0, 0, 0 } },
+};
+
+/* The response step s of case c as received. */
+static int step_pkt(const struct rcase *c, const struct step *s, int udp_csum, uint8_t *buf,
+		    size_t cap)
+{
+	struct resp_spec r = {
+		.sa = (c->flags & ENDMT_GF_BRANCH_IFINDEX) ? "fd00:4::1" : rcv[s->br],
+		.da = PROXY, .dqpn = DQPN, .psn = s->psn, .msn = 0x42 + s->psn,
+		.opcode = s->kind == K_CNP ? ENDMT_OP_CNP : ENDMT_OP_ACK,
+		.syn = syn_of(s->kind), .udp_csum = udp_csum,
+	};
+
+	return resp_build(buf, cap, &r);
+}
+
+/* The forwarded packet, built from scratch: same response with PSN := out,
+ * and at the head addressed to the source.  Not derived from the input. */
+static int step_expected(const struct rcase *c, const struct step *s, int udp_csum,
+			 uint8_t *buf, size_t cap)
+{
+	int head = !!(c->flags & ENDMT_GF_HEAD);
+	struct resp_spec r = {
+		.sa = head ? PROXY : (c->flags & ENDMT_GF_BRANCH_IFINDEX) ? "fd00:4::1" :
+								     rcv[s->br],
+		.da = head ? SRC : PROXY, .dqpn = head ? SRCQP : DQPN,
+		.psn = s->out_psn, .msn = 0x42 + s->psn,
+		.opcode = ENDMT_OP_ACK, .syn = syn_of(s->kind), .udp_csum = udp_csum,
+	};
+
+	return resp_build(buf, cap, &r);
+}
+
+static void run_case(const struct rcase *c, int udp_csum)
+{
+	uint64_t before[ENDMT_STAT_MAX], after[ENDMT_STAT_MAX];
+	struct endmt_group g;
+	struct resp_fx f;
+	struct timespec t0, t1;
+	int i, b, err;
+
+	err = resp_fx_open(&f);
+	if (!ASSERT_OK(err, "load transit object"))
+		goto out;
+	resp_group_init(&g, c->flags, c->start);
+	g.cnp_cap = c->cnp_cap;
+	g.src_qpn = SRCQP;
+	{
+		struct in6_addr a = endmt_in6(SRC);
+
+		memcpy(g.src_addr, &a, 16);
+	}
+	for (b = 0; b < c->nbr; b++) {
+		if (c->flags & ENDMT_GF_BRANCH_IFINDEX)
+			resp_branch_ifindex(&g, ifx[b]);
+		else
+			resp_branch_addr(&g, rcv[b], c->off[b]);
+	}
+	if (!ASSERT_OK(resp_group_put(&f, PROXY, DQPN, &g), "group put"))
+		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < c->nsteps; i++) {
+		const struct step *s = &c->steps[i];
+		uint8_t in[256], out[256], exp[256];
+		size_t out_len = sizeof(out);
+		uint32_t ret = 0;
+		int len, elen, k;
+		char name[96];
+
+		snprintf(name, sizeof(name), "step %d", i);
+		len = step_pkt(c, s, udp_csum, in, sizeof(in));
+		resp_stats(&f, before);
+		err = resp_run(&f, in, (size_t)len,
+			       (c->flags & ENDMT_GF_BRANCH_IFINDEX) ? ifx[s->br] : 0,
+			       out, &out_len, &ret);
+		if (!ASSERT_OK(err, name))
+			break;
+		resp_stats(&f, after);
+		ASSERT_EQ(ret, s->act, name);
+		for (k = 0; k < ENDMT_STAT_MAX; k++) {
+			uint64_t want = (k == (int)s->stat || k == ENDMT_STAT_RESP_RX) ? 1 : 0;
+
+			if (after[k] - before[k] != want) {
+				ASSERT_EQ(after[k] - before[k], want, name);
+				printf("    counter %d (expected stat %d)\n", k, (int)s->stat);
+			}
+		}
+		if (s->act != XDP_PASS)
+			continue;
+		elen = step_expected(c, s, udp_csum, exp, sizeof(exp));
+		ASSERT_MEMEQ(out, out_len, exp, (size_t)elen, name);
+		ASSERT_TRUE(endmt_icrc_ok(out + ENDMT_ETH_HLEN, out_len - ENDMT_ETH_HLEN),
+			    "forwarded ICRC (full computation)");
+		if (udp_csum)
+			ASSERT_EQ(endmt_udp6_csum(out + ENDMT_ETH_HLEN, out_len - ENDMT_ETH_HLEN),
+				  out[ENDMT_ETH_HLEN + 46] << 8 | out[ENDMT_ETH_HLEN + 47],
+				  "forwarded UDP checksum");
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!ASSERT_OK(resp_group_get(&f, PROXY, DQPN, &g), "group get"))
+		goto out;
+	for (b = 0; b < c->nbr; b++) {
+		uint64_t lo = (uint64_t)t0.tv_sec * 1000000000ull + (uint64_t)t0.tv_nsec;
+		uint64_t hi = (uint64_t)t1.tv_sec * 1000000000ull + (uint64_t)t1.tv_nsec;
+
+		ASSERT_EQ(g.br[b].ccount, c->end_ccount[b], "ccount at the end");
+		if (g.br[b].last_seen_ns) {
+			ASSERT_GE(g.br[b].last_seen_ns, lo, "last_seen after the first run");
+			ASSERT_GE(hi, g.br[b].last_seen_ns, "last_seen before the last run");
+		}
+	}
+out:
+	resp_fx_close(&f);
+}
+
+/* Drops and passes that are not aggregation decisions. */
+static void test_edges(void)
+{
+	struct endmt_group g;
+	struct resp_fx f;
+	uint8_t in[256], out[256];
+	uint64_t before[ENDMT_STAT_MAX], after[ENDMT_STAT_MAX];
+	struct {
+		const char *name;
+		struct resp_spec r;
+		int cut;		/* octets removed from the end */
+		int plen_delta;		/* added to the IPv6 payload length */
+		int act;
+		enum endmt_stat stat;
+		int resp_rx;		/* also counted resp_rx */
+	} t[] = {
+		{ "unknown_qpn_at_proxy", { R1, PROXY, 0, RESP_SYN_ACK, DQPN + 1, 5, 0, 0 },
+		  0, 0, XDP_DROP, ENDMT_STAT_DROP_RESP_GROUP, 0 },
+		{ "not_a_proxy", { R1, "fd00:ee::1", 0, RESP_SYN_ACK, DQPN, 5, 0, 0 },
+		  0, 0, XDP_PASS, ENDMT_STAT_PASS_NOT_OURS, 0 },
+		{ "unknown_branch", { "fd00:99::9", PROXY, 0, RESP_SYN_ACK, DQPN, 5, 0, 0 },
+		  0, 0, XDP_DROP, ENDMT_STAT_DROP_RESP_BRANCH, 1 },
+		{ "truncated_aeth", { R1, PROXY, 0, RESP_SYN_ACK, DQPN, 5, 0, 0 },
+		  6, 0, XDP_DROP, ENDMT_STAT_DROP_RESP_MALFORMED, 1 },
+		{ "truncated_bth", { R1, PROXY, 0, RESP_SYN_ACK, DQPN, 5, 0, 0 },
+		  16, 0, XDP_DROP, ENDMT_STAT_DROP_RESP_MALFORMED, 0 },
+		{ "ip6_len_disagrees", { R1, PROXY, 0, RESP_SYN_ACK, DQPN, 5, 0, 0 },
+		  0, -4, XDP_DROP, ENDMT_STAT_DROP_RESP_MALFORMED, 1 },
+		{ "reserved_syndrome", { R1, PROXY, 0, 0x40, DQPN, 5, 0, 0 },
+		  0, 0, XDP_DROP, ENDMT_STAT_DROP_RESP_MALFORMED, 1 },
+		{ "reserved_nak_code", { R1, PROXY, 0, 0x65, DQPN, 5, 0, 0 },
+		  0, 0, XDP_DROP, ENDMT_STAT_DROP_RESP_MALFORMED, 1 },
+		{ "read_response", { R1, PROXY, ENDMT_OP_READ_RESP_ONLY, 0, DQPN, 5, 0, 0 },
+		  0, 0, XDP_DROP, ENDMT_STAT_DROP_RESP_OPCODE, 1 },
+		/* the source's data toward the Proxy must go on untouched */
+		{ "data_send_only", { SRC, PROXY, ENDMT_OP_SEND_ONLY, 0, DQPN, 5, 0, 0 },
+		  0, 0, XDP_PASS, ENDMT_STAT_PASS_NOT_OURS, 0 },
+		{ "data_write_only", { SRC, PROXY, ENDMT_OP_WRITE_ONLY, 0, DQPN, 5, 0, 0 },
+		  0, 0, XDP_PASS, ENDMT_STAT_PASS_NOT_OURS, 0 },
+		{ "data_unknown_qpn", { SRC, PROXY, ENDMT_OP_SEND_LAST, 0, 77, 5, 0, 0 },
+		  0, 0, XDP_PASS, ENDMT_STAT_PASS_NOT_OURS, 0 },
+	};
+	size_t i;
+
+	if (!ASSERT_OK(resp_fx_open(&f), "load transit object"))
+		goto out;
+	resp_group_init(&g, 0, 0);
+	resp_branch_addr(&g, R1, 0);
+	if (!ASSERT_OK(resp_group_put(&f, PROXY, DQPN, &g), "group put"))
+		goto out;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		size_t out_len = sizeof(out);
+		uint32_t ret = 0;
+		int len, k;
+
+		if (!test__start_subtest(t[i].name))
+			continue;
+		len = resp_build(in, sizeof(in), &t[i].r);
+		if (t[i].plen_delta) {
+			int pl = (in[ENDMT_ETH_HLEN + 4] << 8 | in[ENDMT_ETH_HLEN + 5]) +
+				 t[i].plen_delta;
+
+			in[ENDMT_ETH_HLEN + 4] = (uint8_t)(pl >> 8);
+			in[ENDMT_ETH_HLEN + 5] = (uint8_t)pl;
+		}
+		len -= t[i].cut;
+		resp_stats(&f, before);
+		if (!ASSERT_OK(resp_run(&f, in, (size_t)len, 0, out, &out_len, &ret), "run"))
+			continue;
+		resp_stats(&f, after);
+		ASSERT_EQ(ret, t[i].act, "verdict");
+		for (k = 0; k < ENDMT_STAT_MAX; k++) {
+			uint64_t want = k == (int)t[i].stat ? 1 :
+					(k == ENDMT_STAT_RESP_RX ? (uint64_t)t[i].resp_rx : 0);
+
+			if (after[k] - before[k] != want) {
+				ASSERT_EQ(after[k] - before[k], want, "counter delta");
+				printf("    counter %d\n", k);
+			}
+		}
+		if (ret == XDP_PASS)
+			ASSERT_MEMEQ(out, out_len, in, (size_t)len, "passed unmodified");
+	}
+	/* none of it touched the branch */
+	if (ASSERT_OK(resp_group_get(&f, PROXY, DQPN, &g), "group get")) {
+		ASSERT_EQ(g.br[0].flags, ENDMT_BR_VALID, "branch flags untouched");
+		ASSERT_EQ(g.br[0].acks + g.br[0].naks + g.br[0].cnps, 0, "branch counters");
+		ASSERT_EQ(g.state, 0, "group state");
+	}
+out:
+	resp_fx_close(&f);
+}
+
+static void veth_del(void)
+{
+	char cmd[128];
+
+	if (!veth_a[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "ip link del %s 2>/dev/null", veth_a);
+	if (system(cmd)) {
+		/* already gone */
+	}
+	veth_a[0] = 0;
+}
+
+/* Two real interfaces (plus lo) for ifindex branches: BPF_PROG_TEST_RUN
+ * resolves ingress_ifindex to a device. */
+static int veth_make(void)
+{
+	char cmd[160];
+
+	snprintf(veth_a, sizeof(veth_a), "resp%da", (int)getpid() % 100000);
+	snprintf(veth_b, sizeof(veth_b), "resp%db", (int)getpid() % 100000);
+	snprintf(cmd, sizeof(cmd), "ip link add %s type veth peer name %s", veth_a, veth_b);
+	if (system(cmd)) {
+		veth_a[0] = 0;
+		return -EIO;
+	}
+	atexit(veth_del);
+	ifx[0] = if_nametoindex("lo");
+	ifx[1] = if_nametoindex(veth_a);
+	ifx[2] = if_nametoindex(veth_b);
+	return ifx[0] && ifx[1] && ifx[2] ? 0 : -ENODEV;
+}
+
+void test_resp(void)
+{
+	size_t i;
+	int ifs = -1;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char name[96];
+		int cs;
+
+		for (cs = 0; cs < 2; cs++) {
+			snprintf(name, sizeof(name), "%s%s", cases[i].name, cs ? "_udpcsum" : "");
+			if (!test__start_subtest(name))
+				continue;
+			if ((cases[i].flags & ENDMT_GF_BRANCH_IFINDEX) && ifs < 0) {
+				ifs = veth_make();
+				if (!ASSERT_OK(ifs, "veth pair for ifindex branches"))
+					continue;
+			}
+			run_case(&cases[i], cs);
+		}
+	}
+	test_edges();
+	veth_del();
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Fixture of the reverse-path tests (test/unit/resp*.c): the transit object
+ * loaded with a private pin root, groups written straight into the maps, and
+ * responses built with lib/pkt. */
+#ifndef ENDMT_TEST_RESP_FX_H
+#define ENDMT_TEST_RESP_FX_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include "test_progs.h"
+#include "testutil.h"
+#include "endmt/maps.h"
+#include "endmt/psn.h"
+#include "endmt/roce.h"
+#include "endmt/stats.h"
+#include "icrc_full.h"
+#include "pkt.h"
+#include "transit.skel.h"
+
+struct resp_fx {
+	struct endmt_transit *skel;
+	char root[256];
+	int prog, groups, stats, proxies;
+};
+
+static inline int resp_fx_open(struct resp_fx *f)
+{
+	struct bpf_map *map;
+	char path[512];
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	err = tu_pin_root_make(f->root, sizeof(f->root));
+	if (err)
+		return err;
+	f->skel = endmt_transit__open();
+	if (!f->skel)
+		return -errno;
+	bpf_object__for_each_map(map, f->skel->obj) {
+		if (bpf_map__is_internal(map))
+			continue;	/* .rodata etc. are per object, not pinned */
+		snprintf(path, sizeof(path), "%s/%s", f->root, bpf_map__name(map));
+		err = bpf_map__set_pin_path(map, path);
+		if (err)
+			return err;
+	}
+	err = endmt_transit__load(f->skel);
+	if (err)
+		return err;
+	f->prog = bpf_program__fd(f->skel->progs.endmt_transit_xdp);
+	f->groups = bpf_map__fd(f->skel->maps.endmt_groups);
+	f->stats = bpf_map__fd(f->skel->maps.endmt_stats);
+	f->proxies = bpf_map__fd(f->skel->maps.endmt_proxies);
+	return 0;
+}
+
+static inline void resp_fx_close(struct resp_fx *f)
+{
+	endmt_transit__destroy(f->skel);
+	f->skel = NULL;
+	if (f->root[0])
+		tu_pin_root_remove(f->root);
+	f->root[0] = 0;
+}
+
+/* A group as the CLI writes it: branches that never acked hold start - 1. */
+static inline void resp_group_init(struct endmt_group *g, uint32_t flags, uint32_t start)
+{
+	memset(g, 0, sizeof(*g));
+	g->flags = flags;
+	g->start_psn = start & ENDMT_PSN_MASK;
+}
+
+static inline int resp_branch_addr(struct endmt_group *g, const char *addr, int32_t off)
+{
+	struct endmt_branch *b = &g->br[g->nbranches];
+	struct in6_addr a = endmt_in6(addr);
+
+	memcpy(b->id, &a, 16);
+	b->flags = ENDMT_BR_VALID;
+	b->psn_offset = off;
+	b->ack_psn = endmt_psn_add(g->start_psn, -1);
+	return (int)g->nbranches++;
+}
+
+static inline int resp_branch_ifindex(struct endmt_group *g, uint32_t ifindex)
+{
+	struct endmt_branch *b = &g->br[g->nbranches];
+
+	memcpy(b->id, &ifindex, sizeof(ifindex));
+	b->flags = ENDMT_BR_VALID;
+	b->ack_psn = endmt_psn_add(g->start_psn, -1);
+	return (int)g->nbranches++;
+}
+
+static inline int resp_group_put(struct resp_fx *f, const char *proxy, uint32_t dqpn,
+				 const struct endmt_group *g)
+{
+	struct endmt_group_key k = { .dqpn = dqpn };
+	struct endmt_proxy_key pk;
+	struct in6_addr a = endmt_in6(proxy);
+	uint32_t one = 1;
+
+	memcpy(k.proxy, &a, 16);
+	memcpy(pk.addr, &a, 16);
+	if (bpf_map_update_elem(f->groups, &k, g, BPF_F_LOCK))
+		return -errno;
+	if (bpf_map_update_elem(f->proxies, &pk, &one, 0))
+		return -errno;
+	return 0;
+}
+
+static inline int resp_group_get(struct resp_fx *f, const char *proxy, uint32_t dqpn,
+				 struct endmt_group *g)
+{
+	struct endmt_group_key k = { .dqpn = dqpn };
+	struct in6_addr a = endmt_in6(proxy);
+
+	memcpy(k.proxy, &a, 16);
+	if (bpf_map_lookup_elem_flags(f->groups, &k, g, BPF_F_LOCK))
+		return -errno;
+	return 0;
+}
+
+/* Response kinds, by AETH syndrome. */
+#define RESP_SYN_ACK      0x1f		/* ACK, credit field "invalid" */
+#define RESP_SYN_NAK_SEQ  0x60
+#define RESP_SYN_RNR      0x2e		/* RNR NAK, some timer value */
+#define RESP_SYN_NAK_RACC 0x62		/* remote access error */
+
+struct resp_spec {
+	const char *sa, *da;
+	uint8_t opcode;			/* 0: ACK */
+	uint8_t syn;
+	uint32_t dqpn, psn, msn;
+	int udp_csum;
+};
+
+/* Ethernet frame of a response: ACK/NAK (AETH) or CNP. */
+static inline int resp_build(uint8_t *out, size_t cap, const struct resp_spec *r)
+{
+	struct endmt_roce_spec s = {
+		.smac = { 2, 0, 0, 0, 0, 1 }, .dmac = { 2, 0, 0, 0, 0, 2 },
+		.opcode = r->opcode ? r->opcode : ENDMT_OP_ACK,
+		.dqpn = r->dqpn, .psn = r->psn, .udp_csum = r->udp_csum,
+		.sport = 0xd123,
+	};
+
+	s.saddr = endmt_in6(r->sa);
+	s.daddr = endmt_in6(r->da);
+	if (s.opcode == ENDMT_OP_ACK) {
+		s.has_aeth = 1;
+		s.aeth_syndrome = r->syn;
+		s.aeth_msn = r->msn;
+	}
+	if (s.opcode == ENDMT_OP_CNP)
+		s.becn = 1;
+	return endmt_build_roce(out, cap, &s);
+}
+
+/* Runs the transit XDP program on pkt as if received on ifindex (0: none). */
+static inline int resp_run(struct resp_fx *f, const void *pkt, size_t len, uint32_t ifindex,
+			   void *out, size_t *out_len, uint32_t *retval)
+{
+	/* test_run wants data_end == the packet length when a ctx is given */
+	struct xdp_md ctx = { .data_end = (uint32_t)len, .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = pkt,
+		.data_size_in = (uint32_t)len,
+		.data_out = out,
+		.data_size_out = out_len ? (uint32_t)*out_len : 0,
+		.ctx_in = ifindex ? &ctx : NULL,
+		.ctx_size_in = ifindex ? sizeof(ctx) : 0,
+		.repeat = 1,
+	);
+	int err = bpf_prog_test_run_opts(f->prog, &opts);
+
+	if (err)
+		return err;
+	if (out_len)
+		*out_len = opts.data_size_out;
+	*retval = opts.retval;
+	return 0;
+}
+
+static inline void resp_stats(struct resp_fx *f, uint64_t *v)
+{
+	uint32_t i;
+
+	for (i = 0; i < ENDMT_STAT_MAX; i++)
+		v[i] = tu_percpu_sum(f->stats, i);
+}
+
+static inline uint32_t resp_get_psn(const uint8_t *frame)
+{
+	const uint8_t *p = frame + ENDMT_ETH_HLEN + 40 + 8 + 9;
+
+	return (uint32_t)p[0] << 16 | p[1] << 8 | p[2];
+}
+
+#endif
