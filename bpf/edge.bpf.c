@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Edge node: End.MT.  XDP validates, parses and applies S02/S03 (bpf/lib/
+ * endmt.h); TC ingress decapsulates and replicates (bpf/lib/replicate.h).
+ * Attach both on the same device: the metadata only flows between them. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <xdp/xdp_helpers.h>
+#include "maps/endmt_maps.h"
+#include "lib/endmt.h"
+#include "lib/replicate.h"
+
+/* End.MT TLV type (IANA TBD): set through the skeleton before load. */
+const volatile __u8 cfg_tlv_type = ENDMT_TLV_ENDMT_DEFAULT;
+
+/* libxdp dispatcher: run early, let later programs see what we pass. */
+struct {
+	__uint(priority, 20);
+	__uint(XDP_PASS, 1);
+} XDP_RUN_CONFIG(endmt_edge_xdp);
+
+SEC("xdp")
+int endmt_edge_xdp(struct xdp_md *ctx)
+{
+	return endmt_edge_xdp_run(ctx, cfg_tlv_type);
+}
+
+SEC("tc")
+int endmt_edge_tc(struct __sk_buff *skb)
+{
+	return endmt_edge_tc_run(skb, cfg_tlv_type);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* End.MT, XDP half (edge node): validate and parse a packet addressed to a
+ * local End.MT SID, apply S02/S03 (SL--, DA := SRH[SL]) and hand the parse
+ * result to the TC half (bpf/lib/replicate.h) as XDP metadata
+ * (include/endmt/meta.h).  XDP cannot clone, so replication happens in TC.
+ *
+ * Offsets below are from the start of the Ethernet header (ctx->data), which
+ * is also what bpf_xdp_load_bytes() takes.  Every exit is counted once. */
+#ifndef ENDMT_BPF_ENDMT_H
+#define ENDMT_BPF_ENDMT_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "endmt/srh.h"
+#include "endmt/roce.h"
+#include "endmt/meta.h"
+#include "endmt/icrc.h"
+#include "lib/parse.h"
+#include "lib/stats.h"
+#include "lib/aggregate.h"
+
+#define ENDMT_OUTER_OFF (ETH_HLEN)				/* outer IPv6 */
+#define ENDMT_SRH_OFF   (ETH_HLEN + ENDMT_IP6_HLEN)		/* SRH */
+/* RFC 8754 caps the SRH at 2048 octets ((255 + 1) * 8); every TLV step
+ * consumes at least one octet, so this many steps always reach the end. */
+#define ENDMT_TLV_MAX_STEPS 2048
+
+/* State of the TLV walk, on the XDP program's stack, shared with the
+ * bpf_loop callback. */
+struct endmt_tlv_walk {
+	struct xdp_md *ctx;
+	__u32 off;			/* next TLV */
+	__u32 end;			/* end of the SRH */
+	__u64 edge[2];			/* Edge Node Address to match */
+	__u32 err;			/* 0 or the enum endmt_stat to drop with */
+	__u16 nrcv;
+	__u8 ntlv;
+	__u8 tlv_type;
+	__u16 tlv_off[ENDMT_MAX_NODE_TLVS];
+};
+
+/* One TLV per call.  bpf_loop instead of an unrolled loop: a plain bounded
+ * loop hits "BPF program is too large. Processed 1000001 insn" at 32 TLVs
+ * (shared/notes); the callback is verified once whatever the count.  Reads
+ * go through bpf_xdp_load_bytes so offsets need no pointer-range proofs. */
+static long endmt_tlv_step(__u32 idx, void *data)
+{
+	struct endmt_tlv_walk *w = data;
+	struct endmt_mt_tlv t;
+	__u64 edge[2];
+	__u32 off = w->off, tl;
+
+	(void)idx;
+	if (off >= w->end)
+		return 1;
+	if (bpf_xdp_load_bytes(w->ctx, off, &t, 1))
+		goto trunc;
+	if (t.type == ENDMT_TLV_PAD1) {
+		w->off = off + 1;
+		return 0;
+	}
+	/* Type and Length must both lie inside the SRH. */
+	if (off + 2 > w->end || bpf_xdp_load_bytes(w->ctx, off, &t, 2))
+		goto trunc;
+	tl = 2 + (__u32)t.len;
+	if (off + tl > w->end)
+		goto trunc;
+	if (t.type == w->tlv_type) {
+		/* Every End.MT TLV is checked, ours or not: a lying Num
+		 * Receivers means the sender's encoder is broken. */
+		if (tl < sizeof(t) || bpf_xdp_load_bytes(w->ctx, off, &t, sizeof(t))) {
+			w->err = ENDMT_STAT_DROP_TLV_NRCV;
+			return 1;
+		}
+		if (t.len != ENDMT_MT_TLV_VALUE_LEN(t.num_receivers)) {
+			w->err = ENDMT_STAT_DROP_TLV_NRCV;
+			return 1;
+		}
+		__builtin_memcpy(edge, t.edge, 16);
+		if (edge[0] == w->edge[0] && edge[1] == w->edge[1]) {
+			/* Metadata has room for ENDMT_MAX_NODE_TLVS offsets. */
+			if (w->ntlv >= ENDMT_MAX_NODE_TLVS) {
+				w->err = ENDMT_STAT_DROP_TOO_MANY_TLVS;
+				return 1;
+			}
+			w->tlv_off[w->ntlv & (ENDMT_MAX_NODE_TLVS - 1)] = (__u16)off;
+			w->ntlv++;
+			w->nrcv += t.num_receivers;
+		}
+	}
+	/* Pad1/PadN, HMAC (no key support yet: ignored, DESIGN.md) and
+	 * unknown TLVs are skipped. */
+	w->off = off + tl;
+	return 0;
+trunc:
+	w->err = ENDMT_STAT_DROP_TLV_TRUNC;
+	return 1;
+}
+
+/* Inner headers up to the end of an optional RETH, as read from the packet. */
+struct endmt_inner_hdrs {
+	struct ipv6hdr ip6;
+	struct udphdr udp;
+	struct endmt_bth bth;
+	struct endmt_reth reth;
+} __attribute__((packed));
+
+#define ENDMT_INNER_MIN (ENDMT_IP6_HLEN + ENDMT_UDP_HLEN + sizeof(struct endmt_bth))
+
+/* Checks the inner packet at off (pkt_len octets in the frame).  Returns 0
+ * or the drop reason.  Order: a header must be present before its fields
+ * are judged; anything missing up to the BTH (or RETH) is "BTH truncated". */
+static __always_inline __u32 endmt_inner_check(struct xdp_md *ctx, __u32 off, __u32 pkt_len)
+{
+	struct endmt_inner_hdrs h;
+	__u32 rem = pkt_len - off, plen, ulen;
+
+	if (off > pkt_len || rem < ENDMT_IP6_HLEN ||
+	    bpf_xdp_load_bytes(ctx, off, &h, ENDMT_IP6_HLEN))
+		return ENDMT_STAT_DROP_BTH_TRUNC;
+	if (h.ip6.version != 6 || h.ip6.nexthdr != ENDMT_NEXTHDR_UDP)
+		return ENDMT_STAT_DROP_INNER_NOT_ROCE;
+	if (rem < ENDMT_IP6_HLEN + ENDMT_UDP_HLEN ||
+	    bpf_xdp_load_bytes(ctx, off, &h, ENDMT_IP6_HLEN + ENDMT_UDP_HLEN))
+		return ENDMT_STAT_DROP_BTH_TRUNC;
+	if (h.udp.dest != bpf_htons(ENDMT_ROCE_PORT))
+		return ENDMT_STAT_DROP_INNER_NOT_ROCE;
+	if (rem < ENDMT_INNER_MIN || bpf_xdp_load_bytes(ctx, off, &h, ENDMT_INNER_MIN))
+		return ENDMT_STAT_DROP_BTH_TRUNC;
+	/* Lengths must describe exactly the octets we have: TC copies and
+	 * rewrites by these lengths (the ICRC sits at plen - 4). */
+	plen = bpf_ntohs(h.ip6.payload_len);
+	ulen = bpf_ntohs(h.udp.len);
+	if (ENDMT_IP6_HLEN + plen != rem || ulen != plen ||
+	    ulen < ENDMT_UDP_HLEN + sizeof(struct endmt_bth) + ENDMT_ICRC_LEN)
+		return ENDMT_STAT_DROP_INNER_LEN;
+	if (endmt_op_has_reth(h.bth.opcode) &&
+	    ulen < ENDMT_UDP_HLEN + sizeof(struct endmt_bth) + sizeof(struct endmt_reth) +
+		   ENDMT_ICRC_LEN)
+		return ENDMT_STAT_DROP_BTH_TRUNC;
+	/* Copies are forwarded like any routed packet (HL - 1 in TC); one
+	 * that would expire here is dropped here, once, not per copy. */
+	if (h.ip6.hop_limit <= 1)
+		return ENDMT_STAT_DROP_INNER_HLIM;
+	return 0;
+}
+
+/* The whole XDP half.  tlv_type: the End.MT TLV type (rodata knob). */
+static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct endmt_cursor c = { .pos = data, .end = data_end };
+	struct endmt_tlv_walk w = {};
+	struct endmt_sid_key key;
+	struct endmt_meta *meta;
+	struct endmt_sid *sid;
+	struct endmt_srh *srh;
+	struct ipv6hdr *ip6;
+	struct ethhdr *eth;
+	__u32 pkt_len, srh_len, srh_end, seg_end, max_rcv, err;
+	__u8 sl, da[16];
+	int act;
+
+	pkt_len = (__u32)(data_end - data);
+	eth = endmt_parse_eth(&c);
+	if (!eth || eth->h_proto != bpf_htons(ETH_P_IPV6))
+		goto not_ours;
+	ip6 = endmt_parse_ip6(&c);
+	if (!ip6)	/* the stack would drop it too; no DA to judge by */
+		return endmt_verdict(ENDMT_STAT_DROP_OUTER_TRUNC, XDP_DROP);
+	__builtin_memcpy(key.sid, &ip6->daddr, 16);
+	sid = bpf_map_lookup_elem(&endmt_sids, &key);
+	if (!sid || !(sid->flags & ENDMT_SID_F_ENDMT))
+		goto not_ours;
+
+	/* S01: NH = SRH and SL > 0, else S14 drop. */
+	if (ip6->nexthdr != ENDMT_NEXTHDR_ROUTING)
+		return endmt_verdict(ENDMT_STAT_DROP_NO_SRH, XDP_DROP);
+	srh = endmt_parse_srh(&c);
+	if (!srh)
+		return endmt_verdict(ENDMT_STAT_DROP_SRH_TRUNC, XDP_DROP);
+	if (srh->type != ENDMT_SRH_ROUTING_TYPE)	/* another routing header */
+		return endmt_verdict(ENDMT_STAT_DROP_NO_SRH, XDP_DROP);
+	sl = srh->segments_left;
+	if (sl == 0)
+		return endmt_verdict(ENDMT_STAT_DROP_SL_ZERO, XDP_DROP);
+	srh_len = ENDMT_SRH_LEN(srh->hdrlen);
+	srh_end = ENDMT_SRH_OFF + srh_len;
+	if (srh_end > pkt_len)
+		return endmt_verdict(ENDMT_STAT_DROP_SRH_TRUNC, XDP_DROP);
+	/* The segment list must fit in the SRH and hold SRH[SL]. */
+	seg_end = ENDMT_SRH_OFF + sizeof(*srh) + 16 * ((__u32)srh->last_entry + 1);
+	if (seg_end > srh_end || sl > srh->last_entry)
+		return endmt_verdict(ENDMT_STAT_DROP_SRH_LAST_ENTRY, XDP_DROP);
+
+	/* S04/S05: this node's End.MT TLVs. */
+	w.ctx = ctx;
+	w.off = seg_end;
+	w.end = srh_end;
+	w.tlv_type = tlv_type;
+	__builtin_memcpy(w.edge, sid->edge, 16);
+	bpf_loop(ENDMT_TLV_MAX_STEPS, endmt_tlv_step, &w, 0);
+	if (!w.err && w.off < w.end)	/* cannot happen: see ENDMT_TLV_MAX_STEPS */
+		w.err = ENDMT_STAT_DROP_TLV_TRUNC;
+	if (w.err)
+		return endmt_verdict(w.err, XDP_DROP);
+	if (w.ntlv == 0)
+		return endmt_verdict(ENDMT_STAT_DROP_NO_TLV, XDP_DROP);
+	max_rcv = sid->max_rcv ? sid->max_rcv : ENDMT_DEF_MAX_RCV;
+	if (max_rcv > ENDMT_MAX_RCV)
+		max_rcv = ENDMT_MAX_RCV;
+	if (w.nrcv > max_rcv)
+		return endmt_verdict(ENDMT_STAT_DROP_TOO_MANY_RCV, XDP_DROP);
+
+	/* What End.MT decapsulates must be RoCEv2 over IPv6, whole. */
+	if (srh->nexthdr != ENDMT_NEXTHDR_IPV6)
+		return endmt_verdict(ENDMT_STAT_DROP_INNER_NOT_ROCE, XDP_DROP);
+	if (ENDMT_SRH_OFF + (__u32)bpf_ntohs(ip6->payload_len) != pkt_len)
+		return endmt_verdict(ENDMT_STAT_DROP_OUTER_LEN, XDP_DROP);
+	err = endmt_inner_check(ctx, srh_end, pkt_len);
+	if (err)
+		return endmt_verdict(err, XDP_DROP);
+
+	/* S02/S03 need SRH[SL - 1]; read it before adjust_meta moves data. */
+	sl--;
+	if (bpf_xdp_load_bytes(ctx, ENDMT_SRH_OFF + sizeof(*srh) + 16 * (__u32)sl, da, 16))
+		return endmt_verdict(ENDMT_STAT_DROP_SRH_TRUNC, XDP_DROP);
+
+	/* Fails only where the driver has no metadata room: TC could not
+	 * find this node's TLVs again cheaply, so do not pass half a job. */
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct endmt_meta)))
+		return endmt_verdict(ENDMT_STAT_DROP_META, XDP_DROP);
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	meta = (void *)(long)ctx->data_meta;
+	if ((void *)(meta + 1) > data)
+		return endmt_verdict(ENDMT_STAT_DROP_META, XDP_DROP);
+	meta->magic = ENDMT_META_MAGIC;
+	meta->srh_off = ENDMT_SRH_OFF;
+	meta->inner_off = (__u16)srh_end;
+	meta->nrcv = w.nrcv;
+	meta->ntlv = w.ntlv;
+	meta->flags = sl > 0 ? ENDMT_META_F_CHAIN : 0;
+	__builtin_memcpy(meta->tlv_off, w.tlv_off, sizeof(meta->tlv_off));
+
+	c.pos = data;
+	c.end = data_end;
+	if (!endmt_parse_eth(&c) || !(ip6 = endmt_parse_ip6(&c)) ||
+	    !(srh = endmt_parse_srh(&c)))
+		return endmt_verdict(ENDMT_STAT_DROP_META, XDP_DROP);
+	srh->segments_left = sl;		/* S02 */
+	__builtin_memcpy(&ip6->daddr, da, 16);	/* S03 */
+	return endmt_verdict(ENDMT_STAT_ENDMT_RX, XDP_PASS);
+
+not_ours:
+	act = endmt_resp_xdp(ctx);
+	if (act >= 0)
+		return act;
+	return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, XDP_PASS);
+}
+
+#endif /* ENDMT_BPF_ENDMT_H */

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Shared by the edge tests (edge_xdp.c, edge_veth.c): loading the edge
+ * skeleton with a private pin root, a hand-written SRH assembler (kept
+ * independent of lib/tlv.c so the two can check each other), End.MT frame
+ * building on top of lib/pkt.h, and counter snapshots. */
+#ifndef ENDMT_TEST_EDGE_UTIL_H
+#define ENDMT_TEST_EDGE_UTIL_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "test_progs.h"
+#include "testutil.h"
+#include "endmt/maps.h"
+#include "endmt/meta.h"
+#include "endmt/roce.h"
+#include "endmt/srh.h"
+#include "endmt/stats.h"
+#include "icrc_full.h"
+#include "pkt.h"
+#include "edge.skel.h"
+
+#define EU_MAXPKT 4096
+
+struct eu_obj {
+	struct endmt_edge *skel;
+	char pin_root[128];
+	int stats_fd, sids_fd, xlate_fd;
+};
+
+static inline void eu_close(struct eu_obj *o)
+{
+	if (o->skel)
+		endmt_edge__destroy(o->skel);
+	o->skel = NULL;
+	if (o->pin_root[0])
+		tu_pin_root_remove(o->pin_root);
+	o->pin_root[0] = 0;
+}
+
+/* Opens and loads the edge object; tlv_type 0 keeps the default. */
+static inline int eu_open(struct eu_obj *o, uint8_t tlv_type)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	int err;
+
+	memset(o, 0, sizeof(*o));
+	err = tu_pin_root_make(o->pin_root, sizeof(o->pin_root));
+	if (err)
+		return err;
+	opts.pin_root_path = o->pin_root;
+	o->skel = endmt_edge__open_opts(&opts);
+	if (!o->skel) {
+		err = -errno;
+		goto fail;
+	}
+	if (tlv_type)
+		o->skel->rodata->cfg_tlv_type = tlv_type;
+	err = endmt_edge__load(o->skel);
+	if (err)
+		goto fail;
+	o->stats_fd = bpf_map__fd(o->skel->maps.endmt_stats);
+	o->sids_fd = bpf_map__fd(o->skel->maps.endmt_sids);
+	o->xlate_fd = bpf_map__fd(o->skel->maps.endmt_rcv_xlate);
+	return 0;
+fail:
+	eu_close(o);
+	return err;
+}
+
+static inline int eu_sid_add(struct eu_obj *o, const char *sid, const char *edge,
+			     uint32_t flags, uint32_t max_rcv)
+{
+	struct endmt_sid_key k;
+	struct endmt_sid v = { .flags = flags, .max_rcv = max_rcv };
+	struct in6_addr a = endmt_in6(sid), e = endmt_in6(edge);
+
+	memcpy(k.sid, &a, 16);
+	memcpy(v.edge, &e, 16);
+	return bpf_map_update_elem(o->sids_fd, &k, &v, BPF_ANY) ? -errno : 0;
+}
+
+static inline int eu_xlate_add(struct eu_obj *o, const struct in6_addr *addr, uint32_t qpn,
+			       const struct endmt_rcv_xlate *x)
+{
+	struct endmt_rcv_key k = { .qpn = qpn };
+
+	memcpy(k.addr, addr, 16);
+	return bpf_map_update_elem(o->xlate_fd, &k, x, BPF_ANY) ? -errno : 0;
+}
+
+struct eu_stats {
+	uint64_t v[ENDMT_STAT_MAX];
+};
+
+static const char *const eu_stat_names[] = {
+#define EU_NAME(name, str, help) str,
+	ENDMT_STAT_LIST(EU_NAME)
+#undef EU_NAME
+};
+
+static inline void eu_stats_read(struct eu_obj *o, struct eu_stats *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < ENDMT_STAT_MAX; i++)
+		s->v[i] = tu_percpu_sum(o->stats_fd, i);
+}
+
+/* One End.MT TLV by hand (Figure 2), appended at buf+off. */
+static inline size_t eu_mt_tlv(uint8_t *buf, size_t off, uint8_t type,
+			       const struct in6_addr *edge,
+			       const struct endmt_rcv_ent *r, size_t n)
+{
+	uint8_t *t = buf + off;
+	size_t i;
+
+	memset(t, 0, 24 + 20 * n);
+	t[0] = type;
+	t[1] = (uint8_t)(22 + 20 * n);
+	memcpy(t + 4, edge, 16);
+	t[20] = (uint8_t)n;
+	for (i = 0; i < n; i++) {
+		memcpy(t + 24 + 20 * i, &r[i].addr, 16);
+		t[24 + 20 * i + 16] = (uint8_t)(r[i].qpn >> 16);
+		t[24 + 20 * i + 17] = (uint8_t)(r[i].qpn >> 8);
+		t[24 + 20 * i + 18] = (uint8_t)r[i].qpn;
+	}
+	return off + 24 + 20 * n;
+}
+
+/* SRH by hand: fixed part + segments + tlvs, padded to 8 octets with PadN
+ * (or Pad1).  Returns its length. */
+static inline size_t eu_srh(uint8_t *out, uint8_t nexthdr, const struct in6_addr *segs,
+			    size_t nseg, uint8_t sl, const uint8_t *tlvs, size_t tlv_len)
+{
+	size_t off = 8 + 16 * nseg, pad;
+
+	memset(out, 0, off);
+	out[0] = nexthdr;
+	out[2] = ENDMT_SRH_ROUTING_TYPE;
+	out[3] = sl;
+	out[4] = (uint8_t)(nseg - 1);
+	memcpy(out + 8, segs, 16 * nseg);
+	memcpy(out + off, tlvs, tlv_len);
+	off += tlv_len;
+	pad = (8 - off % 8) % 8;
+	if (pad == 1) {
+		out[off] = ENDMT_TLV_PAD1;
+	} else if (pad) {
+		out[off] = ENDMT_TLV_PADN;
+		out[off + 1] = (uint8_t)(pad - 2);
+		memset(out + off + 2, 0, pad - 2);
+	}
+	off += pad;
+	out[1] = (uint8_t)(off / 8 - 1);
+	return off;
+}
+
+/* Ethernet + outer IPv6 (SA, DA = segs[sl]) + SRH + inner (IPv6 onward). */
+static inline size_t eu_frame(uint8_t *out, const uint8_t *dmac, const uint8_t *smac,
+			      const struct in6_addr *sa, uint8_t hlim,
+			      const uint8_t *srh, size_t srh_len,
+			      const uint8_t *inner, size_t inner_len)
+{
+	uint8_t *ip6 = out + 14;
+	uint16_t plen = (uint16_t)(srh_len + inner_len);
+	uint8_t sl = srh[3];
+
+	memcpy(out, dmac, 6);
+	memcpy(out + 6, smac, 6);
+	out[12] = 0x86, out[13] = 0xdd;
+	memset(ip6, 0, 40);
+	ip6[0] = 0x60;
+	ip6[4] = plen >> 8, ip6[5] = plen & 0xff;
+	ip6[6] = ENDMT_NEXTHDR_ROUTING;
+	ip6[7] = hlim;
+	memcpy(ip6 + 8, sa, 16);
+	memcpy(ip6 + 24, srh + 8 + 16 * sl, 16);
+	memcpy(ip6 + 40, srh, srh_len);
+	memcpy(ip6 + 40 + srh_len, inner, inner_len);
+	return 54 + srh_len + inner_len;
+}
+
+#endif /* ENDMT_TEST_EDGE_UTIL_H */

@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Edge XDP half (End.MT parse + S02/S03) under BPF_PROG_TEST_RUN: a table of
+ * valid and malformed packets, each with its verdict, its one counter and
+ * (for passes) the exact output bytes including the metadata; then random
+ * mutations judged by a reference classifier written here in plain C. */
+#include "edge_util.h"
+
+#define SID    "ff3e::4d54"
+#define SID2   "fd00:4::100"
+#define EDGE   "fd00:1::1"
+#define OTHER  "fd00:2::1"
+#define PROXY  "fd00:ff::1"
+#define HEADSA "fd00:6::1"
+
+static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0xa };
+static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0xb };
+
+/* A valid End.MT frame and what the XDP half should make of it. */
+struct xcase {
+	uint8_t pkt[EU_MAXPKT];
+	size_t len;
+	struct endmt_meta meta;		/* expected metadata on pass */
+	struct in6_addr new_da;
+	uint8_t new_sl;
+};
+
+struct xparams {
+	size_t nrcv;		/* receivers for EDGE */
+	size_t per_tlv;		/* split into TLVs of at most this many */
+	int other_first;	/* a TLV of another edge before ours */
+	int pads;		/* Pad1, PadN, HMAC, unknown TLVs before ours */
+	int chain;		/* segment list [proxy, SID2, SID], SL 2 */
+	uint8_t tlv_type;	/* 0: default */
+	uint8_t opcode;
+	size_t paylen;
+	uint8_t inner_hl;	/* 0: 64 */
+};
+
+static size_t make_inner(uint8_t *out, const struct xparams *p)
+{
+	static uint8_t pay[1024];
+	uint8_t frame[EU_MAXPKT];
+	struct endmt_roce_spec s = {0};
+	size_t i;
+	int l;
+
+	for (i = 0; i < sizeof(pay); i++)
+		pay[i] = (uint8_t)(i * 7 + 3);
+	s.saddr = endmt_in6(PROXY);
+	s.daddr = endmt_in6(PROXY);
+	s.opcode = p->opcode;
+	s.has_reth = endmt_op_has_reth(p->opcode);
+	s.reth_va = 0x1000;
+	s.reth_rkey = 0x55;
+	s.reth_len = (uint32_t)p->paylen;
+	s.dqpn = 4660;
+	s.psn = 0xfffffe;
+	s.hop_limit = p->inner_hl ? p->inner_hl : 64;
+	s.payload = pay;
+	s.paylen = p->paylen;
+	l = endmt_build_roce(frame, sizeof(frame), &s);
+	if (l < 0)
+		abort();
+	memcpy(out, frame + 14, (size_t)l - 14);
+	return (size_t)l - 14;
+}
+
+static void rcv_list(struct endmt_rcv_ent *r, size_t n, int base)
+{
+	size_t i;
+	char a[64];
+
+	for (i = 0; i < n; i++) {
+		snprintf(a, sizeof(a), "fd00:%x::%zx", 0x11 + base, i + 2);
+		r[i].addr = endmt_in6(a);
+		r[i].qpn = 256 + (uint32_t)i;
+	}
+}
+
+static void make_case(struct xcase *c, const struct xparams *p)
+{
+	struct endmt_rcv_ent r[128], o[3];
+	struct in6_addr segs[3], edge = endmt_in6(EDGE), other = endmt_in6(OTHER);
+	struct in6_addr sa = endmt_in6(HEADSA);
+	uint8_t tlvs[2048], srh[2048 + 64], inner[2048];
+	uint8_t type = p->tlv_type ? p->tlv_type : ENDMT_TLV_ENDMT_DEFAULT;
+	size_t off = 0, done = 0, nseg, srh_len, inner_len, tlv_base;
+
+	memset(c, 0, sizeof(*c));
+	rcv_list(r, p->nrcv, 0);
+	rcv_list(o, 3, 1);
+	segs[0] = endmt_in6(PROXY);
+	if (p->chain) {
+		segs[1] = endmt_in6(SID2);
+		segs[2] = endmt_in6(SID);
+		nseg = 3;
+	} else {
+		segs[1] = endmt_in6(SID);
+		nseg = 2;
+	}
+	tlv_base = 14 + 40 + 8 + 16 * nseg;
+	if (p->pads) {
+		tlvs[off++] = ENDMT_TLV_PAD1;
+		tlvs[off++] = ENDMT_TLV_PADN, tlvs[off++] = 3;
+		memset(tlvs + off, 0, 3), off += 3;
+		tlvs[off++] = ENDMT_TLV_HMAC, tlvs[off++] = 6 + 32;
+		memset(tlvs + off, 0x5a, 38), off += 38;
+		tlvs[off++] = 99, tlvs[off++] = 1, tlvs[off++] = 0xee;	/* unknown */
+	}
+	if (p->other_first)
+		off = eu_mt_tlv(tlvs, off, type, &other, o, 3);
+	while (done < p->nrcv) {
+		size_t n = p->nrcv - done;
+
+		if (n > p->per_tlv)
+			n = p->per_tlv;
+		if (c->meta.ntlv < ENDMT_MAX_NODE_TLVS)
+			c->meta.tlv_off[c->meta.ntlv] = (uint16_t)(tlv_base + off);
+		c->meta.ntlv++;
+		off = eu_mt_tlv(tlvs, off, type, &edge, r + done, n);
+		done += n;
+		/* another edge's TLV between ours */
+		if (p->other_first && done < p->nrcv)
+			off = eu_mt_tlv(tlvs, off, type, &other, o, 1);
+	}
+	srh_len = eu_srh(srh, ENDMT_NEXTHDR_IPV6, segs, nseg, (uint8_t)(nseg - 1), tlvs, off);
+	inner_len = make_inner(inner, p);
+	c->len = eu_frame(c->pkt, mac_b, mac_a, &sa, 64, srh, srh_len, inner, inner_len);
+	c->meta.magic = ENDMT_META_MAGIC;
+	c->meta.srh_off = 54;
+	c->meta.inner_off = (uint16_t)(54 + srh_len);
+	c->meta.nrcv = (uint16_t)p->nrcv;
+	c->meta.flags = p->chain ? ENDMT_META_F_CHAIN : 0;
+	c->new_sl = (uint8_t)(nseg - 2);
+	c->new_da = segs[nseg - 2];
+}
+
+static const struct xparams base5 = { .nrcv = 5, .per_tlv = 11, .opcode = ENDMT_OP_SEND_ONLY,
+				      .paylen = 64 };
+
+/* ---- reference classifier: the rules of bpf/lib/endmt.h, restated ---- */
+struct refcfg {
+	struct in6_addr sid, edge;
+	uint32_t flags, max_rcv;
+	uint8_t tlv_type;
+};
+
+static uint16_t g16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+static int ref_classify(const uint8_t *f, size_t len, const struct refcfg *cfg,
+			struct endmt_meta *m)
+{
+	size_t srh_end, seg_end, off, in, rem, plen, ulen, max;
+	const uint8_t *ip6 = f + 14, *srh = f + 54, *x;
+	uint8_t sl, le;
+
+	memset(m, 0, sizeof(*m));
+	if (len < 14 || f[12] != 0x86 || f[13] != 0xdd)
+		return ENDMT_STAT_PASS_NOT_OURS;
+	if (len < 54)
+		return ENDMT_STAT_DROP_OUTER_TRUNC;
+	if (memcmp(ip6 + 24, &cfg->sid, 16) || !(cfg->flags & ENDMT_SID_F_ENDMT))
+		return ENDMT_STAT_PASS_NOT_OURS;
+	if (ip6[6] != 43)
+		return ENDMT_STAT_DROP_NO_SRH;
+	if (len < 62)
+		return ENDMT_STAT_DROP_SRH_TRUNC;
+	if (srh[2] != 4)
+		return ENDMT_STAT_DROP_NO_SRH;
+	sl = srh[3], le = srh[4];
+	if (!sl)
+		return ENDMT_STAT_DROP_SL_ZERO;
+	srh_end = 54 + ((size_t)srh[1] + 1) * 8;
+	if (srh_end > len)
+		return ENDMT_STAT_DROP_SRH_TRUNC;
+	seg_end = 62 + 16 * ((size_t)le + 1);
+	if (seg_end > srh_end || sl > le)
+		return ENDMT_STAT_DROP_SRH_LAST_ENTRY;
+	for (off = seg_end; off < srh_end;) {
+		size_t tl;
+
+		if (f[off] == 0) {
+			off++;
+			continue;
+		}
+		if (off + 2 > srh_end)
+			return ENDMT_STAT_DROP_TLV_TRUNC;
+		tl = 2 + (size_t)f[off + 1];
+		if (off + tl > srh_end)
+			return ENDMT_STAT_DROP_TLV_TRUNC;
+		if (f[off] == cfg->tlv_type) {
+			if (tl < 24 || f[off + 1] != 22 + 20 * f[off + 20])
+				return ENDMT_STAT_DROP_TLV_NRCV;
+			if (!memcmp(f + off + 4, &cfg->edge, 16)) {
+				if (m->ntlv == ENDMT_MAX_NODE_TLVS)
+					return ENDMT_STAT_DROP_TOO_MANY_TLVS;
+				m->tlv_off[m->ntlv++] = (uint16_t)off;
+				m->nrcv += f[off + 20];
+			}
+		}
+		off += tl;
+	}
+	if (!m->ntlv)
+		return ENDMT_STAT_DROP_NO_TLV;
+	max = cfg->max_rcv ? cfg->max_rcv : ENDMT_DEF_MAX_RCV;
+	if (max > ENDMT_MAX_RCV)
+		max = ENDMT_MAX_RCV;
+	if (m->nrcv > max)
+		return ENDMT_STAT_DROP_TOO_MANY_RCV;
+	if (srh[0] != 41)
+		return ENDMT_STAT_DROP_INNER_NOT_ROCE;
+	if (54 + (size_t)g16(ip6 + 4) != len)
+		return ENDMT_STAT_DROP_OUTER_LEN;
+	in = srh_end, rem = len - in, x = f + in;
+	if (rem < 40)
+		return ENDMT_STAT_DROP_BTH_TRUNC;
+	if ((x[0] >> 4) != 6 || x[6] != 17)
+		return ENDMT_STAT_DROP_INNER_NOT_ROCE;
+	if (rem < 48)
+		return ENDMT_STAT_DROP_BTH_TRUNC;
+	if (g16(x + 42) != 4791)
+		return ENDMT_STAT_DROP_INNER_NOT_ROCE;
+	if (rem < 60)
+		return ENDMT_STAT_DROP_BTH_TRUNC;
+	plen = g16(x + 4), ulen = g16(x + 44);
+	if (40 + plen != rem || ulen != plen || ulen < 24)
+		return ENDMT_STAT_DROP_INNER_LEN;
+	if (endmt_op_has_reth(x[48]) && ulen < 40)
+		return ENDMT_STAT_DROP_BTH_TRUNC;
+	if (x[7] <= 1)
+		return ENDMT_STAT_DROP_INNER_HLIM;
+	m->magic = ENDMT_META_MAGIC;
+	m->srh_off = 54;
+	m->inner_off = (uint16_t)in;
+	m->flags = sl - 1 ? ENDMT_META_F_CHAIN : 0;
+	return ENDMT_STAT_ENDMT_RX;
+}
+
+/* Runs the program and checks verdict, the one counter and output. */
+static bool run_one(struct eu_obj *o, int prog_fd, const uint8_t *pkt, size_t len,
+		    int want_stat, const uint8_t *want_out, size_t want_len, const char *name)
+{
+	static uint8_t out[EU_MAXPKT + 64];
+	struct eu_stats a, b;
+	size_t out_len = sizeof(out);
+	uint32_t ret = 0, i;
+	int moved = 0;
+	bool ok = true;
+
+	eu_stats_read(o, &a);
+	if (!ASSERT_OK(tu_prog_run(prog_fd, pkt, len, out, &out_len, &ret), name))
+		return false;
+	eu_stats_read(o, &b);
+	for (i = 0; i < ENDMT_STAT_MAX; i++) {
+		if (b.v[i] == a.v[i])
+			continue;
+		moved++;
+		if (i != (uint32_t)want_stat || b.v[i] != a.v[i] + 1) {
+			tp_fail(__FILE__, __LINE__, "%s: counter %s moved by %llu (want %s)",
+				name, eu_stat_names[i], (unsigned long long)(b.v[i] - a.v[i]),
+				eu_stat_names[want_stat]);
+			ok = false;
+		}
+	}
+	ok &= ASSERT_EQ(moved, 1, name);
+	if (want_stat == ENDMT_STAT_ENDMT_RX || want_stat == ENDMT_STAT_PASS_NOT_OURS)
+		ok &= ASSERT_EQ(ret, XDP_PASS, name);
+	else
+		ok &= ASSERT_EQ(ret, XDP_DROP, name);
+	if (want_out && ret == XDP_PASS)
+		ok &= ASSERT_MEMEQ(out, out_len, want_out, want_len, name);
+	return ok;
+}
+
+/* Expected output of a pass: metadata, then the frame after S02/S03. */
+static size_t expect_pass(uint8_t *exp, const uint8_t *pkt, size_t len,
+			  const struct endmt_meta *m, const struct in6_addr *da, uint8_t sl)
+{
+	memcpy(exp, m, sizeof(*m));
+	memcpy(exp + sizeof(*m), pkt, len);
+	memcpy(exp + sizeof(*m) + 14 + 24, da, 16);
+	exp[sizeof(*m) + 54 + 3] = sl;
+	return sizeof(*m) + len;
+}
+
+typedef void (*mutate_fn)(struct xcase *c);
+
+static void m_none(struct xcase *c) { (void)c; }
+static void m_ipv4(struct xcase *c) { c->pkt[12] = 0x08, c->pkt[13] = 0x00; }
+static void m_other_da(struct xcase *c) { c->pkt[14 + 39] ^= 1; }
+static void m_outer_trunc(struct xcase *c) { c->len = 14 + 30; }
+static void m_no_srh(struct xcase *c) { c->pkt[14 + 6] = 17; }
+static void m_rh_type(struct xcase *c) { c->pkt[54 + 2] = 3; }
+static void m_sl0(struct xcase *c) { c->pkt[54 + 3] = 0; }
+static void m_srh_fixed_trunc(struct xcase *c) { c->len = 54 + 5; }
+static void m_srh_trunc(struct xcase *c) { c->len = 54 + 40; }
+static void m_hdrlen_big(struct xcase *c) { c->pkt[54 + 1] = 255; }
+static void m_le_big(struct xcase *c) { c->pkt[54 + 4] = 200; }
+static void m_sl_gt_le(struct xcase *c) { c->pkt[54 + 3] = 2; }
+static void m_tlv_long(struct xcase *c) { c->pkt[c->meta.tlv_off[0] + 1] = 250; }
+static void m_nrcv(struct xcase *c) { c->pkt[c->meta.tlv_off[0] + 20]++; }
+static void m_tlv_short(struct xcase *c)
+{	/* length 10: still inside the SRH but too short for End.MT */
+	c->pkt[c->meta.tlv_off[0] + 1] = 10;
+}
+static void m_edge(struct xcase *c)
+{
+	int i;
+
+	for (i = 0; i < c->meta.ntlv; i++)
+		c->pkt[c->meta.tlv_off[i] + 19] ^= 0x40;
+}
+static void m_srh_nh(struct xcase *c) { c->pkt[54] = 17; }
+static void m_outer_plen(struct xcase *c) { c->pkt[14 + 5] += 8; }
+static void m_trailer(struct xcase *c) { memset(c->pkt + c->len, 0, 4), c->len += 4; }
+static void m_inner_v4(struct xcase *c) { c->pkt[c->meta.inner_off] = 0x45; }
+static void m_inner_tcp(struct xcase *c) { c->pkt[c->meta.inner_off + 6] = 6; }
+static void m_dport(struct xcase *c) { c->pkt[c->meta.inner_off + 43]++; }
+static void m_inner_plen(struct xcase *c) { c->pkt[c->meta.inner_off + 5]++; }
+static void m_ulen(struct xcase *c) { c->pkt[c->meta.inner_off + 45]--; }
+static void m_inner_hl(struct xcase *c) { c->pkt[c->meta.inner_off + 7] = 1; }
+/* Cut the inner packet to n octets, lengths kept consistent, so only the
+ * missing headers can be blamed. */
+static void cut_inner(struct xcase *c, size_t n)
+{
+	uint8_t *in = c->pkt + c->meta.inner_off;
+	size_t plen = n - 40, oplen;
+
+	c->len = c->meta.inner_off + n;
+	oplen = c->len - 54;
+	c->pkt[14 + 4] = (uint8_t)(oplen >> 8), c->pkt[14 + 5] = (uint8_t)oplen;
+	in[4] = (uint8_t)(plen >> 8), in[5] = (uint8_t)plen;
+	if (n >= 48)
+		in[44] = (uint8_t)(plen >> 8), in[45] = (uint8_t)plen;
+}
+static void m_inner_ip_trunc(struct xcase *c) { cut_inner(c, 30); }
+static void m_udp_trunc(struct xcase *c) { cut_inner(c, 44); }
+static void m_bth_trunc(struct xcase *c) { cut_inner(c, 40 + 8 + 6); }
+static void m_reth_trunc(struct xcase *c)
+{	/* WRITE_FIRST with no room for its RETH before the ICRC */
+	cut_inner(c, 40 + 8 + 12 + 4);
+	c->pkt[c->meta.inner_off + 48] = ENDMT_OP_WRITE_FIRST;
+}
+
+struct tcase {
+	const char *name;
+	mutate_fn fn;
+	int stat;
+	uint32_t sid_flags;	/* 0: ENDMT */
+	uint32_t max_rcv;
+	int edge_other;		/* the SID's edge address is OTHER */
+	struct xparams p;	/* .nrcv 0: base5 */
+};
+
+static const struct tcase tcases[] = {
+	{ .name = "valid_5", .fn = m_none, .stat = ENDMT_STAT_ENDMT_RX },
+	{ .name = "valid_12_two_tlvs_mixed", .fn = m_none, .stat = ENDMT_STAT_ENDMT_RX,
+	  .p = { .nrcv = 12, .per_tlv = 11, .other_first = 1, .opcode = ENDMT_OP_SEND_ONLY, .paylen = 100 } },
+	{ .name = "valid_30_pads_hmac_unknown", .fn = m_none, .stat = ENDMT_STAT_ENDMT_RX,
+	  .p = { .nrcv = 30, .per_tlv = 11, .pads = 1, .opcode = ENDMT_OP_SEND_ONLY, .paylen = 8 } },
+	{ .name = "valid_8_tlvs_88_rcv", .fn = m_none, .stat = ENDMT_STAT_ENDMT_RX, .max_rcv = 88,
+	  .p = { .nrcv = 88, .per_tlv = 11, .opcode = ENDMT_OP_SEND_ONLY, .paylen = 8 } },
+	{ .name = "valid_chain", .fn = m_none, .stat = ENDMT_STAT_ENDMT_RX,
+	  .p = { .nrcv = 5, .per_tlv = 11, .chain = 1, .opcode = ENDMT_OP_SEND_ONLY, .paylen = 64 } },
+	{ .name = "valid_write_first", .fn = m_none, .stat = ENDMT_STAT_ENDMT_RX,
+	  .p = { .nrcv = 3, .per_tlv = 11, .opcode = ENDMT_OP_WRITE_FIRST, .paylen = 256 } },
+	{ .name = "not_ours_ipv4", .fn = m_ipv4, .stat = ENDMT_STAT_PASS_NOT_OURS },
+	{ .name = "not_ours_da", .fn = m_other_da, .stat = ENDMT_STAT_PASS_NOT_OURS },
+	{ .name = "not_ours_repl_sid", .fn = m_none, .stat = ENDMT_STAT_PASS_NOT_OURS, .sid_flags = ENDMT_SID_F_REPL },
+	{ .name = "drop_outer_truncated", .fn = m_outer_trunc, .stat = ENDMT_STAT_DROP_OUTER_TRUNC },
+	{ .name = "drop_no_srh", .fn = m_no_srh, .stat = ENDMT_STAT_DROP_NO_SRH },
+	{ .name = "drop_no_srh_rh_type3", .fn = m_rh_type, .stat = ENDMT_STAT_DROP_NO_SRH },
+	{ .name = "drop_sl_zero", .fn = m_sl0, .stat = ENDMT_STAT_DROP_SL_ZERO },
+	{ .name = "drop_srh_fixed_truncated", .fn = m_srh_fixed_trunc, .stat = ENDMT_STAT_DROP_SRH_TRUNC },
+	{ .name = "drop_srh_truncated", .fn = m_srh_trunc, .stat = ENDMT_STAT_DROP_SRH_TRUNC },
+	{ .name = "drop_srh_hdrlen_past_end", .fn = m_hdrlen_big, .stat = ENDMT_STAT_DROP_SRH_TRUNC },
+	{ .name = "drop_last_entry_big", .fn = m_le_big, .stat = ENDMT_STAT_DROP_SRH_LAST_ENTRY },
+	{ .name = "drop_sl_above_last_entry", .fn = m_sl_gt_le, .stat = ENDMT_STAT_DROP_SRH_LAST_ENTRY },
+	{ .name = "drop_tlv_truncated", .fn = m_tlv_long, .stat = ENDMT_STAT_DROP_TLV_TRUNC },
+	{ .name = "drop_tlv_num_receivers", .fn = m_nrcv, .stat = ENDMT_STAT_DROP_TLV_NRCV },
+	{ .name = "drop_tlv_too_short", .fn = m_tlv_short, .stat = ENDMT_STAT_DROP_TLV_NRCV },
+	{ .name = "drop_no_tlv_edge_mismatch", .fn = m_edge, .stat = ENDMT_STAT_DROP_NO_TLV },
+	{ .name = "drop_no_tlv_sid_edge", .fn = m_none, .stat = ENDMT_STAT_DROP_NO_TLV, .edge_other = 1 },
+	{ .name = "drop_too_many_tlvs", .fn = m_none, .stat = ENDMT_STAT_DROP_TOO_MANY_TLVS, .max_rcv = 88,
+	  .p = { .nrcv = 9, .per_tlv = 1, .opcode = ENDMT_OP_SEND_ONLY, .paylen = 8 } },
+	{ .name = "drop_too_many_receivers_cfg", .fn = m_none, .stat = ENDMT_STAT_DROP_TOO_MANY_RCV, .max_rcv = 4 },
+	{ .name = "drop_too_many_receivers_default", .fn = m_none, .stat = ENDMT_STAT_DROP_TOO_MANY_RCV,
+	  .p = { .nrcv = 65, .per_tlv = 11, .opcode = ENDMT_OP_SEND_ONLY, .paylen = 8 } },
+	{ .name = "drop_inner_not_roce_srh_nh", .fn = m_srh_nh, .stat = ENDMT_STAT_DROP_INNER_NOT_ROCE },
+	{ .name = "drop_inner_not_roce_v4", .fn = m_inner_v4, .stat = ENDMT_STAT_DROP_INNER_NOT_ROCE },
+	{ .name = "drop_inner_not_roce_tcp", .fn = m_inner_tcp, .stat = ENDMT_STAT_DROP_INNER_NOT_ROCE },
+	{ .name = "drop_inner_not_roce_port", .fn = m_dport, .stat = ENDMT_STAT_DROP_INNER_NOT_ROCE },
+	{ .name = "drop_outer_length", .fn = m_outer_plen, .stat = ENDMT_STAT_DROP_OUTER_LEN },
+	{ .name = "drop_outer_length_trailer", .fn = m_trailer, .stat = ENDMT_STAT_DROP_OUTER_LEN },
+	{ .name = "drop_bth_truncated_ip6", .fn = m_inner_ip_trunc, .stat = ENDMT_STAT_DROP_BTH_TRUNC },
+	{ .name = "drop_bth_truncated_udp", .fn = m_udp_trunc, .stat = ENDMT_STAT_DROP_BTH_TRUNC },
+	{ .name = "drop_bth_truncated", .fn = m_bth_trunc, .stat = ENDMT_STAT_DROP_BTH_TRUNC },
+	{ .name = "drop_bth_truncated_reth", .fn = m_reth_trunc, .stat = ENDMT_STAT_DROP_BTH_TRUNC },
+	{ .name = "drop_inner_length_plen", .fn = m_inner_plen, .stat = ENDMT_STAT_DROP_INNER_LEN },
+	{ .name = "drop_inner_length_ulen", .fn = m_ulen, .stat = ENDMT_STAT_DROP_INNER_LEN },
+	{ .name = "drop_inner_hop_limit", .fn = m_inner_hl, .stat = ENDMT_STAT_DROP_INNER_HLIM },
+};
+
+static void test_table(void)
+{
+	static struct xcase c;
+	static uint8_t exp[EU_MAXPKT + 64];
+	struct eu_obj o;
+	size_t i;
+	int fd;
+
+	if (!ASSERT_OK(eu_open(&o, 0), "open edge object"))
+		return;
+	fd = bpf_program__fd(o.skel->progs.endmt_edge_xdp);
+	for (i = 0; i < sizeof(tcases) / sizeof(tcases[0]); i++) {
+		const struct tcase *t = &tcases[i];
+		size_t el = 0;
+
+		if (!test__start_subtest(t->name))
+			continue;
+		make_case(&c, t->p.nrcv ? &t->p : &base5);
+		t->fn(&c);
+		if (!ASSERT_OK(eu_sid_add(&o, SID, t->edge_other ? OTHER : EDGE,
+					  t->sid_flags ? t->sid_flags : ENDMT_SID_F_ENDMT,
+					  t->max_rcv), "sid add"))
+			break;
+		if (t->stat == ENDMT_STAT_ENDMT_RX)
+			el = expect_pass(exp, c.pkt, c.len, &c.meta, &c.new_da, c.new_sl);
+		else if (t->stat == ENDMT_STAT_PASS_NOT_OURS)
+			memcpy(exp, c.pkt, c.len), el = c.len;
+		run_one(&o, fd, c.pkt, c.len, t->stat, el ? exp : NULL, el, t->name);
+	}
+	eu_close(&o);
+}
+
+/* The TLV type is a load-time knob: a 124 TLV is not End.MT under 200. */
+static void test_tlv_type(void)
+{
+	static struct xcase c;
+	static uint8_t exp[EU_MAXPKT + 64];
+	struct xparams p = base5;
+	struct eu_obj o;
+	size_t el;
+	int fd;
+
+	if (!ASSERT_OK(eu_open(&o, 200), "open edge object, tlv type 200"))
+		return;
+	fd = bpf_program__fd(o.skel->progs.endmt_edge_xdp);
+	ASSERT_OK(eu_sid_add(&o, SID, EDGE, ENDMT_SID_F_ENDMT, 0), "sid add");
+	make_case(&c, &p);
+	run_one(&o, fd, c.pkt, c.len, ENDMT_STAT_DROP_NO_TLV, NULL, 0, "type 124 under 200");
+	p.tlv_type = 200;
+	make_case(&c, &p);
+	el = expect_pass(exp, c.pkt, c.len, &c.meta, &c.new_da, c.new_sl);
+	run_one(&o, fd, c.pkt, c.len, ENDMT_STAT_ENDMT_RX, exp, el, "type 200 under 200");
+	eu_close(&o);
+}
+
+static uint32_t rnd(void) { return (uint32_t)rand(); }
+
+/* Random damage to a valid frame: the kinds a broken encoder, a broken
+ * link or an attacker produce. */
+static void mutate(struct xcase *c)
+{
+	size_t hdr_end = (size_t)c->meta.inner_off + 80 < c->len ? (size_t)c->meta.inner_off + 80 : c->len;
+	int n = 1 + (int)(rnd() % 3), k;
+
+	for (k = 0; k < n; k++) {
+		switch (rnd() % 8) {
+		case 0: case 1:		/* one header octet */
+			c->pkt[rnd() % hdr_end] = (uint8_t)rnd();
+			break;
+		case 2:			/* one bit anywhere in the headers */
+			c->pkt[rnd() % hdr_end] ^= (uint8_t)(1u << (rnd() % 8));
+			break;
+		case 3:			/* truncate */
+			c->len = rnd() % c->len;
+			hdr_end = hdr_end < c->len ? hdr_end : c->len;
+			if (!hdr_end)
+				return;
+			break;
+		case 4:			/* trailing junk */
+			if (c->len + 16 < EU_MAXPKT) {
+				size_t j, m = 1 + rnd() % 16;
+
+				for (j = 0; j < m; j++)
+					c->pkt[c->len + j] = (uint8_t)rnd();
+				c->len += m;
+			}
+			break;
+		case 5: {		/* a length field, nudged */
+			int w = (int)(rnd() % 7), d = (int)(rnd() % 5) - 2;
+			size_t off;
+
+			switch (w) {
+			case 0: off = 14 + 5; break;			/* outer plen */
+			case 1: off = 54 + 1; break;			/* hdrlen */
+			case 2: off = 54 + 4; break;			/* last entry */
+			case 3: off = c->meta.tlv_off[rnd() % c->meta.ntlv] + 1 +
+				      19 * (rnd() % 2); break;		/* TLV len/nrcv */
+			case 4: off = c->meta.inner_off + 5; break;	/* inner plen */
+			case 6: off = 54 + 3; break;			/* SL */
+			default: off = c->meta.inner_off + 45; break;	/* UDP len */
+			}
+			if (off < c->len)
+				c->pkt[off] = (uint8_t)(c->pkt[off] + d);
+			break;
+		}
+		case 6:			/* a TLV octet */
+			c->pkt[c->meta.srh_off + 8 + rnd() % (c->meta.inner_off - 62)] = (uint8_t)rnd();
+			break;
+		default:		/* inner header octet */
+			c->pkt[c->meta.inner_off + rnd() % 64] = (uint8_t)rnd();
+			break;
+		}
+	}
+}
+
+static void test_fuzz(void)
+{
+	static const struct xparams bases[] = {
+		{ .nrcv = 5, .per_tlv = 11, .opcode = ENDMT_OP_SEND_ONLY, .paylen = 64 },
+		{ .nrcv = 12, .per_tlv = 11, .other_first = 1, .opcode = ENDMT_OP_SEND_ONLY, .paylen = 32 },
+		{ .nrcv = 7, .per_tlv = 3, .pads = 1, .chain = 1, .opcode = ENDMT_OP_SEND_FIRST, .paylen = 40 },
+		{ .nrcv = 4, .per_tlv = 11, .opcode = ENDMT_OP_WRITE_FIRST, .paylen = 16 },
+	};
+	static struct xcase c;
+	static uint8_t exp[EU_MAXPKT + 64];
+	struct refcfg cfg = { .sid = endmt_in6(SID), .edge = endmt_in6(EDGE),
+			      .flags = ENDMT_SID_F_ENDMT, .max_rcv = 16,
+			      .tlv_type = ENDMT_TLV_ENDMT_DEFAULT };
+	int iter, fails = 0, hist[ENDMT_STAT_MAX] = {0}, kinds = 0, i;
+	struct eu_obj o;
+	int fd;
+
+	if (!ASSERT_OK(eu_open(&o, 0), "open edge object"))
+		return;
+	fd = bpf_program__fd(o.skel->progs.endmt_edge_xdp);
+	ASSERT_OK(eu_sid_add(&o, SID, EDGE, ENDMT_SID_F_ENDMT, 16), "sid add");
+	srand(4791);
+	for (iter = 0; iter < 6000 && fails < 5; iter++) {
+		struct endmt_meta m;
+		size_t el = 0;
+		int st;
+		char name[64];
+
+		make_case(&c, &bases[iter % 4]);
+		mutate(&c);
+		if (c.len < 14)		/* BPF_PROG_TEST_RUN needs an Ethernet header */
+			c.len = 14;
+		st = ref_classify(c.pkt, c.len, &cfg, &m);
+		hist[st]++;
+		if (st == ENDMT_STAT_ENDMT_RX) {
+			struct in6_addr da;
+
+			memcpy(&da, c.pkt + 62 + 16 * (c.pkt[57] - 1), 16);
+			el = expect_pass(exp, c.pkt, c.len, &m, &da, (uint8_t)(c.pkt[57] - 1));
+		} else if (st == ENDMT_STAT_PASS_NOT_OURS) {
+			memcpy(exp, c.pkt, c.len), el = c.len;
+		}
+		snprintf(name, sizeof(name), "fuzz iteration %d", iter);
+		if (!run_one(&o, fd, c.pkt, c.len, st, el ? exp : NULL, el, name))
+			fails++;
+	}
+	for (i = 0; i < ENDMT_STAT_MAX; i++)
+		kinds += hist[i] > 0;
+	if (tp_verbose)
+		for (i = 0; i < ENDMT_STAT_MAX; i++)
+			if (hist[i])
+				printf("    %-26s %d\n", eu_stat_names[i], hist[i]);
+	ASSERT_EQ(fails, 0, "fuzz mismatches");
+	/* The mutations must reach most reasons, or the fuzz proves little. */
+	ASSERT_GE(kinds, 13, "distinct verdict reasons reached");
+	ASSERT_GE(hist[ENDMT_STAT_ENDMT_RX], 100, "mutated packets still valid");
+	eu_close(&o);
+}
+
+void test_edge_xdp(void)
+{
+	test_table();
+	if (test__start_subtest("tlv_type_knob"))
+		test_tlv_type();
+	if (test__start_subtest("fuzz_vs_reference"))
+		test_fuzz();
+}
