@@ -190,7 +190,7 @@ rc=$(cat "$res/rc")
 
 # Kernel log scan: any of these means the kernel misbehaved under our
 # programs, even if every test passed.
-bad='WARNING:|BUG:|Oops|Call Trace:|kernel BUG|general protection fault|UBSAN:|KASAN:|refcount_t:|hung_task|rcu: INFO|stall on CPU|expect packet loss|Kernel panic|bpf_prog_[0-9a-f_]*[^ ]*\+0x'
+bad='WARNING:|BUG:|Oops|Call Trace:|kernel BUG|general protection fault|UBSAN:|KASAN:|refcount_t:|hung_task|rcu: INFO|stall on CPU|expect packet loss|verifier bug|backtracking bug|Kernel panic|bpf_prog_[0-9a-f_]*[^ ]*\+0x'
 cp "$res/dmesg" "$log.dmesg" 2> /dev/null || true
 if grep -Eq "$bad" "$res/dmesg"; then
 	say "FAIL: the guest kernel log has warnings (full log: $log.dmesg):"
