@@ -183,7 +183,7 @@ static int run_seq(struct resp_fx *f, unsigned int seed, uint64_t *tally, int *n
 			};
 			uint8_t in[128], out[128];
 			size_t out_len = sizeof(out);
-			uint32_t ret;
+			uint32_t ret = 0;
 			int len, j;
 
 			if (!dup)
@@ -246,7 +246,7 @@ static int run_seq(struct resp_fx *f, unsigned int seed, uint64_t *tally, int *n
 				.syn = RESP_SYN_ACK,
 			};
 			uint8_t in[128];
-			uint32_t ret;
+			uint32_t ret = 0;
 			int len = resp_build(in, sizeof(in), &sp);
 
 			if (resp_run(f, in, (size_t)len, 0, NULL, NULL, &ret))
@@ -347,7 +347,7 @@ static void *ct_thread(void *p)
 						 RESP_SYN_ACK, DQPN, psn, 0, 0 };
 			struct resp_spec cnp = ack;
 			uint8_t in[128];
-			uint32_t ret;
+			uint32_t ret = 0;
 			int len;
 
 			cnp.opcode = ENDMT_OP_CNP;
