@@ -673,7 +673,7 @@ static int apply_run(void *p)
 	struct tree *t = calloc(1, sizeof(*t));
 	struct plan *pl = calloc(1, sizeof(*pl));
 	struct undo_log ul = {};
-	struct endmt_maps_fds m = { -1, -1, -1, -1, -1, -1 };
+	struct endmt_maps_fds m = { -1, -1, -1, -1, -1, -1, -1 };
 	struct dev_state st;
 	json_error_t jerr;
 	json_t *root = NULL, *v;
@@ -742,24 +742,6 @@ static int apply_run(void *p)
 		}
 		pl->att[i].role = -1;	/* already there: nothing to do */
 	}
-	for (i = 0; i < pl->natt; i++) {
-		struct undo *u;
-
-		if (pl->att[i].role < 0)
-			continue;
-		err = do_attach(pl->att[i].dev, pl->att[i].role, pl->att[i].mode, t->tlv_type);
-		if (err)
-			goto fail;
-		u = undo_push(&ul);
-		if (!u) {
-			do_detach(pl->att[i].dev);
-			err = -ENOMEM;
-			goto fail;
-		}
-		u->kind = U_ATTACH;
-		snprintf(u->dev, IF_NAMESIZE, "%s", pl->att[i].dev);
-		attached++;
-	}
 	for (i = 0; i < pl->ngrp; i++) {
 		struct pgroup *pg = &pl->grp[i];
 
@@ -784,6 +766,13 @@ static int apply_run(void *p)
 		}
 		changes += ch;
 	}
+	for (i = 0; i < pl->ngrp; i++) {
+		err = proxy_sync(&m, pl->grp[i].g.key.proxy);
+		if (err) {
+			errorf("%s: updating endmt_proxies: %s", a->file, strerror(-err));
+			goto fail;
+		}
+	}
 	for (i = 0; i < pl->nsid; i++) {
 		if ((err = undo_save(&ul, U_MAP, m.sids, &pl->sidk[i], sizeof(pl->sidk[i]),
 				     sizeof(pl->sidv[i]))) ||
@@ -803,6 +792,25 @@ static int apply_run(void *p)
 		}
 		changes += ch;
 	}
+	/* Programs last: they find their maps filled in. */
+	for (i = 0; i < pl->natt; i++) {
+		struct undo *u;
+
+		if (pl->att[i].role < 0)
+			continue;
+		err = do_attach(pl->att[i].dev, pl->att[i].role, pl->att[i].mode, t->tlv_type);
+		if (err)
+			goto fail;
+		u = undo_push(&ul);
+		if (!u) {
+			do_detach(pl->att[i].dev);
+			err = -ENOMEM;
+			goto fail;
+		}
+		u->kind = U_ATTACH;
+		snprintf(u->dev, IF_NAMESIZE, "%s", pl->att[i].dev);
+		attached++;
+	}
 	if (env.json)
 		printf("{\"node\":\"%s\",\"groups\":%d,\"sids\":%d,\"receivers\":%d,"
 		       "\"devices\":%d,\"attached\":%d,\"changed\":%d}\n", a->node, pl->ngrp,
@@ -815,6 +823,8 @@ static int apply_run(void *p)
 	goto out;
 fail:
 	undo_all(&ul);	/* all-or-nothing: back to what was there before */
+	for (i = 0; i < pl->ngrp; i++)
+		proxy_sync(&m, pl->grp[i].g.key.proxy);
 out:
 	if (maps_ok)
 		cfg_end(&m, lock);

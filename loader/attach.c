@@ -194,11 +194,14 @@ int do_attach(const char *ifname, enum endmt_role role, int mode, uint8_t tlv_ty
 			errorf("attach: %s already has an XDP program that is not "
 			       "libxdp-managed: %s (remove it: ip link set dev %s xdp off)",
 			       ifname, buf, ifname);
+		else if (err == -EACCES || err == -EINVAL)
+			errorf("attach: loading the %s object (%s, %s) for %s failed: %s (the "
+			       "verifier rejected a program: -v shows its log)", rd->name,
+			       rd->xdp_prog, rd->tc_prog, ifname, buf);
 		else
 			errorf("attach: XDP %s (--mode %s) on %s failed: %s%s", rd->xdp_prog,
 			       mode_names[mode], ifname, buf,
-			       mode == 0 ? " (try --mode skb, or -v for the verifier log)"
-					 : " (-v shows the verifier log)");
+			       mode == 0 ? " (try --mode skb)" : "");
 		goto out;
 	}
 	st.xdp_prog_id = xdp_program__id(xp);

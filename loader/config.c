@@ -221,6 +221,29 @@ int map_del(int fd, const void *key)
 	return 0;
 }
 
+int proxy_sync(const struct endmt_maps_fds *m, const uint8_t proxy[16])
+{
+	struct endmt_group_key k, *prev = NULL;
+	struct endmt_proxy_key pk = {};
+	__u32 n = 0, cur;
+
+	while (!bpf_map_get_next_key(m->groups, prev, &k)) {
+		prev = &k;
+		n += !memcmp(k.proxy, proxy, 16);
+	}
+	memcpy(pk.addr, proxy, 16);
+	if (!n) {
+		if (bpf_map_delete_elem(m->proxies, &pk) && errno != ENOENT)
+			return -errno;
+		return 0;
+	}
+	if (!bpf_map_lookup_elem(m->proxies, &pk, &cur) && cur == n)
+		return 0;
+	if (bpf_map_update_elem(m->proxies, &pk, &n, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 static void report(bool changed, const char *what, const char *verb)
 {
 	if (env.json)
@@ -297,6 +320,8 @@ static int group_add_run(void *p)
 	if (err)
 		return err;
 	err = group_write(m.groups, &g, NULL, 0, false, &changed);
+	if (!err)
+		err = proxy_sync(&m, g.key.proxy);
 	cfg_end(&m, lock);
 	snprintf(what, sizeof(what), "group %s/%u", addr_str(&a->proxy, b), a->dqpn);
 	if (err) {
@@ -320,6 +345,8 @@ static int group_del_run(void *p)
 	if (err)
 		return err;
 	err = map_del(m.groups, &k);
+	if (!err)
+		err = proxy_sync(&m, k.proxy);
 	cfg_end(&m, lock);
 	if (err) {
 		errorf("group del: group %s/%u: %s", addr_str(&a->proxy, b), a->dqpn,

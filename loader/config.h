@@ -17,6 +17,10 @@ int branch_write(int fd, const struct endmt_group_key *key, const uint8_t id[16]
 		 int32_t psn_offset, bool del, bool *changed);
 int map_set(int fd, const void *key, const void *val, size_t vsize, bool *changed);
 int map_del(int fd, const void *key);
+/* endmt_proxies[proxy] := number of groups with that Proxy Address (deleted
+ * at 0).  Recounted from the group map rather than incremented, so it is
+ * right after any sequence of adds, deletes, re-adds and undos. */
+int proxy_sync(const struct endmt_maps_fds *m, const uint8_t proxy[16]);
 int cfg_begin(struct endmt_maps_fds *m, int *lock);
 void cfg_end(struct endmt_maps_fds *m, int lock);
 

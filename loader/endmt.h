@@ -82,7 +82,7 @@ const char *addr_str(const void *a16, char *buf);	/* buf >= INET6_ADDRSTRLEN */
 
 /* ---- pin root, lock, maps (pin.c) ---- */
 struct endmt_maps_fds {
-	int sids, groups, xlate, encap, repl, stats;
+	int sids, groups, xlate, encap, repl, stats, proxies;
 };
 
 /* Mounts bpffs if needed, creates the pin root and its dev/ directory. */

@@ -52,6 +52,7 @@ int main(int argc, char **argv)
 	const char *root = getenv("ENDMT_PIN_ROOT");
 	void *cfg = NULL;
 	int i = 1, n = 0, err;
+	bool noun = false;
 
 	env.pin_root = root && *root ? root : ENDMT_DEF_PIN_ROOT;
 	/* Global options before the command. */
@@ -79,10 +80,12 @@ int main(int argc, char **argv)
 	}
 	for (c = endmt_cmds; *c; c++) {
 		n = match(*c, argc, argv, i);
-		if (n)
+		if (n > 0)
 			break;
+		noun |= n < 0;
 	}
-	if (!*c || n < 0) {
+	if (!*c) {
+		n = noun ? -1 : 0;
 		errorf("unknown command '%s%s%s' (see endmt --help)", argv[i],
 		       i + 1 < argc && n < 0 ? " " : "", i + 1 < argc && n < 0 ? argv[i + 1] : "");
 		return 2;

@@ -169,12 +169,14 @@ void pin_unlock(int lock_fd)
 
 static const char *const map_names[] = {
 	"endmt_sids", "endmt_groups", "endmt_rcv_xlate", "endmt_encap",
-	"endmt_repl", "endmt_stats",
+	"endmt_repl", "endmt_stats", "endmt_proxies",
 };
+#define NMAPS 7
 
 static int *map_slot(struct endmt_maps_fds *m, int i)
 {
-	int *slots[] = { &m->sids, &m->groups, &m->xlate, &m->encap, &m->repl, &m->stats };
+	int *slots[] = { &m->sids, &m->groups, &m->xlate, &m->encap, &m->repl, &m->stats,
+			&m->proxies };
 
 	return slots[i];
 }
@@ -208,7 +210,7 @@ int maps_open(struct endmt_maps_fds *m, bool create)
 	char path[PATH_MAX];
 	int i, err;
 
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < NMAPS; i++)
 		*map_slot(m, i) = -1;
 	if (create) {
 		err = pin_root_prepare();
@@ -218,7 +220,7 @@ int maps_open(struct endmt_maps_fds *m, bool create)
 		if (err)
 			return err;
 	}
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < NMAPS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", env.pin_root, map_names[i]);
 		*map_slot(m, i) = bpf_obj_get(path);
 		if (*map_slot(m, i) < 0) {
@@ -237,7 +239,7 @@ void maps_close(struct endmt_maps_fds *m)
 {
 	int i;
 
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < NMAPS; i++) {
 		if (*map_slot(m, i) >= 0)
 			close(*map_slot(m, i));
 		*map_slot(m, i) = -1;

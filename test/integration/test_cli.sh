@@ -1,0 +1,482 @@
+#!/usr/bin/env bash
+# The endmt CLI end to end, in private network namespaces with veth:
+# attach -> configure -> show --json -> agent -> detach, apply (Figure 1
+# shape) on a head, a transit and an edge node, idempotence, rollback, and
+# every error path (one clear line on stderr, non-zero exit, nothing
+# half-applied).  Afterwards nothing of ours may be left: no pins under the
+# pin root's dev/, no clsact qdisc, no XDP program.
+# Run as root: bash test/integration/test_cli.sh   (O=build-dir, default build)
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+O=${O:-build}
+E=$PWD/$O/endmt
+PY=/usr/bin/python3
+ID=cli$$
+TMP=$(mktemp -d /tmp/endmt-$ID.XXXX)
+NSS=()
+PINS=()
+fails=0
+passes=0
+
+die() { echo "FAIL: $*"; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "must run as root"
+[ -x "$E" ] || die "$E not built (make O=$O $O/endmt)"
+
+cleanup() {
+	local ns
+	for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	for p in "${PINS[@]}"; do rm -rf "$p"; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() { passes=$((passes + 1)); echo "ok   $*"; }
+bad() { fails=$((fails + 1)); echo "FAIL $*"; }
+
+# mkns NAME: a namespace with lo up and its own pin root
+mkns() {
+	ip netns add "$1" || die "ip netns add $1"
+	NSS+=("$1")
+	ip -n "$1" link set lo up
+	PINS+=("/sys/fs/bpf/endmt-test-$1")
+}
+pin_of() { echo "/sys/fs/bpf/endmt-test-$1"; }
+# veth NS DEV PEER: both ends in NS, up
+veth() {
+	ip -n "$1" link add "$2" type veth peer name "$3" || die "veth $2"
+	ip -n "$1" link set "$2" up
+	ip -n "$1" link set "$3" up
+}
+# X NS endmt-args...: endmt inside NS (nsenter keeps /sys/fs/bpf visible)
+X() {
+	local ns=$1
+	shift
+	nsenter --net=/run/netns/"$ns" "$E" --pin-root "$(pin_of "$ns")" "$@"
+}
+
+# expect_ok DESC NS ARGS...
+expect_ok() {
+	local d=$1 ns=$2
+	shift 2
+	if X "$ns" "$@" >"$TMP/out" 2>"$TMP/err"; then
+		ok "$d"
+	else
+		bad "$d: exit $?: $(cat "$TMP/err")"
+	fi
+}
+
+# expect_fail DESC REGEX NS ARGS...: non-zero, exactly one stderr line matching
+expect_fail() {
+	local d=$1 re=$2 ns=$3 rc
+	shift 3
+	X "$ns" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		bad "$d: succeeded, expected failure"
+	elif [ "$(wc -l <"$TMP/err")" -ne 1 ]; then
+		bad "$d: expected one stderr line, got: $(cat "$TMP/err")"
+	elif ! grep -Eq -- "$re" "$TMP/err"; then
+		bad "$d: stderr '$(cat "$TMP/err")' does not match /$re/"
+	else
+		ok "$d ($(cat "$TMP/err"))"
+	fi
+}
+
+# jcheck DESC NS PYEXPR: PYEXPR over j = endmt show --json must be true
+jcheck() {
+	local d=$1 ns=$2 expr=$3
+	X "$ns" show --json --all >"$TMP/show.json" 2>"$TMP/err" || { bad "$d: show failed: $(cat "$TMP/err")"; return; }
+	if $PY -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+G = {(g["proxy"], g["dqpn"]): g for g in j["groups"]}
+D = {d["dev"]: d for d in j["devices"]}
+r = eval("(" + sys.argv[2] + "\n)")
+if not r:
+    print("  show --json:", json.dumps(j)[:3000])
+sys.exit(0 if r else 1)' "$TMP/show.json" "$expr"; then
+		ok "$d"
+	else
+		bad "$d: $expr"
+	fi
+}
+
+# nothing_left NS DEV...: no XDP, no clsact, no TC filters, no dev records
+nothing_left() {
+	local ns=$1 dev
+	shift
+	for dev in "$@"; do
+		if ip -n "$ns" -d link show "$dev" | grep -q "prog/xdp"; then
+			bad "$ns/$dev: XDP program left: $(ip -n "$ns" -d link show "$dev" | grep prog/xdp)"
+		else
+			ok "$ns/$dev: no XDP program"
+		fi
+		if tc -n "$ns" qdisc show dev "$dev" | grep -q clsact; then
+			bad "$ns/$dev: clsact qdisc left"
+		else
+			ok "$ns/$dev: no clsact qdisc"
+		fi
+		if nsenter --net=/run/netns/"$ns" bpftool net | grep -q "^$dev("; then
+			bad "$ns/$dev: bpftool net still lists programs: $(nsenter --net=/run/netns/"$ns" bpftool net)"
+		else
+			ok "$ns/$dev: bpftool net lists nothing"
+		fi
+		if [ -e "$(pin_of "$ns")/dev/$dev" ]; then
+			bad "$ns/$dev: attachment record left under the pin root"
+		else
+			ok "$ns/$dev: no attachment record under the pin root"
+		fi
+	done
+}
+# everything_gone NS: nothing of ours anywhere in NS
+everything_gone() {
+	if nsenter --net=/run/netns/"$1" bpftool net | grep -Eq "endmt_|driver id|generic id"; then
+		bad "$1: bpftool net still lists programs"
+	else
+		ok "$1: bpftool net lists nothing"
+	fi
+	if [ -n "$(ls -A "$(pin_of "$1")/dev" 2>/dev/null)" ]; then
+		bad "$1: attachment records left: $(ls "$(pin_of "$1")/dev")"
+	else
+		ok "$1: no attachment records under the pin root"
+	fi
+}
+
+########## help ##########
+A=${ID}a
+mkns "$A"
+veth "$A" ca0 cb0
+veth "$A" ca1 cb1
+veth "$A" ca2 cb2
+
+for c in attach detach "group add" "group del" "branch add" "branch del" "sid add" "sid del" \
+	"receiver add" "receiver del" "encap set" "encap del" apply show agent; do
+	# shellcheck disable=SC2086
+	if "$E" $c --help >"$TMP/help" 2>&1 && grep -q "^Usage: endmt $c" "$TMP/help"; then
+		if [ -f docs/CLI.md ] && ! $PY -c 'import sys; sys.exit(0 if open(sys.argv[1]).read() in open("docs/CLI.md").read() else 1)' "$TMP/help"; then
+			bad "endmt $c --help differs from docs/CLI.md"
+		else
+			ok "endmt $c --help (matches docs/CLI.md)"
+		fi
+	else
+		bad "endmt $c --help"
+	fi
+done
+
+########## attach / configure / show / detach ##########
+expect_ok "show with nothing pinned" "$A" show
+expect_ok "attach head" "$A" attach ca0 --role head
+expect_ok "attach transit (skb mode)" "$A" attach ca1 --role transit --mode skb
+expect_ok "attach edge (tlv type 130)" "$A" attach ca2 --role edge --tlv-type 130
+expect_fail "second attach refused" "already attached as head.*endmt detach ca0" "$A" attach ca0 --role head
+expect_fail "second attach with another role refused" "already attached" "$A" attach ca1 --role edge
+expect_fail "attach unknown device" "unknown device 'nosuch0'" "$A" attach nosuch0 --role head
+expect_fail "attach bad role" "--role boss: must be one of head\|transit\|edge" "$A" attach cb0 --role boss
+expect_fail "attach bad mode" "--mode turbo: must be one of" "$A" attach cb0 --role head --mode turbo
+expect_fail "attach hw on veth" "try --mode native" "$A" attach cb0 --role transit --mode hw
+expect_fail "attach bad tlv type" "--tlv-type 256: must be an integer 1..255" "$A" attach cb0 --role head --tlv-type 256
+expect_fail "attach without role" "missing --role" "$A" attach cb0
+nothing_left "$A" cb0
+if ip -n "$A" -d link show ca1 | grep -q "xdpgeneric"; then ok "ca1 XDP in skb (generic) mode"; else bad "ca1 not in generic mode"; fi
+if tc -n "$A" filter show dev ca0 ingress | grep -q endmt_head_tc; then ok "ca0 TC ingress endmt_head_tc"; else bad "ca0 has no endmt_head_tc"; fi
+if tc -n "$A" filter show dev ca2 ingress | grep -q endmt_edge_tc; then ok "ca2 TC ingress endmt_edge_tc"; else bad "ca2 has no endmt_edge_tc"; fi
+jcheck "show lists the devices and roles" "$A" \
+	'D["ca0"]["role"] == "head" and D["ca0"]["tc"] and D["ca1"]["role"] == "transit" and D["ca1"]["xdp_mode"] == "skb" and D["ca2"]["tlv_type"] == 130'
+
+P=fd00:ff::1
+expect_ok "group add (head)" "$A" group add --proxy $P --dqpn 4660 --head --src fd00:10::2 --src-qpn 17 --resp-saddr fd00:6::1
+expect_ok "branch add --dev ca1" "$A" branch add --proxy $P --dqpn 4660 --dev ca1
+expect_ok "branch add --dev ca2" "$A" branch add --proxy $P --dqpn 4660 --dev ca2
+X "$A" branch add --proxy $P --dqpn 4660 --dev ca2 >"$TMP/out" 2>&1
+grep -q unchanged "$TMP/out" && ok "branch add of an existing branch changes nothing" || bad "re-adding a branch: $(cat "$TMP/out")"
+jcheck "head group: flags, source, branches at start_psn-1 across the wrap" "$A" \
+	'(g := G[("fd00:ff::1", 4660)]) and g["head"] and g["branch_by"] == "ifindex" and g["src"] == "fd00:10::2" and g["src_qpn"] == 17 and [b["dev"] for b in g["branches"]] == ["ca1", "ca2"] and all(b["ack_psn"] == 16777215 and not b["acked"] for b in g["branches"])'
+expect_ok "group add: new start PSN" "$A" group add --proxy $P --dqpn 4660 --head --src fd00:10::2 --src-qpn 17 --start-psn 100 --resp-saddr fd00:6::1
+jcheck "start PSN 100 -> every branch's AckPSN 99, branches kept" "$A" \
+	'len(G[("fd00:ff::1", 4660)]["branches"]) == 2 and all(b["ack_psn"] == 99 for b in G[("fd00:ff::1", 4660)]["branches"])'
+expect_ok "group add (edge, by addr)" "$A" group add --proxy $P --dqpn 7 --start-psn 16777210 --cnp-cap 4
+expect_ok "branch add --addr with PSN offset" "$A" branch add --proxy $P --dqpn 7 --addr fd00:11::2 --psn-offset -5
+expect_ok "branch add --addr" "$A" branch add --proxy $P --dqpn 7 --addr fd00:12::2
+expect_ok "branch del" "$A" branch del --proxy $P --dqpn 7 --addr fd00:12::2
+expect_ok "sid add" "$A" sid add ff3e::4d54 --edge fd00:1::1 --max-receivers 20
+expect_ok "receiver add" "$A" receiver add --addr fd00:11::2 --qpn 256 --psn-offset 1000 --va-delta 4096 --rkey 99
+expect_ok "encap set" "$A" encap set --proxy $P --dqpn 4660 --src fd00:6::1 --sid ff3e::4d54 \
+	--edge fd00:1::1=fd00:11::2/256,fd00:12::2/257 --edge fd00:2::1=fd00:13::2/258
+jcheck "edge group, sid, receiver, encap in show --json" "$A" '
+(g := G[("fd00:ff::1", 7)]) and not g["head"] and g["branch_by"] == "addr" and g["cnp_cap"] == 4
+and [(b["addr"], b["psn_offset"], b["ack_psn"]) for b in g["branches"]] == [("fd00:11::2", -5, 16777209)]
+and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 20}]
+and j["receivers"][0]["psn_offset"] == 1000 and j["receivers"][0]["rkey"] == 99 and j["receivers"][0]["va_delta"] == 4096
+and (e := j["encaps"][0])["segments"] == ["fd00:ff::1", "ff3e::4d54"] and e["segments_left"] == 1
+and e["outer_src"] == "fd00:6::1" and e["outer_dst"] == "ff3e::4d54" and e["tlv_type"] == 124
+and [(t["edge"], t["receivers"]) for t in e["tlvs"]] == [("fd00:1::1", ["fd00:11::2/256", "fd00:12::2/257"]), ("fd00:2::1", ["fd00:13::2/258"])]
+and set(j["counters"]) >= {"pass_not_ours", "resp_rx"}'
+
+# Independent check of the template bytes: scapy parses the stored header.
+X "$A" show --json | $PY -c '
+import json, sys, subprocess
+j = json.load(sys.stdin)
+print(j["encaps"][0]["len"])' >"$TMP/len"
+PIN_A=$(pin_of "$A")
+nsenter --net=/run/netns/"$A" bpftool -j map dump pinned "$PIN_A/endmt_encap" >"$TMP/encap.json" 2>/dev/null
+if $PY - "$TMP/encap.json" <<'EOF'
+import json, sys
+from scapy.layers.inet6 import IPv6, IPv6ExtHdrSegmentRouting
+e = json.load(open(sys.argv[1]))[0]
+v = bytes(int(x, 16) for x in e["value"])
+ln = int.from_bytes(v[0:2], "little")
+h = bytearray(v[8:8 + ln])
+assert h[4:6] == b"\0\0"          # payload length: left for the data path
+h[4:6] = (ln - 40).to_bytes(2, "big")  # so scapy parses the SRH
+p = IPv6(bytes(h))
+srh = p[IPv6ExtHdrSegmentRouting]
+ok = (p.src == "fd00:6::1" and p.dst == "ff3e::4d54" and p.nh == 43 and srh.segleft == 1
+      and list(srh.addresses) == ["fd00:ff::1", "ff3e::4d54"] and srh.nh == 41)
+print("  scapy:", p.src, p.dst, srh.segleft, list(srh.addresses))
+sys.exit(0 if ok else 1)
+EOF
+then ok "encap template parses with scapy (SA, DA, SL, segment list)"; else bad "encap template rejected by scapy"; fi
+
+# config error paths
+expect_fail "bad address" "--proxy 'fd00::zz': not an IPv6 address" "$A" group add --proxy fd00::zz --dqpn 1
+expect_fail "QPN out of range" "--dqpn 16777216: must be an integer 0..16777215" "$A" group add --proxy $P --dqpn 16777216
+expect_fail "unknown option" "unknown option '--bogus'" "$A" group add --proxy $P --dqpn 1 --bogus
+expect_fail "unknown command" "unknown command" "$A" frobnicate
+expect_fail "--head without --src" "--head needs --src" "$A" group add --proxy $P --dqpn 9 --head
+expect_fail "branch of an unknown group" "no such group" "$A" branch add --proxy $P --dqpn 999 --addr fd00::1
+expect_fail "--dev on a group by address" "branches by receiver address; use --addr" "$A" branch add --proxy $P --dqpn 7 --dev ca1
+expect_fail "branch add unknown device" "unknown device 'nosuch0'" "$A" branch add --proxy $P --dqpn 4660 --dev nosuch0
+expect_fail "both --addr and --dev" "exactly one of --addr" "$A" branch add --proxy $P --dqpn 4660 --dev ca1 --addr fd00::1
+expect_fail "sid max receivers above 88" "--max-receivers 89: must be an integer 1..88" "$A" sid add ff3e::1 --edge fd00::1 --max-receivers 89
+expect_fail "va-delta without rkey" "--va-delta and --rkey go together" "$A" receiver add --addr fd00::1 --qpn 1 --va-delta 5
+expect_fail "encap bad --edge" "expected EDGEADDR=RCVADDR/QPN" "$A" encap set --proxy $P --dqpn 1 --src fd00::1 --sid ff3e::1 --edge fd00:1::1=fd00::2
+expect_fail "group del of an unknown group" "no such group" "$A" group del --proxy $P --dqpn 12345
+jcheck "failed commands changed nothing" "$A" 'len(j["groups"]) == 2 and len(j["sids"]) == 1 and len(j["receivers"]) == 1'
+
+# missing privilege: nobody, no capabilities
+if command -v setpriv >/dev/null; then
+	NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all"
+	for args in "group add --proxy $P --dqpn 55" "attach cb0 --role head" "show"; do
+		# shellcheck disable=SC2086
+		nsenter --net=/run/netns/"$A" $NOBODY "$E" --pin-root "$PIN_A" $args >"$TMP/out" 2>"$TMP/err"
+		rc=$?
+		if [ $rc -ne 0 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -Eq "run as root|Permission denied|not permitted" "$TMP/err"; then
+			ok "as nobody: endmt $args fails clearly ($(cat "$TMP/err"))"
+		else
+			bad "as nobody: endmt $args: exit $rc, stderr: $(cat "$TMP/err")"
+		fi
+	done
+	jcheck "unprivileged attempts changed nothing" "$A" '(("fd00:ff::1", 55) not in G) and "cb0" not in D'
+else
+	bad "setpriv not available: privilege test not run"
+fi
+
+########## agent ##########
+# CNP window: give a branch a CCount by writing the group value directly
+# (bpftool, no lock flag: the kernel leaves the lock word alone), then one
+# agent window must send one CNP upstream and reset the count.
+ip -n "$A" -6 route add fd00:ff::/64 dev ca0
+python_group() { # key-hex value-hex for (proxy fd00:ff::1, dqpn) with branches
+	$PY - "$@" <<'EOF'
+import ipaddress, struct, sys
+dqpn = int(sys.argv[1]); specs = sys.argv[2:]   # addr:ack:flags:ccount:last_seen
+key = ipaddress.IPv6Address("fd00:ff::1").packed + struct.pack("<I", dqpn)
+br = b""
+for s in specs:
+    a, ack, fl, cc, ls = s.split(",")
+    br += ipaddress.IPv6Address(a).packed + struct.pack("<IIIIiIQQQQ", int(ack), 0, int(fl), int(cc), 0, 0, int(ls), 0, 0, 0)
+br += bytes(72 * (64 - len(specs)))
+resp = ipaddress.IPv6Address("fd00:6::1").packed
+val = struct.pack("<IIII", 0, 0, 0, 0) + bytes(16) + resp + struct.pack("<IIIIIIQ", len(specs), 0, 0, 0, 0, 0, 0) + br
+hexs = lambda b: " ".join("%02x" % x for x in b)
+print("key hex", hexs(key), "value hex", hexs(val))
+EOF
+}
+# shellcheck disable=SC2046
+nsenter --net=/run/netns/"$A" bpftool map update pinned "$PIN_A/endmt_groups" \
+	$(python_group 21 "fd00:21::1,5,5,3,0" "fd00:21::2,5,5,9,0") || bad "bpftool map update"
+X "$A" --json agent --windows 3 --window-us 1000 --liveness-ms 0 >"$TMP/agent.json" 2>"$TMP/err"
+if [ $? -eq 0 ] && $PY -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if j["windows"] == 3 and j["cnps_sent"] == 1 else 1)' "$TMP/agent.json"; then
+	ok "agent: 3 windows, one CNP for the group with CNPs counted ($(cat "$TMP/agent.json"))"
+else
+	bad "agent CNP window: $(cat "$TMP/agent.json") $(cat "$TMP/err")"
+fi
+jcheck "agent reset the CCounts" "$A" 'all(b["ccount"] == 0 for b in G[("fd00:ff::1", 21)]["branches"])'
+
+# Liveness: branch 2 acknowledged 50 while branch 1 is at 100, both silent
+# since boot (last_seen 1 ns): branch 2 has data unacknowledged -> reported.
+# shellcheck disable=SC2046
+nsenter --net=/run/netns/"$A" bpftool map update pinned "$PIN_A/endmt_groups" \
+	$(python_group 22 "fd00:22::1,100,5,0,1" "fd00:22::2,50,5,0,1") || bad "bpftool map update"
+X "$A" agent --windows 20 --window-us 1000 --liveness-ms 5 >"$TMP/out" 2>"$TMP/err"
+if grep -q "group fd00:ff::1/22 branch fd00:22::2 silent" "$TMP/err" && ! grep -q "fd00:22::1 silent" "$TMP/err"; then
+	ok "agent reports the silent branch that is behind ($(grep silent "$TMP/err" | head -1))"
+else
+	bad "agent liveness: $(cat "$TMP/err")"
+fi
+jcheck "show flags the stale branch only" "$A" \
+	'[b["stale"] for b in G[("fd00:ff::1", 22)]["branches"]] == [False, True]'
+X "$A" show >"$TMP/out" && grep -q "STALE" "$TMP/out" && ok "show (text) marks STALE" || bad "show text lacks STALE"
+
+# SIGTERM: clean exit, summary printed
+nsenter --net=/run/netns/"$A" "$E" --pin-root "$PIN_A" --json agent --window-us 1000 >"$TMP/agent.json" 2>"$TMP/err" &
+apid=$!
+sleep 0.5
+kill -TERM $apid
+wait $apid
+rc=$?
+if [ $rc -eq 0 ] && grep -q '"signal":15' "$TMP/agent.json"; then
+	ok "agent exits cleanly on SIGTERM ($(cat "$TMP/agent.json"))"
+else
+	bad "agent on SIGTERM: exit $rc, $(cat "$TMP/agent.json") $(cat "$TMP/err")"
+fi
+
+expect_ok "detach ca0" "$A" detach ca0
+expect_ok "detach ca1" "$A" detach ca1
+expect_ok "detach ca2" "$A" detach ca2
+expect_fail "detach of a non-attached device" "ca0 is not attached by endmt" "$A" detach ca0
+expect_fail "detach of an unknown device" "nosuch0 is not attached by endmt" "$A" detach nosuch0
+nothing_left "$A" ca0 ca1 ca2 cb0
+everything_gone "$A"
+jcheck "configuration survives detach" "$A" 'len(j["groups"]) == 4 and j["devices"] == []'
+
+########## apply ##########
+H=${ID}h   # N6, head
+T=${ID}t   # N4, transit
+G=${ID}g   # N1, edge
+mkns "$H"; mkns "$T"; mkns "$G"
+veth "$H" n6-s1 x6s1; veth "$H" n6-n4 x6n4; veth "$H" n6-n5 x6n5
+veth "$T" n4-n6 x4n6; veth "$T" n4-n1 x4n1; veth "$T" n4-n2 x4n2
+veth "$G" n1-n4 x1n4; veth "$G" n1-r1 x1r1; veth "$G" n1-r2 x1r2
+cat >"$TMP/fig1.json" <<'EOF'
+{
+  "tlv_type": 124,
+  "cnp_window_us": 1000,
+  "nodes": {
+    "N6": { "addr": "fd00:6::1", "parent": null, "mode": "native",
+            "links": { "S1": "n6-s1", "N4": "n6-n4", "N5": "n6-n5" } },
+    "N4": { "addr": "fd00:4::1", "parent": "N6",
+            "links": { "N6": "n4-n6", "N1": "n4-n1", "N2": "n4-n2" } },
+    "N5": { "addr": "fd00:5::1", "parent": "N6", "links": { "N6": "n5-n6", "N3": "n5-n3" } },
+    "N1": { "addr": "fd00:1::1", "parent": "N4",
+            "links": { "N4": "n1-n4", "R1": "n1-r1", "R2": "n1-r2" } },
+    "N2": { "addr": "fd00:2::1", "parent": "N4", "links": { "N4": "n2-n4", "R3": "n2-r3" } },
+    "N3": { "addr": "fd00:3::1", "parent": "N5", "links": { "N5": "n3-n5", "R4": "n3-r4" } }
+  },
+  "groups": [{
+    "name": "g1", "proxy": "fd00:ff::1", "dqpn": 4660, "start_psn": 0,
+    "sid": "ff3e::4d54", "cnp_cap": 8,
+    "source": { "name": "S1", "addr": "fd00:10::2", "qpn": 17, "head": "N6" },
+    "receivers": [
+      { "name": "R1", "addr": "fd00:11::2", "qpn": 256, "edge": "N1" },
+      { "name": "R2", "addr": "fd00:12::2", "qpn": 257, "edge": "N1", "psn_offset": 1000 },
+      { "name": "R3", "addr": "fd00:13::2", "qpn": 258, "edge": "N2" },
+      { "name": "R4", "addr": "fd00:14::2", "qpn": 259, "edge": "N3", "va_delta": 4096, "rkey": 5 }
+    ]
+  }]
+}
+EOF
+F=$TMP/fig1.json
+apply_json() { # NS NODE -> "changed attached"
+	X "$1" --json apply "$F" --node "$2" 2>"$TMP/err" | $PY -c 'import json,sys; j=json.load(sys.stdin); print(j["changed"], j["attached"])'
+}
+r=$(apply_json "$H" N6)
+[ "$r" = "2 1" ] && ok "apply N6 (head): group and template written, 1 device attached" || bad "apply N6: '$r' $(cat "$TMP/err")"
+jcheck "N6: head group, branches = child links on the tree, template" "$H" '
+(g := G[("fd00:ff::1", 4660)]) and g["head"] and g["branch_by"] == "ifindex" and g["src_qpn"] == 17 and g["resp_saddr"] == "fd00:6::1" and g["cnp_cap"] == 8
+and [b["dev"] for b in g["branches"]] == ["n6-n4", "n6-n5"]
+and list(D) == ["n6-s1"] and D["n6-s1"]["role"] == "head"
+and (e := j["encaps"][0])["segments"] == ["fd00:ff::1", "ff3e::4d54"] and e["outer_src"] == "fd00:6::1"
+and [(t["edge"], t["receivers"]) for t in e["tlvs"]] == [("fd00:1::1", ["fd00:11::2/256", "fd00:12::2/257"]), ("fd00:2::1", ["fd00:13::2/258"]), ("fd00:3::1", ["fd00:14::2/259"])]'
+r=$(apply_json "$H" N6)
+[ "$r" = "0 0" ] && ok "apply N6 again changes nothing, attaches nothing" || bad "second apply N6: '$r' $(cat "$TMP/err")"
+[ "$(ip -n "$H" -d link show n6-s1 | grep -c prog/xdp)" -eq 1 ] && [ "$(tc -n "$H" filter show dev n6-s1 ingress | grep -c endmt_head_tc)" -eq 1 ] \
+	&& ok "N6: one XDP and one TC program after two applies" || bad "N6 programs doubled"
+
+r=$(apply_json "$T" N4)
+[ "$r" = "1 2" ] && ok "apply N4 (transit): 1 group, 2 devices" || bad "apply N4: '$r' $(cat "$TMP/err")"
+jcheck "N4: transit group by ifindex, transit on child links" "$T" '
+(g := G[("fd00:ff::1", 4660)]) and not g["head"] and g["branch_by"] == "ifindex" and g["resp_saddr"] == "fd00:4::1"
+and [b["dev"] for b in g["branches"]] == ["n4-n1", "n4-n2"] and sorted(D) == ["n4-n1", "n4-n2"]
+and all(d["role"] == "transit" for d in D.values()) and j["encaps"] == [] and j["sids"] == []'
+
+r=$(apply_json "$G" N1)
+[ "$r" = "3 3" ] && ok "apply N1 (edge): group, sid, translation; 3 devices" || bad "apply N1: '$r' $(cat "$TMP/err")"
+jcheck "N1: edge group by addr with offsets, SID, translation, edge devices" "$G" '
+(g := G[("fd00:ff::1", 4660)]) and g["branch_by"] == "addr" and g["resp_saddr"] == "fd00:1::1"
+and [(b["addr"], b["psn_offset"]) for b in g["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 1000)]
+and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64}]
+and [(r["addr"], r["qpn"], r["psn_offset"]) for r in j["receivers"]] == [("fd00:12::2", 257, 1000)]
+and sorted(D) == ["n1-n4", "n1-r1", "n1-r2"] and all(d["role"] == "edge" for d in D.values())'
+r=$(apply_json "$G" N1)
+[ "$r" = "0 0" ] && ok "apply N1 again changes nothing" || bad "second apply N1: '$r'"
+
+# validation errors name file, field and problem; nothing is written
+bad_json() { # DESC REGEX PYTHON-EDIT
+	$PY - "$F" "$TMP/bad.json" "$3" <<'EOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+exec(sys.argv[3])
+json.dump(j, open(sys.argv[2], "w"), indent=1)
+EOF
+	expect_fail "$1" "$2" "$T" apply "$TMP/bad.json" --node N4
+}
+bad_json "apply: receiver qpn out of range" "bad.json: groups\[0\]\.receivers\[2\]\.qpn: must be 0\.\.16777215" 'j["groups"][0]["receivers"][2]["qpn"] = 16777216'
+bad_json "apply: bad address" "bad.json: groups\[0\]\.proxy: 'fd00::g' is not an IPv6 address" 'j["groups"][0]["proxy"] = "fd00::g"'
+bad_json "apply: unknown parent" "bad.json: nodes\.N1\.parent: no node named 'N9'" 'j["nodes"]["N1"]["parent"] = "N9"'
+bad_json "apply: parent loop" "parent chain loops" 'j["nodes"]["N6"]["parent"] = "N1"'
+bad_json "apply: edge not below head" "receivers\[0\]\.edge: node N1 is not below the head N5" 'j["groups"][0]["source"]["head"] = "N5"'
+bad_json "apply: missing link" "nodes\.N4\.links\.N2: missing" 'del j["nodes"]["N4"]["links"]["N2"]'
+bad_json "apply: missing device" "nodes\.N4\.links\.N1: device 'n4-zz' does not exist here" 'j["nodes"]["N4"]["links"]["N1"] = "n4-zz"'
+bad_json "apply: bad mode" "nodes\.N4\.mode: must be native, skb or hw" 'j["nodes"]["N4"]["mode"] = "fast"'
+bad_json "apply: tlv_type" "bad.json: top level\.tlv_type: must be 1\.\.255" 'j["tlv_type"] = 300'
+bad_json "apply: groups missing" "bad.json: groups: missing" 'del j["groups"]'
+printf '{ "nodes": { "N4": { "addr": "fd00:4::1", }\n' >"$TMP/syntax.json"
+expect_fail "apply: malformed JSON names file:line:col" "syntax.json:1:[0-9]+: " "$T" apply "$TMP/syntax.json" --node N4
+expect_fail "apply: no such file" "nosuch.json" "$T" apply "$TMP/nosuch.json" --node N4
+expect_fail "apply: unknown node" "no node named 'N9' \(--node\)" "$T" apply "$F" --node N9
+
+# all-or-nothing: a foreign XDP program on the second device makes its
+# attach fail after the maps were written and the first device attached:
+# everything is rolled back, the pre-existing group is restored.
+X "$T" detach n4-n1 >/dev/null && X "$T" detach n4-n2 >/dev/null || bad "detach before rollback test"
+X "$T" group del --proxy fd00:ff::1 --dqpn 4660 >/dev/null || bad "group del"
+X "$T" group add --proxy fd00:ff::1 --dqpn 4660 --start-psn 7 --branch-by ifindex >/dev/null || bad "group add"
+X "$T" branch add --proxy fd00:ff::1 --dqpn 4660 --dev n4-n6 >/dev/null || bad "branch add"
+cat >"$TMP/pass.bpf.c" <<'EOF'
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+SEC("xdp") int pass(struct xdp_md *ctx) { return XDP_PASS; }
+char LICENSE[] SEC("license") = "GPL";
+EOF
+clang -O2 -target bpf -I/usr/include/"$(uname -m)"-linux-gnu -c "$TMP/pass.bpf.c" -o "$TMP/pass.o" || die "clang"
+ip -n "$T" link set dev n4-n2 xdp obj "$TMP/pass.o" sec xdp || die "foreign XDP"
+expect_fail "apply fails on a device with a foreign XDP program" "n4-n2 already has an XDP program that is not libxdp-managed" "$T" apply "$F" --node N4
+jcheck "rollback: group restored (start PSN 7, its one branch), nothing attached" "$T" '
+(g := G[("fd00:ff::1", 4660)]) and g["start_psn"] == 7 and [b["dev"] for b in g["branches"]] == ["n4-n6"] and j["devices"] == []'
+if ip -n "$T" -d link show n4-n1 | grep -q prog/xdp || tc -n "$T" qdisc show dev n4-n1 | grep -q clsact; then
+	bad "rollback left programs on n4-n1"
+else
+	ok "rollback detached n4-n1"
+fi
+ip -n "$T" link set dev n4-n2 xdp off
+
+# the device already attached with another role: refused before any write
+X "$T" attach n4-n1 --role edge >/dev/null 2>&1 || bad "attach n4-n1 edge"
+expect_fail "apply refuses a device attached with another role" "n4-n1 is attached as edge .* but the file needs transit" "$T" apply "$F" --node N4
+jcheck "refused apply wrote nothing" "$T" 'G[("fd00:ff::1", 4660)]["start_psn"] == 7'
+X "$T" detach n4-n1 >/dev/null || bad "detach n4-n1"
+
+for ns in "$H" "$G"; do
+	for d in $(X "$ns" show --json | $PY -c 'import json,sys; print(" ".join(d["dev"] for d in json.load(sys.stdin)["devices"]))'); do
+		X "$ns" detach "$d" >/dev/null || bad "detach $ns/$d"
+	done
+done
+nothing_left "$H" n6-s1 n6-n4 n6-n5
+nothing_left "$T" n4-n6 n4-n1 n4-n2
+nothing_left "$G" n1-n4 n1-r1 n1-r2
+for ns in "$H" "$T" "$G"; do everything_gone "$ns"; done
+
+echo
+echo "test_cli: $passes passed, $fails failed"
+[ "$fails" -eq 0 ]
