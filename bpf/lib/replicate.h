@@ -50,14 +50,15 @@ struct endmt_copy_ctx {
 	__u32 shift;		/* x^(8 * tail): computed once per packet */
 	__u32 has_reth;
 	__u32 udp_csum;		/* non-zero: keep the UDP checksum right */
+	__u8 hl;		/* inner hop limit as received */
 	/* orig_w, cur_w, eth_orig, saddr: in struct endmt_edge_scratch */
 };
 _Static_assert(sizeof(((struct endmt_edge_scratch *)0)->orig_w) == ENDMT_W_LEN_RETH,
 	       "scratch window size");
 
 /* Counts the outcome of sending one copy (or the chain packet). */
-/* hl_off: where the outer hop limit is (chain mode), 0 for copies, whose
- * hop limit was decremented once for all of them after decapsulation. */
+/* hl_off/hl: where the hop limit is and its value as received.  Sent by
+ * us: hl - 1.  Handed to the stack: hl, since its forwarding decrements. */
 static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
 				       const __u8 *saddr, const __u8 *eth_orig,
 				       __u32 hl_off, __u8 hl, enum endmt_stat ok)
@@ -71,7 +72,7 @@ static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
 		 * them (notes). */
 		__u8 nhl = hl - 1;
 
-		if ((hl_off && bpf_skb_store_bytes(skb, hl_off, &nhl, 1, 0)) ||
+		if (bpf_skb_store_bytes(skb, hl_off, &nhl, 1, 0) ||
 		    bpf_skb_store_bytes(skb, 0, nh.dmac, ETH_ALEN, 0) ||
 		    bpf_skb_store_bytes(skb, ETH_ALEN, nh.smac, ETH_ALEN, 0) ||
 		    bpf_clone_redirect(skb, nh.ifindex, 0) < 0)
@@ -83,7 +84,8 @@ static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
 		 * forwards it.  Ingress redirect does not rerun native XDP;
 		 * our TC program passes it (no metadata).  The received MACs
 		 * go back so the stack sees a frame for this host. */
-		if (bpf_skb_store_bytes(skb, 0, eth_orig, ETH_ALEN * 2, 0) ||
+		if (bpf_skb_store_bytes(skb, hl_off, &hl, 1, 0) ||
+		    bpf_skb_store_bytes(skb, 0, eth_orig, ETH_ALEN * 2, 0) ||
 		    bpf_clone_redirect(skb, skb->ifindex, BPF_F_INGRESS) < 0)
 			endmt_count(ENDMT_STAT_DROP_CLONE);
 		else
@@ -173,7 +175,8 @@ static long endmt_copy_one(__u32 i, void *data)
 	__builtin_memcpy(sc->cur_w, nw, sizeof(nw));
 	c->icrc_cur = icrc;
 
-	endmt_send(skb, nw + ENDMT_W_DA, sc->saddr, sc->eth_orig, 0, 0, ENDMT_STAT_FWD_COPY);
+	endmt_send(skb, nw + ENDMT_W_DA, sc->saddr, sc->eth_orig, ENDMT_IN_IP6 + 7, c->hl,
+		   ENDMT_STAT_FWD_COPY);
 	return 0;
 fail:
 	/* Store helpers fail only on an skb they cannot write: the packet
@@ -301,11 +304,9 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 	if (c.has_reth &&
 	    bpf_skb_load_bytes(skb, ENDMT_IN_WIN, sc->orig_w, ENDMT_W_LEN_RETH))
 		return endmt_verdict(ENDMT_STAT_DROP_DECAP, TC_ACT_SHOT);
-	/* Routed copies: hop limit - 1 (XDP dropped HL <= 1).  Masked in the
-	 * ICRC and not in the UDP checksum: nothing else to fix. */
-	ip6.hop_limit--;
-	if (bpf_skb_store_bytes(skb, ENDMT_IN_IP6 + 7, &ip6.hop_limit, 1, 0))
-		return endmt_verdict(ENDMT_STAT_DROP_DECAP, TC_ACT_SHOT);
+	/* Routed copies leave with hop limit - 1 (XDP dropped HL <= 1);
+	 * masked in the ICRC and outside the UDP checksum. */
+	c.hl = ip6.hop_limit;
 
 	wlen = c.has_reth ? ENDMT_W_LEN_RETH : ENDMT_W_LEN;
 	c.skb = skb;

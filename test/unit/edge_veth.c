@@ -1,0 +1,689 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Edge replication end to end through real veths: XDP (native) + TC ingress
+ * on the edge's upstream veth in a private netns, frames injected from a
+ * peer netns over AF_PACKET, copies read on the receivers' peers and
+ * compared byte for byte with packets built independently by lib/pkt.h
+ * (ICRC by the full computation).  Emitted copies also go to
+ * /tmp/endmt-edge-copies.pcap (+ .txt: expected DA QPN PSN per frame) for
+ * test/py/test_edge_oracle.py. */
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+#include "edge_util.h"
+
+#define NRV 3			/* receiver-side veths */
+#define SID    "ff3e::4d54"
+#define SID2   "fd00:4::100"	/* next segment in chain mode, behind r2 */
+#define EDGE   "fd00:1::1"
+#define OTHER  "fd00:2::1"
+#define PROXY  "fd00:ff::1"
+#define HEADSA "fd00:6::1"
+#define SLOW   "fd00:99::2"	/* receiver without a static neighbour (on p2) */
+#define PCAP_OUT "/tmp/endmt-edge-copies.pcap"
+#define EXP_OUT  "/tmp/endmt-edge-copies.txt"
+
+static const uint8_t mac_inj[6] = { 0x02, 0xee, 0, 0, 0, 0x01 };
+static const uint8_t mac_e0[6]  = { 0x02, 0xee, 0, 0, 0, 0x02 };
+static const uint8_t mac_r[NRV][6] = { { 0x02, 0xee, 0, 0, 1, 0x10 },
+				       { 0x02, 0xee, 0, 0, 1, 0x11 },
+				       { 0x02, 0xee, 0, 0, 1, 0x12 } };
+static const uint8_t mac_p[NRV][6] = { { 0x02, 0xee, 0, 0, 2, 0x10 },
+				       { 0x02, 0xee, 0, 0, 2, 0x11 },
+				       { 0x02, 0xee, 0, 0, 2, 0x12 } };
+
+struct env {
+	char ns_a[32], ns_e[32], ns_r[32];
+	int orig_ns, inj_fd, cap_fd[NRV], inj_ifindex;
+	struct eu_obj o;
+	int up;
+};
+
+/* Oracle output, accumulated over the subtests. */
+static uint8_t *pc_pkts[4096];
+static size_t pc_lens[4096], pc_n;
+static FILE *exp_f;
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	if (rc)
+		fprintf(stdout, "    command failed (%d): %s\n", rc, cmd);
+	return rc;
+}
+
+static char *mac_str(const uint8_t *m, char *buf)
+{
+	sprintf(buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return buf;
+}
+
+static int enter_ns(const char *name)
+{
+	char path[128];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	if (setns(fd, CLONE_NEWNET))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int packet_sock(const char *ns, const char *dev, int *ifindex_out)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	int fd, err;
+
+	err = enter_ns(ns);
+	if (err)
+		return err;
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
+	if (fd < 0)
+		return -errno;
+	/* the fuzz subtest reads hundreds of copies at once */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){ 8 << 20 }, sizeof(int));
+	sll.sll_ifindex = (int)if_nametoindex(dev);
+	if (!sll.sll_ifindex || bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		close(fd);
+		return -ENODEV;
+	}
+	if (ifindex_out)
+		*ifindex_out = sll.sll_ifindex;
+	return fd;
+}
+
+static void env_down(struct env *e)
+{
+	int i;
+
+	if (e->inj_fd > 0)
+		close(e->inj_fd);
+	for (i = 0; i < NRV; i++)
+		if (e->cap_fd[i] > 0)
+			close(e->cap_fd[i]);
+	if (e->orig_ns > 0) {
+		setns(e->orig_ns, CLONE_NEWNET);
+		close(e->orig_ns);
+	}
+	eu_close(&e->o);
+	/* Deleting the namespaces removes the veths, XDP and the clsact. */
+	sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null; true",
+	   e->ns_a, e->ns_e, e->ns_r);
+}
+
+static int env_up(struct env *e)
+{
+	char m1[32], m2[32];
+	int i, err, ifi;
+	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1);
+
+	memset(e, 0, sizeof(*e));
+	snprintf(e->ns_a, sizeof(e->ns_a), "edge-a-%d", (int)getpid());
+	snprintf(e->ns_e, sizeof(e->ns_e), "edge-e-%d", (int)getpid());
+	snprintf(e->ns_r, sizeof(e->ns_r), "edge-r-%d", (int)getpid());
+	e->orig_ns = open("/proc/self/ns/net", O_RDONLY);
+	if (sh("ip netns add %s && ip netns add %s && ip netns add %s", e->ns_a, e->ns_e, e->ns_r))
+		return -EIO;
+	for (i = 0; i < 3; i++) {
+		const char *ns = i == 0 ? e->ns_a : i == 1 ? e->ns_e : e->ns_r;
+
+		if (sh("ip netns exec %s sh -c 'sysctl -qw net.ipv6.conf.all.accept_dad=0 "
+		       "net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.forwarding=1 "
+		       "net.ipv6.conf.default.forwarding=1 net.ipv6.conf.default.accept_ra=0'", ns))
+			return -EIO;
+	}
+	if (sh("ip link add inj netns %s address %s type veth peer name e0 netns %s address %s",
+	       e->ns_a, mac_str(mac_inj, m1), e->ns_e, mac_str(mac_e0, m2)) ||
+	    sh("ip -n %s link set inj up && ip -n %s link set e0 up", e->ns_a, e->ns_e))
+		return -EIO;
+	for (i = 0; i < NRV; i++) {
+		if (sh("ip link add r%d netns %s address %s type veth peer name p%d netns %s address %s",
+		       i, e->ns_e, mac_str(mac_r[i], m1), i, e->ns_r, mac_str(mac_p[i], m2)) ||
+		    sh("ip -n %s link set r%d up && ip -n %s link set p%d up && "
+		       "ip -n %s addr add fd00:a%d::1/64 dev r%d nodad && "
+		       "ip -n %s addr add fd00:a%d::2/64 dev p%d nodad",
+		       e->ns_e, i, e->ns_r, i, e->ns_e, i, i, e->ns_r, i, i))
+			return -EIO;
+	}
+	/* The slow-path receiver really exists behind r2 and answers ND. */
+	if (sh("ip -n %s addr add %s/128 dev p2 nodad && ip -n %s -6 route add %s/128 dev r2",
+	       e->ns_r, SLOW, e->ns_e, SLOW) ||
+	    sh("ip -n %s -6 route add %s/128 dev r2 && ip -n %s -6 neigh add %s lladdr %s dev r2 nud permanent",
+	       e->ns_e, SID2, e->ns_e, SID2, mac_str(mac_p[2], m1)))
+		return -EIO;
+
+	err = packet_sock(e->ns_a, "inj", &e->inj_ifindex);
+	if (err < 0)
+		return err;
+	e->inj_fd = err;
+	for (i = 0; i < NRV; i++) {
+		char dev[8];
+
+		snprintf(dev, sizeof(dev), "p%d", i);
+		err = packet_sock(e->ns_r, dev, NULL);
+		if (err < 0)
+			return err;
+		e->cap_fd[i] = err;
+	}
+	err = enter_ns(e->ns_e);
+	if (err)
+		return err;
+	err = eu_open(&e->o, 0);
+	if (err)
+		return err;
+	ifi = (int)if_nametoindex("e0");
+	err = bpf_xdp_attach(ifi, bpf_program__fd(e->o.skel->progs.endmt_edge_xdp),
+			     XDP_FLAGS_DRV_MODE, NULL);
+	if (err)
+		return err;
+	hook.ifindex = ifi;
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
+	tco.prog_fd = bpf_program__fd(e->o.skel->progs.endmt_edge_tc);
+	err = bpf_tc_attach(&hook, &tco);
+	if (err)
+		return err;
+	err = eu_sid_add(&e->o, SID, EDGE, ENDMT_SID_F_ENDMT, 0);
+	if (err)
+		return err;
+	e->up = 1;
+	return 0;
+}
+
+/* A receiver: address, QPN, the veth it sits behind, translation. */
+struct rcv {
+	struct in6_addr addr;
+	uint32_t qpn;
+	int dev;
+	int slow;
+	struct endmt_rcv_xlate xl;
+};
+
+static int rcv_setup(struct env *e, struct rcv *r, size_t n, int base)
+{
+	char a[64], m[32];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (r[i].slow) {
+			r[i].addr = endmt_in6(SLOW);
+			r[i].dev = 2;
+		} else {
+			snprintf(a, sizeof(a), "fd00:%x::%zx", 0x11 + base, i + 2);
+			r[i].addr = endmt_in6(a);
+			r[i].dev = (int)(i % NRV);
+			if (sh("ip -n %s -6 route replace %s/128 dev r%d && "
+			       "ip -n %s -6 neigh replace %s lladdr %s dev r%d nud permanent",
+			       e->ns_e, a, r[i].dev, e->ns_e, a, mac_str(mac_p[r[i].dev], m), r[i].dev))
+				return -EIO;
+		}
+		if (r[i].xl.flags && eu_xlate_add(&e->o, &r[i].addr, r[i].qpn, &r[i].xl))
+			return -EIO;
+	}
+	return 0;
+}
+
+struct frame {
+	uint8_t b[EU_MAXPKT];
+	size_t len;
+	int dev;
+};
+
+static int is_roce_or_srv6(const uint8_t *f, size_t len)
+{
+	if (len < 54 || f[12] != 0x86 || f[13] != 0xdd)
+		return 0;
+	if (f[20] == 43)
+		return 1;
+	return f[20] == 17 && len >= 62 && (f[56] << 8 | f[57]) == ENDMT_ROCE_PORT;
+}
+
+/* Collects frames until `want` arrived (then a little longer, to see any
+ * extra) or the timeout passed. */
+static size_t collect(struct env *e, struct frame *out, size_t max, size_t want, int timeout_ms)
+{
+	struct pollfd pf[NRV];
+	size_t n = 0;
+	int i, waited = 0, grace = -1;
+
+	for (i = 0; i < NRV; i++)
+		pf[i].fd = e->cap_fd[i], pf[i].events = POLLIN;
+	while (waited < timeout_ms) {
+		int rc = poll(pf, NRV, 20);
+
+		waited += 20;
+		if (rc > 0) {
+			for (i = 0; i < NRV; i++) {
+				ssize_t l;
+
+				while (n < max && (l = recv(pf[i].fd, out[n].b, EU_MAXPKT, 0)) > 0) {
+					if (!is_roce_or_srv6(out[n].b, (size_t)l))
+						continue;
+					out[n].len = (size_t)l;
+					out[n].dev = i;
+					n++;
+				}
+			}
+		}
+		if (n >= want && grace < 0)
+			grace = waited + 150;
+		if (grace >= 0 && waited >= grace)
+			break;
+	}
+	return n;
+}
+
+static void drain(struct env *e)
+{
+	static struct frame junk[64];
+
+	collect(e, junk, 64, 1u << 30, 60);
+}
+
+static int inject(struct env *e, const uint8_t *f, size_t len)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = e->inj_ifindex,
+				   .sll_halen = 6 };
+
+	memcpy(sll.sll_addr, mac_e0, 6);
+	return sendto(e->inj_fd, f, len, 0, (struct sockaddr *)&sll, sizeof(sll)) == (ssize_t)len ?
+	       0 : -errno;
+}
+
+struct inner_spec {
+	uint8_t opcode;
+	uint32_t psn;
+	uint64_t va;
+	uint32_t rkey;
+	size_t paylen;
+	int udp_csum;
+	uint8_t hl, tclass;
+	uint32_t flow;
+};
+
+static void roce_spec(struct endmt_roce_spec *s, const struct inner_spec *in, const uint8_t *pay)
+{
+	memset(s, 0, sizeof(*s));
+	s->saddr = endmt_in6(PROXY);
+	s->daddr = endmt_in6(PROXY);
+	s->opcode = in->opcode;
+	s->has_reth = endmt_op_has_reth(in->opcode);
+	s->reth_va = in->va;
+	s->reth_rkey = in->rkey;
+	s->reth_len = (uint32_t)in->paylen;
+	s->dqpn = 4660;
+	s->psn = in->psn;
+	s->ackreq = 1;
+	s->becn = 1;			/* must survive the QPN rewrite */
+	s->hop_limit = in->hl;
+	s->tclass = in->tclass;
+	s->flow_label = in->flow;
+	s->udp_csum = in->udp_csum;
+	s->payload = pay;
+	s->paylen = in->paylen;
+}
+
+/* The End.MT frame: segs [proxy, (SID2,) SID], our TLVs (11 per TLV), an
+ * other edge's TLV in front when asked. */
+static size_t build_endmt(uint8_t *out, const struct inner_spec *in, const uint8_t *pay,
+			  const struct rcv *r, size_t n, int chain, int other)
+{
+	struct endmt_rcv_ent ents[128], o[2];
+	struct in6_addr segs[3], edge = endmt_in6(EDGE), oth = endmt_in6(OTHER);
+	struct in6_addr sa = endmt_in6(HEADSA);
+	struct endmt_roce_spec s;
+	uint8_t tlvs[2048], srh[2100], inner[EU_MAXPKT];
+	size_t i, off = 0, done = 0, nseg = chain ? 3 : 2, srh_len;
+	int l;
+
+	for (i = 0; i < n; i++)
+		ents[i].addr = r[i].addr, ents[i].qpn = r[i].qpn;
+	o[0].addr = endmt_in6("fd00:77::1"), o[0].qpn = 9;
+	o[1].addr = endmt_in6("fd00:77::2"), o[1].qpn = 10;
+	if (other)
+		off = eu_mt_tlv(tlvs, off, ENDMT_TLV_ENDMT_DEFAULT, &oth, o, 2);
+	while (done < n) {
+		size_t k = n - done > 11 ? 11 : n - done;
+
+		off = eu_mt_tlv(tlvs, off, ENDMT_TLV_ENDMT_DEFAULT, &edge, ents + done, k);
+		done += k;
+	}
+	segs[0] = endmt_in6(PROXY);
+	if (chain)
+		segs[1] = endmt_in6(SID2), segs[2] = endmt_in6(SID);
+	else
+		segs[1] = endmt_in6(SID);
+	srh_len = eu_srh(srh, ENDMT_NEXTHDR_IPV6, segs, nseg, (uint8_t)(nseg - 1), tlvs, off);
+	roce_spec(&s, in, pay);
+	l = endmt_build_roce(inner, sizeof(inner), &s);
+	if (l < 0)
+		abort();
+	return eu_frame(out, mac_e0, mac_inj, &sa, 64, srh, srh_len, inner + 14, (size_t)l - 14);
+}
+
+/* The copy receiver r should get, built from scratch. */
+static size_t build_copy(uint8_t *out, const struct inner_spec *in, const uint8_t *pay,
+			 const struct rcv *r)
+{
+	struct endmt_roce_spec s;
+	int l;
+
+	roce_spec(&s, in, pay);
+	memcpy(s.smac, mac_r[r->dev], 6);
+	memcpy(s.dmac, mac_p[r->dev], 6);
+	s.daddr = r->addr;
+	s.dqpn = r->qpn;
+	s.hop_limit = in->hl - 1;
+	if (r->xl.flags & ENDMT_XL_PSN)
+		s.psn = (in->psn + (uint32_t)r->xl.psn_offset) & 0xffffff;
+	if ((r->xl.flags & ENDMT_XL_RETH) && s.has_reth) {
+		s.reth_va = in->va + r->xl.va_delta;
+		s.reth_rkey = r->xl.rkey;
+	}
+	l = endmt_build_roce(out, EU_MAXPKT, &s);
+	return l < 0 ? 0 : (size_t)l;
+}
+
+static void oracle_add(const uint8_t *f, size_t len, const struct rcv *r, uint32_t psn)
+{
+	char a[64];
+
+	if (pc_n >= sizeof(pc_pkts) / sizeof(pc_pkts[0]))
+		return;
+	pc_pkts[pc_n] = malloc(len);
+	memcpy(pc_pkts[pc_n], f, len);
+	pc_lens[pc_n++] = len;
+	if (exp_f) {
+		inet_ntop(AF_INET6, &r->addr, a, sizeof(a));
+		fprintf(exp_f, "%s %u %u\n", a, r->qpn, psn);
+	}
+}
+
+/* Sends one End.MT packet and checks every copy byte for byte, and the
+ * counters: one packet in, n copies out (fast or slow path), consumed. */
+static void replicate_case(struct env *e, const struct inner_spec *in, struct rcv *r,
+			   size_t n, int other, const char *name)
+{
+	static uint8_t pay[2048], f[EU_MAXPKT], exp[EU_MAXPKT];
+	static struct frame got[256];
+	struct eu_stats a, b;
+	size_t i, j, len, ngot, nslow = 0;
+	int matched[256] = {0};
+
+	for (i = 0; i < in->paylen; i++)
+		pay[i] = (uint8_t)(i * 13 + 1);
+	for (i = 0; i < n; i++)
+		nslow += r[i].slow;
+	if (!ASSERT_OK(rcv_setup(e, r, n, 0), "receivers"))
+		return;
+	len = build_endmt(f, in, pay, r, n, 0, other);
+	drain(e);
+	eu_stats_read(&e->o, &a);
+	if (!ASSERT_OK(inject(e, f, len), "inject"))
+		return;
+	ngot = collect(e, got, 256, n, 3000);
+	eu_stats_read(&e->o, &b);
+	ASSERT_EQ(ngot, n, name);
+	for (i = 0; i < n; i++) {
+		size_t el = build_copy(exp, in, pay, &r[i]);
+		int found = 0;
+
+		for (j = 0; j < ngot; j++) {
+			if (matched[j] || got[j].len != el || got[j].dev != r[i].dev ||
+			    memcmp(got[j].b, exp, el))
+				continue;
+			matched[j] = 1, found = 1;
+			oracle_add(got[j].b, got[j].len, &r[i], ((uint32_t)exp[63] << 16) |
+				   ((uint32_t)exp[64] << 8) | exp[65]);
+			break;
+		}
+		if (!found) {
+			char a6[64];
+
+			inet_ntop(AF_INET6, &r[i].addr, a6, sizeof(a6));
+			tp_fail(__FILE__, __LINE__, "%s: no exact copy for %s qpn %u", name, a6, r[i].qpn);
+			for (j = 0; j < ngot; j++)
+				if (!matched[j] && !memcmp(got[j].b + 38, exp + 38, 16)) {
+					tp_hexdiff(got[j].b, got[j].len, exp, el);
+					break;
+				}
+		}
+	}
+	ASSERT_EQ(b.v[ENDMT_STAT_ENDMT_RX] - a.v[ENDMT_STAT_ENDMT_RX], 1, "endmt_rx");
+	ASSERT_EQ(b.v[ENDMT_STAT_ENDMT_CONSUMED] - a.v[ENDMT_STAT_ENDMT_CONSUMED], 1, "endmt_consumed");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_COPY] - a.v[ENDMT_STAT_FWD_COPY], n - nslow, "fwd_copies");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_NEIGH_SLOW] - a.v[ENDMT_STAT_FWD_NEIGH_SLOW], nslow,
+		  "fwd_neigh_slow_path");
+}
+
+static void test_five(struct env *e)
+{
+	struct rcv r[5] = {0};
+	struct inner_spec in = { .opcode = ENDMT_OP_SEND_ONLY, .psn = 100, .paylen = 200,
+				 .udp_csum = 0, .hl = 64 };
+	size_t i;
+
+	for (i = 0; i < 5; i++)
+		r[i].qpn = 0x100 + (uint32_t)i;
+	replicate_case(e, &in, r, 5, 0, "5 receivers, UDP checksum 0");
+	in.udp_csum = 1, in.tclass = 0x6a, in.flow = 0x12345, in.paylen = 1001;
+	replicate_case(e, &in, r, 5, 0, "5 receivers, UDP checksum set");
+}
+
+static void test_twelve(struct env *e)
+{
+	struct rcv r[14] = {0};
+	struct inner_spec in = { .opcode = ENDMT_OP_SEND_FIRST, .psn = 0x7fffff, .paylen = 600,
+				 .udp_csum = 1, .hl = 10 };
+	size_t i;
+
+	for (i = 0; i < 14; i++)
+		r[i].qpn = 0xabcd00 + (uint32_t)i;
+	r[13].slow = 1;		/* its neighbour is resolved by the stack */
+	replicate_case(e, &in, r, 14, 1, "14 receivers over 2 TLVs, one slow path");
+}
+
+static void test_xlate(struct env *e)
+{
+	struct rcv r[4] = {0};
+	struct inner_spec in = { .opcode = ENDMT_OP_WRITE_FIRST, .psn = 0xfffffd, .paylen = 512,
+				 .va = 0x7f00001000ull, .rkey = 0x1234, .udp_csum = 1, .hl = 64 };
+
+	r[0].qpn = 17;
+	r[1].qpn = 18, r[1].xl = (struct endmt_rcv_xlate){ .psn_offset = 5, .flags = ENDMT_XL_PSN };
+	r[2].qpn = 19, r[2].xl = (struct endmt_rcv_xlate){ .psn_offset = -0x100, .flags =
+			ENDMT_XL_PSN | ENDMT_XL_RETH, .va_delta = 0xffffffff00000000ull, .rkey = 0xbeef };
+	r[3].qpn = 20, r[3].xl = (struct endmt_rcv_xlate){ .flags = ENDMT_XL_RETH,
+			.va_delta = 0x10, .rkey = 0x99 };
+	replicate_case(e, &in, r, 4, 0, "WRITE_FIRST, PSN wrap and RETH translation");
+	/* the same receivers for a WRITE_MIDDLE: PSN shifts, no RETH */
+	in.opcode = ENDMT_OP_WRITE_MIDDLE, in.psn = 0xffffff;
+	replicate_case(e, &in, r, 4, 0, "WRITE_MIDDLE, PSN wrap");
+}
+
+/* Chain mode: the outer packet goes on to SID2 (behind r2) as well. */
+static void test_chain(struct env *e)
+{
+	static uint8_t pay[64], f[EU_MAXPKT], exp[EU_MAXPKT];
+	static struct frame got[16];
+	struct inner_spec in = { .opcode = ENDMT_OP_SEND_ONLY, .psn = 1, .paylen = 64, .hl = 64 };
+	struct rcv r[2] = { { .qpn = 40 }, { .qpn = 41 } };
+	struct eu_stats a, b;
+	size_t len, n, i, outer = 0, copies = 0;
+
+	if (!ASSERT_OK(rcv_setup(e, r, 2, 0), "receivers"))
+		return;
+	len = build_endmt(f, &in, pay, r, 2, 1, 0);
+	/* expected outer: SL 1, DA SID2, HL 63, MACs r2 -> p2 */
+	memcpy(exp, f, len);
+	memcpy(exp, mac_p[2], 6);
+	memcpy(exp + 6, mac_r[2], 6);
+	exp[14 + 7] = 63;
+	memcpy(exp + 14 + 24, exp + 54 + 8 + 16, 16);
+	exp[54 + 3] = 1;
+	drain(e);
+	eu_stats_read(&e->o, &a);
+	ASSERT_OK(inject(e, f, len), "inject");
+	n = collect(e, got, 16, 3, 3000);
+	eu_stats_read(&e->o, &b);
+	for (i = 0; i < n; i++) {
+		if (got[i].b[20] == 43) {
+			outer++;
+			ASSERT_EQ(got[i].dev, 2, "outer leaves on r2");
+			ASSERT_MEMEQ(got[i].b, got[i].len, exp, len, "chained outer packet");
+		} else {
+			copies++;
+			ASSERT_TRUE(endmt_icrc_ok(got[i].b + 14, got[i].len - 14), "copy ICRC");
+		}
+	}
+	ASSERT_EQ(outer, 1, "outer packets");
+	ASSERT_EQ(copies, 2, "copies");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_CHAIN] - a.v[ENDMT_STAT_FWD_CHAIN], 1, "fwd_chain");
+}
+
+/* Mutated End.MT frames through the real path: whatever comes out must be
+ * a well-formed RoCEv2 packet to a configured receiver whose ICRC is right
+ * exactly when the input's was, and the counters must explain every
+ * packet and every copy. */
+static void test_fuzz(struct env *e)
+{
+	static uint8_t pay[300], f[EU_MAXPKT];
+	static struct frame got[2048];
+	struct rcv r[6] = {0};
+	struct inner_spec in = { .opcode = ENDMT_OP_SEND_ONLY, .psn = 5, .paylen = 120,
+				 .udp_csum = 1, .hl = 64 };
+	struct eu_stats a, b;
+	size_t len, i, j, n, sent = 0, bad_icrc = 0, inner_off;
+	uint64_t in_xdp = 0, copies_cnt = 0, outcomes = 0;
+	int bad = 0, iter;
+
+	for (i = 0; i < 6; i++)
+		r[i].qpn = 300 + (uint32_t)i;
+	if (!ASSERT_OK(rcv_setup(e, r, 6, 0), "receivers"))
+		return;
+	drain(e);
+	eu_stats_read(&e->o, &a);
+	srand(9);
+	for (iter = 0; iter < 400; iter++) {
+		size_t k, m = 1 + (size_t)(rand() % 3);
+
+		len = build_endmt(f, &in, pay, r, 6, 0, iter & 1);
+		inner_off = len - (40 + 8 + 12 + in.paylen + 4);
+		for (k = 0; k < m; k++) {
+			int kind = rand() % 8;
+
+			if (kind == 0)		/* truncate */
+				len = 60 + (size_t)rand() % (len - 60);
+			else if (kind == 1)	/* inner payload length or UDP length */
+				f[inner_off + (rand() % 2 ? 5 : 45)] ^= (uint8_t)(1 + rand() % 255);
+			else			/* outer header, SRH, TLVs */
+				f[14 + (size_t)rand() % (inner_off - 14)] = (uint8_t)rand();
+		}
+		if (!ASSERT_OK(inject(e, f, len), "inject"))
+			break;
+		sent++;
+		usleep(300);	/* stay under the veth backlog and socket buffers */
+	}
+	n = collect(e, got, 2048, 1u << 30, 1500);
+	eu_stats_read(&e->o, &b);
+	for (i = 0; i < n; i++) {
+		const uint8_t *ip6 = got[i].b + 14;
+		size_t plen = (size_t)(ip6[4] << 8 | ip6[5]);
+		int known = 0;
+
+		if (got[i].b[20] != 17 || got[i].len != 54 + plen || plen < 24 ||
+		    (size_t)(ip6[44] << 8 | ip6[45]) != plen) {
+			bad++;
+			continue;
+		}
+		for (j = 0; j < 6; j++)
+			if (!memcmp(ip6 + 24, &r[j].addr, 16) && got[i].dev == r[j].dev)
+				known = 1;
+		if (!known)
+			bad++;
+		if (!endmt_icrc_ok(ip6, 40 + plen))
+			bad_icrc++;
+	}
+	for (i = 0; i < (size_t)ENDMT_STAT_MAX; i++) {
+		uint64_t d = b.v[i] - a.v[i];
+
+		switch (i) {
+		case ENDMT_STAT_FWD_COPY: case ENDMT_STAT_FWD_NEIGH_SLOW: case ENDMT_STAT_FWD_NO_ROUTE:
+		case ENDMT_STAT_FWD_MTU: case ENDMT_STAT_DROP_CLONE:
+			outcomes += d;
+			if (i == ENDMT_STAT_FWD_COPY)
+				copies_cnt += d;
+			break;
+		case ENDMT_STAT_ENDMT_CONSUMED: case ENDMT_STAT_DROP_META: case ENDMT_STAT_DROP_DECAP:
+		case ENDMT_STAT_FWD_CHAIN: case ENDMT_STAT_DROP_CHAIN_HLIM:
+			break;		/* TC side of packets already counted by XDP */
+		default:
+			in_xdp += d;	/* every XDP verdict */
+			break;
+		}
+	}
+	ASSERT_EQ(bad, 0, "malformed or misaddressed copies emitted");
+	ASSERT_EQ(in_xdp, sent, "every injected packet has one XDP verdict");
+	ASSERT_EQ(b.v[ENDMT_STAT_ENDMT_RX] - a.v[ENDMT_STAT_ENDMT_RX],
+		  b.v[ENDMT_STAT_ENDMT_CONSUMED] - a.v[ENDMT_STAT_ENDMT_CONSUMED] +
+		  b.v[ENDMT_STAT_DROP_META] - a.v[ENDMT_STAT_DROP_META] +
+		  b.v[ENDMT_STAT_DROP_DECAP] - a.v[ENDMT_STAT_DROP_DECAP], "TC explains every End.MT packet");
+	ASSERT_EQ(copies_cnt, n, "fwd_copies == copies seen");
+	ASSERT_GE(b.v[ENDMT_STAT_ENDMT_RX] - a.v[ENDMT_STAT_ENDMT_RX], 20, "some mutants still valid");
+	/* Mutations never touch ICRC-covered inner octets except lengths,
+	 * which the edge rejects: so every copy must carry a valid ICRC. */
+	ASSERT_EQ(bad_icrc, 0, "copies with a wrong ICRC");
+	/* Mutated receiver addresses have no route here: those copies are
+	 * counted, not sent; every copy the TC half tried is accounted for. */
+	ASSERT_GE(outcomes, copies_cnt, "copy outcomes counted");
+}
+
+void test_edge_veth(void)
+{
+	struct env e;
+
+	if (!test__start_subtest("setup"))
+		return;
+	exp_f = fopen(EXP_OUT, "w");
+	if (!ASSERT_OK(env_up(&e), "netns/veth/XDP/TC setup")) {
+		env_down(&e);
+		return;
+	}
+	if (test__start_subtest("five_receivers"))
+		test_five(&e);
+	if (test__start_subtest("fourteen_receivers_two_tlvs"))
+		test_twelve(&e);
+	if (test__start_subtest("psn_wrap_reth_xlate"))
+		test_xlate(&e);
+	if (test__start_subtest("chain_mode"))
+		test_chain(&e);
+	if (exp_f) {
+		fclose(exp_f);
+		exp_f = NULL;
+	}
+	tu_pcap_write(PCAP_OUT, (const uint8_t *const *)pc_pkts, pc_lens, pc_n);
+	while (pc_n)
+		free(pc_pkts[--pc_n]);
+	if (test__start_subtest("fuzz_through_veth"))
+		test_fuzz(&e);
+	env_down(&e);
+}
