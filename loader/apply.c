@@ -728,8 +728,9 @@ static int apply_run(void *p)
 		goto out;
 	maps_ok = true;
 	for (i = 0; i < pl->natt; i++) {
-		if (dev_state_read(pl->att[i].dev, &st))
-			continue;
+		if (dev_state_read(pl->att[i].dev, &st) ||
+		    st.ifindex != if_nametoindex(pl->att[i].dev))
+			continue;	/* not attached (or a stale record attach replaces) */
 		if (st.role != (uint32_t)pl->att[i].role || st.mode != (uint32_t)pl->att[i].mode ||
 		    st.tlv_type != t->tlv_type) {
 			errorf("%s: device %s is attached as %s (mode %s, tlv %u) but the file needs "

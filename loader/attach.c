@@ -18,6 +18,7 @@
 #include "endmt.h"
 #include "endmt/srh.h"
 #include "roles.h"
+#include "config.h"
 
 const char *const role_names[] = { "head", "transit", "edge", NULL };
 const char *const mode_names[] = { "native", "skb", "hw", NULL };
@@ -155,7 +156,12 @@ int do_attach(const char *ifname, enum endmt_role role, int mode, uint8_t tlv_ty
 		errorf("attach: unknown device '%s' (see ip link)", ifname);
 		return -ENODEV;
 	}
-	if (dev_state_read(ifname, &st) == 0) {
+	if (dev_state_read(ifname, &st) == 0 && st.ifindex != (uint32_t)ifindex) {
+		/* A record of a device that is gone (same name, new ifindex):
+		 * its programs went with it. */
+		infof("%s: dropping the record of a previous device", ifname);
+		dev_state_remove(ifname);
+	} else if (dev_state_read(ifname, &st) == 0) {
 		errorf("attach: %s is already attached as %s; run 'endmt detach %s' first",
 		       ifname, role_names[st.role < ROLE__N ? st.role : 0], ifname);
 		return -EEXIST;
@@ -311,14 +317,12 @@ static int attach_run(void *p)
 	struct endmt_maps_fds m;
 	int lock = -1, err;
 
-	err = maps_open(&m, true);	/* maps exist before the role object loads */
+	/* Maps exist (created under the lock) before the role object loads. */
+	err = cfg_begin(&m, &lock);
 	if (err)
 		return err;
-	err = pin_lock(&lock);
-	if (!err)
-		err = do_attach(a->dev, a->role, a->mode, a->tlv_type);
-	pin_unlock(lock);
-	maps_close(&m);
+	err = do_attach(a->dev, a->role, a->mode, a->tlv_type);
+	cfg_end(&m, lock);
 	if (!err && !env.json)
 		printf("attached %s on %s\n", role_names[a->role], a->dev);
 	return err;

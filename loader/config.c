@@ -259,12 +259,17 @@ int cfg_begin(struct endmt_maps_fds *m, int *lock)
 	int err;
 
 	*lock = -1;
-	err = maps_open(m, true);
+	err = pin_root_prepare();
 	if (err)
 		return err;
-	err = pin_lock(lock);
+	err = pin_lock(lock);	/* before creating maps: two first users do not race */
 	if (err)
-		maps_close(m);
+		return err;
+	err = maps_open(m, true);
+	if (err) {
+		pin_unlock(*lock);
+		*lock = -1;
+	}
 	return err;
 }
 

@@ -331,6 +331,18 @@ else
 	bad "agent on SIGTERM: exit $rc, $(cat "$TMP/agent.json") $(cat "$TMP/err")"
 fi
 
+nsenter --net=/run/netns/"$A" "$E" --pin-root "$PIN_A" --json agent --window-us 1000 >"$TMP/agent.json" 2>"$TMP/err" &
+apid=$!
+sleep 0.5
+kill -INT $apid
+wait $apid
+rc=$?
+if [ $rc -eq 0 ] && grep -q '"signal":2' "$TMP/agent.json"; then
+	ok "agent exits cleanly on SIGINT"
+else
+	bad "agent on SIGINT: exit $rc, $(cat "$TMP/agent.json") $(cat "$TMP/err")"
+fi
+
 expect_ok "detach ca0" "$A" detach ca0
 expect_ok "detach ca1" "$A" detach ca1
 expect_ok "detach ca2" "$A" detach ca2
@@ -339,6 +351,18 @@ expect_fail "detach of an unknown device" "nosuch0 is not attached by endmt" "$A
 nothing_left "$A" ca0 ca1 ca2 cb0
 everything_gone "$A"
 jcheck "configuration survives detach" "$A" 'len(j["groups"]) == 4 and j["devices"] == []'
+
+# A record whose device went away: shown as not present; attaching the
+# recreated device replaces the stale record; detach leaves nothing.
+veth "$A" cz0 cy0
+expect_ok "attach cz0" "$A" attach cz0 --role transit
+ip -n "$A" link del cz0
+jcheck "record of a deleted device shows present=false" "$A" 'D["cz0"]["present"] is False'
+veth "$A" cz0 cy0
+expect_ok "attach on a recreated device replaces the stale record" "$A" attach cz0 --role transit
+jcheck "new record is present" "$A" 'D["cz0"]["present"] is True'
+expect_ok "detach cz0" "$A" detach cz0
+nothing_left "$A" cz0
 
 ########## apply ##########
 H=${ID}h   # N6, head
