@@ -3,6 +3,8 @@
  * fixed response sequences, table-driven, with the verdict, the counter that
  * explains it, the forwarded PSN and the output bytes of every step compared
  * with an independently built packet. */
+#include <pthread.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 #include <net/if.h>
@@ -336,21 +338,10 @@ out:
 	resp_fx_close(&f);
 }
 
-static void veth_del(void)
-{
-	char cmd[128];
-
-	if (!veth_a[0])
-		return;
-	snprintf(cmd, sizeof(cmd), "ip link del %s 2>/dev/null", veth_a);
-	if (system(cmd)) {
-		/* already gone */
-	}
-	veth_a[0] = 0;
-}
-
-/* Two real interfaces (plus lo) for ifindex branches: BPF_PROG_TEST_RUN
- * resolves ingress_ifindex to a device. */
+/* Two interfaces (plus lo) for ifindex branches: BPF_PROG_TEST_RUN resolves
+ * ingress_ifindex to a device of the caller's network namespace.  The cases
+ * run in a thread with its own namespace, so the veth pair disappears with
+ * the thread even if the test is killed: nothing is left behind. */
 static int veth_make(void)
 {
 	char cmd[160];
@@ -358,22 +349,22 @@ static int veth_make(void)
 	snprintf(veth_a, sizeof(veth_a), "resp%da", (int)getpid() % 100000);
 	snprintf(veth_b, sizeof(veth_b), "resp%db", (int)getpid() % 100000);
 	snprintf(cmd, sizeof(cmd), "ip link add %s type veth peer name %s", veth_a, veth_b);
-	if (system(cmd)) {
-		veth_a[0] = 0;
+	if (system(cmd))
 		return -EIO;
-	}
-	atexit(veth_del);
 	ifx[0] = if_nametoindex("lo");
 	ifx[1] = if_nametoindex(veth_a);
 	ifx[2] = if_nametoindex(veth_b);
 	return ifx[0] && ifx[1] && ifx[2] ? 0 : -ENODEV;
 }
 
-void test_resp(void)
+static void *resp_thread(void *arg)
 {
 	size_t i;
 	int ifs = -1;
 
+	(void)arg;
+	if (!ASSERT_OK(unshare(CLONE_NEWNET) ? -errno : 0, "private network namespace"))
+		return NULL;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char name[96];
 		int cs;
@@ -391,5 +382,13 @@ void test_resp(void)
 		}
 	}
 	test_edges();
-	veth_del();
+	return NULL;
+}
+
+void test_resp(void)
+{
+	pthread_t th;
+
+	if (ASSERT_OK(pthread_create(&th, NULL, resp_thread, NULL), "thread"))
+		pthread_join(th, NULL);
 }
