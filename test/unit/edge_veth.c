@@ -452,8 +452,8 @@ static void replicate_case(struct env *e, const struct inner_spec *in, struct rc
 			    memcmp(got[j].b, exp, el))
 				continue;
 			matched[j] = 1, found = 1;
-			oracle_add(got[j].b, got[j].len, &r[i], ((uint32_t)exp[63] << 16) |
-				   ((uint32_t)exp[64] << 8) | exp[65]);
+			oracle_add(got[j].b, got[j].len, &r[i], ((uint32_t)exp[71] << 16) |
+				   ((uint32_t)exp[72] << 8) | exp[73]);
 			break;
 		}
 		if (!found) {
