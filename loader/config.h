@@ -23,5 +23,7 @@ int map_del(int fd, const void *key);
 int proxy_sync(const struct endmt_maps_fds *m, const uint8_t proxy[16]);
 int cfg_begin(struct endmt_maps_fds *m, int *lock);
 void cfg_end(struct endmt_maps_fds *m, int lock);
+/* "WHAT written|deleted" / "WHAT unchanged", or {"changed":...} with --json. */
+void report_change(bool changed, const char *what, const char *verb);
 
 #endif

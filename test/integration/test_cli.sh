@@ -317,6 +317,15 @@ fi
 jcheck "show flags the stale branch only" "$A" \
 	'[b["stale"] for b in G[("fd00:ff::1", 22)]["branches"]] == [False, True]'
 X "$A" show >"$TMP/out" && grep -q "STALE" "$TMP/out" && ok "show (text) marks STALE" || bad "show text lacks STALE"
+# Configuration changes keep data-path state: branch add, group add with a
+# new start PSN (only never-acknowledged branches move), branch del.
+expect_ok "branch add to a group with state" "$A" branch add --proxy $P --dqpn 22 --addr fd00:22::3
+expect_ok "group add with new start PSN and cap" "$A" group add --proxy $P --dqpn 22 --start-psn 10 --cnp-cap 3
+jcheck "acknowledged state kept, new branch at start-1" "$A" '
+[(b["addr"], b["ack_psn"], b["acked"], b["stale"]) for b in G[("fd00:ff::1", 22)]["branches"]] == [("fd00:22::1", 100, True, False), ("fd00:22::2", 50, True, True), ("fd00:22::3", 9, False, False)] and G[("fd00:ff::1", 22)]["cnp_cap"] == 3'
+expect_ok "branch del keeps the others" "$A" branch del --proxy $P --dqpn 22 --addr fd00:22::1
+jcheck "remaining branches keep their state" "$A" '
+[(b["addr"], b["ack_psn"]) for b in G[("fd00:ff::1", 22)]["branches"]] == [("fd00:22::2", 50), ("fd00:22::3", 9)]'
 
 # SIGTERM: clean exit, summary printed
 nsenter --net=/run/netns/"$A" "$E" --pin-root "$PIN_A" --json agent --window-us 1000 >"$TMP/agent.json" 2>"$TMP/err" &

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Logging: one error line per failed command, -v for details, libbpf and
+ * libxdp output routed through the same verbosity switch. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include "endmt.h"
+
+struct endmt_env env = { .prog = "endmt" };
+bool error_printed;
+
+void errorf(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (error_printed)	/* one line per failure, the most specific one */
+		return;
+	error_printed = true;
+	fprintf(stderr, "%s: ", env.prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void infof(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!env.verbose)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int lib_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!env.verbose || (level == LIBBPF_DEBUG && env.verbose < 2))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void setup_libbpf_print(void)
+{
+	libbpf_set_print(lib_print);
+	libxdp_set_print((libxdp_print_fn_t)lib_print);
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+

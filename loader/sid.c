@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* endmt sid add/del: local End.MT SIDs (endmt_sids). */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "endmt.h"
+#include "config.h"
+
+#define QPN_MAX 16777215
+
+/* ---- sid add / del ---- */
+
+struct sid_args {
+	struct in6_addr sid, edge;
+	uint32_t max_rcv;
+};
+
+static void sid_defaults(void *p)
+{
+	((struct sid_args *)p)->max_rcv = ENDMT_DEF_MAX_RCV;
+}
+
+static int sid_run(struct sid_args *a, bool del)
+{
+	struct endmt_maps_fds m;
+	struct endmt_sid_key k = {};
+	struct endmt_sid v = {};
+	char b[INET6_ADDRSTRLEN];
+	bool changed = true;
+	int lock, err;
+
+	memcpy(k.sid, &a->sid, 16);
+	memcpy(v.edge, &a->edge, 16);
+	v.flags = ENDMT_SID_F_ENDMT;
+	v.max_rcv = a->max_rcv;
+	err = cfg_begin(&m, &lock);
+	if (err)
+		return err;
+	err = del ? map_del(m.sids, &k) : map_set(m.sids, &k, &v, sizeof(v), &changed);
+	cfg_end(&m, lock);
+	if (err) {
+		errorf("sid %s: %s: %s", del ? "del" : "add", addr_str(&a->sid, b),
+		       err == -ENOENT ? "no such SID" :
+		       err == -E2BIG ? "SID table full (256)" : strerror(-err));
+		return err;
+	}
+	report_change(changed, "sid", del ? "deleted" : "written");
+	return 0;
+}
+
+static int sid_add_run(void *p) { return sid_run(p, false); }
+static int sid_del_run(void *p) { return sid_run(p, true); }
+
+#define O(f) offsetof(struct sid_args, f)
+static const struct opt sid_add_opts[] = {
+	{ "sid", OPT_ADDR, O(sid), NOSET, "SID", "the End.MT SID (unicast or multicast address)", 0, 0, NULL, true, true },
+	{ "edge", OPT_ADDR, O(edge), NOSET, "ADDR", "this node's Edge Node Address, matched in TLVs", 0, 0, NULL, true, false },
+	{ "max-receivers", OPT_U32, O(max_rcv), NOSET, "N", "receivers accepted per packet (default 64)", 1, ENDMT_MAX_RCV, NULL, false, false },
+	{}
+};
+static const struct opt sid_del_opts[] = {
+	{ "sid", OPT_ADDR, O(sid), NOSET, "SID", "the End.MT SID", 0, 0, NULL, true, true },
+	{}
+};
+#undef O
+
+const struct cmd cmd_sid_add = {
+	"sid add", "Instantiate an End.MT SID on this node.",
+	sid_add_opts, sizeof(struct sid_args), sid_defaults, sid_add_run,
+};
+const struct cmd cmd_sid_del = {
+	"sid del", "Remove a local End.MT SID.",
+	sid_del_opts, sizeof(struct sid_args), sid_defaults, sid_del_run,
+};
