@@ -462,12 +462,14 @@ static int plan_group(const struct tree *t, const struct grp *g, int x, struct p
 			snprintf(why, sizeof(why), "link to child %s", t->nodes[i].name);
 			if ((err = link_dev(t, x, t->nodes[i].name, &dev, &ifx, why)))
 				return err;
-			if (x != g->head) {
-				snprintf(why, sizeof(why), "transit of %s toward %s", g->name,
-					 t->nodes[i].name);
-				if ((err = plan_att(t, p, dev, ROLE_TRANSIT, X->mode, why)))
-					return err;
-			}
+			/* Responses from the child arrive on this link, where
+			 * only an XDP program sees them: the head too puts the
+			 * response path (transit role) there; its group entry's
+			 * HEAD flag makes that path rewrite toward the source. */
+			snprintf(why, sizeof(why), "%s of %s, link to %s",
+				 x == g->head ? "head" : "transit", g->name, t->nodes[i].name);
+			if ((err = plan_att(t, p, dev, ROLE_TRANSIT, X->mode, why)))
+				return err;
 			branch_id_ifindex(pg->br[pg->nbr].id, ifx);
 			pg->nbr++;
 		}

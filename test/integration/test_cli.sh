@@ -414,11 +414,11 @@ apply_json() { # NS NODE -> "changed attached"
 	X "$1" --json apply "$F" --node "$2" 2>"$TMP/err" | $PY -c 'import json,sys; j=json.load(sys.stdin); print(j["changed"], j["attached"])'
 }
 r=$(apply_json "$H" N6)
-[ "$r" = "2 1" ] && ok "apply N6 (head): group and template written, 1 device attached" || bad "apply N6: '$r' $(cat "$TMP/err")"
+[ "$r" = "2 3" ] && ok "apply N6 (head): group and template written, head + 2 child links attached" || bad "apply N6: '$r' $(cat "$TMP/err")"
 jcheck "N6: head group, branches = child links on the tree, template" "$H" '
 (g := G[("fd00:ff::1", 4660)]) and g["head"] and g["branch_by"] == "ifindex" and g["src_qpn"] == 17 and g["resp_saddr"] == "fd00:6::1" and g["cnp_cap"] == 8
 and [b["dev"] for b in g["branches"]] == ["n6-n4", "n6-n5"]
-and list(D) == ["n6-s1"] and D["n6-s1"]["role"] == "head"
+and sorted(D) == ["n6-n4", "n6-n5", "n6-s1"] and D["n6-s1"]["role"] == "head" and D["n6-n4"]["role"] == D["n6-n5"]["role"] == "transit"
 and (e := j["encaps"][0])["segments"] == ["fd00:ff::1", "ff3e::4d54"] and e["outer_src"] == "fd00:6::1"
 and [(t["edge"], t["receivers"]) for t in e["tlvs"]] == [("fd00:1::1", ["fd00:11::2/256", "fd00:12::2/257"]), ("fd00:2::1", ["fd00:13::2/258"]), ("fd00:3::1", ["fd00:14::2/259"])]'
 r=$(apply_json "$H" N6)
