@@ -22,8 +22,10 @@ die() { echo "FAIL: $*"; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 [ -x "$E" ] || die "$E not built (make O=$O $O/endmt)"
 
+APIDS=()
 cleanup() {
-	local ns
+	local ns p
+	for p in "${APIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null; done
 	for p in "${PINS[@]}"; do rm -rf "$p"; done
 	rm -rf "$TMP"
@@ -330,6 +332,7 @@ jcheck "remaining branches keep their state" "$A" '
 # SIGTERM: clean exit, summary printed
 nsenter --net=/run/netns/"$A" "$E" --pin-root "$PIN_A" --json agent --window-us 1000 >"$TMP/agent.json" 2>"$TMP/err" &
 apid=$!
+APIDS+=("$apid")
 sleep 0.5
 kill -TERM $apid
 wait $apid
@@ -342,6 +345,7 @@ fi
 
 nsenter --net=/run/netns/"$A" "$E" --pin-root "$PIN_A" --json agent --window-us 1000 >"$TMP/agent.json" 2>"$TMP/err" &
 apid=$!
+APIDS+=("$apid")
 sleep 0.5
 kill -INT $apid
 wait $apid
