@@ -7,7 +7,7 @@
 # pin root's dev/, no clsact qdisc, no XDP program.
 # Run as root: bash test/integration/test_cli.sh   (O=build-dir, default build)
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 O=${O:-build}
 E=$PWD/$O/endmt
 PY=/usr/bin/python3
