@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <getopt.h>
 #include <unistd.h>
+#include <bpf/libbpf.h>
 #include "test_progs.h"
 
 #define DEFINE_TEST(name) void test_##name(void);
@@ -121,6 +122,15 @@ bool test__start_subtest(const char *name)
 	return true;
 }
 
+/* libbpf speaks only with -v: its warnings (e.g. about the libxdp
+ * .xdp_run_config section it does not know) would bury the results. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!tp_verbose || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: test_progs [-v] [-l] [-t FILTER]...\n"
@@ -156,6 +166,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	libbpf_set_print(libbpf_print);
 	if (geteuid() != 0)
 		fprintf(stderr, "test_progs: warning: not root; BPF tests will fail\n");
 
