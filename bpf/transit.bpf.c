@@ -9,6 +9,7 @@
 #include "maps/endmt_maps.h"
 #include "lib/stats.h"
 #include "lib/aggregate.h"
+#include "lib/repl.h"
 
 /* End.MT TLV type (set through the skeleton before load).  The transit
  * response path does not read TLVs; every object carries the same knob. */
@@ -30,5 +31,17 @@ struct {
 	__uint(priority, 10);
 	__uint(XDP_PASS, 1);
 } XDP_RUN_CONFIG(endmt_transit_xdp);
+
+/* RFC 9524 replication (bpf/lib/repl.h): TC ingress on the link toward
+ * this node's parent in the tree, where the head's packets arrive. */
+SEC("tc")
+int endmt_transit_tc(struct __sk_buff *skb)
+{
+	int act = endmt_repl_tc(skb);
+
+	if (act >= 0)
+		return act;
+	return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, TC_ACT_OK);
+}
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

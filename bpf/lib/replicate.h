@@ -56,48 +56,6 @@ struct endmt_copy_ctx {
 _Static_assert(sizeof(((struct endmt_edge_scratch *)0)->orig_w) == ENDMT_W_LEN_RETH,
 	       "scratch window size");
 
-/* Counts the outcome of sending one copy (or the chain packet). */
-/* hl_off/hl: where the hop limit is and its value as received.  Sent by
- * us: hl - 1.  Handed to the stack: hl, since its forwarding decrements. */
-static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
-				       const __u8 *saddr, const __u8 *eth_orig,
-				       __u32 hl_off, __u8 hl, enum endmt_stat ok)
-{
-	struct endmt_nexthop nh = {};
-	int rc = endmt_fib6(skb, daddr, saddr, &nh);
-
-	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
-		/* We forward it, so we decrement (the slow path's stack does
-		 * that itself).  Clones keep the Ethernet header we give
-		 * them (notes). */
-		__u8 nhl = hl - 1;
-
-		if (bpf_skb_store_bytes(skb, hl_off, &nhl, 1, 0) ||
-		    bpf_skb_store_bytes(skb, 0, nh.dmac, ETH_ALEN, 0) ||
-		    bpf_skb_store_bytes(skb, ETH_ALEN, nh.smac, ETH_ALEN, 0) ||
-		    bpf_clone_redirect(skb, nh.ifindex, 0) < 0)
-			endmt_count(ENDMT_STAT_DROP_CLONE);
-		else
-			endmt_count(ok);
-	} else if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
-		/* Do not lose the copy: the stack resolves the neighbour and
-		 * forwards it.  Ingress redirect does not rerun native XDP;
-		 * our TC program passes it (no metadata).  The received MACs
-		 * go back so the stack sees a frame for this host. */
-		if (bpf_skb_store_bytes(skb, hl_off, &hl, 1, 0) ||
-		    bpf_skb_store_bytes(skb, 0, eth_orig, ETH_ALEN * 2, 0) ||
-		    bpf_clone_redirect(skb, skb->ifindex, BPF_F_INGRESS) < 0)
-			endmt_count(ENDMT_STAT_DROP_CLONE);
-		else
-			endmt_count(ENDMT_STAT_FWD_NEIGH_SLOW);
-	} else if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
-		endmt_count(ENDMT_STAT_FWD_MTU);
-	} else {
-		/* blackhole/unreachable/prohibit/not forwarded/forwarding off */
-		endmt_count(ENDMT_STAT_FWD_NO_ROUTE);
-	}
-}
-
 /* One copy per call (bpf_loop): the body is verified once instead of
  * ENDMT_MAX_RCV times.  Every field is computed from the ORIGINAL window,
  * never from the previous copy's. */

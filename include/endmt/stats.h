@@ -48,6 +48,11 @@
 	/* transit: RFC 9524 replication */					\
 	X(REPL_RX,             "repl_rx",             "packets to a local Replication SID") \
 	X(REPL_COPY,           "repl_copies",         "copies sent to downstream SIDs") \
+	X(DROP_REPL_TRUNC,     "drop_repl_truncated", "IPv6 header truncated; Replication SID packet not version 6 or shorter than its payload length") \
+	X(DROP_REPL_PAYLOAD,   "drop_repl_payload",   "Replication SID packet neither SRH nor IPv6-in-IPv6: a new DA would break its checksum") \
+	X(DROP_REPL_HLIM,      "drop_repl_hop_limit", "Replication SID packet whose hop limit expires here") \
+	X(DROP_REPL_ENTRY,     "drop_repl_bad_entry", "replication entry with 0 or more than ENDMT_MAX_REPL downstream SIDs") \
+	X(DROP_REPL_LOOP,      "drop_repl_loop",      "copies not sent: downstream SID is a local Replication SID") \
 	/* responses (all roles) */						\
 	X(RESP_RX,             "resp_rx",             "responses to a known group") \
 	X(RESP_ACK_FWD,        "resp_ack_forwarded",  "ACKs forwarded (group minimum advanced)") \

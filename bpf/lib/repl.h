@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* RFC 9524 Replication segment, SRv6 data plane, TC ingress (transit node).
+ * An outer IPv6 packet whose DA is a local Replication SID (a key of
+ * endmt_repl) is copied once per downstream SID of the entry: each copy gets
+ * DA := that SID and hop limit - 1 and leaves toward its FIB next hop; the
+ * original is consumed.  Nothing else changes: the SRH (if any) and the
+ * inner packet with its ICRC are untouched, and IPv6 has no header checksum.
+ * endmt_sids is not consulted: the endmt_repl key alone makes a SID a
+ * Replication SID here (one lookup per packet, one source of truth).
+ *
+ * Offsets are from the Ethernet header (skb->data at TC ingress). */
+#ifndef ENDMT_BPF_REPL_H
+#define ENDMT_BPF_REPL_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "endmt/srh.h"
+#include "endmt/roce.h"
+#include "endmt/maps.h"
+#include "lib/stats.h"
+#include "lib/fib.h"
+
+#define ENDMT_REPL_IP6   ETH_HLEN			/* outer IPv6 */
+#define ENDMT_REPL_HLIM  (ENDMT_REPL_IP6 + 7)		/* its Hop Limit */
+#define ENDMT_REPL_DADDR (ENDMT_REPL_IP6 + ENDMT_IP6_OFF_DADDR)
+
+/* Per-packet state shared with the per-copy bpf_loop callback. */
+struct endmt_repl_ctx {
+	struct __sk_buff *skb;
+	const struct endmt_repl *r;	/* the map entry; n already checked */
+	__u8 saddr[16];			/* outer SA: FIB lookups ask for it */
+	__u8 eth_orig[12];		/* MACs as received: slow path */
+	__u8 hl;			/* outer hop limit as received, >= 2 */
+};
+
+/* One copy per call: the body is verified once, not ENDMT_MAX_REPL times.
+ * Each copy overwrites the DA of the previous one; endmt_send rewrites the
+ * hop limit and MACs from the received values every time. */
+static long endmt_repl_one(__u32 i, void *data)
+{
+	struct endmt_repl_ctx *c = data;
+	struct endmt_sid_key key;
+
+	/* Barrier: keeps clang from indexing with a copy of i taken before
+	 * the bound check (same fix as bpf/lib/replicate.h). */
+	asm volatile("" : "+r"(i));
+	if (i >= ENDMT_MAX_REPL)
+		return 1;
+	/* Copied once: the CLI may rewrite the entry while we run, the DA
+	 * and the FIB lookup must agree. */
+	__builtin_memcpy(key.sid, c->r->sids[i], 16);
+	/* A copy to one of our own Replication SIDs would come back to this
+	 * program (slow path: with its hop limit restored), possibly for
+	 * ever: configuration error, never sent. */
+	if (bpf_map_lookup_elem(&endmt_repl, &key)) {
+		endmt_count(ENDMT_STAT_DROP_REPL_LOOP);
+		return 0;
+	}
+	if (bpf_skb_store_bytes(c->skb, ENDMT_REPL_DADDR, key.sid, 16, 0)) {
+		/* Fails only on an skb it cannot write: stop copying it. */
+		endmt_count(ENDMT_STAT_DROP_CLONE);
+		return 1;
+	}
+	endmt_send(c->skb, key.sid, c->saddr, c->eth_orig, ENDMT_REPL_HLIM, c->hl,
+		   ENDMT_STAT_REPL_COPY);
+	return 0;
+}
+
+/* Returns a TC verdict for packets to a local Replication SID, or -1 (not
+ * ours: the caller passes it on untouched). */
+static __always_inline int endmt_repl_tc(struct __sk_buff *skb)
+{
+	struct endmt_repl_ctx c = {};
+	struct endmt_sid_key key;
+	struct endmt_repl *r;
+	struct ipv6hdr ip6;
+	__u32 n;
+
+	if (skb->protocol != bpf_htons(ETH_P_IPV6))
+		return -1;
+	/* The stack would drop it as well; without a DA there is no telling
+	 * whom it was for. */
+	if (bpf_skb_load_bytes(skb, ENDMT_REPL_IP6, &ip6, sizeof(ip6)))
+		return endmt_verdict(ENDMT_STAT_DROP_REPL_TRUNC, TC_ACT_SHOT);
+	__builtin_memcpy(key.sid, &ip6.daddr, 16);
+	r = bpf_map_lookup_elem(&endmt_repl, &key);
+	if (!r)
+		return -1;
+
+	/* Copies are forwarded as they are: one that lacks octets its
+	 * payload length promises would be dropped by every receiver.
+	 * Octets beyond it (Ethernet padding) travel along, as the stack's
+	 * forwarding would trim them only for local delivery. */
+	if (ip6.version != 6 ||
+	    ENDMT_REPL_IP6 + ENDMT_IP6_HLEN + (__u32)bpf_ntohs(ip6.payload_len) > skb->len)
+		return endmt_verdict(ENDMT_STAT_DROP_REPL_TRUNC, TC_ACT_SHOT);
+	/* A new DA is invisible to an SRH payload (its upper layer checksums
+	 * use the final segment, RFC 8200 8.1) and to IPv6-in-IPv6; a
+	 * transport header right behind the outer header checksums the DA
+	 * we would rewrite. */
+	if (ip6.nexthdr != ENDMT_NEXTHDR_ROUTING && ip6.nexthdr != ENDMT_NEXTHDR_IPV6)
+		return endmt_verdict(ENDMT_STAT_DROP_REPL_PAYLOAD, TC_ACT_SHOT);
+	/* Every copy leaves with hop limit - 1, which must stay above 0
+	 * (RFC 8200 3); checked once here, not per copy.  No ICMP Time
+	 * Exceeded: there is no single copy to report on. */
+	if (ip6.hop_limit <= 1)
+		return endmt_verdict(ENDMT_STAT_DROP_REPL_HLIM, TC_ACT_SHOT);
+	/* Read once: the callback's bound and the loop count must agree. */
+	n = r->n;
+	if (n == 0 || n > ENDMT_MAX_REPL)
+		return endmt_verdict(ENDMT_STAT_DROP_REPL_ENTRY, TC_ACT_SHOT);
+	if (bpf_skb_load_bytes(skb, 0, c.eth_orig, sizeof(c.eth_orig)))
+		return endmt_verdict(ENDMT_STAT_DROP_REPL_TRUNC, TC_ACT_SHOT);
+
+	c.skb = skb;
+	c.r = r;
+	c.hl = ip6.hop_limit;
+	__builtin_memcpy(c.saddr, &ip6.saddr, 16);
+	bpf_loop(n, endmt_repl_one, &c, 0);
+	/* The original was only the template of its copies. */
+	return endmt_verdict(ENDMT_STAT_REPL_RX, TC_ACT_SHOT);
+}
+
+#endif /* ENDMT_BPF_REPL_H */

@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* RFC 9524 replication at a transit node (bpf/lib/repl.h through the transit
+ * object's endmt_transit_tc), one BPF_PROG_TEST_RUN per table row.
+ *
+ * Runs in a thread with a private network namespace holding
+ *   up0 (the packet's ingress, ctx ifindex)   veth up0 <-> up1
+ *   dn0 (downstream, MTU 1400)                veth dn0 <-> dn1
+ * with routes: SID_FAST via dn0 with a permanent neighbour (fast path),
+ * SID_SLOW via dn0 without one (slow path), SID_NONE unrouted.  The test
+ * run really transmits the clones; data_out is the packet as the program
+ * left it, i.e. the last copy, which each matching row makes a fast-path
+ * one so its bytes can be compared.  Every counter delta is compared, not
+ * only the expected ones.  A failing row writes its input, output and
+ * expected frames to /tmp/endmt-repl-<row>.pcap. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <linux/pkt_cls.h>
+#include "edge_util.h"
+#include "transit.skel.h"
+
+#define PROXY    "fd00:ff::1"
+#define HEADSA   "fd00:6::1"
+#define RSID     "fd00:70::1"	/* this node's Replication SID */
+#define RSID2    "fd00:70::2"	/* another local Replication SID */
+#define SID_FAST "fd00:d1::1"
+#define SID_SLOW "fd00:d2::1"
+#define SID_NONE "fd00:d3::1"
+#define OTHER_DA "fd00:d9::1"
+#define DN_MTU   1400
+#define CAP      4096
+
+static const uint8_t mac_up0[6] = { 0x02, 0x9e, 0, 0, 0, 0x01 };
+static const uint8_t mac_inj[6] = { 0x02, 0x9e, 0, 0, 0, 0x02 };
+static const uint8_t mac_dn0[6] = { 0x02, 0x9e, 0, 0, 1, 0x01 };
+static const uint8_t mac_dn1[6] = { 0x02, 0x9e, 0, 0, 1, 0x02 };
+
+struct tr_obj {
+	struct endmt_transit *skel;
+	char pin_root[128];
+	int prog, repl_fd, sids_fd, stats_fd, up_ifindex;
+};
+
+static void tr_close(struct tr_obj *o)
+{
+	if (o->skel)
+		endmt_transit__destroy(o->skel);
+	o->skel = NULL;
+	if (o->pin_root[0])
+		tu_pin_root_remove(o->pin_root);
+	o->pin_root[0] = 0;
+}
+
+static int tr_open(struct tr_obj *o)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	int err;
+
+	memset(o, 0, sizeof(*o));
+	err = tu_pin_root_make(o->pin_root, sizeof(o->pin_root));
+	if (err)
+		return err;
+	opts.pin_root_path = o->pin_root;
+	o->skel = endmt_transit__open_opts(&opts);
+	if (!o->skel) {
+		err = -errno;
+		goto fail;
+	}
+	err = endmt_transit__load(o->skel);
+	if (err)
+		goto fail;
+	o->prog = bpf_program__fd(o->skel->progs.endmt_transit_tc);
+	o->repl_fd = bpf_map__fd(o->skel->maps.endmt_repl);
+	o->sids_fd = bpf_map__fd(o->skel->maps.endmt_sids);
+	o->stats_fd = bpf_map__fd(o->skel->maps.endmt_stats);
+	return 0;
+fail:
+	tr_close(o);
+	return err;
+}
+
+/* Writes (or with n_sids < 0, deletes) the entry of local SID sid. */
+static int repl_set(int fd, const char *sid, uint32_t n, const char *const *sids, size_t nsids)
+{
+	struct endmt_sid_key k;
+	struct endmt_repl v;
+	struct in6_addr a = endmt_in6(sid);
+	size_t i;
+
+	memset(&v, 0, sizeof(v));
+	memcpy(k.sid, &a, 16);
+	v.n = n;
+	for (i = 0; i < nsids && i < ENDMT_MAX_REPL; i++) {
+		a = endmt_in6(sids[i]);
+		memcpy(v.sids[i], &a, 16);
+	}
+	return bpf_map_update_elem(fd, &k, &v, BPF_ANY) ? -errno : 0;
+}
+
+static int repl_del(int fd, const char *sid)
+{
+	struct endmt_sid_key k;
+	struct in6_addr a = endmt_in6(sid);
+
+	memcpy(k.sid, &a, 16);
+	return bpf_map_delete_elem(fd, &k) && errno != ENOENT ? -errno : 0;
+}
+
+static void stats_read(struct tr_obj *o, uint64_t *v)
+{
+	uint32_t i;
+
+	for (i = 0; i < ENDMT_STAT_MAX; i++)
+		v[i] = tu_percpu_sum(o->stats_fd, i);
+}
+
+/* The inner RoCEv2 packet (IPv6 onward): SEND_ONLY from the Proxy to the
+ * Proxy with the Designated QPN, as the head emits it. */
+static size_t inner_pkt(uint8_t *out, size_t paylen, int udp_csum)
+{
+	static uint8_t pay[2048], f[CAP];
+	struct endmt_roce_spec s = {0};
+	size_t i;
+	int l;
+
+	for (i = 0; i < paylen; i++)
+		pay[i] = (uint8_t)(i * 7 + 3);
+	s.saddr = endmt_in6(PROXY);
+	s.daddr = endmt_in6(PROXY);
+	s.opcode = ENDMT_OP_SEND_ONLY;
+	s.dqpn = 4660;
+	s.psn = 0xfffffe;
+	s.ackreq = 1;
+	s.udp_csum = udp_csum;
+	s.payload = pay;
+	s.paylen = paylen;
+	l = endmt_build_roce(f, sizeof(f), &s);
+	if (l < ENDMT_ETH_HLEN)
+		abort();
+	memcpy(out, f + ENDMT_ETH_HLEN, (size_t)l - ENDMT_ETH_HLEN);
+	return (size_t)l - ENDMT_ETH_HLEN;
+}
+
+/* The head's frame in replication mode: SRH [Proxy, RSID], SL 1, so the
+ * outer DA is RSID; one End.MT TLV so the SRH looks like the real thing.
+ * With da/hl/macs given it is the copy a downstream gets: lib/pkt builds
+ * DA = segs[sl], so the downstream SID is written over it afterwards (the
+ * SRH keeps RSID, replication does not touch it). */
+static size_t srh_frame(uint8_t *out, const char *da, uint8_t hl, const uint8_t *dmac,
+			const uint8_t *smac, size_t paylen, int udp_csum)
+{
+	static uint8_t inner[CAP];
+	struct in6_addr segs[2] = { endmt_in6(PROXY), endmt_in6(RSID) };
+	struct endmt_rcv_ent rcv[2] = { { endmt_in6("fd00:a0::2"), 0x111 },
+					{ endmt_in6("fd00:a0::3"), 0x222 } };
+	struct endmt_edge_ent edge = { endmt_in6("fd00:e0::1"), 2, rcv };
+	struct endmt_encap_spec s = {0};
+	size_t il = inner_pkt(inner, paylen, udp_csum);
+	int l;
+
+	memcpy(s.dmac, dmac, 6);
+	memcpy(s.smac, smac, 6);
+	s.saddr = endmt_in6(HEADSA);
+	s.segs = segs;
+	s.nseg = 2;
+	s.sl = 1;
+	s.edges = &edge;
+	s.nedges = 1;
+	s.hop_limit = hl;
+	l = endmt_build_encap(out, CAP, &s, inner, il);
+	if (l < 0)
+		abort();
+	if (da) {
+		struct in6_addr a = endmt_in6(da);
+
+		memcpy(out + ENDMT_ETH_HLEN + 24, &a, 16);
+	}
+	return (size_t)l;
+}
+
+/* Outer IPv6 (next header nh) straight around the inner packet, no SRH. */
+static size_t plain_frame(uint8_t *out, const char *da, uint8_t hl, uint8_t nh,
+			  const uint8_t *dmac, const uint8_t *smac, size_t paylen)
+{
+	uint8_t *ip6 = out + ENDMT_ETH_HLEN;
+	struct in6_addr sa = endmt_in6(HEADSA), d = endmt_in6(da);
+	size_t il = inner_pkt(ip6 + 40, paylen, 1);
+
+	memcpy(out, dmac, 6);
+	memcpy(out + 6, smac, 6);
+	out[12] = 0x86, out[13] = 0xdd;
+	memset(ip6, 0, 40);
+	ip6[0] = 0x60;
+	ip6[4] = (uint8_t)(il >> 8), ip6[5] = (uint8_t)il;
+	ip6[6] = nh;
+	ip6[7] = hl;
+	memcpy(ip6 + 8, &sa, 16);
+	memcpy(ip6 + 24, &d, 16);
+	return ENDMT_ETH_HLEN + 40 + il;
+}
+
+struct stat_delta {
+	enum endmt_stat s;
+	uint64_t n;
+};
+
+struct row {
+	const char *name;
+	uint8_t in[CAP], exp[CAP];
+	size_t in_len, exp_len;		/* exp_len 0: output == input */
+	uint32_t verdict;
+	struct stat_delta d[6];		/* every other counter: no change */
+};
+
+static void run_row(struct tr_obj *o, struct row *r)
+{
+	static uint8_t out[CAP];
+	uint64_t a[ENDMT_STAT_MAX], b[ENDMT_STAT_MAX], want[ENDMT_STAT_MAX] = {0};
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	struct __sk_buff ctx = { .ifindex = (uint32_t)o->up_ifindex };
+	const uint8_t *exp = r->exp_len ? r->exp : r->in;
+	size_t exp_len = r->exp_len ? r->exp_len : r->in_len, i;
+	bool ok = true;
+	char path[128];
+
+	opts.data_in = r->in;
+	opts.data_size_in = (uint32_t)r->in_len;
+	opts.data_out = out;
+	opts.data_size_out = sizeof(out);
+	opts.ctx_in = &ctx;
+	opts.ctx_size_in = sizeof(ctx);
+	for (i = 0; i < sizeof(r->d) / sizeof(r->d[0]) && r->d[i].n; i++)
+		want[r->d[i].s] = r->d[i].n;
+	stats_read(o, a);
+	if (!ASSERT_OK(bpf_prog_test_run_opts(o->prog, &opts), r->name))
+		return;
+	stats_read(o, b);
+	ok &= ASSERT_EQ(opts.retval, r->verdict, "verdict");
+	ok &= ASSERT_MEMEQ(out, opts.data_size_out, exp, exp_len, "output frame");
+	for (i = 0; i < ENDMT_STAT_MAX; i++) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "counter %s", eu_stat_names[i]);
+		ok &= ASSERT_EQ(b[i] - a[i], want[i], what);
+	}
+	if (!ok) {
+		const uint8_t *pk[3] = { r->in, out, exp };
+		size_t ln[3] = { r->in_len, opts.data_size_out, exp_len };
+
+		snprintf(path, sizeof(path), "/tmp/endmt-repl-%s.pcap", r->name);
+		if (!tu_pcap_write(path, pk, ln, 3))
+			fprintf(stdout, "    frames (in, out, expected): %s\n", path);
+	}
+}
+
+static int netns_setup(struct tr_obj *o)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv6.conf.default.forwarding=1 "
+		 "net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 && "
+		 "ip link set lo up && "
+		 "ip link add up0 address 02:9e:00:00:00:01 type veth peer name up1 && "
+		 "ip link add dn0 mtu %d address 02:9e:00:00:01:01 type veth "
+		 "peer name dn1 mtu %d address 02:9e:00:00:01:02 && "
+		 "ip link set up0 up && ip link set up1 up && ip link set dn0 up && ip link set dn1 up && "
+		 "ip addr add fd00:dd::1/64 dev dn0 nodad && "
+		 "ip -6 route add %s/128 dev dn0 && ip -6 route add %s/128 dev dn0 && "
+		 "ip -6 neigh add %s lladdr 02:9e:00:00:01:02 dev dn0 nud permanent",
+		 DN_MTU, DN_MTU, SID_FAST, SID_SLOW, SID_FAST);
+	if (system(cmd))
+		return -EIO;
+	o->up_ifindex = (int)if_nametoindex("up0");
+	return o->up_ifindex > 0 ? 0 : -ENODEV;
+}
+
+#define D(st, k) { ENDMT_STAT_##st, k }
+
+static void rows_run(struct tr_obj *o)
+{
+	static struct row r;
+	static const char *const down3[] = { SID_NONE, SID_SLOW, SID_FAST };
+	static const char *const down_loop[] = { RSID2, RSID, SID_FAST };
+	static const char *down16[ENDMT_MAX_REPL];
+	size_t i;
+
+	for (i = 0; i < ENDMT_MAX_REPL; i++)
+		down16[i] = SID_FAST;
+#define ROW(nm) if (memset(&r, 0, sizeof(r)), r.name = nm, test__start_subtest(nm))
+
+	if (!ASSERT_OK(repl_set(o->repl_fd, RSID, 3, down3, 3), "entry") ||
+	    !ASSERT_OK(repl_set(o->repl_fd, RSID2, 1, down3 + 2, 1), "entry 2"))
+		return;
+
+	/* Not ours: untouched, TC_ACT_OK, pass_not_ours. */
+	ROW("not_ipv6") {
+		r.in_len = 60;
+		memcpy(r.in, mac_up0, 6), memcpy(r.in + 6, mac_inj, 6);
+		r.in[12] = 0x08, r.in[13] = 0x06;	/* ARP */
+		r.verdict = TC_ACT_OK;
+		r.d[0] = (struct stat_delta)D(PASS_NOT_OURS, 1);
+		run_row(o, &r);
+	}
+	ROW("other_da") {
+		r.in_len = plain_frame(r.in, OTHER_DA, 64, ENDMT_NEXTHDR_IPV6, mac_up0, mac_inj, 64);
+		r.verdict = TC_ACT_OK;
+		r.d[0] = (struct stat_delta)D(PASS_NOT_OURS, 1);
+		run_row(o, &r);
+	}
+	ROW("sid_flag_without_entry") {
+		/* endmt_sids is not consulted: ENDMT_SID_F_REPL alone does
+		 * not make a Replication SID (docs/FORWARD-PATH.md). */
+		struct endmt_sid_key k;
+		struct endmt_sid v = { .flags = ENDMT_SID_F_REPL };
+		struct in6_addr a = endmt_in6(OTHER_DA);
+
+		memcpy(k.sid, &a, 16);
+		ASSERT_OK(bpf_map_update_elem(o->sids_fd, &k, &v, BPF_ANY), "sid");
+		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 0);
+		memcpy(r.in + ENDMT_ETH_HLEN + 24, &a, 16);
+		r.verdict = TC_ACT_OK;
+		r.d[0] = (struct stat_delta)D(PASS_NOT_OURS, 1);
+		run_row(o, &r);
+		bpf_map_delete_elem(o->sids_fd, &k);
+	}
+
+	/* Bad input: dropped, named. */
+	/* An IPv6 frame shorter than the IPv6 header: BPF_PROG_TEST_RUN
+	 * refuses it (EINVAL on 6.18), so transit_repl_veth sends one. */
+	ROW("payload_truncated") {
+		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 0) - 1;
+		r.verdict = TC_ACT_SHOT;
+		r.d[0] = (struct stat_delta)D(DROP_REPL_TRUNC, 1);
+		run_row(o, &r);
+	}
+	ROW("version_not_6") {
+		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 0);
+		r.in[ENDMT_ETH_HLEN] = 0x40;
+		r.verdict = TC_ACT_SHOT;
+		r.d[0] = (struct stat_delta)D(DROP_REPL_TRUNC, 1);
+		run_row(o, &r);
+	}
+	ROW("udp_right_behind_outer") {
+		r.in_len = plain_frame(r.in, RSID, 64, ENDMT_NEXTHDR_UDP, mac_up0, mac_inj, 64);
+		r.verdict = TC_ACT_SHOT;
+		r.d[0] = (struct stat_delta)D(DROP_REPL_PAYLOAD, 1);
+		run_row(o, &r);
+	}
+	ROW("hop_limit_1") {
+		r.in_len = srh_frame(r.in, NULL, 1, mac_up0, mac_inj, 64, 0);
+		r.verdict = TC_ACT_SHOT;
+		r.d[0] = (struct stat_delta)D(DROP_REPL_HLIM, 1);
+		run_row(o, &r);
+	}
+	ROW("hop_limit_0") {
+		r.in_len = plain_frame(r.in, RSID, 0, ENDMT_NEXTHDR_IPV6, mac_up0, mac_inj, 64);
+		r.verdict = TC_ACT_SHOT;
+		r.d[0] = (struct stat_delta)D(DROP_REPL_HLIM, 1);
+		run_row(o, &r);
+	}
+	ROW("entry_n_0") {
+		ASSERT_OK(repl_set(o->repl_fd, RSID, 0, down3, 3), "entry n 0");
+		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 0);
+		r.verdict = TC_ACT_SHOT;
+		r.d[0] = (struct stat_delta)D(DROP_REPL_ENTRY, 1);
+		run_row(o, &r);
+	}
+	ROW("entry_n_over_max") {
+		ASSERT_OK(repl_set(o->repl_fd, RSID, ENDMT_MAX_REPL + 1, down16, ENDMT_MAX_REPL),
+			  "entry n 17");
+		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 0);
+		r.verdict = TC_ACT_SHOT;
+		r.d[0] = (struct stat_delta)D(DROP_REPL_ENTRY, 1);
+		run_row(o, &r);
+	}
+
+	/* Replication: the last copy (fast path) is what data_out holds. */
+	ROW("srh_three_downstream") {
+		ASSERT_OK(repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 200, 0);
+		r.exp_len = srh_frame(r.exp, SID_FAST, 63, mac_dn1, mac_dn0, 200, 0);
+		r.verdict = TC_ACT_SHOT;
+		r.d[0] = (struct stat_delta)D(REPL_RX, 1);
+		r.d[1] = (struct stat_delta)D(REPL_COPY, 1);
+		r.d[2] = (struct stat_delta)D(FWD_NEIGH_SLOW, 1);
+		r.d[3] = (struct stat_delta)D(FWD_NO_ROUTE, 1);
+		run_row(o, &r);
+	}
+	ROW("no_srh_ipip_hop_limit_2") {
+		r.in_len = plain_frame(r.in, RSID, 2, ENDMT_NEXTHDR_IPV6, mac_up0, mac_inj, 100);
+		r.exp_len = plain_frame(r.exp, SID_FAST, 1, ENDMT_NEXTHDR_IPV6, mac_dn1, mac_dn0, 100);
+		r.verdict = TC_ACT_SHOT;
+		r.d[0] = (struct stat_delta)D(REPL_RX, 1);
+		r.d[1] = (struct stat_delta)D(REPL_COPY, 1);
+		r.d[2] = (struct stat_delta)D(FWD_NEIGH_SLOW, 1);
+		r.d[3] = (struct stat_delta)D(FWD_NO_ROUTE, 1);
+		run_row(o, &r);
+	}
+	ROW("trailing_padding_kept") {
+		/* Octets past the payload length (Ethernet padding) ride along. */
+		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 8, 0);
+		memset(r.in + r.in_len, 0, 6);
+		r.in_len += 6;
+		r.exp_len = srh_frame(r.exp, SID_FAST, 63, mac_dn1, mac_dn0, 8, 0);
+		memset(r.exp + r.exp_len, 0, 6);
+		r.exp_len += 6;
+		r.verdict = TC_ACT_SHOT;
+		r.d[0] = (struct stat_delta)D(REPL_RX, 1);
+		r.d[1] = (struct stat_delta)D(REPL_COPY, 1);
+		r.d[2] = (struct stat_delta)D(FWD_NEIGH_SLOW, 1);
+		r.d[3] = (struct stat_delta)D(FWD_NO_ROUTE, 1);
+		run_row(o, &r);
+	}
+	ROW("sixteen_downstream") {
+		ASSERT_OK(repl_set(o->repl_fd, RSID, ENDMT_MAX_REPL, down16, ENDMT_MAX_REPL), "entry 16");
+		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 1);
+		r.exp_len = srh_frame(r.exp, SID_FAST, 63, mac_dn1, mac_dn0, 64, 1);
+		r.verdict = TC_ACT_SHOT;
+		r.d[0] = (struct stat_delta)D(REPL_RX, 1);
+		r.d[1] = (struct stat_delta)D(REPL_COPY, ENDMT_MAX_REPL);
+		run_row(o, &r);
+	}
+	ROW("downstream_is_local_repl_sid") {
+		ASSERT_OK(repl_set(o->repl_fd, RSID, 3, down_loop, 3), "loop entry");
+		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 0);
+		r.exp_len = srh_frame(r.exp, SID_FAST, 63, mac_dn1, mac_dn0, 64, 0);
+		r.verdict = TC_ACT_SHOT;
+		r.d[0] = (struct stat_delta)D(REPL_RX, 1);
+		r.d[1] = (struct stat_delta)D(REPL_COPY, 1);
+		r.d[2] = (struct stat_delta)D(DROP_REPL_LOOP, 2);
+		run_row(o, &r);
+	}
+	ROW("copy_over_mtu") {
+		/* The frame fits up0 (1500) but not dn0 (DN_MTU): the fast-path
+		 * copy is refused; the slow-path copy goes to the stack,
+		 * which sends its own Packet Too Big. */
+		ASSERT_OK(repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 1300, 0);
+		ASSERT_GE(r.in_len - ENDMT_ETH_HLEN, DN_MTU + 1, "frame above the downstream MTU");
+		/* last attempt was the fast one: it never stored anything, so
+		 * the frame holds the slow-path copy (DA SID_FAST stored
+		 * before the FIB said FRAG_NEEDED, received MACs, HL 64) */
+		r.exp_len = srh_frame(r.exp, SID_FAST, 64, mac_up0, mac_inj, 1300, 0);
+		r.verdict = TC_ACT_SHOT;
+		r.d[0] = (struct stat_delta)D(REPL_RX, 1);
+		r.d[1] = (struct stat_delta)D(FWD_MTU, 1);
+		r.d[2] = (struct stat_delta)D(FWD_NEIGH_SLOW, 1);
+		r.d[3] = (struct stat_delta)D(FWD_NO_ROUTE, 1);
+		run_row(o, &r);
+	}
+	ROW("entry_deleted") {
+		ASSERT_OK(repl_del(o->repl_fd, RSID), "delete entry");
+		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 0);
+		r.verdict = TC_ACT_OK;
+		r.d[0] = (struct stat_delta)D(PASS_NOT_OURS, 1);
+		run_row(o, &r);
+	}
+#undef ROW
+}
+
+static void *repl_thread(void *arg)
+{
+	struct tr_obj *o = arg;
+
+	/* Private to this thread: the veths and routes vanish with it. */
+	if (!ASSERT_OK(unshare(CLONE_NEWNET) ? -errno : 0, "private network namespace") ||
+	    !ASSERT_OK(netns_setup(o), "veths and routes"))
+		return NULL;
+	rows_run(o);
+	return NULL;
+}
+
+void test_transit_repl(void)
+{
+	struct tr_obj o;
+	pthread_t th;
+
+	if (!ASSERT_OK(tr_open(&o), "load transit object"))
+		return;
+	if (ASSERT_OK(pthread_create(&th, NULL, repl_thread, &o), "thread"))
+		pthread_join(th, NULL);
+	tr_close(&o);
+}
