@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* RFC 9524 replication end to end through real veths, three private
+ * network namespaces:
+ *   A: inj --- e0 :T (endmt_transit_tc on e0 ingress)  r0 --- p0 :R
+ *                                                      r1 --- p1
+ *                                                      r2 --- p2
+ * T routes D0 via r0 and D1 via r1 with permanent neighbours (fast path) and
+ * D2 via r2 without one: R owns D2 on p2 and answers ND, so the first copy
+ * to D2 takes the slow path through T's stack.  Frames are sent from A over
+ * AF_PACKET, copies read on p0..p2 and compared byte for byte with frames
+ * built by lib/pkt.h (endmt_build_encap: downstream SID as DA, hop limit - 1,
+ * the MACs of the T-R link). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/pkt_cls.h>
+#include <sys/socket.h>
+#include "edge_util.h"
+#include "transit.skel.h"
+
+#define NRV    3
+#define PROXY  "fd00:ff::1"
+#define HEADSA "fd00:6::1"
+#define RSID   "fd00:70::1"	/* -> D0 D1 D2 */
+#define RSID2  "fd00:70::2"	/* -> D0 D1 */
+#define CAP    4096
+
+static const char *const dsid[NRV] = { "fd00:d0::1", "fd00:d1::1", "fd00:d2::1" };
+static const uint8_t mac_inj[6] = { 0x02, 0x9f, 0, 0, 0, 0x01 };
+static const uint8_t mac_e0[6]  = { 0x02, 0x9f, 0, 0, 0, 0x02 };
+static const uint8_t mac_r[NRV][6] = { { 0x02, 0x9f, 0, 0, 1, 0x10 },
+				       { 0x02, 0x9f, 0, 0, 1, 0x11 },
+				       { 0x02, 0x9f, 0, 0, 1, 0x12 } };
+static const uint8_t mac_p[NRV][6] = { { 0x02, 0x9f, 0, 0, 2, 0x10 },
+				       { 0x02, 0x9f, 0, 0, 2, 0x11 },
+				       { 0x02, 0x9f, 0, 0, 2, 0x12 } };
+
+struct env {
+	char ns_a[32], ns_t[32], ns_r[32], pin_root[128];
+	struct endmt_transit *skel;
+	int inj_fd, cap_fd[NRV], inj_ifindex, stats_fd, repl_fd;
+};
+
+struct frame {
+	uint8_t b[CAP];
+	size_t len;
+	int dev;
+};
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	if (rc)
+		fprintf(stdout, "    command failed (%d): %s\n", rc, cmd);
+	return rc;
+}
+
+static const char *mac_str(const uint8_t *m, char *buf)
+{
+	sprintf(buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return buf;
+}
+
+/* This thread only: the test runs in its own thread. */
+static int enter_ns(const char *name)
+{
+	char path[128];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (setns(fd, CLONE_NEWNET))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* An AF_PACKET socket on dev in netns ns (it stays there). */
+static int packet_sock(const char *ns, const char *dev, int *ifindex_out)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	int fd, err;
+
+	err = enter_ns(ns);
+	if (err)
+		return err;
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (fd < 0)
+		return -errno;
+	sll.sll_ifindex = (int)if_nametoindex(dev);
+	if (!sll.sll_ifindex || bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		close(fd);
+		return -ENODEV;
+	}
+	if (ifindex_out)
+		*ifindex_out = sll.sll_ifindex;
+	return fd;
+}
+
+static void env_down(struct env *e)
+{
+	int i;
+
+	if (e->inj_fd > 0)
+		close(e->inj_fd);
+	for (i = 0; i < NRV; i++)
+		if (e->cap_fd[i] > 0)
+			close(e->cap_fd[i]);
+	if (e->skel)
+		endmt_transit__destroy(e->skel);
+	if (e->pin_root[0])
+		tu_pin_root_remove(e->pin_root);
+	/* Deleting the namespaces removes the veths and the clsact qdisc. */
+	if (e->ns_a[0])
+		sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null; "
+		   "ip netns del %s 2>/dev/null; true", e->ns_a, e->ns_t, e->ns_r);
+}
+
+static int repl_set(int fd, const char *sid, const char *const *sids, uint32_t n)
+{
+	struct endmt_sid_key k;
+	struct endmt_repl v;
+	struct in6_addr a = endmt_in6(sid);
+	uint32_t i;
+
+	memset(&v, 0, sizeof(v));
+	memcpy(k.sid, &a, 16);
+	v.n = n;
+	for (i = 0; i < n; i++) {
+		a = endmt_in6(sids[i]);
+		memcpy(v.sids[i], &a, 16);
+	}
+	return bpf_map_update_elem(fd, &k, &v, BPF_ANY) ? -errno : 0;
+}
+
+static int env_up(struct env *e)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1);
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	char m1[32], m2[32];
+	const char *ns[3];
+	int i, err;
+
+	memset(e, 0, sizeof(*e));
+	snprintf(e->ns_a, sizeof(e->ns_a), "repl-a-%d", (int)getpid());
+	snprintf(e->ns_t, sizeof(e->ns_t), "repl-t-%d", (int)getpid());
+	snprintf(e->ns_r, sizeof(e->ns_r), "repl-r-%d", (int)getpid());
+	ns[0] = e->ns_a, ns[1] = e->ns_t, ns[2] = e->ns_r;
+	if (sh("ip netns add %s && ip netns add %s && ip netns add %s", ns[0], ns[1], ns[2]))
+		return -EIO;
+	for (i = 0; i < 3; i++)
+		if (sh("ip netns exec %s sysctl -qw net.ipv6.conf.all.accept_dad=0 "
+		       "net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.forwarding=%d "
+		       "net.ipv6.conf.default.forwarding=%d net.ipv6.conf.default.accept_ra=0",
+		       ns[i], i == 1, i == 1))
+			return -EIO;
+	if (sh("ip link add inj netns %s address %s type veth peer name e0 netns %s address %s",
+	       e->ns_a, mac_str(mac_inj, m1), e->ns_t, mac_str(mac_e0, m2)) ||
+	    sh("ip -n %s link set inj up && ip -n %s link set e0 up", e->ns_a, e->ns_t))
+		return -EIO;
+	for (i = 0; i < NRV; i++) {
+		if (sh("ip link add r%d netns %s address %s type veth peer name p%d netns %s address %s",
+		       i, e->ns_t, mac_str(mac_r[i], m1), i, e->ns_r, mac_str(mac_p[i], m2)) ||
+		    sh("ip -n %s link set r%d up && ip -n %s link set p%d up && "
+		       "ip -n %s addr add fd00:a%d::1/64 dev r%d nodad && "
+		       "ip -n %s addr add fd00:a%d::2/64 dev p%d nodad && "
+		       "ip -n %s -6 route add %s/128 dev r%d",
+		       e->ns_t, i, e->ns_r, i, e->ns_t, i, i, e->ns_r, i, i, e->ns_t, dsid[i], i))
+			return -EIO;
+		/* D2 is left to neighbour discovery: R really owns it. */
+		if (i < 2 ? sh("ip -n %s -6 neigh add %s lladdr %s dev r%d nud permanent",
+			       e->ns_t, dsid[i], mac_str(mac_p[i], m1), i) :
+			    sh("ip -n %s addr add %s/128 dev p%d nodad", e->ns_r, dsid[i], i))
+			return -EIO;
+	}
+
+	err = packet_sock(e->ns_a, "inj", &e->inj_ifindex);
+	if (err < 0)
+		return err;
+	e->inj_fd = err;
+	for (i = 0; i < NRV; i++) {
+		char dev[8];
+
+		snprintf(dev, sizeof(dev), "p%d", i);
+		err = packet_sock(e->ns_r, dev, NULL);
+		if (err < 0)
+			return err;
+		e->cap_fd[i] = err;
+	}
+
+	err = tu_pin_root_make(e->pin_root, sizeof(e->pin_root));
+	if (err)
+		return err;
+	opts.pin_root_path = e->pin_root;
+	e->skel = endmt_transit__open_opts(&opts);
+	if (!e->skel)
+		return -errno;
+	err = endmt_transit__load(e->skel);
+	if (err)
+		return err;
+	e->stats_fd = bpf_map__fd(e->skel->maps.endmt_stats);
+	e->repl_fd = bpf_map__fd(e->skel->maps.endmt_repl);
+	err = enter_ns(e->ns_t);
+	if (err)
+		return err;
+	hook.ifindex = (int)if_nametoindex("e0");
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
+	tco.prog_fd = bpf_program__fd(e->skel->progs.endmt_transit_tc);
+	err = bpf_tc_attach(&hook, &tco);
+	if (err)
+		return err;
+	err = repl_set(e->repl_fd, RSID, dsid, 3);
+	if (!err)
+		err = repl_set(e->repl_fd, RSID2, dsid, 2);
+	return err;
+}
+
+/* Outer IPv6 frames only, as received (the peers' own ND and ICMP errors,
+ * and anything they send, are not copies). */
+static size_t collect(struct env *e, struct frame *out, size_t max, size_t want, int timeout_ms)
+{
+	struct pollfd pf[NRV];
+	size_t n = 0;
+	int i, waited = 0, grace = -1;
+
+	for (i = 0; i < NRV; i++)
+		pf[i].fd = e->cap_fd[i], pf[i].events = POLLIN;
+	while (waited < timeout_ms) {
+		if (poll(pf, NRV, 20) > 0) {
+			for (i = 0; i < NRV; i++) {
+				struct sockaddr_ll from;
+				socklen_t fl = sizeof(from);
+				ssize_t l;
+
+				while (n < max && (l = recvfrom(pf[i].fd, out[n].b, CAP, 0,
+								(struct sockaddr *)&from, &fl)) > 0) {
+					fl = sizeof(from);
+					if (from.sll_pkttype == PACKET_OUTGOING || l < 54 ||
+					    out[n].b[12] != 0x86 || out[n].b[13] != 0xdd ||
+					    (out[n].b[20] != ENDMT_NEXTHDR_ROUTING &&
+					     out[n].b[20] != ENDMT_NEXTHDR_IPV6))
+						continue;
+					out[n].len = (size_t)l;
+					out[n].dev = i;
+					n++;
+				}
+			}
+		}
+		waited += 20;
+		if (n >= want && grace < 0)
+			grace = waited + 150;
+		if (grace >= 0 && waited >= grace)
+			break;
+	}
+	return n;
+}
+
+static int inject(struct env *e, const uint8_t *f, size_t len)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = e->inj_ifindex,
+				   .sll_halen = 6 };
+
+	memcpy(sll.sll_addr, mac_e0, 6);
+	return sendto(e->inj_fd, f, len, 0, (struct sockaddr *)&sll, sizeof(sll)) == (ssize_t)len ?
+	       0 : -errno;
+}
+
+static void stats_read(struct env *e, uint64_t *v)
+{
+	uint32_t i;
+
+	for (i = 0; i < ENDMT_STAT_MAX; i++)
+		v[i] = tu_percpu_sum(e->stats_fd, i);
+}
+
+/* The inner RoCEv2 packet (IPv6 onward), as the head emits it. */
+static size_t inner_pkt(uint8_t *out, size_t paylen, int udp_csum)
+{
+	static uint8_t pay[2048], f[CAP];
+	struct endmt_roce_spec s = {0};
+	size_t i;
+	int l;
+
+	for (i = 0; i < paylen; i++)
+		pay[i] = (uint8_t)(i * 11 + 5);
+	s.saddr = endmt_in6(PROXY);
+	s.daddr = endmt_in6(PROXY);
+	s.opcode = ENDMT_OP_WRITE_ONLY;
+	s.has_reth = 1;
+	s.reth_va = 0x1000;
+	s.reth_rkey = 0x77;
+	s.reth_len = (uint32_t)paylen;
+	s.dqpn = 4660;
+	s.psn = 0xffffff;
+	s.udp_csum = udp_csum;
+	s.payload = pay;
+	s.paylen = paylen;
+	l = endmt_build_roce(f, sizeof(f), &s);
+	if (l < ENDMT_ETH_HLEN)
+		abort();
+	memcpy(out, f + ENDMT_ETH_HLEN, (size_t)l - ENDMT_ETH_HLEN);
+	return (size_t)l - ENDMT_ETH_HLEN;
+}
+
+/* Head frame: SRH [Proxy, RSID] SL 1 (DA RSID).  As a copy: DA written
+ * over with the downstream SID (lib/pkt puts segs[sl] there; the SRH keeps
+ * RSID, replication does not touch it). */
+static size_t srh_frame(uint8_t *out, const char *da, uint8_t hl, const uint8_t *dmac,
+			const uint8_t *smac, size_t paylen)
+{
+	static uint8_t inner[CAP];
+	struct in6_addr segs[2] = { endmt_in6(PROXY), endmt_in6(RSID) };
+	struct endmt_rcv_ent rcv[3] = { { endmt_in6("fd00:b0::2"), 0x10 },
+					{ endmt_in6("fd00:b0::3"), 0x11 },
+					{ endmt_in6("fd00:b0::4"), 0x12 } };
+	struct endmt_edge_ent edge = { endmt_in6("fd00:e0::1"), 3, rcv };
+	struct endmt_encap_spec s = {0};
+	size_t il = inner_pkt(inner, paylen, 0);
+	int l;
+
+	memcpy(s.dmac, dmac, 6);
+	memcpy(s.smac, smac, 6);
+	s.saddr = endmt_in6(HEADSA);
+	s.segs = segs;
+	s.nseg = 2;
+	s.sl = 1;
+	s.edges = &edge;
+	s.nedges = 1;
+	s.hop_limit = hl;
+	l = endmt_build_encap(out, CAP, &s, inner, il);
+	if (l < 0)
+		abort();
+	if (da) {
+		struct in6_addr a = endmt_in6(da);
+
+		memcpy(out + ENDMT_ETH_HLEN + 24, &a, 16);
+	}
+	return (size_t)l;
+}
+
+/* IPv6-in-IPv6 without an SRH. */
+static size_t ipip_frame(uint8_t *out, const char *da, uint8_t hl, const uint8_t *dmac,
+			 const uint8_t *smac, size_t paylen)
+{
+	uint8_t *ip6 = out + ENDMT_ETH_HLEN;
+	struct in6_addr sa = endmt_in6(HEADSA), d = endmt_in6(da);
+	size_t il = inner_pkt(ip6 + 40, paylen, 1);
+
+	memcpy(out, dmac, 6);
+	memcpy(out + 6, smac, 6);
+	out[12] = 0x86, out[13] = 0xdd;
+	memset(ip6, 0, 40);
+	ip6[0] = 0x60;
+	ip6[4] = (uint8_t)(il >> 8), ip6[5] = (uint8_t)il;
+	ip6[6] = ENDMT_NEXTHDR_IPV6;
+	ip6[7] = hl;
+	memcpy(ip6 + 8, &sa, 16);
+	memcpy(ip6 + 24, &d, 16);
+	return ENDMT_ETH_HLEN + 40 + il;
+}
+
+typedef size_t (*frame_fn)(uint8_t *out, const char *da, uint8_t hl, const uint8_t *dmac,
+			   const uint8_t *smac, size_t paylen);
+
+/* Sends one frame to `to` and expects exactly one copy per downstream k <
+ * ndown (on p<k>, DA dsid[k], hop limit hl - 1), byte for byte. */
+static void copies_case(struct env *e, const char *name, frame_fn fn, const char *to,
+			uint8_t hl, size_t paylen, int ndown, uint64_t *d)
+{
+	static uint8_t f[CAP], exp[CAP];
+	static struct frame got[32];
+	uint64_t a[ENDMT_STAT_MAX], b[ENDMT_STAT_MAX];
+	size_t len, el, n, j, i;
+	int k, matched[32] = {0};
+
+	len = fn(f, to, hl, mac_e0, mac_inj, paylen);
+	collect(e, got, 32, 1u << 30, 60);	/* drain */
+	stats_read(e, a);
+	if (!ASSERT_OK(inject(e, f, len), "inject"))
+		return;
+	n = collect(e, got, 32, (size_t)ndown, 3000);
+	stats_read(e, b);
+	ASSERT_EQ(n, ndown, name);
+	for (k = 0; k < ndown; k++) {
+		int found = 0;
+
+		el = fn(exp, dsid[k], hl - 1, mac_p[k], mac_r[k], paylen);
+		for (j = 0; j < n && !found; j++) {
+			if (matched[j] || got[j].dev != k)
+				continue;
+			matched[j] = 1, found = 1;
+			if (!ASSERT_MEMEQ(got[j].b, got[j].len, exp, el, dsid[k])) {
+				const uint8_t *pk[2] = { got[j].b, exp };
+				size_t ln[2] = { got[j].len, el };
+
+				tu_pcap_write("/tmp/endmt-repl-veth-fail.pcap", pk, ln, 2);
+			}
+		}
+		if (!found)
+			tp_fail(__FILE__, __LINE__, "%s: no copy on p%d for %s", name, k, dsid[k]);
+	}
+	for (i = 0; i < ENDMT_STAT_MAX; i++)
+		d[i] = b[i] - a[i];
+}
+
+/* Sends a frame that must produce no copy at all, and one named counter. */
+static void drop_case(struct env *e, const char *name, const uint8_t *f, size_t len,
+		      enum endmt_stat st)
+{
+	static struct frame got[8];
+	uint64_t a[ENDMT_STAT_MAX], b[ENDMT_STAT_MAX];
+	size_t n;
+
+	collect(e, got, 8, 1u << 30, 60);
+	stats_read(e, a);
+	if (!ASSERT_OK(inject(e, f, len), "inject"))
+		return;
+	n = collect(e, got, 8, 1u << 30, 400);
+	stats_read(e, b);
+	ASSERT_EQ(n, 0, name);
+	ASSERT_EQ(b[st] - a[st], 1, eu_stat_names[st]);
+	ASSERT_EQ(b[ENDMT_STAT_REPL_RX] - a[ENDMT_STAT_REPL_RX], 0, "repl_rx");
+}
+
+static void *veth_thread(void *arg)
+{
+	static uint8_t f[CAP];
+	uint64_t d[ENDMT_STAT_MAX];
+	struct env *e = arg;
+	size_t len;
+
+	if (!ASSERT_OK(env_up(e), "netns/veth/TC setup"))
+		return NULL;
+
+	if (test__start_subtest("srh_three_downstream_one_slow")) {
+		copies_case(e, "copies", srh_frame, RSID, 64, 200, 3, d);
+		ASSERT_EQ(d[ENDMT_STAT_REPL_RX], 1, "repl_rx");
+		ASSERT_EQ(d[ENDMT_STAT_REPL_COPY], 2, "repl_copies");
+		ASSERT_EQ(d[ENDMT_STAT_FWD_NEIGH_SLOW], 1, "fwd_neigh_slow_path (first D2 copy)");
+		/* the slow-path copy came back through our program: not ours */
+		ASSERT_EQ(d[ENDMT_STAT_PASS_NOT_OURS], 1, "pass_not_ours");
+	}
+	if (test__start_subtest("srh_neighbour_resolved")) {
+		/* ND done by the stack above: all three on the fast path. */
+		copies_case(e, "copies", srh_frame, RSID, 9, 1200, 3, d);
+		ASSERT_EQ(d[ENDMT_STAT_REPL_COPY], 3, "repl_copies");
+		ASSERT_EQ(d[ENDMT_STAT_FWD_NEIGH_SLOW], 0, "fwd_neigh_slow_path");
+	}
+	if (test__start_subtest("ipip_no_srh_hop_limit_2")) {
+		copies_case(e, "copies", ipip_frame, RSID2, 2, 500, 2, d);
+		ASSERT_EQ(d[ENDMT_STAT_REPL_RX], 1, "repl_rx");
+		ASSERT_EQ(d[ENDMT_STAT_REPL_COPY], 2, "repl_copies");
+	}
+	if (test__start_subtest("not_ours_forwarded_by_stack")) {
+		/* DA D0 itself: the program passes it, T's stack routes it to
+		 * p0, the same bytes a copy to D0 has. */
+		copies_case(e, "forwarded", srh_frame, dsid[0], 64, 100, 1, d);
+		ASSERT_EQ(d[ENDMT_STAT_PASS_NOT_OURS], 1, "pass_not_ours");
+		ASSERT_EQ(d[ENDMT_STAT_REPL_RX], 0, "repl_rx");
+	}
+	if (test__start_subtest("hop_limit_1_dropped")) {
+		len = srh_frame(f, NULL, 1, mac_e0, mac_inj, 64);
+		drop_case(e, "no copies", f, len, ENDMT_STAT_DROP_REPL_HLIM);
+	}
+	if (test__start_subtest("ip6_header_truncated")) {
+		len = srh_frame(f, NULL, 64, mac_e0, mac_inj, 64);
+		drop_case(e, "no copies", f, ENDMT_ETH_HLEN + 39, ENDMT_STAT_DROP_REPL_TRUNC);
+	}
+	if (test__start_subtest("payload_truncated")) {
+		len = srh_frame(f, NULL, 64, mac_e0, mac_inj, 64);
+		drop_case(e, "no copies", f, len - 4, ENDMT_STAT_DROP_REPL_TRUNC);
+	}
+	return NULL;
+}
+
+void test_transit_repl_veth(void)
+{
+	struct env e;
+	pthread_t th;
+
+	memset(&e, 0, sizeof(e));
+	if (ASSERT_OK(pthread_create(&th, NULL, veth_thread, &e), "thread"))
+		pthread_join(th, NULL);
+	env_down(&e);
+}
