@@ -171,6 +171,12 @@ static int env_up(struct env *e)
 		       "net.ipv6.conf.default.forwarding=%d net.ipv6.conf.default.accept_ra=0",
 		       ns[i], i == 1, i == 1))
 			return -EIO;
+	/* A only injects: without IPv6 on inj it sends no RS/MLD/ND of its
+	 * own, so every frame reaching e0 is one of ours (pass_not_ours is
+	 * asserted exactly). */
+	if (sh("ip netns exec %s sysctl -qw net.ipv6.conf.all.disable_ipv6=1 "
+	       "net.ipv6.conf.default.disable_ipv6=1", e->ns_a))
+		return -EIO;
 	if (sh("ip link add inj netns %s address %s type veth peer name e0 netns %s address %s",
 	       e->ns_a, mac_str(mac_inj, m1), e->ns_t, mac_str(mac_e0, m2)) ||
 	    sh("ip -n %s link set inj up && ip -n %s link set e0 up", e->ns_a, e->ns_t))
