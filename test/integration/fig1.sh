@@ -147,7 +147,7 @@ fig1_up() {
 	for n in $F1_ROUTERS; do
 		# nsenter execs the command, so $! is the agent itself
 		nsenter --net="/run/netns/$(fig1_ns "$id" "$n")" "$F1_ENDMT" \
-			--pin-root "$(f1_pin "$id" "$n")" agent --window-us "${FIG1_WINDOW_US:-100}" \
+			--pin-root "$(f1_pin "$id" "$n")" agent --window-us "${FIG1_WINDOW_US:-1000}" \
 			>"$st/agent-$n.log" 2>&1 &
 		echo $! >"$st/agent-$n.pid"
 	done
