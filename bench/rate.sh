@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Packet rate on veth: copies delivered per second by one node, for
+#   plain   IPv6 forwarding of the inner RoCEv2 packet (baseline)
+#   dt6     the kernel's SRv6 End.DT6 decapsulation (seg6local; baseline)
+#   endmt   End.MT (endmt edge XDP + TC) replicating to N receivers
+# Topology (three private netns, names carry this shell's pid):
+#   [src] s0 ==veth== d0 [dut] d1 ==veth== k0 [sink]
+# trafgen (one process, one CPU) sends one prebuilt frame (bench/mkpkt) in a
+# loop from src; the sink drops everything at tc ingress; we count sink rx.
+# CPU per copy: busy time of all CPUs (/proc/stat) over the window, divided by
+# copies delivered: it includes the sender (trafgen + veth), so compare kinds
+# with each other, not with a hardware NIC.  With kernel.bpf_stats_enabled the
+# endmt runs also report run_time_ns/run_cnt of each endmt program.
+#
+#   O=build bench/rate.sh [CASES...]      CASE = kind:nrcv:paylen, e.g. endmt:11:1024
+# Env: SECS (measure window, default 2), WARM (default 0.5), REPEAT (default 3).
+# Output: one line per case: "rate KIND N PAYLEN copies/s cpu-ns/copy pps bpf-ns/pkt"
+# (medians over REPEAT runs); "rate-todo ..." when a piece is missing.
+set -u
+cd "$(dirname "$0")/.."
+O=${O:-build}
+SECS=${SECS:-2}
+WARM=${WARM:-0.5}
+REPEAT=${REPEAT:-3}
+ENDMT=$O/endmt
+MKPKT=$O/bench/mkpkt
+T=bench$$
+NS_S=${T}s NS_D=${T}d NS_K=${T}k
+PIN=/sys/fs/bpf/${T}
+TMP=$(mktemp -d /tmp/${T}.XXXX)
+STATS_OLD=$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null || echo 0)
+
+cleanup() {
+	if [ -x "$ENDMT" ] && [ -d "$PIN" ]; then
+		nsenter --net=/run/netns/$NS_D "$ENDMT" --pin-root "$PIN" detach d0 >/dev/null 2>&1
+	fi
+	ip netns del $NS_S 2>/dev/null
+	ip netns del $NS_D 2>/dev/null
+	ip netns del $NS_K 2>/dev/null
+	rm -rf "$PIN" "$TMP"
+	echo "$STATS_OLD" > /proc/sys/kernel/bpf_stats_enabled 2>/dev/null
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die() { echo "rate: $*" >&2; exit 1; }
+
+[ -x "$MKPKT" ] || die "$MKPKT missing: make O=$O $MKPKT"
+command -v trafgen >/dev/null || die "trafgen missing (netsniff-ng)"
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+setup() {
+	ip netns add $NS_S && ip netns add $NS_D && ip netns add $NS_K || return 1
+	ip link add s0 netns $NS_S type veth peer name d0 netns $NS_D || return 1
+	ip link add d1 netns $NS_D type veth peer name k0 netns $NS_K || return 1
+	local ns dev
+	for ns in $NS_S $NS_D $NS_K; do ip -n $ns link set lo up; done
+	for dev in s0:$NS_S d0:$NS_D d1:$NS_D k0:$NS_K; do
+		# 9000 so 4 KiB payloads fit; accept_dad=0 so addresses work at once.
+		ip -n ${dev#*:} link set ${dev%:*} mtu 9000 up || return 1
+	done
+	nsx $NS_D sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip -n $NS_D -6 addr add fd00:a::2/64 dev d0 nodad
+	ip -n $NS_D -6 addr add fd00:f::ffff/64 dev d1 nodad
+	ip -n $NS_S -6 addr add fd00:a::1/64 dev s0 nodad
+	# Receivers fd00:f::1..88 sit behind k0: permanent neighbours so every
+	# copy leaves at once (no ND, no queueing on an incomplete entry).
+	local kmac i
+	kmac=$(ip -n $NS_K -j link show k0 | /usr/bin/python3 -c 'import json,sys;print(json.load(sys.stdin)[0]["address"])')
+	for i in $(seq 1 88); do
+		ip -n $NS_D -6 neigh replace fd00:f::$(printf %x $i) lladdr $kmac dev d1 nud permanent
+	done
+	# The kernel baseline: End.DT6 SID, decapsulate and look up the inner DA.
+	ip -n $NS_D -6 route add fd00:e:6::1/128 encap seg6local action End.DT6 table main dev d0 || return 1
+	# The sink drops everything as early as the stack allows (IPv6 off on
+	# k0: ipv6_rcv discards at once; no matchall/gact in this kernel); its
+	# rx counter is what the DUT delivered.
+	nsx $NS_K sysctl -qw net.ipv6.conf.k0.disable_ipv6=1 || return 1
+	SMAC=$(ip -n $NS_S -j link show s0 | /usr/bin/python3 -c 'import json,sys;print(json.load(sys.stdin)[0]["address"])')
+	DMAC=$(ip -n $NS_D -j link show d0 | /usr/bin/python3 -c 'import json,sys;print(json.load(sys.stdin)[0]["address"])')
+}
+
+ENDMT_UP=0
+endmt_up() {
+	[ $ENDMT_UP -eq 1 ] && return 0
+	[ -x "$ENDMT" ] || { TODO="endmt CLI ($ENDMT) not built"; return 1; }
+	local E="nsenter --net=/run/netns/$NS_D $ENDMT --pin-root $PIN"
+	if ! $E attach d0 --role edge --mode native >$TMP/attach.log 2>&1; then
+		TODO="endmt attach --role edge failed: $(tail -1 $TMP/attach.log)"; return 1
+	fi
+	if ! $E sid add fd00:e::1 --edge fd00:e::1 --max-receivers 88 >$TMP/sid.log 2>&1; then
+		TODO="endmt sid add failed: $(tail -1 $TMP/sid.log)"; return 1
+	fi
+	ENDMT_UP=1
+}
+endmt_down() {
+	[ $ENDMT_UP -eq 1 ] || return 0
+	nsenter --net=/run/netns/$NS_D "$ENDMT" --pin-root "$PIN" detach d0 >/dev/null 2>&1
+	ENDMT_UP=0
+}
+
+rx_sink() {
+	ip -n $NS_K -s -j link show k0 | /usr/bin/python3 -c \
+		'import json,sys;print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'
+}
+cpu_busy() { # jiffies of non-idle time over all CPUs
+	awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat
+}
+# Sum of run_time_ns and run_cnt over this node's endmt programs (bpf_stats).
+bpf_runtime() {
+	local ids
+	ids=$(nsenter --net=/run/netns/$NS_D bpftool -j net show dev d0 2>/dev/null | /usr/bin/python3 -c '
+import json,sys
+ids=set()
+def walk(o):
+    if isinstance(o,dict):
+        for k,v in o.items():
+            if k in ("id","prog_id") and isinstance(v,int): ids.add(v)
+            else: walk(v)
+    elif isinstance(o,list):
+        for v in o: walk(v)
+walk(json.load(sys.stdin)); print(" ".join(map(str,sorted(ids))))')
+	local t=0 c=0 id
+	for id in $ids; do
+		read -r rt rc < <(bpftool -j prog show id $id | /usr/bin/python3 -c \
+			'import json,sys;p=json.load(sys.stdin);print(p.get("run_time_ns",0),p.get("run_cnt",0))')
+		t=$((t + rt)); c=$((c + rc))
+	done
+	echo "$t $c"
+}
+
+# One measurement: prints "copies_per_s cpu_ns_per_copy pps bpf_ns_per_pkt".
+measure() { # kind nrcv paylen
+	local kind=$1 n=$2 len=$3 cfg=$TMP/$1-$2-$3.cfg
+	$MKPKT $kind $n $len $SMAC $DMAC > $cfg || return 1
+	setsid ip netns exec $NS_S trafgen -o s0 --no-sock-mem -i $cfg -P 1 -J -q -C >/dev/null 2>&1 </dev/null &
+	local tg=$!
+	sleep $WARM
+	local r0 c0 t0 b0 r1 c1 t1 b1
+	r0=$(rx_sink); c0=$(cpu_busy); t0=$(date +%s%N); b0=$(bpf_runtime)
+	sleep $SECS
+	r1=$(rx_sink); c1=$(cpu_busy); t1=$(date +%s%N); b1=$(bpf_runtime)
+	# trafgen forks a sender per CPU: signal its whole process group.
+	kill -INT -- -$tg 2>/dev/null; wait $tg 2>/dev/null
+	local hz
+	hz=$(getconf CLK_TCK)
+	/usr/bin/python3 - "$r0" "$r1" "$c0" "$c1" "$t0" "$t1" "$hz" "$n" $b0 $b1 <<'EOF'
+import sys
+r0,r1,c0,c1,t0,t1,hz,n,bt0,bc0,bt1,bc1=map(int,sys.argv[1:13])
+copies=r1-r0; secs=(t1-t0)/1e9
+cps=copies/secs if secs>0 else 0
+cpu=(c1-c0)*1e9/hz/copies if copies>0 else 0
+pkts=bc1-bc0
+bpf=(bt1-bt0)/pkts if pkts>0 else 0
+print("%.0f %.0f %.0f %.1f"%(cps,cpu,cps/n,bpf))
+EOF
+}
+
+median_of() { # reads lines of numbers, prints per-column medians
+	/usr/bin/python3 -c '
+import sys,statistics
+rows=[list(map(float,l.split())) for l in sys.stdin if l.strip()]
+print(" ".join("%.0f"%statistics.median(c) if i!=3 else "%.1f"%statistics.median(c) for i,c in enumerate(zip(*rows))) if rows else "")'
+}
+
+CASES=("$@")
+[ ${#CASES[@]} -gt 0 ] || CASES=(plain:1:1024 dt6:1:1024 endmt:1:1024 endmt:5:1024 endmt:11:1024 endmt:32:1024)
+setup || die "topology setup failed"
+echo 1 > /proc/sys/kernel/bpf_stats_enabled 2>/dev/null
+
+for c in "${CASES[@]}"; do
+	IFS=: read -r kind n len <<<"$c"
+	TODO=
+	if [ "$kind" = endmt ]; then endmt_up || { echo "rate-todo $kind $n $len TODO: $TODO"; continue; }
+	else endmt_down; fi
+	res=$(for r in $(seq 1 $REPEAT); do measure $kind $n $len; done | median_of)
+	echo "rate $kind $n $len $res"
+done
