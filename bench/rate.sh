@@ -24,8 +24,7 @@ WARM=${WARM:-0.5}
 REPEAT=${REPEAT:-3}
 ENDMT=$O/endmt
 MKPKT=$O/bench/mkpkt
-T=bench$$
-NS_S=${T}s NS_D=${T}d NS_K=${T}k
+. bench/lib.sh
 PIN=/sys/fs/bpf/${T}
 TMP=$(mktemp -d /tmp/${T}.XXXX)
 STATS_OLD=$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null || echo 0)
@@ -34,9 +33,7 @@ cleanup() {
 	if [ -x "$ENDMT" ] && [ -d "$PIN" ]; then
 		nsenter --net=/run/netns/$NS_D "$ENDMT" --pin-root "$PIN" detach d0 >/dev/null 2>&1
 	fi
-	ip netns del $NS_S 2>/dev/null
-	ip netns del $NS_D 2>/dev/null
-	ip netns del $NS_K 2>/dev/null
+	topo_cleanup
 	rm -rf "$PIN" "$TMP"
 	echo "$STATS_OLD" > /proc/sys/kernel/bpf_stats_enabled 2>/dev/null
 }
@@ -49,37 +46,10 @@ die() { echo "rate: $*" >&2; exit 1; }
 command -v trafgen >/dev/null || die "trafgen missing (netsniff-ng)"
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
-nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-
 setup() {
-	ip netns add $NS_S && ip netns add $NS_D && ip netns add $NS_K || return 1
-	ip link add s0 netns $NS_S type veth peer name d0 netns $NS_D || return 1
-	ip link add d1 netns $NS_D type veth peer name k0 netns $NS_K || return 1
-	local ns dev
-	for ns in $NS_S $NS_D $NS_K; do ip -n $ns link set lo up; done
-	for dev in s0:$NS_S d0:$NS_D d1:$NS_D k0:$NS_K; do
-		# 9000 so 4 KiB payloads fit; accept_dad=0 so addresses work at once.
-		ip -n ${dev#*:} link set ${dev%:*} mtu 9000 up || return 1
-	done
-	nsx $NS_D sysctl -qw net.ipv6.conf.all.forwarding=1
-	ip -n $NS_D -6 addr add fd00:a::2/64 dev d0 nodad
-	ip -n $NS_D -6 addr add fd00:f::ffff/64 dev d1 nodad
-	ip -n $NS_S -6 addr add fd00:a::1/64 dev s0 nodad
-	# Receivers fd00:f::1..88 sit behind k0: permanent neighbours so every
-	# copy leaves at once (no ND, no queueing on an incomplete entry).
-	local kmac i
-	kmac=$(ip -n $NS_K -j link show k0 | /usr/bin/python3 -c 'import json,sys;print(json.load(sys.stdin)[0]["address"])')
-	for i in $(seq 1 88); do
-		ip -n $NS_D -6 neigh replace fd00:f::$(printf %x $i) lladdr $kmac dev d1 nud permanent
-	done
-	# The kernel baseline: End.DT6 SID, decapsulate and look up the inner DA.
-	ip -n $NS_D -6 route add fd00:e:6::1/128 encap seg6local action End.DT6 table main dev d0 || return 1
-	# The sink drops everything as early as the stack allows (IPv6 off on
-	# k0: ipv6_rcv discards at once; no matchall/gact in this kernel); its
-	# rx counter is what the DUT delivered.
-	nsx $NS_K sysctl -qw net.ipv6.conf.k0.disable_ipv6=1 || return 1
-	SMAC=$(ip -n $NS_S -j link show s0 | /usr/bin/python3 -c 'import json,sys;print(json.load(sys.stdin)[0]["address"])')
-	DMAC=$(ip -n $NS_D -j link show d0 | /usr/bin/python3 -c 'import json,sys;print(json.load(sys.stdin)[0]["address"])')
+	topo_setup || return 1
+	SMAC=$(mac_of $NS_S s0)
+	DMAC=$(mac_of $NS_D d0)
 }
 
 ENDMT_UP=0

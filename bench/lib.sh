@@ -1,0 +1,45 @@
+# Shared by bench/*.sh: the three-netns veth topology of the benchmarks.
+#   [src] s0 ==veth== d0 [dut] d1 ==veth== k0 [sink]
+# Namespaces carry the caller's pid ($T); topo_cleanup removes them.  The DUT
+# forwards IPv6, knows fd00:f::1..88 (the receivers) as permanent neighbours
+# behind d1, and has the kernel's End.DT6 SID fd00:e:6::1.  The sink has IPv6
+# off on k0: ipv6_rcv discards at once (this kernel has no matchall/gact), and
+# k0's rx counter is what the DUT delivered.
+T=bench$$
+NS_S=${T}s NS_D=${T}d NS_K=${T}k
+
+mac_of() { # ns dev
+	ip -n "$1" -j link show "$2" | /usr/bin/python3 -c \
+		'import json,sys;print(json.load(sys.stdin)[0]["address"])'
+}
+
+topo_setup() {
+	local ns dev kmac i
+	ip netns add $NS_S && ip netns add $NS_D && ip netns add $NS_K || return 1
+	ip link add s0 netns $NS_S type veth peer name d0 netns $NS_D || return 1
+	ip link add d1 netns $NS_D type veth peer name k0 netns $NS_K || return 1
+	for ns in $NS_S $NS_D $NS_K; do ip -n $ns link set lo up; done
+	for dev in s0:$NS_S d0:$NS_D d1:$NS_D k0:$NS_K; do
+		# 9000 so 4 KiB payloads fit.
+		ip -n ${dev#*:} link set ${dev%:*} mtu 9000 up || return 1
+	done
+	ip netns exec $NS_D sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip -n $NS_D -6 addr add fd00:a::2/64 dev d0 nodad
+	ip -n $NS_D -6 addr add fd00:f::ffff/64 dev d1 nodad
+	ip -n $NS_S -6 addr add fd00:a::1/64 dev s0 nodad
+	# Permanent neighbours: every copy leaves at once (no ND, no queueing
+	# on an incomplete entry).
+	kmac=$(mac_of $NS_K k0)
+	for i in $(seq 1 88); do
+		ip -n $NS_D -6 neigh replace fd00:f::$(printf %x $i) lladdr $kmac dev d1 nud permanent
+	done
+	ip -n $NS_D -6 route add fd00:e:6::1/128 encap seg6local action End.DT6 table main dev d0 || return 1
+	ip netns exec $NS_K sysctl -qw net.ipv6.conf.k0.disable_ipv6=1 || return 1
+}
+
+topo_cleanup() {
+	ip netns del $NS_S 2>/dev/null
+	ip netns del $NS_D 2>/dev/null
+	ip netns del $NS_K 2>/dev/null
+	return 0
+}
