@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include "endmt/roce.h"
@@ -58,53 +61,117 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Ends the window of one group.  1 when a CNP went out, 0 when none was due,
- * or -errno. */
+int endmt_agent_maps_open(const char *pin_root, int *epoch_fd, int *stale_fd)
+{
+	char path[PATH_MAX];
+	int err = 0;
+
+	*epoch_fd = *stale_fd = -1;
+	snprintf(path, sizeof(path), "%s/endmt_cnp_epoch", pin_root);
+	*epoch_fd = bpf_obj_get(path);
+	if (*epoch_fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/endmt_stale", pin_root);
+	*stale_fd = bpf_obj_get(path);
+	if (*stale_fd < 0)
+		err = -errno;
+out:
+	if (err) {
+		if (*epoch_fd >= 0)
+			close(*epoch_fd);
+		*epoch_fd = *stale_fd = -1;
+	}
+	return err;
+}
+
+int endmt_cnp_epoch_mmap(int epoch_fd, uint64_t **epoch)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	p = mmap(NULL, (size_t)pg, PROT_READ | PROT_WRITE, MAP_SHARED, epoch_fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	*epoch = p;
+	return 0;
+}
+
+void endmt_cnp_epoch_munmap(uint64_t *epoch)
+{
+	if (epoch)
+		munmap(epoch, (size_t)sysconf(_SC_PAGESIZE));
+}
+
+uint32_t endmt_cnp_count(const struct endmt_group *g, unsigned int i, uint64_t ep,
+			 uint64_t now)
+{
+	const struct endmt_branch *b;
+
+	if (i >= ENDMT_MAX_BRANCHES || i >= g->nbranches)
+		return 0;
+	b = &g->br[i];
+	/* window_start_ns is the data path's clock reading, possibly a little
+	 * after `now`: signed age, as the data path computes it. */
+	if (!(b->flags & ENDMT_BR_VALID) || !g->window_start_ns ||
+	    (int64_t)(now - g->window_start_ns) >= (int64_t)ENDMT_CNP_MAX_AGE_NS)
+		return 0;
+	if (g->cnp_epoch == (uint32_t)ep)
+		return b->ccount;
+	if (g->cnp_epoch == (uint32_t)(ep + 1))
+		return b->ccount_prev;	/* the data path already opened ep + 1 */
+	return 0;
+}
+
+bool endmt_stale_branch(const struct endmt_stale *st, const struct endmt_group *g,
+			unsigned int i)
+{
+	if (!st || i >= ENDMT_MAX_BRANCHES || i >= g->nbranches)
+		return false;
+	return (st->mask >> i & 1) && !memcmp(st->id[i], g->br[i].id, 16) &&
+	       g->br[i].last_seen_ns <= st->marked_ns;
+}
+
+/* Ends window `ended` for one group.  1 when a CNP went out, 0 when none was
+ * due, or -errno.  Reads only: the data path owns every field of g. */
 static int tick_group(int fd, const struct endmt_group_key *key, struct endmt_group *g,
-		      endmt_cnp_emit_fn emit, void *arg)
+		      uint64_t ended, endmt_cnp_emit_fn emit, void *arg, uint64_t *counted)
 {
 	uint8_t pkt[ENDMT_CNP_PKT_LEN];
 	unsigned int i, n, best = 0;
-	uint32_t max = 0;
-	int len, err, sent = 0;
+	uint32_t max = 0, c;
+	uint64_t now;
+	int len, err;
 
 	if (bpf_map_lookup_elem_flags(fd, key, g, BPF_F_LOCK))
 		return errno == ENOENT ? 0 : -errno;	/* deleted meanwhile */
+	now = now_ns();
 	n = g->nbranches < ENDMT_MAX_BRANCHES ? g->nbranches : ENDMT_MAX_BRANCHES;
 	for (i = 0; i < n; i++) {
-		if ((g->br[i].flags & ENDMT_BR_VALID) && g->br[i].ccount > max) {
-			max = g->br[i].ccount;
+		c = endmt_cnp_count(g, i, ended, now);
+		*counted += c;
+		if (c > max) {
+			max = c;
 			best = i;
 		}
 	}
 	if (!max)
-		return 0;	/* nothing counted: leave the group untouched */
+		return 0;	/* nothing counted in that window */
 	len = endmt_cnp_build(key, g, pkt, sizeof(pkt));
 	if (len < 0)
 		return len;
 	err = emit(pkt, (size_t)len, key, best, arg);
-	if (!err)
-		sent = 1;
-	/* Reset even when sending failed: a new window starts regardless.
-	 * Known race (docs/REVERSE-PATH.md): this whole-value update also
-	 * writes back the AckPSN/ePSN state read above, so a response the
-	 * data path aggregated between the two syscalls is undone (its
-	 * branch state goes back by that one response).  It is written only
-	 * when some CCount is non-zero, i.e. under congestion. */
-	for (i = 0; i < ENDMT_MAX_BRANCHES; i++)
-		g->br[i].ccount = 0;
-	g->window_start_ns = now_ns();
-	if (bpf_map_update_elem(fd, key, g, BPF_F_LOCK | BPF_EXIST) && errno != ENOENT && !err)
-		err = -errno;
-	return err ? err : sent;
+	return err ? err : 1;
 }
 
-int endmt_cnp_tick_emit(int groups_map_fd, endmt_cnp_emit_fn emit, void *arg,
-			struct endmt_cnp_tick_result *res)
+int endmt_cnp_tick_emit(int groups_map_fd, uint64_t *epoch, endmt_cnp_emit_fn emit,
+			void *arg, struct endmt_cnp_tick_result *res)
 {
 	struct endmt_group_key *keys = NULL, *prev = NULL;
 	struct endmt_group *g = NULL;
 	size_t nkeys = 0, i;
+	uint64_t ended;
 	int err = 0, r;
 
 	memset(res, 0, sizeof(*res));
@@ -114,8 +181,17 @@ int endmt_cnp_tick_emit(int groups_map_fd, endmt_cnp_emit_fn emit, void *arg,
 		err = -ENOMEM;
 		goto out;
 	}
-	/* Keys first, then the groups: updating values while walking a hash
-	 * map's keys can restart the walk. */
+	/* The window ends here.  This is the only writer of the epoch; the
+	 * data path reads it under each group's lock, and every group is read
+	 * below with that lock, so a CNP the data path counts after our read
+	 * of its group is tagged ended + 1 (the next window), and one counted
+	 * before is in the counts we read (ccount, or ccount_prev if the
+	 * group already opened ended + 1).  Before the key walk: a group
+	 * created after the walk only ever sees ended + 1 or later. */
+	ended = __atomic_load_n(epoch, __ATOMIC_RELAXED);
+	__atomic_store_n(epoch, ended + 1, __ATOMIC_SEQ_CST);
+	res->epoch = ended;
+	/* Keys first, then the groups: the map may change while walking. */
 	while (nkeys < ENDMT_MAX_GROUPS &&
 	       !bpf_map_get_next_key(groups_map_fd, prev, &keys[nkeys])) {
 		prev = &keys[nkeys];
@@ -127,7 +203,7 @@ int endmt_cnp_tick_emit(int groups_map_fd, endmt_cnp_emit_fn emit, void *arg,
 	}
 	for (i = 0; i < nkeys; i++) {
 		res->groups++;
-		r = tick_group(groups_map_fd, &keys[i], g, emit, arg);
+		r = tick_group(groups_map_fd, &keys[i], g, ended, emit, arg, &res->counted);
 		if (r > 0)
 			res->cnps_sent++;
 		else if (r < 0 && !err)
@@ -138,7 +214,6 @@ out:
 	free(keys);
 	return err;
 }
-
 static int emit_send(const uint8_t *ip6, size_t len, const struct endmt_group_key *key,
 		     unsigned int branch, void *arg)
 {
@@ -155,7 +230,8 @@ static int emit_send(const uint8_t *ip6, size_t len, const struct endmt_group_ke
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-int endmt_cnp_tick(int groups_map_fd, int sock_fd, struct endmt_cnp_tick_result *res)
+int endmt_cnp_tick(int groups_map_fd, uint64_t *epoch, int sock_fd,
+		   struct endmt_cnp_tick_result *res)
 {
-	return endmt_cnp_tick_emit(groups_map_fd, emit_send, &sock_fd, res);
+	return endmt_cnp_tick_emit(groups_map_fd, epoch, emit_send, &sock_fd, res);
 }

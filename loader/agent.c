@@ -16,10 +16,14 @@
  * acknowledged: its AckPSN is behind the newest AckPSN of another branch,
  * or it has a NAK outstanding.  The node cannot know what the source sent,
  * only what the other branches acknowledged, so that is the evidence used.
- * The report is one stderr line and the branch's ENDMT_BR_STALE flag
- * (`endmt show`: "STALE", JSON "stale": true), cleared on recovery. */
+ * The report is one stderr line and a mark in endmt_stale (`endmt show`:
+ * "STALE", JSON "stale": true), which the data path honours until the
+ * branch answers again; the agent removes it on its next pass after that.
+ *
+ * The agent never writes endmt_groups, the data path's state: it only reads
+ * groups (BPF_F_LOCK lookups) and writes endmt_cnp_epoch and endmt_stale,
+ * which the data path only reads (docs/REVERSE-PATH.md, "Concurrency"). */
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,7 +31,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/file.h>
 #include <bpf/bpf.h>
 #include "endmt.h"
 #include "cnp.h"
@@ -66,15 +69,24 @@ static void branch_name(const struct endmt_group *g, const struct endmt_branch *
 	}
 }
 
-/* Decides staleness of every branch of g; returns true if a flag changed. */
-static bool liveness_group(const struct endmt_group_key *k, struct endmt_group *g,
+/* Decides staleness of every branch of g at `now` (taken before g was read)
+ * against the marks `st` in force; fills `nst` and returns true when the
+ * marks must be rewritten. */
+static bool liveness_group(const struct endmt_group_key *k, const struct endmt_group *g,
+			   const struct endmt_stale *st, struct endmt_stale *nst,
 			   uint64_t now, uint64_t since, uint64_t limit_ns,
 			   struct agent_stats *s)
 {
 	uint32_t i, n = g->nbranches < ENDMT_MAX_BRANCHES ? g->nbranches : ENDMT_MAX_BRANCHES;
 	uint32_t newest = endmt_psn_add(g->start_psn, -1);
-	bool any = false, changed = false;
+	bool any = false, refresh = false;
+	uint64_t held = 0;	/* st's bits that still name the branch in the slot */
 	char p[INET6_ADDRSTRLEN], bn[INET6_ADDRSTRLEN];
+
+	memset(nst, 0, sizeof(*nst));
+	for (i = 0; i < n; i++)
+		if ((st->mask >> i & 1) && !memcmp(st->id[i], g->br[i].id, 16))
+			held |= 1ull << i;
 
 	for (i = 0; i < n; i++) {
 		if (!(g->br[i].flags & ENDMT_BR_VALID) || !(g->br[i].flags & ENDMT_BR_ACKED))
@@ -83,53 +95,89 @@ static bool liveness_group(const struct endmt_group_key *k, struct endmt_group *
 		any = true;
 	}
 	for (i = 0; i < n; i++) {
-		struct endmt_branch *b = &g->br[i];
+		const struct endmt_branch *b = &g->br[i];
 		uint64_t seen = b->last_seen_ns ? b->last_seen_ns : since;
 		bool behind = endmt_psn_before(b->ack_psn, newest) ||
 			      (b->flags & ENDMT_BR_NAK_PENDING);
 		bool stale = (b->flags & ENDMT_BR_VALID) && behind && now > seen &&
 			     now - seen > limit_ns;
+		/* What the data path applies now: the mark, unless the branch
+		 * answered after it was made. */
+		bool in_force = endmt_stale_branch(st, g, i);
 
-		if (stale == !!(b->flags & ENDMT_BR_STALE))
-			continue;
-		changed = true;
-		branch_name(g, b, bn, sizeof(bn));
 		if (stale) {
-			b->flags |= ENDMT_BR_STALE;
+			nst->mask |= 1ull << i;
+			/* A mark it outlived must be renewed (a newer marked_ns). */
+			if (!in_force)
+				refresh = true;
+		}
+		if (stale == in_force && stale == !!(held >> i & 1))
+			continue;
+		branch_name(g, b, bn, sizeof(bn));
+		if ((held >> i & 1) && !(stale && in_force)) {
+			s->recoveries++;
+			fprintf(stderr, "endmt agent: group %s/%u branch %s recovered\n",
+				addr_str(k->proxy, p), k->dqpn, bn);
+		}
+		if (stale && !in_force) {
 			s->stale_reports++;
 			fprintf(stderr, "endmt agent: group %s/%u branch %s silent for %llu ms "
 				"with data unacknowledged (AckPSN %u, newest %u%s)\n",
 				addr_str(k->proxy, p), k->dqpn, bn,
 				(unsigned long long)((now - seen) / 1000000), b->ack_psn, newest,
 				b->flags & ENDMT_BR_NAK_PENDING ? ", NAK pending" : "");
-		} else {
-			b->flags &= ~ENDMT_BR_STALE;
-			s->recoveries++;
-			fprintf(stderr, "endmt agent: group %s/%u branch %s recovered\n",
-				addr_str(k->proxy, p), k->dqpn, bn);
 		}
 	}
-	return changed;
+	if (!refresh && nst->mask == held && held == st->mask)
+		return false;
+	/* marked_ns = `now`, read before the group: a branch that answers
+	 * after our read has a newer last_seen_ns and stays live. */
+	nst->marked_ns = refresh ? now : st->marked_ns;
+	for (i = 0; i < n; i++)
+		if (nst->mask >> i & 1)
+			memcpy(nst->id[i], g->br[i].id, 16);
+	return true;
 }
 
-static int liveness_check(int fd, uint64_t since, uint64_t limit_ns, struct agent_stats *s)
+/* One liveness pass over every group of groups_fd; marks in stale_fd,
+ * the agent's own map (the data path only reads it). */
+static int liveness_check(int groups_fd, int stale_fd, uint64_t since, uint64_t limit_ns,
+			  struct agent_stats *s)
 {
 	struct endmt_group_key k, *prev = NULL;
 	struct endmt_group *g = calloc(1, sizeof(*g));
+	struct endmt_stale *st = calloc(1, sizeof(*st)), *nst = calloc(1, sizeof(*nst));
+	uint64_t now;
 	int err = 0;
 
-	if (!g)
-		return -ENOMEM;
-	while (!bpf_map_get_next_key(fd, prev, &k)) {
+	if (!g || !st || !nst) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!bpf_map_get_next_key(groups_fd, prev, &k)) {
 		prev = &k;
-		if (bpf_map_lookup_elem_flags(fd, &k, g, BPF_F_LOCK))
-			continue;
-		/* Written back only on a flag transition (same lookup/update
-		 * window as lib/cnp; rare by construction). */
-		if (liveness_group(&k, g, now_ns(), since, limit_ns, s) &&
-		    bpf_map_update_elem(fd, &k, g, BPF_EXIST | BPF_F_LOCK) && errno != ENOENT)
+		now = now_ns();
+		if (bpf_map_lookup_elem_flags(groups_fd, &k, g, BPF_F_LOCK))
+			continue;	/* deleted meanwhile */
+		if (bpf_map_lookup_elem_flags(stale_fd, &k, st, BPF_F_LOCK))
+			memset(st, 0, sizeof(*st));
+		/* In place under the value's lock; an emptied mask stays as an
+		 * entry (deleting would free memory a reader may still use). */
+		if (liveness_group(&k, g, st, nst, now, since, limit_ns, s) &&
+		    bpf_map_update_elem(stale_fd, &k, nst, BPF_ANY | BPF_F_LOCK) && !err)
 			err = -errno;
 	}
+	/* Marks of groups that no longer exist: nobody reads them. */
+	prev = NULL;
+	while (!bpf_map_get_next_key(stale_fd, prev, &k)) {
+		if (bpf_map_lookup_elem_flags(groups_fd, &k, g, BPF_F_LOCK) && errno == ENOENT &&
+		    !bpf_map_delete_elem(stale_fd, &k))
+			continue;	/* k is gone: the walk starts over */
+		prev = &k;
+	}
+out:
+	free(nst);
+	free(st);
 	free(g);
 	return err;
 }
@@ -151,23 +199,28 @@ static int agent_run(void *p)
 	struct timespec next;
 	uint64_t win = (uint64_t)a->window_us * 1000, t, since, next_live = 0;
 	uint64_t limit = (uint64_t)a->liveness_ms * 1000000, live_every;
-	int sock = -1, lock = -1, err, r;
+	uint64_t *epoch = NULL;
+	int sock = -1, epoch_fd = -1, stale_fd = -1, err, r;
 
 	if (a->once)
 		a->windows = 1;
 	err = maps_open(&m, true);
 	if (err)
 		return err;
+	err = endmt_agent_maps_open(env.pin_root, &epoch_fd, &stale_fd);
+	if (!err)
+		err = endmt_cnp_epoch_mmap(epoch_fd, &epoch);
+	if (err) {
+		errorf("agent: cannot open endmt_cnp_epoch/endmt_stale under %s: %s%s",
+		       env.pin_root, strerror(-err),
+		       err == -ENOENT ? " (pins of an older endmt: remove the pin root and "
+					"apply again)" : "");
+		goto out;
+	}
 	sock = endmt_cnp_sock_open();
 	if (sock < 0) {
 		err = sock;
 		errorf("agent: cannot open the raw IPv6 socket for CNPs: %s", strerror(-err));
-		goto out;
-	}
-	lock = open(env.pin_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lock < 0) {
-		err = -errno;
-		errorf("agent: cannot open %s: %s", env.pin_root, strerror(-err));
 		goto out;
 	}
 	sigaction(SIGTERM, &sa, NULL);
@@ -195,10 +248,9 @@ static int agent_run(void *p)
 				clock_gettime(CLOCK_MONOTONIC, &next);
 			}
 		}
-		/* The pin lock keeps a concurrent `endmt group add` or apply
-		 * from being undone by this tick's write-back, and vice versa. */
-		flock(lock, LOCK_EX);
-		r = endmt_cnp_tick(m.groups, sock, &res);
+		/* No pin lock: the agent writes nothing a configuration
+		 * command or the data path writes (groups are only read). */
+		r = endmt_cnp_tick(m.groups, epoch, sock, &res);
 		if (r) {
 			s.tick_errors++;
 			if (s.tick_errors == 1 || env.verbose)
@@ -206,12 +258,11 @@ static int agent_run(void *p)
 		}
 		s.cnps += res.cnps_sent;
 		if (limit && t >= next_live) {
-			r = liveness_check(m.groups, since, limit, &s);
+			r = liveness_check(m.groups, stale_fd, since, limit, &s);
 			if (r)
 				fprintf(stderr, "endmt agent: liveness: %s\n", strerror(-r));
 			next_live = t + live_every;
 		}
-		flock(lock, LOCK_UN);
 		s.windows++;
 	}
 	if (env.json)
@@ -234,10 +285,13 @@ static int agent_run(void *p)
 		       (unsigned long long)s.stale_reports,
 		       stop_sig ? (stop_sig == SIGTERM ? " (SIGTERM)" : " (SIGINT)") : "");
 out:
-	if (lock >= 0)
-		close(lock);
 	if (sock >= 0)
 		close(sock);
+	endmt_cnp_epoch_munmap(epoch);
+	if (stale_fd >= 0)
+		close(stale_fd);
+	if (epoch_fd >= 0)
+		close(epoch_fd);
 	maps_close(&m);
 	return err;
 }

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include <jansson.h>
 #include "endmt.h"
+#include "cnp.h"
 #include "endmt/srh.h"
 #include "endmt/stats.h"
 
@@ -34,9 +35,19 @@ static json_t *jaddr(const void *a16)
 	return json_string(addr_str(a16, b));
 }
 
-static json_t *branch_json(const struct endmt_group *g, const struct endmt_branch *b,
-			   uint64_t now)
+/* The agent's state next to a group: the current CNP epoch and the group's
+ * liveness marks (lib/cnp.h).  ccount and stale are shown as the data path
+ * applies them, not as raw fields. */
+struct show_agent {
+	bool have_epoch;
+	uint64_t epoch;
+	const struct endmt_stale *st;	/* NULL: no marks */
+};
+
+static json_t *branch_json(const struct endmt_group *g, unsigned int i, uint64_t now,
+			   const struct show_agent *ag)
 {
+	const struct endmt_branch *b = &g->br[i];
 	json_t *o = json_object();
 	uint32_t ifindex;
 	char name[IF_NAMESIZE] = "";
@@ -55,11 +66,14 @@ static json_t *branch_json(const struct endmt_group *g, const struct endmt_branc
 	json_object_set_new(o, "acked", json_boolean(b->flags & ENDMT_BR_ACKED));
 	json_object_set_new(o, "nak_pending", json_boolean(b->flags & ENDMT_BR_NAK_PENDING));
 	json_object_set_new(o, "epsn", json_integer(b->epsn));
-	json_object_set_new(o, "ccount", json_integer(b->ccount));
+	/* CNPs counted in the current window (the raw field may still hold
+	 * an ended window's counts: the data path restarts it lazily). */
+	json_object_set_new(o, "ccount", json_integer(ag->have_epoch ?
+				endmt_cnp_count(g, i, ag->epoch, now) : b->ccount));
 	json_object_set_new(o, "psn_offset", json_integer(b->psn_offset));
 	json_object_set_new(o, "last_seen_ms_ago", b->last_seen_ns && now >= b->last_seen_ns ?
 			    json_integer((now - b->last_seen_ns) / 1000000) : json_null());
-	json_object_set_new(o, "stale", json_boolean(b->flags & ENDMT_BR_STALE));
+	json_object_set_new(o, "stale", json_boolean(endmt_stale_branch(ag->st, g, i)));
 	json_object_set_new(o, "acks", json_integer(b->acks));
 	json_object_set_new(o, "naks", json_integer(b->naks));
 	json_object_set_new(o, "cnps", json_integer(b->cnps));
@@ -69,18 +83,31 @@ static json_t *branch_json(const struct endmt_group *g, const struct endmt_branc
 static int show_groups(int fd, json_t *arr)
 {
 	struct endmt_group_key k, *prev = NULL;
+	struct show_agent ag = {};
+	struct endmt_stale *st;
 	struct endmt_group *g;
-	uint64_t now = now_ns();
-	uint32_t i;
+	uint64_t now;
+	uint32_t i, zero = 0;
+	int epoch_fd = -1, stale_fd = -1;
 	json_t *o, *br;
 
 	g = calloc(1, sizeof(*g));
-	if (!g)
+	st = calloc(1, sizeof(*st));
+	if (!g || !st) {
+		free(st);
+		free(g);
 		return -ENOMEM;
+	}
+	/* Pins of an older endmt may lack these: show the raw fields then. */
+	if (!endmt_agent_maps_open(env.pin_root, &epoch_fd, &stale_fd))
+		ag.have_epoch = !bpf_map_lookup_elem(epoch_fd, &zero, &ag.epoch);
 	while (!bpf_map_get_next_key(fd, prev, &k)) {
 		prev = &k;
 		if (bpf_map_lookup_elem_flags(fd, &k, g, BPF_F_LOCK))
 			continue;	/* deleted meanwhile */
+		ag.st = stale_fd >= 0 && !bpf_map_lookup_elem_flags(stale_fd, &k, st, BPF_F_LOCK) ?
+			st : NULL;
+		now = now_ns();
 		o = json_object();
 		json_object_set_new(o, "proxy", jaddr(k.proxy));
 		json_object_set_new(o, "dqpn", json_integer(k.dqpn));
@@ -100,10 +127,15 @@ static int show_groups(int fd, json_t *arr)
 				    json_integer(g->fwd_epsn) : json_null());
 		br = json_array();
 		for (i = 0; i < g->nbranches && i < ENDMT_MAX_BRANCHES; i++)
-			json_array_append_new(br, branch_json(g, &g->br[i], now));
+			json_array_append_new(br, branch_json(g, i, now, &ag));
 		json_object_set_new(o, "branches", br);
 		json_array_append_new(arr, o);
 	}
+	if (stale_fd >= 0)
+		close(stale_fd);
+	if (epoch_fd >= 0)
+		close(epoch_fd);
+	free(st);
 	free(g);
 	return 0;
 }

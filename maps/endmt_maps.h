@@ -24,8 +24,9 @@ struct {
 
 /* Groups and their per-branch aggregation state.  key: (Proxy, Designated
  * QPN); value: struct endmt_group with its spin lock.  Configured by the CLI;
- * state written by the response path (all roles) under the lock; CNP windows
- * ended by the agent; read by `endmt show`. */
+ * state written by the response path (all roles) under the lock; read (never
+ * written) by the agent, which ends CNP windows through endmt_cnp_epoch and
+ * marks dead branches in endmt_stale; read by `endmt show`. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, ENDMT_MAX_GROUPS);
@@ -85,6 +86,31 @@ struct {
 	__type(value, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } endmt_proxies SEC(".maps");
+
+/* The CNP window epoch.  key: 0; value: __u64, advanced by 1 at each window
+ * end by the agent (its only writer) with one atomic store through mmap
+ * (hence BPF_F_MMAPABLE: a syscall update copies octet-wise and could be
+ * seen torn); read by the response path under the group lock to tag and
+ * lazily restart CCounts, and by `endmt show`.  See include/endmt/maps.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_cnp_epoch SEC(".maps");
+
+/* Liveness marks.  key: group key; value: struct endmt_stale.  Written only
+ * by the agent (in place, BPF_F_LOCK); read by the response path (all roles)
+ * when it computes minima, and by `endmt show`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENDMT_MAX_GROUPS);
+	__type(key, struct endmt_group_key);
+	__type(value, struct endmt_stale);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_stale SEC(".maps");
 
 /* Edge TC scratch: the receivers (address, QPN) copied out of this node's
  * End.MT TLVs before decapsulation removes them; too big for the stack.

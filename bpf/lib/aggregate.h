@@ -9,7 +9,8 @@
  *           space; "start_psn - 1" until the branch first acknowledges;
  *   ePSN    of an outstanding PSN-sequence NAK (ENDMT_BR_NAK_PENDING), else
  *           AckPSN + 1;
- *   CCount  CNPs in the current window (the agent ends windows, lib/cnp.c).
+ *   CCount  CNPs in the current window, tagged with the CNP epoch (the
+ *           agent ends windows by advancing endmt_cnp_epoch, lib/cnp.c).
  * An ACK is forwarded only when the group minimum AckPSN advances past what
  * was last forwarded, a NAK only with a minimum ePSN not forwarded before
  * (until an ACK made progress), RNR and fatal NAKs at once, CNPs never (the
@@ -22,7 +23,9 @@
  * "function calls are not allowed while holding a lock"), so the clock is
  * read before and the packet is rewritten after it.  Configuration fields
  * (flags, start_psn, src_*, branch ids) are read without the lock: only the
- * CLI writes them, with whole-value BPF_F_LOCK updates. */
+ * CLI writes them, with whole-value BPF_F_LOCK updates.  The agent never
+ * writes endmt_groups: it advances endmt_cnp_epoch (CCounts restart lazily
+ * here) and writes liveness marks to endmt_stale, which this code reads. */
 #ifndef ENDMT_BPF_AGGREGATE_H
 #define ENDMT_BPF_AGGREGATE_H
 
@@ -105,10 +108,78 @@ static __always_inline __u32 endmt_br_epsn(const struct endmt_group *g,
 						   endmt_psn_add(endmt_br_ack(g, b), 1);
 }
 
-/* Minimum AckPSN (want_epsn = 0) or ePSN (1) over the configured, live
- * branches (the responding branch is always live, so there is one).
- * Called with the lock held: no helper calls. */
-static __always_inline __u32 endmt_group_min(const struct endmt_group *g, int want_epsn)
+/* The agent's liveness marks for group `key` (endmt_stale), as a mask of the
+ * slots still holding the branch that was marked; *marked = when the agent
+ * decided (0 and 0 without marks).  Taken under the mark's own lock (the
+ * agent rewrites it in place with BPF_F_LOCK), before the group lock: one
+ * lock at a time.  Branch ids are configuration, read without the group
+ * lock like everywhere here.
+ *
+ * A global function (not inlined, not static): the verifier checks it once
+ * on its own instead of once per path reaching each call; inlined, its
+ * 64-step loop under the lock made the program "too large" (over 1000000
+ * instructions processed).  It gets the group's branches, not the group: a
+ * global function may not be handed memory holding a bpf_spin_lock
+ * ("bpf_spin_lock cannot be accessed directly by load/store"). */
+struct endmt_branch_set {
+	struct endmt_branch br[ENDMT_MAX_BRANCHES];
+};
+
+__attribute__((noinline)) __u64 endmt_stale_mask(const struct endmt_group_key *key,
+						 const struct endmt_branch_set *g, __u64 *marked)
+{
+	struct endmt_stale *st;
+	__u64 m, ok = 0;
+	__u32 i;
+
+	if (!key || !g || !marked)
+		return 0;
+	*marked = 0;
+	st = bpf_map_lookup_elem(&endmt_stale, key);
+	if (!st)
+		return 0;
+	bpf_spin_lock(&st->lock);
+	m = st->mask;
+	*marked = st->marked_ns;
+	/* Branch-free on purpose: with `if`s the verifier tracks every bit of
+	 * `ok` as a known constant per path and the program exceeds its
+	 * 1000000-instruction budget ("BPF program is too large"). */
+	for (i = 0; i < ENDMT_MAX_BRANCHES; i++) {
+		const __u64 *bid = (const __u64 *)g->br[i].id;
+		const __u64 *sid = (const __u64 *)st->id[i];
+		__u64 x = (bid[0] ^ sid[0]) | (bid[1] ^ sid[1]);
+
+		/* (x | -x) has bit 63 set iff x != 0 */
+		ok |= (((m >> i) & 1) & ~((x | -x) >> 63)) << i;
+	}
+	bpf_spin_unlock(&st->lock);
+	return ok;
+}
+
+/* The branches to leave out of the minima: marked by the agent (a branch
+ * declared dead, silent past the liveness timeout, must not hold the group
+ * back) and silent since it decided.  Never `self`, the branch answering
+ * now, so the minimum always has a branch.  Lock held. */
+static __always_inline __u64 endmt_dead_mask(const struct endmt_group *g, __u32 self,
+					     __u64 stale, __u64 marked)
+{
+	__u64 dead = 0, quiet;
+	__u32 i;
+
+	/* Branch-free for the verifier, as in endmt_stale_mask().  Clock
+	 * values are far below 2^63, so the sign of marked - last_seen_ns is
+	 * the comparison. */
+	for (i = 0; i < ENDMT_MAX_BRANCHES; i++) {
+		quiet = ~((marked - g->br[i].last_seen_ns) >> 63) & 1;
+		dead |= (((stale >> i) & 1) & quiet) << i;
+	}
+	return dead & ~(1ull << (self & (ENDMT_MAX_BRANCHES - 1)));
+}
+
+/* Minimum AckPSN (want_epsn = 0) or ePSN (1) over the configured branches
+ * not in `dead`.  Called with the lock held: no helper calls. */
+static __always_inline __u32 endmt_group_min(const struct endmt_group *g, int want_epsn,
+					     __u64 dead)
 {
 	__u32 n = g->nbranches, m = 0, v, i;
 	int have = 0;
@@ -118,9 +189,8 @@ static __always_inline __u32 endmt_group_min(const struct endmt_group *g, int wa
 
 		if (i >= n)
 			break;
-		/* A branch the agent declared dead (silent past the liveness
-		 * timeout) must not hold the group back. */
-		if (!(b->flags & ENDMT_BR_VALID) || (b->flags & ENDMT_BR_STALE))
+		/* one test, not two: fewer verifier paths */
+		if (!(b->flags & ENDMT_BR_VALID & ~(__u32)(dead >> i)))
 			continue;
 		v = want_epsn ? endmt_br_epsn(g, b) : endmt_br_ack(g, b);
 		if (!have || endmt_psn_before(v, m))
@@ -146,8 +216,18 @@ static __always_inline int endmt_branch_find(const struct endmt_group *g, const 
 	return -1;
 }
 
+/* What the response path read before taking the group lock. */
+struct endmt_resp_ctx {
+	const __u64 *epoch;	/* endmt_cnp_epoch slot 0 (NULL: treated as 0) */
+	__u64 stale;		/* endmt_stale_mask() */
+	__u64 marked;
+	__u64 now;
+	__u32 self;		/* the responding branch */
+};
+
 static __always_inline void endmt_resp_ack(struct endmt_group *g, struct endmt_branch *b,
-					   __u32 p, struct endmt_resp_out *o)
+					   __u32 p, const struct endmt_resp_ctx *c,
+					   struct endmt_resp_out *o)
 {
 	__u32 m, fwd;
 
@@ -161,7 +241,7 @@ static __always_inline void endmt_resp_ack(struct endmt_group *g, struct endmt_b
 	b->flags |= ENDMT_BR_ACKED;
 	if ((b->flags & ENDMT_BR_NAK_PENDING) && !endmt_psn_before(p, b->epsn))
 		b->flags &= ~ENDMT_BR_NAK_PENDING;	/* the NAKed PSN arrived */
-	m = endmt_group_min(g, 0);
+	m = endmt_group_min(g, 0, endmt_dead_mask(g, c->self, c->stale, c->marked));
 	fwd = (g->state & ENDMT_GS_ACK_FWD) ? g->fwd_ack_psn :
 					      endmt_psn_add(g->start_psn, -1);
 	if (!endmt_psn_before(fwd, m)) {
@@ -177,7 +257,8 @@ static __always_inline void endmt_resp_ack(struct endmt_group *g, struct endmt_b
 }
 
 static __always_inline void endmt_resp_nak(struct endmt_group *g, struct endmt_branch *b,
-					   __u32 e, struct endmt_resp_out *o)
+					   __u32 e, const struct endmt_resp_ctx *c,
+					   struct endmt_resp_out *o)
 {
 	__u32 m;
 
@@ -191,7 +272,7 @@ static __always_inline void endmt_resp_nak(struct endmt_group *g, struct endmt_b
 	}
 	b->epsn = e;
 	b->flags |= ENDMT_BR_NAK_PENDING;
-	m = endmt_group_min(g, 1);
+	m = endmt_group_min(g, 1, endmt_dead_mask(g, c->self, c->stale, c->marked));
 	/* The minimum ePSN never decreases; forward each value once until an
 	 * ACK shows progress (no retransmission storms). */
 	if ((g->state & ENDMT_GS_NAK_FWD) && !endmt_psn_before(g->fwd_epsn, m)) {
@@ -205,24 +286,47 @@ static __always_inline void endmt_resp_nak(struct endmt_group *g, struct endmt_b
 	o->act = XDP_PASS;
 }
 
+/* Brings the group's CCounts to epoch `cur` if they belong to an older one
+ * (include/endmt/maps.h): counts of the epoch just before are kept in
+ * ccount_prev for the agent, which may not have read them yet; older ones
+ * are dropped (that window's CNP went out, or it was empty).  Lock held. */
+static __always_inline void endmt_cnp_roll(struct endmt_group *g, __u64 cur, __u64 now)
+{
+	__u32 i, keep;
+
+	if (g->cnp_epoch == (__u32)cur && g->window_start_ns)
+		return;
+	/* Signed age: `now` was read before the lock, another CPU may have
+	 * opened the previous epoch with a later clock reading. */
+	keep = g->window_start_ns && g->cnp_epoch == (__u32)(cur - 1) &&
+	       (__s64)(now - g->window_start_ns) < (__s64)ENDMT_CNP_MAX_AGE_NS;
+	keep = 0 - keep;	/* all ones or zero: no branch in the loop */
+	for (i = 0; i < ENDMT_MAX_BRANCHES; i++) {
+		g->br[i].ccount_prev = g->br[i].ccount & keep;
+		g->br[i].ccount = 0;
+	}
+	g->cnp_epoch = (__u32)cur;
+	g->window_start_ns = now;
+}
+
 /* The whole state change for one response, under the group lock. */
-static __always_inline void endmt_resp_locked(struct endmt_group *g, __u32 bi, int kind,
-					      __u32 psn, __u64 now, struct endmt_resp_out *o)
+static __always_inline void endmt_resp_locked(struct endmt_group *g, int kind, __u32 psn,
+					      const struct endmt_resp_ctx *c,
+					      struct endmt_resp_out *o)
 {
 	struct endmt_branch *b;
 
 	bpf_spin_lock(&g->lock);
-	b = &g->br[bi & (ENDMT_MAX_BRANCHES - 1)];
-	b->last_seen_ns = now;
-	b->flags &= ~ENDMT_BR_STALE;	/* it answers: alive again */
+	b = &g->br[c->self & (ENDMT_MAX_BRANCHES - 1)];
+	b->last_seen_ns = c->now;
 	o->psn = psn;
 	o->act = XDP_DROP;
 	switch (kind) {
 	case ENDMT_RK_ACK:
-		endmt_resp_ack(g, b, psn, o);
+		endmt_resp_ack(g, b, psn, c, o);
 		break;
 	case ENDMT_RK_NAK_SEQ:
-		endmt_resp_nak(g, b, psn, o);
+		endmt_resp_nak(g, b, psn, c, o);
 		break;
 	case ENDMT_RK_RNR:
 		b->naks++;
@@ -235,6 +339,12 @@ static __always_inline void endmt_resp_locked(struct endmt_group *g, __u32 bi, i
 		o->act = XDP_PASS;
 		break;
 	default: /* ENDMT_RK_CNP */
+		/* The epoch is read here, under the lock, not before it: the
+		 * agent advances it and then reads every group with the lock,
+		 * so a CNP counted after the agent's read of this group sees
+		 * the new epoch and belongs to the next window, never to a
+		 * window already judged. */
+		endmt_cnp_roll(g, c->epoch ? *(volatile const __u64 *)c->epoch : 0, c->now);
 		b->cnps++;
 		if (g->cnp_cap && b->ccount >= g->cnp_cap) {
 			o->stat = ENDMT_STAT_RESP_CNP_CAPPED;
@@ -327,14 +437,15 @@ static __always_inline int endmt_resp_xdp(struct xdp_md *ctx)
 	struct endmt_cursor c = { .pos = data, .end = end };
 	struct endmt_group_key key = {};
 	struct endmt_resp_out o = {};
+	struct endmt_resp_ctx rc = {};
 	struct endmt_group *g;
 	struct endmt_aeth *aeth;
 	struct endmt_bth *bth;
 	struct ipv6hdr *ip6;
 	struct udphdr *udp;
 	struct ethhdr *eth;
-	__u64 id[2] = {}, now;
-	__u32 psn, ulen;
+	__u64 id[2] = {};
+	__u32 psn, ulen, zero = 0;
 	int kind, bi;
 	__u8 op, syn;
 
@@ -416,8 +527,15 @@ static __always_inline int endmt_resp_xdp(struct xdp_md *ctx)
 	/* Edge: receiver PSN = source PSN + offset; aggregate in source space. */
 	psn = endmt_psn_add(bpf_ntohl(bth->ar_psn) & ENDMT_BTH_PSN_MASK,
 			    -g->br[bi & (ENDMT_MAX_BRANCHES - 1)].psn_offset);
-	now = ENDMT_RESP_CLOCK_NS();
-	endmt_resp_locked(g, (__u32)bi, kind, psn, now, &o);
+	rc.self = (__u32)bi;
+	if (kind == ENDMT_RK_CNP) {
+		rc.epoch = bpf_map_lookup_elem(&endmt_cnp_epoch, &zero);
+	} else if (kind == ENDMT_RK_ACK || kind == ENDMT_RK_NAK_SEQ) {
+		rc.stale = endmt_stale_mask(&key, (const struct endmt_branch_set *)g->br,
+					    &rc.marked);
+	}
+	rc.now = ENDMT_RESP_CLOCK_NS();
+	endmt_resp_locked(g, kind, psn, &rc, &o);
 	if (o.act == XDP_PASS)
 		endmt_resp_rewrite(ctx, g, &key, o.psn);
 	return endmt_verdict(o.stat, o.act);

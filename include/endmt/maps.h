@@ -44,7 +44,7 @@ _Static_assert(sizeof(struct endmt_group_key) == 20, "group key layout");
 #define ENDMT_BR_VALID       0x1	/* slot in use */
 #define ENDMT_BR_NAK_PENDING 0x2	/* epsn holds an outstanding NAK's ePSN */
 #define ENDMT_BR_ACKED       0x4	/* has acknowledged at least once */
-#define ENDMT_BR_STALE       0x8	/* agent: silent past --liveness-ms with data unacknowledged */
+#define ENDMT_BR_STALE       0x8	/* no longer set: liveness marks live in endmt_stale */
 
 /* One downstream branch: a receiver (edge) or an ingress interface (transit,
  * head).  Written by the response path under the group lock; configured by
@@ -56,7 +56,12 @@ struct endmt_branch {
 	__u32 flags;		/* ENDMT_BR_* */
 	__u32 ccount;		/* CNPs counted in the current window (capped) */
 	__s32 psn_offset;	/* receiver PSN = source PSN + psn_offset (edge) */
-	__u32 reserved;
+	union {
+		__u32 reserved;		/* its old name, kept for old code */
+		__u32 ccount_prev;	/* CCount of the CNP epoch before
+					 * endmt_group.cnp_epoch (saved by the
+					 * data path when it opened that epoch) */
+	};
 	__u64 last_seen_ns;	/* bpf_ktime_get_ns() of the last response */
 	__u64 acks;
 	__u64 naks;
@@ -82,10 +87,41 @@ struct endmt_group {
 	__u32 fwd_ack_psn;	/* last AckPSN forwarded upstream */
 	__u32 fwd_epsn;		/* last ePSN forwarded in a NAK */
 	__u32 state;		/* ENDMT_GS_* */
-	__u32 reserved;
-	__u64 window_start_ns;	/* start of the current CNP window (agent) */
+	union {
+		__u32 reserved;		/* its old name, kept for old code */
+		__u32 cnp_epoch;	/* low 32 bits of the endmt_cnp_epoch
+					 * value the br[].ccount belong to */
+	};
+	__u64 window_start_ns;	/* data path clock when it opened cnp_epoch
+				 * (0: never); bounds the age of the counts */
 	struct endmt_branch br[ENDMT_MAX_BRANCHES];
 };
+
+/* CNP windows without lost updates (docs/REVERSE-PATH.md, "CNP epochs").
+ * endmt_cnp_epoch (one-slot array, value __u64) is advanced by the agent, and
+ * only by it, at each window end; the data path tags a group's CCounts with
+ * the epoch it read under the group lock and, at the first CNP of a newer
+ * epoch, moves them to ccount_prev (only when they belong to the epoch just
+ * before) and starts again from 0.  So the agent never writes struct
+ * endmt_group.  Counts whose window_start_ns is older than this are ignored
+ * whatever their tag: the 32-bit tag repeats after 2^32 windows (>= 59 h at
+ * the smallest window), far beyond this bound. */
+#define ENDMT_CNP_MAX_AGE_NS (3600ull * 1000000000ull)
+
+/* endmt_stale: key = group key.  The agent's liveness marks, written only by
+ * the agent (BPF_F_LOCK updates), read by the response path and `show`.
+ * Branch i of the group is stale when bit i of mask is set, br[i].id still
+ * equals id[i] (configuration may have moved branches between slots), and
+ * br[i].last_seen_ns <= marked_ns (it has not answered since the agent
+ * decided; an answer revives it without any write by the agent). */
+struct endmt_stale {
+	struct bpf_spin_lock lock;
+	__u32 reserved;
+	__u64 mask;
+	__u64 marked_ns;	/* agent's CLOCK_MONOTONIC when it decided */
+	__u8 id[ENDMT_MAX_BRANCHES][16];	/* br[i].id when it was marked */
+};
+_Static_assert(sizeof(struct endmt_stale) == 24 + ENDMT_MAX_BRANCHES * 16, "stale layout");
 
 /* endmt_rcv_xlate (edge): per-receiver translations the draft does not carry.
  * key = (receiver address, receiver QPN). */

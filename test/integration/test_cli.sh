@@ -275,12 +275,17 @@ fi
 
 ########## agent ##########
 # CNP window: give a branch a CCount by writing the group value directly
-# (bpftool, no lock flag: the kernel leaves the lock word alone), then one
-# agent window must send one CNP upstream and reset the count.
+# (bpftool, no lock flag: the kernel leaves the lock word alone) as the data
+# path leaves it: tagged with the current CNP epoch (endmt_cnp_epoch) and
+# opened now.  One agent window must send one CNP upstream, and `show` then
+# reports no CCount in the new window (the agent itself writes no group).
 ip -n "$A" -6 route add fd00:ff::/64 dev ca0
+EPOCH=$(nsenter --net=/run/netns/"$A" bpftool -j map lookup pinned "$PIN_A/endmt_cnp_epoch" key 0 0 0 0 |
+	$PY -c 'import json,sys; print(json.load(sys.stdin)["formatted"]["value"])') || bad "read endmt_cnp_epoch"
+export EPOCH
 python_group() { # key-hex value-hex for (proxy fd00:ff::1, dqpn) with branches
 	$PY - "$@" <<'EOF'
-import ipaddress, struct, sys
+import ipaddress, os, struct, sys, time
 dqpn = int(sys.argv[1]); specs = sys.argv[2:]   # addr:ack:flags:ccount:last_seen
 key = ipaddress.IPv6Address("fd00:ff::1").packed + struct.pack("<I", dqpn)
 br = b""
@@ -289,7 +294,8 @@ for s in specs:
     br += ipaddress.IPv6Address(a).packed + struct.pack("<IIIIiIQQQQ", int(ack), 0, int(fl), int(cc), 0, 0, int(ls), 0, 0, 0)
 br += bytes(72 * (64 - len(specs)))
 resp = ipaddress.IPv6Address("fd00:6::1").packed
-val = struct.pack("<IIII", 0, 0, 0, 0) + bytes(16) + resp + struct.pack("<IIIIIIQ", len(specs), 0, 0, 0, 0, 0, 0) + br
+# ..., state, cnp_epoch (low 32 bits), window_start_ns (CLOCK_MONOTONIC)
+val = struct.pack("<IIII", 0, 0, 0, 0) + bytes(16) + resp + struct.pack("<IIIIIIQ", len(specs), 0, 0, 0, 0, int(os.environ["EPOCH"]) & 0xffffffff, time.monotonic_ns()) + br
 hexs = lambda b: " ".join("%02x" % x for x in b)
 print("key hex", hexs(key), "value hex", hexs(val))
 EOF
@@ -303,7 +309,7 @@ if [ $? -eq 0 ] && $PY -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.
 else
 	bad "agent CNP window: $(cat "$TMP/agent.json") $(cat "$TMP/err")"
 fi
-jcheck "agent reset the CCounts" "$A" 'all(b["ccount"] == 0 for b in G[("fd00:ff::1", 21)]["branches"])'
+jcheck "no CCount in the new window" "$A" 'all(b["ccount"] == 0 for b in G[("fd00:ff::1", 21)]["branches"])'
 
 # Liveness: branch 2 acknowledged 50 while branch 1 is at 100, both silent
 # since boot (last_seen 1 ns): branch 2 has data unacknowledged -> reported.

@@ -19,6 +19,7 @@
 #include "endmt/psn.h"
 #include "endmt/roce.h"
 #include "endmt/stats.h"
+#include "cnp.h"
 #include "icrc_full.h"
 #include "pkt.h"
 #include "transit.skel.h"
@@ -26,7 +27,8 @@
 struct resp_fx {
 	struct endmt_transit *skel;
 	char root[256];
-	int prog, groups, stats, proxies;
+	int prog, groups, stats, proxies, stale;
+	uint64_t *epoch;	/* endmt_cnp_epoch, mapped as the agent maps it */
 };
 
 static inline int resp_fx_open(struct resp_fx *f)
@@ -57,11 +59,14 @@ static inline int resp_fx_open(struct resp_fx *f)
 	f->groups = bpf_map__fd(f->skel->maps.endmt_groups);
 	f->stats = bpf_map__fd(f->skel->maps.endmt_stats);
 	f->proxies = bpf_map__fd(f->skel->maps.endmt_proxies);
-	return 0;
+	f->stale = bpf_map__fd(f->skel->maps.endmt_stale);
+	return endmt_cnp_epoch_mmap(bpf_map__fd(f->skel->maps.endmt_cnp_epoch), &f->epoch);
 }
 
 static inline void resp_fx_close(struct resp_fx *f)
 {
+	endmt_cnp_epoch_munmap(f->epoch);
+	f->epoch = NULL;
 	endmt_transit__destroy(f->skel);
 	f->skel = NULL;
 	if (f->root[0])
