@@ -19,9 +19,12 @@ topo_setup() {
 	ip link add s0 netns $NS_S type veth peer name d0 netns $NS_D || return 1
 	ip link add d1 netns $NS_D type veth peer name k0 netns $NS_K || return 1
 	for ns in $NS_S $NS_D $NS_K; do ip -n $ns link set lo up; done
-	for dev in s0:$NS_S d0:$NS_D d1:$NS_D k0:$NS_K; do
-		# 9000 so 4 KiB payloads fit.
-		ip -n ${dev#*:} link set ${dev%:*} mtu 9000 up || return 1
+	# 9000 so 4 KiB payloads fit; TOPO_MTU0 for s0/d0: veth refuses native
+	# XDP on d0 when its peer's MTU exceeds a page less headroom (ERANGE).
+	for dev in s0:$NS_S:${TOPO_MTU0:-9000} d0:$NS_D:${TOPO_MTU0:-9000} \
+		   d1:$NS_D:9000 k0:$NS_K:9000; do
+		IFS=: read -r d n m <<<"$dev"
+		ip -n $n link set $d mtu $m up || return 1
 	done
 	ip netns exec $NS_D sysctl -qw net.ipv6.conf.all.forwarding=1
 	ip -n $NS_D -6 addr add fd00:a::2/64 dev d0 nodad

@@ -252,6 +252,7 @@ static int cmd_edge(const char *obj_path, const char *label, const char *src_ns,
 	int count = env_int("COUNT", 3000), repeat = env_int("REPEAT", 5);
 	int xfd, tfd, sids, stats, tx = -1, cap = -1, ifi, err = 0, xdp_on = 0, tc_on = 0;
 	int stats_fd = -1;
+	__u32 xdp_flags = XDP_FLAGS_SKB_MODE;
 	size_t ni, pi;
 
 	snprintf(pin, sizeof(pin), "/sys/fs/bpf/benchpc%d", (int)getpid());
@@ -280,7 +281,9 @@ static int cmd_edge(const char *obj_path, const char *label, const char *src_ns,
 	}
 	/* skb mode: a 4 KiB payload needs MTU > 4096, and veth refuses native
 	 * XDP above a page for programs without frags support. */
-	err = bpf_xdp_attach(ifi, xfd, XDP_FLAGS_SKB_MODE, NULL);
+	xdp_flags = getenv("XDP_MODE") && !strcmp(getenv("XDP_MODE"), "native") ?
+		    XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+	err = bpf_xdp_attach(ifi, xfd, xdp_flags, NULL);
 	if (err) {
 		fprintf(stderr, "percopy: XDP attach on d0: %s\n", strerror(-err));
 		goto out;
@@ -390,7 +393,7 @@ out:
 		bpf_tc_hook_destroy(&hook);
 	}
 	if (xdp_on)
-		bpf_xdp_detach(ifi, XDP_FLAGS_SKB_MODE, NULL);
+		bpf_xdp_detach(ifi, xdp_flags, NULL);
 	if (tx >= 0)
 		close(tx);
 	if (cap >= 0)

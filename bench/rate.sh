@@ -47,7 +47,7 @@ command -v trafgen >/dev/null || die "trafgen missing (netsniff-ng)"
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
 setup() {
-	topo_setup || return 1
+	TOPO_MTU0=3000 topo_setup || return 1
 	SMAC=$(mac_of $NS_S s0)
 	DMAC=$(mac_of $NS_D d0)
 }
