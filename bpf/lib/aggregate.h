@@ -128,6 +128,7 @@ struct endmt_branch_set {
 __attribute__((noinline)) __u64 endmt_stale_mask(const struct endmt_group_key *key,
 						 const struct endmt_branch_set *g, __u64 *marked)
 {
+	struct endmt_group_key k;
 	struct endmt_stale *st;
 	__u64 m, ok = 0;
 	__u32 i;
@@ -135,7 +136,11 @@ __attribute__((noinline)) __u64 endmt_stale_mask(const struct endmt_group_key *k
 	if (!key || !g || !marked)
 		return 0;
 	*marked = 0;
-	st = bpf_map_lookup_elem(&endmt_stale, key);
+	/* On the stack: kernels before 6.x refuse an argument's memory as a
+	 * map key ("R2 type=mem expected=fp, pkt, pkt_meta, map_key,
+	 * map_value", 6.1). */
+	__builtin_memcpy(&k, key, sizeof(k));
+	st = bpf_map_lookup_elem(&endmt_stale, &k);
 	if (!st)
 		return 0;
 	bpf_spin_lock(&st->lock);
