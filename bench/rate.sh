@@ -57,7 +57,7 @@ endmt_up() {
 	[ $ENDMT_UP -eq 1 ] && return 0
 	[ -x "$ENDMT" ] || { TODO="endmt CLI ($ENDMT) not built"; return 1; }
 	local E="nsenter --net=/run/netns/$NS_D $ENDMT --pin-root $PIN"
-	if ! $E attach d0 --role edge --mode native >$TMP/attach.log 2>&1; then
+	if ! $E attach d0 --role edge --mode ${XDP_MODE:-native} >$TMP/attach.log 2>&1; then
 		TODO="endmt attach --role edge failed: $(tail -1 $TMP/attach.log)"; return 1
 	fi
 	if ! $E sid add fd00:e::1 --edge fd00:e::1 --max-receivers 88 >$TMP/sid.log 2>&1; then

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# `make bench`: every endmt benchmark, then one table (docs/BENCHMARKS.md says
+# what each number means).  A few minutes on a 2-core VM.
+#   percopy.sh  End.MT per packet / per copy (incremental vs full ICRC),
+#               XDP half under BPF_PROG_TEST_RUN, ACK aggregation per branch count
+#   rate.sh     copies/s on veth: plain IPv6 forwarding, kernel End.DT6, End.MT
+#   fanout.sh   N receivers: endmt tree vs N unicast RC streams, shaped source link
+#   profile.sh  perf cpu-clock profile of the edge at N = 32 (top symbols)
+# Env: O (build dir), PARTS (default "percopy rate fanout"), and each script's
+# own knobs (COUNT, REPEAT, SECS, RATE, BYTES).  Raw lines: $O/bench/raw.txt.
+# Speed targets are reported here, never asserted: exit status is non-zero only
+# when a benchmark could not run or a transfer/ICRC check failed.
+set -u
+cd "$(dirname "$0")/.."
+O=${O:-build}
+export O
+PARTS=${PARTS:-percopy rate fanout profile}
+mkdir -p "$O/bench"
+RAW=$O/bench/raw.txt
+: > "$RAW"
+rc=0
+
+{
+	echo "machine $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -1), kernel $(uname -r)"
+	echo "date $(date -u +%Y-%m-%dT%H:%MZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
+} >> "$RAW"
+
+for p in $PARTS; do
+	echo "== $p" >&2
+	case $p in
+	percopy) bench/percopy.sh >> "$RAW" || rc=1 ;;
+	rate)    bench/rate.sh >> "$RAW" || rc=1 ;;
+	fanout)  bench/fanout.sh >> "$RAW" || rc=1 ;;
+	profile) bench/profile.sh 32 >> "$RAW" || rc=1 ;;
+	*) echo "bench: unknown part $p" >&2; rc=1 ;;
+	esac
+done
+
+/usr/bin/python3 - "$RAW" <<'EOF' || rc=1
+import sys, collections
+raw = [l.split() for l in open(sys.argv[1]) if l.strip()]
+head = [" ".join(l[1:]) for l in raw if l[0] in ("machine", "date")]
+rows = []   # (section, config, value, unit, note)
+bad = False
+def add(*r): rows.append(r)
+
+edge = {(l[1], int(l[2]), int(l[3])): l for l in raw if l[0] == "edge" and len(l) >= 9}
+for (lab, n, p), l in sorted(edge.items(), key=lambda kv: (kv[0][0] != "incr", kv[0][2], kv[0][1])):
+    xdp, tc, pc, chk, nbad = map(float, l[4:9])
+    if nbad: bad = True
+    add("edge per copy", f"{lab} N={n:<2} {p:>4} B", f"{pc:.0f}", "ns/copy",
+        f"XDP {xdp:.0f} + TC {tc:.0f} ns/pkt; ICRC ok {int(chk - nbad)}/{int(chk)}")
+def slope(lab, p):
+    pts = [(n, float(edge[(lab, n, p)][5])) for n in (1, 5, 11, 32) if (lab, n, p) in edge]
+    if len(pts) < 2: return None
+    mx = sum(x for x, _ in pts) / len(pts); my = sum(y for _, y in pts) / len(pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / sum((x - mx) ** 2 for x, _ in pts)
+for lab in ("incr", "full"):
+    for p in (256, 1024, 4096):
+        m = slope(lab, p)
+        if m is not None:
+            add("edge marginal copy", f"{lab} {p:>4} B", f"{m:.0f}", "ns/copy",
+                "slope of TC ns/pkt over N = 1, 5, 11, 32")
+    a, b = slope(lab, 256), slope(lab, 4096)
+    if a and b:
+        add("edge 4 KiB / 256 B", f"{lab} marginal", f"{b / a:.2f}", "x",
+            "target <= 1.25" if lab == "incr" else "full recompute, for contrast")
+for lab in ("incr", "full"):
+    for n in (1, 5, 11, 32):
+        a, b = edge.get((lab, n, 256)), edge.get((lab, n, 4096))
+        if a and b:
+            r = float(b[6]) / float(a[6])
+            note = "target <= 1.25 (incremental ICRC)" if lab == "incr" else "full recompute, for contrast"
+            add("edge 4 KiB / 256 B", f"{lab} N={n}", f"{r:.2f}", "x", note)
+for n in (1, 5, 11, 32):
+    for p in (256, 1024, 4096):
+        a, b = edge.get(("incr", n, p)), edge.get(("full", n, p))
+        if a and b:
+            add("full / incremental", f"N={n:<2} {p:>4} B", f"{float(b[6]) / float(a[6]):.2f}", "x",
+                "per-copy cost ratio")
+for l in raw:
+    if l[0] == "xdp":
+        add("XDP half (test run)", f"N={l[1]:<2} {l[2]:>4} B", l[3] if len(l) == 4 else "n/a",
+            "ns/pkt", "" if len(l) == 4 else " ".join(l[4:]).strip("()"))
+    elif l[0] == "acks":
+        add("ACK aggregation", f"{l[1]} branches", l[2], "ns/ACK", f"{l[3]} forwarded, {l[4]} absorbed")
+    elif l[0] == "insns":
+        add("program size", f"{l[1]} {l[2]}", l[3], "insns", f"verifier processed; {l[4]} BPF insns, {l[5]} B JITed")
+    elif l[0] == "acks-floor":
+        add("ACK aggregation", "not a response", l[2], "ns/pkt", "floor: test-run call + parse + pass")
+rate = {(l[1], int(l[2])): l for l in raw if l[0] == "rate" and len(l) >= 8}
+for (k, n), l in rate.items():
+    note = f"{float(l[6]):.0f} pkt/s, CPU {l[5]} ns/copy"
+    if k == "endmt": note += f", BPF {l[7]} ns/pkt"
+    add("copies/s (veth)", f"{k} N={n} {l[3]} B", l[4], "copies/s", note)
+base = rate.get(("dt6", 1))
+for (k, n), l in rate.items():
+    if base and k == "endmt":
+        add("copies/s vs End.DT6", f"endmt N={n}", f"{float(l[4]) / float(base[4]):.2f}", "x",
+            "same run, same sender")
+for l in raw:
+    if l[0] == "profile" and len([r for r in rows if r[0].startswith("profile")]) < 12:
+        add(f"profile (N={l[1]})", " ".join(l[3:])[:40], l[2].rstrip("%"), "% CPU",
+            "samples in trafgen/ksoftirqd context (veth rx softirq); full list: $O/bench/profile.txt")
+    if l[0] == "edge" and len(l) < 9:
+        add("TODO", "edge", "-", "", " ".join(l[1:])); bad = True
+    elif l[0] in ("rate-todo", "edge-todo", "fanout-todo", "profile-todo"):
+        add("TODO", l[0], "-", "", " ".join(l[1:])); bad = True
+    elif l[0] == "fanout":
+        n = int(l[1]); ok = l[7] == "ok"
+        if not ok: bad = True
+        add("fan-out", f"N={n}", l[4], "x", f"unicast {l[3]} s / endmt {l[2]} s (target >= {0.8 * n:.1f}); "
+            f"source link {int(l[5]) / 1e6:.2f} MB vs {int(l[6]) / 1e6:.2f} MB" + ("" if ok else "; TRANSFER FAILED"))
+
+for h in head: print(h)
+w = [max(len(str(r[i])) for r in rows + [("section", "config", "value", "unit", "notes")]) for i in range(4)]
+fmt = f"| {{:{w[0]}}} | {{:{w[1]}}} | {{:>{w[2]}}} | {{:{w[3]}}} | {{}}"
+print(fmt.format("section", "config", "value", "unit", "notes"))
+print("|" + "|".join("-" * (x + 2) for x in w) + "|---")
+for r in rows: print(fmt.format(*r))
+sys.exit(1 if bad else 0)
+EOF
+exit $rc
