@@ -17,12 +17,14 @@
  * or it has a NAK outstanding.  The node cannot know what the source sent,
  * only what the other branches acknowledged, so that is the evidence used.
  * The report is one stderr line and a mark in endmt_stale (`endmt show`:
- * "STALE", JSON "stale": true), which the data path honours until the
- * branch answers again; the agent removes it on its next pass after that.
+ * "STALE", JSON "stale": true) until the branch answers again.  It is a
+ * report only: the group stays held back by the silent branch (the source
+ * must never see data acknowledged that a receiver did not confirm) until
+ * the operator removes the branch (`endmt branch del`).
  *
  * The agent never writes endmt_groups, the data path's state: it only reads
  * groups (BPF_F_LOCK lookups) and writes endmt_cnp_epoch and endmt_stale,
- * which the data path only reads (docs/REVERSE-PATH.md, "Concurrency"). */
+ * which `endmt show` reads (docs/REVERSE-PATH.md, "Concurrency"). */
 #include <errno.h>
 #include <net/if.h>
 #include <signal.h>

@@ -102,8 +102,8 @@ struct {
 } endmt_cnp_epoch SEC(".maps");
 
 /* Liveness marks.  key: group key; value: struct endmt_stale.  Written only
- * by the agent (in place, BPF_F_LOCK); read by the response path (all roles)
- * when it computes minima, and by `endmt show`. */
+ * by the agent (in place, BPF_F_LOCK); read by `endmt show`.  A report: the
+ * response path does not read it (a silent branch keeps holding the group). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, ENDMT_MAX_GROUPS);

@@ -25,7 +25,10 @@
  * (flags, start_psn, src_*, branch ids) are read without the lock: only the
  * CLI writes them, with whole-value BPF_F_LOCK updates.  The agent never
  * writes endmt_groups: it advances endmt_cnp_epoch (CCounts restart lazily
- * here) and writes liveness marks to endmt_stale, which this code reads. */
+ * here).  Its liveness marks (endmt_stale) are a report for the operator and
+ * are NOT read here: leaving a silent branch out of the minimum would tell
+ * the source that a receiver has data it never acknowledged (draft 5.3.1).
+ * A dead receiver stalls the group until the operator removes its branch. */
 #ifndef ENDMT_BPF_AGGREGATE_H
 #define ENDMT_BPF_AGGREGATE_H
 
@@ -108,83 +111,9 @@ static __always_inline __u32 endmt_br_epsn(const struct endmt_group *g,
 						   endmt_psn_add(endmt_br_ack(g, b), 1);
 }
 
-/* The agent's liveness marks for group `key` (endmt_stale), as a mask of the
- * slots still holding the branch that was marked; *marked = when the agent
- * decided (0 and 0 without marks).  Taken under the mark's own lock (the
- * agent rewrites it in place with BPF_F_LOCK), before the group lock: one
- * lock at a time.  Branch ids are configuration, read without the group
- * lock like everywhere here.
- *
- * A global function (not inlined, not static): the verifier checks it once
- * on its own instead of once per path reaching each call; inlined, its
- * 64-step loop under the lock made the program "too large" (over 1000000
- * instructions processed).  It gets the group's branches, not the group: a
- * global function may not be handed memory holding a bpf_spin_lock
- * ("bpf_spin_lock cannot be accessed directly by load/store"). */
-struct endmt_branch_set {
-	struct endmt_branch br[ENDMT_MAX_BRANCHES];
-};
-
-__attribute__((noinline)) __u64 endmt_stale_mask(const struct endmt_group_key *key,
-						 const struct endmt_branch_set *g, __u64 *marked)
-{
-	struct endmt_group_key k;
-	struct endmt_stale *st;
-	__u64 m, ok = 0;
-	__u32 i;
-
-	if (!key || !g || !marked)
-		return 0;
-	*marked = 0;
-	/* On the stack: kernels before 6.x refuse an argument's memory as a
-	 * map key ("R2 type=mem expected=fp, pkt, pkt_meta, map_key,
-	 * map_value", 6.1). */
-	__builtin_memcpy(&k, key, sizeof(k));
-	st = bpf_map_lookup_elem(&endmt_stale, &k);
-	if (!st)
-		return 0;
-	bpf_spin_lock(&st->lock);
-	m = st->mask;
-	*marked = st->marked_ns;
-	/* Branch-free on purpose: with `if`s the verifier tracks every bit of
-	 * `ok` as a known constant per path and the program exceeds its
-	 * 1000000-instruction budget ("BPF program is too large"). */
-	for (i = 0; i < ENDMT_MAX_BRANCHES; i++) {
-		const __u64 *bid = (const __u64 *)g->br[i].id;
-		const __u64 *sid = (const __u64 *)st->id[i];
-		__u64 x = (bid[0] ^ sid[0]) | (bid[1] ^ sid[1]);
-
-		/* (x | -x) has bit 63 set iff x != 0 */
-		ok |= (((m >> i) & 1) & ~((x | -x) >> 63)) << i;
-	}
-	bpf_spin_unlock(&st->lock);
-	return ok;
-}
-
-/* The branches to leave out of the minima: marked by the agent (a branch
- * declared dead, silent past the liveness timeout, must not hold the group
- * back) and silent since it decided.  Never `self`, the branch answering
- * now, so the minimum always has a branch.  Lock held. */
-static __always_inline __u64 endmt_dead_mask(const struct endmt_group *g, __u32 self,
-					     __u64 stale, __u64 marked)
-{
-	__u64 dead = 0, quiet;
-	__u32 i;
-
-	/* Branch-free for the verifier, as in endmt_stale_mask().  Clock
-	 * values are far below 2^63, so the sign of marked - last_seen_ns is
-	 * the comparison. */
-	for (i = 0; i < ENDMT_MAX_BRANCHES; i++) {
-		quiet = ~((marked - g->br[i].last_seen_ns) >> 63) & 1;
-		dead |= (((stale >> i) & 1) & quiet) << i;
-	}
-	return dead & ~(1ull << (self & (ENDMT_MAX_BRANCHES - 1)));
-}
-
-/* Minimum AckPSN (want_epsn = 0) or ePSN (1) over the configured branches
- * not in `dead`.  Called with the lock held: no helper calls. */
-static __always_inline __u32 endmt_group_min(const struct endmt_group *g, int want_epsn,
-					     __u64 dead)
+/* Minimum AckPSN (want_epsn = 0) or ePSN (1) over every configured branch.
+ * Called with the lock held: no helper calls. */
+static __always_inline __u32 endmt_group_min(const struct endmt_group *g, int want_epsn)
 {
 	__u32 n = g->nbranches, m = 0, v, i;
 	int have = 0;
@@ -194,8 +123,7 @@ static __always_inline __u32 endmt_group_min(const struct endmt_group *g, int wa
 
 		if (i >= n)
 			break;
-		/* one test, not two: fewer verifier paths */
-		if (!(b->flags & ENDMT_BR_VALID & ~(__u32)(dead >> i)))
+		if (!(b->flags & ENDMT_BR_VALID))
 			continue;
 		v = want_epsn ? endmt_br_epsn(g, b) : endmt_br_ack(g, b);
 		if (!have || endmt_psn_before(v, m))
@@ -224,8 +152,6 @@ static __always_inline int endmt_branch_find(const struct endmt_group *g, const 
 /* What the response path read before taking the group lock. */
 struct endmt_resp_ctx {
 	const __u64 *epoch;	/* endmt_cnp_epoch slot 0 (NULL: treated as 0) */
-	__u64 stale;		/* endmt_stale_mask() */
-	__u64 marked;
 	__u64 now;
 	__u32 self;		/* the responding branch */
 };
@@ -246,7 +172,7 @@ static __always_inline void endmt_resp_ack(struct endmt_group *g, struct endmt_b
 	b->flags |= ENDMT_BR_ACKED;
 	if ((b->flags & ENDMT_BR_NAK_PENDING) && !endmt_psn_before(p, b->epsn))
 		b->flags &= ~ENDMT_BR_NAK_PENDING;	/* the NAKed PSN arrived */
-	m = endmt_group_min(g, 0, endmt_dead_mask(g, c->self, c->stale, c->marked));
+	m = endmt_group_min(g, 0);
 	fwd = (g->state & ENDMT_GS_ACK_FWD) ? g->fwd_ack_psn :
 					      endmt_psn_add(g->start_psn, -1);
 	if (!endmt_psn_before(fwd, m)) {
@@ -277,7 +203,7 @@ static __always_inline void endmt_resp_nak(struct endmt_group *g, struct endmt_b
 	}
 	b->epsn = e;
 	b->flags |= ENDMT_BR_NAK_PENDING;
-	m = endmt_group_min(g, 1, endmt_dead_mask(g, c->self, c->stale, c->marked));
+	m = endmt_group_min(g, 1);
 	/* The minimum ePSN never decreases; forward each value once until an
 	 * ACK shows progress (no retransmission storms). */
 	if ((g->state & ENDMT_GS_NAK_FWD) && !endmt_psn_before(g->fwd_epsn, m)) {
@@ -533,12 +459,8 @@ static __always_inline int endmt_resp_xdp(struct xdp_md *ctx)
 	psn = endmt_psn_add(bpf_ntohl(bth->ar_psn) & ENDMT_BTH_PSN_MASK,
 			    -g->br[bi & (ENDMT_MAX_BRANCHES - 1)].psn_offset);
 	rc.self = (__u32)bi;
-	if (kind == ENDMT_RK_CNP) {
+	if (kind == ENDMT_RK_CNP)
 		rc.epoch = bpf_map_lookup_elem(&endmt_cnp_epoch, &zero);
-	} else if (kind == ENDMT_RK_ACK || kind == ENDMT_RK_NAK_SEQ) {
-		rc.stale = endmt_stale_mask(&key, (const struct endmt_branch_set *)g->br,
-					    &rc.marked);
-	}
 	rc.now = ENDMT_RESP_CLOCK_NS();
 	endmt_resp_locked(g, kind, psn, &rc, &o);
 	if (o.act == XDP_PASS)

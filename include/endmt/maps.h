@@ -109,7 +109,8 @@ struct endmt_group {
 #define ENDMT_CNP_MAX_AGE_NS (3600ull * 1000000000ull)
 
 /* endmt_stale: key = group key.  The agent's liveness marks, written only by
- * the agent (BPF_F_LOCK updates), read by the response path and `show`.
+ * the agent (BPF_F_LOCK updates), read by `show` only (a report: a silent
+ * branch keeps holding the group in the data path).
  * Branch i of the group is stale when bit i of mask is set, br[i].id still
  * equals id[i] (configuration may have moved branches between slots), and
  * br[i].last_seen_ns <= marked_ns (it has not answered since the agent
