@@ -222,6 +222,30 @@ static __noinline void endmt_chain(struct __sk_buff *skb, const __u8 *eth_orig)
 		   ETH_HLEN + 7, ip6.hop_limit, ENDMT_STAT_FWD_CHAIN);
 }
 
+/* RFC 6040 decapsulation, normal mode (the head copied the inner Traffic
+ * Class into the outer header, so a CE on the outer one was set by a
+ * congested link of the tree).  Reads the ECN field (Traffic Class bits
+ * 1..0 = bits 5..4 of IPv6 octet 1) of the outer header and of the inner one
+ * at inner_off, before decapsulation.  Returns 1 when the inner packet must
+ * become CE, 0 when it stays as it is, -1 when it must be dropped (outer CE
+ * over a Not-ECT inner packet: the congestion signal cannot be carried, and
+ * RFC 6040 section 4.2 says drop; a head never makes such a packet, only a
+ * marker that ignores the outer Not-ECT would). */
+#define ENDMT_ECN(octet1) (((octet1) >> 4) & 3)
+#define ENDMT_ECN_NOT_ECT 0
+#define ENDMT_ECN_CE 3
+static __always_inline int endmt_ecn_decap(struct __sk_buff *skb, __u32 inner_off)
+{
+	__u8 o[2], in[2];
+
+	if (bpf_skb_load_bytes(skb, ETH_HLEN, o, 2) ||
+	    bpf_skb_load_bytes(skb, inner_off, in, 2))
+		return -1;
+	if (ENDMT_ECN(o[1]) != ENDMT_ECN_CE || ENDMT_ECN(in[1]) == ENDMT_ECN_CE)
+		return 0;
+	return ENDMT_ECN(in[1]) == ENDMT_ECN_NOT_ECT ? -1 : 1;
+}
+
 static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_type)
 {
 	void *data = (void *)(long)skb->data;
@@ -231,6 +255,7 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 	struct endmt_meta m;
 	struct ipv6hdr ip6;
 	__u32 plen, tail, wlen, outer_len, zero = 0;
+	int ce;
 
 	if ((void *)(mp + 1) > data || mp->magic != ENDMT_META_MAGIC)
 		return TC_ACT_OK;	/* not from our XDP half: not ours */
@@ -246,6 +271,11 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 
 	if (m.flags & ENDMT_META_F_CHAIN)
 		endmt_chain(skb, sc->eth_orig);
+	/* After the chain copy: the outer packet goes on with its CE mark,
+	 * the next edge decides for itself. */
+	ce = endmt_ecn_decap(skb, m.inner_off);
+	if (ce < 0)
+		return endmt_verdict(ENDMT_STAT_DROP_ECN_NOT_ECT, TC_ACT_SHOT);
 
 	/* Full decapsulation: the inner IPv6 follows Ethernet.  FIXED_GSO:
 	 * without it a UDP GSO skb fails with -ENOTSUPP (notes). */
@@ -255,7 +285,19 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 		return endmt_verdict(ENDMT_STAT_DROP_DECAP, TC_ACT_SHOT);
 
 	__builtin_memset(sc->orig_w, 0, sizeof(sc->orig_w));
-	if (bpf_skb_load_bytes(skb, ENDMT_IN_IP6, &ip6, sizeof(ip6)) ||
+	if (bpf_skb_load_bytes(skb, ENDMT_IN_IP6, &ip6, sizeof(ip6)))
+		return endmt_verdict(ENDMT_STAT_DROP_DECAP, TC_ACT_SHOT);
+	/* Outer CE onto the inner ECT packet, once, before the copies are
+	 * cloned: every copy carries it.  The Traffic Class is masked in the
+	 * ICRC, IPv6 has no header checksum and the UDP checksum's pseudo
+	 * header does not hold it: nothing else changes. */
+	if (ce) {
+		__u8 b1 = ((__u8 *)&ip6)[1] | (ENDMT_ECN_CE << 4);
+
+		if (bpf_skb_store_bytes(skb, ENDMT_IN_IP6 + 1, &b1, 1, 0))
+			return endmt_verdict(ENDMT_STAT_DROP_DECAP, TC_ACT_SHOT);
+	}
+	if (
 	    bpf_skb_load_bytes(skb, ENDMT_IN_WIN, sc->orig_w, ENDMT_W_LEN))
 		return endmt_verdict(ENDMT_STAT_DROP_DECAP, TC_ACT_SHOT);
 	c.has_reth = endmt_op_has_reth(sc->orig_w[ENDMT_W_BTH]);

@@ -38,6 +38,7 @@
 	X(ENDMT_CONSUMED,      "endmt_consumed",      "original packets consumed after replication") \
 	X(FWD_MTU,             "fwd_mtu_exceeded",    "copies dropped: larger than the egress MTU") \
 	X(DROP_CHAIN_HLIM,     "drop_chain_hop_limit", "outer packet not sent on: hop limit expired") \
+	X(DROP_ECN_NOT_ECT,    "drop_ecn_not_ect",    "outer CE over a Not-ECT inner packet: not decapsulated (RFC 6040)") \
 	/* head: H.Encaps.MT */							\
 	X(HEAD_ENCAP,          "head_encap",          "source packets encapsulated") \
 	X(DROP_HEAD_ENCAP,     "drop_head_encap_failed", "could not push the outer headers") \

@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """Independent oracle for the edge's per-receiver copies.
 
-Regenerates /tmp/endmt-edge-copies.pcap (+ .txt, one "DA QPN PSN" line per
-frame) by running the veth replication test of $O/test_progs, then checks
-every copy without any endmt code:
+Regenerates /tmp/endmt-edge-copies.pcap (+ .txt, one "DA QPN PSN ECN" line
+per frame: what the copy must carry) by running the veth replication test of
+$O/test_progs, then checks every copy without any endmt code:
   - ICRC with zlib.crc32 over the masked pseudo packet (DESIGN.md recipe),
-  - scapy decodes IPv6 / UDP dport 4791 with the expected DA, and the BTH
+  - scapy decodes IPv6 / UDP dport 4791 with the expected DA and ECN
+    (an outer CE mark copied in by the edge, RFC 6040), and the BTH
     DestQPN and PSN are the expected ones,
   - tshark dissects every frame as RRoCE (InfiniBand over UDP) with the same
     destination QP.
@@ -49,7 +50,7 @@ def main() -> int:
     if len(pkts) != len(want) or len(pkts) < 20:
         print(f"frames {len(pkts)} vs expectations {len(want)}")
         return 1
-    for i, (p, (da, qpn, psn)) in enumerate(zip(pkts, want)):
+    for i, (p, (da, qpn, psn, ecn)) in enumerate(zip(pkts, want)):
         raw = bytes(p)
         ip6 = raw[14:]
         stored = struct.unpack("<I", ip6[-4:])[0]
@@ -60,6 +61,9 @@ def main() -> int:
             print(f"frame {i}: not IPv6/UDP 4791")
             fails += 1
             continue
+        if p[IPv6].tc & 3 != int(ecn):
+            print(f"frame {i}: ECN {p[IPv6].tc & 3} != {ecn}")
+            fails += 1
         if p[IPv6].dst != da or p[IPv6].plen != len(ip6) - 40:
             print(f"frame {i}: DA {p[IPv6].dst} != {da}")
             fails += 1
@@ -77,7 +81,7 @@ def main() -> int:
         print(f"tshark: rc {ts.returncode}, {len(rows)} rows: {ts.stderr[-500:]}")
         fails += 1
     else:
-        for i, (row, (da, qpn, _)) in enumerate(zip(rows, want)):
+        for i, (row, (da, qpn, _, _)) in enumerate(zip(rows, want)):
             if len(row) < 2 or row[0] != da or int(row[1], 0) != int(qpn):
                 print(f"tshark frame {i}: {row} != {da} {qpn}")
                 fails += 1

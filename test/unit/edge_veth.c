@@ -4,7 +4,7 @@
  * peer netns over AF_PACKET, copies read on the receivers' peers and
  * compared byte for byte with packets built independently by lib/pkt.h
  * (ICRC by the full computation).  Emitted copies also go to
- * /tmp/endmt-edge-copies.pcap (+ .txt: expected DA QPN PSN per frame) for
+ * /tmp/endmt-edge-copies.pcap (+ .txt: expected DA QPN PSN ECN per frame) for
  * test/py/test_edge_oracle.py. */
 #include <fcntl.h>
 #include <poll.h>
@@ -318,6 +318,8 @@ struct inner_spec {
 	int udp_csum;
 	uint8_t hl, tclass;
 	uint32_t flow;
+	uint8_t otclass;	/* outer Traffic Class (the head copies the inner one) */
+	int copy_ce;		/* the copies must carry ECN CE */
 };
 
 static void roce_spec(struct endmt_roce_spec *s, const struct inner_spec *in, const uint8_t *pay)
@@ -377,7 +379,10 @@ static size_t build_endmt(uint8_t *out, const struct inner_spec *in, const uint8
 	l = endmt_build_roce(inner, sizeof(inner), &s);
 	if (l < 0)
 		abort();
-	return eu_frame(out, mac_e0, mac_inj, &sa, 64, srh, srh_len, inner + 14, (size_t)l - 14);
+	l = (int)eu_frame(out, mac_e0, mac_inj, &sa, 64, srh, srh_len, inner + 14, (size_t)l - 14);
+	out[14] = (uint8_t)(0x60 | in->otclass >> 4);
+	out[15] = (uint8_t)(in->otclass << 4);
+	return (size_t)l;
 }
 
 /* The copy receiver r should get, built from scratch. */
@@ -388,6 +393,8 @@ static size_t build_copy(uint8_t *out, const struct inner_spec *in, const uint8_
 	int l;
 
 	roce_spec(&s, in, pay);
+	if (in->copy_ce)
+		s.tclass |= 3;
 	memcpy(s.smac, mac_r[r->dev], 6);
 	memcpy(s.dmac, mac_p[r->dev], 6);
 	s.daddr = r->addr;
@@ -403,7 +410,8 @@ static size_t build_copy(uint8_t *out, const struct inner_spec *in, const uint8_
 	return l < 0 ? 0 : (size_t)l;
 }
 
-static void oracle_add(const uint8_t *f, size_t len, const struct rcv *r, uint32_t psn)
+static void oracle_add(const uint8_t *f, size_t len, const struct rcv *r, uint32_t psn,
+		       unsigned int ecn)
 {
 	char a[64];
 
@@ -414,14 +422,14 @@ static void oracle_add(const uint8_t *f, size_t len, const struct rcv *r, uint32
 	pc_lens[pc_n++] = len;
 	if (exp_f) {
 		inet_ntop(AF_INET6, &r->addr, a, sizeof(a));
-		fprintf(exp_f, "%s %u %u\n", a, r->qpn, psn);
+		fprintf(exp_f, "%s %u %u %u\n", a, r->qpn, psn, ecn);
 	}
 }
 
 /* Sends one End.MT packet and checks every copy byte for byte, and the
  * counters: one packet in, n copies out (fast or slow path), consumed. */
-static void replicate_case(struct env *e, const struct inner_spec *in, struct rcv *r,
-			   size_t n, int other, const char *name)
+static void replicate_case_x(struct env *e, const struct inner_spec *in, struct rcv *r,
+			     size_t n, int other, int ecn_drop, const char *name)
 {
 	static uint8_t pay[2048], f[EU_MAXPKT], exp[EU_MAXPKT];
 	static struct frame got[256];
@@ -440,9 +448,22 @@ static void replicate_case(struct env *e, const struct inner_spec *in, struct rc
 	eu_stats_read(&e->o, &a);
 	if (!ASSERT_OK(inject(e, f, len), "inject"))
 		return;
-	ngot = collect(e, got, 256, n, 3000);
+	ngot = collect(e, got, 256, ecn_drop ? 1 : n, ecn_drop ? 400 : 3000);
 	eu_stats_read(&e->o, &b);
+	if (ecn_drop) {
+		/* RFC 6040: outer CE over Not-ECT is dropped, not decapsulated */
+		ASSERT_EQ(ngot, 0, name);
+		ASSERT_EQ(b.v[ENDMT_STAT_ENDMT_RX] - a.v[ENDMT_STAT_ENDMT_RX], 1, "endmt_rx");
+		ASSERT_EQ(b.v[ENDMT_STAT_DROP_ECN_NOT_ECT] - a.v[ENDMT_STAT_DROP_ECN_NOT_ECT], 1,
+			  "drop_ecn_not_ect");
+		ASSERT_EQ(b.v[ENDMT_STAT_ENDMT_CONSUMED] - a.v[ENDMT_STAT_ENDMT_CONSUMED], 0,
+			  "endmt_consumed");
+		ASSERT_EQ(b.v[ENDMT_STAT_FWD_COPY] - a.v[ENDMT_STAT_FWD_COPY], 0, "fwd_copies");
+		return;
+	}
 	ASSERT_EQ(ngot, n, name);
+	ASSERT_EQ(b.v[ENDMT_STAT_DROP_ECN_NOT_ECT] - a.v[ENDMT_STAT_DROP_ECN_NOT_ECT], 0,
+		  "drop_ecn_not_ect");
 	for (i = 0; i < n; i++) {
 		size_t el = build_copy(exp, in, pay, &r[i]);
 		int found = 0;
@@ -453,7 +474,7 @@ static void replicate_case(struct env *e, const struct inner_spec *in, struct rc
 				continue;
 			matched[j] = 1, found = 1;
 			oracle_add(got[j].b, got[j].len, &r[i], ((uint32_t)exp[71] << 16) |
-				   ((uint32_t)exp[72] << 8) | exp[73]);
+				   ((uint32_t)exp[72] << 8) | exp[73], (exp[15] >> 4) & 3u);
 			break;
 		}
 		if (!found) {
@@ -473,6 +494,12 @@ static void replicate_case(struct env *e, const struct inner_spec *in, struct rc
 	ASSERT_EQ(b.v[ENDMT_STAT_FWD_COPY] - a.v[ENDMT_STAT_FWD_COPY], n - nslow, "fwd_copies");
 	ASSERT_EQ(b.v[ENDMT_STAT_FWD_NEIGH_SLOW] - a.v[ENDMT_STAT_FWD_NEIGH_SLOW], nslow,
 		  "fwd_neigh_slow_path");
+}
+
+static void replicate_case(struct env *e, const struct inner_spec *in, struct rcv *r,
+			   size_t n, int other, const char *name)
+{
+	replicate_case_x(e, in, r, n, other, 0, name);
 }
 
 static void test_five(struct env *e)
@@ -518,6 +545,40 @@ static void test_xlate(struct env *e)
 	/* the same receivers for a WRITE_MIDDLE: PSN shifts, no RETH */
 	in.opcode = ENDMT_OP_WRITE_MIDDLE, in.psn = 0xffffff;
 	replicate_case(e, &in, r, 4, 0, "WRITE_MIDDLE, PSN wrap");
+}
+
+/* RFC 6040 normal-mode decapsulation: a CE mark a transit link put on the
+ * outer header reaches every copy when the inner packet is ECT; ECT outer
+ * marks change nothing; CE over Not-ECT is dropped and counted.  DSCP bits
+ * (0x68) ride along to show only the ECN field moves. */
+static void test_ecn(struct env *e)
+{
+	struct rcv r[5] = {0};
+	struct inner_spec in = { .opcode = ENDMT_OP_WRITE_ONLY, .psn = 0xfffffe, .paylen = 256,
+				 .va = 0x10000, .rkey = 7, .udp_csum = 1, .hl = 64,
+				 .flow = 0xabcde };
+	size_t i;
+
+	for (i = 0; i < 5; i++)
+		r[i].qpn = 0x200 + (uint32_t)i;
+	r[3].xl = (struct endmt_rcv_xlate){ .psn_offset = 0x100, .flags = ENDMT_XL_PSN |
+			ENDMT_XL_RETH, .va_delta = 0x1000, .rkey = 0x77 };
+	in.tclass = 0x68 | 2, in.otclass = 0x68 | 3, in.copy_ce = 1;
+	replicate_case(e, &in, r, 5, 0, "outer CE, inner ECT(0): every copy CE");
+	in.tclass = 0x68 | 1, in.otclass = 0x68 | 3, in.copy_ce = 1, in.udp_csum = 0;
+	replicate_case(e, &in, r, 5, 1, "outer CE, inner ECT(1): every copy CE");
+	in.tclass = 0x68 | 3, in.otclass = 0x68 | 3, in.copy_ce = 0;
+	replicate_case(e, &in, r, 5, 0, "outer CE, inner CE: unchanged");
+	in.tclass = 0x68 | 2, in.otclass = 0x68 | 2, in.copy_ce = 0, in.udp_csum = 1;
+	replicate_case(e, &in, r, 5, 0, "outer ECT(0), inner ECT(0): unchanged");
+	in.tclass = 0x68 | 2, in.otclass = 0x68 | 1;
+	replicate_case(e, &in, r, 5, 0, "outer ECT(1), inner ECT(0): unchanged");
+	in.tclass = 0x68 | 1, in.otclass = 0x68;
+	replicate_case(e, &in, r, 5, 0, "outer Not-ECT, inner ECT(1): unchanged");
+	in.tclass = 0x68, in.otclass = 0x68 | 2;
+	replicate_case(e, &in, r, 5, 0, "outer ECT(0), inner Not-ECT: unchanged");
+	in.tclass = 0x68, in.otclass = 0x68 | 3;
+	replicate_case_x(e, &in, r, 5, 0, 1, "outer CE, inner Not-ECT: dropped");
 }
 
 /* Chain mode: the outer packet goes on to SID2 (behind r2) as well. */
@@ -635,6 +696,7 @@ static void test_fuzz(struct env *e)
 			break;
 		case ENDMT_STAT_ENDMT_CONSUMED: case ENDMT_STAT_DROP_META: case ENDMT_STAT_DROP_DECAP:
 		case ENDMT_STAT_FWD_CHAIN: case ENDMT_STAT_DROP_CHAIN_HLIM:
+		case ENDMT_STAT_DROP_ECN_NOT_ECT:
 			break;		/* TC side of packets already counted by XDP */
 		default:
 			in_xdp += d;	/* every XDP verdict */
@@ -646,7 +708,9 @@ static void test_fuzz(struct env *e)
 	ASSERT_EQ(b.v[ENDMT_STAT_ENDMT_RX] - a.v[ENDMT_STAT_ENDMT_RX],
 		  b.v[ENDMT_STAT_ENDMT_CONSUMED] - a.v[ENDMT_STAT_ENDMT_CONSUMED] +
 		  b.v[ENDMT_STAT_DROP_META] - a.v[ENDMT_STAT_DROP_META] +
-		  b.v[ENDMT_STAT_DROP_DECAP] - a.v[ENDMT_STAT_DROP_DECAP], "TC explains every End.MT packet");
+		  b.v[ENDMT_STAT_DROP_DECAP] - a.v[ENDMT_STAT_DROP_DECAP] +
+		  b.v[ENDMT_STAT_DROP_ECN_NOT_ECT] - a.v[ENDMT_STAT_DROP_ECN_NOT_ECT],
+		  "TC explains every End.MT packet");
 	ASSERT_EQ(copies_cnt, n, "fwd_copies == copies seen");
 	ASSERT_GE(b.v[ENDMT_STAT_ENDMT_RX] - a.v[ENDMT_STAT_ENDMT_RX], 20, "some mutants still valid");
 	/* Mutations never touch ICRC-covered inner octets except lengths,
@@ -676,6 +740,8 @@ void test_edge_veth(void)
 		test_xlate(&e);
 	if (test__start_subtest("chain_mode"))
 		test_chain(&e);
+	if (test__start_subtest("ecn_rfc6040"))
+		test_ecn(&e);
 	if (exp_f) {
 		fclose(exp_f);
 		exp_f = NULL;
