@@ -43,13 +43,17 @@ int endmt_cnp_build(const struct endmt_group_key *key, const struct endmt_group 
 	put16(udp, ENDMT_CNP_SPORT);
 	put16(udp + 2, ENDMT_ROCE_PORT);
 	put16(udp + 4, (uint16_t)ulen);
-	/* UDP checksum 0, as RoCEv2 stacks (rxe) send over IPv6. */
 	bth[0] = ENDMT_OP_CNP;
 	put16(bth + 2, 0xffff);			/* default P_Key */
 	/* RoCEv2 CNP: BECN set; PSN 0; 16 reserved octets 0 (memset). */
 	put32(bth + 4, ENDMT_BTH_BECN |
 		       ((head ? g->src_qpn : key->dqpn) & ENDMT_BTH_QPN_MASK));
 	endmt_icrc_store(buf, ENDMT_CNP_PKT_LEN);
+	/* A real UDP checksum, after the ICRC it covers (the ICRC masks the
+	 * checksum field, so the order is this one): rxe sends 0 over IPv6,
+	 * but an ordinary Linux UDP socket drops such datagrams (RFC 8200),
+	 * and a software endpoint of the source may be one. */
+	put16(udp + 6, endmt_udp6_csum(buf, ENDMT_CNP_PKT_LEN));
 	return ENDMT_CNP_PKT_LEN;
 }
 

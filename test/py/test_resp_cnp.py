@@ -8,7 +8,9 @@ independent of the project's C code:
   - IPv6 / UDP dport 4791 / BTH opcode 0x81 (CNP), BECN set, the right
     DestQPN and addresses (transit/edge: Proxy; head: toward the source);
   - 16 reserved octets of zero, then the ICRC;
-  - ICRC = CRC-32 over 8 x 0xff + masked IPv6/UDP/BTH + payload (zlib).
+  - ICRC = CRC-32 over 8 x 0xff + masked IPv6/UDP/BTH + payload (zlib);
+  - a real UDP checksum (not 0: an ordinary IPv6 UDP socket drops 0),
+    recomputed here over the pseudo header, and tshark's own verdict on it.
 Exit status 0 on success."""
 import os
 import struct
@@ -39,6 +41,20 @@ def icrc(ip6: bytes) -> int:
     return zlib.crc32(b"\xff" * 8 + bytes(b)) & 0xFFFFFFFF
 
 
+def udp6_csum(raw: bytes) -> int:
+    """UDP checksum over IPv6 (RFC 8200 8.1) of raw = IPv6 header + UDP datagram."""
+    udp = bytearray(raw[40:])
+    udp[6] = udp[7] = 0
+    data = raw[8:40] + struct.pack(">IxxxB", len(udp), 17) + bytes(udp)
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f">{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    s = ~s & 0xFFFF
+    return s or 0xFFFF
+
+
 def main() -> int:
     fails = []
 
@@ -66,6 +82,8 @@ def main() -> int:
             check(ip.nh == 17 and ip.plen == len(raw) - 40, f"cnp {i}: IPv6 next header/length")
             udp = ip[UDP]
             check(udp.dport == 4791 and udp.len == ip.plen, f"cnp {i}: UDP 4791, length")
+            check(udp.chksum != 0 and udp.chksum == udp6_csum(raw),
+                  f"cnp {i}: UDP checksum {udp.chksum:#06x} vs {udp6_csum(raw):#06x}")
             bth = BTH(bytes(udp.payload))
             check(bth.opcode == 0x81, f"cnp {i}: opcode 0x81")
             check(bth.becn == 1 and bth.fecn == 0, f"cnp {i}: BECN set")
@@ -76,13 +94,17 @@ def main() -> int:
             stored = struct.unpack("<I", raw[-4:])[0]
             check(stored == icrc(raw), f"cnp {i}: ICRC (zlib) {stored:#x} vs {icrc(raw):#x}")
         # tshark's RRoCE dissector (decoder only: it does not validate ICRC)
-        t = subprocess.run(["tshark", "-r", pcap, "-T", "fields", "-e", "infiniband.bth.opcode",
-                            "-e", "infiniband.bth.destqp"], capture_output=True, text=True)
+        t = subprocess.run(["tshark", "-r", pcap, "-o", "udp.check_checksum:TRUE",
+                            "-T", "fields", "-e", "infiniband.bth.opcode",
+                            "-e", "infiniband.bth.destqp", "-e", "udp.checksum.status"],
+                           capture_output=True, text=True)
         lines = [ln.split("\t") for ln in t.stdout.split("\n") if ln.strip()]
         check(len(lines) == 2, "tshark decoded two packets")
         for i, ln in enumerate(lines[:2]):
             check(int(ln[0], 0) == 0x81, f"tshark cnp {i}: opcode")
             check(int(ln[1], 0) == want[i][2], f"tshark cnp {i}: DestQPN")
+            # 1 = Good in tshark's checksum status
+            check(len(ln) > 2 and ln[2] == "1", f"tshark cnp {i}: UDP checksum status {ln[2:]}")
     print("test_resp_cnp:", "FAIL" if fails else "ok")
     return 1 if fails else 0
 

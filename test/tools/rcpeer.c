@@ -197,9 +197,9 @@ static int sock_open(struct sock *s, const struct opts *o)
 	    setsockopt(s->fd, IPPROTO_IPV6, IPV6_TCLASS, &tclass, sizeof(tclass)) ||
 	    setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
 		goto err;
-	/* RoCEv2 over IPv6 may carry UDP checksum 0 (rxe sends 0, and so may
-	 * responses made in the network, e.g. the agents' CNPs); the ICRC is
-	 * the integrity check, so accept them as a RoCE NIC does. */
+	/* RoCEv2 over IPv6 may carry UDP checksum 0 (rxe sends 0; the edges
+	 * keep a 0 they receive); the ICRC is the integrity check, so accept
+	 * them as a RoCE NIC does.  The agents' CNPs carry a real checksum. */
 	if (setsockopt(s->fd, IPPROTO_UDP, UDP_NO_CHECK6_RX, &one, sizeof(one)))
 		goto err;
 	/* Larger buffers so a burst of a window is not lost in the socket;
