@@ -9,6 +9,7 @@
 #include "lib/stats.h"
 #include "lib/encap.h"
 #include "lib/aggregate.h"
+#include "lib/repl.h"
 
 /* End.MT TLV type; the loader sets it on every object (unused by the head:
  * the TLVs come ready-made in the template). */
@@ -17,7 +18,18 @@ const volatile __u8 cfg_tlv_type = ENDMT_TLV_ENDMT_DEFAULT;
 SEC("tc")
 int endmt_head_tc(struct __sk_buff *skb)
 {
-	return endmt_head_encap(skb);
+	int act = endmt_head_encap(skb), rep;
+
+	/* RFC 9524 variant (docs/FORWARD-PATH.md, "The head"): a template
+	 * whose DA is a Replication SID of this node.  The stack would route
+	 * the one encapsulated packet and no other TC ingress sees it again,
+	 * so the head makes the copies here (bpf/lib/repl.h).  Frames shorter
+	 * than an IPv6 header are left to the stack as before (repl would
+	 * count them as truncated). */
+	if (act != TC_ACT_OK || skb->len < ETH_HLEN + ENDMT_IP6_HLEN)
+		return act;
+	rep = endmt_repl_tc(skb);
+	return rep >= 0 ? rep : act;
 }
 
 struct {

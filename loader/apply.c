@@ -49,9 +49,19 @@ struct rcv {
 	bool reth;
 };
 
+/* A per-node SID of the replication variant (docs/TREE-FORMAT.md). */
+struct nsid {
+	struct in6_addr a;
+	bool set;
+};
+
 struct grp {
 	const char *name;
 	struct in6_addr proxy, sid, src;
+	/* Replication variant: no group-wide End.MT SID; rsid[node] = the
+	 * node's RFC 9524 Replication SID, esid[node] = an edge's unicast
+	 * End.MT SID (arrays of nnodes, NULL in the multicast variant). */
+	struct nsid *rsid, *esid;
 	uint32_t dqpn, start_psn, cnp_cap, src_qpn;
 	const char *src_name;
 	int head;
@@ -93,6 +103,9 @@ struct plan {
 	struct endmt_rcv_key xk[MAX_RCVS];
 	struct endmt_rcv_xlate xv[MAX_RCVS];
 	int nx;
+	struct endmt_sid_key rk[MAX_GROUPS];	/* this node's Replication SIDs */
+	struct endmt_repl rv[MAX_GROUPS];
+	int nrepl;
 };
 
 static const char *const node_modes[] = { "native", "skb", "hw", NULL };
@@ -276,6 +289,46 @@ static int parse_rcv(struct tree *t, struct grp *g, json_t *r, const char *path,
 	return 0;
 }
 
+/* "replication": {node: Replication SID} and "edge_sids": {node: End.MT
+ * SID}: names and addresses only here; what they must cover is checked
+ * once the receivers are known (check_repl). */
+static int parse_sid_map(struct tree *t, json_t *g, const char *k, const char *path,
+			 struct nsid *out)
+{
+	json_t *m = json_object_get(g, k), *v;
+	const char *name, *why;
+	int x;
+
+	if (!json_is_object(m))
+		return ferr(t, "%s.%s: %s", path, k, m ? "must be an object of node -> SID" :
+			    "missing (the replication variant needs both replication and edge_sids)");
+	json_object_foreach(m, name, v) {
+		x = node_index(t, name);
+		if (x < 0)
+			return ferr(t, "%s.%s.%s: no node named '%s'", path, k, name, name);
+		if (!json_is_string(v) || parse_addr(json_string_value(v), &out[x].a))
+			return ferr(t, "%s.%s.%s: must be an IPv6 address string", path, k, name);
+		if ((why = repl_addr_problem(&out[x].a)))
+			return ferr(t, "%s.%s.%s: %s %s", path, k, name, json_string_value(v), why);
+		out[x].set = true;
+	}
+	return 0;
+}
+
+static int parse_repl(struct tree *t, json_t *g, const char *path, struct grp *o)
+{
+	int err;
+
+	o->rsid = calloc(t->nnodes, sizeof(*o->rsid));
+	o->esid = calloc(t->nnodes, sizeof(*o->esid));
+	if (!o->rsid || !o->esid)
+		return -ENOMEM;
+	if ((err = parse_sid_map(t, g, "replication", path, o->rsid)) ||
+	    (err = parse_sid_map(t, g, "edge_sids", path, o->esid)))
+		return err;
+	return 0;
+}
+
 static int parse_groups(struct tree *t, json_t *groups)
 {
 	char path[128], rpath[160];
@@ -296,9 +349,21 @@ static int parse_groups(struct tree *t, json_t *groups)
 		if (!json_is_object(g))
 			return ferr(t, "%s: must be an object", path);
 		if ((err = get_str(t, g, "name", path, &o->name)) ||
-		    (err = get_addr(t, g, "proxy", path, &o->proxy)) ||
-		    (err = get_addr(t, g, "sid", path, &o->sid)))
+		    (err = get_addr(t, g, "proxy", path, &o->proxy)))
 			return err;
+		t->ngroups = i + 1;	/* so what parse_repl allocates is freed */
+		if (json_object_get(g, "replication")) {
+			if (json_object_get(g, "sid"))
+				return ferr(t, "%s.sid: not used with replication (each edge "
+					    "has its own End.MT SID in edge_sids)", path);
+			if ((err = parse_repl(t, g, path, o)))
+				return err;
+		} else if (json_object_get(g, "edge_sids")) {
+			return ferr(t, "%s.edge_sids: only with replication (the multicast "
+				    "variant uses the group's sid)", path);
+		} else if ((err = get_addr(t, g, "sid", path, &o->sid))) {
+			return err;
+		}
 		if ((err = get_int(t, g, "dqpn", path, 0, 16777215, 0, true, &v)))
 			return err;
 		o->dqpn = v;
@@ -328,7 +393,6 @@ static int parse_groups(struct tree *t, json_t *groups)
 		o->rcv = calloc(json_array_size(rcvs), sizeof(*o->rcv));
 		if (!o->rcv)
 			return -ENOMEM;
-		t->ngroups = i + 1;	/* so o->rcv is freed on error */
 		json_array_foreach(rcvs, j, r) {
 			snprintf(rpath, sizeof(rpath), "%s.receivers[%zu]", path, j);
 			err = parse_rcv(t, o, r, rpath, &o->rcv[j]);
@@ -410,6 +474,144 @@ static void mark_path(const struct tree *t, const struct grp *g, bool *on)
 		}
 }
 
+/* The SIDs node x sends g's packets to (replication variant): for each
+ * child c on the tree, c's Replication SID, else c's End.MT SID if c is an
+ * edge, else c's own downstream SIDs (a transit without a Replication SID:
+ * the copies are routed through it by its FIB). */
+static int repl_down(const struct tree *t, const struct grp *g, const bool *on, int x,
+		     struct endmt_repl *v)
+{
+	const struct in6_addr *a;
+	int c, err;
+
+	for (c = 0; c < t->nnodes; c++) {
+		if (!on[c] || t->nodes[c].parent != x || c == g->head)
+			continue;
+		if (g->rsid[c].set) {
+			a = &g->rsid[c].a;
+		} else if (g->esid[c].set) {
+			a = &g->esid[c].a;
+		} else {
+			if ((err = repl_down(t, g, on, c, v)))
+				return err;
+			continue;
+		}
+		if (v->n >= ENDMT_MAX_REPL)
+			return ferr(t, "group %s: node %s would send to more than %d downstream SIDs "
+				    "(ENDMT_MAX_REPL); give a node below it a Replication SID",
+				    g->name, t->nodes[x].name, ENDMT_MAX_REPL);
+		memcpy(v->sids[v->n++], a, 16);
+	}
+	return 0;
+}
+
+/* Replication variant of group gi: what the SID maps must cover, and one
+ * SID per node and meaning across the whole file (a SID names one node: a
+ * copy for one node must never arrive at another). */
+static int check_repl(const struct tree *t, int gi)
+{
+	const struct grp *g = &t->groups[gi], *h;
+	bool on[MAX_NODES], edge[MAX_NODES] = { false };
+	struct endmt_repl v = {};
+	char b[INET6_ADDRSTRLEN];
+	int x, y, i, gj, k, l, err;
+
+	if (!g->rsid)
+		return 0;
+	mark_path(t, g, on);
+	for (i = 0; i < g->nrcv; i++)
+		edge[g->rcv[i].edge] = true;
+	for (x = 0; x < t->nnodes; x++) {
+		const char *n = t->nodes[x].name;
+
+		if (g->rsid[x].set && !on[x])
+			return ferr(t, "groups[%d].replication.%s: node %s is not on the tree of "
+				    "group %s (no receiver's edge below it)", gi, n, n, g->name);
+		if (g->rsid[x].set && edge[x])
+			return ferr(t, "groups[%d].replication.%s: node %s is an edge of group %s: "
+				    "its End.MT SID goes in edge_sids", gi, n, n, g->name);
+		if (g->esid[x].set && !edge[x])
+			return ferr(t, "groups[%d].edge_sids.%s: node %s is not an edge of group %s "
+				    "(no receiver has edge %s)", gi, n, n, g->name, n);
+		if (edge[x] && !g->esid[x].set)
+			return ferr(t, "groups[%d].edge_sids: missing %s (every edge of the "
+				    "replication variant needs its unicast End.MT SID)", gi, n);
+	}
+	for (x = 0; x < t->nnodes; x++) {
+		for (k = 0; k < 2; k++) {
+			const struct nsid *a = k ? &g->esid[x] : &g->rsid[x];
+
+			if (!a->set)
+				continue;
+			for (gj = 0; gj <= gi; gj++) {
+				h = &t->groups[gj];
+				if (!h->rsid)
+					continue;
+				for (y = 0; y < t->nnodes; y++)
+					for (l = 0; l < 2; l++) {
+						const struct nsid *c = l ? &h->esid[y] : &h->rsid[y];
+
+						/* Against every SID before this one (file
+						 * order); the same node and meaning in an
+						 * earlier group is fine. */
+						if (gj == gi && (y > x || (y == x && l >= k)))
+							continue;
+						if (!c->set || memcmp(&c->a, &a->a, 16) ||
+						    (y == x && l == k))
+							continue;
+						return ferr(t, "groups[%d].%s.%s: %s is also %s's %s in "
+							    "groups[%d] (one SID names one node)", gi,
+							    k ? "edge_sids" : "replication",
+							    t->nodes[x].name, addr_str(&a->a, b),
+							    t->nodes[y].name, l ? "End.MT SID" :
+							    "Replication SID", gj);
+					}
+			}
+		}
+	}
+	/* The head's template has one DA: its own Replication SID (the head's
+	 * TC makes the copies), or the single SID below it. */
+	if (!g->rsid[g->head].set) {
+		if ((err = repl_down(t, g, on, g->head, &v)))
+			return err;
+		if (v.n != 1)
+			return ferr(t, "groups[%d].replication: the head %s sends to %u downstream "
+				    "SIDs but has no Replication SID (give %s one)", gi,
+				    t->nodes[g->head].name, v.n, t->nodes[g->head].name);
+	}
+	return 0;
+}
+
+/* This node's Replication SID of g with its downstream SIDs. */
+static int plan_repl(const struct tree *t, const struct grp *g, const bool *on, int x,
+		     struct plan *p)
+{
+	struct endmt_sid_key k = {};
+	struct endmt_repl v = {};
+	char msg[256], b[INET6_ADDRSTRLEN];
+	int j, err;
+
+	memcpy(k.sid, &g->rsid[x].a, 16);
+	if ((err = repl_down(t, g, on, x, &v)))
+		return err;
+	if ((err = repl_check(-1, &k, &v, msg, sizeof(msg))))
+		return ferr(t, "group %s, node %s: %s", g->name, t->nodes[x].name, msg);
+	for (j = 0; j < p->nrepl; j++)
+		if (!memcmp(&p->rk[j], &k, sizeof(k)))
+			break;
+	if (j < p->nrepl) {
+		if (memcmp(&p->rv[j], &v, sizeof(v)))
+			return ferr(t, "group %s, node %s: Replication SID %s is used by another group "
+				    "with other downstream SIDs", g->name, t->nodes[x].name,
+				    addr_str(k.sid, b));
+		return 0;
+	}
+	p->rk[p->nrepl] = k;
+	p->rv[p->nrepl] = v;
+	p->nrepl++;
+	return 0;
+}
+
 static int plan_group(const struct tree *t, const struct grp *g, int x, struct plan *p)
 {
 	const struct node *X = &t->nodes[x];
@@ -477,7 +679,9 @@ static int plan_group(const struct tree *t, const struct grp *g, int x, struct p
 		struct endmt_sid sv = { .flags = ENDMT_SID_F_ENDMT, .max_rcv = ENDMT_DEF_MAX_RCV };
 		struct endmt_sid_key sk = {};
 
-		memcpy(sk.sid, &g->sid, 16);
+		/* Replication variant: the edge's own unicast End.MT SID, the DA
+		 * its parent's copies carry. */
+		memcpy(sk.sid, g->esid ? &g->esid[x].a : &g->sid, 16);
 		memcpy(sv.edge, &X->addr, 16);
 		for (j = 0; j < p->nsid; j++)
 			if (!memcmp(&p->sidk[j], &sk, sizeof(sk)))
@@ -542,6 +746,21 @@ static int plan_group(const struct tree *t, const struct grp *g, int x, struct p
 			p->nx++;
 		}
 	}
+	if (g->rsid && g->rsid[x].set) {
+		if ((err = plan_repl(t, g, on, x, p)))
+			return err;
+		/* Where the parent's copies arrive: endmt_transit_tc makes ours
+		 * there.  The head makes them in its own TC after encapsulation
+		 * (bpf/head.bpf.c), on the source link it already holds. */
+		if (x != g->head) {
+			snprintf(why, sizeof(why), "transit of %s, replication from %s", g->name,
+				 t->nodes[X->parent].name);
+			if ((err = link_dev(t, x, t->nodes[X->parent].name, &dev, &ifx,
+					    "the link where the parent's copies arrive")) ||
+			    (err = plan_att(t, p, dev, ROLE_TRANSIT, X->mode, why)))
+				return err;
+		}
+	}
 	if (x == g->head) {
 		/* Template: one TLV set per edge node, in order of first use. */
 		struct endmt_edge_ent edges[MAX_NODES];
@@ -549,6 +768,17 @@ static int plan_group(const struct tree *t, const struct grp *g, int x, struct p
 		struct in6_addr segs[2] = { g->proxy, g->sid };
 		int ne = 0, nr = 0, e;
 
+		/* Replication variant: the DA is the head's own Replication
+		 * SID, or the one SID below it (check_repl). */
+		if (g->rsid && g->rsid[x].set) {
+			segs[1] = g->rsid[x].a;
+		} else if (g->rsid) {
+			struct endmt_repl v = {};
+
+			if ((err = repl_down(t, g, on, x, &v)))
+				return err;
+			memcpy(&segs[1], v.sids[0], 16);
+		}
 		rl = calloc(g->nrcv, sizeof(*rl));
 		pg->encap = calloc(1, sizeof(*pg->encap));
 		if (!rl || !pg->encap) {
@@ -679,6 +909,7 @@ static int apply_run(void *p)
 	struct dev_state st;
 	json_error_t jerr;
 	json_t *root = NULL, *v;
+	char msg[256];
 	int i, x, err, lock = -1, changes = 0, attached = 0;
 	bool ch, maps_ok = false;
 	long long tlv;
@@ -715,6 +946,9 @@ static int apply_run(void *p)
 	if ((err = parse_nodes(t, json_object_get(root, "nodes"))) ||
 	    (err = parse_groups(t, json_object_get(root, "groups"))))
 		goto out;
+	for (i = 0; i < t->ngroups; i++)
+		if ((err = check_repl(t, i)))
+			goto out;
 	x = node_index(t, a->node);
 	if (x < 0) {
 		err = ferr(t, "nodes: no node named '%s' (--node)", a->node);
@@ -744,6 +978,15 @@ static int apply_run(void *p)
 			goto out;
 		}
 		pl->att[i].role = -1;	/* already there: nothing to do */
+	}
+	/* Loops with Replication SIDs configured outside this file, before
+	 * anything is written. */
+	for (i = 0; i < pl->nrepl; i++) {
+		err = repl_check(m.repl, &pl->rk[i], &pl->rv[i], msg, sizeof(msg));
+		if (err) {
+			errorf("%s: node %s: %s", a->file, a->node, msg);
+			goto out;
+		}
 	}
 	for (i = 0; i < pl->ngrp; i++) {
 		struct pgroup *pg = &pl->grp[i];
@@ -795,6 +1038,15 @@ static int apply_run(void *p)
 		}
 		changes += ch;
 	}
+	for (i = 0; i < pl->nrepl; i++) {
+		if ((err = undo_save(&ul, U_MAP, m.repl, &pl->rk[i], sizeof(pl->rk[i]),
+				     sizeof(pl->rv[i]))) ||
+		    (err = map_set(m.repl, &pl->rk[i], &pl->rv[i], sizeof(pl->rv[i]), &ch))) {
+			errorf("%s: writing Replication SID %d: %s", a->file, i, strerror(-err));
+			goto fail;
+		}
+		changes += ch;
+	}
 	/* Programs last: they find their maps filled in. */
 	for (i = 0; i < pl->natt; i++) {
 		struct undo *u;
@@ -816,13 +1068,14 @@ static int apply_run(void *p)
 	}
 	if (env.json)
 		printf("{\"node\":\"%s\",\"groups\":%d,\"sids\":%d,\"receivers\":%d,"
-		       "\"devices\":%d,\"attached\":%d,\"changed\":%d}\n", a->node, pl->ngrp,
-		       pl->nsid, pl->nx, pl->natt, attached, changes);
+		       "\"devices\":%d,\"attached\":%d,\"changed\":%d,\"replication\":%d}\n",
+		       a->node, pl->ngrp, pl->nsid, pl->nx, pl->natt, attached, changes,
+		       pl->nrepl);
 	else
 		printf("%s: node %s: %d group(s), %d sid(s), %d receiver translation(s), "
-		       "%d device(s); %d attached, %d map entr%s changed\n", a->file, a->node,
-		       pl->ngrp, pl->nsid, pl->nx, pl->natt, attached, changes,
-		       changes == 1 ? "y" : "ies");
+		       "%d replication sid(s), %d device(s); %d attached, %d map entr%s "
+		       "changed\n", a->file, a->node, pl->ngrp, pl->nsid, pl->nx, pl->nrepl,
+		       pl->natt, attached, changes, changes == 1 ? "y" : "ies");
 	goto out;
 fail:
 	undo_all(&ul);	/* all-or-nothing: back to what was there before */
@@ -836,8 +1089,11 @@ out:
 		for (i = 0; i < pl->ngrp; i++)
 			free(pl->grp[i].encap);
 	if (t)
-		for (i = 0; i < t->ngroups; i++)
+		for (i = 0; i < t->ngroups; i++) {
 			free(t->groups[i].rcv);
+			free(t->groups[i].rsid);
+			free(t->groups[i].esid);
+		}
 	free(pl);
 	free(t);
 	json_decref(root);

@@ -23,6 +23,16 @@ int map_del(int fd, const void *key);
 int proxy_sync(const struct endmt_maps_fds *m, const uint8_t proxy[16]);
 int cfg_begin(struct endmt_maps_fds *m, int *lock);
 void cfg_end(struct endmt_maps_fds *m, int lock);
+/* RFC 9524 replication (repl.c), shared by `repl add` and `apply`.
+ * repl_addr_problem: NULL if a can be a Replication or downstream SID,
+ * else why not.  repl_check: the entry k -> v is usable (1..ENDMT_MAX_REPL
+ * distinct unicast downstream SIDs, none equal to k) and, with fd >= 0 (the
+ * endmt_repl map), creates no loop with the node's other entries: no
+ * downstream SID is a local Replication SID and k is no other entry's
+ * downstream SID.  Returns 0 or -errno with the problem in msg. */
+const char *repl_addr_problem(const struct in6_addr *a);
+int repl_check(int fd, const struct endmt_sid_key *k, const struct endmt_repl *v,
+	       char *msg, size_t len);
 /* "WHAT written|deleted" / "WHAT unchanged", or {"changed":...} with --json. */
 void report_change(bool changed, const char *what, const char *verb);
 

@@ -11,7 +11,7 @@
 
 const struct role_desc role_descs[ROLE__N] = {
 	[ROLE_HEAD]    = { "head",    "endmt_head_xdp",    "endmt_head_tc",    true },
-	[ROLE_TRANSIT] = { "transit", "endmt_transit_xdp", "endmt_transit_tc", false },
+	[ROLE_TRANSIT] = { "transit", "endmt_transit_xdp", "endmt_transit_tc", true },
 	[ROLE_EDGE]    = { "edge",    "endmt_edge_xdp",    "endmt_edge_tc",    true },
 };
 

@@ -10,7 +10,8 @@ struct role_desc {
 	const char *name;
 	const char *xdp_prog;	/* always present */
 	const char *tc_prog;	/* TC ingress */
-	bool tc_required;	/* transit's TC program is optional */
+	bool tc_required;	/* attach fails without it (every role has one now;
+				 * the flag stays for roles that may not) */
 };
 extern const struct role_desc role_descs[ROLE__N];
 

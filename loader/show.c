@@ -264,6 +264,31 @@ static int show_encaps(int fd, json_t *arr)
 	return 0;
 }
 
+/* RFC 9524 Replication SIDs of this node and their downstream SIDs. */
+static void show_repl(int fd, json_t *arr)
+{
+	struct endmt_sid_key k, *prev = NULL;
+	struct endmt_repl v;
+	json_t *o, *to;
+	uint32_t i;
+
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &v))
+			continue;	/* deleted meanwhile */
+		o = json_object();
+		to = json_array();
+		json_object_set_new(o, "sid", jaddr(k.sid));
+		/* n as stored: an entry the data path refuses (0 or above
+		 * ENDMT_MAX_REPL, drop_repl_bad_entry) shows as such. */
+		json_object_set_new(o, "n", json_integer(v.n));
+		for (i = 0; i < v.n && i < ENDMT_MAX_REPL; i++)
+			json_array_append_new(to, jaddr(v.sids[i]));
+		json_object_set_new(o, "to", to);
+		json_array_append_new(arr, o);
+	}
+}
+
 static void show_devs(json_t *arr)
 {
 	char path[PATH_MAX];
@@ -425,6 +450,16 @@ static void print_human(json_t *root)
 			printf("\n");
 		}
 	}
+	a = json_object_get(root, "replication");
+	printf("\nreplication (%zu)\n", json_array_size(a));
+	json_array_foreach(a, i, o) {
+		printf("  %-24s ->", js(o, "sid"));
+		json_array_foreach(json_object_get(o, "to"), j, t)
+			printf("%s %s", j ? "," : "", json_string_value(t));
+		if (ji(o, "n") < 1 || ji(o, "n") > ENDMT_MAX_REPL)
+			printf("  (bad entry: %lld downstream SIDs)", ji(o, "n"));
+		printf("\n");
+	}
 	a = json_object_get(root, "counters");
 	printf("\ncounters%s\n", json_object_size(a) ? "" : " (all zero)");
 	json_object_foreach(a, key, o)
@@ -461,6 +496,9 @@ static int show_run(void *p)
 	json_object_set_new(root, "encaps", arr = json_array());
 	if (!err)
 		err = show_encaps(m.encap, arr);
+	json_object_set_new(root, "replication", arr = json_array());
+	if (!err)
+		show_repl(m.repl, arr);
 	json_object_set_new(root, "counters", arr = json_object());
 	if (!err)
 		err = show_stats(m.stats, arr, a->all);

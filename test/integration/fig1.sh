@@ -30,7 +30,9 @@
 #        fig1.sh ns ID NODE     print the netns name of NODE
 #        fig1.sh show ID NODE   `endmt show` on NODE
 # env:   O (build dir, default build), FIG1_JSON (tree description, default
-#        test/integration/fig1.json), FIG1_WINDOW_US (agent CNP window)
+#        test/integration/fig1.json; fig1_repl.json: RFC 9524 variant),
+#        FIG1_SMCROUTE (0: no smcrouted, for fig1_repl.json),
+#        FIG1_WINDOW_US (agent CNP window)
 # Sourced (e.g. by demo.sh), it defines fig1_up/fig1_down/fig1_ns/fig1_endmt.
 
 F1_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -66,11 +68,13 @@ fig1_endmt() { local id=$1 node=$2; shift 2
 f1_children() { local c; for c in "${!F1_UP[@]}"; do [ "${F1_UP[$c]}" = "$1" ] && echo "$c"; done; }
 f1_mac() { ip -n "$1" -j link show "$2" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'; }
 
-# Prefixes below child C of a router (C's own link subnet included).
+# Prefixes below child C of a router (C's own link subnet included).  A
+# router owns the /64 of its address: its SIDs of the replication variant
+# (fig1_repl.json) live there and are routed like the address.
 f1_subtree() {
 	local c=$1 g
 	echo "${F1_NET[$c]}::/64"
-	[ -n "${F1_LO[$c]:-}" ] && echo "${F1_LO[$c]}/128"
+	[ -n "${F1_LO[$c]:-}" ] && echo "${F1_LO[$c]%::1}::/64"
 	for g in $(f1_children "$c"); do f1_subtree "$g"; done
 }
 
@@ -133,10 +137,13 @@ fig1_up() {
 	for n in $F1_HOSTS; do
 		ip -n "$(fig1_ns "$id" "$n")" route add default via "${F1_NET[$n]}::1" || return 1
 	done
-	# multicast replication of the SID on the transit nodes
-	f1_smcroute "$id" N6 n6-s1 "n6-n4 n6-n5" || return 1
-	f1_smcroute "$id" N4 n4-n6 "n4-n1 n4-n2" || return 1
-	f1_smcroute "$id" N5 n5-n6 "n5-n3" || return 1
+	# multicast replication of the SID on the transit nodes (not for the
+	# RFC 9524 variant, FIG1_SMCROUTE=0: endmt replicates, routes are unicast)
+	if [ "${FIG1_SMCROUTE:-1}" != 0 ]; then
+		f1_smcroute "$id" N6 n6-s1 "n6-n4 n6-n5" || return 1
+		f1_smcroute "$id" N4 n4-n6 "n4-n1 n4-n2" || return 1
+		f1_smcroute "$id" N5 n5-n6 "n5-n3" || return 1
+	fi
 	# the data path
 	for n in $F1_ROUTERS; do
 		fig1_endmt "$id" "$n" apply "$F1_JSON" --node "$n" >"$st/apply-$n.log" 2>&1 ||
