@@ -38,8 +38,16 @@ set -a
 set +a
 
 SECONDS=0
-bash $R/cmd.sh < /dev/null 2>&1 | tee $R/output
-rc=${PIPESTATUS[0]}
+if [ -e $R/interactive ]; then
+	# vmtest/run.sh --shell: the console is the terminal; setsid -c makes
+	# it the shell's controlling tty so job control and ^C work.
+	say "interactive shell; 'exit' ends the VM"
+	setsid -c -w bash -i < /dev/ttyS0 > /dev/ttyS0 2>&1
+	rc=$?
+else
+	bash $R/cmd.sh < /dev/null 2>&1 | tee $R/output
+	rc=${PIPESTATUS[0]}
+fi
 say "command exited with $rc after $SECONDS s"
 
 dmesg > $R/dmesg

@@ -5,7 +5,8 @@
 # code.  Fails as well when the guest's kernel log shows a warning, BUG, Oops
 # or call trace.  See docs/VMTEST.md.
 #
-# usage: vmtest/run.sh [--kernel 6.1] [--timeout SEC] [--log FILE] [--keep] [-- CMD...]
+# usage: vmtest/run.sh [--kernel 6.1] [--timeout SEC] [--log FILE] [--keep] [--shell] [-- CMD...]
+# (--shell: an interactive bash on the guest console instead of CMD)
 #
 # Environment: O (build dir, default build), VMTEST_TIMEOUT (s, default 1200),
 # VMTEST_MEM (2G), VMTEST_SMP (2), VMTEST_CPU (qemu64), VMTEST_MODULES (modules to load in the
@@ -21,10 +22,11 @@ kernel=6.1
 timeout_s=${VMTEST_TIMEOUT:-1200}
 log=
 keep=0
+shell=0
 cmd=()
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 7,13p' "$0" >&2
+	sed -n "s/^# \{0,1\}//; 7,14p" "$0" >&2
 	exit "${1:-2}"
 }
 
@@ -34,6 +36,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=${2:?}; shift 2 ;;
 	--log) log=${2:?}; shift 2 ;;
 	--keep) keep=1; shift ;;
+	--shell) shell=1; shift ;;
 	-h|--help) usage 0 ;;
 	--) shift; cmd=("$@"); break ;;
 	*) echo "vmtest: unknown argument $1" >&2; usage ;;
@@ -125,7 +128,9 @@ else
 fi
 
 # --- the command and its environment, handed over in the result dir.
-if [ ${#cmd[@]} -eq 0 ]; then
+if [ "$shell" = 1 ]; then
+	cmd=(bash -i)
+elif [ ${#cmd[@]} -eq 0 ]; then
 	[ -x "$O/test_progs" ] || die "$O/test_progs not built: run 'make O=$O all' (or 'make O=$O vmtest')"
 	cmd=(env SUITES="${VMTEST_SUITES:-unit integration}" ./test/run.sh)
 fi
@@ -148,6 +153,7 @@ trap 'exit 130' INT TERM
 printf '%q ' "${cmd[@]}" > "$res/cmd.sh"
 echo >> "$res/cmd.sh"
 pwd > "$res/cwd"
+[ "$shell" = 1 ] && : > "$res/interactive"
 echo "$mods" > "$res/kmods"
 echo "${VMTEST_MODULES:-veth dummy sch_ingress cls_bpf act_bpf act_gact act_mirred}" > "$res/modules"
 {
@@ -168,6 +174,8 @@ say "command: $(cat "$res/cmd.sh")"
 # TCG emulates the AVX paths glibc picks for max slowly.
 # -no-reboot: the guest ends the run by rebooting.  panic=-1: a panic reboots
 # at once, so a crashed guest ends the run (with no rc) instead of hanging.
+qin=/dev/null
+[ "$shell" = 1 ] && qin=/dev/stdin
 start=$(date +%s)
 set +e
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
@@ -177,7 +185,7 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 	-append "console=ttyS0 loglevel=5 panic=-1 mitigations=off rdinit=/init vmtest.stage2=$here/guest-init.sh" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$res",mount_tag=result,security_model=none \
-	< /dev/null 2>&1 | tee -a "$log"
+	< "$qin" 2>&1 | tee -a "$log"
 qrc=${PIPESTATUS[0]}
 set -e
 elapsed=$(( $(date +%s) - start ))
