@@ -37,3 +37,23 @@ impair_clear() {
 		rm -f "$IMPAIR_DIR/clsact-$ns-$dev"
 	fi
 }
+
+# fig1_rcvs JSON: the first group's receivers, one line each:
+#   NAME ADDR QPN PSN_OFFSET VA RKEY
+# VA and RKEY are what the receiver's RETHs carry once its edge translated
+# them (endmt_rcv_xlate: va + va_delta, rkey := rkey; 0/0 is no translation,
+# as in `endmt apply`) when the source uses rcpeer's defaults (va
+# 0x10000000, rkey 0x1234): give them to `rcpeer recv --va --rkey`, and
+# start it at the source's PSN + PSN_OFFSET.
+fig1_rcvs() {
+	/usr/bin/python3 - "$1" <<'PYEOF'
+import json, sys
+g = json.load(open(sys.argv[1]))["groups"][0]
+for r in g["receivers"]:
+    vd, rk = r.get("va_delta") or 0, r.get("rkey") or 0
+    reth = bool(vd or rk)
+    va = (0x10000000 + vd) % 2**64 if reth else 0x10000000
+    print(r["name"], r["addr"], r["qpn"], r.get("psn_offset") or 0, hex(va),
+          hex(rk if reth else 0x1234))
+PYEOF
+}

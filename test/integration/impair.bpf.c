@@ -12,7 +12,10 @@
  *                overtake it, which is how netem's reordering looks on the wire
  *
  * ICMPv6 is never touched, so neighbour discovery keeps working.  Only the
- * IPv6 header is read; SRv6-encapsulated packets are impaired as a whole.
+ * first IPv6 header is read and written; SRv6-encapsulated packets are
+ * impaired as a whole, and CE goes into the OUTER header (the inner one is
+ * never touched), as a congested transit router marks a tunnelled packet:
+ * the edge must carry it to the inner packet on decapsulation (RFC 6040).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Figure 1 end to end: the demo (8 MB WRITE, S1 -> R1..R5, every receiver
-# byte-identical), then a capture on R3's link checked by independent
-# decoders: tshark's RRoCE dissector (SA = Proxy Address, DA = R3, DestQP =
-# R3's QPN, responses toward the Proxy with the Designated QPN) and Python
-# zlib for every captured ICRC (frames rewritten by the edge included); the
-# head's and edges' counters from `endmt show --json`; and teardown leaving
-# no netns, pins or processes behind.
+# byte-identical), then captures on R3's and R4's links checked by
+# independent decoders: tshark's RRoCE dissector (SA = Proxy Address, DA =
+# the receiver, DestQP = its QPN, responses toward the Proxy with the
+# Designated QPN; R3's PSNs shifted by its psn_offset, R4's RETH virtual
+# address and rkey translated as fig1.json says) and Python zlib for every
+# captured ICRC (frames rewritten by the edge included); the head's and
+# edges' counters from `endmt show --json`; and teardown leaving no netns,
+# pins or processes behind.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 O=${O:-build}
@@ -14,6 +16,7 @@ PY=/usr/bin/python3
 TMP=$(mktemp -d /tmp/fig1-test.XXXXXX)
 ID=ft$$
 . test/integration/fig1.sh
+. test/integration/fig1_lib.sh
 pids=()
 cleanup() {
 	local p
@@ -33,59 +36,76 @@ ok "demo: $(grep -o '5/5.*' "$TMP/demo.out")"
 ip netns list | grep -q '^f1-demo' && fail "demo left a netns"
 ls /sys/fs/bpf | grep -q '^endmt-fig1-demo' && fail "demo left pins"
 
-# 2. a capture at R3 and the counters
+# 2. captures at R3 and R4 and the counters; every receiver as fig1.json
+# describes it (fig1_rcvs: own start PSN, own RETH va/rkey)
 fig1_up "$ID" >/dev/null 2>&1 || fail "fig1 up"
-NS_R3=$(fig1_ns "$ID" R3)
-ip netns exec "$NS_R3" tcpdump --immediate-mode -B 32768 -i r3-n2 -s 2000 -U \
-	-w "$TMP/r3.pcap" udp port 4791 2>"$TMP/tcpdump.err" &
-TPID=$!
-pids+=("$TPID")
-for _ in $(seq 50); do grep -qs listening "$TMP/tcpdump.err" && break; sleep 0.1; done
-sleep 0.5
-i=0
-for n in R1 R2 R3 R4 R5; do
-	i=$((i + 1))
-	nsenter --net="/run/netns/$(fig1_ns "$ID" "$n")" "$O/tools/rcpeer" recv \
-		--local "fd00:1$i::2" --peer fd00:ff::1 --qpn $((255 + i)) --dqpn 4660 \
-		--bytes 1M --idle-ms 5000 --linger-ms 500 --out "$TMP/$n.json" \
-		>/dev/null 2>"$TMP/$n.err" &
+TPIDS=()
+for n in R3 R4; do
+	ip netns exec "$(fig1_ns "$ID" "$n")" tcpdump --immediate-mode -B 32768 \
+		-i "$(f1_dev "$n" "${F1_UP[$n]}")" -s 2000 -U -w "$TMP/$n.pcap" udp port 4791 \
+		2>"$TMP/tcpdump-$n.err" &
+	TPIDS+=($!)
 	pids+=($!)
+	for _ in $(seq 50); do grep -qs listening "$TMP/tcpdump-$n.err" && break; sleep 0.1; done
 done
+sleep 0.5
+RPIDS=()
+while read -r n a q off va rk; do
+	nsenter --net="/run/netns/$(fig1_ns "$ID" "$n")" "$O/tools/rcpeer" recv \
+		--local "$a" --peer fd00:ff::1 --qpn "$q" --dqpn 4660 --psn $((off & 0xffffff)) \
+		--va "$va" --rkey "$rk" --bytes 1M --idle-ms 5000 --linger-ms 500 \
+		--out "$TMP/$n.json" >/dev/null 2>"$TMP/$n.err" &
+	RPIDS+=($!)
+	pids+=($!)
+done < <(fig1_rcvs "$F1_JSON")
 for n in R1 R2 R3 R4 R5; do
 	for _ in $(seq 50); do grep -qs listening "$TMP/$n.err" && break; sleep 0.1; done
 done
 nsenter --net="/run/netns/$(fig1_ns "$ID" S1)" "$O/tools/rcpeer" send --local fd00:10::2 \
 	--peer fd00:ff::1 --qpn 17 --dqpn 4660 --bytes 1M --out "$TMP/S1.json" >/dev/null ||
 	fail "transfer: $(cat "$TMP/S1.json")"
-for p in "${pids[@]:1}"; do wait "$p" || fail "a receiver failed"; done
-# stop the capture once it stops growing (tcpdump lags on a busy machine)
+for p in "${RPIDS[@]}"; do wait "$p" || fail "a receiver failed"; done
+# stop the captures once they stop growing (tcpdump lags on a busy machine)
 last=-1 same=0
 while [ $same -lt 3 ]; do
 	sleep 0.3
-	size=$(stat -c %s "$TMP/r3.pcap")
+	size=$(cat "$TMP/R3.pcap" "$TMP/R4.pcap" | wc -c)
 	if [ "$size" = "$last" ]; then same=$((same + 1)); else same=0; last=$size; fi
 done
-kill -INT "$TPID"; wait "$TPID" 2>/dev/null || true
+for p in "${TPIDS[@]}"; do kill -INT "$p"; wait "$p" 2>/dev/null || true; done
 pids=()
 
-tshark -r "$TMP/r3.pcap" -Y infiniband -T fields -E separator=, -e ipv6.src -e ipv6.dst \
-	-e infiniband.bth.opcode -e infiniband.bth.destqp -e infiniband.bth.psn \
-	>"$TMP/r3.csv" 2>/dev/null
-$PY - "$TMP/r3.csv" "$TMP/r3.pcap" <<'EOF' || fail "R3 capture"
+# receiver NAME ADDR QPN PSN_OFFSET VA RKEY (fig1_rcvs) -> one capture check
+capture_check() {
+	local n=$1 a=$2 q=$3 off=$4 va=$5 rk=$6
+	tshark -r "$TMP/$n.pcap" -Y infiniband -T fields -E separator=, -e ipv6.src -e ipv6.dst \
+		-e infiniband.bth.opcode -e infiniband.bth.destqp -e infiniband.bth.psn \
+		-e infiniband.reth.va -e infiniband.reth.r_key \
+		>"$TMP/$n.csv" 2>/dev/null
+	$PY - "$TMP/$n.csv" "$TMP/$n.pcap" "$n" "$a" "$q" "$off" "$va" "$rk" <<'EOF'
 import struct, sys, zlib
+name, addr, qpn = sys.argv[3], sys.argv[4], int(sys.argv[5])
+off, va0, rkey = int(sys.argv[6]), int(sys.argv[7], 0), int(sys.argv[8], 0)
 data = resp = 0
 psns = set()
+vas = []
 for line in open(sys.argv[1]):
-    src, dst, op, qp, psn = line.strip().split(",")
+    src, dst, op, qp, psn, va, rk = line.strip().split(",")
     op, qp, psn = int(op, 0), int(qp, 0), int(psn, 0)
-    if dst == "fd00:13::2":
-        assert src == "fd00:ff::1" and qp == 258 and op in (6, 7, 8), line
+    if dst == addr:
+        assert src == "fd00:ff::1" and qp == qpn and op in (6, 7, 8), line
         data += 1
         psns.add(psn)
+        if op == 6:			# WRITE FIRST carries the RETH
+            assert int(rk, 0) == rkey, ("rkey", line)
+            vas.append(int(va, 0))
     else:
-        assert (src, dst, op, qp) == ("fd00:13::2", "fd00:ff::1", 0x11, 4660), line
+        assert (src, dst, op, qp) == (addr, "fd00:ff::1", 0x11, 4660), line
         resp += 1
-assert psns == set(range(1024)) and resp > 0, (len(psns), resp)
+# PSNs shifted by the receiver's offset; one RETH per 64 KiB message, at
+# the receiver's own buffer address
+assert psns == {(p + off) & 0xffffff for p in range(1024)} and resp > 0, (len(psns), resp)
+assert sorted(vas) == [va0 + k * 65536 for k in range(16)], [hex(v) for v in vas]
 def icrc(ip6):
     h = bytearray(ip6[:60])
     h[0] |= 0x0f; h[1:4] = b"\xff\xff\xff"; h[7] = 0xff
@@ -103,10 +123,16 @@ while True:
     ip6 = ip6[:40 + plen]
     assert icrc(ip6) == struct.unpack("<I", ip6[-4:])[0], f"bad ICRC in frame {n}"
     n += 1
-print(f"R3 capture: {data} data packets (PSN 0..1023, SA Proxy, DestQP 258), "
-      f"{resp} ACKs; zlib ICRC right on all {n} frames")
+print(f"{name} capture: {data} data packets (PSN {off:#x}.., SA Proxy, DestQP {qpn}, "
+      f"RETH va {va0:#x}.. rkey {rkey:#x}), {resp} ACKs; zlib ICRC right on all {n} frames")
 EOF
-ok "R3 capture decoded by tshark, ICRCs checked by zlib"
+}
+while read -r n a q off va rk; do
+	case $n in R3|R4) capture_check "$n" "$a" "$q" "$off" "$va" "$rk" || fail "$n capture" ;; esac
+done < <(fig1_rcvs "$F1_JSON")
+[ "$(fig1_rcvs "$F1_JSON" | awk '$1 == "R3" { print $4 } $1 == "R4" { print $5, $6 }' | xargs)" = \
+	"256 0x10100000 0x4d54" ] || fail "fig1.json lost R3's psn_offset or R4's RETH translation"
+ok "R3 (psn_offset 0x100) and R4 (va_delta, rkey) captures decoded by tshark, ICRCs checked by zlib"
 
 for n in N6 N4 N1 N3; do fig1_endmt "$ID" "$n" --json show >"$TMP/show-$n.json" || fail "show $n"; done
 $PY - "$TMP" <<'EOF' || fail "endmt show counters"

@@ -7,10 +7,15 @@
 #   2. loss 2% + reordering on N4 -> N1: all five receivers identical; the
 #      source retransmits; R1/R2 NAK; R3..R5 see (and discard) duplicates
 #   3. duplication 5% on N5 -> N3 (outer SRv6 packets duplicated)
-#   4. ECN CE marking on N3 -> R4 only: CNPs reach the source through the
-#      edge and transit aggregation, its rate drops; R5 sees no CE
+#   4. ECN CE marking on the transit link N4 -> N1, on the OUTER header of
+#      the SRv6 packets: N1 carries CE into the copies (RFC 6040), R1/R2
+#      send CNPs, N1/N4/N6 aggregate them to the source, its rate drops;
+#      R3..R5 see no CE and send no CNP
 #   5. R5 stalls: the source gives up (no false success) and `endmt show`
 #      on N3 names R5's branch as stale, and only that one
+# Every transfer is an RDMA WRITE through fig1.json's per-receiver
+# translations (R3 starts 0x100 PSNs later, R4's buffer address and rkey
+# differ): each receiver runs at its own PSN and checks its own RETH.
 # The host has no netem: impairments are test/integration/impair.bpf.c.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -47,20 +52,22 @@ jv() { $PY -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.a
 
 for f in "$O/endmt" "$RCPEER"; do [ -x "$f" ] || fail "$f not built"; done
 fig1_up "$ID" || fail "fig1 up"
-RCV="R1,fd00:11::2,256 R2,fd00:12::2,257 R3,fd00:13::2,258 R4,fd00:14::2,259 R5,fd00:15::2,260"
+# NAME,ADDR,QPN,PSN_OFFSET,VA,RKEY per receiver (fig1_lib.sh)
+RCV=$(fig1_rcvs "$FIG1_JSON" | tr ' ' , | tr '\n' ' ')
 PSN=$START
 
 # transfer NAME BYTES "SENDER ARGS" "R5 ARGS": reports in $TMP/NAME-*.json;
 # returns the sender's exit status; PSN moves on by the packets sent.
 transfer() {
-	local name=$1 bytes=$2 sargs=$3 r5args=${4:-} r n a q extra rc=0
+	local name=$1 bytes=$2 sargs=$3 r5args=${4:-} r n a q off va rk extra rc=0
 	pids=()
 	for r in $RCV; do
-		IFS=, read -r n a q <<<"$r"
+		IFS=, read -r n a q off va rk <<<"$r"
 		extra=""
 		[ "$n" = R5 ] && extra=$r5args
 		nsenter --net="/run/netns/$(fig1_ns "$ID" "$n")" "$RCPEER" recv --local "$a" \
-			--peer fd00:ff::1 --qpn "$q" --dqpn 4660 --psn "$PSN" --bytes "$bytes" \
+			--peer fd00:ff::1 --qpn "$q" --dqpn 4660 --psn $(( (PSN + off) & 0xffffff )) \
+			--va "$va" --rkey "$rk" --bytes "$bytes" \
 			--idle-ms 4000 --linger-ms 1000 $extra --out "$TMP/$name-$n.json" \
 			>/dev/null 2>"$TMP/$name-$n.err" &
 		pids+=($!)
@@ -93,6 +100,18 @@ transfer wrap 2097152 "--timeout-ms 100" || fail "wrap: sender: $(cat "$TMP/wrap
 all_match wrap
 [ "$(jv "$TMP/wrap-S1.json" 'j["end_psn"] < j["start_psn"]')" = True ] || fail "wrap: PSNs did not wrap"
 ok "PSN wrap: $(jv "$TMP/wrap-S1.json" 'hex(j["start_psn"])')..$(jv "$TMP/wrap-S1.json" 'hex(j["end_psn"])'), 5/5 identical"
+# The translations really were in play: R3 ran at its own PSNs, R4 checked
+# its own RETH (a wrong va/rkey is a remote access NAK), and neither saw a
+# sequence error or a RETH it refused on a clean network.
+r4=$(echo "$RCV" | tr ' ' '\n' | grep ^R4,)
+[ "$(jv "$TMP/wrap-R3.json" '(j["start_psn"] - '"$START"') % 2**24')" = 256 ] ||
+	fail "wrap: R3 did not start 0x100 PSNs later"
+[ "$(echo "$r4" | cut -d, -f5-6)" = 0x10100000,0x4d54 ] || fail "wrap: R4's translation is not in fig1.json"
+[ "$(jv "$TMP/wrap-R4.json" 'j["bad_reth"] + j["bad_seq"] + j["naks_sent"]')" = 0 ] ||
+	fail "wrap: R4 refused RETHs or NAKed: $(cat "$TMP/wrap-R4.json")"
+[ "$(jv "$TMP/wrap-R3.json" 'j["bad_seq"] + j["naks_sent"]')" = 0 ] ||
+	fail "wrap: R3 saw PSN errors: $(cat "$TMP/wrap-R3.json")"
+ok "per-receiver translations: R3 at PSN $(jv "$TMP/wrap-R3.json" 'hex(j["start_psn"])') (source $(printf '%#x' "$START")), R4 RETH va $(echo "$r4" | cut -d, -f5) rkey $(echo "$r4" | cut -d, -f6): byte-identical, no NAK"
 
 # 2. loss + reordering on one branch
 impair_attach "$(fig1_ns "$ID" N4)" n4-n1 "LOSS_PPM=20000 REORDER_PPM=50000" || fail "impair"
@@ -114,16 +133,59 @@ all_match dup
 [ "$(jv "$TMP/dup-R4.json" 'j["duplicates"] > 0')" = True ] || fail "dup: R4 saw no duplicate"
 ok "duplication on N5->N3: 5/5 identical, R4 discarded $(jv "$TMP/dup-R4.json" 'j["duplicates"]') duplicates"
 
-# 4. ECN on one receiver link
-impair_attach "$(fig1_ns "$ID" N3)" n3-r4 "CE_PPM=50000" || fail "impair"
+# 4. ECN: CE on the outer header of the SRv6 packets on the transit link
+# N4 -> N1 (impair.bpf.c marks the first IPv6 header).  Only N1 decapsulates
+# them, so only R1/R2 may see CE and send CNPs; the CNPs are aggregated per
+# branch at N1, N4 and N6 (endmt show before and after).
+show_all() { # TAG
+	local n
+	for n in N1 N2 N3 N4 N6; do
+		fig1_endmt "$ID" "$n" --json show >"$TMP/$1-show-$n.json" || fail "endmt show on $n"
+	done
+}
+show_all ecn0
+impair_attach "$(fig1_ns "$ID" N4)" n4-n1 "CE_PPM=50000" || fail "impair"
 transfer ecn 2097152 "--timeout-ms 100 --ecn --rate-mbps 400" || fail "ecn: sender: $(cat "$TMP/ecn-S1.json")"
-impair_clear "$(fig1_ns "$ID" N3)" n3-r4
+impair_clear "$(fig1_ns "$ID" N4)" n4-n1
+show_all ecn1
 all_match ecn
-[ "$(jv "$TMP/ecn-R4.json" 'j["cnps_sent"] > 0')" = True ] || fail "ecn: R4 sent no CNP"
-[ "$(jv "$TMP/ecn-R5.json" 'j["ce_marked"]')" = 0 ] || fail "ecn: R5 saw CE"
+for n in R1 R2; do
+	[ "$(jv "$TMP/ecn-$n.json" 'j["ce_marked"] > 0 and j["cnps_sent"] > 0')" = True ] ||
+		fail "ecn: $n (below the marked link) saw no CE or sent no CNP: $(cat "$TMP/ecn-$n.json")"
+done
+for n in R3 R4 R5; do
+	[ "$(jv "$TMP/ecn-$n.json" 'j["ce_marked"] + j["cnps_sent"]')" = 0 ] ||
+		fail "ecn: $n (not below the marked link) saw CE or sent CNPs"
+done
 [ "$(jv "$TMP/ecn-S1.json" 'j["cnps"] > 0')" = True ] || fail "ecn: no CNP reached the source"
 [ "$(jv "$TMP/ecn-S1.json" '0 < j["min_rate_mbps"] < 400')" = True ] || fail "ecn: rate not reduced"
-ok "ECN on N3->R4: R4 sent $(jv "$TMP/ecn-R4.json" 'j["cnps_sent"]') CNPs, source got $(jv "$TMP/ecn-S1.json" 'j["cnps"]') (aggregated), rate down to $(jv "$TMP/ecn-S1.json" 'j["min_rate_mbps"]') Mbps"
+$PY - "$TMP" <<'EOF' || fail "ecn: CNPs per branch"
+import json, sys
+d = sys.argv[1]
+def load(tag, node):
+    return json.load(open(f"{d}/{tag}-show-{node}.json"))
+def cnps(tag, node):
+    return {b.get("addr") or b.get("dev"): b["cnps"]
+            for g in load(tag, node)["groups"] for b in g["branches"]}
+got = {}
+for n in ("N1", "N2", "N3", "N4", "N6"):
+    a, b = cnps("ecn0", n), cnps("ecn1", n)
+    got[n] = {k: b[k] - a.get(k, 0) for k in b}
+    # every data packet was ECT: nothing dropped for CE over Not-ECT
+    assert load("ecn1", n)["counters"].get("drop_ecn_not_ect", 0) == 0, n
+below = {"N1": ["fd00:11::2", "fd00:12::2"], "N4": ["n4-n1"], "N6": ["n6-n4"]}
+beside = {"N2": ["fd00:13::2"], "N3": ["fd00:14::2", "fd00:15::2"], "N4": ["n4-n2"],
+          "N6": ["n6-n5"]}
+for n, ks in below.items():
+    for k in ks:
+        assert got[n].get(k, 0) > 0, ("no CNP counted", n, k, got)
+for n, ks in beside.items():
+    for k in ks:
+        assert got[n].get(k, -1) == 0, ("CNP counted off the marked path", n, k, got)
+print("CNPs per branch:", "; ".join(
+    f"{n} " + " ".join(f"{k}={v}" for k, v in sorted(got[n].items())) for n in got))
+EOF
+ok "ECN on the transit link N4->N1 (outer header): R1/R2 sent $(jv "$TMP/ecn-R1.json" 'j["cnps_sent"]')/$(jv "$TMP/ecn-R2.json" 'j["cnps_sent"]') CNPs, R3..R5 none, source got $(jv "$TMP/ecn-S1.json" 'j["cnps"]') (aggregated), rate down to $(jv "$TMP/ecn-S1.json" 'j["min_rate_mbps"]') Mbps"
 
 # 5. a stalled receiver (last: the connection does not recover from it)
 if transfer stall 2097152 "--timeout-ms 50 --max-retries 30" "--stall-after 300"; then
