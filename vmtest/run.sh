@@ -132,7 +132,7 @@ if [ "$shell" = 1 ]; then
 	cmd=(bash -i)
 elif [ ${#cmd[@]} -eq 0 ]; then
 	[ -x "$O/test_progs" ] || die "$O/test_progs not built: run 'make O=$O all' (or 'make O=$O vmtest')"
-	cmd=(env SUITES="${VMTEST_SUITES:-unit integration}" ./test/run.sh)
+	cmd=(env SUITES="${VMTEST_SUITES:-unit integration}" "$repo/test/run.sh")
 fi
 
 res=$(mktemp -d /tmp/vmtest-result.XXXXXX)
