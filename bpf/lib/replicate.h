@@ -11,6 +11,7 @@
 #define ENDMT_BPF_REPLICATE_H
 
 #include <linux/bpf.h>
+#include <linux/errno.h>
 #include <linux/if_ether.h>
 #include <linux/ipv6.h>
 #include <linux/pkt_cls.h>
@@ -226,24 +227,36 @@ static __noinline void endmt_chain(struct __sk_buff *skb, const __u8 *eth_orig)
  * Class into the outer header, so a CE on the outer one was set by a
  * congested link of the tree).  Reads the ECN field (Traffic Class bits
  * 1..0 = bits 5..4 of IPv6 octet 1) of the outer header and of the inner one
- * at inner_off, before decapsulation.  Returns 1 when the inner packet must
- * become CE, 0 when it stays as it is, -1 when it must be dropped (outer CE
- * over a Not-ECT inner packet: the congestion signal cannot be carried, and
- * RFC 6040 section 4.2 says drop; a head never makes such a packet, only a
- * marker that ignores the outer Not-ECT would). */
+ * at inner_off, before decapsulation.  Per RFC 6040 figure 4, an ECT inner
+ * packet takes an outer CE, and an outer ECT(1) over an inner ECT(0); every
+ * other combination keeps the inner value.  Sets *ecn to the value the
+ * inner packet must carry, or ENDMT_ECN_KEEP.  Returns 0, -EPROTO for outer
+ * CE over a Not-ECT inner packet (the congestion signal cannot be carried:
+ * RFC 6040 section 4.2 says drop; a head never builds one, only a marker
+ * that ignores the outer Not-ECT would), -EFAULT if a header is unreadable
+ * (endmt_meta_check read both: the metadata was wrong). */
 #define ENDMT_ECN(octet1) (((octet1) >> 4) & 3)
 #define ENDMT_ECN_NOT_ECT 0
+#define ENDMT_ECN_ECT1 1
+#define ENDMT_ECN_ECT0 2
 #define ENDMT_ECN_CE 3
-static __always_inline int endmt_ecn_decap(struct __sk_buff *skb, __u32 inner_off)
+#define ENDMT_ECN_KEEP 0xff
+static __always_inline int endmt_ecn_decap(struct __sk_buff *skb, __u32 inner_off, __u8 *ecn)
 {
-	__u8 o[2], in[2];
+	__u8 o[2], in[2], oe, ie;
 
+	*ecn = ENDMT_ECN_KEEP;
 	if (bpf_skb_load_bytes(skb, ETH_HLEN, o, 2) ||
 	    bpf_skb_load_bytes(skb, inner_off, in, 2))
-		return -1;
-	if (ENDMT_ECN(o[1]) != ENDMT_ECN_CE || ENDMT_ECN(in[1]) == ENDMT_ECN_CE)
-		return 0;
-	return ENDMT_ECN(in[1]) == ENDMT_ECN_NOT_ECT ? -1 : 1;
+		return -EFAULT;
+	oe = ENDMT_ECN(o[1]);
+	ie = ENDMT_ECN(in[1]);
+	if (oe == ENDMT_ECN_CE && ie == ENDMT_ECN_NOT_ECT)
+		return -EPROTO;
+	if ((ie == ENDMT_ECN_ECT0 || ie == ENDMT_ECN_ECT1) && oe != ie &&
+	    (oe == ENDMT_ECN_CE || oe == ENDMT_ECN_ECT1))
+		*ecn = oe;
+	return 0;
 }
 
 static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_type)
@@ -255,7 +268,8 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 	struct endmt_meta m;
 	struct ipv6hdr ip6;
 	__u32 plen, tail, wlen, outer_len, zero = 0;
-	int ce;
+	__u8 ecn;
+	int err;
 
 	if ((void *)(mp + 1) > data || mp->magic != ENDMT_META_MAGIC)
 		return TC_ACT_OK;	/* not from our XDP half: not ours */
@@ -273,9 +287,11 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 		endmt_chain(skb, sc->eth_orig);
 	/* After the chain copy: the outer packet goes on with its CE mark,
 	 * the next edge decides for itself. */
-	ce = endmt_ecn_decap(skb, m.inner_off);
-	if (ce < 0)
+	err = endmt_ecn_decap(skb, m.inner_off, &ecn);
+	if (err == -EPROTO)
 		return endmt_verdict(ENDMT_STAT_DROP_ECN_NOT_ECT, TC_ACT_SHOT);
+	if (err)
+		return endmt_verdict(ENDMT_STAT_DROP_META, TC_ACT_SHOT);
 
 	/* Full decapsulation: the inner IPv6 follows Ethernet.  FIXED_GSO:
 	 * without it a UDP GSO skb fails with -ENOTSUPP (notes). */
@@ -287,12 +303,12 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 	__builtin_memset(sc->orig_w, 0, sizeof(sc->orig_w));
 	if (bpf_skb_load_bytes(skb, ENDMT_IN_IP6, &ip6, sizeof(ip6)))
 		return endmt_verdict(ENDMT_STAT_DROP_DECAP, TC_ACT_SHOT);
-	/* Outer CE onto the inner ECT packet, once, before the copies are
-	 * cloned: every copy carries it.  The Traffic Class is masked in the
-	 * ICRC, IPv6 has no header checksum and the UDP checksum's pseudo
+	/* The outer mark onto the inner ECT packet, once, before the copies
+	 * are cloned: every copy carries it.  The Traffic Class is masked in
+	 * the ICRC, IPv6 has no header checksum and the UDP checksum's pseudo
 	 * header does not hold it: nothing else changes. */
-	if (ce) {
-		__u8 b1 = ((__u8 *)&ip6)[1] | (ENDMT_ECN_CE << 4);
+	if (ecn != ENDMT_ECN_KEEP) {
+		__u8 b1 = (((__u8 *)&ip6)[1] & ~0x30) | (ecn & 3) << 4;
 
 		if (bpf_skb_store_bytes(skb, ENDMT_IN_IP6 + 1, &b1, 1, 0))
 			return endmt_verdict(ENDMT_STAT_DROP_DECAP, TC_ACT_SHOT);

@@ -319,7 +319,7 @@ struct inner_spec {
 	uint8_t hl, tclass;
 	uint32_t flow;
 	uint8_t otclass;	/* outer Traffic Class (the head copies the inner one) */
-	int copy_ce;		/* the copies must carry ECN CE */
+	int copy_ecn;		/* 0: the inner ECN; else the copies carry copy_ecn - 1 */
 };
 
 static void roce_spec(struct endmt_roce_spec *s, const struct inner_spec *in, const uint8_t *pay)
@@ -393,8 +393,8 @@ static size_t build_copy(uint8_t *out, const struct inner_spec *in, const uint8_
 	int l;
 
 	roce_spec(&s, in, pay);
-	if (in->copy_ce)
-		s.tclass |= 3;
+	if (in->copy_ecn)
+		s.tclass = (uint8_t)((s.tclass & ~3u) | (unsigned)(in->copy_ecn - 1));
 	memcpy(s.smac, mac_r[r->dev], 6);
 	memcpy(s.dmac, mac_p[r->dev], 6);
 	s.daddr = r->addr;
@@ -547,10 +547,11 @@ static void test_xlate(struct env *e)
 	replicate_case(e, &in, r, 4, 0, "WRITE_MIDDLE, PSN wrap");
 }
 
-/* RFC 6040 normal-mode decapsulation: a CE mark a transit link put on the
- * outer header reaches every copy when the inner packet is ECT; ECT outer
- * marks change nothing; CE over Not-ECT is dropped and counted.  DSCP bits
- * (0x68) ride along to show only the ECN field moves. */
+/* RFC 6040 normal-mode decapsulation (figure 4): a CE mark a transit link
+ * put on the outer header reaches every copy when the inner packet is ECT;
+ * an outer ECT(1) turns an inner ECT(0) into ECT(1); other outer values
+ * change nothing; CE over Not-ECT is dropped and counted.  DSCP bits (0x68)
+ * ride along to show only the ECN field moves. */
 static void test_ecn(struct env *e)
 {
 	struct rcv r[5] = {0};
@@ -563,16 +564,20 @@ static void test_ecn(struct env *e)
 		r[i].qpn = 0x200 + (uint32_t)i;
 	r[3].xl = (struct endmt_rcv_xlate){ .psn_offset = 0x100, .flags = ENDMT_XL_PSN |
 			ENDMT_XL_RETH, .va_delta = 0x1000, .rkey = 0x77 };
-	in.tclass = 0x68 | 2, in.otclass = 0x68 | 3, in.copy_ce = 1;
+	in.tclass = 0x68 | 2, in.otclass = 0x68 | 3, in.copy_ecn = 1 + 3;
 	replicate_case(e, &in, r, 5, 0, "outer CE, inner ECT(0): every copy CE");
-	in.tclass = 0x68 | 1, in.otclass = 0x68 | 3, in.copy_ce = 1, in.udp_csum = 0;
+	in.tclass = 0x68 | 1, in.otclass = 0x68 | 3, in.copy_ecn = 1 + 3, in.udp_csum = 0;
 	replicate_case(e, &in, r, 5, 1, "outer CE, inner ECT(1): every copy CE");
-	in.tclass = 0x68 | 3, in.otclass = 0x68 | 3, in.copy_ce = 0;
+	in.tclass = 0x68 | 3, in.otclass = 0x68 | 3, in.copy_ecn = 0;
 	replicate_case(e, &in, r, 5, 0, "outer CE, inner CE: unchanged");
-	in.tclass = 0x68 | 2, in.otclass = 0x68 | 2, in.copy_ce = 0, in.udp_csum = 1;
+	in.tclass = 0x68 | 2, in.otclass = 0x68 | 2, in.udp_csum = 1;
 	replicate_case(e, &in, r, 5, 0, "outer ECT(0), inner ECT(0): unchanged");
-	in.tclass = 0x68 | 2, in.otclass = 0x68 | 1;
-	replicate_case(e, &in, r, 5, 0, "outer ECT(1), inner ECT(0): unchanged");
+	in.tclass = 0x68 | 1, in.otclass = 0x68 | 2;
+	replicate_case(e, &in, r, 5, 0, "outer ECT(0), inner ECT(1): unchanged");
+	in.tclass = 0x68 | 2, in.otclass = 0x68 | 1, in.copy_ecn = 1 + 1;
+	replicate_case(e, &in, r, 5, 0, "outer ECT(1), inner ECT(0): every copy ECT(1)");
+	in.tclass = 0x68 | 3, in.otclass = 0x68 | 1, in.copy_ecn = 0;
+	replicate_case(e, &in, r, 5, 0, "outer ECT(1), inner CE: unchanged");
 	in.tclass = 0x68 | 1, in.otclass = 0x68;
 	replicate_case(e, &in, r, 5, 0, "outer Not-ECT, inner ECT(1): unchanged");
 	in.tclass = 0x68, in.otclass = 0x68 | 2;
