@@ -105,10 +105,13 @@ setup() {
 	mkdir -p "$PIN/H" "$PIN/E"
 }
 
-tree() { # N -> tree JSON for N receivers, group dqpn 4660 + N
-	$PY - "$1" "$PROXY" "$SID" "$SRC" "$SRCQPN" <<'EOF'
+dqpn_of() { echo $((4660 + 16 * $2 + $1)); }	# N repeat
+
+tree() { # N DQPN -> tree JSON for N receivers
+	$PY - "$1" "$PROXY" "$SID" "$SRC" "$SRCQPN" "$2" <<'EOF'
 import json, sys
 n, proxy, sid, src, sqpn = int(sys.argv[1]), *sys.argv[2:4], sys.argv[4], int(sys.argv[5])
+dqpn = int(sys.argv[6])
 rcv = [{"name": f"R{i}", "addr": f"fd00:f::{i:x}", "qpn": 256 + i, "edge": "E"}
        for i in range(1, n + 1)]
 t = {"tlv_type": 124,
@@ -116,7 +119,7 @@ t = {"tlv_type": 124,
         "H": {"addr": "fd00:6::1", "parent": None, "links": {"S": "h-s", "E": "h-e"}},
         "E": {"addr": "fd00:1::1", "parent": "H",
               "links": dict([("H", "e-h")] + [(r["name"], "e-r") for r in rcv])}},
-     "groups": [{"name": f"fan{n}", "proxy": proxy, "dqpn": 4660 + n, "start_psn": 0,
+     "groups": [{"name": f"fan{n}-{dqpn}", "proxy": proxy, "dqpn": dqpn, "start_psn": 0,
                  "sid": sid, "source": {"name": "S", "addr": src, "qpn": sqpn, "head": "H"},
                  "receivers": rcv}]}
 print(json.dumps(t, indent=1))
@@ -135,18 +138,26 @@ wait_listening() { # files...
 
 # (a) endmt: one sender to the Proxy Address.  Prints "seconds bytes ok".
 run_endmt() {
-	local n=$1 r=$2 i ok=1 b0 b1 t0 t1 d=$TMP/e$1-$2
+	local n=$1 r=$2 i ok=1 b0 b1 t0 t1 d=$TMP/e$1-$2 dq node
+	dq=$(dqpn_of $n $r)
 	mkdir -p $d
+	# A fresh group per transfer: the branches of a finished one hold its
+	# last AckPSN and would absorb the next transfer's ACKs as stale.
+	tree $n $dq > $d/tree.json
+	for node in H E; do
+		em $node apply $d/tree.json --node $node >$d/apply-$node.log 2>&1 ||
+			{ echo "apply on $node failed: $(tail -1 $d/apply-$node.log)" >&2; echo "0 0 0"; return; }
+	done
 	pids=()
 	for i in $(seq 1 $n); do
 		in_ns $NS_R "$RCPEER" recv --local fd00:f::$(printf %x $i) --peer $PROXY \
-			--qpn $((256 + i)) --dqpn $((4660 + n)) --psn 0 --bytes $BYTES --mtu $MTU \
+			--qpn $((256 + i)) --dqpn $dq --psn 0 --bytes $BYTES --mtu $MTU \
 			--idle-ms 20000 --linger-ms 300 --out $d/r$i.json >/dev/null 2>$d/r$i.err &
 		pids+=($!)
 	done
 	wait_listening $d/r*.err
 	b0=$(tx_bytes); t0=$(now)
-	in_ns $NS_S "$RCPEER" send --local $SRC --peer $PROXY --qpn $SRCQPN --dqpn $((4660 + n)) \
+	in_ns $NS_S "$RCPEER" send --local $SRC --peer $PROXY --qpn $SRCQPN --dqpn $dq \
 		--psn 0 --bytes $BYTES --mtu $MTU --timeout-ms 200 --max-retries 50 \
 		--out $d/s.json >/dev/null 2>$d/s.err || ok=0
 	t1=$(now); b1=$(tx_bytes)
@@ -190,11 +201,6 @@ NS_LIST=("$@")
 setup || die "topology setup failed"
 for n in "${NS_LIST[@]}"; do
 	[ "$n" -ge 1 ] && [ "$n" -le 10 ] || die "N must be 1..10"
-	tree $n > $TMP/tree$n.json
-	for node in H E; do
-		em $node apply $TMP/tree$n.json --node $node >$TMP/apply-$node.log 2>&1 ||
-			{ echo "fanout-todo N=$n: endmt apply on $node failed: $(tail -1 $TMP/apply-$node.log)"; continue 2; }
-	done
 	res=$(for r in $(seq 1 $REPEAT); do
 		echo "$(run_endmt $n $r) $(run_unicast $n $r)"
 	done)
