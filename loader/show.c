@@ -525,6 +525,6 @@ static const struct opt show_opts[] = {
 };
 
 const struct cmd cmd_show = {
-	"show", "Show devices, groups and branches, SIDs, receivers, templates, counters.",
+	"show", "Show devices, groups and branches, SIDs, receivers, templates, replication, counters.",
 	show_opts, sizeof(struct show_args), NULL, show_run,
 };

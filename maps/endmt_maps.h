@@ -57,7 +57,8 @@ struct {
 } endmt_encap SEC(".maps");
 
 /* Transit: RFC 9524 replication.  key: local Replication SID; value: struct
- * endmt_repl.  Written by the CLI; read by the transit TC program. */
+ * endmt_repl.  Written by the CLI; read by the transit TC program and by
+ * the head's TC after encapsulation. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, ENDMT_MAX_SIDS);

@@ -152,7 +152,7 @@ veth "$A" ca1 cb1
 veth "$A" ca2 cb2
 
 for c in attach detach "group add" "group del" "branch add" "branch del" "sid add" "sid del" \
-	"receiver add" "receiver del" "encap set" "encap del" apply show agent; do
+	"receiver add" "receiver del" "encap set" "encap del" "repl add" "repl del" apply show agent; do
 	# shellcheck disable=SC2086
 	if "$E" $c --help >"$TMP/help" 2>&1 && grep -q "^Usage: endmt $c" "$TMP/help"; then
 		if [ -f docs/CLI.md ] && ! $PY -c 'import sys; sys.exit(0 if open(sys.argv[1]).read() in open("docs/CLI.md").read() else 1)' "$TMP/help"; then
@@ -182,6 +182,9 @@ nothing_left "$A" cb0
 if ip -n "$A" -d link show ca1 | grep -q "xdpgeneric"; then ok "ca1 XDP in skb (generic) mode"; else bad "ca1 not in generic mode"; fi
 if tc -n "$A" filter show dev ca0 ingress | grep -q endmt_head_tc; then ok "ca0 TC ingress endmt_head_tc"; else bad "ca0 has no endmt_head_tc"; fi
 if tc -n "$A" filter show dev ca2 ingress | grep -q endmt_edge_tc; then ok "ca2 TC ingress endmt_edge_tc"; else bad "ca2 has no endmt_edge_tc"; fi
+# RFC 9524 replication runs in the transit role's TC program (kernel names
+# stop at 15 characters: endmt_transit_t).
+if tc -n "$A" filter show dev ca1 ingress | grep -q "endmt_transit_t\b"; then ok "ca1 TC ingress endmt_transit_tc"; else bad "ca1 has no endmt_transit_tc"; fi
 jcheck "show lists the devices and roles" "$A" \
 	'D["ca0"]["role"] == "head" and D["ca0"]["tc"] and D["ca1"]["role"] == "transit" and D["ca1"]["xdp_mode"] == "skb" and D["ca2"]["tlv_type"] == 130'
 
@@ -254,6 +257,38 @@ expect_fail "va-delta without rkey" "--va-delta and --rkey go together" "$A" rec
 expect_fail "encap bad --edge" "expected EDGEADDR=RCVADDR/QPN" "$A" encap set --proxy $P --dqpn 1 --src fd00::1 --sid ff3e::1 --edge fd00:1::1=fd00::2
 expect_fail "group del of an unknown group" "no such group" "$A" group del --proxy $P --dqpn 12345
 jcheck "failed commands changed nothing" "$A" 'len(j["groups"]) == 2 and len(j["sids"]) == 1 and len(j["receivers"]) == 1'
+
+########## repl (RFC 9524 Replication SIDs) ##########
+expect_ok "repl add" "$A" repl add fd00:4::100 --to fd00:1::4d54,fd00:2::4d54
+X "$A" repl add fd00:4::100 --to fd00:1::4d54,fd00:2::4d54 >"$TMP/out" 2>&1
+grep -q "unchanged" "$TMP/out" && ok "repl add of the same entry changes nothing" || bad "repl add again: $(cat "$TMP/out")"
+jcheck "show --json lists the replication entry" "$A" \
+	'j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"]}]'
+X "$A" --json repl add fd00:4::100 --to fd00:3::4d54 >"$TMP/out" 2>&1
+grep -qx '{"changed":true}' "$TMP/out" && ok "repl add replaces an entry (--json: changed)" || bad "repl replace: $(cat "$TMP/out")"
+jcheck "replaced entry has the new downstream SIDs only" "$A" \
+	'j["replication"] == [{"sid": "fd00:4::100", "n": 1, "to": ["fd00:3::4d54"]}]'
+SIXTEEN=$(seq -s, -f 'fd00:1::%g' 1 16)
+expect_ok "repl add with 16 downstream SIDs" "$A" repl add fd00:5::100 --to "$SIXTEEN"
+X "$A" show >"$TMP/out" && grep -q "^replication (2)" "$TMP/out" && grep -Eq "^  fd00:4::100 +-> fd00:3::4d54$" "$TMP/out" \
+	&& ok "show (text) lists replication entries" || bad "show text: $(sed -n '/^replication/,/^$/p' "$TMP/out")"
+expect_fail "repl add: 17 downstream SIDs" "more than 16 downstream SIDs" "$A" repl add fd00:5::100 --to "$SIXTEEN,fd00:1::17"
+expect_fail "repl add: downstream SID equal to the SID" "fd00:4::100 is the Replication SID itself" "$A" repl add fd00:4::100 --to fd00:1::1,fd00:4::100
+expect_fail "repl add: bad downstream address" "--to 'fd00::zz': not an IPv6 address" "$A" repl add fd00:4::100 --to fd00:1::1,fd00::zz
+expect_fail "repl add: bad SID" "SID 'nope': not an IPv6 address" "$A" repl add nope --to fd00:1::1
+expect_fail "repl add: empty list element" "--to 'fd00:1::1,,fd00:2::1': expected SID\[,SID...\]" "$A" repl add fd00:4::100 --to fd00:1::1,,fd00:2::1
+expect_fail "repl add: downstream listed twice" "downstream SID fd00:1::1 listed twice" "$A" repl add fd00:4::100 --to fd00:1::1,fd00:2::1,fd00:1::1
+expect_fail "repl add: multicast Replication SID" "Replication SID ff3e::1 is a multicast address" "$A" repl add ff3e::1 --to fd00:1::1
+expect_fail "repl add: multicast downstream SID" "downstream SID ff3e::4d54 is a multicast address" "$A" repl add fd00:4::100 --to ff3e::4d54
+expect_fail "repl add: without --to" "missing --to" "$A" repl add fd00:4::100
+expect_fail "repl add: downstream is a local Replication SID" "downstream SID fd00:5::100 is a Replication SID of this node" "$A" repl add fd00:4::100 --to fd00:5::100
+expect_fail "repl add: SID already a local downstream SID" "fd00:1::3 is a downstream SID of this node's Replication SID fd00:5::100" "$A" repl add fd00:1::3 --to fd00:9::1
+expect_fail "repl del: unknown SID" "fd00:9::100: no such Replication SID" "$A" repl del fd00:9::100
+jcheck "failed repl commands changed nothing" "$A" \
+	'[(r["sid"], r["n"]) for r in sorted(j["replication"], key=lambda r: r["sid"])] == [("fd00:4::100", 1), ("fd00:5::100", 16)]'
+expect_ok "repl del" "$A" repl del fd00:5::100
+expect_ok "repl del (json)" "$A" --json repl del fd00:4::100
+jcheck "no replication entries left" "$A" 'j["replication"] == []'
 
 # missing privilege: nobody, no capabilities
 if command -v setpriv >/dev/null; then
@@ -519,6 +554,100 @@ nothing_left "$H" n6-s1 n6-n4 n6-n5
 nothing_left "$T" n4-n6 n4-n1 n4-n2
 nothing_left "$G" n1-n4 n1-r1 n1-r2
 for ns in "$H" "$T" "$G"; do everything_gone "$ns"; done
+
+########## apply, RFC 9524 replication variant ##########
+H2=${ID}H   # N6, head with a Replication SID
+T2=${ID}T   # N4, transit with a Replication SID
+G2=${ID}G   # N1, edge with its own End.MT SID
+mkns "$H2"; mkns "$T2"; mkns "$G2"
+veth "$H2" n6-s1 y6s1; veth "$H2" n6-n4 y6n4; veth "$H2" n6-n5 y6n5
+veth "$T2" n4-n6 y4n6; veth "$T2" n4-n1 y4n1; veth "$T2" n4-n2 y4n2
+veth "$G2" n1-n4 y1n4; veth "$G2" n1-r1 y1r1; veth "$G2" n1-r2 y1r2
+$PY - "$F" "$TMP/repl.json" <<'EOF2'
+import json, sys
+j = json.load(open(sys.argv[1]))
+g = j["groups"][0]
+del g["sid"]
+g["replication"] = {"N6": "fd00:6::100", "N4": "fd00:4::100", "N5": "fd00:5::100"}
+g["edge_sids"] = {"N1": "fd00:1::4d54", "N2": "fd00:2::4d54", "N3": "fd00:3::4d54"}
+json.dump(j, open(sys.argv[2], "w"), indent=1)
+EOF2
+F=$TMP/repl.json
+r=$(apply_json "$H2" N6)
+[ "$r" = "3 3" ] && ok "apply N6 (replication): group, template, Replication SID; 3 devices" || bad "apply N6 (replication): '$r' $(cat "$TMP/err")"
+jcheck "N6: Replication SID to N4 and N5, template DA = its own Replication SID" "$H2" '
+j["replication"] == [{"sid": "fd00:6::100", "n": 2, "to": ["fd00:4::100", "fd00:5::100"]}]
+and (e := j["encaps"][0])["outer_dst"] == "fd00:6::100" and e["segments"] == ["fd00:ff::1", "fd00:6::100"] and e["segments_left"] == 1
+and len(e["tlvs"]) == 3 and j["sids"] == [] and sorted(D) == ["n6-n4", "n6-n5", "n6-s1"] and D["n6-s1"]["role"] == "head"'
+r=$(apply_json "$H2" N6)
+[ "$r" = "0 0" ] && ok "apply N6 (replication) again changes nothing" || bad "second apply N6 (replication): '$r'"
+r=$(apply_json "$T2" N4)
+[ "$r" = "2 3" ] && ok "apply N4 (replication): group, Replication SID; parent link too" || bad "apply N4 (replication): '$r' $(cat "$TMP/err")"
+jcheck "N4: Replication SID to the edges' End.MT SIDs, transit on the parent link and child links" "$T2" '
+j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"]}]
+and sorted(D) == ["n4-n1", "n4-n2", "n4-n6"] and all(d["role"] == "transit" and d["tc"] for d in D.values())
+and [b["dev"] for b in G[("fd00:ff::1", 4660)]["branches"]] == ["n4-n1", "n4-n2"]'
+if tc -n "$T2" filter show dev n4-n6 ingress | grep -q "endmt_transit_t\b"; then ok "N4 n4-n6: endmt_transit_tc on TC ingress"; else bad "N4 n4-n6: no endmt_transit_tc"; fi
+r=$(apply_json "$G2" N1)
+[ "$r" = "3 3" ] && ok "apply N1 (replication): group, its own End.MT SID, translation" || bad "apply N1 (replication): '$r' $(cat "$TMP/err")"
+jcheck "N1: End.MT on its unicast SID, no replication" "$G2" '
+j["sids"] == [{"sid": "fd00:1::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64}] and j["replication"] == []'
+
+# validation of the variant: file, field, problem; nothing written
+bad_repl() { # DESC REGEX PYTHON-EDIT [NODE]
+	$PY - "$F" "$TMP/bad.json" "$3" <<'EOF2'
+import json, sys
+j = json.load(open(sys.argv[1]))
+g = j["groups"][0]
+exec(sys.argv[3])
+json.dump(j, open(sys.argv[2], "w"), indent=1)
+EOF2
+	expect_fail "$1" "$2" "$T2" apply "$TMP/bad.json" --node "${4:-N4}"
+}
+bad_repl "apply: sid together with replication" "bad.json: groups\[0\]\.sid: not used with replication" 'g["sid"] = "ff3e::4d54"'
+bad_repl "apply: edge_sids without replication" "groups\[0\]\.edge_sids: only with replication" 'del g["replication"]; g["sid"] = "ff3e::4d54"'
+bad_repl "apply: replication without edge_sids" "groups\[0\]\.edge_sids: missing" 'del g["edge_sids"]'
+bad_repl "apply: an edge without End.MT SID" "groups\[0\]\.edge_sids: missing N2 " 'del g["edge_sids"]["N2"]'
+bad_repl "apply: edge_sids for a non-edge" "groups\[0\]\.edge_sids\.N4: node N4 is not an edge" 'g["edge_sids"]["N4"] = "fd00:4::4d54"'
+bad_repl "apply: Replication SID on an edge" "groups\[0\]\.replication\.N1: node N1 is an edge of group g1" 'g["replication"]["N1"] = "fd00:1::100"'
+bad_repl "apply: unknown node in replication" "groups\[0\]\.replication\.N9: no node named 'N9'" 'g["replication"]["N9"] = "fd00:9::100"'
+bad_repl "apply: multicast Replication SID" "groups\[0\]\.replication\.N4: ff3e::1 is a multicast address" 'g["replication"]["N4"] = "ff3e::1"'
+bad_repl "apply: bad SID address" "groups\[0\]\.edge_sids\.N1: must be an IPv6 address" 'g["edge_sids"]["N1"] = "fd00::zz"'
+bad_repl "apply: one SID for two nodes" "groups\[0\]\.replication\.N5: fd00:4::100 is also N4's Replication SID" 'g["replication"]["N5"] = "fd00:4::100"'
+bad_repl "apply: head with two children and no Replication SID" "the head N6 sends to 2 downstream SIDs but has no Replication SID" 'del g["replication"]["N6"]'
+bad_repl "apply: Replication SID off the tree" "replication\.N5: node N5 is not on the tree" 'g["receivers"] = [r for r in g["receivers"] if r["edge"] != "N3"]; del g["edge_sids"]["N3"]'
+jcheck "refused applies wrote nothing on N4" "$T2" 'j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"]}]'
+# A head with one child needs no Replication SID: its DA is the child's.
+$PY - "$F" "$TMP/one.json" <<'EOF2'
+import json, sys
+j = json.load(open(sys.argv[1]))
+g = j["groups"][0]
+g["receivers"] = [r for r in g["receivers"] if r["edge"] != "N3"]
+del g["edge_sids"]["N3"], g["replication"]["N6"], g["replication"]["N5"]
+g["name"] = "g2"; g["dqpn"] = 4661
+json.dump(j, open(sys.argv[2], "w"), indent=1)
+EOF2
+r=$(X "$H2" --json apply "$TMP/one.json" --node N6 2>"$TMP/err" | $PY -c 'import json,sys; j=json.load(sys.stdin); print(j["replication"], j["changed"])')
+[ "$r" = "0 2" ] && ok "apply: a head with one child sends to its child's Replication SID" || bad "head with one child: '$r' $(cat "$TMP/err")"
+jcheck "g2 template DA = N4's Replication SID" "$H2" '
+[e["outer_dst"] for e in j["encaps"] if e["dqpn"] == 4661] == ["fd00:4::100"] and len(j["replication"]) == 1'
+# A loop with an entry made outside the file is refused before any write.
+expect_fail "repl add refuses a SID that a local entry copies to" "fd00:1::4d54 is a downstream SID of this node's Replication SID fd00:4::100" "$T2" repl add fd00:1::4d54 --to fd00:9::1
+expect_ok "repl del of the applied entry" "$T2" repl del fd00:4::100
+expect_ok "repl add: N1's End.MT SID as a local Replication SID of N4 (a loop for the file)" "$T2" repl add fd00:1::4d54 --to fd00:9::1
+X "$T2" group add --proxy fd00:ff::1 --dqpn 4660 --start-psn 5 --branch-by ifindex >/dev/null || bad "group add on N4"
+expect_fail "apply refuses a loop with an existing Replication SID" "repl.json: node N4: downstream SID fd00:1::4d54 is a Replication SID of this node" "$T2" apply "$F" --node N4
+jcheck "loop refusal wrote nothing" "$T2" 'G[("fd00:ff::1", 4660)]["start_psn"] == 5 and [r["sid"] for r in j["replication"]] == ["fd00:1::4d54"]'
+expect_ok "repl del of the looping entry" "$T2" repl del fd00:1::4d54
+for ns in "$H2" "$T2" "$G2"; do
+	for d in $(X "$ns" show --json | $PY -c 'import json,sys; print(" ".join(d["dev"] for d in json.load(sys.stdin)["devices"]))'); do
+		X "$ns" detach "$d" >/dev/null || bad "detach $ns/$d"
+	done
+done
+nothing_left "$H2" n6-s1 n6-n4 n6-n5
+nothing_left "$T2" n4-n6 n4-n1 n4-n2
+nothing_left "$G2" n1-n4 n1-r1 n1-r2
+for ns in "$H2" "$T2" "$G2"; do everything_gone "$ns"; done
 
 echo
 echo "test_cli: $passes passed, $fails failed"
