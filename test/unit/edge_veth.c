@@ -6,13 +6,9 @@
  * (ICRC by the full computation).  Emitted copies also go to
  * /tmp/endmt-edge-copies.pcap (+ .txt: expected DA QPN PSN ECN per frame) for
  * test/py/test_edge_oracle.py. */
-#include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
-#include <stdarg.h>
 #include <unistd.h>
 #include <net/if.h>
-#include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/if_packet.h>
 #include <sys/socket.h>
@@ -50,62 +46,13 @@ static uint8_t *pc_pkts[4096];
 static size_t pc_lens[4096], pc_n;
 static FILE *exp_f;
 
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	if (rc)
-		fprintf(stdout, "    command failed (%d): %s\n", rc, cmd);
-	return rc;
-}
-
-static char *mac_str(const uint8_t *m, char *buf)
-{
-	sprintf(buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-	return buf;
-}
-
-static int enter_ns(const char *name)
-{
-	char path[128];
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	if (setns(fd, CLONE_NEWNET))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
+/* The fuzz subtest reads hundreds of copies at once: a large buffer. */
 static int packet_sock(const char *ns, const char *dev, int *ifindex_out)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
-	int fd, err;
+	int fd = tu_packet_sock(ns, dev, SOCK_NONBLOCK, ifindex_out);
 
-	err = enter_ns(ns);
-	if (err)
-		return err;
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
-	if (fd < 0)
-		return -errno;
-	/* the fuzz subtest reads hundreds of copies at once */
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){ 8 << 20 }, sizeof(int));
-	sll.sll_ifindex = (int)if_nametoindex(dev);
-	if (!sll.sll_ifindex || bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
-		close(fd);
-		return -ENODEV;
-	}
-	if (ifindex_out)
-		*ifindex_out = sll.sll_ifindex;
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){ 8 << 20 }, sizeof(int));
 	return fd;
 }
 
@@ -118,19 +65,18 @@ static void env_down(struct env *e)
 	for (i = 0; i < NRV; i++)
 		if (e->cap_fd[i] > 0)
 			close(e->cap_fd[i]);
-	if (e->orig_ns > 0) {
-		setns(e->orig_ns, CLONE_NEWNET);
-		close(e->orig_ns);
-	}
+	if (e->orig_ns > 0)
+		tu_netns_leave(e->orig_ns);
 	eu_close(&e->o);
 	/* Deleting the namespaces removes the veths, XDP and the clsact. */
-	sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null; true",
-	   e->ns_a, e->ns_e, e->ns_r);
+	tu_netns_del(e->ns_a);
+	tu_netns_del(e->ns_e);
+	tu_netns_del(e->ns_r);
 }
 
 static int env_up(struct env *e)
 {
-	char m1[32], m2[32];
+	char m1[32], dev[2][8];
 	int i, err, ifi;
 	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1);
@@ -139,35 +85,24 @@ static int env_up(struct env *e)
 	snprintf(e->ns_a, sizeof(e->ns_a), "edge-a-%d", (int)getpid());
 	snprintf(e->ns_e, sizeof(e->ns_e), "edge-e-%d", (int)getpid());
 	snprintf(e->ns_r, sizeof(e->ns_r), "edge-r-%d", (int)getpid());
-	e->orig_ns = open("/proc/self/ns/net", O_RDONLY);
-	if (sh("ip netns add %s && ip netns add %s && ip netns add %s", e->ns_a, e->ns_e, e->ns_r))
+	if (tu_netns_add(e->ns_a, 1) || tu_netns_add(e->ns_e, 1) || tu_netns_add(e->ns_r, 1))
 		return -EIO;
-	for (i = 0; i < 3; i++) {
-		const char *ns = i == 0 ? e->ns_a : i == 1 ? e->ns_e : e->ns_r;
-
-		if (sh("ip netns exec %s sh -c 'sysctl -qw net.ipv6.conf.all.accept_dad=0 "
-		       "net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.forwarding=1 "
-		       "net.ipv6.conf.default.forwarding=1 net.ipv6.conf.default.accept_ra=0'", ns))
-			return -EIO;
-	}
-	if (sh("ip link add inj netns %s address %s type veth peer name e0 netns %s address %s",
-	       e->ns_a, mac_str(mac_inj, m1), e->ns_e, mac_str(mac_e0, m2)) ||
-	    sh("ip -n %s link set inj up && ip -n %s link set e0 up", e->ns_a, e->ns_e))
+	if (tu_veth_add(e->ns_a, "inj", mac_inj, e->ns_e, "e0", mac_e0))
 		return -EIO;
 	for (i = 0; i < NRV; i++) {
-		if (sh("ip link add r%d netns %s address %s type veth peer name p%d netns %s address %s",
-		       i, e->ns_e, mac_str(mac_r[i], m1), i, e->ns_r, mac_str(mac_p[i], m2)) ||
-		    sh("ip -n %s link set r%d up && ip -n %s link set p%d up && "
-		       "ip -n %s addr add fd00:a%d::1/64 dev r%d nodad && "
-		       "ip -n %s addr add fd00:a%d::2/64 dev p%d nodad",
-		       e->ns_e, i, e->ns_r, i, e->ns_e, i, i, e->ns_r, i, i))
+		snprintf(dev[0], sizeof(dev[0]), "r%d", i);
+		snprintf(dev[1], sizeof(dev[1]), "p%d", i);
+		if (tu_veth_add(e->ns_e, dev[0], mac_r[i], e->ns_r, dev[1], mac_p[i]) ||
+		    tu_sh("ip -n %s addr add fd00:a%d::1/64 dev r%d nodad && "
+			  "ip -n %s addr add fd00:a%d::2/64 dev p%d nodad",
+			  e->ns_e, i, i, e->ns_r, i, i))
 			return -EIO;
 	}
 	/* The slow-path receiver really exists behind r2 and answers ND. */
-	if (sh("ip -n %s addr add %s/128 dev p2 nodad && ip -n %s -6 route add %s/128 dev r2",
-	       e->ns_r, SLOW, e->ns_e, SLOW) ||
-	    sh("ip -n %s -6 route add %s/128 dev r2 && ip -n %s -6 neigh add %s lladdr %s dev r2 nud permanent",
-	       e->ns_e, SID2, e->ns_e, SID2, mac_str(mac_p[2], m1)))
+	if (tu_sh("ip -n %s addr add %s/128 dev p2 nodad && ip -n %s -6 route add %s/128 dev r2",
+		  e->ns_r, SLOW, e->ns_e, SLOW) ||
+	    tu_sh("ip -n %s -6 route add %s/128 dev r2 && ip -n %s -6 neigh add %s lladdr %s dev r2 nud permanent",
+		  e->ns_e, SID2, e->ns_e, SID2, tu_mac_str(mac_p[2], m1)))
 		return -EIO;
 
 	err = packet_sock(e->ns_a, "inj", &e->inj_ifindex);
@@ -175,15 +110,14 @@ static int env_up(struct env *e)
 		return err;
 	e->inj_fd = err;
 	for (i = 0; i < NRV; i++) {
-		char dev[8];
-
-		snprintf(dev, sizeof(dev), "p%d", i);
-		err = packet_sock(e->ns_r, dev, NULL);
+		snprintf(dev[1], sizeof(dev[1]), "p%d", i);
+		err = packet_sock(e->ns_r, dev[1], NULL);
 		if (err < 0)
 			return err;
 		e->cap_fd[i] = err;
 	}
-	err = enter_ns(e->ns_e);
+	/* This thread stays in E until env_down. */
+	err = tu_netns_enter(e->ns_e, &e->orig_ns);
 	if (err)
 		return err;
 	err = eu_open(&e->o, 0);
@@ -231,9 +165,10 @@ static int rcv_setup(struct env *e, struct rcv *r, size_t n, int base)
 			snprintf(a, sizeof(a), "fd00:%x::%zx", 0x11 + base, i + 2);
 			r[i].addr = endmt_in6(a);
 			r[i].dev = (int)(i % NRV);
-			if (sh("ip -n %s -6 route replace %s/128 dev r%d && "
-			       "ip -n %s -6 neigh replace %s lladdr %s dev r%d nud permanent",
-			       e->ns_e, a, r[i].dev, e->ns_e, a, mac_str(mac_p[r[i].dev], m), r[i].dev))
+			if (tu_sh("ip -n %s -6 route replace %s/128 dev r%d && "
+				  "ip -n %s -6 neigh replace %s lladdr %s dev r%d nud permanent",
+				  e->ns_e, a, r[i].dev, e->ns_e, a, tu_mac_str(mac_p[r[i].dev], m),
+				  r[i].dev))
 				return -EIO;
 		}
 		if (r[i].xl.flags && eu_xlate_add(&e->o, &r[i].addr, r[i].qpn, &r[i].xl))
