@@ -45,19 +45,12 @@ static inline void eu_close(struct eu_obj *o)
 /* Opens and loads the edge object; tlv_type 0 keeps the default. */
 static inline int eu_open(struct eu_obj *o, uint8_t tlv_type)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	int err;
 
 	memset(o, 0, sizeof(*o));
-	err = tu_pin_root_make(o->pin_root, sizeof(o->pin_root));
+	err = TU_SKEL_OPEN(endmt_edge, &o->skel, o->pin_root);
 	if (err)
 		return err;
-	opts.pin_root_path = o->pin_root;
-	o->skel = endmt_edge__open_opts(&opts);
-	if (!o->skel) {
-		err = -errno;
-		goto fail;
-	}
 	if (tlv_type)
 		o->skel->rodata->cfg_tlv_type = tlv_type;
 	err = endmt_edge__load(o->skel);
@@ -97,18 +90,9 @@ struct eu_stats {
 	uint64_t v[ENDMT_STAT_MAX];
 };
 
-static const char *const eu_stat_names[] = {
-#define EU_NAME(name, str, help) str,
-	ENDMT_STAT_LIST(EU_NAME)
-#undef EU_NAME
-};
-
 static inline void eu_stats_read(struct eu_obj *o, struct eu_stats *s)
 {
-	uint32_t i;
-
-	for (i = 0; i < ENDMT_STAT_MAX; i++)
-		s->v[i] = tu_percpu_sum(o->stats_fd, i);
+	tu_stats_read(o->stats_fd, s->v);
 }
 
 /* One End.MT TLV by hand (Figure 2), appended at buf+off. */
@@ -161,28 +145,39 @@ static inline size_t eu_srh(uint8_t *out, uint8_t nexthdr, const struct in6_addr
 	return off;
 }
 
-/* Ethernet + outer IPv6 (SA, DA = segs[sl]) + SRH + inner (IPv6 onward). */
-static inline size_t eu_frame(uint8_t *out, const uint8_t *dmac, const uint8_t *smac,
-			      const struct in6_addr *sa, uint8_t hlim,
-			      const uint8_t *srh, size_t srh_len,
-			      const uint8_t *inner, size_t inner_len)
+/* Ethernet + a bare IPv6 header (traffic class and flow label 0) for plen
+ * octets of payload, which the caller puts at out + 54.  Returns 54. */
+static inline size_t eu_eth_ip6(uint8_t *out, const uint8_t *dmac, const uint8_t *smac,
+				const void *sa, const void *da, uint8_t nexthdr, uint8_t hlim,
+				size_t plen)
 {
 	uint8_t *ip6 = out + 14;
-	uint16_t plen = (uint16_t)(srh_len + inner_len);
-	uint8_t sl = srh[3];
 
 	memcpy(out, dmac, 6);
 	memcpy(out + 6, smac, 6);
 	out[12] = 0x86, out[13] = 0xdd;
 	memset(ip6, 0, 40);
 	ip6[0] = 0x60;
-	ip6[4] = plen >> 8, ip6[5] = plen & 0xff;
-	ip6[6] = ENDMT_NEXTHDR_ROUTING;
+	ip6[4] = (uint8_t)(plen >> 8), ip6[5] = (uint8_t)plen;
+	ip6[6] = nexthdr;
 	ip6[7] = hlim;
 	memcpy(ip6 + 8, sa, 16);
-	memcpy(ip6 + 24, srh + 8 + 16 * sl, 16);
-	memcpy(ip6 + 40, srh, srh_len);
-	memcpy(ip6 + 40 + srh_len, inner, inner_len);
+	memcpy(ip6 + 24, da, 16);
+	return 54;
+}
+
+/* Ethernet + outer IPv6 (SA, DA = segs[sl]) + SRH + inner (IPv6 onward). */
+static inline size_t eu_frame(uint8_t *out, const uint8_t *dmac, const uint8_t *smac,
+			      const struct in6_addr *sa, uint8_t hlim,
+			      const uint8_t *srh, size_t srh_len,
+			      const uint8_t *inner, size_t inner_len)
+{
+	uint16_t plen = (uint16_t)(srh_len + inner_len);
+	uint8_t sl = srh[3];
+
+	eu_eth_ip6(out, dmac, smac, sa, srh + 8 + 16 * sl, ENDMT_NEXTHDR_ROUTING, hlim, plen);
+	memcpy(out + 54, srh, srh_len);
+	memcpy(out + 54 + srh_len, inner, inner_len);
 	return 54 + srh_len + inner_len;
 }
 

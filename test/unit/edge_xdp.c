@@ -257,8 +257,8 @@ static bool run_one(struct eu_obj *o, int prog_fd, const uint8_t *pkt, size_t le
 		moved++;
 		if (i != (uint32_t)want_stat || b.v[i] != a.v[i] + 1) {
 			tp_fail(__FILE__, __LINE__, "%s: counter %s moved by %llu (want %s)",
-				name, eu_stat_names[i], (unsigned long long)(b.v[i] - a.v[i]),
-				eu_stat_names[want_stat]);
+				name, tu_stat_names[i], (unsigned long long)(b.v[i] - a.v[i]),
+				tu_stat_names[want_stat]);
 			ok = false;
 		}
 	}
@@ -567,7 +567,7 @@ static void test_fuzz(void)
 	if (tp_verbose)
 		for (i = 0; i < ENDMT_STAT_MAX; i++)
 			if (hist[i])
-				printf("    %-26s %d\n", eu_stat_names[i], hist[i]);
+				printf("    %-26s %d\n", tu_stat_names[i], hist[i]);
 	ASSERT_EQ(fails, 0, "fuzz mismatches");
 	/* The mutations must reach most reasons, or the fuzz proves little. */
 	ASSERT_GE(kinds, 13, "distinct verdict reasons reached");

@@ -20,19 +20,14 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <linux/pkt_cls.h>
-#include "edge_util.h"
-#include "transit.skel.h"
+#include "repl_util.h"
 
-#define PROXY    "fd00:ff::1"
-#define HEADSA   "fd00:6::1"
-#define RSID     "fd00:70::1"	/* this node's Replication SID */
-#define RSID2    "fd00:70::2"	/* another local Replication SID */
 #define SID_FAST "fd00:d1::1"
 #define SID_SLOW "fd00:d2::1"
 #define SID_NONE "fd00:d3::1"
 #define OTHER_DA "fd00:d9::1"
 #define DN_MTU   1400
-#define CAP      4096
+#define CAP      EU_MAXPKT
 
 static const uint8_t mac_up0[6] = { 0x02, 0x9e, 0, 0, 0, 0x01 };
 static const uint8_t mac_inj[6] = { 0x02, 0x9e, 0, 0, 0, 0x02 };
@@ -57,19 +52,12 @@ static void tr_close(struct tr_obj *o)
 
 static int tr_open(struct tr_obj *o)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	int err;
 
 	memset(o, 0, sizeof(*o));
-	err = tu_pin_root_make(o->pin_root, sizeof(o->pin_root));
+	err = TU_SKEL_OPEN(endmt_transit, &o->skel, o->pin_root);
 	if (err)
 		return err;
-	opts.pin_root_path = o->pin_root;
-	o->skel = endmt_transit__open_opts(&opts);
-	if (!o->skel) {
-		err = -errno;
-		goto fail;
-	}
 	err = endmt_transit__load(o->skel);
 	if (err)
 		goto fail;
@@ -83,24 +71,6 @@ fail:
 	return err;
 }
 
-/* Writes (or with n_sids < 0, deletes) the entry of local SID sid. */
-static int repl_set(int fd, const char *sid, uint32_t n, const char *const *sids, size_t nsids)
-{
-	struct endmt_sid_key k;
-	struct endmt_repl v;
-	struct in6_addr a = endmt_in6(sid);
-	size_t i;
-
-	memset(&v, 0, sizeof(v));
-	memcpy(k.sid, &a, 16);
-	v.n = n;
-	for (i = 0; i < nsids && i < ENDMT_MAX_REPL; i++) {
-		a = endmt_in6(sids[i]);
-		memcpy(v.sids[i], &a, 16);
-	}
-	return bpf_map_update_elem(fd, &k, &v, BPF_ANY) ? -errno : 0;
-}
-
 static int repl_del(int fd, const char *sid)
 {
 	struct endmt_sid_key k;
@@ -110,22 +80,13 @@ static int repl_del(int fd, const char *sid)
 	return bpf_map_delete_elem(fd, &k) && errno != ENOENT ? -errno : 0;
 }
 
-static void stats_read(struct tr_obj *o, uint64_t *v)
-{
-	uint32_t i;
-
-	for (i = 0; i < ENDMT_STAT_MAX; i++)
-		v[i] = tu_percpu_sum(o->stats_fd, i);
-}
-
 /* The inner RoCEv2 packet (IPv6 onward): SEND_ONLY from the Proxy to the
  * Proxy with the Designated QPN, as the head emits it. */
 static size_t inner_pkt(uint8_t *out, size_t paylen, int udp_csum)
 {
-	static uint8_t pay[2048], f[CAP];
+	static uint8_t pay[2048];
 	struct endmt_roce_spec s = {0};
 	size_t i;
-	int l;
 
 	for (i = 0; i < paylen; i++)
 		pay[i] = (uint8_t)(i * 7 + 3);
@@ -138,69 +99,30 @@ static size_t inner_pkt(uint8_t *out, size_t paylen, int udp_csum)
 	s.udp_csum = udp_csum;
 	s.payload = pay;
 	s.paylen = paylen;
-	l = endmt_build_roce(f, sizeof(f), &s);
-	if (l < ENDMT_ETH_HLEN)
-		abort();
-	memcpy(out, f + ENDMT_ETH_HLEN, (size_t)l - ENDMT_ETH_HLEN);
-	return (size_t)l - ENDMT_ETH_HLEN;
+	return ru_roce_ip6(out, &s);
 }
 
-/* The head's frame in replication mode: SRH [Proxy, RSID], SL 1, so the
- * outer DA is RSID; one End.MT TLV so the SRH looks like the real thing.
- * With da/hl/macs given it is the copy a downstream gets: lib/pkt builds
- * DA = segs[sl], so the downstream SID is written over it afterwards (the
- * SRH keeps RSID, replication does not touch it). */
+/* The head's frame to RSID (repl_util.h) around that inner packet, with
+ * two receivers in its End.MT TLV; with da given, a downstream's copy. */
 static size_t srh_frame(uint8_t *out, const char *da, uint8_t hl, const uint8_t *dmac,
 			const uint8_t *smac, size_t paylen, int udp_csum)
 {
 	static uint8_t inner[CAP];
-	struct in6_addr segs[2] = { endmt_in6(PROXY), endmt_in6(RSID) };
 	struct endmt_rcv_ent rcv[2] = { { endmt_in6("fd00:a0::2"), 0x111 },
 					{ endmt_in6("fd00:a0::3"), 0x222 } };
 	struct endmt_edge_ent edge = { endmt_in6("fd00:e0::1"), 2, rcv };
-	struct endmt_encap_spec s = {0};
 	size_t il = inner_pkt(inner, paylen, udp_csum);
-	int l;
 
-	memcpy(s.dmac, dmac, 6);
-	memcpy(s.smac, smac, 6);
-	s.saddr = endmt_in6(HEADSA);
-	s.segs = segs;
-	s.nseg = 2;
-	s.sl = 1;
-	s.edges = &edge;
-	s.nedges = 1;
-	s.hop_limit = hl;
-	l = endmt_build_encap(out, CAP, &s, inner, il);
-	if (l < 0)
-		abort();
-	if (da) {
-		struct in6_addr a = endmt_in6(da);
-
-		memcpy(out + ENDMT_ETH_HLEN + 24, &a, 16);
-	}
-	return (size_t)l;
+	return ru_srh_frame(out, da, hl, dmac, smac, &edge, inner, il);
 }
 
 /* Outer IPv6 (next header nh) straight around the inner packet, no SRH. */
 static size_t plain_frame(uint8_t *out, const char *da, uint8_t hl, uint8_t nh,
 			  const uint8_t *dmac, const uint8_t *smac, size_t paylen)
 {
-	uint8_t *ip6 = out + ENDMT_ETH_HLEN;
-	struct in6_addr sa = endmt_in6(HEADSA), d = endmt_in6(da);
-	size_t il = inner_pkt(ip6 + 40, paylen, 1);
+	size_t il = inner_pkt(out + ENDMT_ETH_HLEN + 40, paylen, 1);
 
-	memcpy(out, dmac, 6);
-	memcpy(out + 6, smac, 6);
-	out[12] = 0x86, out[13] = 0xdd;
-	memset(ip6, 0, 40);
-	ip6[0] = 0x60;
-	ip6[4] = (uint8_t)(il >> 8), ip6[5] = (uint8_t)il;
-	ip6[6] = nh;
-	ip6[7] = hl;
-	memcpy(ip6 + 8, &sa, 16);
-	memcpy(ip6 + 24, &d, 16);
-	return ENDMT_ETH_HLEN + 40 + il;
+	return ru_plain_frame(out, da, hl, nh, dmac, smac, il);
 }
 
 struct stat_delta {
@@ -235,16 +157,16 @@ static void run_row(struct tr_obj *o, struct row *r)
 	opts.ctx_size_in = sizeof(ctx);
 	for (i = 0; i < sizeof(r->d) / sizeof(r->d[0]) && r->d[i].n; i++)
 		want[r->d[i].s] = r->d[i].n;
-	stats_read(o, a);
+	tu_stats_read(o->stats_fd, a);
 	if (!ASSERT_OK(bpf_prog_test_run_opts(o->prog, &opts), r->name))
 		return;
-	stats_read(o, b);
+	tu_stats_read(o->stats_fd, b);
 	ok &= ASSERT_EQ(opts.retval, r->verdict, "verdict");
 	ok &= ASSERT_MEMEQ(out, opts.data_size_out, exp, exp_len, "output frame");
 	for (i = 0; i < ENDMT_STAT_MAX; i++) {
 		char what[96];
 
-		snprintf(what, sizeof(what), "counter %s", eu_stat_names[i]);
+		snprintf(what, sizeof(what), "counter %s", tu_stat_names[i]);
 		ok &= ASSERT_EQ(b[i] - a[i], want[i], what);
 	}
 	if (!ok) {
@@ -293,8 +215,8 @@ static void rows_run(struct tr_obj *o)
 		down16[i] = SID_FAST;
 #define ROW(nm) if (memset(&r, 0, sizeof(r)), r.name = nm, test__start_subtest(nm))
 
-	if (!ASSERT_OK(repl_set(o->repl_fd, RSID, 3, down3, 3), "entry") ||
-	    !ASSERT_OK(repl_set(o->repl_fd, RSID2, 1, down3 + 2, 1), "entry 2"))
+	if (!ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry") ||
+	    !ASSERT_OK(ru_repl_set(o->repl_fd, RSID2, 1, down3 + 2, 1), "entry 2"))
 		return;
 
 	/* Not ours: untouched, TC_ACT_OK, pass_not_ours. */
@@ -364,14 +286,14 @@ static void rows_run(struct tr_obj *o)
 		run_row(o, &r);
 	}
 	ROW("entry_n_0") {
-		ASSERT_OK(repl_set(o->repl_fd, RSID, 0, down3, 3), "entry n 0");
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 0, down3, 3), "entry n 0");
 		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 0);
 		r.verdict = TC_ACT_SHOT;
 		r.d[0] = (struct stat_delta)D(DROP_REPL_ENTRY, 1);
 		run_row(o, &r);
 	}
 	ROW("entry_n_over_max") {
-		ASSERT_OK(repl_set(o->repl_fd, RSID, ENDMT_MAX_REPL + 1, down16, ENDMT_MAX_REPL),
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, ENDMT_MAX_REPL + 1, down16, ENDMT_MAX_REPL),
 			  "entry n 17");
 		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 0);
 		r.verdict = TC_ACT_SHOT;
@@ -381,7 +303,7 @@ static void rows_run(struct tr_obj *o)
 
 	/* Replication: the last copy (fast path) is what data_out holds. */
 	ROW("srh_three_downstream") {
-		ASSERT_OK(repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
 		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 200, 0);
 		r.exp_len = srh_frame(r.exp, SID_FAST, 63, mac_dn1, mac_dn0, 200, 0);
 		r.verdict = TC_ACT_SHOT;
@@ -417,7 +339,7 @@ static void rows_run(struct tr_obj *o)
 		run_row(o, &r);
 	}
 	ROW("sixteen_downstream") {
-		ASSERT_OK(repl_set(o->repl_fd, RSID, ENDMT_MAX_REPL, down16, ENDMT_MAX_REPL), "entry 16");
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, ENDMT_MAX_REPL, down16, ENDMT_MAX_REPL), "entry 16");
 		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 1);
 		r.exp_len = srh_frame(r.exp, SID_FAST, 63, mac_dn1, mac_dn0, 64, 1);
 		r.verdict = TC_ACT_SHOT;
@@ -426,7 +348,7 @@ static void rows_run(struct tr_obj *o)
 		run_row(o, &r);
 	}
 	ROW("downstream_is_local_repl_sid") {
-		ASSERT_OK(repl_set(o->repl_fd, RSID, 3, down_loop, 3), "loop entry");
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down_loop, 3), "loop entry");
 		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 0);
 		r.exp_len = srh_frame(r.exp, SID_FAST, 63, mac_dn1, mac_dn0, 64, 0);
 		r.verdict = TC_ACT_SHOT;
@@ -439,7 +361,7 @@ static void rows_run(struct tr_obj *o)
 		/* The frame fits up0 (1500) but not dn0 (DN_MTU): the fast-path
 		 * copy is refused; the slow-path copy goes to the stack,
 		 * which sends its own Packet Too Big. */
-		ASSERT_OK(repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
 		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 1300, 0);
 		ASSERT_GE(r.in_len - ENDMT_ETH_HLEN, DN_MTU + 1, "frame above the downstream MTU");
 		/* last attempt was the fast one: it never stored anything, so

@@ -11,26 +11,18 @@
  * built by lib/pkt.h (endmt_build_encap: downstream SID as DA, hop limit - 1,
  * the MACs of the T-R link). */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
-#include <stdarg.h>
 #include <unistd.h>
 #include <net/if.h>
-#include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/pkt_cls.h>
 #include <sys/socket.h>
-#include "edge_util.h"
-#include "transit.skel.h"
+#include "repl_util.h"
 
+/* Entries: RSID -> D0 D1 D2, RSID2 -> D0 D1. */
 #define NRV    3
-#define PROXY  "fd00:ff::1"
-#define HEADSA "fd00:6::1"
-#define RSID   "fd00:70::1"	/* -> D0 D1 D2 */
-#define RSID2  "fd00:70::2"	/* -> D0 D1 */
-#define CAP    4096
+#define CAP    EU_MAXPKT
 
 static const char *const dsid[NRV] = { "fd00:d0::1", "fd00:d1::1", "fd00:d2::1" };
 static const uint8_t mac_inj[6] = { 0x02, 0x9f, 0, 0, 0, 0x01 };
@@ -54,65 +46,6 @@ struct frame {
 	int dev;
 };
 
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	if (rc)
-		fprintf(stdout, "    command failed (%d): %s\n", rc, cmd);
-	return rc;
-}
-
-static const char *mac_str(const uint8_t *m, char *buf)
-{
-	sprintf(buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-	return buf;
-}
-
-/* This thread only: the test runs in its own thread. */
-static int enter_ns(const char *name)
-{
-	char path[128];
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (setns(fd, CLONE_NEWNET))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-/* An AF_PACKET socket on dev in netns ns (it stays there). */
-static int packet_sock(const char *ns, const char *dev, int *ifindex_out)
-{
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
-	int fd, err;
-
-	err = enter_ns(ns);
-	if (err)
-		return err;
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
-	if (fd < 0)
-		return -errno;
-	sll.sll_ifindex = (int)if_nametoindex(dev);
-	if (!sll.sll_ifindex || bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
-		close(fd);
-		return -ENODEV;
-	}
-	if (ifindex_out)
-		*ifindex_out = sll.sll_ifindex;
-	return fd;
-}
-
 static void env_down(struct env *e)
 {
 	int i;
@@ -127,103 +60,70 @@ static void env_down(struct env *e)
 	if (e->pin_root[0])
 		tu_pin_root_remove(e->pin_root);
 	/* Deleting the namespaces removes the veths and the clsact qdisc. */
-	if (e->ns_a[0])
-		sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null; "
-		   "ip netns del %s 2>/dev/null; true", e->ns_a, e->ns_t, e->ns_r);
-}
-
-static int repl_set(int fd, const char *sid, const char *const *sids, uint32_t n)
-{
-	struct endmt_sid_key k;
-	struct endmt_repl v;
-	struct in6_addr a = endmt_in6(sid);
-	uint32_t i;
-
-	memset(&v, 0, sizeof(v));
-	memcpy(k.sid, &a, 16);
-	v.n = n;
-	for (i = 0; i < n; i++) {
-		a = endmt_in6(sids[i]);
-		memcpy(v.sids[i], &a, 16);
-	}
-	return bpf_map_update_elem(fd, &k, &v, BPF_ANY) ? -errno : 0;
+	tu_netns_del(e->ns_a);
+	tu_netns_del(e->ns_t);
+	tu_netns_del(e->ns_r);
 }
 
 static int env_up(struct env *e)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1);
-	LIBBPF_OPTS(bpf_object_open_opts, opts);
-	char m1[32], m2[32];
-	const char *ns[3];
+	char m1[32], dev[2][8];
 	int i, err;
 
 	memset(e, 0, sizeof(*e));
 	snprintf(e->ns_a, sizeof(e->ns_a), "repl-a-%d", (int)getpid());
 	snprintf(e->ns_t, sizeof(e->ns_t), "repl-t-%d", (int)getpid());
 	snprintf(e->ns_r, sizeof(e->ns_r), "repl-r-%d", (int)getpid());
-	ns[0] = e->ns_a, ns[1] = e->ns_t, ns[2] = e->ns_r;
-	if (sh("ip netns add %s && ip netns add %s && ip netns add %s", ns[0], ns[1], ns[2]))
+	if (tu_netns_add(e->ns_a, 0) || tu_netns_add(e->ns_t, 1) || tu_netns_add(e->ns_r, 0))
 		return -EIO;
-	for (i = 0; i < 3; i++)
-		if (sh("ip netns exec %s sysctl -qw net.ipv6.conf.all.accept_dad=0 "
-		       "net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.forwarding=%d "
-		       "net.ipv6.conf.default.forwarding=%d net.ipv6.conf.default.accept_ra=0",
-		       ns[i], i == 1, i == 1))
-			return -EIO;
 	/* A only injects: without IPv6 on inj it sends no RS/MLD/ND of its
 	 * own, so every frame reaching e0 is one of ours (pass_not_ours is
 	 * asserted exactly). */
-	if (sh("ip netns exec %s sysctl -qw net.ipv6.conf.all.disable_ipv6=1 "
-	       "net.ipv6.conf.default.disable_ipv6=1", e->ns_a))
+	if (tu_sh("ip netns exec %s sysctl -qw net.ipv6.conf.all.disable_ipv6=1 "
+		  "net.ipv6.conf.default.disable_ipv6=1", e->ns_a))
 		return -EIO;
-	if (sh("ip link add inj netns %s address %s type veth peer name e0 netns %s address %s",
-	       e->ns_a, mac_str(mac_inj, m1), e->ns_t, mac_str(mac_e0, m2)) ||
-	    sh("ip -n %s link set inj up && ip -n %s link set e0 up", e->ns_a, e->ns_t))
+	if (tu_veth_add(e->ns_a, "inj", mac_inj, e->ns_t, "e0", mac_e0))
 		return -EIO;
 	for (i = 0; i < NRV; i++) {
-		if (sh("ip link add r%d netns %s address %s type veth peer name p%d netns %s address %s",
-		       i, e->ns_t, mac_str(mac_r[i], m1), i, e->ns_r, mac_str(mac_p[i], m2)) ||
-		    sh("ip -n %s link set r%d up && ip -n %s link set p%d up && "
-		       "ip -n %s addr add fd00:a%d::1/64 dev r%d nodad && "
-		       "ip -n %s addr add fd00:a%d::2/64 dev p%d nodad && "
-		       "ip -n %s -6 route add %s/128 dev r%d",
-		       e->ns_t, i, e->ns_r, i, e->ns_t, i, i, e->ns_r, i, i, e->ns_t, dsid[i], i))
+		snprintf(dev[0], sizeof(dev[0]), "r%d", i);
+		snprintf(dev[1], sizeof(dev[1]), "p%d", i);
+		if (tu_veth_add(e->ns_t, dev[0], mac_r[i], e->ns_r, dev[1], mac_p[i]) ||
+		    tu_sh("ip -n %s addr add fd00:a%d::1/64 dev r%d nodad && "
+			  "ip -n %s addr add fd00:a%d::2/64 dev p%d nodad && "
+			  "ip -n %s -6 route add %s/128 dev r%d",
+			  e->ns_t, i, i, e->ns_r, i, i, e->ns_t, dsid[i], i))
 			return -EIO;
 		/* D2 is left to neighbour discovery: R really owns it. */
-		if (i < 2 ? sh("ip -n %s -6 neigh add %s lladdr %s dev r%d nud permanent",
-			       e->ns_t, dsid[i], mac_str(mac_p[i], m1), i) :
-			    sh("ip -n %s addr add %s/128 dev p%d nodad", e->ns_r, dsid[i], i))
+		if (i < 2 ? tu_sh("ip -n %s -6 neigh add %s lladdr %s dev r%d nud permanent",
+				  e->ns_t, dsid[i], tu_mac_str(mac_p[i], m1), i) :
+			    tu_sh("ip -n %s addr add %s/128 dev p%d nodad", e->ns_r, dsid[i], i))
 			return -EIO;
 	}
 
-	err = packet_sock(e->ns_a, "inj", &e->inj_ifindex);
+	err = tu_packet_sock(e->ns_a, "inj", SOCK_NONBLOCK, &e->inj_ifindex);
 	if (err < 0)
 		return err;
 	e->inj_fd = err;
 	for (i = 0; i < NRV; i++) {
-		char dev[8];
-
-		snprintf(dev, sizeof(dev), "p%d", i);
-		err = packet_sock(e->ns_r, dev, NULL);
+		snprintf(dev[1], sizeof(dev[1]), "p%d", i);
+		err = tu_packet_sock(e->ns_r, dev[1], SOCK_NONBLOCK, NULL);
 		if (err < 0)
 			return err;
 		e->cap_fd[i] = err;
 	}
 
-	err = tu_pin_root_make(e->pin_root, sizeof(e->pin_root));
+	err = TU_SKEL_OPEN(endmt_transit, &e->skel, e->pin_root);
 	if (err)
 		return err;
-	opts.pin_root_path = e->pin_root;
-	e->skel = endmt_transit__open_opts(&opts);
-	if (!e->skel)
-		return -errno;
 	err = endmt_transit__load(e->skel);
 	if (err)
 		return err;
 	e->stats_fd = bpf_map__fd(e->skel->maps.endmt_stats);
 	e->repl_fd = bpf_map__fd(e->skel->maps.endmt_repl);
-	err = enter_ns(e->ns_t);
+	/* This thread only: the test runs in its own thread. */
+	err = tu_netns_enter(e->ns_t, NULL);
 	if (err)
 		return err;
 	hook.ifindex = (int)if_nametoindex("e0");
@@ -234,9 +134,9 @@ static int env_up(struct env *e)
 	err = bpf_tc_attach(&hook, &tco);
 	if (err)
 		return err;
-	err = repl_set(e->repl_fd, RSID, dsid, 3);
+	err = ru_repl_set(e->repl_fd, RSID, 3, dsid, 3);
 	if (!err)
-		err = repl_set(e->repl_fd, RSID2, dsid, 2);
+		err = ru_repl_set(e->repl_fd, RSID2, 2, dsid, 2);
 	return err;
 }
 
@@ -290,21 +190,12 @@ static int inject(struct env *e, const uint8_t *f, size_t len)
 	       0 : -errno;
 }
 
-static void stats_read(struct env *e, uint64_t *v)
-{
-	uint32_t i;
-
-	for (i = 0; i < ENDMT_STAT_MAX; i++)
-		v[i] = tu_percpu_sum(e->stats_fd, i);
-}
-
 /* The inner RoCEv2 packet (IPv6 onward), as the head emits it. */
 static size_t inner_pkt(uint8_t *out, size_t paylen, int udp_csum)
 {
-	static uint8_t pay[2048], f[CAP];
+	static uint8_t pay[2048];
 	struct endmt_roce_spec s = {0};
 	size_t i;
-	int l;
 
 	for (i = 0; i < paylen; i++)
 		pay[i] = (uint8_t)(i * 11 + 5);
@@ -320,68 +211,31 @@ static size_t inner_pkt(uint8_t *out, size_t paylen, int udp_csum)
 	s.udp_csum = udp_csum;
 	s.payload = pay;
 	s.paylen = paylen;
-	l = endmt_build_roce(f, sizeof(f), &s);
-	if (l < ENDMT_ETH_HLEN)
-		abort();
-	memcpy(out, f + ENDMT_ETH_HLEN, (size_t)l - ENDMT_ETH_HLEN);
-	return (size_t)l - ENDMT_ETH_HLEN;
+	return ru_roce_ip6(out, &s);
 }
 
-/* Head frame: SRH [Proxy, RSID] SL 1 (DA RSID).  As a copy: DA written
- * over with the downstream SID (lib/pkt puts segs[sl] there; the SRH keeps
- * RSID, replication does not touch it). */
+/* Head frame to RSID (repl_util.h), three receivers in its End.MT TLV;
+ * with da given, a downstream's copy. */
 static size_t srh_frame(uint8_t *out, const char *da, uint8_t hl, const uint8_t *dmac,
 			const uint8_t *smac, size_t paylen)
 {
 	static uint8_t inner[CAP];
-	struct in6_addr segs[2] = { endmt_in6(PROXY), endmt_in6(RSID) };
 	struct endmt_rcv_ent rcv[3] = { { endmt_in6("fd00:b0::2"), 0x10 },
 					{ endmt_in6("fd00:b0::3"), 0x11 },
 					{ endmt_in6("fd00:b0::4"), 0x12 } };
 	struct endmt_edge_ent edge = { endmt_in6("fd00:e0::1"), 3, rcv };
-	struct endmt_encap_spec s = {0};
 	size_t il = inner_pkt(inner, paylen, 0);
-	int l;
 
-	memcpy(s.dmac, dmac, 6);
-	memcpy(s.smac, smac, 6);
-	s.saddr = endmt_in6(HEADSA);
-	s.segs = segs;
-	s.nseg = 2;
-	s.sl = 1;
-	s.edges = &edge;
-	s.nedges = 1;
-	s.hop_limit = hl;
-	l = endmt_build_encap(out, CAP, &s, inner, il);
-	if (l < 0)
-		abort();
-	if (da) {
-		struct in6_addr a = endmt_in6(da);
-
-		memcpy(out + ENDMT_ETH_HLEN + 24, &a, 16);
-	}
-	return (size_t)l;
+	return ru_srh_frame(out, da, hl, dmac, smac, &edge, inner, il);
 }
 
 /* IPv6-in-IPv6 without an SRH. */
 static size_t ipip_frame(uint8_t *out, const char *da, uint8_t hl, const uint8_t *dmac,
 			 const uint8_t *smac, size_t paylen)
 {
-	uint8_t *ip6 = out + ENDMT_ETH_HLEN;
-	struct in6_addr sa = endmt_in6(HEADSA), d = endmt_in6(da);
-	size_t il = inner_pkt(ip6 + 40, paylen, 1);
+	size_t il = inner_pkt(out + ENDMT_ETH_HLEN + 40, paylen, 1);
 
-	memcpy(out, dmac, 6);
-	memcpy(out + 6, smac, 6);
-	out[12] = 0x86, out[13] = 0xdd;
-	memset(ip6, 0, 40);
-	ip6[0] = 0x60;
-	ip6[4] = (uint8_t)(il >> 8), ip6[5] = (uint8_t)il;
-	ip6[6] = ENDMT_NEXTHDR_IPV6;
-	ip6[7] = hl;
-	memcpy(ip6 + 8, &sa, 16);
-	memcpy(ip6 + 24, &d, 16);
-	return ENDMT_ETH_HLEN + 40 + il;
+	return ru_plain_frame(out, da, hl, ENDMT_NEXTHDR_IPV6, dmac, smac, il);
 }
 
 typedef size_t (*frame_fn)(uint8_t *out, const char *da, uint8_t hl, const uint8_t *dmac,
@@ -400,11 +254,11 @@ static void copies_case(struct env *e, const char *name, frame_fn fn, const char
 
 	len = fn(f, to, hl, mac_e0, mac_inj, paylen);
 	collect(e, got, 32, 1u << 30, 60);	/* drain */
-	stats_read(e, a);
+	tu_stats_read(e->stats_fd, a);
 	if (!ASSERT_OK(inject(e, f, len), "inject"))
 		return;
 	n = collect(e, got, 32, (size_t)ndown, 3000);
-	stats_read(e, b);
+	tu_stats_read(e->stats_fd, b);
 	ASSERT_EQ(n, ndown, name);
 	for (k = 0; k < ndown; k++) {
 		int found = 0;
@@ -437,13 +291,13 @@ static void drop_case(struct env *e, const char *name, const uint8_t *f, size_t 
 	size_t n;
 
 	collect(e, got, 8, 1u << 30, 60);
-	stats_read(e, a);
+	tu_stats_read(e->stats_fd, a);
 	if (!ASSERT_OK(inject(e, f, len), "inject"))
 		return;
 	n = collect(e, got, 8, 1u << 30, 400);
-	stats_read(e, b);
+	tu_stats_read(e->stats_fd, b);
 	ASSERT_EQ(n, 0, name);
-	ASSERT_EQ(b[st] - a[st], 1, eu_stat_names[st]);
+	ASSERT_EQ(b[st] - a[st], 1, tu_stat_names[st]);
 	ASSERT_EQ(b[ENDMT_STAT_REPL_RX] - a[ENDMT_STAT_REPL_RX], 0, "repl_rx");
 }
 
