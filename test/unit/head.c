@@ -71,19 +71,12 @@ static void rcv_pool_init(void)
 
 static int env_open(struct head_env *e)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	int err;
 
 	memset(e, 0, sizeof(*e));
-	err = tu_pin_root_make(e->pin, sizeof(e->pin));
+	err = TU_SKEL_OPEN(endmt_head, &e->skel, e->pin);
 	if (err)
 		return err;
-	opts.pin_root_path = e->pin;
-	e->skel = endmt_head__open_opts(&opts);
-	if (!e->skel) {
-		err = -errno;
-		goto fail;
-	}
 	err = endmt_head__load(e->skel);
 	if (err)
 		goto fail;
@@ -150,18 +143,6 @@ static int config_group(struct head_env *e, const char *proxy, uint32_t dqpn,
 	return 0;
 }
 
-static void snap_stats(int fd, uint64_t *v)
-{
-	uint32_t i;
-
-	for (i = 0; i < ENDMT_STAT_MAX; i++)
-		v[i] = tu_percpu_sum(fd, i);
-}
-
-#define STAT_NAME(name, str, help) str,
-static const char *const stat_names[] = { ENDMT_STAT_LIST(STAT_NAME) };
-#undef STAT_NAME
-
 /* Exactly `want` moved by one; everything else stayed. */
 static bool check_counters(const uint64_t *before, const uint64_t *after,
 			   enum endmt_stat want)
@@ -173,7 +154,7 @@ static bool check_counters(const uint64_t *before, const uint64_t *after,
 		uint64_t d = after[i] - before[i];
 		char what[96];
 
-		snprintf(what, sizeof(what), "counter %s", stat_names[i]);
+		snprintf(what, sizeof(what), "counter %s", tu_stat_names[i]);
 		ok &= ASSERT_EQ(d, i == (uint32_t)want ? 1 : 0, what);
 	}
 	return ok;
@@ -211,11 +192,11 @@ static bool run_case(struct head_env *e, const char *name, const uint8_t *in,
 	bool ok = true;
 	int err;
 
-	snap_stats(e->stats, before);
+	tu_stats_read(e->stats, before);
 	err = bpf_prog_test_run_opts(e->prog, &opts);
 	if (!ASSERT_OK(err, "bpf_prog_test_run"))
 		return false;
-	snap_stats(e->stats, after);
+	tu_stats_read(e->stats, after);
 	ok &= ASSERT_EQ(opts.retval, want_ret, "verdict");
 	ok &= check_counters(before, after, want_stat);
 	if (want_ret == TC_ACT_OK) {
@@ -641,10 +622,8 @@ static void test_mtu(struct head_env *e)
 	}
 out:
 	/* Leaving the netns destroys it and its veth pair. */
-	if (self >= 0) {
-		ASSERT_OK(setns(self, CLONE_NEWNET), "back to own netns");
-		close(self);
-	}
+	if (self >= 0)
+		ASSERT_OK(tu_netns_leave(self), "back to own netns");
 }
 
 /* Another template of a different length replaces the first: the data path

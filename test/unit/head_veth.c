@@ -7,16 +7,12 @@
  * MACs of the H-P link) and decoded with the SRH parser.  Payloads up to
  * 4096 octets, beyond what BPF_PROG_TEST_RUN accepts. */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <sys/socket.h>
-#include <linux/if_packet.h>
-#include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -47,13 +43,12 @@ static char ns_s[32], ns_h[32], ns_p[32];
 
 static void netns_cleanup(void)
 {
-	char cmd[256];
-
 	if (!ns_s[0])
 		return;
-	snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null; "
-		 "ip netns del %s 2>/dev/null", ns_s, ns_h, ns_p);
-	if (system(cmd)) { /* best effort: some may not exist */ }
+	/* best effort: some may not exist */
+	tu_netns_del(ns_s);
+	tu_netns_del(ns_h);
+	tu_netns_del(ns_p);
 	ns_s[0] = 0;
 }
 
@@ -87,74 +82,19 @@ static int netns_setup(void)
 	return system(cmd) ? -EIO : 0;
 }
 
-/* Runs in netns `name` until the returned fd is passed to ns_leave. */
-static int ns_enter(const char *name)
-{
-	char path[128];
-	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), fd;
-
-	if (self < 0)
-		return -errno;
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
-		int err = -errno;
-
-		if (fd >= 0)
-			close(fd);
-		close(self);
-		return err;
-	}
-	close(fd);
-	return self;
-}
-
-static int ns_leave(int self)
-{
-	int err = setns(self, CLONE_NEWNET) ? -errno : 0;
-
-	close(self);
-	return err;
-}
-
-/* AF_PACKET socket bound to dev inside netns ns (the socket stays there). */
-static int packet_sock(const char *ns, const char *dev)
-{
-	struct sockaddr_ll sll;
-	int self = ns_enter(ns), fd, err = 0;
-
-	if (self < 0)
-		return self;
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_ALL);
-	sll.sll_ifindex = (int)if_nametoindex(dev);
-	if (fd < 0 || !sll.sll_ifindex || bind(fd, (struct sockaddr *)&sll, sizeof(sll)))
-		err = -errno ? -errno : -ENODEV;
-	if (ns_leave(self) && !err)
-		err = -EIO;
-	if (err) {
-		if (fd >= 0)
-			close(fd);
-		return err;
-	}
-	return fd;
-}
-
 static int attach_head(int prog_fd)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd);
-	int self = ns_enter(ns_h), err;
+	int self, err = tu_netns_enter(ns_h, &self);
 
-	if (self < 0)
-		return self;
+	if (err)
+		return err;
 	hook.ifindex = (int)if_nametoindex("hh0");
 	err = bpf_tc_hook_create(&hook);
 	if (!err || err == -EEXIST)
 		err = bpf_tc_attach(&hook, &opts);
-	if (ns_leave(self) && !err)
+	if (tu_netns_leave(self) && !err)
 		err = -EIO;
 	return err;
 }
@@ -188,7 +128,6 @@ static void test_veth_body(void)
 	struct endmt_encap tmpl;
 	struct endmt_group grp;
 	struct endmt_head *skel = NULL;
-	LIBBPF_OPTS(bpf_object_open_opts, oopts);
 	char pin[256] = "";
 	int tx = -1, rx = -1, stats, err;
 	uint32_t one = 1;
@@ -210,11 +149,8 @@ static void test_veth_body(void)
 
 	if (!ASSERT_OK(netns_setup(), "netns setup"))
 		goto out;
-	if (!ASSERT_OK(tu_pin_root_make(pin, sizeof(pin)), "pin root"))
-		goto out;
-	oopts.pin_root_path = pin;
-	skel = endmt_head__open_opts(&oopts);
-	if (!ASSERT_OK_PTR(skel, "open") || !ASSERT_OK(endmt_head__load(skel), "load"))
+	if (!ASSERT_OK(TU_SKEL_OPEN(endmt_head, &skel, pin), "pin root and open") ||
+	    !ASSERT_OK(endmt_head__load(skel), "load"))
 		goto out;
 	stats = bpf_map__fd(skel->maps.endmt_stats);
 
@@ -233,8 +169,8 @@ static void test_veth_body(void)
 	err = attach_head(bpf_program__fd(skel->progs.endmt_head_tc));
 	if (!ASSERT_OK(err, "attach TC ingress on hh0"))
 		goto out;
-	rx = packet_sock(ns_p, "hp1");
-	tx = packet_sock(ns_s, "hs0");
+	rx = tu_packet_sock(ns_p, "hp1", 0, NULL);
+	tx = tu_packet_sock(ns_s, "hs0", 0, NULL);
 	if (!ASSERT_GE(rx, 0, "rx socket in P") || !ASSERT_GE(tx, 0, "tx socket in S"))
 		goto out;
 

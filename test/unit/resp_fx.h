@@ -196,10 +196,7 @@ static inline int resp_run(struct resp_fx *f, const void *pkt, size_t len, uint3
 
 static inline void resp_stats(struct resp_fx *f, uint64_t *v)
 {
-	uint32_t i;
-
-	for (i = 0; i < ENDMT_STAT_MAX; i++)
-		v[i] = tu_percpu_sum(f->stats, i);
+	tu_stats_read(f->stats, v);
 }
 
 static inline uint32_t resp_get_psn(const uint8_t *frame)
