@@ -164,7 +164,7 @@ run_endmt() {
 	for i in "${pids[@]}"; do wait $i || ok=0; done
 	pids=()
 	[ $(grep -ls '"match": true' $d/r*.json | wc -l) -eq $n ] || ok=0
-	echo "$(echo "$t1 - $t0" | bc) $((b1 - b0)) $ok"
+	echo "$(awk -v a=$t0 -v b=$t1 'BEGIN{printf "%.6f", b - a}') $((b1 - b0)) $ok"
 }
 
 # (b) unicast: N senders, one per receiver.  Prints "seconds bytes ok".
@@ -193,7 +193,7 @@ run_unicast() {
 	for i in "${pids[@]}"; do wait $i || ok=0; done
 	pids=()
 	[ $(grep -ls '"match": true' $d/r*.json | wc -l) -eq $n ] || ok=0
-	echo "$(echo "$t1 - $t0" | bc) $((b1 - b0)) $ok"
+	echo "$(awk -v a=$t0 -v b=$t1 'BEGIN{printf "%.6f", b - a}') $((b1 - b0)) $ok"
 }
 
 NS_LIST=("$@")

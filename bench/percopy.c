@@ -267,6 +267,13 @@ static int write_trafgen_cfg(const char *path, const uint8_t *frame, int len)
 	return fclose(f) ? -errno : 0;
 }
 
+struct point {
+	uint8_t frame[10000];
+	int len, runs, checked, bad, mismatch;
+	double xv[64], tv[64];
+	char cfg[96];
+};
+
 static int cmd_edge(const char *obj_path, const char *label, const char *src_ns,
 		    const char *sink_ns)
 {
@@ -277,7 +284,7 @@ static int cmd_edge(const char *obj_path, const char *label, const char *src_ns,
 	struct in6_addr edge = endmt_in6(BP_EDGE);
 	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, tco);
-	uint8_t smac[6], dmac[6], *frame = NULL;
+	uint8_t smac[6], dmac[6];
 	int count = env_int("COUNT", 3000), repeat = env_int("REPEAT", 5);
 	int copies = env_int("COPIES", 40000);
 	int xfd, tfd, sids, stats, tx = -1, cap = -1, ifi, err = 0, xdp_on = 0, tc_on = 0;
@@ -285,7 +292,9 @@ static int cmd_edge(const char *obj_path, const char *label, const char *src_ns,
 	__u32 xdp_flags = XDP_FLAGS_SKB_MODE;
 	int stream = !getenv("SENDER") || strcmp(getenv("SENDER"), "send");
 	char cfg[64], cmd[512];
+	static struct point pts[NP][NN];
 	size_t ni, pi;
+	int r;
 
 	snprintf(cfg, sizeof(cfg), "/tmp/benchpc%d.cfg", (int)getpid());
 
@@ -349,59 +358,63 @@ static int cmd_edge(const char *obj_path, const char *label, const char *src_ns,
 		fprintf(stderr, "percopy: BPF_ENABLE_STATS: %s\n", strerror(-err));
 		goto out;
 	}
-	frame = malloc(10000);
-	if (!frame) {
-		err = -ENOMEM;
-		goto out;
-	}
 
+	/* Pass 1: per point, the ICRC check of a sample and the trafgen file.
+	 * Pass 2: REPEAT rounds over all points, so points (and the ratios
+	 * between them) see the same machine conditions.  Pass 3: medians. */
 	for (pi = 0; pi < NP; pi++) {
 		for (ni = 0; ni < NN; ni++) {
-			double xv[64], tv[64];
-			int n = ns_list[ni], len, r, i, checked = 0, bad = 0, runs = 0;
-			uint64_t copies0, copies1, runs0;
+			struct point *pt = &pts[pi][ni];
+			int n = ns_list[ni], i;
 
-			len = bp_build(frame, 10000, BP_ENDMT, n, pay_list[pi], smac, dmac);
-			if (len < 0) {
-				err = len;
+			pt->len = bp_build(pt->frame, sizeof(pt->frame), BP_ENDMT, n, pay_list[pi],
+					   smac, dmac);
+			if (pt->len < 0) {
+				err = pt->len;
 				goto out;
 			}
-			/* ICRC check of a sample, with the capture socket open
-			 * only here: while open it holds every copy it has
-			 * queued, and that memory churn would be measured. */
+			/* The capture socket is open only here: while open it
+			 * holds every copy it queued, and that memory churn
+			 * would be measured. */
 			cap = packet_sock_in(sink_ns, "k0", NULL);
 			if (cap < 0) {
 				err = cap;
 				goto out;
 			}
 			for (i = 0; i < 2; i++)
-				send(tx, frame, (size_t)len, 0);
+				send(tx, pt->frame, (size_t)pt->len, 0);
 			usleep(20000);
-			drain_check(cap, 64, &checked, &bad);
+			drain_check(cap, 64, &pt->checked, &pt->bad);
 			close(cap);
 			cap = -1;
-
-			if (stream && write_trafgen_cfg(cfg, frame, len)) {
+			snprintf(pt->cfg, sizeof(pt->cfg), "%s.%zu.%zu", cfg, pi, ni);
+			if (stream && write_trafgen_cfg(pt->cfg, pt->frame, pt->len)) {
 				err = -EIO;
 				goto out;
 			}
-			copies0 = stat_sum(stats, ENDMT_STAT_FWD_COPY);
-			runs0 = stat_sum(stats, ENDMT_STAT_ENDMT_CONSUMED);
-			for (r = 0; r < repeat && r < 64; r++) {
-				uint64_t xr0, xc0, tr0, tc0, xr1, xc1, tr1, tc1;
+		}
+	}
+	for (r = 0; r < repeat && r < 64; r++) {
+		for (pi = 0; pi < NP; pi++) {
+			for (ni = 0; ni < NN; ni++) {
+				struct point *pt = &pts[pi][ni];
+				int n = ns_list[ni], i;
+				uint64_t xr0, xc0, tr0, tc0, xr1, xc1, tr1, tc1, c0, c1, k0, k1;
 
 				/* warm-up: caches, neighbour entries, skb pools */
 				for (i = 0; i < 50; i++)
-					send(tx, frame, (size_t)len, 0);
+					send(tx, pt->frame, (size_t)pt->len, 0);
 				prog_stats(xfd, &xr0, &xc0);
 				prog_stats(tfd, &tr0, &tc0);
+				c0 = stat_sum(stats, ENDMT_STAT_FWD_COPY);
+				k0 = stat_sum(stats, ENDMT_STAT_ENDMT_CONSUMED);
 				if (stream) {
 					/* trafgen's TX ring at full speed: what a
 					 * busy edge sees (frames the backlog cannot
 					 * take are dropped before our programs). */
 					snprintf(cmd, sizeof(cmd),
 						 "ip netns exec %s trafgen -o s0 --no-sock-mem -i %s "
-						 "-P 1 -J -q -C -n %d >/dev/null 2>&1", src_ns, cfg,
+						 "-P 1 -J -q -C -n %d >/dev/null 2>&1", src_ns, pt->cfg,
 						 copies / n > 200 ? copies / n : 200);
 					if (system(cmd)) {
 						fprintf(stderr, "percopy: trafgen failed: %s\n", cmd);
@@ -413,42 +426,43 @@ static int cmd_edge(const char *obj_path, const char *label, const char *src_ns,
 						/* one frame per send: the edge
 						 * processes it before send() returns
 						 * (BH enable on the veth xmit path). */
-						if (send(tx, frame, (size_t)len, 0) < 0)
+						if (send(tx, pt->frame, (size_t)pt->len, 0) < 0)
 							break;
 					}
 				}
 				prog_stats(xfd, &xr1, &xc1);
 				prog_stats(tfd, &tr1, &tc1);
+				c1 = stat_sum(stats, ENDMT_STAT_FWD_COPY);
+				k1 = stat_sum(stats, ENDMT_STAT_ENDMT_CONSUMED);
+				/* Every End.MT packet the TC half consumed must
+				 * have left as N copies.  (TC also runs, briefly,
+				 * for the odd ND/MLD frame of s0.) */
+				if (k1 == k0 || c1 - c0 != (k1 - k0) * (uint64_t)n)
+					pt->mismatch++;
 				if (xc1 == xc0 || tc1 == tc0)
 					continue;
-				xv[runs] = (double)(xr1 - xr0) / (double)(xc1 - xc0);
-				tv[runs] = (double)(tr1 - tr0) / (double)(tc1 - tc0);
-				runs++;
-			}
-			copies1 = stat_sum(stats, ENDMT_STAT_FWD_COPY);
-			runs0 = stat_sum(stats, ENDMT_STAT_ENDMT_CONSUMED) - runs0;
-			if (!runs) {
-				printf("edge %s %d %zu error no-runs\n", label, n, pay_list[pi]);
-				continue;
-			}
-			/* Every End.MT packet the TC half consumed must have
-			 * left as N copies.  (TC also runs, briefly, for the odd
-			 * ND/MLD frame of s0: a few in tens of thousands.) */
-			if (!runs0 || copies1 - copies0 != runs0 * (uint64_t)n) {
-				printf("edge %s %d %zu error %llu copies for %llu End.MT packets\n",
-				       label, n, pay_list[pi], (unsigned long long)(copies1 - copies0),
-				       (unsigned long long)runs0);
-				continue;
-			}
-			{
-				double x = median(xv, runs), t = median(tv, runs);
-
-				printf("edge %s %d %zu %.0f %.0f %.0f %d %d\n", label, n,
-				       pay_list[pi], x, t, t / n, checked, bad);
-				fflush(stdout);
+				pt->xv[pt->runs] = (double)(xr1 - xr0) / (double)(xc1 - xc0);
+				pt->tv[pt->runs] = (double)(tr1 - tr0) / (double)(tc1 - tc0);
+				pt->runs++;
 			}
 		}
 	}
+	for (pi = 0; pi < NP; pi++) {
+		for (ni = 0; ni < NN; ni++) {
+			struct point *pt = &pts[pi][ni];
+			int n = ns_list[ni];
+
+			if (!pt->runs || pt->mismatch) {
+				printf("edge %s %d %zu error %s\n", label, n, pay_list[pi],
+				       pt->runs ? "copies != N x End.MT packets consumed" : "no runs");
+				continue;
+			}
+			printf("edge %s %d %zu %.0f %.0f %.0f %d %d\n", label, n, pay_list[pi],
+			       median(pt->xv, pt->runs), median(pt->tv, pt->runs),
+			       median(pt->tv, pt->runs) / n, pt->checked, pt->bad);
+		}
+	}
+	fflush(stdout);
 out:
 	if (stats_fd >= 0)
 		close(stats_fd);
@@ -467,13 +481,15 @@ out:
 		close(tx);
 	if (cap >= 0)
 		close(cap);
-	free(frame);
 	if (obj) {
 		bpf_object__unpin_maps(obj, NULL);
 		bpf_object__close(obj);
 	}
 	rmdir(pin);
-	unlink(cfg);
+	for (pi = 0; pi < NP; pi++)
+		for (ni = 0; ni < NN; ni++)
+			if (pts[pi][ni].cfg[0])
+				unlink(pts[pi][ni].cfg);
 	return err;
 }
 

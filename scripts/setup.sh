@@ -8,8 +8,9 @@ PKGS=(
 	libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev
 	libjansson-dev
 	iproute2 smcroute tshark python3-scapy netsniff-ng ethtool tcpdump
-	iputils-ping procps util-linux
+	iputils-ping procps util-linux linux-perf
 	qemu-system-x86 busybox-static kmod rdma-core ibverbs-utils ibverbs-providers perftest
+	libibverbs-dev
 )
 
 missing=()
