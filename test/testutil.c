@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -274,4 +275,52 @@ out:
 	if (ifindex)
 		*ifindex = sll.sll_ifindex;
 	return fd;
+}
+
+int tu_packet_send(int fd, int ifindex, const uint8_t *dmac, const void *f, size_t len)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = ifindex,
+				   .sll_halen = 6 };
+
+	memcpy(sll.sll_addr, dmac, 6);
+	return sendto(fd, f, len, 0, (struct sockaddr *)&sll, sizeof(sll)) == (ssize_t)len ?
+	       0 : -errno;
+}
+
+size_t tu_collect(const int *fds, int nfd, tu_frame_keep_fn keep, struct tu_frame *out,
+		  size_t max, size_t want, int timeout_ms)
+{
+	struct pollfd pf[TU_COLLECT_MAXFD];
+	size_t n = 0;
+	int i, waited = 0, grace = -1;
+
+	if (nfd > TU_COLLECT_MAXFD)
+		nfd = TU_COLLECT_MAXFD;
+	for (i = 0; i < nfd; i++)
+		pf[i].fd = fds[i], pf[i].events = POLLIN;
+	while (waited < timeout_ms) {
+		if (poll(pf, (nfds_t)nfd, 20) > 0) {
+			for (i = 0; i < nfd; i++) {
+				struct sockaddr_ll from;
+				socklen_t fl = sizeof(from);
+				ssize_t l;
+
+				while (n < max && (l = recvfrom(pf[i].fd, out[n].b, TU_FRAME_MAX, 0,
+								(struct sockaddr *)&from, &fl)) > 0) {
+					fl = sizeof(from);
+					if (!keep(out[n].b, (size_t)l, from.sll_pkttype))
+						continue;
+					out[n].len = (size_t)l;
+					out[n].dev = i;
+					n++;
+				}
+			}
+		}
+		waited += 20;
+		if (n >= want && grace < 0)
+			grace = waited + 150;
+		if (grace >= 0 && waited >= grace)
+			break;
+	}
+	return n;
 }

@@ -6,6 +6,7 @@
 #ifndef ENDMT_TESTUTIL_H
 #define ENDMT_TESTUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
@@ -86,5 +87,29 @@ int tu_veth_add(const char *ns_a, const char *dev_a, const uint8_t *mac_a,
  * there, the calling thread comes back to its own namespace.  The
  * device's ifindex in *ifindex when that is not NULL.  The fd or -errno. */
 int tu_packet_sock(const char *ns, const char *dev, int flags, int *ifindex);
+/* Sends the frame f out of AF_PACKET socket fd on ifindex, to dmac.
+ * 0 or -errno. */
+int tu_packet_send(int fd, int ifindex, const uint8_t *dmac, const void *f, size_t len);
+
+#define TU_FRAME_MAX 4096
+#define TU_COLLECT_MAXFD 16
+
+/* A frame as received on socket number dev of a tu_collect() call. */
+struct tu_frame {
+	uint8_t b[TU_FRAME_MAX];
+	size_t len;
+	int dev;
+};
+
+/* Whether tu_collect() keeps frame f (len octets; pkttype the sll_pkttype
+ * it was received with). */
+typedef bool (*tu_frame_keep_fn)(const uint8_t *f, size_t len, int pkttype);
+
+/* Reads the frames keep accepts from the nonblocking AF_PACKET sockets
+ * fds[0..nfd) (at most TU_COLLECT_MAXFD) into out[0..max), polling every
+ * 20 ms, until want of them arrived (and then 150 ms longer, to see any
+ * extra) or timeout_ms passed.  Returns how many it kept. */
+size_t tu_collect(const int *fds, int nfd, tu_frame_keep_fn keep, struct tu_frame *out,
+		  size_t max, size_t want, int timeout_ms);
 
 #endif /* ENDMT_TESTUTIL_H */

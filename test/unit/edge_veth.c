@@ -6,11 +6,9 @@
  * (ICRC by the full computation).  Emitted copies also go to
  * /tmp/endmt-edge-copies.pcap (+ .txt: expected DA QPN PSN ECN per frame) for
  * test/py/test_edge_oracle.py. */
-#include <poll.h>
 #include <unistd.h>
 #include <net/if.h>
 #include <linux/if_link.h>
-#include <linux/if_packet.h>
 #include <sys/socket.h>
 #include "edge_util.h"
 
@@ -177,71 +175,33 @@ static int rcv_setup(struct env *e, struct rcv *r, size_t n, int base)
 	return 0;
 }
 
-struct frame {
-	uint8_t b[EU_MAXPKT];
-	size_t len;
-	int dev;
-};
-
-static int is_roce_or_srv6(const uint8_t *f, size_t len)
+/* RoCEv2 or SRv6 frames only (the peers' ND and MLD are no copies). */
+static bool is_roce_or_srv6(const uint8_t *f, size_t len, int pkttype)
 {
+	(void)pkttype;
 	if (len < 54 || f[12] != 0x86 || f[13] != 0xdd)
-		return 0;
+		return false;
 	if (f[20] == 43)
-		return 1;
+		return true;
 	return f[20] == 17 && len >= 62 && (f[56] << 8 | f[57]) == ENDMT_ROCE_PORT;
 }
 
-/* Collects frames until `want` arrived (then a little longer, to see any
- * extra) or the timeout passed. */
-static size_t collect(struct env *e, struct frame *out, size_t max, size_t want, int timeout_ms)
+static size_t collect(struct env *e, struct tu_frame *out, size_t max, size_t want,
+		      int timeout_ms)
 {
-	struct pollfd pf[NRV];
-	size_t n = 0;
-	int i, waited = 0, grace = -1;
-
-	for (i = 0; i < NRV; i++)
-		pf[i].fd = e->cap_fd[i], pf[i].events = POLLIN;
-	while (waited < timeout_ms) {
-		int rc = poll(pf, NRV, 20);
-
-		waited += 20;
-		if (rc > 0) {
-			for (i = 0; i < NRV; i++) {
-				ssize_t l;
-
-				while (n < max && (l = recv(pf[i].fd, out[n].b, EU_MAXPKT, 0)) > 0) {
-					if (!is_roce_or_srv6(out[n].b, (size_t)l))
-						continue;
-					out[n].len = (size_t)l;
-					out[n].dev = i;
-					n++;
-				}
-			}
-		}
-		if (n >= want && grace < 0)
-			grace = waited + 150;
-		if (grace >= 0 && waited >= grace)
-			break;
-	}
-	return n;
+	return tu_collect(e->cap_fd, NRV, is_roce_or_srv6, out, max, want, timeout_ms);
 }
 
 static void drain(struct env *e)
 {
-	static struct frame junk[64];
+	static struct tu_frame junk[64];
 
 	collect(e, junk, 64, 1u << 30, 60);
 }
 
 static int inject(struct env *e, const uint8_t *f, size_t len)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = e->inj_ifindex,
-				   .sll_halen = 6 };
-
-	memcpy(sll.sll_addr, mac_e0, 6);
-	return sendto(e->inj_fd, f, len, 0, (struct sockaddr *)&sll, sizeof(sll)) == (ssize_t)len ?
-	       0 : -errno;
+	return tu_packet_send(e->inj_fd, e->inj_ifindex, mac_e0, f, len);
 }
 
 struct inner_spec {
@@ -367,7 +327,7 @@ static void replicate_case_x(struct env *e, const struct inner_spec *in, struct 
 			     size_t n, int other, int ecn_drop, const char *name)
 {
 	static uint8_t pay[2048], f[EU_MAXPKT], exp[EU_MAXPKT];
-	static struct frame got[256];
+	static struct tu_frame got[256];
 	struct eu_stats a, b;
 	size_t i, j, len, ngot, nslow = 0;
 	int matched[256] = {0};
@@ -525,7 +485,7 @@ static void test_ecn(struct env *e)
 static void test_chain(struct env *e)
 {
 	static uint8_t pay[64], f[EU_MAXPKT], exp[EU_MAXPKT];
-	static struct frame got[16];
+	static struct tu_frame got[16];
 	struct inner_spec in = { .opcode = ENDMT_OP_SEND_ONLY, .psn = 1, .paylen = 64, .hl = 64 };
 	struct rcv r[2] = { { .qpn = 40 }, { .qpn = 41 } };
 	struct eu_stats a, b;
@@ -568,7 +528,7 @@ static void test_chain(struct env *e)
 static void test_fuzz(struct env *e)
 {
 	static uint8_t pay[300], f[EU_MAXPKT];
-	static struct frame got[2048];
+	static struct tu_frame got[2048];
 	struct rcv r[6] = {0};
 	struct inner_spec in = { .opcode = ENDMT_OP_SEND_ONLY, .psn = 5, .paylen = 120,
 				 .udp_csum = 1, .hl = 64 };

@@ -11,7 +11,6 @@
  * built by lib/pkt.h (endmt_build_encap: downstream SID as DA, hop limit - 1,
  * the MACs of the T-R link). */
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <unistd.h>
 #include <net/if.h>
@@ -38,12 +37,6 @@ struct env {
 	char ns_a[32], ns_t[32], ns_r[32], pin_root[128];
 	struct endmt_transit *skel;
 	int inj_fd, cap_fd[NRV], inj_ifindex, stats_fd, repl_fd;
-};
-
-struct frame {
-	uint8_t b[CAP];
-	size_t len;
-	int dev;
 };
 
 static void env_down(struct env *e)
@@ -142,52 +135,21 @@ static int env_up(struct env *e)
 
 /* Outer IPv6 frames only, as received (the peers' own ND and ICMP errors,
  * and anything they send, are not copies). */
-static size_t collect(struct env *e, struct frame *out, size_t max, size_t want, int timeout_ms)
+static bool is_outer_ip6(const uint8_t *f, size_t len, int pkttype)
 {
-	struct pollfd pf[NRV];
-	size_t n = 0;
-	int i, waited = 0, grace = -1;
+	return pkttype != PACKET_OUTGOING && len >= 54 && f[12] == 0x86 && f[13] == 0xdd &&
+	       (f[20] == ENDMT_NEXTHDR_ROUTING || f[20] == ENDMT_NEXTHDR_IPV6);
+}
 
-	for (i = 0; i < NRV; i++)
-		pf[i].fd = e->cap_fd[i], pf[i].events = POLLIN;
-	while (waited < timeout_ms) {
-		if (poll(pf, NRV, 20) > 0) {
-			for (i = 0; i < NRV; i++) {
-				struct sockaddr_ll from;
-				socklen_t fl = sizeof(from);
-				ssize_t l;
-
-				while (n < max && (l = recvfrom(pf[i].fd, out[n].b, CAP, 0,
-								(struct sockaddr *)&from, &fl)) > 0) {
-					fl = sizeof(from);
-					if (from.sll_pkttype == PACKET_OUTGOING || l < 54 ||
-					    out[n].b[12] != 0x86 || out[n].b[13] != 0xdd ||
-					    (out[n].b[20] != ENDMT_NEXTHDR_ROUTING &&
-					     out[n].b[20] != ENDMT_NEXTHDR_IPV6))
-						continue;
-					out[n].len = (size_t)l;
-					out[n].dev = i;
-					n++;
-				}
-			}
-		}
-		waited += 20;
-		if (n >= want && grace < 0)
-			grace = waited + 150;
-		if (grace >= 0 && waited >= grace)
-			break;
-	}
-	return n;
+static size_t collect(struct env *e, struct tu_frame *out, size_t max, size_t want,
+		      int timeout_ms)
+{
+	return tu_collect(e->cap_fd, NRV, is_outer_ip6, out, max, want, timeout_ms);
 }
 
 static int inject(struct env *e, const uint8_t *f, size_t len)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = e->inj_ifindex,
-				   .sll_halen = 6 };
-
-	memcpy(sll.sll_addr, mac_e0, 6);
-	return sendto(e->inj_fd, f, len, 0, (struct sockaddr *)&sll, sizeof(sll)) == (ssize_t)len ?
-	       0 : -errno;
+	return tu_packet_send(e->inj_fd, e->inj_ifindex, mac_e0, f, len);
 }
 
 /* The inner RoCEv2 packet (IPv6 onward), as the head emits it. */
@@ -247,7 +209,7 @@ static void copies_case(struct env *e, const char *name, frame_fn fn, const char
 			uint8_t hl, size_t paylen, int ndown, uint64_t *d)
 {
 	static uint8_t f[CAP], exp[CAP];
-	static struct frame got[32];
+	static struct tu_frame got[32];
 	uint64_t a[ENDMT_STAT_MAX], b[ENDMT_STAT_MAX];
 	size_t len, el, n, j, i;
 	int k, matched[32] = {0};
@@ -286,7 +248,7 @@ static void copies_case(struct env *e, const char *name, frame_fn fn, const char
 static void drop_case(struct env *e, const char *name, const uint8_t *f, size_t len,
 		      enum endmt_stat st)
 {
-	static struct frame got[8];
+	static struct tu_frame got[8];
 	uint64_t a[ENDMT_STAT_MAX], b[ENDMT_STAT_MAX];
 	size_t n;
 
