@@ -28,6 +28,7 @@
 #define OTHER_DA "fd00:d9::1"
 #define DN_MTU   1400
 #define CAP      EU_MAXPKT
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static const uint8_t mac_up0[6] = { 0x02, 0x9e, 0, 0, 0, 0x01 };
 static const uint8_t mac_inj[6] = { 0x02, 0x9e, 0, 0, 0, 0x02 };
@@ -155,7 +156,7 @@ static void run_row(struct tr_obj *o, struct row *r)
 	opts.data_size_out = sizeof(out);
 	opts.ctx_in = &ctx;
 	opts.ctx_size_in = sizeof(ctx);
-	for (i = 0; i < sizeof(r->d) / sizeof(r->d[0]) && r->d[i].n; i++)
+	for (i = 0; i < NELEM(r->d) && r->d[i].n; i++)
 		want[r->d[i].s] = r->d[i].n;
 	tu_stats_read(o->stats_fd, a);
 	if (!ASSERT_OK(bpf_prog_test_run_opts(o->prog, &opts), r->name))
@@ -203,6 +204,49 @@ static int netns_setup(struct tr_obj *o)
 
 #define D(st, k) { ENDMT_STAT_##st, k }
 
+/* Three downstream SIDs (none, slow, fast, in that order): one fast-path
+ * copy, one to the stack, one without a route. */
+static const struct stat_delta d_down3[] = {
+	D(REPL_RX, 1), D(REPL_COPY, 1), D(FWD_NEIGH_SLOW, 1), D(FWD_NO_ROUTE, 1),
+};
+
+/* Input: the head's frame to RSID as it arrives on up0. */
+static void row_in(struct row *r, uint8_t hl, size_t paylen, int udp_csum)
+{
+	r->in_len = srh_frame(r->in, NULL, hl, mac_up0, mac_inj, paylen, udp_csum);
+}
+
+/* Expected output: its fast-path copy to SID_FAST (hop limit 63, MACs of
+ * dn0 -> dn1). */
+static void row_fast_copy(struct row *r, size_t paylen, int udp_csum)
+{
+	r->exp_len = srh_frame(r->exp, SID_FAST, 63, mac_dn1, mac_dn0, paylen, udp_csum);
+}
+
+static void row_verdict(struct row *r, uint32_t verdict, const struct stat_delta *d, size_t n)
+{
+	if (n > NELEM(r->d))
+		abort();	/* a table bigger than a row holds: fix the test */
+	r->verdict = verdict;
+	memcpy(r->d, d, n * sizeof(*d));
+}
+
+/* Untouched and passed: TC_ACT_OK, pass_not_ours. */
+static void row_pass(struct row *r)
+{
+	static const struct stat_delta d[] = { D(PASS_NOT_OURS, 1) };
+
+	row_verdict(r, TC_ACT_OK, d, NELEM(d));
+}
+
+/* Dropped and counted once under st. */
+static void row_drop(struct row *r, enum endmt_stat st)
+{
+	const struct stat_delta d[] = { { st, 1 } };
+
+	row_verdict(r, TC_ACT_SHOT, d, NELEM(d));
+}
+
 static void rows_run(struct tr_obj *o)
 {
 	static struct row r;
@@ -224,14 +268,12 @@ static void rows_run(struct tr_obj *o)
 		r.in_len = 60;
 		memcpy(r.in, mac_up0, 6), memcpy(r.in + 6, mac_inj, 6);
 		r.in[12] = 0x08, r.in[13] = 0x06;	/* ARP */
-		r.verdict = TC_ACT_OK;
-		r.d[0] = (struct stat_delta)D(PASS_NOT_OURS, 1);
+		row_pass(&r);
 		run_row(o, &r);
 	}
 	ROW("other_da") {
 		r.in_len = plain_frame(r.in, OTHER_DA, 64, ENDMT_NEXTHDR_IPV6, mac_up0, mac_inj, 64);
-		r.verdict = TC_ACT_OK;
-		r.d[0] = (struct stat_delta)D(PASS_NOT_OURS, 1);
+		row_pass(&r);
 		run_row(o, &r);
 	}
 	ROW("sid_flag_without_entry") {
@@ -243,10 +285,9 @@ static void rows_run(struct tr_obj *o)
 
 		memcpy(k.sid, &a, 16);
 		ASSERT_OK(bpf_map_update_elem(o->sids_fd, &k, &v, BPF_ANY), "sid");
-		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 0);
+		row_in(&r, 64, 64, 0);
 		memcpy(r.in + ENDMT_ETH_HLEN + 24, &a, 16);
-		r.verdict = TC_ACT_OK;
-		r.d[0] = (struct stat_delta)D(PASS_NOT_OURS, 1);
+		row_pass(&r);
 		run_row(o, &r);
 		bpf_map_delete_elem(o->sids_fd, &k);
 	}
@@ -255,131 +296,115 @@ static void rows_run(struct tr_obj *o)
 	/* An IPv6 frame shorter than the IPv6 header: BPF_PROG_TEST_RUN
 	 * refuses it (EINVAL on 6.18), so transit_repl_veth sends one. */
 	ROW("payload_truncated") {
-		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 0) - 1;
-		r.verdict = TC_ACT_SHOT;
-		r.d[0] = (struct stat_delta)D(DROP_REPL_TRUNC, 1);
+		row_in(&r, 64, 64, 0);
+		r.in_len -= 1;
+		row_drop(&r, ENDMT_STAT_DROP_REPL_TRUNC);
 		run_row(o, &r);
 	}
 	ROW("version_not_6") {
-		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 0);
+		row_in(&r, 64, 64, 0);
 		r.in[ENDMT_ETH_HLEN] = 0x40;
-		r.verdict = TC_ACT_SHOT;
-		r.d[0] = (struct stat_delta)D(DROP_REPL_TRUNC, 1);
+		row_drop(&r, ENDMT_STAT_DROP_REPL_TRUNC);
 		run_row(o, &r);
 	}
 	ROW("udp_right_behind_outer") {
 		r.in_len = plain_frame(r.in, RSID, 64, ENDMT_NEXTHDR_UDP, mac_up0, mac_inj, 64);
-		r.verdict = TC_ACT_SHOT;
-		r.d[0] = (struct stat_delta)D(DROP_REPL_PAYLOAD, 1);
+		row_drop(&r, ENDMT_STAT_DROP_REPL_PAYLOAD);
 		run_row(o, &r);
 	}
 	ROW("hop_limit_1") {
-		r.in_len = srh_frame(r.in, NULL, 1, mac_up0, mac_inj, 64, 0);
-		r.verdict = TC_ACT_SHOT;
-		r.d[0] = (struct stat_delta)D(DROP_REPL_HLIM, 1);
+		row_in(&r, 1, 64, 0);
+		row_drop(&r, ENDMT_STAT_DROP_REPL_HLIM);
 		run_row(o, &r);
 	}
 	ROW("hop_limit_0") {
 		r.in_len = plain_frame(r.in, RSID, 0, ENDMT_NEXTHDR_IPV6, mac_up0, mac_inj, 64);
-		r.verdict = TC_ACT_SHOT;
-		r.d[0] = (struct stat_delta)D(DROP_REPL_HLIM, 1);
+		row_drop(&r, ENDMT_STAT_DROP_REPL_HLIM);
 		run_row(o, &r);
 	}
 	ROW("entry_n_0") {
 		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 0, down3, 3), "entry n 0");
-		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 0);
-		r.verdict = TC_ACT_SHOT;
-		r.d[0] = (struct stat_delta)D(DROP_REPL_ENTRY, 1);
+		row_in(&r, 64, 64, 0);
+		row_drop(&r, ENDMT_STAT_DROP_REPL_ENTRY);
 		run_row(o, &r);
 	}
 	ROW("entry_n_over_max") {
 		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, ENDMT_MAX_REPL + 1, down16, ENDMT_MAX_REPL),
 			  "entry n 17");
-		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 0);
-		r.verdict = TC_ACT_SHOT;
-		r.d[0] = (struct stat_delta)D(DROP_REPL_ENTRY, 1);
+		row_in(&r, 64, 64, 0);
+		row_drop(&r, ENDMT_STAT_DROP_REPL_ENTRY);
 		run_row(o, &r);
 	}
 
 	/* Replication: the last copy (fast path) is what data_out holds. */
 	ROW("srh_three_downstream") {
 		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
-		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 200, 0);
-		r.exp_len = srh_frame(r.exp, SID_FAST, 63, mac_dn1, mac_dn0, 200, 0);
-		r.verdict = TC_ACT_SHOT;
-		r.d[0] = (struct stat_delta)D(REPL_RX, 1);
-		r.d[1] = (struct stat_delta)D(REPL_COPY, 1);
-		r.d[2] = (struct stat_delta)D(FWD_NEIGH_SLOW, 1);
-		r.d[3] = (struct stat_delta)D(FWD_NO_ROUTE, 1);
+		row_in(&r, 64, 200, 0);
+		row_fast_copy(&r, 200, 0);
+		row_verdict(&r, TC_ACT_SHOT, d_down3, NELEM(d_down3));
 		run_row(o, &r);
 	}
 	ROW("no_srh_ipip_hop_limit_2") {
 		r.in_len = plain_frame(r.in, RSID, 2, ENDMT_NEXTHDR_IPV6, mac_up0, mac_inj, 100);
 		r.exp_len = plain_frame(r.exp, SID_FAST, 1, ENDMT_NEXTHDR_IPV6, mac_dn1, mac_dn0, 100);
-		r.verdict = TC_ACT_SHOT;
-		r.d[0] = (struct stat_delta)D(REPL_RX, 1);
-		r.d[1] = (struct stat_delta)D(REPL_COPY, 1);
-		r.d[2] = (struct stat_delta)D(FWD_NEIGH_SLOW, 1);
-		r.d[3] = (struct stat_delta)D(FWD_NO_ROUTE, 1);
+		row_verdict(&r, TC_ACT_SHOT, d_down3, NELEM(d_down3));
 		run_row(o, &r);
 	}
 	ROW("trailing_padding_kept") {
 		/* Octets past the payload length (Ethernet padding) ride along. */
-		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 8, 0);
+		row_in(&r, 64, 8, 0);
 		memset(r.in + r.in_len, 0, 6);
 		r.in_len += 6;
-		r.exp_len = srh_frame(r.exp, SID_FAST, 63, mac_dn1, mac_dn0, 8, 0);
+		row_fast_copy(&r, 8, 0);
 		memset(r.exp + r.exp_len, 0, 6);
 		r.exp_len += 6;
-		r.verdict = TC_ACT_SHOT;
-		r.d[0] = (struct stat_delta)D(REPL_RX, 1);
-		r.d[1] = (struct stat_delta)D(REPL_COPY, 1);
-		r.d[2] = (struct stat_delta)D(FWD_NEIGH_SLOW, 1);
-		r.d[3] = (struct stat_delta)D(FWD_NO_ROUTE, 1);
+		row_verdict(&r, TC_ACT_SHOT, d_down3, NELEM(d_down3));
 		run_row(o, &r);
 	}
 	ROW("sixteen_downstream") {
+		static const struct stat_delta d[] = {
+			D(REPL_RX, 1), D(REPL_COPY, ENDMT_MAX_REPL),
+		};
+
 		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, ENDMT_MAX_REPL, down16, ENDMT_MAX_REPL), "entry 16");
-		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 1);
-		r.exp_len = srh_frame(r.exp, SID_FAST, 63, mac_dn1, mac_dn0, 64, 1);
-		r.verdict = TC_ACT_SHOT;
-		r.d[0] = (struct stat_delta)D(REPL_RX, 1);
-		r.d[1] = (struct stat_delta)D(REPL_COPY, ENDMT_MAX_REPL);
+		row_in(&r, 64, 64, 1);
+		row_fast_copy(&r, 64, 1);
+		row_verdict(&r, TC_ACT_SHOT, d, NELEM(d));
 		run_row(o, &r);
 	}
 	ROW("downstream_is_local_repl_sid") {
+		static const struct stat_delta d[] = {
+			D(REPL_RX, 1), D(REPL_COPY, 1), D(DROP_REPL_LOOP, 2),
+		};
+
 		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down_loop, 3), "loop entry");
-		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 0);
-		r.exp_len = srh_frame(r.exp, SID_FAST, 63, mac_dn1, mac_dn0, 64, 0);
-		r.verdict = TC_ACT_SHOT;
-		r.d[0] = (struct stat_delta)D(REPL_RX, 1);
-		r.d[1] = (struct stat_delta)D(REPL_COPY, 1);
-		r.d[2] = (struct stat_delta)D(DROP_REPL_LOOP, 2);
+		row_in(&r, 64, 64, 0);
+		row_fast_copy(&r, 64, 0);
+		row_verdict(&r, TC_ACT_SHOT, d, NELEM(d));
 		run_row(o, &r);
 	}
 	ROW("copy_over_mtu") {
+		static const struct stat_delta d[] = {
+			D(REPL_RX, 1), D(FWD_MTU, 1), D(FWD_NEIGH_SLOW, 1), D(FWD_NO_ROUTE, 1),
+		};
+
 		/* The frame fits up0 (1500) but not dn0 (DN_MTU): the fast-path
 		 * copy is refused; the slow-path copy goes to the stack,
 		 * which sends its own Packet Too Big. */
 		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
-		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 1300, 0);
+		row_in(&r, 64, 1300, 0);
 		ASSERT_GE(r.in_len - ENDMT_ETH_HLEN, DN_MTU + 1, "frame above the downstream MTU");
 		/* last attempt was the fast one: it never stored anything, so
 		 * the frame holds the slow-path copy (DA SID_FAST stored
 		 * before the FIB said FRAG_NEEDED, received MACs, HL 64) */
 		r.exp_len = srh_frame(r.exp, SID_FAST, 64, mac_up0, mac_inj, 1300, 0);
-		r.verdict = TC_ACT_SHOT;
-		r.d[0] = (struct stat_delta)D(REPL_RX, 1);
-		r.d[1] = (struct stat_delta)D(FWD_MTU, 1);
-		r.d[2] = (struct stat_delta)D(FWD_NEIGH_SLOW, 1);
-		r.d[3] = (struct stat_delta)D(FWD_NO_ROUTE, 1);
+		row_verdict(&r, TC_ACT_SHOT, d, NELEM(d));
 		run_row(o, &r);
 	}
 	ROW("entry_deleted") {
 		ASSERT_OK(repl_del(o->repl_fd, RSID), "delete entry");
-		r.in_len = srh_frame(r.in, NULL, 64, mac_up0, mac_inj, 64, 0);
-		r.verdict = TC_ACT_OK;
-		r.d[0] = (struct stat_delta)D(PASS_NOT_OURS, 1);
+		row_in(&r, 64, 64, 0);
+		row_pass(&r);
 		run_row(o, &r);
 	}
 #undef ROW
