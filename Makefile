@@ -109,6 +109,12 @@ $(O)/tools/%: test/tools/%.c $(LIB_A) $(HDRS) $(SKELS) | $(O)/tools
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itest -o $@ $< $(LIB_A) $(LIBS) -lpthread
 
+# rdma_rxe interop (vmtest/rxe_endmt.sh): an ordinary libibverbs RC endpoint.
+all: $(O)/tools/rdmacast
+$(O)/tools/rdmacast: vmtest/rdmacast.c | $(O)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< -libverbs
+
 $(O)/bench/%: bench/%.c $(LIB_A) $(HDRS) $(SKELS) | $(O)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itest -o $@ $< $(LIB_A) $(LIBS) -lpthread
