@@ -38,10 +38,22 @@ struct endmt_tlv_walk {
 	__u64 edge[2];			/* Edge Node Address to match */
 	__u32 err;			/* 0 or the enum endmt_stat to drop with */
 	__u16 nrcv;
-	__u8 ntlv;
+	__u8 ntlv;			/* TLVs of ours so far, plus base */
 	__u8 tlv_type;
 	__u16 tlv_off[ENDMT_MAX_NODE_TLVS];
+	__u8 base;			/* see endmt_tlv_count() */
 };
+
+/* TLVs of ours collected so far.  The count is kept relative to a base the
+ * verifier cannot know (the frame length): verifiers before 6.7 check a
+ * bpf_loop callback once, with the caller's state at the call, where a
+ * count starting at constant 0 makes "count >= ENDMT_MAX_NODE_TLVS" look
+ * impossible, and they hard-wire that branch away (6.1: the ninth TLV went
+ * through as endmt_rx instead of drop_too_many_tlvs, edge_xdp). */
+static __always_inline __u8 endmt_tlv_count(const struct endmt_tlv_walk *w)
+{
+	return (__u8)(w->ntlv - w->base);
+}
 
 /* One TLV per call.  bpf_loop instead of an unrolled loop: a plain bounded
  * loop hits "BPF program is too large. Processed 1000001 insn" at 32 TLVs
@@ -83,11 +95,11 @@ static long endmt_tlv_step(__u32 idx, void *data)
 		__builtin_memcpy(edge, t.edge, 16);
 		if (edge[0] == w->edge[0] && edge[1] == w->edge[1]) {
 			/* Metadata has room for ENDMT_MAX_NODE_TLVS offsets. */
-			if (w->ntlv >= ENDMT_MAX_NODE_TLVS) {
+			if (endmt_tlv_count(w) >= ENDMT_MAX_NODE_TLVS) {
 				w->err = ENDMT_STAT_DROP_TOO_MANY_TLVS;
 				return 1;
 			}
-			w->tlv_off[w->ntlv & (ENDMT_MAX_NODE_TLVS - 1)] = (__u16)off;
+			w->tlv_off[endmt_tlv_count(w) & (ENDMT_MAX_NODE_TLVS - 1)] = (__u16)off;
 			w->ntlv++;
 			w->nrcv += t.num_receivers;
 		}
@@ -203,8 +215,11 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	w.off = seg_end;
 	w.end = srh_end;
 	w.tlv_type = tlv_type;
+	w.base = (__u8)pkt_len;
+	w.ntlv = w.base;
 	__builtin_memcpy(w.edge, sid->edge, 16);
 	bpf_loop(ENDMT_TLV_MAX_STEPS, endmt_tlv_step, &w, 0);
+	w.ntlv = endmt_tlv_count(&w);
 	if (!w.err && w.off < w.end)	/* cannot happen: see ENDMT_TLV_MAX_STEPS */
 		w.err = ENDMT_STAT_DROP_TLV_TRUNC;
 	if (w.err)

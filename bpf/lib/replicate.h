@@ -193,10 +193,19 @@ static __noinline int endmt_meta_check(struct __sk_buff *skb, const struct endmt
 		for (j = 0; j < ENDMT_MT_TLV_MAX_RCV; j++) {
 			if (j >= n)
 				break;
-			idx = k + j;
-			if (idx >= ENDMT_MAX_RCV ||
+			/* The bound is checked on the byte offset itself, behind
+			 * a barrier, in the register that is added to the map
+			 * pointer.  Bounding the index was enough for newer
+			 * verifiers; 6.1 lost it through the multiplication
+			 * ("invalid access to map value, value_size=2112
+			 * off=5100 size=20 / R3 max value is outside of the
+			 * allowed memory range", R3 umax=5100 var_off=(0x0;
+			 * 0x1ffc): the 8-bit bound of idx, times 20). */
+			idx = (k + j) * sizeof(struct endmt_mt_rcv);
+			asm volatile("" : "+r"(idx));
+			if (idx > (ENDMT_MAX_RCV - 1) * sizeof(struct endmt_mt_rcv) ||
 			    bpf_skb_load_bytes(skb, off + sizeof(t) + j * sizeof(struct endmt_mt_rcv),
-					       &sc->rcv[idx], sizeof(struct endmt_mt_rcv)))
+					       (__u8 *)sc->rcv + idx, sizeof(struct endmt_mt_rcv)))
 				return -1;
 		}
 		k += n;
