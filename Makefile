@@ -31,7 +31,7 @@ BPF_HDRS  := $(wildcard bpf/lib/*.h maps/*.h include/endmt/*.h)
 LIB_SRCS  := $(wildcard lib/*.c)
 LIB_OBJS  := $(patsubst lib/%.c,$(O)/lib/%.o,$(LIB_SRCS))
 LIB_A     := $(O)/libendmt.a
-HDRS      := $(wildcard include/endmt/*.h lib/*.h loader/*.h test/*.h)
+HDRS      := $(wildcard include/endmt/*.h lib/*.h loader/*.h test/*.h test/unit/*.h)
 
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(O)/loader/%.o,$(LOADER_SRCS))
