@@ -3,11 +3,12 @@
  * program run time (the kernel's own accounting).  Driven by bench/percopy.sh,
  * which builds the netns/veth topology.
  *
- *   percopy edge OBJ LABEL SRC_NS SINK_NS    (run inside the edge's netns)
- *     Loads an edge object (bpf/edge.bpf.o, or the bench-only full-ICRC
- *     variant), attaches endmt_edge_xdp (skb mode) + endmt_edge_tc on d0,
+ *   percopy edge SRC_NS SINK_NS LABEL OBJ [LABEL OBJ...]  (in the edge's netns)
+ *     Loads edge objects (bpf/edge.bpf.o, the bench-only variants), takes
+ *     turns attaching endmt_edge_xdp (skb mode) + endmt_edge_tc on d0,
  *     installs the End.MT SID, sends End.MT packets for N receivers from s0
- *     (AF_PACKET in SRC_NS) and reads run_time_ns / run_cnt of both programs
+ *     (trafgen in SRC_NS; SENDER=send: one AF_PACKET send per frame) and
+ *     reads run_time_ns / run_cnt of both programs
  *     (BPF_ENABLE_STATS).  The TC half cannot run under BPF_PROG_TEST_RUN: it
  *     needs the XDP half's metadata (skb->data_meta), which a test-run skb
  *     never has.  Copies really leave through d1 to the sink; a sample is
@@ -267,88 +268,160 @@ static int write_trafgen_cfg(const char *path, const uint8_t *frame, int len)
 	return fclose(f) ? -errno : 0;
 }
 
+#define MAXV 4
+
+/* One benchmark point: its frame (shared by the variants) and, per variant,
+ * the results. */
 struct point {
 	uint8_t frame[10000];
-	int len, runs, checked, bad, mismatch;
-	double xv[64], tv[64];
+	int len;
 	char cfg[96];
+	struct {
+		int runs, checked, bad, mismatch;
+		double xv[64], tv[64];
+	} v[MAXV];
 };
 
-static int cmd_edge(const char *obj_path, const char *label, const char *src_ns,
-		    const char *sink_ns)
+struct variant {
+	const char *label;
+	struct bpf_object *obj;
+	int xfd, tfd;
+};
+
+/* Attaches variant v on d0: XDP replaced in place, TC replaced by handle. */
+static int attach_variant(const struct variant *v, int ifi, __u32 xdp_flags,
+			  struct bpf_tc_hook *hook)
 {
-	char pin[64];
-	struct bpf_object *obj = NULL;
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1, .flags = BPF_TC_F_REPLACE,
+		    .prog_fd = v->tfd);
+	int err = bpf_xdp_attach(ifi, v->xfd, xdp_flags, NULL);
+
+	if (err) {
+		fprintf(stderr, "percopy: XDP attach of %s on d0: %s\n", v->label, strerror(-err));
+		return err;
+	}
+	err = bpf_tc_attach(hook, &tco);
+	if (err)
+		fprintf(stderr, "percopy: TC attach of %s on d0: %s\n", v->label, strerror(-err));
+	return err;
+}
+
+/* One measurement of point pt with the attached variant vi. */
+static int measure_point(struct point *pt, int vi, int n, int tx, int xfd, int tfd, int stats,
+			 int stream, const char *src_ns, int count, int copies)
+{
+	uint64_t xr0, xc0, tr0, tc0, xr1, xc1, tr1, tc1, c0, c1, k0, k1;
+	char cmd[512];
+	int i;
+
+	/* warm-up: caches, neighbour entries, skb pools */
+	for (i = 0; i < 50; i++)
+		send(tx, pt->frame, (size_t)pt->len, 0);
+	prog_stats(xfd, &xr0, &xc0);
+	prog_stats(tfd, &tr0, &tc0);
+	c0 = stat_sum(stats, ENDMT_STAT_FWD_COPY);
+	k0 = stat_sum(stats, ENDMT_STAT_ENDMT_CONSUMED);
+	if (stream) {
+		/* trafgen's TX ring at full speed: what a busy edge sees
+		 * (frames the backlog cannot take are dropped before our
+		 * programs). */
+		snprintf(cmd, sizeof(cmd),
+			 "ip netns exec %s trafgen -o s0 --no-sock-mem -i %s -P 1 -J -q -C -n %d "
+			 ">/dev/null 2>&1", src_ns, pt->cfg, copies / n > 200 ? copies / n : 200);
+		if (system(cmd)) {
+			fprintf(stderr, "percopy: trafgen failed: %s\n", cmd);
+			return -EIO;
+		}
+	} else {
+		for (i = 0; i < count; i++) {
+			/* one frame per send: the edge processes it before
+			 * send() returns (BH enable on the veth xmit path). */
+			if (send(tx, pt->frame, (size_t)pt->len, 0) < 0)
+				break;
+		}
+	}
+	prog_stats(xfd, &xr1, &xc1);
+	prog_stats(tfd, &tr1, &tc1);
+	c1 = stat_sum(stats, ENDMT_STAT_FWD_COPY);
+	k1 = stat_sum(stats, ENDMT_STAT_ENDMT_CONSUMED);
+	/* Every End.MT packet the TC half consumed must have left as N
+	 * copies.  (TC also runs, briefly, for the odd ND/MLD frame of s0.) */
+	if (k1 == k0 || c1 - c0 != (k1 - k0) * (uint64_t)n)
+		pt->v[vi].mismatch++;
+	if (xc1 == xc0 || tc1 == tc0 || pt->v[vi].runs >= 64)
+		return 0;
+	pt->v[vi].xv[pt->v[vi].runs] = (double)(xr1 - xr0) / (double)(xc1 - xc0);
+	pt->v[vi].tv[pt->v[vi].runs] = (double)(tr1 - tr0) / (double)(tc1 - tc0);
+	pt->v[vi].runs++;
+	return 0;
+}
+
+/* argv: LABEL OBJ [LABEL OBJ ...].  All variants share one pin root (their
+ * pinned maps are the same); they take turns on d0, round by round. */
+static int cmd_edge(int nv, char **lv, const char *src_ns, const char *sink_ns)
+{
+	char pin[64], cfg[64];
+	struct variant vs[MAXV] = {};
 	struct endmt_sid_key sk;
 	struct endmt_sid sv = { .flags = ENDMT_SID_F_ENDMT, .max_rcv = ENDMT_MAX_RCV };
 	struct in6_addr edge = endmt_in6(BP_EDGE);
 	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco);
 	uint8_t smac[6], dmac[6];
 	int count = env_int("COUNT", 3000), repeat = env_int("REPEAT", 5);
 	int copies = env_int("COPIES", 40000);
-	int xfd, tfd, sids, stats, tx = -1, cap = -1, ifi, err = 0, xdp_on = 0, tc_on = 0;
-	int stats_fd = -1;
-	__u32 xdp_flags = XDP_FLAGS_SKB_MODE;
 	int stream = !getenv("SENDER") || strcmp(getenv("SENDER"), "send");
-	char cfg[64], cmd[512];
+	int sids, stats, tx = -1, cap = -1, ifi, err = 0, xdp_on = 0, stats_fd = -1, vi, r;
+	__u32 xdp_flags;
 	static struct point pts[NP][NN];
 	size_t ni, pi;
-	int r;
 
 	snprintf(cfg, sizeof(cfg), "/tmp/benchpc%d.cfg", (int)getpid());
-
 	snprintf(pin, sizeof(pin), "/sys/fs/bpf/benchpc%d", (int)getpid());
+	if (nv < 1 || nv > MAXV)
+		return -EINVAL;
 	if (mkdir(pin, 0700) && errno != EEXIST)
 		return -errno;
-	obj = load_obj(obj_path, pin);
-	if (!obj) {
-		err = -EINVAL;
-		goto out;
-	}
-	xfd = prog_fd(obj, "endmt_edge_xdp");
-	tfd = prog_fd(obj, "endmt_edge_tc");
-	sids = bpf_object__find_map_fd_by_name(obj, "endmt_sids");
-	stats = bpf_object__find_map_fd_by_name(obj, "endmt_stats");
 	ifi = (int)if_nametoindex("d0");
-	if (xfd < 0 || tfd < 0 || sids < 0 || stats < 0 || !ifi) {
-		fprintf(stderr, "percopy: %s lacks edge programs/maps, or no d0\n", obj_path);
-		err = -ENOENT;
+	if (!ifi) {
+		err = -ENODEV;
 		goto out;
 	}
-	print_insns(label, "endmt_edge_xdp", xfd);
-	print_insns(label, "endmt_edge_tc", tfd);
+	for (vi = 0; vi < nv; vi++) {
+		vs[vi].label = lv[2 * vi];
+		vs[vi].obj = load_obj(lv[2 * vi + 1], pin);
+		if (!vs[vi].obj) {
+			err = -EINVAL;
+			goto out;
+		}
+		vs[vi].xfd = prog_fd(vs[vi].obj, "endmt_edge_xdp");
+		vs[vi].tfd = prog_fd(vs[vi].obj, "endmt_edge_tc");
+		if (vs[vi].xfd < 0 || vs[vi].tfd < 0) {
+			fprintf(stderr, "percopy: %s lacks the edge programs\n", lv[2 * vi + 1]);
+			err = -ENOENT;
+			goto out;
+		}
+		print_insns(vs[vi].label, "endmt_edge_xdp", vs[vi].xfd);
+		print_insns(vs[vi].label, "endmt_edge_tc", vs[vi].tfd);
+	}
+	sids = bpf_object__find_map_fd_by_name(vs[0].obj, "endmt_sids");
+	stats = bpf_object__find_map_fd_by_name(vs[0].obj, "endmt_stats");
 	memcpy(sk.sid, &edge, 16);
 	memcpy(sv.edge, &edge, 16);
-	if (bpf_map_update_elem(sids, &sk, &sv, 0)) {
-		err = -errno;
+	if (sids < 0 || stats < 0 || bpf_map_update_elem(sids, &sk, &sv, 0)) {
+		err = -ENOENT;
 		goto out;
 	}
 	/* skb mode: a 4 KiB payload needs MTU > 4096, and veth refuses native
 	 * XDP above a page for programs without frags support. */
 	xdp_flags = getenv("XDP_MODE") && !strcmp(getenv("XDP_MODE"), "native") ?
 		    XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
-	err = bpf_xdp_attach(ifi, xfd, xdp_flags, NULL);
-	if (err) {
-		fprintf(stderr, "percopy: XDP attach on d0: %s\n", strerror(-err));
-		goto out;
-	}
-	xdp_on = 1;
 	hook.ifindex = ifi;
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST)
 		goto out;
-	tco.prog_fd = tfd;
-	err = bpf_tc_attach(&hook, &tco);
-	if (err) {
-		fprintf(stderr, "percopy: TC attach on d0: %s\n", strerror(-err));
-		goto out;
-	}
-	tc_on = 1;
-
 	tx = packet_sock_in(src_ns, "s0", smac);
 	if (tx < 0 || dev_mac("d0", dmac)) {
-		fprintf(stderr, "percopy: sockets on s0/k0 failed\n");
+		fprintf(stderr, "percopy: socket on s0 failed\n");
 		err = -EIO;
 		goto out;
 	}
@@ -359,34 +432,19 @@ static int cmd_edge(const char *obj_path, const char *label, const char *src_ns,
 		goto out;
 	}
 
-	/* Pass 1: per point, the ICRC check of a sample and the trafgen file.
-	 * Pass 2: REPEAT rounds over all points, so points (and the ratios
-	 * between them) see the same machine conditions.  Pass 3: medians. */
+	/* Frames, trafgen files, and per variant an ICRC check of a sample.
+	 * The capture socket is open only for the check: while open it holds
+	 * every copy it queued, and that memory churn would be measured. */
 	for (pi = 0; pi < NP; pi++) {
 		for (ni = 0; ni < NN; ni++) {
 			struct point *pt = &pts[pi][ni];
-			int n = ns_list[ni], i;
 
-			pt->len = bp_build(pt->frame, sizeof(pt->frame), BP_ENDMT, n, pay_list[pi],
-					   smac, dmac);
+			pt->len = bp_build(pt->frame, sizeof(pt->frame), BP_ENDMT, ns_list[ni],
+					   pay_list[pi], smac, dmac);
 			if (pt->len < 0) {
 				err = pt->len;
 				goto out;
 			}
-			/* The capture socket is open only here: while open it
-			 * holds every copy it queued, and that memory churn
-			 * would be measured. */
-			cap = packet_sock_in(sink_ns, "k0", NULL);
-			if (cap < 0) {
-				err = cap;
-				goto out;
-			}
-			for (i = 0; i < 2; i++)
-				send(tx, pt->frame, (size_t)pt->len, 0);
-			usleep(20000);
-			drain_check(cap, 64, &pt->checked, &pt->bad);
-			close(cap);
-			cap = -1;
 			snprintf(pt->cfg, sizeof(pt->cfg), "%s.%zu.%zu", cfg, pi, ni);
 			if (stream && write_trafgen_cfg(pt->cfg, pt->frame, pt->len)) {
 				err = -EIO;
@@ -394,84 +452,75 @@ static int cmd_edge(const char *obj_path, const char *label, const char *src_ns,
 			}
 		}
 	}
-	for (r = 0; r < repeat && r < 64; r++) {
+	for (vi = 0; vi < nv; vi++) {
+		err = attach_variant(&vs[vi], ifi, xdp_flags, &hook);
+		if (err)
+			goto out;
+		xdp_on = 1;
+		cap = packet_sock_in(sink_ns, "k0", NULL);
+		if (cap < 0) {
+			err = cap;
+			goto out;
+		}
 		for (pi = 0; pi < NP; pi++) {
 			for (ni = 0; ni < NN; ni++) {
 				struct point *pt = &pts[pi][ni];
-				int n = ns_list[ni], i;
-				uint64_t xr0, xc0, tr0, tc0, xr1, xc1, tr1, tc1, c0, c1, k0, k1;
+				int i;
 
-				/* warm-up: caches, neighbour entries, skb pools */
-				for (i = 0; i < 50; i++)
+				for (i = 0; i < 2; i++)
 					send(tx, pt->frame, (size_t)pt->len, 0);
-				prog_stats(xfd, &xr0, &xc0);
-				prog_stats(tfd, &tr0, &tc0);
-				c0 = stat_sum(stats, ENDMT_STAT_FWD_COPY);
-				k0 = stat_sum(stats, ENDMT_STAT_ENDMT_CONSUMED);
-				if (stream) {
-					/* trafgen's TX ring at full speed: what a
-					 * busy edge sees (frames the backlog cannot
-					 * take are dropped before our programs). */
-					snprintf(cmd, sizeof(cmd),
-						 "ip netns exec %s trafgen -o s0 --no-sock-mem -i %s "
-						 "-P 1 -J -q -C -n %d >/dev/null 2>&1", src_ns, pt->cfg,
-						 copies / n > 200 ? copies / n : 200);
-					if (system(cmd)) {
-						fprintf(stderr, "percopy: trafgen failed: %s\n", cmd);
-						err = -EIO;
+				usleep(20000);
+				drain_check(cap, 64, &pt->v[vi].checked, &pt->v[vi].bad);
+			}
+		}
+		close(cap);
+		cap = -1;
+	}
+	/* REPEAT rounds; in each, every variant measures every point, so
+	 * points and variants (and the ratios between them) see the same
+	 * machine conditions. */
+	for (r = 0; r < repeat && r < 64; r++) {
+		for (vi = 0; vi < nv; vi++) {
+			err = attach_variant(&vs[vi], ifi, xdp_flags, &hook);
+			if (err)
+				goto out;
+			for (pi = 0; pi < NP; pi++) {
+				for (ni = 0; ni < NN; ni++) {
+					err = measure_point(&pts[pi][ni], vi, ns_list[ni], tx,
+							    vs[vi].xfd, vs[vi].tfd, stats, stream,
+							    src_ns, count, copies);
+					if (err)
 						goto out;
-					}
-				} else {
-					for (i = 0; i < count; i++) {
-						/* one frame per send: the edge
-						 * processes it before send() returns
-						 * (BH enable on the veth xmit path). */
-						if (send(tx, pt->frame, (size_t)pt->len, 0) < 0)
-							break;
-					}
 				}
-				prog_stats(xfd, &xr1, &xc1);
-				prog_stats(tfd, &tr1, &tc1);
-				c1 = stat_sum(stats, ENDMT_STAT_FWD_COPY);
-				k1 = stat_sum(stats, ENDMT_STAT_ENDMT_CONSUMED);
-				/* Every End.MT packet the TC half consumed must
-				 * have left as N copies.  (TC also runs, briefly,
-				 * for the odd ND/MLD frame of s0.) */
-				if (k1 == k0 || c1 - c0 != (k1 - k0) * (uint64_t)n)
-					pt->mismatch++;
-				if (xc1 == xc0 || tc1 == tc0)
-					continue;
-				pt->xv[pt->runs] = (double)(xr1 - xr0) / (double)(xc1 - xc0);
-				pt->tv[pt->runs] = (double)(tr1 - tr0) / (double)(tc1 - tc0);
-				pt->runs++;
 			}
 		}
 	}
-	for (pi = 0; pi < NP; pi++) {
-		for (ni = 0; ni < NN; ni++) {
-			struct point *pt = &pts[pi][ni];
-			int n = ns_list[ni];
+	for (vi = 0; vi < nv; vi++) {
+		for (pi = 0; pi < NP; pi++) {
+			for (ni = 0; ni < NN; ni++) {
+				struct point *pt = &pts[pi][ni];
+				int n = ns_list[ni];
 
-			if (!pt->runs || pt->mismatch) {
-				printf("edge %s %d %zu error %s\n", label, n, pay_list[pi],
-				       pt->runs ? "copies != N x End.MT packets consumed" : "no runs");
-				continue;
+				if (!pt->v[vi].runs || pt->v[vi].mismatch) {
+					printf("edge %s %d %zu error %s\n", vs[vi].label, n,
+					       pay_list[pi], pt->v[vi].runs ?
+					       "copies != N x End.MT packets consumed" : "no runs");
+					continue;
+				}
+				printf("edge %s %d %zu %.0f %.0f %.0f %d %d\n", vs[vi].label, n,
+				       pay_list[pi], median(pt->v[vi].xv, pt->v[vi].runs),
+				       median(pt->v[vi].tv, pt->v[vi].runs),
+				       median(pt->v[vi].tv, pt->v[vi].runs) / n,
+				       pt->v[vi].checked, pt->v[vi].bad);
 			}
-			printf("edge %s %d %zu %.0f %.0f %.0f %d %d\n", label, n, pay_list[pi],
-			       median(pt->xv, pt->runs), median(pt->tv, pt->runs),
-			       median(pt->tv, pt->runs) / n, pt->checked, pt->bad);
 		}
 	}
 	fflush(stdout);
 out:
 	if (stats_fd >= 0)
 		close(stats_fd);
-	if (tc_on) {
-		tco.prog_fd = tco.prog_id = 0;
-		tco.flags = 0;
-		bpf_tc_detach(&hook, &tco);
-	}
 	if (hook.ifindex) {
+		/* removes the clsact qdisc we made, with the filter */
 		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 		bpf_tc_hook_destroy(&hook);
 	}
@@ -481,9 +530,11 @@ out:
 		close(tx);
 	if (cap >= 0)
 		close(cap);
-	if (obj) {
-		bpf_object__unpin_maps(obj, NULL);
-		bpf_object__close(obj);
+	for (vi = 0; vi < nv; vi++) {
+		if (!vs[vi].obj)
+			continue;
+		bpf_object__unpin_maps(vs[vi].obj, NULL);
+		bpf_object__close(vs[vi].obj);
 	}
 	rmdir(pin);
 	for (pi = 0; pi < NP; pi++)
@@ -721,14 +772,15 @@ int main(int argc, char **argv)
 	int err;
 
 	libbpf_set_print(libbpf_quiet);
-	if (argc >= 6 && !strcmp(argv[1], "edge"))
-		err = cmd_edge(argv[2], argv[3], argv[4], argv[5]);
+	if (argc >= 6 && argc % 2 == 0 && !strcmp(argv[1], "edge"))
+		err = cmd_edge((argc - 4) / 2, argv + 4, argv[2], argv[3]);
 	else if (argc >= 3 && !strcmp(argv[1], "xdp"))
 		err = cmd_xdp(argv[2]);
 	else if (argc >= 3 && !strcmp(argv[1], "acks"))
 		err = cmd_acks(argv[2]);
 	else {
-		fprintf(stderr, "usage: percopy edge OBJ LABEL SRC_NS SINK_NS | xdp OBJ | acks OBJ\n");
+		fprintf(stderr, "usage: percopy edge SRC_NS SINK_NS LABEL OBJ [LABEL OBJ...] | "
+			"xdp OBJ | acks OBJ\n");
 		return 2;
 	}
 	if (err)

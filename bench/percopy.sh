@@ -2,8 +2,9 @@
 # Per-packet / per-copy costs (bench/percopy.c does the work):
 #   xdp    End.MT XDP half under BPF_PROG_TEST_RUN
 #   edge   XDP + TC in a veth topology, run time from the kernel's BPF stats,
-#          for the shipped edge object (incremental ICRC) and a bench-only
-#          variant recomputing the whole ICRC per copy (bench/bpf/edge_full.bpf.c)
+#          for the shipped edge object (incremental ICRC) and two bench-only
+#          variants (bench/bpf/edge_full.bpf.c): the whole ICRC recomputed per
+#          copy, and no ICRC work at all (to isolate the update's cost)
 #   acks   the response path (endmt_transit_xdp) for 2, 8, 64 branches
 #   O=build bench/percopy.sh [xdp] [edge] [acks]       (default: all)
 # Env: COUNT, REPEAT (see bench/percopy.c).
@@ -12,7 +13,6 @@ cd "$(dirname "$0")/.."
 O=${O:-build}
 . bench/lib.sh
 PC=$O/bench/percopy
-FULL=$O/bench/edge_full.bpf.o
 
 cleanup() { topo_cleanup; }
 trap cleanup EXIT
@@ -32,18 +32,25 @@ for w in "${WHAT[@]}"; do
 		"$PC" xdp "$O/bpf/edge.bpf.o"
 		;;
 	edge)
-		# The full-recompute variant: same flags as the Makefile's BPF rule.
-		if ! clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
-			-Iinclude -I. -Ibpf -I/usr/include/$(uname -m)-linux-gnu \
-			-c bench/bpf/edge_full.bpf.c -o "$FULL" 2>"$O/bench/edge_full.log"; then
-			echo "edge-todo full variant does not build (see $O/bench/edge_full.log)"
-			FULL=
-		fi
+		# Bench-only variants, same flags as the Makefile's BPF rule:
+		# full = ICRC recomputed per copy; none = no ICRC work (invalid
+		# copies: the difference to incr is what the ICRC update costs).
+		VARIANTS=()
+		for v in full none; do
+			def=; [ $v = none ] && def=-DBENCH_NO_ICRC
+			if clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror $def \
+				-Iinclude -I. -Ibpf -I/usr/include/$(uname -m)-linux-gnu \
+				-c bench/bpf/edge_full.bpf.c -o "$O/bench/edge_$v.bpf.o" \
+				2>"$O/bench/edge_$v.log"; then
+				VARIANTS+=($v)
+			else
+				echo "edge-todo variant $v does not build (see $O/bench/edge_$v.log)"
+			fi
+		done
 		topo_setup || die "topology setup failed"
-		nsenter --net=/run/netns/$NS_D "$PC" edge "$O/bpf/edge.bpf.o" incr $NS_S $NS_K
-		if [ -n "$FULL" ]; then
-			nsenter --net=/run/netns/$NS_D "$PC" edge "$FULL" full $NS_S $NS_K
-		fi
+		args=(incr "$O/bpf/edge.bpf.o")
+		for v in "${VARIANTS[@]}"; do args+=($v "$O/bench/edge_$v.bpf.o"); done
+		nsenter --net=/run/netns/$NS_D "$PC" edge $NS_S $NS_K "${args[@]}"
 		topo_cleanup
 		;;
 	acks)

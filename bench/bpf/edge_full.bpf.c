@@ -10,7 +10,8 @@
  * with the new window nw[0..wlen) still on its stack.  Here, for that header
  * only, endmt_icrc_apply is a macro calling bench_icrc_full() on the copy as
  * it will be sent (packet with nw in place).  If replicate.h renames those
- * locals this file stops compiling and the bench says so. */
+ * locals this file stops compiling and the bench says so.
+ * Built a second time with -DBENCH_NO_ICRC (see below). */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <xdp/xdp_helpers.h>
@@ -82,8 +83,8 @@ static long bf_tail(__u32 i, void *data)
 /* RoCEv2 ICRC of the copy: 8 x 0xff, inner IPv6 header with TC/FL/HL
  * masked, then the window nw (DA, UDP with checksum masked, BTH with octet
  * 4 masked, [RETH]) and the rest of the packet up to the ICRC. */
-static __noinline __u32 bench_icrc_full(struct __sk_buff *skb, const __u8 *nw, __u32 wlen,
-					__u32 icrc_off)
+static __noinline __attribute__((unused)) __u32
+bench_icrc_full(struct __sk_buff *skb, const __u8 *nw, __u32 wlen, __u32 icrc_off)
 {
 	struct bf_ctx x = { .skb = skb, .crc = 0xffffffffu };
 	__u8 h[24];
@@ -114,10 +115,19 @@ static __noinline __u32 bench_icrc_full(struct __sk_buff *skb, const __u8 *nw, _
 	return ~x.crc;
 }
 
+#ifdef BENCH_NO_ICRC
+/* -DBENCH_NO_ICRC: no ICRC work at all (copies keep the received ICRC, so
+ * receivers would drop them): the difference to the shipped object is
+ * what the incremental update costs per copy. */
+#define endmt_icrc_delta_raw(o, n, l) ((void)(o), (void)(n), (void)(l), 0u)
+#define endmt_icrc_apply(icrc, raw, shift) ((void)(raw), (void)(shift), (icrc))
+#else
 #define endmt_icrc_apply(icrc, raw, shift) \
 	((void)(icrc), (void)(raw), (void)(shift), bench_icrc_full(c->skb, nw, wlen, c->icrc_off))
+#endif
 #include "lib/replicate.h"
 #undef endmt_icrc_apply
+#undef endmt_icrc_delta_raw
 
 const volatile __u8 cfg_tlv_type = ENDMT_TLV_ENDMT_DEFAULT;
 
