@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# Runs a command (default: the unit and integration suites) inside a Debian
+# Runs a command (default: the unit and integration suites and the rdma_rxe
+# interop test, VMTEST_SUITES="unit integration rxe") inside a Debian
 # kernel under qemu, on the host's own root filesystem, and returns its exit
 # code.  Fails as well when the guest's kernel log shows a warning, BUG, Oops
 # or call trace.  See docs/VMTEST.md.
@@ -8,7 +9,7 @@
 # usage: vmtest/run.sh [--kernel 6.1] [--timeout SEC] [--log FILE] [--keep] [--shell] [-- CMD...]
 # (--shell: an interactive bash on the guest console instead of CMD)
 #
-# Environment: O (build dir, default build), VMTEST_TIMEOUT (s, default 1200),
+# Environment: O (build dir, default build), VMTEST_TIMEOUT (s, default 1800),
 # VMTEST_MEM (2G), VMTEST_SMP (2), VMTEST_CPU (qemu64), VMTEST_MODULES (modules to load in the
 # guest), VMTEST_ENV (names of further variables to pass into the guest),
 # VMTEST_OFFLINE=1 (use the cached kernel, do not ask apt).
@@ -19,14 +20,14 @@ repo=$(cd "$here/.." && pwd)
 cache=$here/cache
 O=${O:-build}
 kernel=6.1
-timeout_s=${VMTEST_TIMEOUT:-1200}
+timeout_s=${VMTEST_TIMEOUT:-1800}
 log=
 keep=0
 shell=0
 cmd=()
 
 usage() {
-	sed -n "s/^# \{0,1\}//; 7,14p" "$0" >&2
+	sed -n "s/^# \{0,1\}//; 9,15p" "$0" >&2
 	exit "${1:-2}"
 }
 
@@ -132,7 +133,18 @@ if [ "$shell" = 1 ]; then
 	cmd=(bash -i)
 elif [ ${#cmd[@]} -eq 0 ]; then
 	[ -x "$O/test_progs" ] || die "$O/test_progs not built: run 'make O=$O all' (or 'make O=$O vmtest')"
-	cmd=(env SUITES="${VMTEST_SUITES:-unit integration}" "$repo/test/run.sh")
+	# test/run.sh's suites, then "rxe": real RDMA (rdma_rxe) through an
+	# endmt tree, vmtest/rxe_endmt.sh.  One guest for all, one exit code.
+	suites=()
+	rxe=0
+	for s in ${VMTEST_SUITES:-unit integration rxe}; do
+		if [ "$s" = rxe ]; then rxe=1; else suites+=("$s"); fi
+	done
+	# shellcheck disable=SC2016
+	cmd=(bash -c 'rc=0
+		if [ -n "$1" ]; then SUITES="$1" "$2/test/run.sh" || rc=1; fi
+		if [ "$3" = 1 ]; then echo "=== suite: rxe"; "$2/vmtest/rxe_endmt.sh" --here || rc=1; fi
+		exit $rc' vmtest-suites "${suites[*]}" "$repo" "$rxe")
 fi
 
 res=$(mktemp -d /tmp/vmtest-result.XXXXXX)
