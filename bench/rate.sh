@@ -15,7 +15,8 @@
 #   O=build bench/rate.sh [CASES...]      CASE = kind:nrcv:paylen, e.g. endmt:11:1024
 # Env: SECS (measure window, default 2), WARM (default 0.5), REPEAT (default 3).
 # Output: one line per case: "rate KIND N PAYLEN copies/s cpu-ns/copy pps bpf-ns/pkt"
-# (medians over REPEAT runs); "rate-todo ..." when a piece is missing.
+# (medians over REPEAT rounds, each round measuring every case in turn);
+# "rate-todo ..." when a piece is missing.
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
@@ -140,11 +141,26 @@ CASES=("$@")
 setup || die "topology setup failed"
 echo 1 > /proc/sys/kernel/bpf_stats_enabled 2>/dev/null
 
+# REPEAT rounds over all cases (endmt attached and detached as needed), so
+# every case, and the ratios between them, see the same machine conditions.
+declare -A TODOS=()
+for r in $(seq 1 $REPEAT); do
+	for c in "${CASES[@]}"; do
+		IFS=: read -r kind n len <<<"$c"
+		TODO=
+		if [ "$kind" = endmt ]; then
+			endmt_up || { TODOS[$c]="$TODO"; continue; }
+		else
+			endmt_down
+		fi
+		measure $kind $n $len >> "$TMP/res.$kind.$n.$len"
+	done
+done
 for c in "${CASES[@]}"; do
 	IFS=: read -r kind n len <<<"$c"
-	TODO=
-	if [ "$kind" = endmt ]; then endmt_up || { echo "rate-todo $kind $n $len TODO: $TODO"; continue; }
-	else endmt_down; fi
-	res=$(for r in $(seq 1 $REPEAT); do measure $kind $n $len; done | median_of)
-	echo "rate $kind $n $len $res"
+	if [ -n "${TODOS[$c]:-}" ]; then
+		echo "rate-todo $kind $n $len TODO: ${TODOS[$c]}"
+		continue
+	fi
+	echo "rate $kind $n $len $(median_of < "$TMP/res.$kind.$n.$len")"
 done
