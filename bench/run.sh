@@ -36,7 +36,7 @@ for p in $PARTS; do
 	esac
 done
 
-/usr/bin/python3 - "$RAW" <<'EOF' || rc=1
+/usr/bin/python3 - "$RAW" > "$O/bench/table.txt" <<'EOF' || rc=1
 import sys, collections
 raw = [l.split() for l in open(sys.argv[1]) if l.strip()]
 head = [" ".join(l[1:]) for l in raw if l[0] in ("machine", "date")]
@@ -126,4 +126,30 @@ print("|" + "|".join("-" * (x + 2) for x in w) + "|---")
 for r in rows: print(fmt.format(*r))
 sys.exit(1 if bad else 0)
 EOF
+cat "$O/bench/table.txt"
+
+# UPDATE_DOC=1: the table and the machine go into docs/BENCHMARKS.md.
+if [ "${UPDATE_DOC:-0}" = 1 ]; then
+	/usr/bin/python3 - "$O/bench/table.txt" docs/BENCHMARKS.md "${BENCH_CONDITIONS:-}" <<'EOF' || rc=1
+import re, sys
+table, doc, cond = sys.argv[1], sys.argv[2], sys.argv[3]
+lines = open(table).read().splitlines()
+head = [l for l in lines if not l.startswith("|")]
+rows = [l for l in lines if l.startswith("|")]
+machine = "\n".join(f"- {h}" for h in head)
+machine += "\n- command: `make O=build bench` (= `O=build bench/run.sh`), defaults of every knob"
+if cond:
+    machine += f"\n- conditions: {cond}"
+s = open(doc).read()
+def put(s, name, body):
+    pat = re.compile(r"(<!-- bench:%s:begin[^>]*-->\n).*?(\n<!-- bench:%s:end -->)" % (name, name), re.S)
+    if not pat.search(s):
+        sys.exit(f"{doc}: no bench:{name} markers")
+    return pat.sub(lambda m: m.group(1) + body + m.group(2), s)
+s = put(s, "table", "\n".join(rows))
+s = put(s, "machine", machine)
+open(doc, "w").write(s)
+print(f"bench: table written to {doc}", file=sys.stderr)
+EOF
+fi
 exit $rc
