@@ -6,14 +6,17 @@
 # Topology (three private netns, names carry this shell's pid):
 #   [src] s0 ==veth== d0 [dut] d1 ==veth== k0 [sink]
 # trafgen (one process, one CPU) sends one prebuilt frame (bench/mkpkt) in a
-# loop from src; the sink drops everything at tc ingress; we count sink rx.
+# loop from src; the sink drops everything (IPv6 off on k0, bench/lib.sh); we
+# count what k0 received.  The edge runs native XDP (XDP_MODE=skb to compare),
+# so s0/d0 use MTU 3000 (veth's limit for native XDP without frags).
 # CPU per copy: busy time of all CPUs (/proc/stat) over the window, divided by
 # copies delivered: it includes the sender (trafgen + veth), so compare kinds
 # with each other, not with a hardware NIC.  With kernel.bpf_stats_enabled the
 # endmt runs also report run_time_ns/run_cnt of each endmt program.
 #
 #   O=build bench/rate.sh [CASES...]      CASE = kind:nrcv:paylen, e.g. endmt:11:1024
-# Env: SECS (measure window, default 2), WARM (default 0.5), REPEAT (default 3).
+# Env: SECS (measure window, default 2), WARM (default 0.5), REPEAT (default 3),
+#      XDP_MODE (native).
 # Output: one line per case: "rate KIND N PAYLEN copies/s cpu-ns/copy pps bpf-ns/pkt"
 # (medians over REPEAT rounds, each round measuring every case in turn);
 # "rate-todo ..." when a piece is missing.
