@@ -44,7 +44,8 @@ for suite in $SUITES; do
 		for t in test/integration/test_*.sh; do
 			[ -e "$t" ] || continue
 			echo "--- $t"
-			timeout 900 bash "$t"; record "$t" $?
+			# a slow machine (ENDMT_TIME_SCALE, the vmtest guest) gets more
+			timeout $((900 * ${ENDMT_TIME_SCALE:-1})) bash "$t"; record "$t" $?
 		done
 		;;
 	vmtest)

@@ -12,7 +12,8 @@
 # Environment: O (build dir, default build), VMTEST_TIMEOUT (s, default 1800),
 # VMTEST_MEM (2G), VMTEST_SMP (2), VMTEST_CPU (qemu64), VMTEST_MODULES (modules to load in the
 # guest), VMTEST_ENV (names of further variables to pass into the guest),
-# VMTEST_OFFLINE=1 (use the cached kernel, do not ask apt).
+# VMTEST_OFFLINE=1 (use the cached kernel, do not ask apt), ENDMT_TIME_SCALE
+# (default 10 here: the integration scripts' timeouts times this, for TCG).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +28,7 @@ shell=0
 cmd=()
 
 usage() {
-	sed -n "s/^# \{0,1\}//; 9,15p" "$0" >&2
+	sed -n "s/^# \{0,1\}//; 9,16p" "$0" >&2
 	exit "${1:-2}"
 }
 
@@ -170,6 +171,9 @@ echo "$mods" > "$res/kmods"
 echo "${VMTEST_MODULES:-veth dummy sch_ingress cls_bpf act_bpf act_gact act_mirred}" > "$res/modules"
 {
 	printf 'O=%q\n' "$O"
+	# TCG runs 5-20x slower than the host: the integration scripts scale
+	# every timeout, idle bound and wait by this (test/integration/time_scale.sh).
+	printf 'ENDMT_TIME_SCALE=%q\n' "${ENDMT_TIME_SCALE:-10}"
 	for v in TEST V ${VMTEST_ENV:-}; do
 		[ -n "${!v+x}" ] && printf '%s=%q\n' "$v" "${!v}"
 	done

@@ -96,18 +96,18 @@ for r in "${RCVS[@]}"; do
 	[ "$rkey" != 0 ] && xargs+=(--rkey "$rkey")
 	nsenter --net="/run/netns/$(fig1_ns "$ID" "$name")" "$RCPEER" recv --local "$addr" \
 		--peer "$PROXY" --qpn "$qpn" --dqpn "$DQPN" --psn "$rpsn" --bytes "$BYTES" \
-		--op "$OP" --mtu "$MTU" --idle-ms 20000 --linger-ms 1500 "${xargs[@]}" \
+		--op "$OP" --mtu "$MTU" --idle-ms "$(tms 20000)" --linger-ms "$(tms 1500)" "${xargs[@]}" \
 		--out "$OUT/$name.json" >/dev/null 2>"$OUT/$name.err" &
 	pids+=($!)
 done
 for r in "${RCVS[@]}"; do
 	name=${r%%,*}
-	for _ in $(seq 50); do grep -qs listening "$OUT/$name.err" && break; sleep 0.1; done
+	for _ in $(seq "$(tn 50)"); do grep -qs listening "$OUT/$name.err" && break; sleep 0.1; done
 done
 set +e
 nsenter --net="/run/netns/$(fig1_ns "$ID" S1)" "$RCPEER" send --local "$SRC" --peer "$PROXY" \
 	--qpn "$SRCQPN" --dqpn "$DQPN" --psn "$START" --bytes "$BYTES" --op "$OP" --mtu "$MTU" \
-	--timeout-ms 100 --max-retries 50 $ECN --out "$OUT/S1.json" >/dev/null
+	--timeout-ms "$(tms 100)" --max-retries 50 $ECN --out "$OUT/S1.json" >/dev/null
 src_rc=$?
 rc_all=0
 for p in "${pids[@]}"; do wait "$p" || rc_all=1; done

@@ -41,6 +41,8 @@ F1_ROOT=$(cd "$F1_DIR/../.." && pwd)
 case $O in /*) ;; *) O=$F1_ROOT/$O ;; esac
 F1_ENDMT=${F1_ENDMT:-$O/endmt}
 F1_JSON=${FIG1_JSON:-$F1_DIR/fig1.json}
+# tms/tn/tsleep: ENDMT_TIME_SCALE (slow machines, the vmtest guest)
+. "$F1_DIR/time_scale.sh" || return 1 2>/dev/null || exit 1
 
 F1_ROUTERS="N6 N4 N5 N1 N2 N3"
 F1_HOSTS="S1 R1 R2 R3 R4 R5"
@@ -158,7 +160,7 @@ fig1_up() {
 			>"$st/agent-$n.log" 2>&1 &
 		echo $! >"$st/agent-$n.pid"
 	done
-	sleep 0.2
+	tsleep 200
 	for n in $F1_ROUTERS; do
 		kill -0 "$(cat "$st/agent-$n.pid")" 2>/dev/null ||
 			{ f1_log "endmt agent on $n exited: $(cat "$st/agent-$n.log")"; return 1; }
@@ -195,7 +197,7 @@ f1_smcroute() { # id node in "outs"
 	nsenter --net="/run/netns/$(fig1_ns "$id" "$n")" smcrouted -n -N -f "$st/smcroute-$n.conf" -u "$st/smcroute-$n.sock" \
 		-P "$st/smcroute-$n.pid" >"$st/smcroute-$n.log" 2>&1 &
 	echo $! >"$st/smcroute-$n.pid.bg"
-	for _ in $(seq 50); do
+	for _ in $(seq "$(tn 50)"); do
 		f1_in "$id" "$n" ip -6 mroute show 2>/dev/null | grep -q "$F1_MCAST_SID" && return 0
 		sleep 0.1
 	done
@@ -212,7 +214,7 @@ fig1_down() {
 	done
 	# SIGTERM to all at once (each takes a moment to exit), then wait
 	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for _ in $(seq 50); do
+	for _ in $(seq "$(tn 50)"); do
 		for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && break; pid=; done
 		[ -z "${pid:-}" ] && break
 		sleep 0.1

@@ -6,6 +6,8 @@
 # is where "reordered" packets wait while later ones overtake them.
 IMPAIR_SRC=${IMPAIR_SRC:-$(dirname "${BASH_SOURCE[0]}")/impair.bpf.c}
 IMPAIR_PREF=49
+# tms/tn/tsleep: ENDMT_TIME_SCALE (slow machines, the vmtest guest)
+. "$(dirname "${BASH_SOURCE[0]}")/time_scale.sh" || return 1
 
 # impair_attach NS DEV "LOSS_PPM=20000 REORDER_PPM=50000 ..." [SLOW_RATE]
 impair_attach() {

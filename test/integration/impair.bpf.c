@@ -10,6 +10,13 @@
  *   REORDER_PPM  put the packet into HTB class SLOW_CLASS, a slow class of the
  *                root HTB the script creates: later packets in the fast class
  *                overtake it, which is how netem's reordering looks on the wire
+ *   BURST_AT, BURST_LEN
+ *                count the packets this program sees (ICMPv6 not counted) from
+ *                0 and drop packets BURST_AT .. BURST_AT + BURST_LEN - 1: one
+ *                deterministic loss burst, for conditions a test must create
+ *                whatever the timing (e.g. every response to a whole send
+ *                window lost, so the requester times out and resends packets
+ *                the responder already has)
  *
  * ICMPv6 is never touched, so neighbour discovery keeps working.  Only the
  * first IPv6 header is read and written; SRv6-encapsulated packets are
@@ -40,7 +47,16 @@
 #ifndef SLOW_CLASS
 #define SLOW_CLASS 0x00010020	/* HTB class 1:20 */
 #endif
+#ifndef BURST_AT
+#define BURST_AT 0
+#endif
+#ifndef BURST_LEN
+#define BURST_LEN 0
+#endif
 #define DUP_MARK 0x1d0f5eed	/* the copy passes this program untouched */
+
+/* Packets seen, for the bursts (one program per device: its own counter). */
+__u64 seen;
 
 static __always_inline int chance(__u32 ppm)
 {
@@ -62,6 +78,8 @@ int impair(struct __sk_buff *skb)
 		skb->mark = 0;
 		return TC_ACT_OK;
 	}
+	if (BURST_LEN && __sync_fetch_and_add(&seen, 1) - BURST_AT < (__u64)BURST_LEN)
+		return TC_ACT_SHOT;
 	if (chance(LOSS_PPM))
 		return TC_ACT_SHOT;
 	/* ECN is the low two bits of the Traffic Class: bits 5:4 of octet 1. */

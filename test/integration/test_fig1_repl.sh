@@ -91,11 +91,11 @@ ok "a second apply on N4 changes nothing ($r)"
 # Capture the copies N4 sends toward N1's End.MT SID, on N4's side of the
 # link (N1's XDP applies S02/S03, DA := Proxy, before a tap on N1 sees them).
 NS_N4=$(fig1_ns "$ID" N4)
-ip netns exec "$NS_N4" timeout 120 tcpdump --immediate-mode -B 32768 -i n4-n1 -Q out -s 2000 -U \
+ip netns exec "$NS_N4" timeout "$((120 * ENDMT_TIME_SCALE))" tcpdump --immediate-mode -B 32768 -i n4-n1 -Q out -s 2000 -U \
 	-c 64 -w "$TMP/n1.pcap" 'ip6 and dst host fd00:1::4d54' 2>"$TMP/tcpdump.err" &
 TPID=$!
 pids+=("$TPID")
-for _ in $(seq 50); do grep -qs listening "$TMP/tcpdump.err" && break; sleep 0.1; done
+for _ in $(seq "$(tn 50)"); do grep -qs listening "$TMP/tcpdump.err" && break; sleep 0.1; done
 
 # Interface counters of S1's and the receivers' links, before and after.
 counters() {
@@ -112,16 +112,16 @@ for n in R1 R2 R3 R4 R5; do
 	i=$((i + 1))
 	nsenter --net="/run/netns/$(fig1_ns "$ID" "$n")" "$O/tools/rcpeer" recv \
 		--local "fd00:1$i::2" --peer fd00:ff::1 --qpn $((255 + i)) --dqpn 4660 \
-		--bytes "$BYTES" --idle-ms 20000 --linger-ms 500 --out "$TMP/$n.json" \
+		--bytes "$BYTES" --idle-ms "$(tms 20000)" --linger-ms "$(tms 500)" --out "$TMP/$n.json" \
 		>/dev/null 2>"$TMP/$n.err" &
 	pids+=($!)
 	rpids+=($!)
 done
 for n in R1 R2 R3 R4 R5; do
-	for _ in $(seq 50); do grep -qs listening "$TMP/$n.err" && break; sleep 0.1; done
+	for _ in $(seq "$(tn 50)"); do grep -qs listening "$TMP/$n.err" && break; sleep 0.1; done
 done
 nsenter --net="/run/netns/$(fig1_ns "$ID" S1)" "$O/tools/rcpeer" send --local fd00:10::2 \
-	--peer fd00:ff::1 --qpn 17 --dqpn 4660 --bytes "$BYTES" --timeout-ms 100 \
+	--peer fd00:ff::1 --qpn 17 --dqpn 4660 --bytes "$BYTES" --timeout-ms "$(tms 100)" \
 	--max-retries 50 --out "$TMP/S1.json" >/dev/null || fail "source: $(cat "$TMP/S1.json")"
 for p in "${rpids[@]}"; do wait "$p" || fail "a receiver failed: $(cat "$TMP"/R*.json)"; done
 counters >"$TMP/c1"

@@ -4,9 +4,12 @@
 # requester).  Checks:
 #   1. 4 MB RDMA WRITE, PSNs crossing 2^24, netem loss 2% + reordering on the
 #      data direction and 1% loss on the response direction (the host has no
-#      netem: test/integration/impair.bpf.c on TC egress does it): data identical
+#      netem: test/integration/impair.bpf.c on TC egress does it), plus one
+#      burst of lost responses longer than a send window: data identical
 #      (CRC of both ends and the responder's own check against the seed),
-#      retransmissions > 0, NAKs > 0.  The capture is decoded by tshark's
+#      retransmissions > 0, NAKs > 0, duplicates > 0 (the burst makes the
+#      requester time out and resend what the responder already has,
+#      whatever the speed of the machine).  The capture is decoded by tshark's
 #      RRoCE dissector (opcodes, QPNs, PSNs, AckReq) and a sample of ICRCs is
 #      recomputed with Python's zlib.crc32.
 #   2. 2 MB SEND with ECT(0) and 3% of packets marked CE on the way: CNPs
@@ -60,7 +63,7 @@ start_recv() { # out args...
 		--out "$out" "$@" >/dev/null 2>"$out.err" &
 	RPID=$!
 	pids+=("$RPID")
-	for _ in $(seq 50); do
+	for _ in $(seq "$(tn 50)"); do
 		grep -q listening "$out.err" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -72,7 +75,7 @@ start_recv() { # out args...
 stop_capture() { # pid file
 	local last=-1 same=0 size
 	while [ $same -lt 3 ]; do
-		sleep 0.3
+		tsleep 300
 		size=$(stat -c %s "$2" 2>/dev/null || echo 0)
 		if [ "$size" = "$last" ]; then same=$((same + 1)); else same=0; last=$size; fi
 	done
@@ -83,16 +86,24 @@ stop_capture() { # pid file
 # ---- 1. loss + reordering, PSN wrap, capture
 START=0xfffc00
 impair_attach "$NA" "${P}x" "LOSS_PPM=20000 REORDER_PPM=50000" || fail "impairment"
-impair_attach "$NB" "${P}y" "LOSS_PPM=10000" || fail "impairment"
+# Responses 100..229 lost: rcpeer's responder sends at most one response per
+# data packet it receives and its requester keeps at most 64 packets (the
+# window) unacknowledged, so 130 consecutive lost responses outlast what a
+# window can elicit: the requester must time out and go back to its oldest
+# unacknowledged PSN, which the responder already holds (duplicates), and
+# do so again until the burst is over.  Random reordering alone makes
+# duplicates only when a late packet beats the go-back-N resend, which
+# depends on timing (it did not happen under qemu TCG).
+impair_attach "$NB" "${P}y" "LOSS_PPM=10000 BURST_AT=100 BURST_LEN=130" || fail "impairment"
 ip netns exec "$NB" tcpdump --immediate-mode -B 32768 -i "${P}y" -s 200 -U -w "$TMP/cap.pcap" udp port 4791 \
 	2>"$TMP/tcpdump.err" &
 TPID=$!
 pids+=("$TPID")
-for _ in $(seq 50); do grep -qs listening "$TMP/tcpdump.err" && break; sleep 0.1; done
-sleep 0.5
-start_recv "$TMP/r1.json" --psn $START --bytes 4M --linger-ms 1500
+for _ in $(seq "$(tn 50)"); do grep -qs listening "$TMP/tcpdump.err" && break; sleep 0.1; done
+tsleep 500
+start_recv "$TMP/r1.json" --psn $START --bytes 4M --idle-ms "$(tms 20000)" --linger-ms "$(tms 1500)"
 ip netns exec "$NA" "$RCPEER" send --local $A --peer $B --qpn 17 --dqpn 256 \
-	--psn $START --bytes 4M --op write --timeout-ms 50 --out "$TMP/s1.json" >/dev/null ||
+	--psn $START --bytes 4M --op write --window 64 --timeout-ms "$(tms 50)" --out "$TMP/s1.json" >/dev/null ||
 	fail "requester failed: $(cat "$TMP/s1.json" 2>/dev/null)"
 wait "$RPID" || fail "responder failed: $(cat "$TMP/r1.json" 2>/dev/null)"
 stop_capture "$TPID" "$TMP/cap.pcap"
@@ -180,11 +191,12 @@ ip netns exec "$NB" tcpdump --immediate-mode -B 32768 -i "${P}y" -s 2000 -U -w "
 	2>"$TMP/tcpdump2.err" &
 TPID=$!
 pids+=("$TPID")
-for _ in $(seq 50); do grep -qs listening "$TMP/tcpdump2.err" && break; sleep 0.1; done
-sleep 0.5	# "listening" comes a moment before the first packet is caught
-start_recv "$TMP/r2.json" --psn 0xfffff0 --bytes 100000 --op send --linger-ms 300
+for _ in $(seq "$(tn 50)"); do grep -qs listening "$TMP/tcpdump2.err" && break; sleep 0.1; done
+tsleep 500	# "listening" comes a moment before the first packet is caught
+start_recv "$TMP/r2.json" --psn 0xfffff0 --bytes 100000 --op send --idle-ms "$(tms 20000)" \
+	--linger-ms "$(tms 300)"
 ip netns exec "$NA" "$RCPEER" send --local $A --peer $B --qpn 17 --dqpn 256 \
-	--psn 0xfffff0 --bytes 100000 --op send --out "$TMP/s2.json" >/dev/null ||
+	--psn 0xfffff0 --bytes 100000 --op send --timeout-ms "$(tms 100)" --out "$TMP/s2.json" >/dev/null ||
 	fail "requester (SEND) failed: $(cat "$TMP/s2.json" 2>/dev/null)"
 wait "$RPID" || fail "responder (SEND) failed"
 stop_capture "$TPID" "$TMP/cap2.pcap"
@@ -216,9 +228,9 @@ ok "SEND across the PSN wrap, data ICRCs checked by zlib"
 
 # ---- 2. ECN: CE marks on ECT packets, no loss
 impair_attach "$NA" "${P}x" "CE_PPM=30000" || fail "impairment"
-start_recv "$TMP/r3.json" --bytes 2M --op send --linger-ms 300
+start_recv "$TMP/r3.json" --bytes 2M --op send --idle-ms "$(tms 20000)" --linger-ms "$(tms 300)"
 ip netns exec "$NA" "$RCPEER" send --local $A --peer $B --qpn 17 --dqpn 256 \
-	--bytes 2M --op send --ecn --rate-mbps 400 --out "$TMP/s3.json" >/dev/null ||
+	--bytes 2M --op send --ecn --rate-mbps 400 --timeout-ms "$(tms 100)" --out "$TMP/s3.json" >/dev/null ||
 	fail "requester (ECN) failed"
 wait "$RPID" || fail "responder (ECN) failed"
 impair_clear "$NA" "${P}x"
@@ -231,10 +243,10 @@ $PY -c 'import json,sys; s=json.load(open(sys.argv[1])); assert 0 < s["min_rate_
 ok "ECN: $(jget "$TMP/r3.json" ce_marked) CE, $(jget "$TMP/s3.json" cnps) CNPs, rate down to $(jget "$TMP/s3.json" min_rate_mbps) Mbps"
 
 # ---- 3. a stalled responder: the requester must fail, not hang or lie
-start_recv "$TMP/r4.json" --bytes 1M --stall-after 100 --idle-ms 1500
+start_recv "$TMP/r4.json" --bytes 1M --stall-after 100 --idle-ms "$(tms 1500)"
 set +e
 ip netns exec "$NA" "$RCPEER" send --local $A --peer $B --qpn 17 --dqpn 256 \
-	--bytes 1M --timeout-ms 20 --max-retries 10 --out "$TMP/s4.json" >/dev/null
+	--bytes 1M --timeout-ms "$(tms 20)" --max-retries 10 --out "$TMP/s4.json" >/dev/null
 rc=$?
 set -e
 wait "$RPID" && fail "stalled responder claims success"
