@@ -118,8 +118,12 @@ all_match() { # name
 	done
 }
 
-# 1. PSN wrap
-transfer wrap 2097152 "--timeout-ms $(tms 100)" || fail "wrap: sender: $(cat "$TMP/wrap-S1.json")"
+# 1. PSN wrap.  A window of 16 (not rcpeer's 64) in the cases that assert
+# no loss on a clean branch: each go-back-N resends at most that much on top
+# of what is still queued on the way, so a slow machine does not overflow
+# a queue on the way (under qemu TCG, window 64, R4 NAKed 5 times on a
+# clean network in this case).
+transfer wrap 2097152 "--timeout-ms $(tms 100) --window 16" || fail "wrap: sender: $(cat "$TMP/wrap-S1.json")"
 all_match wrap
 [ "$(jv "$TMP/wrap-S1.json" 'j["end_psn"] < j["start_psn"]')" = True ] || fail "wrap: PSNs did not wrap"
 ok "PSN wrap: $(jv "$TMP/wrap-S1.json" 'hex(j["start_psn"])')..$(jv "$TMP/wrap-S1.json" 'hex(j["end_psn"])'), 5/5 identical"
@@ -131,17 +135,14 @@ r4=$(echo "$RCV" | tr ' ' '\n' | grep ^R4,)
 	fail "wrap: R3 did not start 0x100 PSNs later"
 [ "$(echo "$r4" | cut -d, -f5-6)" = 0x10100000,0x4d54 ] || fail "wrap: R4's translation is not in fig1.json"
 [ "$(jv "$TMP/wrap-R4.json" 'j["bad_reth"] + j["bad_seq"] + j["naks_sent"]')" = 0 ] ||
-	fail "wrap: R4 refused RETHs or NAKed: $(cat "$TMP/wrap-R4.json")"
+	{ drops wrap; fail "wrap: R4 refused RETHs or NAKed: $(cat "$TMP/wrap-R4.json")"; }
 [ "$(jv "$TMP/wrap-R3.json" 'j["bad_seq"] + j["naks_sent"]')" = 0 ] ||
-	fail "wrap: R3 saw PSN errors: $(cat "$TMP/wrap-R3.json")"
+	{ drops wrap; fail "wrap: R3 saw PSN errors: $(cat "$TMP/wrap-R3.json")"; }
 ok "per-receiver translations: R3 at PSN $(jv "$TMP/wrap-R3.json" 'hex(j["start_psn"])') (source $(printf '%#x' "$START")), R4 RETH va $(echo "$r4" | cut -d, -f5) rkey $(echo "$r4" | cut -d, -f6): byte-identical, no NAK"
 
 # 2. loss + reordering on one branch
 impair_attach "$(fig1_ns "$ID" N4)" n4-n1 "LOSS_PPM=20000 REORDER_PPM=50000" || fail "impair"
-# A window of 16 (not rcpeer's 64): each go-back-N resends at most that
-# much on top of what is still queued on the way, so a slow machine (TCG)
-# does not overflow a veth ring or a socket on the clean branches, which
-# must see no loss here.
+# (window 16: see the PSN wrap case)
 transfer loss 4194304 "--timeout-ms $(tms 100) --window 16" || fail "loss: sender: $(cat "$TMP/loss-S1.json")"
 impair_clear "$(fig1_ns "$ID" N4)" n4-n1
 all_match loss
