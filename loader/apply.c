@@ -284,7 +284,7 @@ static int parse_rcv(struct tree *t, struct grp *g, json_t *r, const char *path,
 		return err;
 	o->rkey = v;
 	if (!o->va_delta && !o->rkey)
-		o->reth = false;	/* 0/0 is "no translation" (tree.md: optional, 0) */
+		o->reth = false;	/* 0/0 is "no translation" (docs/TREE-FORMAT.md: optional, 0) */
 	(void)g;
 	return 0;
 }

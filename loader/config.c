@@ -66,7 +66,7 @@ static void branch_init(struct endmt_branch *b, const uint8_t id[16], int32_t of
 	memcpy(b->id, id, 16);
 	b->flags = ENDMT_BR_VALID;
 	b->psn_offset = off;
-	/* Nothing acknowledged yet: "start PSN - 1" (DESIGN.md), so the first
+	/* Nothing acknowledged yet: "start PSN - 1" (docs/PROTOCOL.md), so the first
 	 * real ACK of start_psn is an advance and the minimum never starts at 0. */
 	b->ack_psn = endmt_psn_add(start_psn, -1);
 }

@@ -2,7 +2,7 @@
 /* BENCH ONLY, never shipped: the edge (End.MT) programs of bpf/edge.bpf.c,
  * identical except that every copy's ICRC is recomputed over the whole
  * packet instead of updated incrementally.  It exists to show what the
- * incremental update (DESIGN.md "ICRC") saves; bench/percopy.sh builds it
+ * incremental update (docs/PROTOCOL.md "ICRC") saves; bench/percopy.sh builds it
  * into $O/bench/edge_full.bpf.o and checks that its copies carry valid ICRCs.
  *
  * How: the per-copy code in bpf/lib/replicate.h computes

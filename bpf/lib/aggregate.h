@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Reverse-path aggregation (draft section 5.3, DESIGN.md "Reverse-path
+/* Reverse-path aggregation (draft section 5.3, docs/PROTOCOL.md "Reverse-path
  * aggregation"), shared by every role's XDP program.
  *
  * Receivers answer the source's RC QP with ACK / NAK (BTH opcode 0x11 + AETH)

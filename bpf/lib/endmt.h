@@ -104,7 +104,7 @@ static long endmt_tlv_step(__u32 idx, void *data)
 			w->nrcv += t.num_receivers;
 		}
 	}
-	/* Pad1/PadN, HMAC (no key support yet: ignored, DESIGN.md) and
+	/* Pad1/PadN, HMAC (no key support yet: ignored, docs/PROTOCOL.md) and
 	 * unknown TLVs are skipped. */
 	w->off = off + tl;
 	return 0;

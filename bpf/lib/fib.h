@@ -60,7 +60,7 @@ static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		/* We forward it, so we decrement (the slow path's stack does
 		 * that itself).  Clones keep the Ethernet header we give
-		 * them (notes). */
+		 * them: with the wrong MACs the peer drops the copy. */
 		__u8 nhl = hl - 1;
 
 		if (bpf_skb_store_bytes(skb, hl_off, &nhl, 1, 0) ||

@@ -303,7 +303,7 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 		return endmt_verdict(ENDMT_STAT_DROP_META, TC_ACT_SHOT);
 
 	/* Full decapsulation: the inner IPv6 follows Ethernet.  FIXED_GSO:
-	 * without it a UDP GSO skb fails with -ENOTSUPP (notes). */
+	 * without it a UDP GSO skb fails with -ENOTSUPP (measured on 6.18 and 6.1). */
 	outer_len = m.inner_off - ETH_HLEN;
 	if (bpf_skb_adjust_room(skb, -(__s32)outer_len, BPF_ADJ_ROOM_MAC,
 				BPF_F_ADJ_ROOM_FIXED_GSO))

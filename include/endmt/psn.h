@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* 24-bit PSN serial-number arithmetic (DESIGN.md: a precedes b iff
+/* 24-bit PSN serial-number arithmetic (docs/PROTOCOL.md: a precedes b iff
  * 0 < (b - a) mod 2^24 < 2^23).  Shared by BPF and userspace; every compare,
  * min and max on PSNs goes through these. */
 #ifndef ENDMT_PSN_H

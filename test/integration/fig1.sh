@@ -168,7 +168,7 @@ fig1_up() {
 	return 0
 }
 
-# tree.md attaches the head role on the source link only, but the responses
+# The tree format attaches the head role on the source link only, but the responses
 # of the head's children arrive on its child links, where only an XDP
 # program sees them; the head's group entry (flag HEAD) makes the shared
 # response path rewrite them toward the source.  So when apply left the

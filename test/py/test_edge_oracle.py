@@ -5,7 +5,7 @@
 Regenerates /tmp/endmt-edge-copies.pcap (+ .txt, one "DA QPN PSN ECN" line
 per frame: what the copy must carry) by running the veth replication test of
 $O/test_progs, then checks every copy without any endmt code:
-  - ICRC with zlib.crc32 over the masked pseudo packet (DESIGN.md recipe),
+  - ICRC with zlib.crc32 over the masked pseudo packet (docs/PROTOCOL.md recipe),
   - scapy decodes IPv6 / UDP dport 4791 with the expected DA and ECN
     (an outer CE mark copied in by the edge, RFC 6040), and the BTH
     DestQPN and PSN are the expected ones,

@@ -12,7 +12,7 @@ limit, traffic class copied from the inner, payload length), the SRH
 header 41), the End.MT TLV bytes rebuilt here from the configuration, the
 inner packet (SA = DA = Proxy Address, UDP 4791, UDP checksum when
 non-zero) and the ICRC by zlib.crc32 over the masked pseudo packet
-(DESIGN.md recipe).
+(docs/PROTOCOL.md recipe).
 
 Env: O (build dir, default build), TEST_PROGS (binary, default
 $O/test_progs).

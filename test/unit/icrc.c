@@ -10,7 +10,8 @@
 #include "icrc_full.h"
 #include "pkt.h"
 
-#define SHARED_DATA "../shared/data/"
+/* Real rdma_rxe captures (Debian 6.1, IPv6 global GIDs): test/data/README. */
+#define CAPTURE_DIR "test/data/"
 
 /* Walks a classic pcap and checks every IPv6/UDP/4791 frame's ICRC. */
 static int check_capture(const char *path, int *checked)
@@ -47,9 +48,9 @@ static int check_capture(const char *path, int *checked)
 static void test_captures(void)
 {
 	static const char *files[] = {
-		SHARED_DATA "rxe-ipv6-pingpong.pcap",
-		SHARED_DATA "rxe-ipv6-write-bw-tclass.pcap",
-		SHARED_DATA "rxe-ipv6-send-bw.pcap",
+		CAPTURE_DIR "rxe-ipv6-pingpong.pcap",
+		CAPTURE_DIR "rxe-ipv6-write-bw-tclass.pcap",
+		CAPTURE_DIR "rxe-ipv6-send-bw.pcap",
 	};
 	size_t i;
 
