@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Reverse-path aggregation (draft section 5.3, docs/PROTOCOL.md "Reverse-path
- * aggregation"), shared by every role's XDP program.
+ * aggregation", docs/REVERSE-PATH.md for every rule), shared by every role's
+ * XDP program.
  *
  * Receivers answer the source's RC QP with ACK / NAK (BTH opcode 0x11 + AETH)
  * and CNP (opcode 0x81) sent to DA = Proxy Address, DestQPN = Designated
@@ -11,24 +12,37 @@
  *           AckPSN + 1;
  *   CCount  CNPs in the current window, tagged with the CNP epoch (the
  *           agent ends windows by advancing endmt_cnp_epoch, lib/cnp.c).
- * An ACK is forwarded only when the group minimum AckPSN advances past what
- * was last forwarded, a NAK only with a minimum ePSN not forwarded before
- * (until an ACK made progress), RNR and fatal NAKs at once, CNPs never (the
- * agent sends one per window).  Forwarding is XDP_PASS of the rewritten
- * packet: the kernel routes DA = Proxy upstream, or at the head (which
- * rewrites the response toward the source) DA = the source.
+ * The one promise (draft 5.3.1): an RC requester takes the PSN of ANY
+ * response as acknowledging everything before it, so nothing this node sends
+ * upstream may acknowledge a PSN some branch has not confirmed, and a
+ * response lost upstream must be recoverable.  Hence:
+ *   ACK    forwarded when the group minimum AckPSN advances; sent again when
+ *          every branch has repeated its AckPSN since (the source is
+ *          resending what the whole subtree has: the forwarded ACK was lost);
+ *   NAK    (PSN sequence) with the minimum ePSN, each value once until an
+ *          ACK made progress;
+ *   RNR    and fatal NAKs with their PSN lowered to at most minimum + 1; an
+ *          RNR at the same PSN not again while its RNR timer runs;
+ *   CNP    never (the agent sends one per window).
+ * Forwarding is XDP_PASS of the rewritten packet: the kernel routes DA =
+ * Proxy upstream, or at the head (which rewrites the response toward the
+ * source) DA = the source.
  *
  * Concurrency: all per-group state changes happen under the group's
- * bpf_spin_lock; the critical section calls no helper (the verifier rejects
- * "function calls are not allowed while holding a lock"), so the clock is
- * read before and the packet is rewritten after it.  Configuration fields
- * (flags, start_psn, src_*, branch ids) are read without the lock: only the
- * CLI writes them, with whole-value BPF_F_LOCK updates.  The agent never
- * writes endmt_groups: it advances endmt_cnp_epoch (CCounts restart lazily
- * here).  Its liveness marks (endmt_stale) are a report for the operator and
- * are NOT read here: leaving a silent branch out of the minimum would tell
- * the source that a receiver has data it never acknowledged (draft 5.3.1).
- * A dead receiver stalls the group until the operator removes its branch. */
+ * bpf_spin_lock, and the branch found before it is checked again under it
+ * (a concurrent `branch del` shifts the slots: an index found before the
+ * lock could name another branch by the time the lock is held; a full
+ * search under the lock is more than the verifier accepts).  The critical section calls no
+ * helper (the verifier rejects "function calls are not allowed while
+ * holding a lock"), so the clock is read before and the packet is rewritten
+ * after it.  Configuration fields (flags, start_psn, src_*) are read without
+ * the lock: only the CLI writes them, with whole-value BPF_F_LOCK updates.
+ * The agent never writes endmt_groups: it advances endmt_cnp_epoch (CCounts
+ * restart lazily here).  Its liveness marks (endmt_stale) are a report for
+ * the operator and are NOT read here: leaving a silent branch out of the
+ * minimum would tell the source that a receiver has data it never
+ * acknowledged.  A dead receiver stalls the group until the operator
+ * removes its branch. */
 #ifndef ENDMT_BPF_AGGREGATE_H
 #define ENDMT_BPF_AGGREGATE_H
 
@@ -47,29 +61,26 @@
 #include "lib/stats.h"
 #include "lib/icrc.h"
 
-/* The clock behind last_seen_ns: one wrapper so a test build can replace it
- * (define ENDMT_RESP_CLOCK_NS before including this header).  It is
- * CLOCK_MONOTONIC, which tests compare with clock_gettime(). */
-#ifndef ENDMT_RESP_CLOCK_NS
-#define ENDMT_RESP_CLOCK_NS() bpf_ktime_get_ns()
-#endif
-
 /* Octets after the IPv6 header of the responses endmt aggregates. */
 #define ENDMT_RESP_ACK_ULEN (ENDMT_UDP_HLEN + sizeof(struct endmt_bth) + \
 			     sizeof(struct endmt_aeth) + ENDMT_ICRC_LEN)
 #define ENDMT_RESP_CNP_ULEN (ENDMT_UDP_HLEN + sizeof(struct endmt_cnp) + ENDMT_ICRC_LEN)
 
 /* The window a forwarded response may change: IPv6 SA, DA, UDP header, BTH
- * (SA/DA/DestQPN at the head, PSN everywhere).  Offsets from the IPv6 header. */
+ * (SA/DA/DestQPN at the head, PSN everywhere) and AETH (credits and MSN of a
+ * forwarded ACK).  Offsets from the IPv6 header; the ICRC follows it. */
 #define ENDMT_RESP_WIN_OFF   ENDMT_IP6_OFF_SADDR
-#define ENDMT_RESP_WIN_END   (ENDMT_IP6_HLEN + ENDMT_UDP_HLEN + sizeof(struct endmt_bth))
+#define ENDMT_RESP_WIN_END   (ENDMT_IP6_HLEN + ENDMT_UDP_HLEN + sizeof(struct endmt_bth) + \
+			      sizeof(struct endmt_aeth))
 #define ENDMT_RESP_WIN_LEN   (ENDMT_RESP_WIN_END - ENDMT_RESP_WIN_OFF)
 #define ENDMT_RESP_WIN_SA    0
 #define ENDMT_RESP_WIN_DA    16
 #define ENDMT_RESP_WIN_UCSUM (ENDMT_IP6_HLEN - ENDMT_RESP_WIN_OFF + 6)
 #define ENDMT_RESP_WIN_QPN   (ENDMT_IP6_HLEN + ENDMT_UDP_HLEN + 5 - ENDMT_RESP_WIN_OFF)
 #define ENDMT_RESP_WIN_PSN   (ENDMT_IP6_HLEN + ENDMT_UDP_HLEN + 9 - ENDMT_RESP_WIN_OFF)
-_Static_assert(ENDMT_RESP_WIN_LEN == 52, "response rewrite window");
+#define ENDMT_RESP_WIN_AETH  (ENDMT_IP6_HLEN + ENDMT_UDP_HLEN + sizeof(struct endmt_bth) - \
+			      ENDMT_RESP_WIN_OFF)
+_Static_assert(ENDMT_RESP_WIN_LEN == 56, "response rewrite window");
 _Static_assert(ENDMT_RESP_WIN_LEN <= ENDMT_ICRC_MAX_WIN, "window fits the ICRC helper");
 _Static_assert(ENDMT_RESP_WIN_LEN % 4 == 0, "bpf_csum_diff takes 4-octet multiples");
 
@@ -84,6 +95,7 @@ enum endmt_resp_kind {
 /* What the locked update decided. */
 struct endmt_resp_out {
 	__u32 psn;		/* BTH.PSN of the forwarded response, source space */
+	__u32 aeth;		/* its AETH, host order */
 	__u32 stat;		/* enum endmt_stat explaining the verdict */
 	int act;		/* XDP_PASS (forward) or XDP_DROP (absorb) */
 };
@@ -111,29 +123,81 @@ static __always_inline __u32 endmt_br_epsn(const struct endmt_group *g,
 						   endmt_psn_add(endmt_br_ack(g, b), 1);
 }
 
-/* Minimum AckPSN (want_epsn = 0) or ePSN (1) over every configured branch.
- * Called with the lock held: no helper calls. */
-static __always_inline __u32 endmt_group_min(const struct endmt_group *g, int want_epsn)
+/* One pass over the configured branches.  Lock held: no helper calls.
+ *
+ * Branch-free on purpose: the verifier walks this 64-iteration loop on
+ * every way into it, and each if/else inside an iteration doubles what it
+ * walks ("BPF program is too large" with the plain version).  Selections
+ * are masks (all ones or zero) that the compiler may not turn back into
+ * branches: barrier_var hides that a mask is 0 or ~0. */
+struct endmt_group_scan {
+	__u32 ack;		/* minimum AckPSN */
+	__u32 epsn;		/* minimum ePSN */
+	__u32 aeth;		/* AETH for an ACK at `ack`: the lowest credit
+				 * code of any branch, the MSN of a branch whose
+				 * AckPSN is the minimum */
+	__u64 valid;		/* bit i: slot i holds a branch */
+};
+
+/* m ? a : b, for m all ones or zero. */
+static __always_inline __u32 endmt_sel(__u32 m, __u32 a, __u32 b)
 {
-	__u32 n = g->nbranches, m = 0, v, i;
-	int have = 0;
+	barrier_var(m);
+	return b ^ ((a ^ b) & m);
+}
+
+/* All ones when PSN a precedes b (0 < (b - a) mod 2^24 < 2^23), else 0:
+ * endmt_psn_before as arithmetic.  d - 1 (mod 2^24) is below 2^23 - 1
+ * exactly for d in 1 .. 2^23 - 1, and the subtraction's sign says so. */
+static __always_inline __u32 endmt_psn_before_mask(__u32 a, __u32 b)
+{
+	__u32 t = (b - a - 1) & ENDMT_PSN_MASK;
+
+	return 0 - ((t - (ENDMT_PSN_HALF - 1)) >> 31);
+}
+
+static __always_inline void endmt_group_scan(const struct endmt_group *g,
+					     struct endmt_group_scan *s)
+{
+	__u32 n = g->nbranches, start1 = endmt_psn_add(g->start_psn, -1);
+	__u32 credit = ENDMT_AETH_CREDIT_INVALID, msn = 0, m_ack = 0, m_e = 0, have = 0;
+	__u32 acked, pend, take, a, e, c, i;
+	__u64 valid = 0;
 
 	for (i = 0; i < ENDMT_MAX_BRANCHES; i++) {
 		const struct endmt_branch *b = &g->br[i];
+		__u32 f = b->flags;
 
 		if (i >= n)
 			break;
-		if (!(b->flags & ENDMT_BR_VALID))
+		if (!(f & ENDMT_BR_VALID))
 			continue;
-		v = want_epsn ? endmt_br_epsn(g, b) : endmt_br_ack(g, b);
-		if (!have || endmt_psn_before(v, m))
-			m = v;
-		have = 1;
+		valid |= 1ull << i;
+		acked = 0 - ((f / ENDMT_BR_ACKED) & 1);
+		pend = 0 - ((f / ENDMT_BR_NAK_PENDING) & 1);
+		/* endmt_br_ack and endmt_br_epsn */
+		a = endmt_sel(acked, b->ack_psn, start1);
+		e = endmt_sel(pend, b->epsn, (a + 1) & ENDMT_PSN_MASK);
+		/* A branch that never acknowledged has no credit count; it
+		 * holds the minimum at start - 1, so nothing is forwarded. */
+		c = b->aeth >> 24;
+		take = acked & (0 - ((c - credit) >> 31));
+		credit = endmt_sel(take, c, credit);
+		take = ~have | endmt_psn_before_mask(a, m_ack);
+		m_ack = endmt_sel(take, a, m_ack);
+		msn = endmt_sel(take, b->aeth & ENDMT_AETH_MSN_MASK, msn);
+		take = ~have | endmt_psn_before_mask(e, m_e);
+		m_e = endmt_sel(take, e, m_e);
+		have = ~0u;
 	}
-	return m;
+	s->valid = valid;
+	s->ack = m_ack;
+	s->epsn = m_e;
+	s->aeth = credit << 24 | msn;
 }
 
-/* Slot of the branch whose id is `id`, or -1. */
+/* Slot of the branch whose id is `id`, or -1.  Without the lock: the
+ * caller re-checks the slot under it. */
 static __always_inline int endmt_branch_find(const struct endmt_group *g, const __u64 *id)
 {
 	__u32 n = g->nbranches, i;
@@ -152,46 +216,102 @@ static __always_inline int endmt_branch_find(const struct endmt_group *g, const 
 /* What the response path read before taking the group lock. */
 struct endmt_resp_ctx {
 	const __u64 *epoch;	/* endmt_cnp_epoch slot 0 (NULL: treated as 0) */
+	const __u64 *id;	/* branch id: source address or ingress ifindex */
+	__u32 slot;		/* where endmt_branch_find saw it, before the lock */
 	__u64 now;
-	__u32 self;		/* the responding branch */
+	__u32 psn;		/* BTH.PSN as received (the branch's PSN space) */
+	__u32 aeth;		/* AETH as received, host order */
 };
 
-static __always_inline void endmt_resp_ack(struct endmt_group *g, struct endmt_branch *b,
-					   __u32 p, const struct endmt_resp_ctx *c,
-					   struct endmt_resp_out *o)
+/* The source now holds every PSN up to p as acknowledged (a forwarded ACK,
+ * or the implicit acknowledgement of p by a NAK at p + 1): that is progress
+ * when p is newer than what was forwarded before; then the same ePSN may be
+ * NAKed again and branch repetitions start over. */
+static __always_inline void endmt_fwd_acked(struct endmt_group *g, __u32 p)
 {
-	__u32 m, fwd;
+	__u32 fwd = (g->state & ENDMT_GS_ACK_FWD) ? g->fwd_ack_psn :
+						    endmt_psn_add(g->start_psn, -1);
 
-	b->acks++;
-	/* Reordered or duplicated ACK: the branch already acknowledged p. */
-	if (!endmt_psn_before(endmt_br_ack(g, b), p)) {
-		o->stat = ENDMT_STAT_RESP_ACK_STALE;
+	if (!endmt_psn_before(fwd, p))
 		return;
-	}
+	g->fwd_ack_psn = p;
+	g->state = (g->state | ENDMT_GS_ACK_FWD) & ~ENDMT_GS_NAK_FWD;
+	g->dup_mask = 0;
+}
+
+/* Branch b has everything up to p (an ACK at p, an RNR or fatal NAK at
+ * p + 1).  Returns 1 when that is news for the branch. */
+static __always_inline int endmt_br_confirm(struct endmt_group *g, struct endmt_branch *b,
+					    __u32 p, __u32 aeth)
+{
+	if (!endmt_psn_before(endmt_br_ack(g, b), p))
+		return 0;
 	b->ack_psn = p;
+	b->aeth = aeth;
 	b->flags |= ENDMT_BR_ACKED;
 	if ((b->flags & ENDMT_BR_NAK_PENDING) && !endmt_psn_before(p, b->epsn))
 		b->flags &= ~ENDMT_BR_NAK_PENDING;	/* the NAKed PSN arrived */
-	m = endmt_group_min(g, 0);
+	return 1;
+}
+
+static __always_inline void endmt_resp_ack(struct endmt_group *g, struct endmt_branch *b,
+					   __u64 bit, __u32 p, const struct endmt_resp_ctx *c,
+					   struct endmt_resp_out *o)
+{
+	struct endmt_group_scan s;
+	__u32 fwd;
+
+	b->acks++;
+	if (!endmt_br_confirm(g, b, p, c->aeth)) {
+		if (!(b->flags & ENDMT_BR_ACKED) || b->ack_psn != p) {
+			/* Reordered: the branch already acknowledged more. */
+			o->stat = ENDMT_STAT_RESP_ACK_STALE;
+			return;
+		}
+		/* The branch repeats its AckPSN: a receiver answers a request
+		 * it already has (rxe, C9-105) this way, so the source is
+		 * resending.  Once every branch has done so, the whole
+		 * subtree holds what the source resends: what we forwarded
+		 * was lost on the way up, or the source would not resend.
+		 * Send the minimum again, at most once per repetition of the
+		 * least talkative branch (never more than a plain RC peer
+		 * would answer), and never a PSN no branch confirmed. */
+		g->dup_mask |= bit;
+		endmt_group_scan(g, &s);
+		if ((g->dup_mask & s.valid) != s.valid ||
+		    s.ack == endmt_psn_add(g->start_psn, -1)) {
+			o->stat = ENDMT_STAT_RESP_ACK_DUP;
+			return;
+		}
+		endmt_fwd_acked(g, s.ack);
+		g->dup_mask = 0;
+		g->acks_repeated++;
+		o->psn = s.ack;
+		o->aeth = s.aeth;
+		o->stat = ENDMT_STAT_RESP_ACK_REPEAT;
+		o->act = XDP_PASS;
+		return;
+	}
+	/* News from this branch: it is no longer only repeating itself. */
+	g->dup_mask &= ~bit;
+	endmt_group_scan(g, &s);
 	fwd = (g->state & ENDMT_GS_ACK_FWD) ? g->fwd_ack_psn :
 					      endmt_psn_add(g->start_psn, -1);
-	if (!endmt_psn_before(fwd, m)) {
+	if (!endmt_psn_before(fwd, s.ack)) {
 		o->stat = ENDMT_STAT_RESP_ACK_ABSORBED;
 		return;
 	}
-	g->fwd_ack_psn = m;
-	/* Progress: the same ePSN may be NAKed upstream again. */
-	g->state = (g->state | ENDMT_GS_ACK_FWD) & ~ENDMT_GS_NAK_FWD;
-	o->psn = m;
+	endmt_fwd_acked(g, s.ack);
+	o->psn = s.ack;
+	o->aeth = s.aeth;
 	o->stat = ENDMT_STAT_RESP_ACK_FWD;
 	o->act = XDP_PASS;
 }
 
 static __always_inline void endmt_resp_nak(struct endmt_group *g, struct endmt_branch *b,
-					   __u32 e, const struct endmt_resp_ctx *c,
-					   struct endmt_resp_out *o)
+					   __u32 e, struct endmt_resp_out *o)
 {
-	__u32 m;
+	struct endmt_group_scan s;
 
 	b->naks++;
 	/* A receiver's ePSN only grows: a NAK at or below its AckPSN, or below
@@ -203,17 +323,63 @@ static __always_inline void endmt_resp_nak(struct endmt_group *g, struct endmt_b
 	}
 	b->epsn = e;
 	b->flags |= ENDMT_BR_NAK_PENDING;
-	m = endmt_group_min(g, 1);
+	endmt_group_scan(g, &s);
 	/* The minimum ePSN never decreases; forward each value once until an
 	 * ACK shows progress (no retransmission storms). */
-	if ((g->state & ENDMT_GS_NAK_FWD) && !endmt_psn_before(g->fwd_epsn, m)) {
+	if ((g->state & ENDMT_GS_NAK_FWD) && !endmt_psn_before(g->fwd_epsn, s.epsn)) {
 		o->stat = ENDMT_STAT_RESP_NAK_ABSORBED;
 		return;
 	}
-	g->fwd_epsn = m;
+	g->fwd_epsn = s.epsn;
 	g->state |= ENDMT_GS_NAK_FWD;
-	o->psn = m;
+	o->psn = s.epsn;
 	o->stat = ENDMT_STAT_RESP_NAK_FWD;
+	o->act = XDP_PASS;
+}
+
+/* RNR and fatal NAKs at PSN p: the receiver has everything before p, and
+ * the source will take the NAK as acknowledging everything before its PSN.
+ * So the PSN sent upstream is p or the group minimum + 1, whichever is
+ * older: the source completes only what every branch confirmed, then waits
+ * for the RNR timer (and resends from there) or fails the first request
+ * the group cannot complete (its QP goes to error: the truth, since this
+ * receiver will not take the data).  An RNR at the same PSN is not sent
+ * again while the timer of the last one runs: the source is waiting anyway,
+ * and every receiver that finds no receive buffer would otherwise NAK it. */
+static __always_inline void endmt_resp_rnr_fatal(struct endmt_group *g, struct endmt_branch *b,
+						 int kind, __u32 p, const struct endmt_resp_ctx *c,
+						 struct endmt_resp_out *o)
+{
+	struct endmt_group_scan s;
+	__u32 q;
+
+	b->naks++;
+	/* An RNR NAK offers no credits: the receiver has no buffer now. */
+	endmt_br_confirm(g, b, endmt_psn_add(p, -1), c->aeth & ENDMT_AETH_MSN_MASK);
+	endmt_group_scan(g, &s);
+	q = endmt_psn_add(s.ack, 1);
+	if (endmt_psn_before(p, q))
+		q = p;
+	o->psn = q;
+	if (kind == ENDMT_RK_FATAL) {
+		b->flags |= ENDMT_BR_FAILED;
+		o->stat = ENDMT_STAT_RESP_FATAL_FWD;
+	} else {
+		b->rnrs++;
+		if ((g->state & ENDMT_GS_RNR_FWD) && g->fwd_rnr_psn == q &&
+		    (__s64)(c->now - g->rnr_until_ns) < 0) {
+			o->stat = ENDMT_STAT_RESP_RNR_ABSORBED;
+			return;
+		}
+		g->fwd_rnr_psn = q;
+		/* Decoded here, not before the lock: its four cases would
+		 * otherwise reach the verifier as four states for all of
+		 * the code in between ("BPF program is too large"). */
+		g->rnr_until_ns = c->now + endmt_rnr_timer_ns(ENDMT_AETH_VALUE(c->aeth >> 24));
+		g->state |= ENDMT_GS_RNR_FWD;
+		o->stat = ENDMT_STAT_RESP_RNR_FWD;
+	}
+	endmt_fwd_acked(g, endmt_psn_add(q, -1));
 	o->act = XDP_PASS;
 }
 
@@ -240,34 +406,56 @@ static __always_inline void endmt_cnp_roll(struct endmt_group *g, __u64 cur, __u
 	g->window_start_ns = now;
 }
 
-/* The whole state change for one response, under the group lock. */
-static __always_inline void endmt_resp_locked(struct endmt_group *g, int kind, __u32 psn,
+/* The whole state change for one response, under the group lock: the
+ * branch re-check, the PSN translation and the update. */
+static __always_inline void endmt_resp_locked(struct endmt_group *g, int kind,
 					      const struct endmt_resp_ctx *c,
 					      struct endmt_resp_out *o)
 {
 	struct endmt_branch *b;
+	__u32 psn, bi, n;
 
-	bpf_spin_lock(&g->lock);
-	b = &g->br[c->self & (ENDMT_MAX_BRANCHES - 1)];
-	b->last_seen_ns = c->now;
-	o->psn = psn;
 	o->act = XDP_DROP;
+	o->aeth = c->aeth;
+	bpf_spin_lock(&g->lock);
+	/* The slot is a constant on each of the 64 ways out of the search
+	 * loop, and the verifier would walk all of what follows (loops over
+	 * the branches included) once per constant: "BPF program is too
+	 * large".  Adding and subtracting a value it cannot know (the
+	 * barrier keeps the compiler from folding the two) leaves the slot
+	 * as it is but makes it one unknown in [0, 63] for the verifier. */
+	n = g->nbranches;
+	bi = c->slot + n;
+	barrier_var(bi);
+	bi = (bi - n) & (ENDMT_MAX_BRANCHES - 1);
+	b = &g->br[bi];
+	/* The slot was found before the lock; a configuration change since
+	 * (`branch del` shifts the slots) may have put another branch there.
+	 * Updating it would move that branch's state with this one's
+	 * response, so re-check the id here and drop the response if it
+	 * moved: a lost response, which the tree recovers like any other.
+	 * (Slots at or past nbranches are zero, so VALID covers them; a
+	 * comparison with nbranches here made the verifier track the loop
+	 * bound per slot: "BPF program is too large".) */
+	if (!(b->flags & ENDMT_BR_VALID) ||
+	    ((const __u64 *)b->id)[0] != c->id[0] || ((const __u64 *)b->id)[1] != c->id[1]) {
+		o->stat = ENDMT_STAT_DROP_RESP_MOVED;
+		goto out;
+	}
+	b->last_seen_ns = c->now;
+	/* Edge: receiver PSN = source PSN + offset; aggregate in source space. */
+	psn = endmt_psn_add(c->psn, -b->psn_offset);
+	o->psn = psn;
 	switch (kind) {
 	case ENDMT_RK_ACK:
-		endmt_resp_ack(g, b, psn, c, o);
+		endmt_resp_ack(g, b, 1ull << bi, psn, c, o);
 		break;
 	case ENDMT_RK_NAK_SEQ:
-		endmt_resp_nak(g, b, psn, c, o);
+		endmt_resp_nak(g, b, psn, o);
 		break;
 	case ENDMT_RK_RNR:
-		b->naks++;
-		o->stat = ENDMT_STAT_RESP_RNR_FWD;
-		o->act = XDP_PASS;
-		break;
 	case ENDMT_RK_FATAL:
-		b->naks++;
-		o->stat = ENDMT_STAT_RESP_FATAL_FWD;
-		o->act = XDP_PASS;
+		endmt_resp_rnr_fatal(g, b, kind, psn, c, o);
 		break;
 	default: /* ENDMT_RK_CNP */
 		/* The epoch is read here, under the lock, not before it: the
@@ -285,6 +473,7 @@ static __always_inline void endmt_resp_locked(struct endmt_group *g, int kind, _
 		}
 		break;
 	}
+out:
 	bpf_spin_unlock(&g->lock);
 }
 
@@ -295,13 +484,15 @@ static __always_inline __u16 endmt_csum_fold(__u32 csum)
 	return (__u16)~csum;
 }
 
-/* Rewrites a forwarded ACK/NAK: BTH.PSN := psn; at the head also SA := Proxy,
- * DA := source, DestQPN := source QPN.  ICRC updated incrementally (the
- * AETH is the only octets between the window and the ICRC), UDP checksum
- * too when the sender used one. */
+/* Rewrites a forwarded ACK/NAK: BTH.PSN := o->psn, AETH := o->aeth; at the
+ * head also SA := Proxy, DA := source, DestQPN := source QPN.  ICRC updated
+ * incrementally (the window ends where the ICRC starts), UDP checksum too
+ * when the sender used one. */
 static __always_inline void endmt_resp_rewrite(struct xdp_md *ctx, const struct endmt_group *g,
-					       const struct endmt_group_key *key, __u32 psn)
+					       const struct endmt_group_key *key,
+					       const struct endmt_resp_out *o)
 {
+	__u32 psn = o->psn, aeth = o->aeth;
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	__u32 oldw[ENDMT_RESP_WIN_LEN / 4], neww[ENDMT_RESP_WIN_LEN / 4];
 	__u8 *ow = (__u8 *)oldw, *nw = (__u8 *)neww, *win, *icrc;
@@ -326,11 +517,15 @@ static __always_inline void endmt_resp_rewrite(struct xdp_md *ctx, const struct 
 	nw[ENDMT_RESP_WIN_PSN] = (__u8)(psn >> 16);
 	nw[ENDMT_RESP_WIN_PSN + 1] = (__u8)(psn >> 8);
 	nw[ENDMT_RESP_WIN_PSN + 2] = (__u8)psn;
+	nw[ENDMT_RESP_WIN_AETH] = (__u8)(aeth >> 24);
+	nw[ENDMT_RESP_WIN_AETH + 1] = (__u8)(aeth >> 16);
+	nw[ENDMT_RESP_WIN_AETH + 2] = (__u8)(aeth >> 8);
+	nw[ENDMT_RESP_WIN_AETH + 3] = (__u8)aeth;
 
 	raw = endmt_icrc_delta_raw(ow, nw, ENDMT_RESP_WIN_LEN);
 	ocrc = (__u32)icrc[0] | (__u32)icrc[1] << 8 | (__u32)icrc[2] << 16 |
 	       (__u32)icrc[3] << 24;
-	ncrc = endmt_icrc_apply(ocrc, raw, endmt_crc32_x8n(sizeof(struct endmt_aeth)));
+	ncrc = ocrc ^ raw;	/* the ICRC follows the window: shift by x^0 */
 	__builtin_memcpy(&oc, icrc, 4);		/* memory images for the UDP sum */
 	for (i = 0; i < ENDMT_RESP_WIN_LEN; i++)
 		win[i] = nw[i];
@@ -340,8 +535,8 @@ static __always_inline void endmt_resp_rewrite(struct xdp_md *ctx, const struct 
 	icrc[3] = (__u8)(ncrc >> 24);
 	__builtin_memcpy(&nc, icrc, 4);
 	/* UDP checksum 0 over IPv6 is what rxe sends; keep it.  Otherwise the
-	 * changed octets are the window (pseudo header, UDP header, BTH) and
-	 * the ICRC, all covered by the checksum.  The checksum field is equal
+	 * changed octets are the window (pseudo header, UDP header, BTH,
+	 * AETH) and the ICRC, all covered by the checksum.  The checksum field is equal
 	 * in both windows so it drops out of the difference.  One's
 	 * complement sums work in memory order: no byte swapping.  The ICRC
 	 * starts at an even UDP offset, so its 16-bit words line up. */
@@ -376,9 +571,9 @@ static __always_inline int endmt_resp_xdp(struct xdp_md *ctx)
 	struct udphdr *udp;
 	struct ethhdr *eth;
 	__u64 id[2] = {};
-	__u32 psn, ulen, zero = 0;
+	__u32 ulen, zero = 0;
+	__u8 op, syn = 0;
 	int kind, bi;
-	__u8 op, syn;
 
 	eth = endmt_parse_eth(&c);
 	if (!eth || eth->h_proto != bpf_htons(ETH_P_IPV6))
@@ -426,7 +621,8 @@ static __always_inline int endmt_resp_xdp(struct xdp_md *ctx)
 		aeth = endmt_parse_aeth(&c);
 		if (!aeth)
 			return endmt_verdict(ENDMT_STAT_DROP_RESP_MALFORMED, XDP_DROP);
-		syn = (__u8)(bpf_ntohl(aeth->syn_msn) >> 24);
+		rc.aeth = bpf_ntohl(aeth->syn_msn);
+		syn = (__u8)(rc.aeth >> 24);
 		switch (ENDMT_AETH_KIND(syn)) {
 		case ENDMT_AETH_KIND_ACK:
 			kind = ENDMT_RK_ACK;
@@ -451,20 +647,18 @@ static __always_inline int endmt_resp_xdp(struct xdp_md *ctx)
 		((__u32 *)id)[0] = ctx->ingress_ifindex;	/* id[0..3], host order */
 	else
 		__builtin_memcpy(id, &ip6->saddr, 16);
+	rc.id = id;
 	bi = endmt_branch_find(g, id);
 	if (bi < 0)	/* not a receiver/child of ours: never let it move the state */
 		return endmt_verdict(ENDMT_STAT_DROP_RESP_BRANCH, XDP_DROP);
-
-	/* Edge: receiver PSN = source PSN + offset; aggregate in source space. */
-	psn = endmt_psn_add(bpf_ntohl(bth->ar_psn) & ENDMT_BTH_PSN_MASK,
-			    -g->br[bi & (ENDMT_MAX_BRANCHES - 1)].psn_offset);
-	rc.self = (__u32)bi;
+	rc.slot = (__u32)bi;
+	rc.psn = bpf_ntohl(bth->ar_psn) & ENDMT_BTH_PSN_MASK;
 	if (kind == ENDMT_RK_CNP)
 		rc.epoch = bpf_map_lookup_elem(&endmt_cnp_epoch, &zero);
-	rc.now = ENDMT_RESP_CLOCK_NS();
-	endmt_resp_locked(g, kind, psn, &rc, &o);
+	rc.now = bpf_ktime_get_ns();
+	endmt_resp_locked(g, kind, &rc, &o);
 	if (o.act == XDP_PASS)
-		endmt_resp_rewrite(ctx, g, &key, o.psn);
+		endmt_resp_rewrite(ctx, g, &key, &o);
 	return endmt_verdict(o.stat, o.act);
 }
 

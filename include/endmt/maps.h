@@ -44,7 +44,7 @@ _Static_assert(sizeof(struct endmt_group_key) == 20, "group key layout");
 #define ENDMT_BR_VALID       0x1	/* slot in use */
 #define ENDMT_BR_NAK_PENDING 0x2	/* epsn holds an outstanding NAK's ePSN */
 #define ENDMT_BR_ACKED       0x4	/* has acknowledged at least once */
-#define ENDMT_BR_STALE       0x8	/* no longer set: liveness marks live in endmt_stale */
+#define ENDMT_BR_FAILED      0x8	/* sent a fatal NAK (its QP is in error) */
 
 /* One downstream branch: a receiver (edge) or an ingress interface (transit,
  * head).  Written by the response path under the group lock; configured by
@@ -56,24 +56,25 @@ struct endmt_branch {
 	__u32 flags;		/* ENDMT_BR_* */
 	__u32 ccount;		/* CNPs counted in the current window (capped) */
 	__s32 psn_offset;	/* receiver PSN = source PSN + psn_offset (edge) */
-	union {
-		__u32 reserved;		/* its old name, kept for old code */
-		__u32 ccount_prev;	/* CCount of the CNP epoch before
-					 * endmt_group.cnp_epoch (saved by the
-					 * data path when it opened that epoch) */
-	};
+	__u32 ccount_prev;	/* CCount of the CNP epoch before
+				 * endmt_group.cnp_epoch (saved by the data
+				 * path when it opened that epoch) */
+	__u32 aeth;		/* AETH (host order) of the ACK that set ack_psn:
+				 * credit code and MSN at ack_psn */
+	__u32 rnrs;		/* RNR NAKs received (lifetime) */
 	__u64 last_seen_ns;	/* bpf_ktime_get_ns() of the last response */
 	__u64 acks;
 	__u64 naks;
 	__u64 cnps;
 };
-_Static_assert(sizeof(struct endmt_branch) == 72, "endmt_branch layout");
+_Static_assert(sizeof(struct endmt_branch) == 80, "endmt_branch layout");
 
 #define ENDMT_GF_HEAD           0x1	/* adjacent to the source: rewrite toward it */
 #define ENDMT_GF_BRANCH_IFINDEX 0x2	/* branch = ingress ifindex, not source address */
 
 #define ENDMT_GS_ACK_FWD 0x1	/* fwd_ack_psn is valid */
 #define ENDMT_GS_NAK_FWD 0x2	/* fwd_epsn is valid (no progress since) */
+#define ENDMT_GS_RNR_FWD 0x4	/* fwd_rnr_psn / rnr_until_ns are valid */
 
 struct endmt_group {
 	struct bpf_spin_lock lock;
@@ -87,15 +88,18 @@ struct endmt_group {
 	__u32 fwd_ack_psn;	/* last AckPSN forwarded upstream */
 	__u32 fwd_epsn;		/* last ePSN forwarded in a NAK */
 	__u32 state;		/* ENDMT_GS_* */
-	union {
-		__u32 reserved;		/* its old name, kept for old code */
-		__u32 cnp_epoch;	/* low 32 bits of the endmt_cnp_epoch
-					 * value the br[].ccount belong to */
-	};
+	__u32 cnp_epoch;	/* low 32 bits of the endmt_cnp_epoch value
+				 * the br[].ccount belong to */
+	__u32 fwd_rnr_psn;	/* PSN of the last RNR NAK forwarded */
+	__u32 acks_repeated;	/* times the minimum was sent upstream again */
 	__u64 window_start_ns;	/* data path clock when it opened cnp_epoch
 				 * (0: never); bounds the age of the counts */
+	__u64 dup_mask;		/* bit i: branch i repeated its AckPSN since
+				 * the minimum was last sent upstream */
+	__u64 rnr_until_ns;	/* the last forwarded RNR NAK's timer ends */
 	struct endmt_branch br[ENDMT_MAX_BRANCHES];
 };
+_Static_assert(__builtin_offsetof(struct endmt_group, br) == 104, "endmt_group layout");
 
 /* CNP windows without lost updates (docs/REVERSE-PATH.md, "CNP epochs").
  * endmt_cnp_epoch (one-slot array, value __u64) is advanced by the agent, and

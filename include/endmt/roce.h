@@ -47,6 +47,31 @@ _Static_assert(sizeof(struct endmt_aeth) == 4, "AETH is 4 octets");
 #define ENDMT_NAK_REMOTE_OP     3
 #define ENDMT_NAK_INVALID_RD    4
 
+/* AETH of an ACK: the value field is the credit count code (IBTA 9.7.5.1,
+ * 0..30 ascending; 31 = "invalid": no end-to-end credits). */
+#define ENDMT_AETH_CREDIT_INVALID 0x1f
+#define ENDMT_AETH_MSN_MASK       0x00ffffffu
+
+/* Minimum RNR NAK timer (IBTA table 45) of an RNR NAK's value field, in ns:
+ * code 0 is 655.36 ms, 1 is 0.01 ms, then 0.02, 0.03, 0.04, 0.06, 0.08, ...
+ * (even codes 2^(c/2), odd codes 3 * 2^((c-3)/2), in units of 10 us) up to
+ * 491.52 ms for 31. */
+static inline __attribute__((always_inline)) __u64 endmt_rnr_timer_ns(__u32 code)
+{
+	__u32 u;
+
+	code &= 0x1f;
+	if (code == 0)
+		u = 65536;
+	else if (code == 1)
+		u = 1;
+	else if (code & 1)
+		u = 3u << ((code - 3) / 2);
+	else
+		u = 1u << (code / 2);
+	return (__u64)u * 10000;
+}
+
 /* RDMA Extended Transport Header, 16 octets. */
 struct endmt_reth {
 	__be64 va;

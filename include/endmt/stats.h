@@ -59,14 +59,18 @@
 	X(RESP_ACK_FWD,        "resp_ack_forwarded",  "ACKs forwarded (group minimum advanced)") \
 	X(RESP_ACK_ABSORBED,   "resp_ack_absorbed",   "ACKs absorbed (minimum did not advance)") \
 	X(RESP_ACK_STALE,      "resp_ack_stale",      "ACKs older than the branch's AckPSN") \
+	X(RESP_ACK_DUP,        "resp_ack_duplicate",  "ACKs repeating the branch's AckPSN (answers to a retransmission), absorbed") \
+	X(RESP_ACK_REPEAT,     "resp_ack_repeated",   "group minimum sent upstream again: every branch repeated its AckPSN") \
 	X(RESP_NAK_FWD,        "resp_nak_forwarded",  "PSN sequence NAKs forwarded") \
 	X(RESP_NAK_ABSORBED,   "resp_nak_absorbed",   "PSN sequence NAKs absorbed (same ePSN, no progress)") \
-	X(RESP_RNR_FWD,        "resp_rnr_forwarded",  "RNR NAKs forwarded at once") \
-	X(RESP_FATAL_FWD,      "resp_fatal_nak_forwarded", "fatal NAKs forwarded at once") \
+	X(RESP_RNR_FWD,        "resp_rnr_forwarded",  "RNR NAKs forwarded, PSN at most the group minimum + 1") \
+	X(RESP_RNR_ABSORBED,   "resp_rnr_absorbed",   "RNR NAKs absorbed: same PSN forwarded within its RNR timer") \
+	X(RESP_FATAL_FWD,      "resp_fatal_nak_forwarded", "fatal NAKs forwarded, PSN at most the group minimum + 1") \
 	X(RESP_CNP_COUNTED,    "resp_cnp_counted",    "CNPs counted for the window") \
 	X(RESP_CNP_CAPPED,     "resp_cnp_capped",     "CNPs over the per-branch cap, not counted") \
 	X(DROP_RESP_GROUP,     "drop_resp_unknown_group", "response to the Proxy Address with an unknown QPN") \
 	X(DROP_RESP_BRANCH,    "drop_resp_unknown_branch", "response from outside the branch set") \
+	X(DROP_RESP_MOVED,     "drop_resp_branch_moved", "response whose branch a concurrent configuration change moved") \
 	X(DROP_RESP_MALFORMED, "drop_resp_malformed", "truncated or inconsistent response headers") \
 	X(DROP_RESP_OPCODE,    "drop_resp_opcode",    "response opcode endmt does not aggregate") \
 	X(RESP_NAK_STALE,      "resp_nak_stale",      "PSN sequence NAKs older than the branch's AckPSN or ePSN")

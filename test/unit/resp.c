@@ -18,7 +18,7 @@
 #define R2 "fd00:12::2"
 #define R3 "fd00:13::2"
 
-enum { K_ACK, K_NAK, K_RNR, K_FATAL, K_CNP };
+enum { K_ACK, K_NAK, K_RNR, K_FATAL, K_CNP, K_RNR10 };
 
 struct step {
 	int br;			/* index into the case's branch names / ifindexes */
@@ -27,6 +27,9 @@ struct step {
 	int act;		/* XDP_PASS or XDP_DROP */
 	enum endmt_stat stat;
 	uint32_t out_psn;	/* forwarded BTH.PSN, source space */
+	uint32_t out_msn;	/* forwarded AETH MSN; 0: the input's */
+	uint8_t in_credit;	/* an ACK's credit code; 0: 31 ("invalid") */
+	uint8_t out_credit;	/* forwarded ACK's credit code; 0: 31 */
 };
 
 struct rcase {
@@ -37,7 +40,7 @@ struct rcase {
 	int32_t off[3];		/* per-branch psn_offset (address branches) */
 	int nbr;
 	int nsteps;
-	struct step steps[16];
+	struct step steps[20];
 	/* branch state expected at the end (ACKED implied when ack given) */
 	uint32_t end_ccount[3];
 };
@@ -51,12 +54,19 @@ static uint8_t syn_of(int kind)
 	switch (kind) {
 	case K_NAK: return RESP_SYN_NAK_SEQ;
 	case K_RNR: return RESP_SYN_RNR;
+	case K_RNR10: return RESP_SYN_RNR10;
 	case K_FATAL: return RESP_SYN_NAK_RACC;
 	default: return RESP_SYN_ACK;
 	}
 }
 
-#define S(b, k, p, a, st, o) { b, k, p, a, ENDMT_STAT_##st, o }
+#define S(b, k, p, a, st, o) { b, k, p, a, ENDMT_STAT_##st, o, 0, 0, 0 }
+/* a forwarded ACK whose MSN is another branch's (the one at the minimum) */
+#define SM(b, k, p, a, st, o, msn) { b, k, p, a, ENDMT_STAT_##st, o, msn, 0, 0 }
+/* an ACK with credit code ic; forwarded with credit code oc */
+#define SC(b, p, a, st, o, msn, ic, oc) { b, K_ACK, p, a, ENDMT_STAT_##st, o, msn, ic, oc }
+/* the MSN step_pkt gives an ACK sent at wire PSN p */
+#define MSN(p) (((p) + 0x42) & 0xffffff)
 #define M24(x) ((uint32_t)(x) & 0xffffff)
 
 static const struct rcase cases[] = {
@@ -65,18 +75,49 @@ static const struct rcase cases[] = {
 		S(0, K_ACK, 0xfffff5, XDP_DROP, RESP_ACK_ABSORBED, 0),
 		S(1, K_ACK, M24(0xfffff3 + 0x100), XDP_DROP, RESP_ACK_ABSORBED, 0),
 		S(2, K_ACK, M24(0xfffff2 - 5), XDP_PASS, RESP_ACK_FWD, 0xfffff2),
-		S(2, K_ACK, M24(0xfffff2 - 5), XDP_DROP, RESP_ACK_STALE, 0),
-		/* across 2^24 */
-		S(2, K_ACK, M24(0x000004 - 5), XDP_PASS, RESP_ACK_FWD, 0xfffff3),
+		/* the same AckPSN again: a repetition, not a reordering */
+		S(2, K_ACK, M24(0xfffff2 - 5), XDP_DROP, RESP_ACK_DUP, 0),
+		/* across 2^24; the MSN is the minimum's (R2's) */
+		SM(2, K_ACK, M24(0x000004 - 5), XDP_PASS, RESP_ACK_FWD, 0xfffff3,
+		   MSN(M24(0xfffff3 + 0x100))),
 		S(0, K_ACK, 0xfffff4, XDP_DROP, RESP_ACK_STALE, 0),
-		S(1, K_ACK, M24(0x000002 + 0x100), XDP_PASS, RESP_ACK_FWD, 0xfffff5),
-		S(0, K_ACK, 0x000010, XDP_PASS, RESP_ACK_FWD, 0x000002),
+		SM(1, K_ACK, M24(0x000002 + 0x100), XDP_PASS, RESP_ACK_FWD, 0xfffff5,
+		   MSN(0xfffff5)),
+		SM(0, K_ACK, 0x000010, XDP_PASS, RESP_ACK_FWD, 0x000002, MSN(0x000102)),
 		S(1, K_ACK, M24(0x000003 + 0x100), XDP_PASS, RESP_ACK_FWD, 0x000003),
+	}, { 0, 0, 0 } },
+	/* The forwarded ACK is lost upstream: the source resends, every
+	 * receiver answers with its AckPSN again, and once every branch has
+	 * repeated itself the minimum goes up again (no earlier, and once per
+	 * round of repetitions). */
+	{ "ack_repeated_after_every_branch", 0, 100, 0, { 0, 0, 0 }, 3, 13, {
+		S(0, K_ACK, 110, XDP_DROP, RESP_ACK_ABSORBED, 0),
+		S(1, K_ACK, 108, XDP_DROP, RESP_ACK_ABSORBED, 0),
+		S(2, K_ACK, 105, XDP_PASS, RESP_ACK_FWD, 105),
+		S(2, K_ACK, 105, XDP_DROP, RESP_ACK_DUP, 0),
+		S(2, K_ACK, 105, XDP_DROP, RESP_ACK_DUP, 0),
+		S(0, K_ACK, 110, XDP_DROP, RESP_ACK_DUP, 0),
+		S(0, K_ACK, 109, XDP_DROP, RESP_ACK_STALE, 0),
+		SM(1, K_ACK, 108, XDP_PASS, RESP_ACK_REPEAT, 105, MSN(105)),
+		S(1, K_ACK, 108, XDP_DROP, RESP_ACK_DUP, 0),
+		S(0, K_ACK, 110, XDP_DROP, RESP_ACK_DUP, 0),
+		S(2, K_ACK, 105, XDP_PASS, RESP_ACK_REPEAT, 105),
+		/* progress starts the repetitions over */
+		S(2, K_ACK, 107, XDP_PASS, RESP_ACK_FWD, 107),
+		S(1, K_ACK, 108, XDP_DROP, RESP_ACK_DUP, 0),
+	}, { 0, 0, 0 } },
+	/* A branch that never acknowledged holds the minimum at start - 1:
+	 * repetitions of the others repeat nothing. */
+	{ "ack_no_repeat_of_nothing", 0, 0, 0, { 0, 0, 0 }, 2, 4, {
+		S(0, K_ACK, 5, XDP_DROP, RESP_ACK_ABSORBED, 0),
+		S(0, K_ACK, 5, XDP_DROP, RESP_ACK_DUP, 0),
+		S(1, K_ACK, 0xffffff, XDP_DROP, RESP_ACK_STALE, 0),
+		S(0, K_ACK, 5, XDP_DROP, RESP_ACK_DUP, 0),
 	}, { 0, 0, 0 } },
 	{ "nak_min_epsn_no_repeat", 0, 100, 0, { 0, 0, 0 }, 3, 12, {
 		S(0, K_ACK, 104, XDP_DROP, RESP_ACK_ABSORBED, 0),
 		S(1, K_ACK, 105, XDP_DROP, RESP_ACK_ABSORBED, 0),
-		S(2, K_ACK, 106, XDP_PASS, RESP_ACK_FWD, 104),
+		SM(2, K_ACK, 106, XDP_PASS, RESP_ACK_FWD, 104, MSN(104)),
 		/* R2 misses 106: min ePSN is R1's AckPSN + 1 */
 		S(1, K_NAK, 106, XDP_PASS, RESP_NAK_FWD, 105),
 		S(0, K_NAK, 105, XDP_DROP, RESP_NAK_ABSORBED, 0),
@@ -84,7 +125,7 @@ static const struct rcase cases[] = {
 		S(2, K_NAK, 103, XDP_DROP, RESP_NAK_STALE, 0),
 		S(1, K_NAK, 105, XDP_DROP, RESP_NAK_STALE, 0),
 		/* R1 passes its ePSN: NAK state clears, min AckPSN 105 */
-		S(0, K_ACK, 108, XDP_PASS, RESP_ACK_FWD, 105),
+		SM(0, K_ACK, 108, XDP_PASS, RESP_ACK_FWD, 105, MSN(105)),
 		S(1, K_NAK, 106, XDP_PASS, RESP_NAK_FWD, 106),
 		S(1, K_NAK, 106, XDP_DROP, RESP_NAK_ABSORBED, 0),
 		S(2, K_ACK, 110, XDP_DROP, RESP_ACK_ABSORBED, 0),
@@ -100,12 +141,27 @@ static const struct rcase cases[] = {
 		S(1, K_NAK, 8, XDP_PASS, RESP_NAK_FWD, 8),
 		S(1, K_NAK, 8, XDP_DROP, RESP_NAK_ABSORBED, 0),
 	}, { 0, 0, 0 } },
-	{ "rnr_fatal_at_once", 0, 0x800000, 0, { 0, -3, 0 }, 2, 4, {
-		S(1, K_RNR, M24(0x800004 - 3), XDP_PASS, RESP_RNR_FWD, 0x800004),
+	/* RNR and fatal NAKs never acknowledge what another branch lacks:
+	 * R2's RNR at 0x800004 while R1 has nothing goes up at 0x800000. */
+	{ "rnr_fatal_never_ahead", 0, 0x800000, 0, { 0, -3, 0 }, 2, 6, {
+		S(1, K_RNR, M24(0x800004 - 3), XDP_PASS, RESP_RNR_FWD, 0x800000),
+		/* R1's fatal NAK at 0x800002 confirms 0x800001: so does R2 */
 		S(0, K_FATAL, 0x800002, XDP_PASS, RESP_FATAL_FWD, 0x800002),
-		S(1, K_RNR, M24(0x800004 - 3), XDP_PASS, RESP_RNR_FWD, 0x800004),
-		/* they do not move the ACK state */
-		S(0, K_ACK, 0x800001, XDP_DROP, RESP_ACK_ABSORBED, 0),
+		/* a new PSN for the RNR: forwarded; then the same within its
+		 * timer (655 ms): absorbed */
+		S(1, K_RNR, M24(0x800004 - 3), XDP_PASS, RESP_RNR_FWD, 0x800002),
+		S(1, K_RNR, M24(0x800004 - 3), XDP_DROP, RESP_RNR_ABSORBED, 0),
+		/* what the fatal NAK implied is R1's AckPSN now */
+		S(0, K_ACK, 0x800001, XDP_DROP, RESP_ACK_DUP, 0),
+		S(0, K_FATAL, 0x800003, XDP_PASS, RESP_FATAL_FWD, 0x800003),
+	}, { 0, 0, 0 } },
+	/* An RNR timer of 10 us: once it has run (the step sleeps 2 ms
+	 * first), the same PSN's RNR goes up again: the source is resending. */
+	{ "rnr_again_after_timer", 0, 10, 0, { 0, 0, 0 }, 2, 4, {
+		S(0, K_ACK, 12, XDP_DROP, RESP_ACK_ABSORBED, 0),
+		S(1, K_RNR10, 11, XDP_PASS, RESP_RNR_FWD, 11),
+		S(1, K_RNR10, 11, XDP_PASS, RESP_RNR_FWD, 11),
+		S(1, K_RNR10, 11, XDP_PASS, RESP_RNR_FWD, 11),
 	}, { 0, 0, 0 } },
 	{ "cnp_count_cap", 0, 0, 2, { 0, 0, 0 }, 3, 6, {
 		S(0, K_CNP, 0, XDP_DROP, RESP_CNP_COUNTED, 0),
@@ -127,8 +183,19 @@ static const struct rcase cases[] = {
 		S(0, K_ACK, 3, XDP_DROP, RESP_ACK_ABSORBED, 0),
 		S(1, K_ACK, 1, XDP_PASS, RESP_ACK_FWD, 1),
 		S(1, K_NAK, 2, XDP_PASS, RESP_NAK_FWD, 2),
-		S(0, K_RNR, 4, XDP_PASS, RESP_RNR_FWD, 4),
+		/* branch 0's RNR at 4: branch 1 has only 1, so 2 goes up */
+		S(0, K_RNR, 4, XDP_PASS, RESP_RNR_FWD, 2),
 		S(1, K_FATAL, 2, XDP_PASS, RESP_FATAL_FWD, 2),
+	}, { 0, 0, 0 } },
+	/* Credits: a forwarded ACK carries the lowest credit code of any
+	 * branch (the source may send no more than the fullest receiver
+	 * takes), "invalid" (31) only when every branch says so. */
+	{ "ack_credits_lowest", 0, 0, 0, { 0, 0, 0 }, 3, 5, {
+		SC(0, 4, XDP_DROP, RESP_ACK_ABSORBED, 0, 0, 9, 0),
+		SC(1, 5, XDP_DROP, RESP_ACK_ABSORBED, 0, 0, 3, 0),
+		SC(2, 6, XDP_PASS, RESP_ACK_FWD, 4, MSN(4), 20, 3),
+		SC(0, 8, XDP_PASS, RESP_ACK_FWD, 5, MSN(5), 12, 3),
+		SC(1, 9, XDP_PASS, RESP_ACK_FWD, 6, MSN(6), 15, 12),
 	}, { 0, 0, 0 } },
 };
 
@@ -143,11 +210,15 @@ static int step_pkt(const struct rcase *c, const struct step *s, int udp_csum, u
 		.syn = syn_of(s->kind), .udp_csum = udp_csum,
 	};
 
+	if (s->kind == K_ACK && s->in_credit)
+		r.syn = s->in_credit;
 	return resp_build(buf, cap, &r);
 }
 
 /* The forwarded packet, built from scratch: same response with PSN := out,
- * and at the head addressed to the source.  Not derived from the input. */
+ * for an ACK the MSN of the branch at the minimum and the lowest credit
+ * code, and at the head addressed to the source.  Not derived from the
+ * input. */
 static int step_expected(const struct rcase *c, const struct step *s, int udp_csum,
 			 uint8_t *buf, size_t cap)
 {
@@ -156,10 +227,12 @@ static int step_expected(const struct rcase *c, const struct step *s, int udp_cs
 		.sa = head ? PROXY : (c->flags & ENDMT_GF_BRANCH_IFINDEX) ? "fd00:4::1" :
 								     rcv[s->br],
 		.da = head ? SRC : PROXY, .dqpn = head ? SRCQP : DQPN,
-		.psn = s->out_psn, .msn = 0x42 + s->psn,
+		.psn = s->out_psn, .msn = s->out_msn ? s->out_msn : 0x42 + s->psn,
 		.opcode = ENDMT_OP_ACK, .syn = syn_of(s->kind), .udp_csum = udp_csum,
 	};
 
+	if (s->kind == K_ACK && s->out_credit)
+		r.syn = s->out_credit;
 	return resp_build(buf, cap, &r);
 }
 
@@ -200,6 +273,8 @@ static void run_case(const struct rcase *c, int udp_csum)
 		char name[96];
 
 		snprintf(name, sizeof(name), "step %d", i);
+		if (s->kind == K_RNR10)
+			usleep(2000);	/* past its 10 us RNR timer */
 		len = step_pkt(c, s, udp_csum, in, sizeof(in));
 		resp_stats(&f, before);
 		err = resp_run(&f, in, (size_t)len,

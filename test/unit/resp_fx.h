@@ -136,7 +136,8 @@ static inline int resp_group_get(struct resp_fx *f, const char *proxy, uint32_t 
 /* Response kinds, by AETH syndrome. */
 #define RESP_SYN_ACK      0x1f		/* ACK, credit field "invalid" */
 #define RESP_SYN_NAK_SEQ  0x60
-#define RESP_SYN_RNR      0x2e		/* RNR NAK, some timer value */
+#define RESP_SYN_RNR      0x20		/* RNR NAK, timer 655.36 ms */
+#define RESP_SYN_RNR10    0x21		/* RNR NAK, timer 0.01 ms */
 #define RESP_SYN_NAK_RACC 0x62		/* remote access error */
 
 struct resp_spec {
