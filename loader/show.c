@@ -76,6 +76,8 @@ static json_t *branch_json(const struct endmt_group *g, unsigned int i, uint64_t
 	json_object_set_new(o, "stale", json_boolean(endmt_stale_branch(ag->st, g, i)));
 	json_object_set_new(o, "acks", json_integer(b->acks));
 	json_object_set_new(o, "naks", json_integer(b->naks));
+	json_object_set_new(o, "rnrs", json_integer(b->rnrs));
+	json_object_set_new(o, "failed", json_boolean(b->flags & ENDMT_BR_FAILED));
 	json_object_set_new(o, "cnps", json_integer(b->cnps));
 	return o;
 }
@@ -125,6 +127,7 @@ static int show_groups(int fd, json_t *arr)
 				    json_integer(g->fwd_ack_psn) : json_null());
 		json_object_set_new(o, "fwd_epsn", g->state & ENDMT_GS_NAK_FWD ?
 				    json_integer(g->fwd_epsn) : json_null());
+		json_object_set_new(o, "acks_repeated", json_integer(g->acks_repeated));
 		br = json_array();
 		for (i = 0; i < g->nbranches && i < ENDMT_MAX_BRANCHES; i++)
 			json_array_append_new(br, branch_json(g, i, now, &ag));
@@ -391,9 +394,10 @@ static void print_human(json_t *root)
 		       js(o, "resp_saddr"));
 		if (json_is_true(json_object_get(o, "head")))
 			printf("    source %s qpn %lld\n", js(o, "src"), ji(o, "src_qpn"));
-		printf("    forwarded: ack %s, nak %s\n",
+		printf("    forwarded: ack %s, nak %s, acks repeated %lld\n",
 		       json_is_null(json_object_get(o, "fwd_ack_psn")) ? "-" : "yes",
-		       json_is_null(json_object_get(o, "fwd_epsn")) ? "-" : "yes");
+		       json_is_null(json_object_get(o, "fwd_epsn")) ? "-" : "yes",
+		       ji(o, "acks_repeated"));
 		printf("    %-28s %8s %10s %6s %12s %8s %8s %8s\n", "branch", "AckPSN",
 		       "ePSN/NAK", "CCount", "last seen", "acks", "naks", "cnps");
 		json_array_foreach(json_object_get(o, "branches"), j, b) {
@@ -413,10 +417,11 @@ static void print_human(json_t *root)
 				snprintf(seen, sizeof(seen), "never");
 			else
 				snprintf(seen, sizeof(seen), "%lld ms ago", json_integer_value(ls));
-			printf("    %-28s %8lld %10s %6lld %12s %8lld %8lld %8lld%s\n", id,
+			printf("    %-28s %8lld %10s %6lld %12s %8lld %8lld %8lld%s%s\n", id,
 			       ji(b, "ack_psn"), ep, ji(b, "ccount"), seen, ji(b, "acks"),
 			       ji(b, "naks"), ji(b, "cnps"),
-			       json_is_true(json_object_get(b, "stale")) ? "  STALE" : "");
+			       json_is_true(json_object_get(b, "stale")) ? "  STALE" : "",
+			       json_is_true(json_object_get(b, "failed")) ? "  FAILED" : "");
 		}
 	}
 	a = json_object_get(root, "sids");
