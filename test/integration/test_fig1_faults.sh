@@ -12,7 +12,11 @@
 #      send CNPs, N1/N4/N6 aggregate them to the source, its rate drops;
 #      R3..R5 see no CE and send no CNP
 #   5. R5 stalls: the source gives up (no false success) and `endmt show`
-#      on N3 names R5's branch as stale, and only that one
+#      on N3 names R5's branch as stale, and only that one (run last)
+#   6. the first (and last) response of a transfer lost on N1 -> N4,
+#      N4 -> N6 and N6 -> S1: recovered by repeated ACKs
+#   7. loss, duplication, reordering on every upward link of a path
+#   8. R5 answers RNR for its first 20 packets
 # Every transfer is an RDMA WRITE through fig1.json's per-receiver
 # translations (R3 starts 0x100 PSNs later, R4's buffer address and rkey
 # differ): each receiver runs at its own PSN and checks its own RETH.
@@ -215,6 +219,57 @@ print("CNPs per branch:", "; ".join(
     f"{n} " + " ".join(f"{k}={v}" for k, v in sorted(got[n].items())) for n in got))
 EOF
 ok "ECN on the transit link N4->N1 (outer header): R1/R2 sent $(jv "$TMP/ecn-R1.json" 'j["cnps_sent"]')/$(jv "$TMP/ecn-R2.json" 'j["cnps_sent"]') CNPs, R3..R5 none, source got $(jv "$TMP/ecn-S1.json" 'j["cnps"]') (aggregated), rate down to $(jv "$TMP/ecn-S1.json" 'j["min_rate_mbps"]') Mbps"
+
+# 6. Lost responses on the way up: the tree must recover them the way a
+# plain RC connection does (the source times out and resends; the
+# receivers repeat their AckPSN; every aggregation point sends its minimum
+# again once every branch repeated it).  impair.bpf.c's BURST drops the
+# first response leaving one node on one upward link: edge -> transit
+# (N1 -> N4), transit -> head (N4 -> N6), head -> source (N6 -> S1).  One
+# 16 KiB WRITE: that first response is also the transfer's last ACK.
+# counter NODE NAME: a counter of `endmt show` on NODE
+counter() {
+	fig1_endmt "$ID" "$1" --json show | $PY -c 'import json,sys; print(json.load(sys.stdin)["counters"].get(sys.argv[1], 0))' "$2"
+}
+for hop in N1:n1-n4 N4:n4-n6 N6:n6-s1; do
+	node=${hop%%:*} dev=${hop#*:}
+	rep0=$(counter "$node" resp_ack_repeated)
+	impair_attach "$(fig1_ns "$ID" "$node")" "$dev" "BURST_AT=0 BURST_LEN=1" || fail "impair"
+	transfer "lost-$node" 16384 "--timeout-ms $(tms 100) --max-retries 10" ||
+		fail "lost first response on $dev: sender: $(cat "$TMP/lost-$node-S1.json")"
+	impair_clear "$(fig1_ns "$ID" "$node")" "$dev"
+	all_match "lost-$node"
+	[ "$(jv "$TMP/lost-$node-S1.json" 'j["timeouts"] > 0')" = True ] ||
+		fail "lost first response on $dev: the source never timed out (was anything lost?)"
+	rep1=$(counter "$node" resp_ack_repeated)
+	[ "$rep1" -gt "$rep0" ] || fail "lost first response on $dev: $node repeated no ACK"
+	ok "first (and last) response lost on $dev: 5/5 identical after $(jv "$TMP/lost-$node-S1.json" 'j["timeouts"]') timeout(s); $node repeated its minimum $((rep1 - rep0)) time(s)"
+done
+
+# 7. Loss, duplication and reordering of responses on every upward link of
+# one path at once (R1 -> N1 -> N4 -> N6 -> S1) and on N5 -> N6.
+up_links="R1:r1-n1 N1:n1-n4 N4:n4-n6 N6:n6-s1 N5:n5-n6"
+for hop in $up_links; do
+	impair_attach "$(fig1_ns "$ID" "${hop%%:*}")" "${hop#*:}" \
+		"LOSS_PPM=30000 DUP_PPM=30000 REORDER_PPM=50000" || fail "impair"
+done
+transfer resploss 1048576 "--timeout-ms $(tms 100) --window 16" ||
+	fail "lossy response links: sender: $(cat "$TMP/resploss-S1.json")"
+for hop in $up_links; do impair_clear "$(fig1_ns "$ID" "${hop%%:*}")" "${hop#*:}"; done
+all_match resploss
+ok "responses lost, duplicated, reordered on $up_links: 5/5 identical, $(jv "$TMP/resploss-S1.json" 'j["timeouts"]') timeouts, $(jv "$TMP/resploss-S1.json" 'j["stale_responses"]') stale responses at the source"
+
+# 8. A receiver without receive buffers for a while: R5 answers its first 20
+# in-order packets with RNR NAKs.  The source takes an RNR's PSN as
+# acknowledging everything before it, so the tree must send it up no
+# further than every receiver has: the receivers' byte checks catch a
+# premature completion.
+transfer rnr 262144 "--timeout-ms $(tms 100) --window 16" "--rnr-first 20" ||
+	fail "rnr: sender: $(cat "$TMP/rnr-S1.json")"
+all_match rnr
+[ "$(jv "$TMP/rnr-R5.json" 'j["rnrs_sent"]')" = 20 ] || fail "rnr: R5 sent $(jv "$TMP/rnr-R5.json" 'j["rnrs_sent"]') RNR NAKs, not 20"
+[ "$(jv "$TMP/rnr-S1.json" 'j["rnr_naks"] > 0')" = True ] || fail "rnr: no RNR NAK reached the source"
+ok "R5 not ready for 20 packets: 5/5 identical, the source saw $(jv "$TMP/rnr-S1.json" 'j["rnr_naks"]') RNR NAKs"
 
 # 5. a stalled receiver (last: the connection does not recover from it).
 # Every receiver ends on its idle bound here: a shorter one (still scaled).

@@ -52,6 +52,7 @@
 /* AETH syndrome of a positive ACK: kind 00, credit field 0x1f = "no credit
  * limit" (the requester never waits for credits). */
 #define AETH_ACK_SYN 0x1f
+#define RNR_TIMER_CODE 1	/* RNR NAK timer 0.01 ms (IBTA table 45) */
 
 struct opts {
 	int recv;
@@ -69,6 +70,7 @@ struct opts {
 	int ecn;
 	const char *out;
 	uint64_t stall_after;	/* 0: never */
+	uint64_t rnr_first;	/* recv: answer RNR to the first N in-order packets */
 	uint64_t seed;
 	uint32_t window;
 	uint32_t msg_bytes;
@@ -501,8 +503,22 @@ static void req_on_response(struct requester *q, struct rx *r, uint64_t now)
 		q->timer = now;
 		return;
 	case ENDMT_AETH_KIND_RNR:
-		/* Receiver not ready: retry from una after the timeout. */
+		/* Receiver not ready at PSN psn: like every RC requester, take
+		 * it as acknowledging everything before psn (so a response
+		 * ahead of what every receiver has would complete data it
+		 * lacks, which the receivers' checks would show), then
+		 * resend from there after the timeout. */
 		q->rnr++;
+		if (d > q->nxt - q->una) {	/* not in [una, nxt] */
+			q->stale_acks++;
+			return;
+		}
+		if (d) {
+			q->una += d;
+			q->consec_timeouts = 0;
+		}
+		q->nxt = q->una;
+		q->timer = now;
 		return;
 	default:
 		q->bad_opcode++;
@@ -665,7 +681,7 @@ struct responder {
 	int dup_acked;		/* a duplicate since the last progress was re-ACKed */
 	uint32_t since_ack;
 	uint64_t last_cnp, last_rx, t0, t_done;
-	uint64_t pkts, data_pkts, applied, dups, ooo, acks, naks, cnps, ce;
+	uint64_t pkts, data_pkts, applied, dups, ooo, acks, naks, cnps, ce, rnrs;
 	uint64_t bad_icrc, bad_qpn, bad_src, bad_opcode, bad_len, bad_reth, bad_seq;
 	int stalled;
 };
@@ -800,6 +816,13 @@ static void resp_on_data(struct responder *p, struct rx *r, uint64_t now)
 		}
 		return;
 	}
+	/* Fault injection: no receive buffer yet (a slow consumer): an RNR
+	 * NAK at the expected PSN, which acknowledges what came before it. */
+	if (p->rnrs < o->rnr_first) {
+		if (!resp_send_aeth(p, p->epsn, (uint8_t)(ENDMT_AETH_KIND_RNR << 5 | RNR_TIMER_CODE)))
+			p->rnrs++;
+		return;
+	}
 	/* In order: check the opcode sequence and lengths. */
 	if (((op_is_first(op) || op_is_only(op)) && p->in_msg) ||
 	    ((op_is_middle(op) || op_is_last(op)) && !p->in_msg)) {
@@ -922,12 +945,13 @@ static int responder_run(const struct opts *o)
 		 "\"ce_marked\": %" PRIu64 ", \"bad_icrc\": %" PRIu64 ", \"bad_qpn\": %" PRIu64 ", "
 		 "\"bad_src\": %" PRIu64 ", \"bad_opcode\": %" PRIu64 ", \"bad_len\": %" PRIu64 ", "
 		 "\"bad_reth\": %" PRIu64 ", \"bad_seq\": %" PRIu64 ", \"stalled\": %s, "
+		 "\"rnrs_sent\": %" PRIu64 ", "
 		 "\"elapsed_s\": %.6f, \"seed\": %" PRIu64 ", \"match\": %s, \"crc32\": \"0x%08x\"}",
 		 match ? "true" : "false", why ? "\"" : "", why ? why : "null", why ? "\"" : "",
 		 la, pa, o->qpn, o->dqpn, o->psn, p.epsn, p.msn, p.t_done ? "true" : "false",
 		 o->bytes, p.done, p.pkts, p.data_pkts, p.applied, p.dups, p.ooo, p.acks,
 		 p.naks, p.cnps, p.ce, p.bad_icrc, p.bad_qpn, p.bad_src, p.bad_opcode,
-		 p.bad_len, p.bad_reth, p.bad_seq, p.stalled ? "true" : "false",
+		 p.bad_len, p.bad_reth, p.bad_seq, p.stalled ? "true" : "false", p.rnrs,
 		 (double)((p.t_done ? p.t_done : now_ns()) - p.t0) / 1e9, o->seed,
 		 match ? "true" : "false", crc);
 	emit(o, json);
@@ -996,6 +1020,7 @@ static void usage(FILE *f)
 "                   [--rai-mbps 100] [--va N] [--rkey N] [--seed N] [--out FILE]\n"
 "       rcpeer recv --local ADDR --peer ADDR --qpn N --dqpn N [--psn N] --bytes N\n"
 "                   [--mtu 1024] [--op write|send] [--ack-every 16] [--stall-after N]\n"
+"                   [--rnr-first N]\n"
 "                   [--idle-ms 20000] [--linger-ms 1000] [--cnp-gap-us 50]\n"
 "                   [--va N] [--rkey N] [--seed N] [--out FILE]\n"
 "       rcpeer selftest\n"
@@ -1032,7 +1057,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "msg-bytes", 1, 0, 'M' }, { "ack-every", 1, 0, 'k' }, { "va", 1, 0, 'V' },
 		{ "rkey", 1, 0, 'R' }, { "idle-ms", 1, 0, 'i' }, { "linger-ms", 1, 0, 'L' },
 		{ "cnp-gap-us", 1, 0, 'c' }, { "max-retries", 1, 0, 'X' },
-		{ "rai-mbps", 1, 0, 'a' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "rai-mbps", 1, 0, 'a' }, { "rnr-first", 1, 0, 'n' },
+		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	uint64_t v;
 	int c;
@@ -1076,6 +1102,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'e': o->ecn = 1; break;
 		case 'O': o->out = optarg; break;
 		case 'S': o->stall_after = v; break;
+		case 'n': o->rnr_first = v; break;
 		case 'x': o->seed = v; break;
 		case 'w': o->window = (uint32_t)v; break;
 		case 'M': o->msg_bytes = (uint32_t)v; break;
