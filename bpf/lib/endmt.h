@@ -205,9 +205,12 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	srh_end = ENDMT_SRH_OFF + srh_len;
 	if (srh_end > pkt_len)
 		return endmt_verdict(ENDMT_STAT_DROP_SRH_TRUNC, XDP_DROP);
-	/* The segment list must fit in the SRH and hold SRH[SL]. */
+	/* The segment list must fit in the SRH and hold SRH[SL - 1], the
+	 * next DA.  SL = Last Entry + 1 is a reduced SRH (RFC 8754 §4.1.1:
+	 * the head left the first segment, the outer DA, out of the list;
+	 * §4.3.1.1 accepts it): the active segment is then the outer DA. */
 	seg_end = ENDMT_SRH_OFF + sizeof(*srh) + 16 * ((__u32)srh->last_entry + 1);
-	if (seg_end > srh_end || sl > srh->last_entry)
+	if (seg_end > srh_end || (__u32)sl > (__u32)srh->last_entry + 1)
 		return endmt_verdict(ENDMT_STAT_DROP_SRH_LAST_ENTRY, XDP_DROP);
 
 	/* S04/S05: this node's End.MT TLVs. */
