@@ -150,6 +150,17 @@ static __always_inline __u32 endmt_inner_check(struct xdp_md *ctx, __u32 off, __
 	if (ENDMT_IP6_HLEN + plen != rem || ulen != plen ||
 	    ulen < ENDMT_UDP_HLEN + sizeof(struct endmt_bth) + ENDMT_ICRC_LEN)
 		return ENDMT_STAT_DROP_INNER_LEN;
+	/* IBTA pads every payload to 4 octets (BTH PadCnt), so UDP + BTH +
+	 * payload + ICRC is a multiple of 4.  TC's UDP checksum update also
+	 * assumes the ICRC at an even offset: an odd length would leave every
+	 * copy with a wrong checksum. */
+	if (ulen & 3)
+		return ENDMT_STAT_DROP_INNER_UNPADDED;
+	/* Only SEND/WRITE: a READ/ATOMIC request copied to N receivers gets N
+	 * responses, which the reverse path drops (a certain timeout at a
+	 * third-party source that sent one). */
+	if (!endmt_op_multicastable(h.bth.opcode))
+		return ENDMT_STAT_DROP_INNER_OPCODE;
 	if (endmt_op_has_reth(h.bth.opcode) &&
 	    ulen < ENDMT_UDP_HLEN + sizeof(struct endmt_bth) + sizeof(struct endmt_reth) +
 		   ENDMT_ICRC_LEN)

@@ -233,6 +233,13 @@ static int ref_classify(const uint8_t *f, size_t len, const struct refcfg *cfg,
 	plen = g16(x + 4), ulen = g16(x + 44);
 	if (40 + plen != rem || ulen != plen || ulen < 24)
 		return ENDMT_STAT_DROP_INNER_LEN;
+	/* IBTA: payloads are padded to 4 octets (BTH PadCnt), so UDP length
+	 * - 8 = BTH + payload + pad + ICRC is a multiple of 4. */
+	if ((ulen - 8) % 4)
+		return ENDMT_STAT_DROP_INNER_UNPADDED;
+	/* IBTA RC opcodes 0x00-0x0b: SEND and RDMA WRITE requests. */
+	if (x[48] > 0x0b)
+		return ENDMT_STAT_DROP_INNER_OPCODE;
 	if (endmt_op_has_reth(x[48]) && ulen < 40)
 		return ENDMT_STAT_DROP_BTH_TRUNC;
 	if (x[7] <= 1)
@@ -359,6 +366,20 @@ static void m_reth_trunc(struct xcase *c)
 	c->pkt[c->meta.inner_off + 48] = ENDMT_OP_WRITE_FIRST;
 }
 
+/* Inner UDP length n (lengths kept consistent): IBTA pads to 4. */
+static void m_ulen61(struct xcase *c) { cut_inner(c, 40 + 61); }
+static void m_ulen62(struct xcase *c) { cut_inner(c, 40 + 62); }
+static void m_ulen63(struct xcase *c) { cut_inner(c, 40 + 63); }
+static void m_ulen64(struct xcase *c) { cut_inner(c, 40 + 64); }
+static void set_op(struct xcase *c, uint8_t op) { c->pkt[c->meta.inner_off + 48] = op; }
+static void m_op_read(struct xcase *c) { set_op(c, ENDMT_OP_READ_REQ); }
+static void m_op_cmpswap(struct xcase *c) { set_op(c, 0x13); }
+static void m_op_fetchadd(struct xcase *c) { set_op(c, 0x14); }
+static void m_op_ack(struct xcase *c) { set_op(c, ENDMT_OP_ACK); }
+static void m_op_send_inv(struct xcase *c) { set_op(c, 0x17); }
+static void m_op_uc_send(struct xcase *c) { set_op(c, 0x24); }	/* UC SEND only */
+static void m_op_write_imm(struct xcase *c) { set_op(c, ENDMT_OP_WRITE_LAST_IMM); }
+
 struct tcase {
 	const char *name;
 	mutate_fn fn;
@@ -421,6 +442,17 @@ static const struct tcase tcases[] = {
 	{ .name = "drop_inner_length_plen", .fn = m_inner_plen, .stat = ENDMT_STAT_DROP_INNER_LEN },
 	{ .name = "drop_inner_length_ulen", .fn = m_ulen, .stat = ENDMT_STAT_DROP_INNER_LEN },
 	{ .name = "drop_inner_hop_limit", .fn = m_inner_hl, .stat = ENDMT_STAT_DROP_INNER_HLIM },
+	{ .name = "drop_inner_unpadded_61", .fn = m_ulen61, .stat = ENDMT_STAT_DROP_INNER_UNPADDED },
+	{ .name = "drop_inner_unpadded_62", .fn = m_ulen62, .stat = ENDMT_STAT_DROP_INNER_UNPADDED },
+	{ .name = "drop_inner_unpadded_63", .fn = m_ulen63, .stat = ENDMT_STAT_DROP_INNER_UNPADDED },
+	{ .name = "valid_ulen_64", .fn = m_ulen64, .stat = ENDMT_STAT_ENDMT_RX },
+	{ .name = "drop_inner_opcode_read", .fn = m_op_read, .stat = ENDMT_STAT_DROP_INNER_OPCODE },
+	{ .name = "drop_inner_opcode_cmpswap", .fn = m_op_cmpswap, .stat = ENDMT_STAT_DROP_INNER_OPCODE },
+	{ .name = "drop_inner_opcode_fetchadd", .fn = m_op_fetchadd, .stat = ENDMT_STAT_DROP_INNER_OPCODE },
+	{ .name = "drop_inner_opcode_ack", .fn = m_op_ack, .stat = ENDMT_STAT_DROP_INNER_OPCODE },
+	{ .name = "drop_inner_opcode_send_inv", .fn = m_op_send_inv, .stat = ENDMT_STAT_DROP_INNER_OPCODE },
+	{ .name = "drop_inner_opcode_uc", .fn = m_op_uc_send, .stat = ENDMT_STAT_DROP_INNER_OPCODE },
+	{ .name = "valid_write_last_imm", .fn = m_op_write_imm, .stat = ENDMT_STAT_ENDMT_RX },
 };
 
 static void test_table(void)
