@@ -42,6 +42,8 @@
 	X(DROP_CHAIN_HLIM,     "drop_chain_hop_limit", "outer packet not sent on: hop limit expired") \
 	X(DROP_ECN_NOT_ECT,    "drop_ecn_not_ect",    "outer CE over a Not-ECT inner packet: not decapsulated (RFC 6040)") \
 	X(DROP_GSO,            "drop_gso",            "GRO-merged End.MT packet: one ICRC per datagram, cannot be rewritten as one") \
+	X(FWD_SLOW_RX,         "fwd_slow_path_rx",    "slow-path copies back at ingress, handed to the stack to route") \
+	X(DROP_SLOW_TYPE,      "drop_slow_path_type", "slow-path copy could not be made PACKET_HOST") \
 	/* head: H.Encaps.MT */							\
 	X(HEAD_ENCAP,          "head_encap",          "source packets encapsulated") \
 	X(DROP_HEAD_ENCAP,     "drop_head_encap_failed", "could not push the outer headers") \

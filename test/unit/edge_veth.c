@@ -25,6 +25,11 @@
 
 static const uint8_t mac_inj[6] = { 0x02, 0xee, 0, 0, 0, 0x01 };
 static const uint8_t mac_e0[6]  = { 0x02, 0xee, 0, 0, 0, 0x02 };
+/* Ethernet address of the SID's group ff3e::4d54 (RFC 2464: 33:33 + low
+ * 32 bits), what a multicast underlay delivers End.MT packets with. */
+static const uint8_t mac_mc[6] = { 0x33, 0x33, 0, 0, 0x4d, 0x54 };
+/* Destination MAC of injected End.MT frames. */
+static const uint8_t *inj_dmac = mac_e0;
 static const uint8_t mac_r[NRV][6] = { { 0x02, 0xee, 0, 0, 1, 0x10 },
 				       { 0x02, 0xee, 0, 0, 1, 0x11 },
 				       { 0x02, 0xee, 0, 0, 1, 0x12 } };
@@ -274,7 +279,7 @@ static size_t build_endmt(uint8_t *out, const struct inner_spec *in, const uint8
 	l = endmt_build_roce(inner, sizeof(inner), &s);
 	if (l < 0)
 		abort();
-	l = (int)eu_frame(out, mac_e0, mac_inj, &sa, 64, srh, srh_len, inner + 14, (size_t)l - 14);
+	l = (int)eu_frame(out, inj_dmac, mac_inj, &sa, 64, srh, srh_len, inner + 14, (size_t)l - 14);
 	out[14] = (uint8_t)(0x60 | in->otclass >> 4);
 	out[15] = (uint8_t)(in->otclass << 4);
 	return (size_t)l;
@@ -389,6 +394,9 @@ static void replicate_case_x(struct env *e, const struct inner_spec *in, struct 
 	ASSERT_EQ(b.v[ENDMT_STAT_FWD_COPY] - a.v[ENDMT_STAT_FWD_COPY], n - nslow, "fwd_copies");
 	ASSERT_EQ(b.v[ENDMT_STAT_FWD_NEIGH_SLOW] - a.v[ENDMT_STAT_FWD_NEIGH_SLOW], nslow,
 		  "fwd_neigh_slow_path");
+	/* each slow-path copy came back to TC and was handed to the stack */
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_SLOW_RX] - a.v[ENDMT_STAT_FWD_SLOW_RX], nslow,
+		  "fwd_slow_path_rx");
 }
 
 static void replicate_case(struct env *e, const struct inner_spec *in, struct rcv *r,
@@ -422,6 +430,58 @@ static void test_twelve(struct env *e)
 		r[i].qpn = 0xabcd00 + (uint32_t)i;
 	r[13].slow = 1;		/* its neighbour is resolved by the stack */
 	replicate_case(e, &in, r, 14, 1, "14 receivers over 2 TLVs, one slow path");
+}
+
+/* The End.MT SID is a multicast group, so End.MT frames arrive with its
+ * multicast MAC, and a receiver has no neighbour entry yet (it has not
+ * spoken): its copies go through the stack, which must resolve the
+ * neighbour and deliver them, the first ones included.  Before the fix
+ * the clone kept 33:33:..., came back as PACKET_MULTICAST and ip6_forward
+ * dropped it silently: 0 copies, all counted fwd_neigh_slow_path. */
+static void test_mcast_no_neigh(struct env *e)
+{
+	static uint8_t pay[256], f[EU_MAXPKT], exp[EU_MAXPKT];
+	static struct tu_frame got[64];
+	struct inner_spec in = { .opcode = ENDMT_OP_WRITE_ONLY, .psn = 7, .va = 0x4000,
+				 .rkey = 0x99, .paylen = 256, .udp_csum = 1, .hl = 64 };
+	struct rcv r[3] = { { .qpn = 0x301 }, { .qpn = 0x302 }, { .qpn = 0x303, .slow = 1 } };
+	struct eu_stats a, b;
+	size_t i, j, k, n, len, slow_ok = 0;
+	const size_t burst = 8;
+
+	inj_dmac = mac_mc;
+	tu_sh("ip -n %s -6 neigh del %s dev r2 2>/dev/null; true", e->ns_e, SLOW);
+	replicate_case(e, &in, r, 3, 0, "multicast MAC, receiver without a neighbour");
+
+	/* A burst before the neighbour is known: all of it arrives (the
+	 * stack queues the copies on the unresolved neighbour). */
+	tu_sh("ip -n %s -6 neigh del %s dev r2 2>/dev/null; true", e->ns_e, SLOW);
+	drain(e);
+	eu_stats_read(&e->o, &a);
+	for (k = 0; k < burst; k++) {
+		in.psn = 100 + (uint32_t)k;
+		len = build_endmt(f, &in, pay, r, 3, 0, 0);
+		ASSERT_OK(inject(e, f, len), "inject burst");
+	}
+	n = collect(e, got, 64, 3 * burst, 3000);
+	eu_stats_read(&e->o, &b);
+	ASSERT_EQ(n, 3 * burst, "burst copies");
+	for (k = 0; k < burst; k++) {
+		in.psn = 100 + (uint32_t)k;
+		len = build_copy(exp, &in, pay, &r[2]);
+		for (j = 0; j < n; j++)
+			if (got[j].dev == 2 && got[j].len == len && !memcmp(got[j].b, exp, len)) {
+				slow_ok++;
+				break;
+			}
+	}
+	ASSERT_EQ(slow_ok, burst, "every burst copy to the unresolved receiver, byte for byte");
+	i = b.v[ENDMT_STAT_FWD_NEIGH_SLOW] - a.v[ENDMT_STAT_FWD_NEIGH_SLOW];
+	ASSERT_GE(i, 1, "fwd_neigh_slow_path (first copies)");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_SLOW_RX] - a.v[ENDMT_STAT_FWD_SLOW_RX], i, "fwd_slow_path_rx");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_COPY] - a.v[ENDMT_STAT_FWD_COPY] + i, 3 * burst,
+		  "every copy fast or slow");
+	inj_dmac = mac_e0;
 }
 
 static void test_xlate(struct env *e)
@@ -636,6 +696,8 @@ void test_edge_veth(void)
 		test_five(&e);
 	if (test__start_subtest("fourteen_receivers_two_tlvs"))
 		test_twelve(&e);
+	if (test__start_subtest("multicast_mac_no_neighbour"))
+		test_mcast_no_neigh(&e);
 	if (test__start_subtest("psn_wrap_reth_xlate"))
 		test_xlate(&e);
 	if (test__start_subtest("chain_mode"))
