@@ -484,6 +484,61 @@ static void test_mcast_no_neigh(struct env *e)
 	inj_dmac = mac_e0;
 }
 
+/* rx-udp-gro-forwarding on the upstream device: GRO may merge a burst of
+ * End.MT datagrams of one flow (equal metadata) into one GSO skb after XDP.
+ * TC must not rewrite it as one packet; it drops it, drop_gso.  Whatever
+ * is not merged is replicated as usual, and every copy that leaves has a
+ * right ICRC. */
+static void test_gro(struct env *e)
+{
+	static uint8_t pay[512], f[EU_MAXPKT];
+	static struct tu_frame got[512];
+	struct inner_spec in = { .opcode = ENDMT_OP_SEND_MIDDLE, .paylen = 512, .hl = 64,
+				 .udp_csum = 1 };	/* UDP GRO merges only checksummed datagrams */
+	struct rcv r[2] = { { .qpn = 0x401 }, { .qpn = 0x402 } };
+	struct eu_stats a, b;
+	size_t k, n, len, bad = 0, tries;
+	uint64_t gso = 0, consumed = 0, rx = 0;
+	const size_t burst = 64;
+
+	if (!ASSERT_OK(rcv_setup(e, r, 2, 0), "receivers") ||
+	    !ASSERT_OK(tu_sh("ip netns exec %s ethtool -K e0 gro on rx-udp-gro-forwarding on "
+			     ">/dev/null 2>&1", e->ns_e), "ethtool gro on"))
+		return;
+	/* Threaded NAPI: the veth's poll runs in a kthread, not right after
+	 * each injected frame's transmit, so one poll sees a batch. */
+	tu_sh("ip netns exec %s sh -c 'echo 1 > /sys/class/net/e0/threaded' 2>/dev/null; true",
+	      e->ns_e);
+	/* Aggregation depends on timing (one NAPI poll must see several
+	 * frames): a few bursts. */
+	for (tries = 0; tries < 5 && !gso; tries++) {
+		drain(e);
+		eu_stats_read(&e->o, &a);
+		for (k = 0; k < burst; k++) {
+			in.psn = 0x1000 + (uint32_t)(tries * burst + k);
+			len = build_endmt(f, &in, pay, r, 2, 0, 0);
+			inject(e, f, len);
+		}
+		n = collect(e, got, 512, 2 * burst, 1500);
+		eu_stats_read(&e->o, &b);
+		gso = b.v[ENDMT_STAT_DROP_GSO] - a.v[ENDMT_STAT_DROP_GSO];
+		consumed = b.v[ENDMT_STAT_ENDMT_CONSUMED] - a.v[ENDMT_STAT_ENDMT_CONSUMED];
+		rx = b.v[ENDMT_STAT_ENDMT_RX] - a.v[ENDMT_STAT_ENDMT_RX];
+		for (k = 0; k < n; k++)
+			bad += !endmt_icrc_ok(got[k].b + 14, got[k].len - 14);
+		ASSERT_EQ(bad, 0, "every copy's ICRC");
+		ASSERT_EQ(n, 2 * consumed, "two copies per replicated packet");
+		ASSERT_EQ(rx, burst, "XDP saw each datagram");
+		ASSERT_GE(rx, consumed + gso, "each merged skb dropped once");
+	}
+	tu_sh("ip netns exec %s sh -c 'echo 0 > /sys/class/net/e0/threaded; "
+	      "ethtool -K e0 gro off rx-udp-gro-forwarding off' >/dev/null 2>&1", e->ns_e);
+	if (tp_verbose)
+		printf("    GRO: %llu merged skbs dropped, %llu packets replicated (try %zu)\n",
+		       (unsigned long long)gso, (unsigned long long)consumed, tries);
+	ASSERT_GE(gso, 1, "a GRO-merged skb reached TC and was counted drop_gso");
+}
+
 static void test_xlate(struct env *e)
 {
 	struct rcv r[4] = {0};
@@ -698,6 +753,8 @@ void test_edge_veth(void)
 		test_twelve(&e);
 	if (test__start_subtest("multicast_mac_no_neighbour"))
 		test_mcast_no_neigh(&e);
+	if (test__start_subtest("gro_forwarding_refused"))
+		test_gro(&e);
 	if (test__start_subtest("psn_wrap_reth_xlate"))
 		test_xlate(&e);
 	if (test__start_subtest("chain_mode"))
