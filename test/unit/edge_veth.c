@@ -481,6 +481,48 @@ static void test_mcast_no_neigh(struct env *e)
 	ASSERT_EQ(b.v[ENDMT_STAT_FWD_SLOW_RX] - a.v[ENDMT_STAT_FWD_SLOW_RX], i, "fwd_slow_path_rx");
 	ASSERT_EQ(b.v[ENDMT_STAT_FWD_COPY] - a.v[ENDMT_STAT_FWD_COPY] + i, 3 * burst,
 		  "every copy fast or slow");
+
+	/* Chain mode: the outer packet goes on to SID2, whose neighbour is
+	 * unknown as well (SID2 made a real address of p2 for the time), so
+	 * it too leaves through the stack although it came in with the
+	 * multicast MAC: SL 1, DA SID2, hop limit 63 by the stack, MACs
+	 * r2 -> p2. */
+	if (!ASSERT_OK(tu_sh("ip -n %s -6 neigh del %s dev r2 && ip -n %s addr add %s/128 dev p2 nodad",
+			     e->ns_e, SID2, e->ns_r, SID2), "SID2 without a neighbour"))
+		goto out;
+	in.psn = 200;
+	len = build_endmt(f, &in, pay, r, 2, 1, 0);
+	memcpy(exp, f, len);
+	memcpy(exp, mac_p[2], 6);
+	memcpy(exp + 6, mac_r[2], 6);
+	exp[14 + 7] = 63;
+	memcpy(exp + 14 + 24, exp + 54 + 8 + 16, 16);
+	exp[54 + 3] = 1;
+	drain(e);
+	eu_stats_read(&e->o, &a);
+	ASSERT_OK(inject(e, f, len), "inject chain");
+	n = collect(e, got, 64, 3, 3000);
+	eu_stats_read(&e->o, &b);
+	for (j = 0, k = 0; j < n; j++)
+		if (got[j].b[20] == 43) {
+			k++;
+			ASSERT_EQ(got[j].dev, 2, "outer leaves on r2");
+			ASSERT_MEMEQ(got[j].b, got[j].len, exp, len, "chained outer packet via the stack");
+		}
+	ASSERT_EQ(k, 1, "chained outer packets");
+	ASSERT_EQ(n, 3, "outer + 2 copies");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_NEIGH_SLOW] - a.v[ENDMT_STAT_FWD_NEIGH_SLOW], 1,
+		  "chain: fwd_neigh_slow_path");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_SLOW_RX] - a.v[ENDMT_STAT_FWD_SLOW_RX], 1, "chain: fwd_slow_path_rx");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_CHAIN] - a.v[ENDMT_STAT_FWD_CHAIN], 0, "chain: fwd_chain");
+out:
+	{
+		char m1[32];
+
+		tu_sh("ip -n %s addr del %s/128 dev p2 2>/dev/null; "
+		      "ip -n %s -6 neigh replace %s lladdr %s dev r2 nud permanent",
+		      e->ns_r, SID2, e->ns_e, SID2, tu_mac_str(mac_p[2], m1));
+	}
 	inj_dmac = mac_e0;
 }
 
