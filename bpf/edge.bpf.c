@@ -27,6 +27,10 @@ int endmt_edge_xdp(struct xdp_md *ctx)
 SEC("tc")
 int endmt_edge_tc(struct __sk_buff *skb)
 {
+	int act = endmt_slow_path_rx(skb);
+
+	if (act >= 0)
+		return act;
 	return endmt_edge_tc_run(skb, cfg_tlv_type);
 }
 

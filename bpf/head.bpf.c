@@ -18,7 +18,12 @@ const volatile __u8 cfg_tlv_type = ENDMT_TLV_ENDMT_DEFAULT;
 SEC("tc")
 int endmt_head_tc(struct __sk_buff *skb)
 {
-	int act = endmt_head_encap(skb), rep;
+	int act = endmt_slow_path_rx(skb), rep;
+
+	/* A copy of ours the stack should route (bpf/lib/fib.h). */
+	if (act >= 0)
+		return act;
+	act = endmt_head_encap(skb);
 
 	/* RFC 9524 variant (docs/FORWARD-PATH.md, "The head"): a template
 	 * whose DA is a Replication SID of this node.  The stack would route

@@ -37,8 +37,11 @@ struct {
 SEC("tc")
 int endmt_transit_tc(struct __sk_buff *skb)
 {
-	int act = endmt_repl_tc(skb);
+	int act = endmt_slow_path_rx(skb);
 
+	if (act >= 0)
+		return act;
+	act = endmt_repl_tc(skb);
 	if (act >= 0)
 		return act;
 	return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, TC_ACT_OK);

@@ -936,6 +936,11 @@ static int apply_run(void *p)
 	if ((err = get_int(t, root, "tlv_type", "top level", 1, 255, ENDMT_TLV_ENDMT_DEFAULT,
 			   false, &tlv)))
 		goto out;
+	if (tlv_type_refused((uint32_t)tlv)) {
+		err = ferr(t, "top level.tlv_type: %lld is %s and cannot be the End.MT TLV type",
+			   tlv, tlv_type_refused((uint32_t)tlv));
+		goto out;
+	}
 	t->tlv_type = tlv;
 	v = json_object_get(root, "cnp_window_us");
 	if (v && !(json_is_integer(v) && json_integer_value(v) >= 50 &&

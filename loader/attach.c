@@ -317,6 +317,11 @@ static int attach_run(void *p)
 	struct endmt_maps_fds m;
 	int lock = -1, err;
 
+	if (tlv_type_refused(a->tlv_type)) {
+		errorf("attach: --tlv-type %u: %s cannot be the End.MT TLV type",
+		       a->tlv_type, tlv_type_refused(a->tlv_type));
+		return -EINVAL;
+	}
 	/* Maps exist (created under the lock) before the role object loads. */
 	err = cfg_begin(&m, &lock);
 	if (err)

@@ -69,6 +69,11 @@ static int encap_set_run(void *p)
 	bool changed;
 	int i, lock, err;
 
+	if (tlv_type_refused(a->tlv_type)) {
+		errorf("encap set: --tlv-type %u: %s cannot be the End.MT TLV type",
+		       a->tlv_type, tlv_type_refused(a->tlv_type));
+		return -EINVAL;
+	}
 	rcv = calloc(cap, sizeof(*rcv));
 	v = calloc(1, sizeof(*v));
 	if (!rcv || !v) {

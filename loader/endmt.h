@@ -79,6 +79,8 @@ void params_usage(const struct cmd *c, FILE *f);
 int parse_addr(const char *s, struct in6_addr *a);
 int parse_u64(const char *s, uint64_t *v);
 const char *addr_str(const void *a16, char *buf);	/* buf >= INET6_ADDRSTRLEN */
+/* NULL, or why t cannot be the End.MT TLV type (RFC 8754's own TLVs). */
+const char *tlv_type_refused(uint32_t t);
 
 /* ---- pin root, lock, maps (pin.c) ---- */
 struct endmt_maps_fds {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "endmt.h"
+#include "endmt/srh.h"
 
 int parse_u64(const char *s, uint64_t *v)
 {
@@ -51,6 +52,20 @@ const char *addr_str(const void *a16, char *buf)
 	if (!inet_ntop(AF_INET6, a16, buf, INET6_ADDRSTRLEN))
 		snprintf(buf, INET6_ADDRSTRLEN, "?");
 	return buf;
+}
+
+/* RFC 8754 §2.1 defines Pad1 (0), PadN (4) and HMAC (5).  As the End.MT type
+ * they would be misread both ways: the edge skips Pad1 before it looks at a
+ * type, and every padding or HMAC TLV would be judged as an End.MT TLV (and
+ * dropped for its length), so a head using them could reach no receiver. */
+const char *tlv_type_refused(uint32_t t)
+{
+	switch (t) {
+	case ENDMT_TLV_PAD1: return "Pad1 (RFC 8754)";
+	case ENDMT_TLV_PADN: return "PadN (RFC 8754)";
+	case ENDMT_TLV_HMAC: return "HMAC (RFC 8754)";
+	default: return NULL;
+	}
 }
 
 static const struct opt *find_opt(const struct cmd *c, const char *name, size_t len)

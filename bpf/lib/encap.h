@@ -127,9 +127,19 @@ static __always_inline int endmt_head_encap(struct __sk_buff *skb)
 	 * datagrams with one ICRC each; the head cannot rewrite them. */
 	plen = bpf_ntohs(ip6->payload_len);
 	ulen = bpf_ntohs(udp->len);
-	if (plen != ulen || plen < ENDMT_HEAD_MIN_ULEN || (plen & 3) ||
+	if (plen != ulen || plen < ENDMT_HEAD_MIN_ULEN ||
 	    ENDMT_HEAD_UDP_OFF + plen > skb->len || skb->gso_size)
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_MALFORMED, TC_ACT_SHOT);
+	/* IBTA pads to 4 (BTH PadCnt): UDP length - 8 is a multiple of 4, and
+	 * the UDP checksum update needs the ICRC 16-bit aligned. */
+	if (plen & 3)
+		return endmt_verdict(ENDMT_STAT_DROP_HEAD_UNPADDED, TC_ACT_SHOT);
+	/* SEND and WRITE only (docs/HEAD-ENCAP.md): a READ or ATOMIC request
+	 * to many receivers gets many responses and the source's QP can take
+	 * one; the reverse path drops them, and the source would hang until
+	 * its retry count runs out.  A drop it sees at once is better. */
+	if (!endmt_op_multicastable(bth->opcode))
+		return endmt_verdict(ENDMT_STAT_DROP_HEAD_OPCODE, TC_ACT_SHOT);
 	/* Only the group's source may use it (spoofing the Proxy would reach
 	 * every receiver); an all-zero src_addr means "not configured". */
 	src = (const __u64 *)grp->src_addr;

@@ -150,6 +150,17 @@ static __always_inline __u32 endmt_inner_check(struct xdp_md *ctx, __u32 off, __
 	if (ENDMT_IP6_HLEN + plen != rem || ulen != plen ||
 	    ulen < ENDMT_UDP_HLEN + sizeof(struct endmt_bth) + ENDMT_ICRC_LEN)
 		return ENDMT_STAT_DROP_INNER_LEN;
+	/* IBTA pads every payload to 4 octets (BTH PadCnt), so UDP + BTH +
+	 * payload + ICRC is a multiple of 4.  TC's UDP checksum update also
+	 * assumes the ICRC at an even offset: an odd length would leave every
+	 * copy with a wrong checksum. */
+	if (ulen & 3)
+		return ENDMT_STAT_DROP_INNER_UNPADDED;
+	/* Only SEND/WRITE: a READ/ATOMIC request copied to N receivers gets N
+	 * responses, which the reverse path drops (a certain timeout at a
+	 * third-party source that sent one). */
+	if (!endmt_op_multicastable(h.bth.opcode))
+		return ENDMT_STAT_DROP_INNER_OPCODE;
 	if (endmt_op_has_reth(h.bth.opcode) &&
 	    ulen < ENDMT_UDP_HLEN + sizeof(struct endmt_bth) + sizeof(struct endmt_reth) +
 		   ENDMT_ICRC_LEN)
@@ -205,9 +216,12 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	srh_end = ENDMT_SRH_OFF + srh_len;
 	if (srh_end > pkt_len)
 		return endmt_verdict(ENDMT_STAT_DROP_SRH_TRUNC, XDP_DROP);
-	/* The segment list must fit in the SRH and hold SRH[SL]. */
+	/* The segment list must fit in the SRH and hold SRH[SL - 1], the
+	 * next DA.  SL = Last Entry + 1 is a reduced SRH (RFC 8754 §4.1.1:
+	 * the head left the first segment, the outer DA, out of the list;
+	 * §4.3.1.1 accepts it): the active segment is then the outer DA. */
 	seg_end = ENDMT_SRH_OFF + sizeof(*srh) + 16 * ((__u32)srh->last_entry + 1);
-	if (seg_end > srh_end || sl > srh->last_entry)
+	if (seg_end > srh_end || (__u32)sl > (__u32)srh->last_entry + 1)
 		return endmt_verdict(ENDMT_STAT_DROP_SRH_LAST_ENTRY, XDP_DROP);
 
 	/* S04/S05: this node's End.MT TLVs. */

@@ -8,12 +8,21 @@
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include "lib/stats.h"
 
 #ifndef AF_INET6
 #define AF_INET6 10
 #endif
+#ifndef PACKET_HOST
+#define PACKET_HOST 0		/* linux/if_packet.h */
+#endif
+
+/* skb mark of a slow-path copy between endmt_send() and its return to TC
+ * ingress (endmt_slow_path_rx()), where it is cleared.  An operator's own
+ * marks on that ingress device must not use this value. */
+#define ENDMT_SLOW_MARK 0x656d7401u	/* "emt" 1 */
 
 struct endmt_nexthop {
 	__u32 ifindex;			/* egress device */
@@ -73,12 +82,25 @@ static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
 	} else if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
 		/* Do not lose the copy: the stack resolves the neighbour and
 		 * forwards it.  Ingress redirect does not rerun native XDP;
-		 * our TC program passes it (edge: no metadata; transit: the
-		 * new DA is never a local Replication SID).  The received MACs
-		 * go back so the stack sees a frame for this host. */
-		if (bpf_skb_store_bytes(skb, hl_off, &hl, 1, 0) ||
-		    bpf_skb_store_bytes(skb, 0, eth_orig, ETH_ALEN * 2, 0) ||
-		    bpf_clone_redirect(skb, skb->ifindex, BPF_F_INGRESS) < 0)
+		 * the clone comes back to the TC program that sent it, marked,
+		 * and endmt_slow_path_rx() hands it on.  The received MACs go
+		 * back, but they do not make it a frame for this host: on a
+		 * multicast SID the destination MAC is 33:33:..., the ingress
+		 * path re-derives pkt_type from it (PACKET_MULTICAST) and
+		 * ip6_forward() drops anything not PACKET_HOST, silently (the
+		 * copy never reached a neighbour lookup).  The mark lets
+		 * endmt_slow_path_rx() fix pkt_type; it cannot be set here,
+		 * the redirect recomputes it.  The mark rides on the skb
+		 * during the clone only. */
+		__u32 mark = skb->mark;
+		long err;
+
+		skb->mark = ENDMT_SLOW_MARK;
+		err = bpf_skb_store_bytes(skb, hl_off, &hl, 1, 0) ||
+		      bpf_skb_store_bytes(skb, 0, eth_orig, ETH_ALEN * 2, 0) ||
+		      bpf_clone_redirect(skb, skb->ifindex, BPF_F_INGRESS) < 0;
+		skb->mark = mark;
+		if (err)
 			endmt_count(ENDMT_STAT_DROP_CLONE);
 		else
 			endmt_count(ENDMT_STAT_FWD_NEIGH_SLOW);
@@ -88,6 +110,22 @@ static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
 		/* blackhole/unreachable/prohibit/not forwarded/forwarding off */
 		endmt_count(ENDMT_STAT_FWD_NO_ROUTE);
 	}
+}
+
+/* A slow-path copy of endmt_send() back at this device's TC ingress (any
+ * endmt TC program that calls endmt_send() runs this first).  The redirect
+ * set pkt_type from the destination MAC; make it PACKET_HOST so the stack
+ * routes the copy (hop limit - 1, neighbour discovery, the copy queued on
+ * the neighbour until it resolves) instead of dropping it as not for this
+ * host.  Returns a TC verdict, or -1 for every other packet. */
+static __always_inline int endmt_slow_path_rx(struct __sk_buff *skb)
+{
+	if (skb->mark != ENDMT_SLOW_MARK)
+		return -1;
+	skb->mark = 0;		/* ours, not the operator's */
+	if (skb->pkt_type != PACKET_HOST && bpf_skb_change_type(skb, PACKET_HOST))
+		return endmt_verdict(ENDMT_STAT_DROP_SLOW_TYPE, TC_ACT_SHOT);
+	return endmt_verdict(ENDMT_STAT_FWD_SLOW_RX, TC_ACT_OK);
 }
 
 #endif /* ENDMT_BPF_FIB_H */

@@ -286,6 +286,14 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 	/* Clones (copies handed back to the stack) must never look like
 	 * fresh End.MT packets to this program. */
 	mp->magic = 0;
+	/* GRO merged several End.MT datagrams into one skb (e.g.
+	 * rx-udp-gro-forwarding on this device: the metadata of equal
+	 * packets is equal, so GRO does not keep them apart).  Each segment
+	 * has its own inner lengths, PSN and ICRC; rewriting the skb as one
+	 * packet would put every copy's ICRC at the wrong offset.  Refuse
+	 * it, counted once per skb (its gso_segs datagrams are lost). */
+	if (skb->gso_size || skb->gso_segs > 1)
+		return endmt_verdict(ENDMT_STAT_DROP_GSO, TC_ACT_SHOT);
 
 	sc = bpf_map_lookup_elem(&endmt_edge_scratch, &zero);
 	if (!sc || endmt_meta_check(skb, &m, tlv_type, &plen) ||

@@ -104,6 +104,15 @@ enum endmt_opcode {
 	ENDMT_OP_CNP = 0x81,	/* RoCEv2 Congestion Notification Packet */
 };
 
+/* RC requests that can go to a group: SEND and RDMA WRITE (0x00-0x0b).  A
+ * READ or ATOMIC request, sent to many, would get one response per receiver
+ * and the source accepts only one (it times out or breaks), and every other
+ * opcode is a response or another transport: none is a multicast request. */
+static inline int endmt_op_multicastable(__u8 op)
+{
+	return op <= ENDMT_OP_WRITE_ONLY_IMM;
+}
+
 /* Opcodes whose BTH is followed by a RETH (RDMA WRITE first/only, READ req). */
 static inline int endmt_op_has_reth(__u8 op)
 {

@@ -27,6 +27,8 @@
 	X(DROP_HMAC,           "drop_hmac",           "HMAC TLV present where a key is required") \
 	X(DROP_OUTER_LEN,      "drop_outer_length",   "outer payload length disagrees with the packet") \
 	X(DROP_INNER_HLIM,     "drop_inner_hop_limit", "inner hop limit expires at this node") \
+	X(DROP_INNER_UNPADDED, "drop_inner_unpadded", "inner UDP length - 8 not a multiple of 4 (IBTA pads; the ICRC must be aligned)") \
+	X(DROP_INNER_OPCODE,   "drop_inner_opcode",   "inner opcode not an RC SEND/WRITE request (READ/ATOMIC have no single responder)") \
 	/* edge, TC: decapsulate and replicate */				\
 	X(DROP_META,           "drop_bad_metadata",   "TC saw End.MT packet without valid XDP metadata") \
 	X(DROP_DECAP,          "drop_decap_failed",   "bpf_skb_adjust_room failed") \
@@ -39,6 +41,9 @@
 	X(FWD_MTU,             "fwd_mtu_exceeded",    "copies dropped: larger than the egress MTU") \
 	X(DROP_CHAIN_HLIM,     "drop_chain_hop_limit", "outer packet not sent on: hop limit expired") \
 	X(DROP_ECN_NOT_ECT,    "drop_ecn_not_ect",    "outer CE over a Not-ECT inner packet: not decapsulated (RFC 6040)") \
+	X(DROP_GSO,            "drop_gso",            "GRO-merged End.MT packet: one ICRC per datagram, cannot be rewritten as one") \
+	X(FWD_SLOW_RX,         "fwd_slow_path_rx",    "slow-path copies back at ingress, handed to the stack to route") \
+	X(DROP_SLOW_TYPE,      "drop_slow_path_type", "slow-path copy could not be made PACKET_HOST") \
 	/* head: H.Encaps.MT */							\
 	X(HEAD_ENCAP,          "head_encap",          "source packets encapsulated") \
 	X(DROP_HEAD_ENCAP,     "drop_head_encap_failed", "could not push the outer headers") \
@@ -46,6 +51,8 @@
 	X(DROP_HEAD_MALFORMED, "drop_head_malformed", "group packet with truncated or inconsistent lengths, or GSO") \
 	X(DROP_HEAD_NO_GROUP,  "drop_head_no_group",  "encap template without a group entry") \
 	X(DROP_HEAD_SRC,       "drop_head_src_mismatch", "group packet not from the group's source address") \
+	X(DROP_HEAD_UNPADDED,  "drop_head_unpadded",  "group packet whose UDP length - 8 is not a multiple of 4 (IBTA pads)") \
+	X(DROP_HEAD_OPCODE,    "drop_head_opcode",    "group packet not an RC SEND/WRITE request: READ/ATOMIC to many has no single responder") \
 	/* transit: RFC 9524 replication */					\
 	X(REPL_RX,             "repl_rx",             "packets to a local Replication SID") \
 	X(REPL_COPY,           "repl_copies",         "copies sent to downstream SIDs") \

@@ -18,8 +18,11 @@
 # subnet fd00:<net>::/64 with the upper node ::1 and the lower one ::2.
 # Routers carry their node address on lo, static routes toward each subtree
 # and a default route to the parent (N6: the Proxy Address toward S1); hosts
-# a default route to their router.  Neighbour entries are permanent, so no
-# packet of a test waits on neighbour discovery.  N6, N4, N5 replicate the
+# a default route to their router.  Neighbour entries between routers and
+# to S1 are permanent, so no packet there waits on neighbour discovery; the
+# receivers' links use ordinary neighbour discovery both ways, so the first
+# copies to each receiver take the edge's slow path (docs/FORWARD-PATH.md)
+# and arrive all the same.  N6, N4, N5 replicate the
 # End.MT SID ff3e::4d54 with kernel multicast routing (smcrouted, static
 # (S,G) = (N6's address, SID)).  Then every router runs
 # `endmt apply fig1.json --node NAME` with its own pin root, and `endmt agent`.
@@ -104,6 +107,7 @@ fig1_up() {
 		fi
 	done
 	# links: child end ::2, parent end ::1, permanent neighbours both ways
+	# except toward and from receivers (R*: ordinary neighbour discovery)
 	for c in "${!F1_UP[@]}"; do
 		up=${F1_UP[$c]} net=${F1_NET[$c]}
 		dev=$(f1_dev "$c" "$up") pdev=$(f1_dev "$up" "$c")
@@ -113,6 +117,7 @@ fig1_up() {
 		ip -n "$(fig1_ns "$id" "$up")" addr add "$net::1/64" dev "$pdev" nodad || return 1
 		ip -n "$(fig1_ns "$id" "$c")" link set "$dev" up || return 1
 		ip -n "$(fig1_ns "$id" "$up")" link set "$pdev" up || return 1
+		case $c in R*) continue ;; esac
 		mac=$(f1_mac "$(fig1_ns "$id" "$up")" "$pdev")
 		ip -n "$(fig1_ns "$id" "$c")" neigh replace "$net::1" lladdr "$mac" dev "$dev" nud permanent
 		mac=$(f1_mac "$(fig1_ns "$id" "$c")" "$dev")

@@ -177,6 +177,10 @@ expect_fail "attach bad role" "--role boss: must be one of head\|transit\|edge" 
 expect_fail "attach bad mode" "--mode turbo: must be one of" "$A" attach cb0 --role head --mode turbo
 expect_fail "attach hw on veth" "try --mode native" "$A" attach cb0 --role transit --mode hw
 expect_fail "attach bad tlv type" "--tlv-type 256: must be an integer 1..255" "$A" attach cb0 --role head --tlv-type 256
+for tt in "4 PadN" "5 HMAC"; do
+	expect_fail "attach tlv type ${tt% *} refused" "--tlv-type ${tt% *}: ${tt#* } \(RFC 8754\) cannot be the End.MT TLV type" "$A" attach cb0 --role edge --tlv-type ${tt% *}
+done
+expect_fail "attach tlv type 0 refused" "--tlv-type 0: must be an integer 1..255" "$A" attach cb0 --role edge --tlv-type 0
 expect_fail "attach without role" "missing --role" "$A" attach cb0
 nothing_left "$A" cb0
 if ip -n "$A" -d link show ca1 | grep -q "xdpgeneric"; then ok "ca1 XDP in skb (generic) mode"; else bad "ca1 not in generic mode"; fi
@@ -255,6 +259,7 @@ expect_fail "both --addr and --dev" "exactly one of --addr" "$A" branch add --pr
 expect_fail "sid max receivers above 88" "--max-receivers 89: must be an integer 1..88" "$A" sid add ff3e::1 --edge fd00::1 --max-receivers 89
 expect_fail "va-delta without rkey" "--va-delta and --rkey go together" "$A" receiver add --addr fd00::1 --qpn 1 --va-delta 5
 expect_fail "encap bad --edge" "expected EDGEADDR=RCVADDR/QPN" "$A" encap set --proxy $P --dqpn 1 --src fd00::1 --sid ff3e::1 --edge fd00:1::1=fd00::2
+expect_fail "encap tlv type 4 refused" "--tlv-type 4: PadN \(RFC 8754\) cannot be the End.MT TLV type" "$A" encap set --proxy $P --dqpn 1 --src fd00::1 --sid ff3e::1 --edge fd00:1::1=fd00::2/5 --tlv-type 4
 expect_fail "group del of an unknown group" "no such group" "$A" group del --proxy $P --dqpn 12345
 jcheck "failed commands changed nothing" "$A" 'len(j["groups"]) == 2 and len(j["sids"]) == 1 and len(j["receivers"]) == 1'
 
@@ -508,6 +513,9 @@ bad_json "apply: missing link" "nodes\.N4\.links\.N2: missing" 'del j["nodes"]["
 bad_json "apply: missing device" "nodes\.N4\.links\.N1: device 'n4-zz' does not exist here" 'j["nodes"]["N4"]["links"]["N1"] = "n4-zz"'
 bad_json "apply: bad mode" "nodes\.N4\.mode: must be native, skb or hw" 'j["nodes"]["N4"]["mode"] = "fast"'
 bad_json "apply: tlv_type" "bad.json: top level\.tlv_type: must be 1\.\.255" 'j["tlv_type"] = 300'
+bad_json "apply: tlv_type 0 (Pad1)" "bad.json: top level\.tlv_type: must be 1\.\.255" 'j["tlv_type"] = 0'
+bad_json "apply: tlv_type 4 (PadN)" "bad.json: top level\.tlv_type: 4 is PadN \(RFC 8754\) and cannot be the End.MT TLV type" 'j["tlv_type"] = 4'
+bad_json "apply: tlv_type 5 (HMAC)" "bad.json: top level\.tlv_type: 5 is HMAC \(RFC 8754\) and cannot be the End.MT TLV type" 'j["tlv_type"] = 5'
 bad_json "apply: groups missing" "bad.json: groups: missing" 'del j["groups"]'
 printf '{ "nodes": { "N4": { "addr": "fd00:4::1", }\n' >"$TMP/syntax.json"
 expect_fail "apply: malformed JSON names file:line:col" "syntax.json:1:[0-9]+: " "$T" apply "$TMP/syntax.json" --node N4

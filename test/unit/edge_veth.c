@@ -25,6 +25,11 @@
 
 static const uint8_t mac_inj[6] = { 0x02, 0xee, 0, 0, 0, 0x01 };
 static const uint8_t mac_e0[6]  = { 0x02, 0xee, 0, 0, 0, 0x02 };
+/* Ethernet address of the SID's group ff3e::4d54 (RFC 2464: 33:33 + low
+ * 32 bits), what a multicast underlay delivers End.MT packets with. */
+static const uint8_t mac_mc[6] = { 0x33, 0x33, 0, 0, 0x4d, 0x54 };
+/* Destination MAC of injected End.MT frames. */
+static const uint8_t *inj_dmac = mac_e0;
 static const uint8_t mac_r[NRV][6] = { { 0x02, 0xee, 0, 0, 1, 0x10 },
 				       { 0x02, 0xee, 0, 0, 1, 0x11 },
 				       { 0x02, 0xee, 0, 0, 1, 0x12 } };
@@ -274,7 +279,7 @@ static size_t build_endmt(uint8_t *out, const struct inner_spec *in, const uint8
 	l = endmt_build_roce(inner, sizeof(inner), &s);
 	if (l < 0)
 		abort();
-	l = (int)eu_frame(out, mac_e0, mac_inj, &sa, 64, srh, srh_len, inner + 14, (size_t)l - 14);
+	l = (int)eu_frame(out, inj_dmac, mac_inj, &sa, 64, srh, srh_len, inner + 14, (size_t)l - 14);
 	out[14] = (uint8_t)(0x60 | in->otclass >> 4);
 	out[15] = (uint8_t)(in->otclass << 4);
 	return (size_t)l;
@@ -389,6 +394,9 @@ static void replicate_case_x(struct env *e, const struct inner_spec *in, struct 
 	ASSERT_EQ(b.v[ENDMT_STAT_FWD_COPY] - a.v[ENDMT_STAT_FWD_COPY], n - nslow, "fwd_copies");
 	ASSERT_EQ(b.v[ENDMT_STAT_FWD_NEIGH_SLOW] - a.v[ENDMT_STAT_FWD_NEIGH_SLOW], nslow,
 		  "fwd_neigh_slow_path");
+	/* each slow-path copy came back to TC and was handed to the stack */
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_SLOW_RX] - a.v[ENDMT_STAT_FWD_SLOW_RX], nslow,
+		  "fwd_slow_path_rx");
 }
 
 static void replicate_case(struct env *e, const struct inner_spec *in, struct rcv *r,
@@ -422,6 +430,155 @@ static void test_twelve(struct env *e)
 		r[i].qpn = 0xabcd00 + (uint32_t)i;
 	r[13].slow = 1;		/* its neighbour is resolved by the stack */
 	replicate_case(e, &in, r, 14, 1, "14 receivers over 2 TLVs, one slow path");
+}
+
+/* The End.MT SID is a multicast group, so End.MT frames arrive with its
+ * multicast MAC, and a receiver has no neighbour entry yet (it has not
+ * spoken): its copies go through the stack, which must resolve the
+ * neighbour and deliver them, the first ones included.  Before the fix
+ * the clone kept 33:33:..., came back as PACKET_MULTICAST and ip6_forward
+ * dropped it silently: 0 copies, all counted fwd_neigh_slow_path. */
+static void test_mcast_no_neigh(struct env *e)
+{
+	static uint8_t pay[256], f[EU_MAXPKT], exp[EU_MAXPKT];
+	static struct tu_frame got[64];
+	struct inner_spec in = { .opcode = ENDMT_OP_WRITE_ONLY, .psn = 7, .va = 0x4000,
+				 .rkey = 0x99, .paylen = 256, .udp_csum = 1, .hl = 64 };
+	struct rcv r[3] = { { .qpn = 0x301 }, { .qpn = 0x302 }, { .qpn = 0x303, .slow = 1 } };
+	struct eu_stats a, b;
+	size_t i, j, k, n, len, slow_ok = 0;
+	const size_t burst = 8;
+
+	inj_dmac = mac_mc;
+	tu_sh("ip -n %s -6 neigh del %s dev r2 2>/dev/null; true", e->ns_e, SLOW);
+	replicate_case(e, &in, r, 3, 0, "multicast MAC, receiver without a neighbour");
+
+	/* A burst before the neighbour is known: all of it arrives (the
+	 * stack queues the copies on the unresolved neighbour). */
+	tu_sh("ip -n %s -6 neigh del %s dev r2 2>/dev/null; true", e->ns_e, SLOW);
+	drain(e);
+	eu_stats_read(&e->o, &a);
+	for (k = 0; k < burst; k++) {
+		in.psn = 100 + (uint32_t)k;
+		len = build_endmt(f, &in, pay, r, 3, 0, 0);
+		ASSERT_OK(inject(e, f, len), "inject burst");
+	}
+	n = collect(e, got, 64, 3 * burst, 3000);
+	eu_stats_read(&e->o, &b);
+	ASSERT_EQ(n, 3 * burst, "burst copies");
+	for (k = 0; k < burst; k++) {
+		in.psn = 100 + (uint32_t)k;
+		len = build_copy(exp, &in, pay, &r[2]);
+		for (j = 0; j < n; j++)
+			if (got[j].dev == 2 && got[j].len == len && !memcmp(got[j].b, exp, len)) {
+				slow_ok++;
+				break;
+			}
+	}
+	ASSERT_EQ(slow_ok, burst, "every burst copy to the unresolved receiver, byte for byte");
+	i = b.v[ENDMT_STAT_FWD_NEIGH_SLOW] - a.v[ENDMT_STAT_FWD_NEIGH_SLOW];
+	ASSERT_GE(i, 1, "fwd_neigh_slow_path (first copies)");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_SLOW_RX] - a.v[ENDMT_STAT_FWD_SLOW_RX], i, "fwd_slow_path_rx");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_COPY] - a.v[ENDMT_STAT_FWD_COPY] + i, 3 * burst,
+		  "every copy fast or slow");
+
+	/* Chain mode: the outer packet goes on to SID2, whose neighbour is
+	 * unknown as well (SID2 made a real address of p2 for the time), so
+	 * it too leaves through the stack although it came in with the
+	 * multicast MAC: SL 1, DA SID2, hop limit 63 by the stack, MACs
+	 * r2 -> p2. */
+	if (!ASSERT_OK(tu_sh("ip -n %s -6 neigh del %s dev r2 && ip -n %s addr add %s/128 dev p2 nodad",
+			     e->ns_e, SID2, e->ns_r, SID2), "SID2 without a neighbour"))
+		goto out;
+	in.psn = 200;
+	len = build_endmt(f, &in, pay, r, 2, 1, 0);
+	memcpy(exp, f, len);
+	memcpy(exp, mac_p[2], 6);
+	memcpy(exp + 6, mac_r[2], 6);
+	exp[14 + 7] = 63;
+	memcpy(exp + 14 + 24, exp + 54 + 8 + 16, 16);
+	exp[54 + 3] = 1;
+	drain(e);
+	eu_stats_read(&e->o, &a);
+	ASSERT_OK(inject(e, f, len), "inject chain");
+	n = collect(e, got, 64, 3, 3000);
+	eu_stats_read(&e->o, &b);
+	for (j = 0, k = 0; j < n; j++)
+		if (got[j].b[20] == 43) {
+			k++;
+			ASSERT_EQ(got[j].dev, 2, "outer leaves on r2");
+			ASSERT_MEMEQ(got[j].b, got[j].len, exp, len, "chained outer packet via the stack");
+		}
+	ASSERT_EQ(k, 1, "chained outer packets");
+	ASSERT_EQ(n, 3, "outer + 2 copies");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_NEIGH_SLOW] - a.v[ENDMT_STAT_FWD_NEIGH_SLOW], 1,
+		  "chain: fwd_neigh_slow_path");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_SLOW_RX] - a.v[ENDMT_STAT_FWD_SLOW_RX], 1, "chain: fwd_slow_path_rx");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_CHAIN] - a.v[ENDMT_STAT_FWD_CHAIN], 0, "chain: fwd_chain");
+out:
+	{
+		char m1[32];
+
+		tu_sh("ip -n %s addr del %s/128 dev p2 2>/dev/null; "
+		      "ip -n %s -6 neigh replace %s lladdr %s dev r2 nud permanent",
+		      e->ns_r, SID2, e->ns_e, SID2, tu_mac_str(mac_p[2], m1));
+	}
+	inj_dmac = mac_e0;
+}
+
+/* rx-udp-gro-forwarding on the upstream device: GRO may merge a burst of
+ * End.MT datagrams of one flow (equal metadata) into one GSO skb after XDP.
+ * TC must not rewrite it as one packet; it drops it, drop_gso.  Whatever
+ * is not merged is replicated as usual, and every copy that leaves has a
+ * right ICRC. */
+static void test_gro(struct env *e)
+{
+	static uint8_t pay[512], f[EU_MAXPKT];
+	static struct tu_frame got[512];
+	struct inner_spec in = { .opcode = ENDMT_OP_SEND_MIDDLE, .paylen = 512, .hl = 64,
+				 .udp_csum = 1 };	/* UDP GRO merges only checksummed datagrams */
+	struct rcv r[2] = { { .qpn = 0x401 }, { .qpn = 0x402 } };
+	struct eu_stats a, b;
+	size_t k, n, len, bad = 0, tries;
+	uint64_t gso = 0, consumed = 0, rx = 0;
+	const size_t burst = 64;
+
+	if (!ASSERT_OK(rcv_setup(e, r, 2, 0), "receivers") ||
+	    !ASSERT_OK(tu_sh("ip netns exec %s ethtool -K e0 gro on rx-udp-gro-forwarding on "
+			     ">/dev/null 2>&1", e->ns_e), "ethtool gro on"))
+		return;
+	/* Threaded NAPI: the veth's poll runs in a kthread, not right after
+	 * each injected frame's transmit, so one poll sees a batch. */
+	tu_sh("ip netns exec %s sh -c 'echo 1 > /sys/class/net/e0/threaded' 2>/dev/null; true",
+	      e->ns_e);
+	/* Aggregation depends on timing (one NAPI poll must see several
+	 * frames): a few bursts. */
+	for (tries = 0; tries < 5 && !gso; tries++) {
+		drain(e);
+		eu_stats_read(&e->o, &a);
+		for (k = 0; k < burst; k++) {
+			in.psn = 0x1000 + (uint32_t)(tries * burst + k);
+			len = build_endmt(f, &in, pay, r, 2, 0, 0);
+			inject(e, f, len);
+		}
+		n = collect(e, got, 512, 2 * burst, 1500);
+		eu_stats_read(&e->o, &b);
+		gso = b.v[ENDMT_STAT_DROP_GSO] - a.v[ENDMT_STAT_DROP_GSO];
+		consumed = b.v[ENDMT_STAT_ENDMT_CONSUMED] - a.v[ENDMT_STAT_ENDMT_CONSUMED];
+		rx = b.v[ENDMT_STAT_ENDMT_RX] - a.v[ENDMT_STAT_ENDMT_RX];
+		for (k = 0; k < n; k++)
+			bad += !endmt_icrc_ok(got[k].b + 14, got[k].len - 14);
+		ASSERT_EQ(bad, 0, "every copy's ICRC");
+		ASSERT_EQ(n, 2 * consumed, "two copies per replicated packet");
+		ASSERT_EQ(rx, burst, "XDP saw each datagram");
+		ASSERT_GE(rx, consumed + gso, "each merged skb dropped once");
+	}
+	tu_sh("ip netns exec %s sh -c 'echo 0 > /sys/class/net/e0/threaded; "
+	      "ethtool -K e0 gro off rx-udp-gro-forwarding off' >/dev/null 2>&1", e->ns_e);
+	if (tp_verbose)
+		printf("    GRO: %llu merged skbs dropped, %llu packets replicated (try %zu)\n",
+		       (unsigned long long)gso, (unsigned long long)consumed, tries);
+	ASSERT_GE(gso, 1, "a GRO-merged skb reached TC and was counted drop_gso");
 }
 
 static void test_xlate(struct env *e)
@@ -636,6 +793,10 @@ void test_edge_veth(void)
 		test_five(&e);
 	if (test__start_subtest("fourteen_receivers_two_tlvs"))
 		test_twelve(&e);
+	if (test__start_subtest("multicast_mac_no_neighbour"))
+		test_mcast_no_neigh(&e);
+	if (test__start_subtest("gro_forwarding_refused"))
+		test_gro(&e);
 	if (test__start_subtest("psn_wrap_reth_xlate"))
 		test_xlate(&e);
 	if (test__start_subtest("chain_mode"))

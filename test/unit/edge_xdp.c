@@ -30,6 +30,7 @@ struct xparams {
 	int other_first;	/* a TLV of another edge before ours */
 	int pads;		/* Pad1, PadN, HMAC, unknown TLVs before ours */
 	int chain;		/* segment list [proxy, SID2, SID], SL 2 */
+	int reduced;		/* reduced SRH (RFC 8754): SID (the DA) not in the list, SL = LE + 1 */
 	uint8_t tlv_type;	/* 0: default */
 	uint8_t opcode;
 	size_t paylen;
@@ -84,7 +85,7 @@ static void make_case(struct xcase *c, const struct xparams *p)
 	struct in6_addr sa = endmt_in6(HEADSA);
 	uint8_t tlvs[2048], srh[2048 + 64], inner[2048];
 	uint8_t type = p->tlv_type ? p->tlv_type : ENDMT_TLV_ENDMT_DEFAULT;
-	size_t off = 0, done = 0, nseg, srh_len, inner_len, tlv_base;
+	size_t off = 0, done = 0, nseg, nlist, srh_len, inner_len, tlv_base;
 
 	memset(c, 0, sizeof(*c));
 	rcv_list(r, p->nrcv, 0);
@@ -98,7 +99,10 @@ static void make_case(struct xcase *c, const struct xparams *p)
 		segs[1] = endmt_in6(SID);
 		nseg = 2;
 	}
-	tlv_base = 14 + 40 + 8 + 16 * nseg;
+	/* Reduced: the last segment, the outer DA, is left out of the list
+	 * and SL is one more than Last Entry; the next DA is the same. */
+	nlist = p->reduced ? nseg - 1 : nseg;
+	tlv_base = 14 + 40 + 8 + 16 * nlist;
 	if (p->pads) {
 		tlvs[off++] = ENDMT_TLV_PAD1;
 		tlvs[off++] = ENDMT_TLV_PADN, tlvs[off++] = 3;
@@ -123,9 +127,10 @@ static void make_case(struct xcase *c, const struct xparams *p)
 		if (p->other_first && done < p->nrcv)
 			off = eu_mt_tlv(tlvs, off, type, &other, o, 1);
 	}
-	srh_len = eu_srh(srh, ENDMT_NEXTHDR_IPV6, segs, nseg, (uint8_t)(nseg - 1), tlvs, off);
+	srh_len = eu_srh(srh, ENDMT_NEXTHDR_IPV6, segs, nlist, (uint8_t)(nseg - 1), tlvs, off);
 	inner_len = make_inner(inner, p);
 	c->len = eu_frame(c->pkt, mac_b, mac_a, &sa, 64, srh, srh_len, inner, inner_len);
+	memcpy(c->pkt + 14 + 24, &segs[nseg - 1], 16);	/* the DA is the SID either way */
 	c->meta.magic = ENDMT_META_MAGIC;
 	c->meta.srh_off = 54;
 	c->meta.inner_off = (uint16_t)(54 + srh_len);
@@ -174,7 +179,10 @@ static int ref_classify(const uint8_t *f, size_t len, const struct refcfg *cfg,
 	if (srh_end > len)
 		return ENDMT_STAT_DROP_SRH_TRUNC;
 	seg_end = 62 + 16 * ((size_t)le + 1);
-	if (seg_end > srh_end || sl > le)
+	/* RFC 8754 §4.3.1.1: SL > Last Entry + 1 is an error; SL = Last
+	 * Entry + 1 is a reduced SRH (the active segment, the DA, is not in
+	 * the list) and is processed like any other. */
+	if (seg_end > srh_end || (size_t)sl > (size_t)le + 1)
 		return ENDMT_STAT_DROP_SRH_LAST_ENTRY;
 	for (off = seg_end; off < srh_end;) {
 		size_t tl;
@@ -225,6 +233,13 @@ static int ref_classify(const uint8_t *f, size_t len, const struct refcfg *cfg,
 	plen = g16(x + 4), ulen = g16(x + 44);
 	if (40 + plen != rem || ulen != plen || ulen < 24)
 		return ENDMT_STAT_DROP_INNER_LEN;
+	/* IBTA: payloads are padded to 4 octets (BTH PadCnt), so UDP length
+	 * - 8 = BTH + payload + pad + ICRC is a multiple of 4. */
+	if ((ulen - 8) % 4)
+		return ENDMT_STAT_DROP_INNER_UNPADDED;
+	/* IBTA RC opcodes 0x00-0x0b: SEND and RDMA WRITE requests. */
+	if (x[48] > 0x0b)
+		return ENDMT_STAT_DROP_INNER_OPCODE;
 	if (endmt_op_has_reth(x[48]) && ulen < 40)
 		return ENDMT_STAT_DROP_BTH_TRUNC;
 	if (x[7] <= 1)
@@ -296,7 +311,16 @@ static void m_srh_fixed_trunc(struct xcase *c) { c->len = 54 + 5; }
 static void m_srh_trunc(struct xcase *c) { c->len = 54 + 40; }
 static void m_hdrlen_big(struct xcase *c) { c->pkt[54 + 1] = 255; }
 static void m_le_big(struct xcase *c) { c->pkt[54 + 4] = 200; }
-static void m_sl_gt_le(struct xcase *c) { c->pkt[54 + 3] = 2; }
+static void m_sl_gt_le(struct xcase *c) { c->pkt[54 + 3] = 3; }	/* LE 1: SL > LE + 1 */
+/* SL = LE + 1 in a full list [proxy, SID]: read as reduced, the next DA is
+ * SRH[1] = the SID itself, SL 1 left: chain mode. */
+static void m_sl_le1(struct xcase *c)
+{
+	c->pkt[54 + 3] = 2;
+	c->new_sl = 1;
+	memcpy(&c->new_da, c->pkt + 62 + 16, 16);
+	c->meta.flags = ENDMT_META_F_CHAIN;
+}
 static void m_tlv_long(struct xcase *c) { c->pkt[c->meta.tlv_off[0] + 1] = 250; }
 static void m_nrcv(struct xcase *c) { c->pkt[c->meta.tlv_off[0] + 20]++; }
 static void m_tlv_short(struct xcase *c)
@@ -342,6 +366,20 @@ static void m_reth_trunc(struct xcase *c)
 	c->pkt[c->meta.inner_off + 48] = ENDMT_OP_WRITE_FIRST;
 }
 
+/* Inner UDP length n (lengths kept consistent): IBTA pads to 4. */
+static void m_ulen61(struct xcase *c) { cut_inner(c, 40 + 61); }
+static void m_ulen62(struct xcase *c) { cut_inner(c, 40 + 62); }
+static void m_ulen63(struct xcase *c) { cut_inner(c, 40 + 63); }
+static void m_ulen64(struct xcase *c) { cut_inner(c, 40 + 64); }
+static void set_op(struct xcase *c, uint8_t op) { c->pkt[c->meta.inner_off + 48] = op; }
+static void m_op_read(struct xcase *c) { set_op(c, ENDMT_OP_READ_REQ); }
+static void m_op_cmpswap(struct xcase *c) { set_op(c, 0x13); }
+static void m_op_fetchadd(struct xcase *c) { set_op(c, 0x14); }
+static void m_op_ack(struct xcase *c) { set_op(c, ENDMT_OP_ACK); }
+static void m_op_send_inv(struct xcase *c) { set_op(c, 0x17); }
+static void m_op_uc_send(struct xcase *c) { set_op(c, 0x24); }	/* UC SEND only */
+static void m_op_write_imm(struct xcase *c) { set_op(c, ENDMT_OP_WRITE_LAST_IMM); }
+
 struct tcase {
 	const char *name;
 	mutate_fn fn;
@@ -375,7 +413,12 @@ static const struct tcase tcases[] = {
 	{ .name = "drop_srh_truncated", .fn = m_srh_trunc, .stat = ENDMT_STAT_DROP_SRH_TRUNC },
 	{ .name = "drop_srh_hdrlen_past_end", .fn = m_hdrlen_big, .stat = ENDMT_STAT_DROP_SRH_TRUNC },
 	{ .name = "drop_last_entry_big", .fn = m_le_big, .stat = ENDMT_STAT_DROP_SRH_LAST_ENTRY },
-	{ .name = "drop_sl_above_last_entry", .fn = m_sl_gt_le, .stat = ENDMT_STAT_DROP_SRH_LAST_ENTRY },
+	{ .name = "drop_sl_above_last_entry_plus_1", .fn = m_sl_gt_le, .stat = ENDMT_STAT_DROP_SRH_LAST_ENTRY },
+	{ .name = "valid_reduced_srh", .fn = m_none, .stat = ENDMT_STAT_ENDMT_RX,
+	  .p = { .nrcv = 5, .per_tlv = 11, .reduced = 1, .opcode = ENDMT_OP_SEND_ONLY, .paylen = 64 } },
+	{ .name = "valid_reduced_srh_chain", .fn = m_none, .stat = ENDMT_STAT_ENDMT_RX,
+	  .p = { .nrcv = 3, .per_tlv = 2, .reduced = 1, .chain = 1, .opcode = ENDMT_OP_WRITE_FIRST, .paylen = 32 } },
+	{ .name = "valid_sl_last_entry_plus_1", .fn = m_sl_le1, .stat = ENDMT_STAT_ENDMT_RX },
 	{ .name = "drop_tlv_truncated", .fn = m_tlv_long, .stat = ENDMT_STAT_DROP_TLV_TRUNC },
 	{ .name = "drop_tlv_num_receivers", .fn = m_nrcv, .stat = ENDMT_STAT_DROP_TLV_NRCV },
 	{ .name = "drop_tlv_too_short", .fn = m_tlv_short, .stat = ENDMT_STAT_DROP_TLV_NRCV },
@@ -399,6 +442,17 @@ static const struct tcase tcases[] = {
 	{ .name = "drop_inner_length_plen", .fn = m_inner_plen, .stat = ENDMT_STAT_DROP_INNER_LEN },
 	{ .name = "drop_inner_length_ulen", .fn = m_ulen, .stat = ENDMT_STAT_DROP_INNER_LEN },
 	{ .name = "drop_inner_hop_limit", .fn = m_inner_hl, .stat = ENDMT_STAT_DROP_INNER_HLIM },
+	{ .name = "drop_inner_unpadded_61", .fn = m_ulen61, .stat = ENDMT_STAT_DROP_INNER_UNPADDED },
+	{ .name = "drop_inner_unpadded_62", .fn = m_ulen62, .stat = ENDMT_STAT_DROP_INNER_UNPADDED },
+	{ .name = "drop_inner_unpadded_63", .fn = m_ulen63, .stat = ENDMT_STAT_DROP_INNER_UNPADDED },
+	{ .name = "valid_ulen_64", .fn = m_ulen64, .stat = ENDMT_STAT_ENDMT_RX },
+	{ .name = "drop_inner_opcode_read", .fn = m_op_read, .stat = ENDMT_STAT_DROP_INNER_OPCODE },
+	{ .name = "drop_inner_opcode_cmpswap", .fn = m_op_cmpswap, .stat = ENDMT_STAT_DROP_INNER_OPCODE },
+	{ .name = "drop_inner_opcode_fetchadd", .fn = m_op_fetchadd, .stat = ENDMT_STAT_DROP_INNER_OPCODE },
+	{ .name = "drop_inner_opcode_ack", .fn = m_op_ack, .stat = ENDMT_STAT_DROP_INNER_OPCODE },
+	{ .name = "drop_inner_opcode_send_inv", .fn = m_op_send_inv, .stat = ENDMT_STAT_DROP_INNER_OPCODE },
+	{ .name = "drop_inner_opcode_uc", .fn = m_op_uc_send, .stat = ENDMT_STAT_DROP_INNER_OPCODE },
+	{ .name = "valid_write_last_imm", .fn = m_op_write_imm, .stat = ENDMT_STAT_ENDMT_RX },
 };
 
 static void test_table(void)
@@ -523,6 +577,7 @@ static void test_fuzz(void)
 		{ .nrcv = 12, .per_tlv = 11, .other_first = 1, .opcode = ENDMT_OP_SEND_ONLY, .paylen = 32 },
 		{ .nrcv = 7, .per_tlv = 3, .pads = 1, .chain = 1, .opcode = ENDMT_OP_SEND_FIRST, .paylen = 40 },
 		{ .nrcv = 4, .per_tlv = 11, .opcode = ENDMT_OP_WRITE_FIRST, .paylen = 16 },
+		{ .nrcv = 6, .per_tlv = 4, .reduced = 1, .chain = 1, .opcode = ENDMT_OP_SEND_ONLY, .paylen = 24 },
 	};
 	static struct xcase c;
 	static uint8_t exp[EU_MAXPKT + 64];
@@ -544,7 +599,7 @@ static void test_fuzz(void)
 		int st;
 		char name[64];
 
-		make_case(&c, &bases[iter % 4]);
+		make_case(&c, &bases[iter % (int)(sizeof(bases) / sizeof(bases[0]))]);
 		mutate(&c);
 		if (c.len < 14)		/* BPF_PROG_TEST_RUN needs an Ethernet header */
 			c.len = 14;

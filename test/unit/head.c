@@ -415,7 +415,8 @@ enum mut {
 	M_OTHER_DA, M_OTHER_QPN, M_PORT, M_IPV4, M_ARP, M_EXTHDR,
 	M_TRUNC_UDP, M_TRUNC_BTH_OTHER, M_TRUNC_BTH_PROXY, M_TRUNC_QPN_PROXY,
 	M_PLEN_LONG, M_ULEN_DIFF, M_PLEN_SHORT, M_ODD_LEN, M_WRONG_SRC, M_NO_GROUP,
-	M_GSO,
+	M_GSO, M_ULEN_61, M_ULEN_62, M_ULEN_63, M_OP_READ, M_OP_CMPSWAP, M_OP_FETCHADD,
+	M_OP_ACK, M_OP_SEND_INV, M_OP_UC,
 };
 
 struct neg_case {
@@ -441,7 +442,18 @@ static const struct neg_case neg_cases[] = {
 	{ "payload_len_long",    M_PLEN_LONG,       TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_MALFORMED },
 	{ "udp_len_differs",     M_ULEN_DIFF,       TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_MALFORMED },
 	{ "payload_len_short",   M_PLEN_SHORT,      TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_MALFORMED },
-	{ "length_not_4n",       M_ODD_LEN,         TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_MALFORMED },
+	{ "length_not_4n",       M_ODD_LEN,         TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_UNPADDED },
+	{ "udp_length_61",       M_ULEN_61,         TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_UNPADDED },
+	{ "udp_length_62",       M_ULEN_62,         TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_UNPADDED },
+	{ "udp_length_63",       M_ULEN_63,         TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_UNPADDED },
+	/* One request to many: only SEND/WRITE (0x00-0x0b) have no response
+	 * beyond the ACK the reverse path aggregates. */
+	{ "opcode_read",         M_OP_READ,         TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_OPCODE },
+	{ "opcode_cmpswap",      M_OP_CMPSWAP,      TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_OPCODE },
+	{ "opcode_fetchadd",     M_OP_FETCHADD,     TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_OPCODE },
+	{ "opcode_ack",          M_OP_ACK,          TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_OPCODE },
+	{ "opcode_send_inv",     M_OP_SEND_INV,     TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_OPCODE },
+	{ "opcode_uc_send",      M_OP_UC,           TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_OPCODE },
 	{ "wrong_source",        M_WRONG_SRC,       TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_SRC },
 	{ "template_no_group",   M_NO_GROUP,        TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_NO_GROUP },
 	{ "gso_skb",             M_GSO,             TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_MALFORMED },
@@ -533,6 +545,21 @@ static int build_neg(enum mut m, uint8_t *f, size_t cap, struct __sk_buff *ctx)
 		put16(ip6 + 44, (uint16_t)((ip6[44] << 8 | ip6[45]) - 1));
 		n -= 1;
 		break;
+	case M_ULEN_61:
+	case M_ULEN_62:
+	case M_ULEN_63:
+		/* UDP length 61..63, consistent everywhere: only the padding
+		 * rule is broken. */
+		n = ENDMT_ETH_HLEN + 40 + 61 + (m - M_ULEN_61);
+		put16(ip6 + 4, (uint16_t)(n - ENDMT_ETH_HLEN - 40));
+		put16(ip6 + 44, (uint16_t)(n - ENDMT_ETH_HLEN - 40));
+		break;
+	case M_OP_READ: ip6[48] = ENDMT_OP_READ_REQ; break;
+	case M_OP_CMPSWAP: ip6[48] = 0x13; break;
+	case M_OP_FETCHADD: ip6[48] = 0x14; break;
+	case M_OP_ACK: ip6[48] = ENDMT_OP_ACK; break;
+	case M_OP_SEND_INV: ip6[48] = 0x17; break;
+	case M_OP_UC: ip6[48] = 0x24; break;
 	case M_GSO:
 		ctx->gso_size = 1000;
 		ctx->gso_segs = 2;
