@@ -905,7 +905,7 @@ static int apply_run(void *p)
 	struct tree *t = calloc(1, sizeof(*t));
 	struct plan *pl = calloc(1, sizeof(*pl));
 	struct undo_log ul = {};
-	struct endmt_maps_fds m = { -1, -1, -1, -1, -1, -1, -1 };
+	struct endmt_maps_fds m = { -1, -1, -1, -1, -1, -1, -1, -1 };
 	struct dev_state st;
 	json_error_t jerr;
 	json_t *root = NULL, *v;

@@ -83,6 +83,7 @@ const char *addr_str(const void *a16, char *buf);	/* buf >= INET6_ADDRSTRLEN */
 /* ---- pin root, lock, maps (pin.c) ---- */
 struct endmt_maps_fds {
 	int sids, groups, xlate, encap, repl, stats, proxies;
+	int rcv_group;	/* userspace only (pin.c); -1 when an old pin root lacks it */
 };
 
 /* Mounts bpffs if needed, creates the pin root and its dev/ directory. */

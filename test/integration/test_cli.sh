@@ -204,14 +204,14 @@ expect_ok "branch add --addr with PSN offset" "$A" branch add --proxy $P --dqpn 
 expect_ok "branch add --addr" "$A" branch add --proxy $P --dqpn 7 --addr fd00:12::2
 expect_ok "branch del" "$A" branch del --proxy $P --dqpn 7 --addr fd00:12::2
 expect_ok "sid add" "$A" sid add ff3e::4d54 --edge fd00:1::1 --max-receivers 20
-expect_ok "receiver add" "$A" receiver add --addr fd00:11::2 --qpn 256 --psn-offset 1000 --va-delta 4096 --rkey 99
+expect_ok "receiver add" "$A" receiver add --proxy $P --dqpn 7 --addr fd00:11::2 --qpn 256 --psn-offset -5 --va-delta 4096 --rkey 99
 expect_ok "encap set" "$A" encap set --proxy $P --dqpn 4660 --src fd00:6::1 --sid ff3e::4d54 \
 	--edge fd00:1::1=fd00:11::2/256,fd00:12::2/257 --edge fd00:2::1=fd00:13::2/258
 jcheck "edge group, sid, receiver, encap in show --json" "$A" '
 (g := G[("fd00:ff::1", 7)]) and not g["head"] and g["branch_by"] == "addr" and g["cnp_cap"] == 4
 and [(b["addr"], b["psn_offset"], b["ack_psn"]) for b in g["branches"]] == [("fd00:11::2", -5, 16777209)]
 and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 20}]
-and j["receivers"][0]["psn_offset"] == 1000 and j["receivers"][0]["rkey"] == 99 and j["receivers"][0]["va_delta"] == 4096
+and j["receivers"][0]["psn_offset"] == -5 and j["receivers"][0]["rkey"] == 99 and (j["receivers"][0]["proxy"], j["receivers"][0]["dqpn"]) == ("fd00:ff::1", 7) and j["receivers"][0]["va_delta"] == 4096
 and (e := j["encaps"][0])["segments"] == ["fd00:ff::1", "ff3e::4d54"] and e["segments_left"] == 1
 and e["outer_src"] == "fd00:6::1" and e["outer_dst"] == "ff3e::4d54" and e["tlv_type"] == 124
 and [(t["edge"], t["receivers"]) for t in e["tlvs"]] == [("fd00:1::1", ["fd00:11::2/256", "fd00:12::2/257"]), ("fd00:2::1", ["fd00:13::2/258"])]
@@ -253,7 +253,7 @@ expect_fail "--dev on a group by address" "branches by receiver address; use --a
 expect_fail "branch add unknown device" "unknown device 'nosuch0'" "$A" branch add --proxy $P --dqpn 4660 --dev nosuch0
 expect_fail "both --addr and --dev" "exactly one of --addr" "$A" branch add --proxy $P --dqpn 4660 --dev ca1 --addr fd00::1
 expect_fail "sid max receivers above 88" "--max-receivers 89: must be an integer 1..88" "$A" sid add ff3e::1 --edge fd00::1 --max-receivers 89
-expect_fail "va-delta without rkey" "--va-delta and --rkey go together" "$A" receiver add --addr fd00::1 --qpn 1 --va-delta 5
+expect_fail "va-delta without rkey" "--va-delta and --rkey go together" "$A" receiver add --proxy $P --dqpn 7 --addr fd00::1 --qpn 1 --va-delta 5
 expect_fail "encap bad --edge" "expected EDGEADDR=RCVADDR/QPN" "$A" encap set --proxy $P --dqpn 1 --src fd00::1 --sid ff3e::1 --edge fd00:1::1=fd00::2
 expect_fail "group del of an unknown group" "no such group" "$A" group del --proxy $P --dqpn 12345
 jcheck "failed commands changed nothing" "$A" 'len(j["groups"]) == 2 and len(j["sids"]) == 1 and len(j["receivers"]) == 1'
@@ -648,6 +648,55 @@ nothing_left "$H2" n6-s1 n6-n4 n6-n5
 nothing_left "$T2" n4-n6 n4-n1 n4-n2
 nothing_left "$G2" n1-n4 n1-r1 n1-r2
 for ns in "$H2" "$T2" "$G2"; do everything_gone "$ns"; done
+
+########## receivers: one QP per address per group, one PSN offset ##########
+# At an edge a response names its branch by source address only (its
+# DestQPN is the Designated QPN, not the responder's QPN): two QPs at one
+# address in one group are refused by receiver add.  A receiver's PSN
+# offset has one truth: receiver add sets the branch and the translation
+# together, branch add cannot contradict it.
+RE=${ID}e   # an edge
+mkns "$RE"
+# receiver add names the group; a second QP at the address in that group
+# is refused.
+expect_ok "group add (edge) 9" "$RE" group add --proxy $P --dqpn 9
+expect_ok "group add (edge) 10" "$RE" group add --proxy $P --dqpn 10
+expect_ok "receiver add creates the branch" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 256
+expect_fail "receiver add: a second QP at the address in the same group refused" \
+	"receiver add: group fd00:ff::1/9 already has receiver fd00:21::2 with QPN 256, and QPN 257 at the same address would share its branch: responses carry no responder QPN \(their DestQPN is the Designated QPN\), so an edge keeps one branch per receiver address" \
+	"$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 257 --psn-offset 3
+expect_ok "receiver add: the same address in another group accepted" "$RE" receiver add --proxy $P --dqpn 10 --addr fd00:21::2 --qpn 300 --psn-offset 40
+expect_fail "receiver add: one QP in two groups refused" \
+	"receiver add: fd00:21::2/256 is a receiver of group fd00:ff::1/9 \(an RC QP has one peer, so one group\)" \
+	"$RE" receiver add --proxy $P --dqpn 10 --addr fd00:21::2 --qpn 256
+expect_ok "group add (transit) 12" "$RE" group add --proxy $P --dqpn 12 --branch-by ifindex
+expect_fail "receiver add: a group branching by interface refused" "group fd00:ff::1/12 branches by interface" \
+	"$RE" receiver add --proxy $P --dqpn 12 --addr fd00:21::2 --qpn 256
+expect_fail "receiver add: unknown group" "receiver add: group fd00:ff::1/11: no such group" \
+	"$RE" receiver add --proxy $P --dqpn 11 --addr fd00:21::2 --qpn 256
+jcheck "refusals changed nothing: one branch and one QP per group at the address" "$RE" '
+[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 9)]["branches"]] == [("fd00:21::2", 0)]
+and [(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 10)]["branches"]] == [("fd00:21::2", 40)]
+and sorted((r["qpn"], r["dqpn"], r["psn_offset"]) for r in j["receivers"] if r["addr"] == "fd00:21::2") == [(256, 9, 0), (300, 10, 40)]'
+# One PSN offset: receiver add sets branch and translation; branch add
+# takes the receiver's and refuses another.
+expect_ok "receiver add --psn-offset 1000 sets branch and translation" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 256 --psn-offset 1000
+expect_fail "branch add: a PSN offset contradicting the receiver's translation refused" \
+	"branch add: --psn-offset 5 for fd00:21::2 in group fd00:ff::1/9 contradicts receiver fd00:21::2/256, whose PSN offset is 1000 .*'endmt receiver add', which sets both" \
+	"$RE" branch add --proxy $P --dqpn 9 --addr fd00:21::2 --psn-offset 5
+expect_ok "branch add without --psn-offset takes the receiver's" "$RE" branch add --proxy $P --dqpn 9 --addr fd00:21::2
+jcheck "branch and translation agree: 1000" "$RE" '
+[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 9)]["branches"]] == [("fd00:21::2", 1000)]
+and [r["psn_offset"] for r in j["receivers"] if (r["qpn"], r["dqpn"]) == (256, 9)] == [1000]'
+expect_ok "receiver add --psn-offset 0: no translation left" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 256
+jcheck "branch 0, receiver 0" "$RE" '
+[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 9)]["branches"]] == [("fd00:21::2", 0)]
+and [r["psn_offset"] for r in j["receivers"] if (r["qpn"], r["dqpn"]) == (256, 9)] == [0]'
+expect_ok "receiver del" "$RE" receiver del --addr fd00:21::2 --qpn 256
+jcheck "receiver del removed its branch and record, not the other group's" "$RE" '
+G[("fd00:ff::1", 9)]["branches"] == [] and [(r["qpn"], r["dqpn"]) for r in j["receivers"] if r["addr"] == "fd00:21::2"] == [(300, 10)]'
+expect_ok "receiver add of another QP at the address once the first is gone" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 257
+expect_fail "receiver del: unknown receiver" "receiver del: fd00:21::2/999: no such receiver" "$RE" receiver del --addr fd00:21::2 --qpn 999
 
 echo
 echo "test_cli: $passes passed, $fails failed"
