@@ -479,12 +479,12 @@ and [b["dev"] for b in g["branches"]] == ["n4-n1", "n4-n2"] and sorted(D) == ["n
 and all(d["role"] == "transit" for d in D.values()) and j["encaps"] == [] and j["sids"] == []'
 
 r=$(apply_json "$G" N1)
-[ "$r" = "3 3" ] && ok "apply N1 (edge): group, sid, translation; 3 devices" || bad "apply N1: '$r' $(cat "$TMP/err")"
+[ "$r" = "5 3" ] && ok "apply N1 (edge): group, sid, translation, 2 receiver records; 3 devices" || bad "apply N1: '$r' $(cat "$TMP/err")"
 jcheck "N1: edge group by addr with offsets, SID, translation, edge devices" "$G" '
 (g := G[("fd00:ff::1", 4660)]) and g["branch_by"] == "addr" and g["resp_saddr"] == "fd00:1::1"
 and [(b["addr"], b["psn_offset"]) for b in g["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 1000)]
 and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64}]
-and [(r["addr"], r["qpn"], r["psn_offset"]) for r in j["receivers"]] == [("fd00:12::2", 257, 1000)]
+and sorted((r["addr"], r["qpn"], r["psn_offset"], r["dqpn"]) for r in j["receivers"]) == [("fd00:11::2", 256, 0, 4660), ("fd00:12::2", 257, 1000, 4660)]
 and sorted(D) == ["n1-n4", "n1-r1", "n1-r2"] and all(d["role"] == "edge" for d in D.values())'
 r=$(apply_json "$G" N1)
 [ "$r" = "0 0" ] && ok "apply N1 again changes nothing" || bad "second apply N1: '$r'"
@@ -589,7 +589,7 @@ and sorted(D) == ["n4-n1", "n4-n2", "n4-n6"] and all(d["role"] == "transit" and 
 and [b["dev"] for b in G[("fd00:ff::1", 4660)]["branches"]] == ["n4-n1", "n4-n2"]'
 if tc -n "$T2" filter show dev n4-n6 ingress | grep -q "endmt_transit_t\b"; then ok "N4 n4-n6: endmt_transit_tc on TC ingress"; else bad "N4 n4-n6: no endmt_transit_tc"; fi
 r=$(apply_json "$G2" N1)
-[ "$r" = "3 3" ] && ok "apply N1 (replication): group, its own End.MT SID, translation" || bad "apply N1 (replication): '$r' $(cat "$TMP/err")"
+[ "$r" = "5 3" ] && ok "apply N1 (replication): group, its own End.MT SID, translation, 2 receiver records" || bad "apply N1 (replication): '$r' $(cat "$TMP/err")"
 jcheck "N1: End.MT on its unicast SID, no replication" "$G2" '
 j["sids"] == [{"sid": "fd00:1::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64}] and j["replication"] == []'
 
@@ -652,13 +652,72 @@ for ns in "$H2" "$T2" "$G2"; do everything_gone "$ns"; done
 ########## receivers: one QP per address per group, one PSN offset ##########
 # At an edge a response names its branch by source address only (its
 # DestQPN is the Designated QPN, not the responder's QPN): two QPs at one
-# address in one group are refused by receiver add.  A receiver's PSN
-# offset has one truth: receiver add sets the branch and the translation
-# together, branch add cannot contradict it.
-RE=${ID}e   # an edge
+# address in one group are refused, by apply (before anything is written)
+# and by receiver add.  A receiver's PSN offset has one truth: receiver add
+# sets the branch and the translation together, branch add cannot
+# contradict it, apply leaves no translation the file does not give.
+RE=${ID}e   # N1, edge
 mkns "$RE"
-# receiver add names the group; a second QP at the address in that group
-# is refused.
+veth "$RE" n1-n4 z1n4; veth "$RE" n1-r1 z1r1; veth "$RE" n1-r2 z1r2
+edit_json() { # OUT PYTHON-EDIT: the Figure 1 file, edited (g = groups[0])
+	$PY - "$TMP/fig1.json" "$1" "$2" <<'EOF2'
+import copy, json, sys
+j = json.load(open(sys.argv[1]))
+g = j["groups"][0]
+exec(sys.argv[3])
+json.dump(j, open(sys.argv[2], "w"), indent=1)
+EOF2
+}
+# (Equal offsets: the old code merged them silently into one branch and
+# skipped the second QP's translation.)
+edit_json "$TMP/twoqp.json" '
+g["receivers"][1]["addr"] = g["receivers"][0]["addr"]
+g["receivers"][0]["psn_offset"] = g["receivers"][1]["psn_offset"] = 1000'
+expect_fail "apply: two QPs at one address at one edge refused" \
+	"twoqp.json: groups\[0\]\.receivers\[1\]\.addr: group g1 lists two QPs at fd00:11::2: R1 \(qpn 256, receivers\[0\]\) and R2 \(qpn 257\); responses carry no responder QPN \(their DestQPN is the Designated QPN\), so a node has one branch per receiver address" \
+	"$RE" apply "$TMP/twoqp.json" --node N1
+jcheck "refused apply wrote nothing: no group, no receiver, no SID, nothing attached" "$RE" \
+	'j["groups"] == [] and j["receivers"] == [] and j["sids"] == [] and j["devices"] == []'
+# The same address in two groups (another QP of the host) is fine.
+edit_json "$TMP/twogrp.json" '
+h = copy.deepcopy(g); h["name"] = "g2"; h["dqpn"] = 4661
+h["receivers"] = [dict(g["receivers"][0], name="R1", qpn=300, psn_offset=77)]
+j["groups"].append(h)'
+expect_ok "apply: the same receiver address in two groups accepted" "$RE" apply "$TMP/twogrp.json" --node N1
+jcheck "both groups branch on the address, each with its own QP and offset" "$RE" '
+[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4661)]["branches"]] == [("fd00:11::2", 77)]
+and [(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4660)]["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 1000)]
+and sorted((r["addr"], r["qpn"], r["psn_offset"], r["dqpn"]) for r in j["receivers"]) == [("fd00:11::2", 256, 0, 4660), ("fd00:11::2", 300, 77, 4661), ("fd00:12::2", 257, 1000, 4660)]'
+# One QP in two groups would give it two PSN offsets (endmt_rcv_xlate is
+# keyed by the QP): refused, nothing written.
+edit_json "$TMP/oneqp2grp.json" '
+h = copy.deepcopy(g); h["name"] = "g2"; h["dqpn"] = 4661
+h["receivers"] = [dict(g["receivers"][0], psn_offset=7)]
+j["groups"].append(h)'
+expect_fail "apply: one QP in two groups (two PSN offsets) refused" \
+	"oneqp2grp.json: groups\[1\]\.receivers\[0\]: fd00:11::2/256 is also groups\[0\]\.receivers\[0\] \(R1 of group g1\); an RC QP has one peer, so it belongs to one group \(and has one PSN offset\)" \
+	"$RE" apply "$TMP/oneqp2grp.json" --node N1
+jcheck "refused apply left the groups as they were" "$RE" '
+[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4661)]["branches"]] == [("fd00:11::2", 77)] and len(j["receivers"]) == 3'
+# A receiver's offset set to 0 in the file: its translation goes too
+# (else the forward path adds 1000 that the branch no longer subtracts);
+# a QP the file replaces (new QPN at the address) loses record and translation.
+edit_json "$TMP/nooff.json" '
+g["receivers"][1]["psn_offset"] = 0
+h = copy.deepcopy(g); h["name"] = "g2"; h["dqpn"] = 4661
+h["receivers"] = [dict(g["receivers"][0], name="R1", qpn=301)]
+j["groups"].append(h)'
+expect_ok "apply: R2 without psn_offset, g2 with another QP at R1's address" "$RE" apply "$TMP/nooff.json" --node N1
+jcheck "R2: branch and forward path both at offset 0; g2: only the new QP" "$RE" '
+[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4660)]["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 0)]
+and [(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4661)]["branches"]] == [("fd00:11::2", 0)]
+and sorted((r["addr"], r["qpn"], r["psn_offset"], r["dqpn"]) for r in j["receivers"]) == [("fd00:11::2", 256, 0, 4660), ("fd00:11::2", 301, 0, 4661), ("fd00:12::2", 257, 0, 4660)]'
+for d in n1-n4 n1-r1 n1-r2; do X "$RE" detach "$d" >/dev/null || bad "detach $RE/$d"; done
+nothing_left "$RE" n1-n4 n1-r1 n1-r2
+everything_gone "$RE"
+
+# The same by hand at an edge (no devices needed): receiver add names the
+# group; a second QP at the address in that group is refused.
 expect_ok "group add (edge) 9" "$RE" group add --proxy $P --dqpn 9
 expect_ok "group add (edge) 10" "$RE" group add --proxy $P --dqpn 10
 expect_ok "receiver add creates the branch" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 256
