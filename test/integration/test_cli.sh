@@ -712,6 +712,13 @@ jcheck "R2: branch and forward path both at offset 0; g2: only the new QP" "$RE"
 [(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4660)]["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 0)]
 and [(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4661)]["branches"]] == [("fd00:11::2", 0)]
 and sorted((r["addr"], r["qpn"], r["psn_offset"], r["dqpn"]) for r in j["receivers"]) == [("fd00:11::2", 256, 0, 4660), ("fd00:11::2", 301, 0, 4661), ("fd00:12::2", 257, 0, 4660)]'
+# What apply recorded binds the single commands too.
+expect_fail "receiver add: a second QP at an address apply gave the group refused" \
+	"group fd00:ff::1/4660 already has receiver fd00:11::2 with QPN 256, and QPN 999 at the same address would share its branch" \
+	"$RE" receiver add --proxy $P --dqpn 4660 --addr fd00:11::2 --qpn 999
+expect_fail "branch add: a PSN offset contradicting an applied receiver refused" \
+	"contradicts receiver fd00:12::2/257, whose PSN offset is 0" \
+	"$RE" branch add --proxy $P --dqpn 4660 --addr fd00:12::2 --psn-offset 3
 for d in n1-n4 n1-r1 n1-r2; do X "$RE" detach "$d" >/dev/null || bad "detach $RE/$d"; done
 nothing_left "$RE" n1-n4 n1-r1 n1-r2
 everything_gone "$RE"
