@@ -27,7 +27,7 @@
 
 #define MAX_NODES 256
 #define MAX_GROUPS 64
-#define MAX_RCVS 1024
+#define MAX_RCVS ENDMT_MAX_XLATE	/* receivers at one edge: 64 groups x 64 branches */
 #define MAX_ATT 64
 
 struct node {
@@ -100,9 +100,10 @@ struct plan {
 	struct endmt_sid_key sidk[MAX_GROUPS];
 	struct endmt_sid sidv[MAX_GROUPS];
 	int nsid;
-	struct endmt_rcv_key xk[MAX_RCVS];
-	struct endmt_rcv_xlate xv[MAX_RCVS];
-	int nx;
+	struct endmt_rcv_key xk[MAX_RCVS];	/* receivers at this edge */
+	struct endmt_rcv_xlate xv[MAX_RCVS];	/* flags 0: no translation */
+	struct endmt_group_key xg[MAX_RCVS];	/* their groups */
+	int nx, nxl;				/* receivers, translations */
 	struct endmt_sid_key rk[MAX_GROUPS];	/* this node's Replication SIDs */
 	struct endmt_repl rv[MAX_GROUPS];
 	int nrepl;
@@ -406,10 +407,23 @@ static int parse_groups(struct tree *t, json_t *groups)
 				return ferr(t, "%s.edge: node %s is not below the head %s (check the "
 					    "parent chain)", rpath, t->nodes[o->rcv[j].edge].name,
 					    t->nodes[o->head].name);
-			for (b = 0; b < (int)j; b++)
-				if (!memcmp(&o->rcv[b].addr, &o->rcv[j].addr, 16) &&
-				    o->rcv[b].qpn == o->rcv[j].qpn)
+			for (b = 0; b < (int)j; b++) {
+				const struct rcv *x = &o->rcv[b], *y = &o->rcv[j];
+				char ab[INET6_ADDRSTRLEN];
+
+				if (memcmp(&x->addr, &y->addr, 16))
+					continue;
+				if (x->qpn == y->qpn)
 					return ferr(t, "%s: same addr/qpn as receivers[%d]", rpath, b);
+				/* One branch per address (docs/DECISIONS.md). */
+				return ferr(t, "%s.addr: group %s lists two QPs at %s: %s (qpn %u, "
+					    "receivers[%d]) and %s (qpn %u); responses carry no "
+					    "responder QPN (their DestQPN is the Designated QPN), so "
+					    "a node has one branch per receiver address and one QP's "
+					    "ACK would hide the other's: give each QP its own address",
+					    rpath, o->name, addr_str(&y->addr, ab), x->name, x->qpn,
+					    b, y->name, y->qpn);
+			}
 		}
 		for (b = 0; b < (int)i; b++)
 			if (!memcmp(&t->groups[b].proxy, &o->proxy, 16) &&
@@ -417,6 +431,29 @@ static int parse_groups(struct tree *t, json_t *groups)
 				return ferr(t, "%s: same proxy/dqpn as groups[%d]", path, b);
 	}
 	t->ngroups = json_array_size(groups);
+	/* One QP, one group: an RC QP's only peer is its group's Proxy
+	 * Address / Designated QPN, and endmt_rcv_xlate (its PSN offset)
+	 * is keyed by the QP alone. */
+	for (a = 0; a < t->ngroups; a++)
+		for (j = 0; j < (size_t)t->groups[a].nrcv; j++)
+			for (b = 0; b < a; b++) {
+				const struct rcv *y = &t->groups[a].rcv[j];
+				char ab[INET6_ADDRSTRLEN];
+				int l;
+
+				for (l = 0; l < t->groups[b].nrcv; l++) {
+					const struct rcv *x = &t->groups[b].rcv[l];
+
+					if (memcmp(&x->addr, &y->addr, 16) || x->qpn != y->qpn)
+						continue;
+					return ferr(t, "groups[%d].receivers[%zu]: %s/%u is also "
+						    "groups[%d].receivers[%d] (%s of group %s); an "
+						    "RC QP has one peer, so it belongs to one group "
+						    "(and has one PSN offset)", a, j,
+						    addr_str(&y->addr, ab), y->qpn, b, l, x->name,
+						    t->groups[b].name);
+				}
+			}
 	return 0;
 }
 
@@ -707,42 +744,29 @@ static int plan_group(const struct tree *t, const struct grp *g, int x, struct p
 			if ((err = link_dev(t, x, r->name, &dev, &ifx, why)) ||
 			    (err = plan_att(t, p, dev, ROLE_EDGE, X->mode, why)))
 				return err;
-			for (j = 0; j < pg->nbr; j++)
-				if (!memcmp(pg->br[j].id, &r->addr, 16))
-					break;
-			if (j < pg->nbr) {
-				if (pg->br[j].psn_offset != r->psn_offset)
-					return ferr(t, "group %s: receivers at %s disagree on psn_offset",
-						    g->name, r->name);
-				continue;	/* one branch per address */
-			}
+			/* Receivers of a group have distinct addresses
+			 * (parse_groups): one branch each. */
 			if (pg->nbr >= ENDMT_MAX_BRANCHES)
 				return ferr(t, "node %s: more than %d receivers in group %s",
 					    X->name, ENDMT_MAX_BRANCHES, g->name);
 			memcpy(pg->br[pg->nbr].id, &r->addr, 16);
 			pg->br[pg->nbr].psn_offset = r->psn_offset;
 			pg->nbr++;
-			if (!r->psn_offset && !r->reth)
-				continue;
+			/* Every receiver QP (one group each, parse_groups):
+			 * its translation, none (flags 0) if it needs none,
+			 * and its group record. */
 			memcpy(xk.addr, &r->addr, 16);
 			xk.qpn = r->qpn;
 			xv.psn_offset = r->psn_offset;
 			xv.flags = (r->psn_offset ? ENDMT_XL_PSN : 0) | (r->reth ? ENDMT_XL_RETH : 0);
 			xv.va_delta = r->va_delta;
 			xv.rkey = r->rkey;
-			for (j = 0; j < p->nx; j++)
-				if (!memcmp(&p->xk[j], &xk, sizeof(xk)))
-					break;
-			if (j < p->nx) {
-				if (memcmp(&p->xv[j], &xv, sizeof(xv)))
-					return ferr(t, "receiver %s: conflicting translations in two groups",
-						    r->name);
-				continue;
-			}
 			if (p->nx >= MAX_RCVS)
-				return ferr(t, "more than %d receiver translations", MAX_RCVS);
+				return ferr(t, "more than %d receivers on node %s", MAX_RCVS, X->name);
 			p->xk[p->nx] = xk;
 			p->xv[p->nx] = xv;
+			p->xg[p->nx] = pg->g.key;
+			p->nxl += !!xv.flags;
 			p->nx++;
 		}
 	}
@@ -894,6 +918,90 @@ static void undo_free(struct undo_log *l)
 	free(l->u);
 }
 
+/* Deletes key (if there) with undo; *changes counts it. */
+static int undo_del(struct undo_log *l, int fd, const void *key, size_t ksize, size_t vsize,
+		    int *changes)
+{
+	int err = undo_save(l, U_MAP, fd, key, ksize, vsize);
+
+	if (err || !l->u[l->n - 1].existed)
+		return err;
+	err = map_del(fd, key);
+	*changes += !err;
+	return err;
+}
+
+static bool plan_has_rcv(const struct plan *p, const struct endmt_rcv_key *k)
+{
+	int i;
+
+	for (i = 0; i < p->nx; i++)
+		if (!memcmp(&p->xk[i], k, sizeof(*k)))
+			return true;
+	return false;
+}
+
+/* The receivers of the groups this node is an edge of become exactly the
+ * file's (as their branches do): a receiver recorded for such a group that
+ * the file no longer lists loses its record and translation; each listed
+ * one gets its translation (or none) and its record. */
+static int apply_receivers(const struct endmt_maps_fds *m, const struct plan *p,
+			   struct undo_log *ul, int *changes)
+{
+	struct endmt_rcv_key k, *prev = NULL, *stale = NULL;
+	struct endmt_group_key gk;
+	int i, j, n = 0, cap = 0, err = 0;
+	bool ch;
+
+	while (!bpf_map_get_next_key(m->rcv_group, prev, &k)) {
+		prev = &k;
+		if (bpf_map_lookup_elem(m->rcv_group, &k, &gk) || plan_has_rcv(p, &k))
+			continue;
+		for (j = 0; j < p->nx && memcmp(&p->xg[j], &gk, sizeof(gk)); j++)
+			;
+		if (j == p->nx)
+			continue;	/* not a group this file gives this node */
+		if (n == cap) {
+			struct endmt_rcv_key *s2;
+
+			cap = cap ? 2 * cap : 16;
+			s2 = realloc(stale, cap * sizeof(*s2));
+			if (!s2) {
+				err = -ENOMEM;
+				goto out;
+			}
+			stale = s2;
+		}
+		stale[n++] = k;	/* delete after the walk: it needs stable keys */
+	}
+	for (i = 0; i < n; i++)
+		if ((err = undo_del(ul, m->xlate, &stale[i], sizeof(stale[i]),
+				    sizeof(struct endmt_rcv_xlate), changes)) ||
+		    (err = undo_del(ul, m->rcv_group, &stale[i], sizeof(stale[i]),
+				    sizeof(struct endmt_group_key), changes)))
+			goto out;
+	for (i = 0; i < p->nx; i++) {
+		if (p->xv[i].flags) {
+			if ((err = undo_save(ul, U_MAP, m->xlate, &p->xk[i], sizeof(p->xk[i]),
+					     sizeof(p->xv[i]))) ||
+			    (err = map_set(m->xlate, &p->xk[i], &p->xv[i], sizeof(p->xv[i]), &ch)))
+				goto out;
+			*changes += ch;
+		} else if ((err = undo_del(ul, m->xlate, &p->xk[i], sizeof(p->xk[i]),
+					   sizeof(p->xv[i]), changes))) {
+			goto out;	/* no translation: none may stay behind */
+		}
+		if ((err = undo_save(ul, U_MAP, m->rcv_group, &p->xk[i], sizeof(p->xk[i]),
+				     sizeof(p->xg[i]))) ||
+		    (err = map_set(m->rcv_group, &p->xk[i], &p->xg[i], sizeof(p->xg[i]), &ch)))
+			goto out;
+		*changes += ch;
+	}
+out:
+	free(stale);
+	return err;
+}
+
 struct apply_args {
 	const char *file;
 	const char *node;
@@ -905,7 +1013,7 @@ static int apply_run(void *p)
 	struct tree *t = calloc(1, sizeof(*t));
 	struct plan *pl = calloc(1, sizeof(*pl));
 	struct undo_log ul = {};
-	struct endmt_maps_fds m = { -1, -1, -1, -1, -1, -1, -1 };
+	struct endmt_maps_fds m = { -1, -1, -1, -1, -1, -1, -1, -1 };
 	struct dev_state st;
 	json_error_t jerr;
 	json_t *root = NULL, *v;
@@ -1033,15 +1141,10 @@ static int apply_run(void *p)
 		}
 		changes += ch;
 	}
-	for (i = 0; i < pl->nx; i++) {
-		if ((err = undo_save(&ul, U_MAP, m.xlate, &pl->xk[i], sizeof(pl->xk[i]),
-				     sizeof(pl->xv[i]))) ||
-		    (err = map_set(m.xlate, &pl->xk[i], &pl->xv[i], sizeof(pl->xv[i]), &ch))) {
-			errorf("%s: writing receiver translation %d: %s", a->file, i,
-			       strerror(-err));
-			goto fail;
-		}
-		changes += ch;
+	if ((err = apply_receivers(&m, pl, &ul, &changes))) {
+		errorf("%s: writing the receivers of node %s: %s", a->file, a->node,
+		       strerror(-err));
+		goto fail;
 	}
 	for (i = 0; i < pl->nrepl; i++) {
 		if ((err = undo_save(&ul, U_MAP, m.repl, &pl->rk[i], sizeof(pl->rk[i]),
@@ -1074,12 +1177,12 @@ static int apply_run(void *p)
 	if (env.json)
 		printf("{\"node\":\"%s\",\"groups\":%d,\"sids\":%d,\"receivers\":%d,"
 		       "\"devices\":%d,\"attached\":%d,\"changed\":%d,\"replication\":%d}\n",
-		       a->node, pl->ngrp, pl->nsid, pl->nx, pl->natt, attached, changes,
+		       a->node, pl->ngrp, pl->nsid, pl->nxl, pl->natt, attached, changes,
 		       pl->nrepl);
 	else
 		printf("%s: node %s: %d group(s), %d sid(s), %d receiver translation(s), "
 		       "%d replication sid(s), %d device(s); %d attached, %d map entr%s "
-		       "changed\n", a->file, a->node, pl->ngrp, pl->nsid, pl->nx, pl->nrepl,
+		       "changed\n", a->file, a->node, pl->ngrp, pl->nsid, pl->nxl, pl->nrepl,
 		       pl->natt, attached, changes, changes == 1 ? "y" : "ies");
 	goto out;
 fail:

@@ -59,6 +59,56 @@ static int find_branch(const struct endmt_group *v, const uint8_t id[16])
 	return -1;
 }
 
+int group_find_branch(const struct endmt_group *v, const uint8_t id[16], int32_t *off)
+{
+	int k = find_branch(v, id);
+
+	if (k < 0)
+		return -ENOENT;
+	if (off)
+		*off = v->br[k].psn_offset;
+	return k;
+}
+
+int rcv_group_qpns(int fd, const struct endmt_group_key *g, const uint8_t addr[16],
+		   uint32_t *qpns, int max)
+{
+	struct endmt_rcv_key k, *prev = NULL;
+	struct endmt_group_key v;
+	int n = 0;
+
+	if (fd < 0)
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		prev = &k;
+		if (memcmp(k.addr, addr, 16))
+			continue;
+		if (bpf_map_lookup_elem(fd, &k, &v)) {
+			if (errno == ENOENT)
+				continue;	/* deleted meanwhile */
+			return -errno;
+		}
+		if (memcmp(&v, g, sizeof(v)))
+			continue;
+		if (n < max)
+			qpns[n] = k.qpn;
+		n++;
+	}
+	return n;
+}
+
+int rcv_psn_offset(int xlate_fd, const struct endmt_rcv_key *k, int32_t *off)
+{
+	struct endmt_rcv_xlate v;
+
+	*off = 0;
+	if (bpf_map_lookup_elem(xlate_fd, k, &v))
+		return errno == ENOENT ? 0 : -errno;
+	if (v.flags & ENDMT_XL_PSN)
+		*off = v.psn_offset;
+	return 0;
+}
+
 static void branch_init(struct endmt_branch *b, const uint8_t id[16], int32_t off,
 			uint32_t start_psn)
 {

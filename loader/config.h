@@ -33,6 +33,19 @@ void cfg_end(struct endmt_maps_fds *m, int lock);
 const char *repl_addr_problem(const struct in6_addr *a);
 int repl_check(int fd, const struct endmt_sid_key *k, const struct endmt_repl *v,
 	       char *msg, size_t len);
+/* Receivers at an edge.  A receiver QP (address, QPN) belongs to one group
+ * (its RC peer is the group's Proxy Address / Designated QPN); the CLI
+ * records which in endmt_rcv_group.  A group has one branch per receiver
+ * address, so at most one recorded QPN per (group, address).
+ * rcv_group_qpns: the QPNs recorded for group g at addr (up to max of them
+ * in qpns[]); returns how many there are, or -errno.
+ * rcv_psn_offset: the PSN offset the forward path applies to k (0 without
+ * a translation). */
+int rcv_group_qpns(int fd, const struct endmt_group_key *g, const uint8_t addr[16],
+		   uint32_t *qpns, int max);
+int rcv_psn_offset(int xlate_fd, const struct endmt_rcv_key *k, int32_t *off);
+/* The branch with this id: its index (offset in *off), or -ENOENT. */
+int group_find_branch(const struct endmt_group *v, const uint8_t id[16], int32_t *off);
 /* "WHAT written|deleted" / "WHAT unchanged", or {"changed":...} with --json. */
 void report_change(bool changed, const char *what, const char *verb);
 

@@ -85,6 +85,7 @@ const char *tlv_type_refused(uint32_t t);
 /* ---- pin root, lock, maps (pin.c) ---- */
 struct endmt_maps_fds {
 	int sids, groups, xlate, encap, repl, stats, proxies;
+	int rcv_group;	/* userspace only (pin.c); -1 when an old pin root lacks it */
 };
 
 /* Mounts bpffs if needed, creates the pin root and its dev/ directory. */

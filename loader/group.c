@@ -133,6 +133,46 @@ struct branch_args {
 	bool addr_set, off_set;
 };
 
+/* A receiver branch's PSN offset is also the forward path's translation of
+ * the receiver QP at that address (receiver add sets both): without
+ * --psn-offset, take the receiver's; with it, it must agree. */
+static int branch_rcv_check(const struct endmt_maps_fds *m, struct branch_args *a,
+			    const struct endmt_group_key *k)
+{
+	char b[INET6_ADDRSTRLEN], b2[INET6_ADDRSTRLEN];
+	struct endmt_rcv_key rk = {};
+	uint32_t qpn;
+	int32_t off;
+	int n, err;
+
+	n = rcv_group_qpns(m->rcv_group, k, (const uint8_t *)&a->addr, &qpn, 1);
+	if (n <= 0) {
+		if (n < 0)
+			errorf("branch add: reading endmt_rcv_group: %s", strerror(-n));
+		return n;
+	}
+	memcpy(rk.addr, &a->addr, 16);
+	rk.qpn = qpn;
+	err = rcv_psn_offset(m->xlate, &rk, &off);
+	if (err) {
+		errorf("branch add: reading the translation of %s/%u: %s",
+		       addr_str(&a->addr, b), qpn, strerror(-err));
+		return err;
+	}
+	if (!a->off_set) {
+		a->psn_offset = off;
+		return 0;
+	}
+	if (a->psn_offset == off)
+		return 0;
+	errorf("branch add: --psn-offset %d for %s in group %s/%u contradicts receiver %s/%u, "
+	       "whose PSN offset is %d (the forward and the reverse path would disagree); "
+	       "change it with 'endmt receiver add', which sets both",
+	       a->psn_offset, addr_str(&a->addr, b), addr_str(&a->proxy, b2), a->dqpn,
+	       addr_str(&a->addr, b), qpn, off);
+	return -EINVAL;
+}
+
 static int branch_run(struct branch_args *a, bool del)
 {
 	const char *cmd = del ? "branch del" : "branch add";
@@ -186,6 +226,11 @@ static int branch_run(struct branch_args *a, bool del)
 		       by_if ? "--dev DEV" : "--addr ADDR");
 		err = -EINVAL;
 		goto out;
+	}
+	if (!del && !by_if) {
+		err = branch_rcv_check(&m, a, &k);
+		if (err)
+			goto out;
 	}
 	err = branch_write(m.groups, &k, id, a->psn_offset, del, &changed);
 	if (err) {

@@ -3,6 +3,8 @@
  * and the shared maps (created from bpf/maps.bpf.c, pinned by name).
  *
  *   PINROOT/endmt_<map>          every map of maps/endmt_maps.h
+ *   PINROOT/endmt_rcv_group      which group each receiver QP belongs to
+ *                                (userspace only, created here)
  *   PINROOT/dev/<ifname>/state   what attach did on that device (attach.c)
  */
 #include <errno.h>
@@ -119,14 +121,14 @@ void pin_unlock(int lock_fd)
 
 static const char *const map_names[] = {
 	"endmt_sids", "endmt_groups", "endmt_rcv_xlate", "endmt_encap",
-	"endmt_repl", "endmt_stats", "endmt_proxies",
+	"endmt_repl", "endmt_stats", "endmt_proxies", "endmt_rcv_group",
 };
-#define NMAPS 7
+#define NMAPS 8
 
 static int *map_slot(struct endmt_maps_fds *m, int i)
 {
 	int *slots[] = { &m->sids, &m->groups, &m->xlate, &m->encap, &m->repl, &m->stats,
-			&m->proxies };
+			&m->proxies, &m->rcv_group };
 
 	return slots[i];
 }
@@ -155,6 +157,42 @@ static int maps_create(void)
 	return err;
 }
 
+/* endmt_rcv_group: receiver (address, QPN) -> the group key it belongs to
+ * (an RC QP has one peer, the group's (Proxy Address, Designated QPN)).
+ * Only the CLI reads and writes it; no BPF program knows it, so it is
+ * created here rather than in bpf/maps.bpf.c. */
+static int rcv_group_create(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo);
+	char path[PATH_MAX];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/endmt_rcv_group", env.pin_root);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno != ENOENT) {
+		err = -errno;
+		errorf("cannot open map %s: %s%s", path, strerror(-err), priv_hint(err));
+		return err;
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "endmt_rcv_group", sizeof(struct endmt_rcv_key),
+			    sizeof(struct endmt_group_key), ENDMT_MAX_XLATE, &mo);
+	if (fd < 0) {
+		err = -errno;
+		errorf("cannot create map endmt_rcv_group: %s%s", strerror(-err), priv_hint(err));
+		return err;
+	}
+	if (bpf_obj_pin(fd, path)) {
+		err = -errno;
+		errorf("cannot pin %s: %s%s", path, strerror(-err), priv_hint(err));
+	}
+	close(fd);
+	return err;
+}
+
 int maps_open(struct endmt_maps_fds *m, bool create)
 {
 	char path[PATH_MAX];
@@ -167,6 +205,8 @@ int maps_open(struct endmt_maps_fds *m, bool create)
 		if (err)
 			return err;
 		err = maps_create();
+		if (!err)
+			err = rcv_group_create();
 		if (err)
 			return err;
 	}
@@ -175,6 +215,10 @@ int maps_open(struct endmt_maps_fds *m, bool create)
 		*map_slot(m, i) = bpf_obj_get(path);
 		if (*map_slot(m, i) < 0) {
 			err = -errno;
+			/* A pin root of an older endmt has no endmt_rcv_group:
+			 * read-only commands go on without it. */
+			if (!create && err == -ENOENT && &m->rcv_group == map_slot(m, i))
+				continue;
 			if (err != -ENOENT || create)
 				errorf("cannot open map %s: %s%s", path, strerror(-err),
 				       priv_hint(err));

@@ -163,24 +163,46 @@ static void show_sids(int fd, json_t *arr)
 	}
 }
 
-static void show_rcvs(int fd, json_t *arr)
+static json_t *rcv_json(const struct endmt_rcv_key *k, const struct endmt_rcv_xlate *v,
+			int grp_fd)
+{
+	struct endmt_group_key g;
+	json_t *o = json_object();
+	bool has_g = grp_fd >= 0 && !bpf_map_lookup_elem(grp_fd, k, &g);
+
+	json_object_set_new(o, "addr", jaddr(k->addr));
+	json_object_set_new(o, "qpn", json_integer(k->qpn));
+	json_object_set_new(o, "psn_offset", json_integer(v->flags & ENDMT_XL_PSN ? v->psn_offset : 0));
+	json_object_set_new(o, "reth", json_boolean(v->flags & ENDMT_XL_RETH));
+	json_object_set_new(o, "va_delta", json_integer((json_int_t)v->va_delta));
+	json_object_set_new(o, "rkey", json_integer(v->rkey));
+	json_object_set_new(o, "proxy", has_g ? jaddr(g.proxy) : json_null());
+	json_object_set_new(o, "dqpn", has_g ? json_integer(g.dqpn) : json_null());
+	return o;
+}
+
+/* Every receiver: those with a translation, then those recorded in
+ * endmt_rcv_group without one. */
+static void show_rcvs(int fd, int grp_fd, json_t *arr)
 {
 	struct endmt_rcv_key k, *prev = NULL;
 	struct endmt_rcv_xlate v;
-	json_t *o;
 
 	while (!bpf_map_get_next_key(fd, prev, &k)) {
 		prev = &k;
-		if (bpf_map_lookup_elem(fd, &k, &v))
-			continue;
-		o = json_object();
-		json_object_set_new(o, "addr", jaddr(k.addr));
-		json_object_set_new(o, "qpn", json_integer(k.qpn));
-		json_object_set_new(o, "psn_offset", json_integer(v.psn_offset));
-		json_object_set_new(o, "reth", json_boolean(v.flags & ENDMT_XL_RETH));
-		json_object_set_new(o, "va_delta", json_integer((json_int_t)v.va_delta));
-		json_object_set_new(o, "rkey", json_integer(v.rkey));
-		json_array_append_new(arr, o);
+		if (!bpf_map_lookup_elem(fd, &k, &v))
+			json_array_append_new(arr, rcv_json(&k, &v, grp_fd));
+	}
+	if (grp_fd < 0)
+		return;
+	prev = NULL;
+	memset(&v, 0, sizeof(v));
+	while (!bpf_map_get_next_key(grp_fd, prev, &k)) {
+		struct endmt_rcv_xlate x;
+
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &x) && errno == ENOENT)
+			json_array_append_new(arr, rcv_json(&k, &v, grp_fd));
 	}
 }
 
@@ -434,6 +456,8 @@ static void print_human(json_t *root)
 	json_array_foreach(a, i, o) {
 		printf("  %s/%lld psn-offset %lld", js(o, "addr"), ji(o, "qpn"),
 		       ji(o, "psn_offset"));
+		if (json_is_string(json_object_get(o, "proxy")))
+			printf(" group %s/%lld", js(o, "proxy"), ji(o, "dqpn"));
 		if (json_is_true(json_object_get(o, "reth")))
 			printf(" va-delta %llu rkey %lld",
 			       (unsigned long long)ji(o, "va_delta"), ji(o, "rkey"));
@@ -497,7 +521,7 @@ static int show_run(void *p)
 		show_sids(m.sids, arr);
 	json_object_set_new(root, "receivers", arr = json_array());
 	if (!err)
-		show_rcvs(m.xlate, arr);
+		show_rcvs(m.xlate, m.rcv_group, arr);
 	json_object_set_new(root, "encaps", arr = json_array());
 	if (!err)
 		err = show_encaps(m.encap, arr);

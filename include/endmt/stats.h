@@ -89,7 +89,7 @@ enum endmt_stat {
 };
 #undef ENDMT_STAT_ENUM
 
-#define ENDMT_STATS_SLOTS 64	/* endmt_stats max_entries: room to append */
+#define ENDMT_STATS_SLOTS 128	/* endmt_stats max_entries: room to append */
 _Static_assert(ENDMT_STAT_MAX <= ENDMT_STATS_SLOTS, "grow ENDMT_STATS_SLOTS");
 
 #endif /* ENDMT_STATS_H */

@@ -208,14 +208,14 @@ expect_ok "branch add --addr with PSN offset" "$A" branch add --proxy $P --dqpn 
 expect_ok "branch add --addr" "$A" branch add --proxy $P --dqpn 7 --addr fd00:12::2
 expect_ok "branch del" "$A" branch del --proxy $P --dqpn 7 --addr fd00:12::2
 expect_ok "sid add" "$A" sid add ff3e::4d54 --edge fd00:1::1 --max-receivers 20
-expect_ok "receiver add" "$A" receiver add --addr fd00:11::2 --qpn 256 --psn-offset 1000 --va-delta 4096 --rkey 99
+expect_ok "receiver add" "$A" receiver add --proxy $P --dqpn 7 --addr fd00:11::2 --qpn 256 --psn-offset -5 --va-delta 4096 --rkey 99
 expect_ok "encap set" "$A" encap set --proxy $P --dqpn 4660 --src fd00:6::1 --sid ff3e::4d54 \
 	--edge fd00:1::1=fd00:11::2/256,fd00:12::2/257 --edge fd00:2::1=fd00:13::2/258
 jcheck "edge group, sid, receiver, encap in show --json" "$A" '
 (g := G[("fd00:ff::1", 7)]) and not g["head"] and g["branch_by"] == "addr" and g["cnp_cap"] == 4
 and [(b["addr"], b["psn_offset"], b["ack_psn"]) for b in g["branches"]] == [("fd00:11::2", -5, 16777209)]
 and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 20}]
-and j["receivers"][0]["psn_offset"] == 1000 and j["receivers"][0]["rkey"] == 99 and j["receivers"][0]["va_delta"] == 4096
+and j["receivers"][0]["psn_offset"] == -5 and j["receivers"][0]["rkey"] == 99 and (j["receivers"][0]["proxy"], j["receivers"][0]["dqpn"]) == ("fd00:ff::1", 7) and j["receivers"][0]["va_delta"] == 4096
 and (e := j["encaps"][0])["segments"] == ["fd00:ff::1", "ff3e::4d54"] and e["segments_left"] == 1
 and e["outer_src"] == "fd00:6::1" and e["outer_dst"] == "ff3e::4d54" and e["tlv_type"] == 124
 and [(t["edge"], t["receivers"]) for t in e["tlvs"]] == [("fd00:1::1", ["fd00:11::2/256", "fd00:12::2/257"]), ("fd00:2::1", ["fd00:13::2/258"])]
@@ -257,7 +257,7 @@ expect_fail "--dev on a group by address" "branches by receiver address; use --a
 expect_fail "branch add unknown device" "unknown device 'nosuch0'" "$A" branch add --proxy $P --dqpn 4660 --dev nosuch0
 expect_fail "both --addr and --dev" "exactly one of --addr" "$A" branch add --proxy $P --dqpn 4660 --dev ca1 --addr fd00::1
 expect_fail "sid max receivers above 88" "--max-receivers 89: must be an integer 1..88" "$A" sid add ff3e::1 --edge fd00::1 --max-receivers 89
-expect_fail "va-delta without rkey" "--va-delta and --rkey go together" "$A" receiver add --addr fd00::1 --qpn 1 --va-delta 5
+expect_fail "va-delta without rkey" "--va-delta and --rkey go together" "$A" receiver add --proxy $P --dqpn 7 --addr fd00::1 --qpn 1 --va-delta 5
 expect_fail "encap bad --edge" "expected EDGEADDR=RCVADDR/QPN" "$A" encap set --proxy $P --dqpn 1 --src fd00::1 --sid ff3e::1 --edge fd00:1::1=fd00::2
 expect_fail "encap tlv type 4 refused" "--tlv-type 4: PadN \(RFC 8754\) cannot be the End.MT TLV type" "$A" encap set --proxy $P --dqpn 1 --src fd00::1 --sid ff3e::1 --edge fd00:1::1=fd00::2/5 --tlv-type 4
 expect_fail "group del of an unknown group" "no such group" "$A" group del --proxy $P --dqpn 12345
@@ -484,12 +484,12 @@ and [b["dev"] for b in g["branches"]] == ["n4-n1", "n4-n2"] and sorted(D) == ["n
 and all(d["role"] == "transit" for d in D.values()) and j["encaps"] == [] and j["sids"] == []'
 
 r=$(apply_json "$G" N1)
-[ "$r" = "3 3" ] && ok "apply N1 (edge): group, sid, translation; 3 devices" || bad "apply N1: '$r' $(cat "$TMP/err")"
+[ "$r" = "5 3" ] && ok "apply N1 (edge): group, sid, translation, 2 receiver records; 3 devices" || bad "apply N1: '$r' $(cat "$TMP/err")"
 jcheck "N1: edge group by addr with offsets, SID, translation, edge devices" "$G" '
 (g := G[("fd00:ff::1", 4660)]) and g["branch_by"] == "addr" and g["resp_saddr"] == "fd00:1::1"
 and [(b["addr"], b["psn_offset"]) for b in g["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 1000)]
 and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64}]
-and [(r["addr"], r["qpn"], r["psn_offset"]) for r in j["receivers"]] == [("fd00:12::2", 257, 1000)]
+and sorted((r["addr"], r["qpn"], r["psn_offset"], r["dqpn"]) for r in j["receivers"]) == [("fd00:11::2", 256, 0, 4660), ("fd00:12::2", 257, 1000, 4660)]
 and sorted(D) == ["n1-n4", "n1-r1", "n1-r2"] and all(d["role"] == "edge" for d in D.values())'
 r=$(apply_json "$G" N1)
 [ "$r" = "0 0" ] && ok "apply N1 again changes nothing" || bad "second apply N1: '$r'"
@@ -597,7 +597,7 @@ and sorted(D) == ["n4-n1", "n4-n2", "n4-n6"] and all(d["role"] == "transit" and 
 and [b["dev"] for b in G[("fd00:ff::1", 4660)]["branches"]] == ["n4-n1", "n4-n2"]'
 if tc -n "$T2" filter show dev n4-n6 ingress | grep -q "endmt_transit_t\b"; then ok "N4 n4-n6: endmt_transit_tc on TC ingress"; else bad "N4 n4-n6: no endmt_transit_tc"; fi
 r=$(apply_json "$G2" N1)
-[ "$r" = "3 3" ] && ok "apply N1 (replication): group, its own End.MT SID, translation" || bad "apply N1 (replication): '$r' $(cat "$TMP/err")"
+[ "$r" = "5 3" ] && ok "apply N1 (replication): group, its own End.MT SID, translation, 2 receiver records" || bad "apply N1 (replication): '$r' $(cat "$TMP/err")"
 jcheck "N1: End.MT on its unicast SID, no replication" "$G2" '
 j["sids"] == [{"sid": "fd00:1::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64}] and j["replication"] == []'
 
@@ -656,6 +656,121 @@ nothing_left "$H2" n6-s1 n6-n4 n6-n5
 nothing_left "$T2" n4-n6 n4-n1 n4-n2
 nothing_left "$G2" n1-n4 n1-r1 n1-r2
 for ns in "$H2" "$T2" "$G2"; do everything_gone "$ns"; done
+
+########## receivers: one QP per address per group, one PSN offset ##########
+# At an edge a response names its branch by source address only (its
+# DestQPN is the Designated QPN, not the responder's QPN): two QPs at one
+# address in one group are refused, by apply (before anything is written)
+# and by receiver add.  A receiver's PSN offset has one truth: receiver add
+# sets the branch and the translation together, branch add cannot
+# contradict it, apply leaves no translation the file does not give.
+RE=${ID}e   # N1, edge
+mkns "$RE"
+veth "$RE" n1-n4 z1n4; veth "$RE" n1-r1 z1r1; veth "$RE" n1-r2 z1r2
+edit_json() { # OUT PYTHON-EDIT: the Figure 1 file, edited (g = groups[0])
+	$PY - "$TMP/fig1.json" "$1" "$2" <<'EOF2'
+import copy, json, sys
+j = json.load(open(sys.argv[1]))
+g = j["groups"][0]
+exec(sys.argv[3])
+json.dump(j, open(sys.argv[2], "w"), indent=1)
+EOF2
+}
+# (Equal offsets: the old code merged them silently into one branch and
+# skipped the second QP's translation.)
+edit_json "$TMP/twoqp.json" '
+g["receivers"][1]["addr"] = g["receivers"][0]["addr"]
+g["receivers"][0]["psn_offset"] = g["receivers"][1]["psn_offset"] = 1000'
+expect_fail "apply: two QPs at one address at one edge refused" \
+	"twoqp.json: groups\[0\]\.receivers\[1\]\.addr: group g1 lists two QPs at fd00:11::2: R1 \(qpn 256, receivers\[0\]\) and R2 \(qpn 257\); responses carry no responder QPN \(their DestQPN is the Designated QPN\), so a node has one branch per receiver address" \
+	"$RE" apply "$TMP/twoqp.json" --node N1
+jcheck "refused apply wrote nothing: no group, no receiver, no SID, nothing attached" "$RE" \
+	'j["groups"] == [] and j["receivers"] == [] and j["sids"] == [] and j["devices"] == []'
+# The same address in two groups (another QP of the host) is fine.
+edit_json "$TMP/twogrp.json" '
+h = copy.deepcopy(g); h["name"] = "g2"; h["dqpn"] = 4661
+h["receivers"] = [dict(g["receivers"][0], name="R1", qpn=300, psn_offset=77)]
+j["groups"].append(h)'
+expect_ok "apply: the same receiver address in two groups accepted" "$RE" apply "$TMP/twogrp.json" --node N1
+jcheck "both groups branch on the address, each with its own QP and offset" "$RE" '
+[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4661)]["branches"]] == [("fd00:11::2", 77)]
+and [(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4660)]["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 1000)]
+and sorted((r["addr"], r["qpn"], r["psn_offset"], r["dqpn"]) for r in j["receivers"]) == [("fd00:11::2", 256, 0, 4660), ("fd00:11::2", 300, 77, 4661), ("fd00:12::2", 257, 1000, 4660)]'
+# One QP in two groups would give it two PSN offsets (endmt_rcv_xlate is
+# keyed by the QP): refused, nothing written.
+edit_json "$TMP/oneqp2grp.json" '
+h = copy.deepcopy(g); h["name"] = "g2"; h["dqpn"] = 4661
+h["receivers"] = [dict(g["receivers"][0], psn_offset=7)]
+j["groups"].append(h)'
+expect_fail "apply: one QP in two groups (two PSN offsets) refused" \
+	"oneqp2grp.json: groups\[1\]\.receivers\[0\]: fd00:11::2/256 is also groups\[0\]\.receivers\[0\] \(R1 of group g1\); an RC QP has one peer, so it belongs to one group \(and has one PSN offset\)" \
+	"$RE" apply "$TMP/oneqp2grp.json" --node N1
+jcheck "refused apply left the groups as they were" "$RE" '
+[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4661)]["branches"]] == [("fd00:11::2", 77)] and len(j["receivers"]) == 3'
+# A receiver's offset set to 0 in the file: its translation goes too
+# (else the forward path adds 1000 that the branch no longer subtracts);
+# a QP the file replaces (new QPN at the address) loses record and translation.
+edit_json "$TMP/nooff.json" '
+g["receivers"][1]["psn_offset"] = 0
+h = copy.deepcopy(g); h["name"] = "g2"; h["dqpn"] = 4661
+h["receivers"] = [dict(g["receivers"][0], name="R1", qpn=301)]
+j["groups"].append(h)'
+expect_ok "apply: R2 without psn_offset, g2 with another QP at R1's address" "$RE" apply "$TMP/nooff.json" --node N1
+jcheck "R2: branch and forward path both at offset 0; g2: only the new QP" "$RE" '
+[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4660)]["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 0)]
+and [(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4661)]["branches"]] == [("fd00:11::2", 0)]
+and sorted((r["addr"], r["qpn"], r["psn_offset"], r["dqpn"]) for r in j["receivers"]) == [("fd00:11::2", 256, 0, 4660), ("fd00:11::2", 301, 0, 4661), ("fd00:12::2", 257, 0, 4660)]'
+# What apply recorded binds the single commands too.
+expect_fail "receiver add: a second QP at an address apply gave the group refused" \
+	"group fd00:ff::1/4660 already has receiver fd00:11::2 with QPN 256, and QPN 999 at the same address would share its branch" \
+	"$RE" receiver add --proxy $P --dqpn 4660 --addr fd00:11::2 --qpn 999
+expect_fail "branch add: a PSN offset contradicting an applied receiver refused" \
+	"contradicts receiver fd00:12::2/257, whose PSN offset is 0" \
+	"$RE" branch add --proxy $P --dqpn 4660 --addr fd00:12::2 --psn-offset 3
+for d in n1-n4 n1-r1 n1-r2; do X "$RE" detach "$d" >/dev/null || bad "detach $RE/$d"; done
+nothing_left "$RE" n1-n4 n1-r1 n1-r2
+everything_gone "$RE"
+
+# The same by hand at an edge (no devices needed): receiver add names the
+# group; a second QP at the address in that group is refused.
+expect_ok "group add (edge) 9" "$RE" group add --proxy $P --dqpn 9
+expect_ok "group add (edge) 10" "$RE" group add --proxy $P --dqpn 10
+expect_ok "receiver add creates the branch" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 256
+expect_fail "receiver add: a second QP at the address in the same group refused" \
+	"receiver add: group fd00:ff::1/9 already has receiver fd00:21::2 with QPN 256, and QPN 257 at the same address would share its branch: responses carry no responder QPN \(their DestQPN is the Designated QPN\), so an edge keeps one branch per receiver address" \
+	"$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 257 --psn-offset 3
+expect_ok "receiver add: the same address in another group accepted" "$RE" receiver add --proxy $P --dqpn 10 --addr fd00:21::2 --qpn 300 --psn-offset 40
+expect_fail "receiver add: one QP in two groups refused" \
+	"receiver add: fd00:21::2/256 is a receiver of group fd00:ff::1/9 \(an RC QP has one peer, so one group\)" \
+	"$RE" receiver add --proxy $P --dqpn 10 --addr fd00:21::2 --qpn 256
+expect_ok "group add (transit) 12" "$RE" group add --proxy $P --dqpn 12 --branch-by ifindex
+expect_fail "receiver add: a group branching by interface refused" "group fd00:ff::1/12 branches by interface" \
+	"$RE" receiver add --proxy $P --dqpn 12 --addr fd00:21::2 --qpn 256
+expect_fail "receiver add: unknown group" "receiver add: group fd00:ff::1/11: no such group" \
+	"$RE" receiver add --proxy $P --dqpn 11 --addr fd00:21::2 --qpn 256
+jcheck "refusals changed nothing: one branch and one QP per group at the address" "$RE" '
+[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 9)]["branches"]] == [("fd00:21::2", 0)]
+and [(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 10)]["branches"]] == [("fd00:21::2", 40)]
+and sorted((r["qpn"], r["dqpn"], r["psn_offset"]) for r in j["receivers"] if r["addr"] == "fd00:21::2") == [(256, 9, 0), (300, 10, 40)]'
+# One PSN offset: receiver add sets branch and translation; branch add
+# takes the receiver's and refuses another.
+expect_ok "receiver add --psn-offset 1000 sets branch and translation" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 256 --psn-offset 1000
+expect_fail "branch add: a PSN offset contradicting the receiver's translation refused" \
+	"branch add: --psn-offset 5 for fd00:21::2 in group fd00:ff::1/9 contradicts receiver fd00:21::2/256, whose PSN offset is 1000 .*'endmt receiver add', which sets both" \
+	"$RE" branch add --proxy $P --dqpn 9 --addr fd00:21::2 --psn-offset 5
+expect_ok "branch add without --psn-offset takes the receiver's" "$RE" branch add --proxy $P --dqpn 9 --addr fd00:21::2
+jcheck "branch and translation agree: 1000" "$RE" '
+[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 9)]["branches"]] == [("fd00:21::2", 1000)]
+and [r["psn_offset"] for r in j["receivers"] if (r["qpn"], r["dqpn"]) == (256, 9)] == [1000]'
+expect_ok "receiver add --psn-offset 0: no translation left" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 256
+jcheck "branch 0, receiver 0" "$RE" '
+[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 9)]["branches"]] == [("fd00:21::2", 0)]
+and [r["psn_offset"] for r in j["receivers"] if (r["qpn"], r["dqpn"]) == (256, 9)] == [0]'
+expect_ok "receiver del" "$RE" receiver del --addr fd00:21::2 --qpn 256
+jcheck "receiver del removed its branch and record, not the other group's" "$RE" '
+G[("fd00:ff::1", 9)]["branches"] == [] and [(r["qpn"], r["dqpn"]) for r in j["receivers"] if r["addr"] == "fd00:21::2"] == [(300, 10)]'
+expect_ok "receiver add of another QP at the address once the first is gone" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 257
+expect_fail "receiver del: unknown receiver" "receiver del: fd00:21::2/999: no such receiver" "$RE" receiver del --addr fd00:21::2 --qpn 999
 
 echo
 echo "test_cli: $passes passed, $fails failed"
