@@ -331,11 +331,13 @@ key = ipaddress.IPv6Address("fd00:ff::1").packed + struct.pack("<I", dqpn)
 br = b""
 for s in specs:
     a, ack, fl, cc, ls = s.split(",")
-    br += ipaddress.IPv6Address(a).packed + struct.pack("<IIIIiIQQQQ", int(ack), 0, int(fl), int(cc), 0, 0, int(ls), 0, 0, 0)
-br += bytes(72 * (64 - len(specs)))
+    # struct endmt_branch (include/endmt/maps.h): ..., ccount_prev, aeth, rnrs, last_seen_ns, ...
+    br += ipaddress.IPv6Address(a).packed + struct.pack("<IIIIiIIIQQQQ", int(ack), 0, int(fl), int(cc), 0, 0, 0, 0, int(ls), 0, 0, 0)
+br += bytes(80 * (64 - len(specs)))
 resp = ipaddress.IPv6Address("fd00:6::1").packed
-# ..., state, cnp_epoch (low 32 bits), window_start_ns (CLOCK_MONOTONIC)
-val = struct.pack("<IIII", 0, 0, 0, 0) + bytes(16) + resp + struct.pack("<IIIIIIQ", len(specs), 0, 0, 0, 0, int(os.environ["EPOCH"]) & 0xffffffff, time.monotonic_ns()) + br
+# ..., state, cnp_epoch (low 32 bits), fwd_rnr_psn, acks_repeated,
+# window_start_ns (CLOCK_MONOTONIC), dup_mask, rnr_until_ns
+val = struct.pack("<IIII", 0, 0, 0, 0) + bytes(16) + resp + struct.pack("<IIIIIIIIQQQ", len(specs), 0, 0, 0, 0, int(os.environ["EPOCH"]) & 0xffffffff, 0, 0, time.monotonic_ns(), 0, 0) + br
 hexs = lambda b: " ".join("%02x" % x for x in b)
 print("key hex", hexs(key), "value hex", hexs(val))
 EOF
