@@ -27,8 +27,10 @@
 # rules route out of the endpoint's own veth, "local" moved below both.
 #
 # Cases: a clean transfer (the rxe counters show no sequence error), and one
-# with loss (netem on one branch of the transit, and on one receiver's ACK
-# path) that must still complete through NAKs and retransmissions.
+# with loss (netem on one branch of the transit, and on every link of the
+# response path above an edge: E1 -> T, T -> H, H -> S) that must still
+# complete through NAKs, retransmissions and repeated ACKs, with every
+# completion successful (the source's QP never leaves RTS).
 #
 # On the host (no rdma_rxe there) it boots the vmtest VM and runs inside:
 #     O=build vmtest/rxe_endmt.sh
@@ -384,12 +386,17 @@ if run_case clean 4660 0xfffe00 0xffff00 0x001234; then
 fi
 
 # -------------------------------------------- case 2: loss on one branch
-# netem drops on T -> E2 (R3's data) and on E1 -> T (R1's and R2's ACKs,
-# after E1's aggregation): RC recovers by NAK (R3 sees a gap) and by the
-# source's retransmission timer.  Another Designated QPN, so this is a
-# fresh group next to the first one.
+# netem drops on T -> E2 (R3's data) and on the whole response path above
+# the edges: E1 -> T (R1's and R2's ACKs, after E1's aggregation), T -> H
+# and H -> S (the aggregated responses).  RC recovers by NAK (R3 sees a
+# gap) and by the source's retransmission timer, whose retransmissions
+# make every receiver repeat its AckPSN and every aggregation point send
+# its minimum again.  Another Designated QPN, so this is a fresh group
+# next to the first one.
 in_ns T tc qdisc add dev t-e2 root netem loss "$LOSS" || bad "netem on T t-e2"
 in_ns E1 tc qdisc add dev e1-t root netem loss "$LOSS" || bad "netem on E1 e1-t"
+in_ns T tc qdisc add dev t-h root netem loss "$LOSS" || bad "netem on T t-h"
+in_ns H tc qdisc add dev h-s root netem loss "$LOSS" || bad "netem on H h-s"
 if run_case loss 4661 0x000100 0x7fff00 0xabcdef; then
 	check_fatal loss
 	v=$(cnt loss R3 out_of_seq_request)
@@ -400,10 +407,14 @@ if run_case loss 4661 0x000100 0x7fff00 0xabcdef; then
 		bad "loss: no NAK recovery seen (R3 out_of_seq_request $v, S rcvd_seq_err $n): did netem drop anything?"
 	fi
 	say "     netem: $(in_ns T tc -s qdisc show dev t-e2 | grep -o 'dropped [0-9]*' | head -1) on T t-e2," \
-		"$(in_ns E1 tc -s qdisc show dev e1-t | grep -o 'dropped [0-9]*' | head -1) on E1 e1-t"
+		"$(in_ns E1 tc -s qdisc show dev e1-t | grep -o 'dropped [0-9]*' | head -1) on E1 e1-t," \
+		"$(in_ns T tc -s qdisc show dev t-h | grep -o 'dropped [0-9]*' | head -1) on T t-h," \
+		"$(in_ns H tc -s qdisc show dev h-s | grep -o 'dropped [0-9]*' | head -1) on H h-s"
+	for n in E1 T H; do
+		say "     $n: resp_ack_repeated $(endmt "$n" --json show | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"].get("resp_ack_repeated", 0))')"
+	done
 fi
-in_ns T tc qdisc del dev t-e2 root 2> /dev/null
-in_ns E1 tc qdisc del dev e1-t root 2> /dev/null
+for d in T:t-e2 E1:e1-t T:t-h H:h-s; do in_ns "${d%%:*}" tc qdisc del dev "${d#*:}" root 2> /dev/null; done
 
 # rxe drops a packet whose ICRC, DGID or QPN is wrong with a rate-limited
 # warning and no counter: none of them may appear.
