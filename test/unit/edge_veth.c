@@ -432,6 +432,18 @@ static void test_twelve(struct env *e)
 	replicate_case(e, &in, r, 14, 1, "14 receivers over 2 TLVs, one slow path");
 }
 
+/* The outer packet `f` (SL 2, segments [Proxy, SID, SID2]) as chain mode
+ * sends it on toward SID2: SL 1, DA SID2, hop limit 63, MACs r2 -> p2. */
+static void chain_expected(uint8_t *exp, const uint8_t *f, size_t len)
+{
+	memcpy(exp, f, len);
+	memcpy(exp, mac_p[2], 6);
+	memcpy(exp + 6, mac_r[2], 6);
+	exp[14 + 7] = 63;
+	memcpy(exp + 14 + 24, exp + 54 + 8 + 16, 16);
+	exp[54 + 3] = 1;
+}
+
 /* The End.MT SID is a multicast group, so End.MT frames arrive with its
  * multicast MAC, and a receiver has no neighbour entry yet (it has not
  * spoken): its copies go through the stack, which must resolve the
@@ -492,12 +504,7 @@ static void test_mcast_no_neigh(struct env *e)
 		goto out;
 	in.psn = 200;
 	len = build_endmt(f, &in, pay, r, 2, 1, 0);
-	memcpy(exp, f, len);
-	memcpy(exp, mac_p[2], 6);
-	memcpy(exp + 6, mac_r[2], 6);
-	exp[14 + 7] = 63;
-	memcpy(exp + 14 + 24, exp + 54 + 8 + 16, 16);
-	exp[54 + 3] = 1;
+	chain_expected(exp, f, len);
 	drain(e);
 	eu_stats_read(&e->o, &a);
 	ASSERT_OK(inject(e, f, len), "inject chain");
@@ -651,13 +658,7 @@ static void test_chain(struct env *e)
 	if (!ASSERT_OK(rcv_setup(e, r, 2, 0), "receivers"))
 		return;
 	len = build_endmt(f, &in, pay, r, 2, 1, 0);
-	/* expected outer: SL 1, DA SID2, HL 63, MACs r2 -> p2 */
-	memcpy(exp, f, len);
-	memcpy(exp, mac_p[2], 6);
-	memcpy(exp + 6, mac_r[2], 6);
-	exp[14 + 7] = 63;
-	memcpy(exp + 14 + 24, exp + 54 + 8 + 16, 16);
-	exp[54 + 3] = 1;
+	chain_expected(exp, f, len);
 	drain(e);
 	eu_stats_read(&e->o, &a);
 	ASSERT_OK(inject(e, f, len), "inject");
