@@ -52,6 +52,10 @@ jv() { $PY -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.a
 
 for f in "$O/endmt" "$RCPEER"; do [ -x "$f" ] || fail "$f not built"; done
 fig1_up "$ID" || fail "fig1 up"
+# Clean links deliver in order (fig1_lib.sh): without this, the per-CPU
+# backlog of the links with no XDP reorders packets, and a receiver on a
+# clean branch NAKs (qemu TCG: in most transfers).
+fig1_rx_in_order "$ID" || fail "fig1_rx_in_order"
 # NAME,ADDR,QPN,PSN_OFFSET,VA,RKEY per receiver (fig1_lib.sh)
 RCV=$(fig1_rcvs "$FIG1_JSON" | tr ' ' , | tr '\n' ' ')
 PSN=$START
@@ -92,8 +96,12 @@ transfer() {
 # drops NAME: where packets were lost besides the impairment (on failure):
 # every node's interface drop counters and the receivers' UDP errors.
 drops() {
-	local n ns
-	echo "$1: drop counters (interfaces with drops; UDP errors at the receivers):" >&2
+	local n ns cpu=0 x d
+	echo "$1: drop counters (interfaces with drops; UDP errors at the receivers; per-CPU backlog):" >&2
+	while read -r x d _; do	# softnet_stat: processed, dropped, ...
+		[ "$((16#$d))" = 0 ] || echo "  backlog drops, CPU $cpu: $((16#$d))" >&2
+		cpu=$((cpu + 1))
+	done </proc/net/softnet_stat
 	for n in $F1_ROUTERS $F1_HOSTS; do
 		ns=$(fig1_ns "$ID" "$n")
 		ip -n "$ns" -s -j link show | $PY -c '
