@@ -58,7 +58,7 @@ for suite in $SUITES; do
 		;;
 	vmtest)
 		if [ -x vmtest/run.sh ]; then
-			timeout 2400 ./vmtest/run.sh; record vmtest $?
+			timeout 2700 ./vmtest/run.sh; record vmtest $?
 		fi
 		;;
 	*)
