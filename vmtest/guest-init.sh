@@ -32,9 +32,11 @@ ip link set lo up
 # tests would see as loss on a clean branch.  Written directly: no exec.
 echo 4194304 > /proc/sys/net/core/rmem_max
 echo 4194304 > /proc/sys/net/core/wmem_max
-# The per-CPU backlog (veth delivery without XDP) is shared by every netns
-# and TCG drains it slowly: a suspect (not confirmed) for the occasional
-# loss seen on a clean Figure 1 network in the guest.
+# The per-CPU backlog (veth delivery to a device without XDP) is shared by
+# every netns, TCG drains it slowly, and test_fig1_faults.sh steers all such
+# devices to CPU 0's (RPS, fig1_rx_in_order in test/integration/fig1_lib.sh,
+# against reordering): room for bursts.  Not what lost packets on clean
+# links (that was reordering, docs/VMTEST.md): no backlog drops were counted.
 echo 10000 > /proc/sys/net/core/netdev_max_backlog
 echo vmtest > /proc/sys/kernel/hostname
 

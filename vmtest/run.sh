@@ -9,7 +9,7 @@
 # usage: vmtest/run.sh [--kernel 6.1] [--timeout SEC] [--log FILE] [--keep] [--shell] [-- CMD...]
 # (--shell: an interactive bash on the guest console instead of CMD)
 #
-# Environment: O (build dir, default build), VMTEST_TIMEOUT (s, default 1800),
+# Environment: O (build dir, default build), VMTEST_TIMEOUT (s, default 2400),
 # VMTEST_MEM (2G), VMTEST_SMP (2), VMTEST_CPU (qemu64), VMTEST_MODULES (modules to load in the
 # guest), VMTEST_ENV (names of further variables to pass into the guest),
 # VMTEST_OFFLINE=1 (use the cached kernel, do not ask apt), ENDMT_TIME_SCALE
@@ -21,7 +21,7 @@ repo=$(cd "$here/.." && pwd)
 cache=$here/cache
 O=${O:-build}
 kernel=6.1
-timeout_s=${VMTEST_TIMEOUT:-1800}
+timeout_s=${VMTEST_TIMEOUT:-2400}
 log=
 keep=0
 shell=0
@@ -174,10 +174,9 @@ echo "${VMTEST_MODULES:-veth dummy sch_ingress cls_bpf act_bpf act_gact act_mirr
 	# TCG runs 5-20x slower than the host: the integration scripts scale
 	# every timeout, idle bound and wait by this (test/integration/time_scale.sh).
 	printf 'ENDMT_TIME_SCALE=%q\n' "${ENDMT_TIME_SCALE:-10}"
-	# Host-only: under TCG the guest loses packets on clean links (cause not
-	# found, docs/VMTEST.md), which test_fig1_faults.sh rightly flags as NAKs on
-	# clean branches; it runs on the host suite of every `make test`.
-	printf 'INTEGRATION_SKIP=%q\n' "${INTEGRATION_SKIP-test_fig1_faults.sh}"
+	# INTEGRATION_SKIP (test/run.sh: integration tests to leave out) passes
+	# through; nothing is left out by default.
+	printf 'INTEGRATION_SKIP=%q\n' "${INTEGRATION_SKIP:-}"
 	for v in TEST V ${VMTEST_ENV:-}; do
 		[ -n "${!v+x}" ] && printf '%s=%q\n' "$v" "${!v}"
 	done

@@ -59,3 +59,28 @@ for r in g["receivers"]:
           hex(rk if reth else 0x1234))
 PYEOF
 }
+
+# fig1_rx_in_order ID: a clean link of the Figure 1 network delivers in
+# order, whatever CPU the packets were sent from.  A veth with a native XDP
+# program is fed through its own ring and NAPI: in order.  One without (the
+# hosts' links, the transit nodes' parent links) has no queue of its own:
+# veth_xmit gives the packet to netif_rx, which puts it on the backlog of
+# the CPU it runs on.  The sender there is the upstream node's NAPI poll,
+# which runs on one CPU for a poll and may run on the other for the next:
+# two packets of one flow then wait on two CPUs' backlogs and the later one
+# can be delivered first.  An RC responder NAKs that as a sequence error, on
+# a link nobody impaired.  Under qemu TCG (vCPUs are host threads, preempted
+# for milliseconds) it happens in most transfers (docs/VMTEST.md); on the
+# host rarely.  RPS with one CPU puts every packet of such a device on one
+# backlog (CPU 0's), in the order they were sent.
+fig1_rx_in_order() {
+	local id=$1 n ns devs
+	for n in $F1_ROUTERS $F1_HOSTS; do
+		ns=$(fig1_ns "$id" "$n")
+		devs=$(ip -n "$ns" -o link show | awk -F': ' '$0 !~ / xdp / && $2 != "lo" {print $2}' | cut -d@ -f1)
+		[ -n "$devs" ] || continue
+		# shellcheck disable=SC2016
+		ip netns exec "$ns" sh -c 'for d; do for q in /sys/class/net/$d/queues/rx-*/rps_cpus; do
+			echo 1 > "$q" || exit 1; done; done' rps $devs || return 1
+	done
+}
