@@ -32,10 +32,10 @@
  * bpf_spin_lock, and the branch found before it is checked again under it
  * (a concurrent `branch del` shifts the slots: an index found before the
  * lock could name another branch by the time the lock is held; a full
- * search under the lock is more than the verifier accepts).  The critical section calls no
- * helper (the verifier rejects "function calls are not allowed while
- * holding a lock"), so the clock is read before and the packet is rewritten
- * after it.  Configuration fields (flags, start_psn, src_*) are read without
+ * search under the lock is more than the verifier accepts).  The critical
+ * section calls no helper (the verifier rejects "function calls are not
+ * allowed while holding a lock"), so the clock is read before and the
+ * packet is rewritten after it.  Configuration fields (flags, start_psn, src_*) are read without
  * the lock: only the CLI writes them, with whole-value BPF_F_LOCK updates.
  * The agent never writes endmt_groups: it advances endmt_cnp_epoch (CCounts
  * restart lazily here).  Its liveness marks (endmt_stale) are a report for
@@ -144,16 +144,6 @@ static __always_inline __u32 endmt_sel(__u32 m, __u32 a, __u32 b)
 {
 	barrier_var(m);
 	return b ^ ((a ^ b) & m);
-}
-
-/* All ones when PSN a precedes b (0 < (b - a) mod 2^24 < 2^23), else 0:
- * endmt_psn_before as arithmetic.  d - 1 (mod 2^24) is below 2^23 - 1
- * exactly for d in 1 .. 2^23 - 1, and the subtraction's sign says so. */
-static __always_inline __u32 endmt_psn_before_mask(__u32 a, __u32 b)
-{
-	__u32 t = (b - a - 1) & ENDMT_PSN_MASK;
-
-	return 0 - ((t - (ENDMT_PSN_HALF - 1)) >> 31);
 }
 
 static __always_inline void endmt_group_scan(const struct endmt_group *g,

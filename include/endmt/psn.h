@@ -30,6 +30,17 @@ static inline int endmt_psn_before(__u32 a, __u32 b)
 	return d != 0 && d < ENDMT_PSN_HALF;
 }
 
+/* endmt_psn_before as a mask, all ones or 0, computed without a branch (the
+ * reverse path's scan over branches under the group lock, bpf/lib/
+ * aggregate.h).  d - 1 (mod 2^24) is below 2^23 - 1 exactly for d in
+ * 1 .. 2^23 - 1, and the sign of the subtraction says so. */
+static inline __u32 endmt_psn_before_mask(__u32 a, __u32 b)
+{
+	__u32 t = (b - a - 1) & ENDMT_PSN_MASK;
+
+	return 0 - ((t - (ENDMT_PSN_HALF - 1)) >> 31);
+}
+
 static inline __u32 endmt_psn_min(__u32 a, __u32 b)
 {
 	return endmt_psn_before(b, a) ? b : a;

@@ -30,6 +30,8 @@ void test_psn(void)
 				wraps++;
 			bad += endmt_psn_before(a, b) != (A < B);
 			bad += endmt_psn_before(b, a) != (B < A);
+			bad += endmt_psn_before_mask(a, b) != (A < B ? 0xffffffffu : 0);
+			bad += endmt_psn_before_mask(b, a) != (B < A ? 0xffffffffu : 0);
 			bad += endmt_psn_min(a, b) != mn;
 			bad += endmt_psn_max(a, b) != mx;
 			bad += endmt_psn_diff(b, a) != (uint32_t)((B - A) & 0xffffff);
@@ -45,6 +47,10 @@ void test_psn(void)
 		ASSERT_TRUE(endmt_psn_before(0, 0x7fffff), "2^23 - 1 ahead");
 		ASSERT_FALSE(endmt_psn_before(0, 0x800000), "exactly 2^23 ahead: not before");
 		ASSERT_EQ(endmt_psn_add(0, -1), 0xffffff, "0 - 1");
+		ASSERT_EQ(endmt_psn_before_mask(0xffffff, 0), 0xffffffffu, "mask: across the wrap");
+		ASSERT_EQ(endmt_psn_before_mask(5, 5), 0, "mask: not before itself");
+		ASSERT_EQ(endmt_psn_before_mask(0, 0x7fffff), 0xffffffffu, "mask: 2^23 - 1 ahead");
+		ASSERT_EQ(endmt_psn_before_mask(0, 0x800000), 0, "mask: exactly 2^23 ahead");
 		ASSERT_EQ(endmt_psn_add(0xffffff, 1), 0, "wrap up");
 		ASSERT_EQ(endmt_psn_min(0xfffff0, 3), 0xfffff0, "min across the wrap");
 		ASSERT_EQ(endmt_psn_max(0xfffff0, 3), 3, "max across the wrap");
