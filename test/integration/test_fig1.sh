@@ -158,12 +158,15 @@ for n in ("N1", "N3"):
     assert c(n, "fwd_neigh_slow_path") >= 1, (n, "no copy took the slow path: neighbours not dynamic?")
     assert c(n, "fwd_slow_path_rx") == c(n, "fwd_neigh_slow_path"), (n, c(n, "fwd_slow_path_rx"))
     assert c(n, "drop_slow_path_type") == 0 and c(n, "drop_clone_failed") == 0, n
-assert c("N6", "resp_ack_forwarded") == s["acks"], (c("N6", "resp_ack_forwarded"), s["acks"])
+# Every ACK S1 got left N6 either as news or as a repeat (the source resent
+# what every branch had, e.g. after a spurious timeout on a slow machine).
+acks_up = c("N6", "resp_ack_forwarded") + c("N6", "resp_ack_repeated")
+assert acks_up == s["acks"], (c("N6", "resp_ack_forwarded"), c("N6", "resp_ack_repeated"), s["acks"])
 print(f"counters: N6 encapsulated {c('N6', 'head_encap')}, N1 and N3 made "
       f"{sent('N1')} and {sent('N3')} copies ({c('N1', 'fwd_neigh_slow_path')} and "
       f"{c('N3', 'fwd_neigh_slow_path')} through the stack while the receivers' "
       f"neighbours resolved), N6 forwarded "
-      f"{c('N6', 'resp_ack_forwarded')} ACKs = the ACKs S1 received")
+      f"{acks_up} ACKs ({c('N6', 'resp_ack_repeated')} repeated) = the ACKs S1 received")
 EOF
 ok "endmt show counters agree with the endpoints"
 
