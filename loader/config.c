@@ -328,3 +328,20 @@ void cfg_end(struct endmt_maps_fds *m, int lock)
 	pin_unlock(lock);
 	maps_close(m);
 }
+
+int cfg_group_get(const struct endmt_maps_fds *m, const struct endmt_group_key *k,
+		  const char *cmd, struct endmt_group **g)
+{
+	char b[INET6_ADDRSTRLEN];
+	int err;
+
+	*g = calloc(1, sizeof(**g));
+	if (!*g)
+		return -ENOMEM;
+	if (!bpf_map_lookup_elem_flags(m->groups, k, *g, BPF_F_LOCK))
+		return 0;
+	err = -errno;
+	errorf("%s: group %s/%u: %s", cmd, addr_str(k->proxy, b), k->dqpn,
+	       err == -ENOENT ? "no such group (endmt group add first)" : strerror(-err));
+	return err;
+}

@@ -23,6 +23,11 @@ int map_del(int fd, const void *key);
 int proxy_sync(const struct endmt_maps_fds *m, const uint8_t proxy[16]);
 int cfg_begin(struct endmt_maps_fds *m, int *lock);
 void cfg_end(struct endmt_maps_fds *m, int lock);
+/* *g := a newly allocated copy of group k (BPF_F_LOCK read); on failure
+ * says why, prefixed with cmd ("no such group ..." for -ENOENT), *g may
+ * still need free().  Returns 0 or -errno. */
+int cfg_group_get(const struct endmt_maps_fds *m, const struct endmt_group_key *k,
+		  const char *cmd, struct endmt_group **g);
 /* RFC 9524 replication (repl.c), shared by `repl add` and `apply`.
  * repl_addr_problem: NULL if a can be a Replication or downstream SID,
  * else why not.  repl_check: the entry k -> v is usable (1..ENDMT_MAX_REPL

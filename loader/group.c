@@ -208,17 +208,9 @@ static int branch_run(struct branch_args *a, bool del)
 	err = cfg_begin(&m, &lock);
 	if (err)
 		return err;
-	g = calloc(1, sizeof(*g));
-	if (!g) {
-		err = -ENOMEM;
+	err = cfg_group_get(&m, &k, cmd, &g);
+	if (err)
 		goto out;
-	}
-	if (bpf_map_lookup_elem_flags(m.groups, &k, g, BPF_F_LOCK)) {
-		err = -errno;
-		errorf("%s: group %s/%u: %s", cmd, addr_str(&a->proxy, b), a->dqpn,
-		       err == -ENOENT ? "no such group (endmt group add first)" : strerror(-err));
-		goto out;
-	}
 	by_if = g->flags & ENDMT_GF_BRANCH_IFINDEX;
 	if (by_if != !!a->dev) {
 		errorf("%s: group %s/%u branches by %s; use %s", cmd, addr_str(&a->proxy, b),

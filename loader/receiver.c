@@ -118,17 +118,9 @@ static int rcv_add_run(void *p)
 	err = cfg_begin(&m, &lock);
 	if (err)
 		return err;
-	g = calloc(1, sizeof(*g));
-	if (!g) {
-		err = -ENOMEM;
+	err = cfg_group_get(&m, &gk, "receiver add", &g);
+	if (err)
 		goto out;
-	}
-	if (bpf_map_lookup_elem_flags(m.groups, &gk, g, BPF_F_LOCK)) {
-		err = -errno;
-		errorf("receiver add: group %s/%u: %s", addr_str(&a->proxy, b), a->dqpn,
-		       err == -ENOENT ? "no such group (endmt group add first)" : strerror(-err));
-		goto out;
-	}
 	err = rcv_add_check(&m, a, &k, &gk, g);
 	if (err)
 		goto out;
