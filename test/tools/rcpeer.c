@@ -425,6 +425,22 @@ static void req_recover(struct requester *q, uint64_t now)
 		q->rate = 0;
 }
 
+/* A NAK of any kind whose PSN is d after una acknowledges everything before
+ * it, as every RC requester takes it.  Returns -1 for a stale one (its PSN
+ * not in [una, nxt]). */
+static int req_nak_acks(struct requester *q, uint32_t d)
+{
+	if (d > q->nxt - q->una) {
+		q->stale_acks++;
+		return -1;
+	}
+	if (d) {
+		q->una += d;
+		q->consec_timeouts = 0;
+	}
+	return 0;
+}
+
 static void req_on_response(struct requester *q, struct rx *r, uint64_t now)
 {
 	uint8_t op;
@@ -483,16 +499,11 @@ static void req_on_response(struct requester *q, struct rx *r, uint64_t now)
 			return;
 		}
 		q->naks++;
-		if (d > q->nxt - q->una) {	/* not in [una, nxt] */
-			q->stale_acks++;
-			return;
-		}
 		/* The NAK acknowledges everything before its PSN. */
-		if (d) {
-			q->una += d;
+		if (req_nak_acks(q, d))
+			return;
+		if (d)
 			q->nak_pending = 0;
-			q->consec_timeouts = 0;
-		}
 		/* Go back N, once per NAK point: a second NAK for the
 		 * same PSN before any progress is already being served. */
 		if (q->nak_pending && q->last_nak_idx == q->una)
@@ -509,14 +520,8 @@ static void req_on_response(struct requester *q, struct rx *r, uint64_t now)
 		 * lacks, which the receivers' checks would show), then
 		 * resend from there after the timeout. */
 		q->rnr++;
-		if (d > q->nxt - q->una) {	/* not in [una, nxt] */
-			q->stale_acks++;
+		if (req_nak_acks(q, d))
 			return;
-		}
-		if (d) {
-			q->una += d;
-			q->consec_timeouts = 0;
-		}
 		q->nxt = q->una;
 		q->timer = now;
 		return;
