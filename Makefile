@@ -39,8 +39,11 @@ LOADER_OBJS := $(patsubst loader/%.c,$(O)/loader/%.o,$(LOADER_SRCS))
 TEST_SRCS := test/test_progs.c test/testutil.c $(wildcard test/unit/*.c)
 TEST_OBJS := $(patsubst test/%.c,$(O)/test/%.o,$(TEST_SRCS))
 
+# A tool is test/tools/NAME.c, or the .c files of a directory test/tools/NAME/.
 TOOL_SRCS := $(wildcard test/tools/*.c)
-TOOLS     := $(patsubst test/tools/%.c,$(O)/tools/%,$(TOOL_SRCS))
+TOOL_DIRS := $(patsubst test/tools/%/,%,$(sort $(dir $(wildcard test/tools/*/*.c))))
+TOOLS     := $(patsubst test/tools/%.c,$(O)/tools/%,$(TOOL_SRCS)) \
+	     $(addprefix $(O)/tools/,$(TOOL_DIRS))
 
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCHES   := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
@@ -108,6 +111,11 @@ $(O)/test_progs: $(TEST_OBJS) $(LIB_A)
 $(O)/tools/%: test/tools/%.c $(LIB_A) $(HDRS) $(SKELS) | $(O)/tools
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itest -o $@ $< $(LIB_A) $(LIBS) -lpthread
+
+$(foreach t,$(TOOL_DIRS),$(eval $(O)/tools/$(t): $(wildcard test/tools/$(t)/*.[ch])))
+$(addprefix $(O)/tools/,$(TOOL_DIRS)): $(O)/tools/%: $(LIB_A) $(HDRS) $(SKELS) | $(O)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itest -o $@ $(filter %.c,$^) $(LIB_A) $(LIBS) -lpthread
 
 # rdma_rxe interop (vmtest/rxe_endmt.sh): an ordinary libibverbs RC endpoint.
 all: $(O)/tools/rdmacast

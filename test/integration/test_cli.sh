@@ -5,435 +5,56 @@
 # every error path (one clear line on stderr, non-zero exit, nothing
 # half-applied).  Afterwards nothing of ours may be left: no pins under the
 # pin root's dev/, no clsact qdisc, no XDP program.
+# One function per case (test/integration/lib.sh), each in fresh namespaces;
+# a case that needs the state an earlier one built makes it again (setup_*).
 # Run as root: bash test/integration/test_cli.sh   (O=build-dir, default build)
+#              TEST="attach agent" bash test/integration/test_cli.sh   (some cases)
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 O=${O:-build}
 E=$PWD/$O/endmt
 PY=/usr/bin/python3
 ID=cli$$
+SUITE=test_cli
 TMP=$(mktemp -d /tmp/endmt-$ID.XXXX)
-NSS=()
-PINS=()
-fails=0
-passes=0
+trap 'rm -rf "$TMP"' EXIT
+. test/integration/lib.sh
+CHECKS=$PWD/test/py/cli_checks.py
 
-die() { echo "FAIL: $*"; exit 1; }
-[ "$(id -u)" -eq 0 ] || die "must run as root"
-[ -x "$E" ] || die "$E not built (make O=$O $O/endmt)"
-
-APIDS=()
-cleanup() {
-	local ns p
-	for p in "${APIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null; done
-	for p in "${PINS[@]}"; do rm -rf "$p"; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-ok() { passes=$((passes + 1)); echo "ok   $*"; }
-bad() { fails=$((fails + 1)); echo "FAIL $*"; }
-
-# mkns NAME: a namespace with lo up and its own pin root
-mkns() {
-	ip netns add "$1" || die "ip netns add $1"
-	NSS+=("$1")
-	ip -n "$1" link set lo up
-	PINS+=("/sys/fs/bpf/endmt-test-$1")
-}
-pin_of() { echo "/sys/fs/bpf/endmt-test-$1"; }
-# veth NS DEV PEER: both ends in NS, up
-veth() {
-	ip -n "$1" link add "$2" type veth peer name "$3" || die "veth $2"
-	ip -n "$1" link set "$2" up
-	ip -n "$1" link set "$3" up
-}
-# X NS endmt-args...: endmt inside NS (nsenter keeps /sys/fs/bpf visible)
-X() {
-	local ns=$1
-	shift
-	nsenter --net=/run/netns/"$ns" "$E" --pin-root "$(pin_of "$ns")" "$@"
-}
-
-# expect_ok DESC NS ARGS...
-expect_ok() {
-	local d=$1 ns=$2
-	shift 2
-	if X "$ns" "$@" >"$TMP/out" 2>"$TMP/err"; then
-		ok "$d"
-	else
-		bad "$d: exit $?: $(cat "$TMP/err")"
-	fi
-}
-
-# expect_fail DESC REGEX NS ARGS...: non-zero, exactly one stderr line matching
-expect_fail() {
-	local d=$1 re=$2 ns=$3 rc
-	shift 3
-	X "$ns" "$@" >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		bad "$d: succeeded, expected failure"
-	elif [ "$(wc -l <"$TMP/err")" -ne 1 ]; then
-		bad "$d: expected one stderr line, got: $(cat "$TMP/err")"
-	elif ! grep -Eq -- "$re" "$TMP/err"; then
-		bad "$d: stderr '$(cat "$TMP/err")' does not match /$re/"
-	else
-		ok "$d ($(cat "$TMP/err"))"
-	fi
-}
-
-# jcheck DESC NS PYEXPR: PYEXPR over j = endmt show --json must be true
-jcheck() {
-	local d=$1 ns=$2 expr=$3
-	X "$ns" show --json --all >"$TMP/show.json" 2>"$TMP/err" || { bad "$d: show failed: $(cat "$TMP/err")"; return; }
-	if $PY -c '
-import json, sys
-j = json.load(open(sys.argv[1]))
-G = {(g["proxy"], g["dqpn"]): g for g in j["groups"]}
-D = {d["dev"]: d for d in j["devices"]}
-r = eval("(" + sys.argv[2] + "\n)")
-if not r:
-    print("  show --json:", json.dumps(j)[:3000])
-sys.exit(0 if r else 1)' "$TMP/show.json" "$expr"; then
-		ok "$d"
-	else
-		bad "$d: $expr"
-	fi
-}
-
-# nothing_left NS DEV...: no XDP, no clsact, no TC filters, no dev records
-nothing_left() {
-	local ns=$1 dev
-	shift
-	for dev in "$@"; do
-		if ip -n "$ns" -d link show "$dev" | grep -q "prog/xdp"; then
-			bad "$ns/$dev: XDP program left: $(ip -n "$ns" -d link show "$dev" | grep prog/xdp)"
-		else
-			ok "$ns/$dev: no XDP program"
-		fi
-		if tc -n "$ns" qdisc show dev "$dev" | grep -q clsact; then
-			bad "$ns/$dev: clsact qdisc left"
-		else
-			ok "$ns/$dev: no clsact qdisc"
-		fi
-		if nsenter --net=/run/netns/"$ns" bpftool net | grep -q "^$dev("; then
-			bad "$ns/$dev: bpftool net still lists programs: $(nsenter --net=/run/netns/"$ns" bpftool net)"
-		else
-			ok "$ns/$dev: bpftool net lists nothing"
-		fi
-		if [ -e "$(pin_of "$ns")/dev/$dev" ]; then
-			bad "$ns/$dev: attachment record left under the pin root"
-		else
-			ok "$ns/$dev: no attachment record under the pin root"
-		fi
-	done
-}
-# everything_gone NS: nothing of ours anywhere in NS
-everything_gone() {
-	if nsenter --net=/run/netns/"$1" bpftool net | grep -Eq "endmt_|driver id|generic id"; then
-		bad "$1: bpftool net still lists programs"
-	else
-		ok "$1: bpftool net lists nothing"
-	fi
-	if [ -n "$(ls -A "$(pin_of "$1")/dev" 2>/dev/null)" ]; then
-		bad "$1: attachment records left: $(ls "$(pin_of "$1")/dev")"
-	else
-		ok "$1: no attachment records under the pin root"
-	fi
-}
-
-########## help ##########
-A=${ID}a
-mkns "$A"
-veth "$A" ca0 cb0
-veth "$A" ca1 cb1
-veth "$A" ca2 cb2
-
-for c in attach detach "group add" "group del" "branch add" "branch del" "sid add" "sid del" \
-	"receiver add" "receiver del" "encap set" "encap del" "repl add" "repl del" apply show agent; do
-	# shellcheck disable=SC2086
-	if "$E" $c --help >"$TMP/help" 2>&1 && grep -q "^Usage: endmt $c" "$TMP/help"; then
-		if [ -f docs/CLI.md ] && ! $PY -c 'import sys; sys.exit(0 if open(sys.argv[1]).read() in open("docs/CLI.md").read() else 1)' "$TMP/help"; then
-			bad "endmt $c --help differs from docs/CLI.md"
-		else
-			ok "endmt $c --help (matches docs/CLI.md)"
-		fi
-	else
-		bad "endmt $c --help"
-	fi
-done
-
-########## attach / configure / show / detach ##########
-expect_ok "show with nothing pinned" "$A" show
-expect_ok "attach head" "$A" attach ca0 --role head
-expect_ok "attach transit (skb mode)" "$A" attach ca1 --role transit --mode skb
-expect_ok "attach edge (tlv type 130)" "$A" attach ca2 --role edge --tlv-type 130
-expect_fail "second attach refused" "already attached as head.*endmt detach ca0" "$A" attach ca0 --role head
-expect_fail "second attach with another role refused" "already attached" "$A" attach ca1 --role edge
-expect_fail "attach unknown device" "unknown device 'nosuch0'" "$A" attach nosuch0 --role head
-expect_fail "attach bad role" "--role boss: must be one of head\|transit\|edge" "$A" attach cb0 --role boss
-expect_fail "attach bad mode" "--mode turbo: must be one of" "$A" attach cb0 --role head --mode turbo
-expect_fail "attach hw on veth" "try --mode native" "$A" attach cb0 --role transit --mode hw
-expect_fail "attach bad tlv type" "--tlv-type 256: must be an integer 1..255" "$A" attach cb0 --role head --tlv-type 256
-for tt in "4 PadN" "5 HMAC"; do
-	expect_fail "attach tlv type ${tt% *} refused" "--tlv-type ${tt% *}: ${tt#* } \(RFC 8754\) cannot be the End.MT TLV type" "$A" attach cb0 --role edge --tlv-type ${tt% *}
-done
-expect_fail "attach tlv type 0 refused" "--tlv-type 0: must be an integer 1..255" "$A" attach cb0 --role edge --tlv-type 0
-expect_fail "attach without role" "missing --role" "$A" attach cb0
-nothing_left "$A" cb0
-if ip -n "$A" -d link show ca1 | grep -q "xdpgeneric"; then ok "ca1 XDP in skb (generic) mode"; else bad "ca1 not in generic mode"; fi
-if tc -n "$A" filter show dev ca0 ingress | grep -q endmt_head_tc; then ok "ca0 TC ingress endmt_head_tc"; else bad "ca0 has no endmt_head_tc"; fi
-if tc -n "$A" filter show dev ca2 ingress | grep -q endmt_edge_tc; then ok "ca2 TC ingress endmt_edge_tc"; else bad "ca2 has no endmt_edge_tc"; fi
-# RFC 9524 replication runs in the transit role's TC program (kernel names
-# stop at 15 characters: endmt_transit_t).
-if tc -n "$A" filter show dev ca1 ingress | grep -q "endmt_transit_t\b"; then ok "ca1 TC ingress endmt_transit_tc"; else bad "ca1 has no endmt_transit_tc"; fi
-jcheck "show lists the devices and roles" "$A" \
-	'D["ca0"]["role"] == "head" and D["ca0"]["tc"] and D["ca1"]["role"] == "transit" and D["ca1"]["xdp_mode"] == "skb" and D["ca2"]["tlv_type"] == 130'
+[ "$(id -u)" -eq 0 ] || { echo "FAIL: must run as root"; exit 1; }
+[ -x "$E" ] || { echo "FAIL: $E not built (make O=$O $O/endmt)"; exit 1; }
 
 P=fd00:ff::1
-expect_ok "group add (head)" "$A" group add --proxy $P --dqpn 4660 --head --src fd00:10::2 --src-qpn 17 --resp-saddr fd00:6::1
-expect_ok "branch add --dev ca1" "$A" branch add --proxy $P --dqpn 4660 --dev ca1
-expect_ok "branch add --dev ca2" "$A" branch add --proxy $P --dqpn 4660 --dev ca2
-X "$A" branch add --proxy $P --dqpn 4660 --dev ca2 >"$TMP/out" 2>&1
-grep -q unchanged "$TMP/out" && ok "branch add of an existing branch changes nothing" || bad "re-adding a branch: $(cat "$TMP/out")"
-jcheck "head group: flags, source, branches at start_psn-1 across the wrap" "$A" \
-	'(g := G[("fd00:ff::1", 4660)]) and g["head"] and g["branch_by"] == "ifindex" and g["src"] == "fd00:10::2" and g["src_qpn"] == 17 and [b["dev"] for b in g["branches"]] == ["ca1", "ca2"] and all(b["ack_psn"] == 16777215 and not b["acked"] for b in g["branches"])'
-expect_ok "group add: new start PSN" "$A" group add --proxy $P --dqpn 4660 --head --src fd00:10::2 --src-qpn 17 --start-psn 100 --resp-saddr fd00:6::1
-jcheck "start PSN 100 -> every branch's AckPSN 99, branches kept" "$A" \
-	'len(G[("fd00:ff::1", 4660)]["branches"]) == 2 and all(b["ack_psn"] == 99 for b in G[("fd00:ff::1", 4660)]["branches"])'
-expect_ok "group add (edge, by addr)" "$A" group add --proxy $P --dqpn 7 --start-psn 16777210 --cnp-cap 4
-expect_ok "branch add --addr with PSN offset" "$A" branch add --proxy $P --dqpn 7 --addr fd00:11::2 --psn-offset -5
-expect_ok "branch add --addr" "$A" branch add --proxy $P --dqpn 7 --addr fd00:12::2
-expect_ok "branch del" "$A" branch del --proxy $P --dqpn 7 --addr fd00:12::2
-expect_ok "sid add" "$A" sid add ff3e::4d54 --edge fd00:1::1 --max-receivers 20
-expect_ok "receiver add" "$A" receiver add --proxy $P --dqpn 7 --addr fd00:11::2 --qpn 256 --psn-offset -5 --va-delta 4096 --rkey 99
-expect_ok "encap set" "$A" encap set --proxy $P --dqpn 4660 --src fd00:6::1 --sid ff3e::4d54 \
-	--edge fd00:1::1=fd00:11::2/256,fd00:12::2/257 --edge fd00:2::1=fd00:13::2/258
-jcheck "edge group, sid, receiver, encap in show --json" "$A" '
-(g := G[("fd00:ff::1", 7)]) and not g["head"] and g["branch_by"] == "addr" and g["cnp_cap"] == 4
-and [(b["addr"], b["psn_offset"], b["ack_psn"]) for b in g["branches"]] == [("fd00:11::2", -5, 16777209)]
-and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 20}]
-and j["receivers"][0]["psn_offset"] == -5 and j["receivers"][0]["rkey"] == 99 and (j["receivers"][0]["proxy"], j["receivers"][0]["dqpn"]) == ("fd00:ff::1", 7) and j["receivers"][0]["va_delta"] == 4096
-and (e := j["encaps"][0])["segments"] == ["fd00:ff::1", "ff3e::4d54"] and e["segments_left"] == 1
-and e["outer_src"] == "fd00:6::1" and e["outer_dst"] == "ff3e::4d54" and e["tlv_type"] == 124
-and [(t["edge"], t["receivers"]) for t in e["tlvs"]] == [("fd00:1::1", ["fd00:11::2/256", "fd00:12::2/257"]), ("fd00:2::1", ["fd00:13::2/258"])]
-and set(j["counters"]) >= {"pass_not_ours", "resp_rx"}'
 
-# Independent check of the template bytes: scapy parses the stored header.
-X "$A" show --json | $PY -c '
-import json, sys, subprocess
-j = json.load(sys.stdin)
-print(j["encaps"][0]["len"])' >"$TMP/len"
-PIN_A=$(pin_of "$A")
-nsenter --net=/run/netns/"$A" bpftool -j map dump pinned "$PIN_A/endmt_encap" >"$TMP/encap.json" 2>/dev/null
-if $PY - "$TMP/encap.json" <<'EOF'
-import json, sys
-from scapy.layers.inet6 import IPv6, IPv6ExtHdrSegmentRouting
-e = json.load(open(sys.argv[1]))[0]
-v = bytes(int(x, 16) for x in e["value"])
-ln = int.from_bytes(v[0:2], "little")
-h = bytearray(v[8:8 + ln])
-assert h[4:6] == b"\0\0"          # payload length: left for the data path
-h[4:6] = (ln - 40).to_bytes(2, "big")  # so scapy parses the SRH
-p = IPv6(bytes(h))
-srh = p[IPv6ExtHdrSegmentRouting]
-ok = (p.src == "fd00:6::1" and p.dst == "ff3e::4d54" and p.nh == 43 and srh.segleft == 1
-      and list(srh.addresses) == ["fd00:ff::1", "ff3e::4d54"] and srh.nh == 41)
-print("  scapy:", p.src, p.dst, srh.segleft, list(srh.addresses))
-sys.exit(0 if ok else 1)
-EOF
-then ok "encap template parses with scapy (SA, DA, SL, segment list)"; else bad "encap template rejected by scapy"; fi
-
-# config error paths
-expect_fail "bad address" "--proxy 'fd00::zz': not an IPv6 address" "$A" group add --proxy fd00::zz --dqpn 1
-expect_fail "QPN out of range" "--dqpn 16777216: must be an integer 0..16777215" "$A" group add --proxy $P --dqpn 16777216
-expect_fail "unknown option" "unknown option '--bogus'" "$A" group add --proxy $P --dqpn 1 --bogus
-expect_fail "unknown command" "unknown command" "$A" frobnicate
-expect_fail "--head without --src" "--head needs --src" "$A" group add --proxy $P --dqpn 9 --head
-expect_fail "branch of an unknown group" "no such group" "$A" branch add --proxy $P --dqpn 999 --addr fd00::1
-expect_fail "--dev on a group by address" "branches by receiver address; use --addr" "$A" branch add --proxy $P --dqpn 7 --dev ca1
-expect_fail "branch add unknown device" "unknown device 'nosuch0'" "$A" branch add --proxy $P --dqpn 4660 --dev nosuch0
-expect_fail "both --addr and --dev" "exactly one of --addr" "$A" branch add --proxy $P --dqpn 4660 --dev ca1 --addr fd00::1
-expect_fail "sid max receivers above 88" "--max-receivers 89: must be an integer 1..88" "$A" sid add ff3e::1 --edge fd00::1 --max-receivers 89
-expect_fail "va-delta without rkey" "--va-delta and --rkey go together" "$A" receiver add --proxy $P --dqpn 7 --addr fd00::1 --qpn 1 --va-delta 5
-expect_fail "encap bad --edge" "expected EDGEADDR=RCVADDR/QPN" "$A" encap set --proxy $P --dqpn 1 --src fd00::1 --sid ff3e::1 --edge fd00:1::1=fd00::2
-expect_fail "encap tlv type 4 refused" "--tlv-type 4: PadN \(RFC 8754\) cannot be the End.MT TLV type" "$A" encap set --proxy $P --dqpn 1 --src fd00::1 --sid ff3e::1 --edge fd00:1::1=fd00::2/5 --tlv-type 4
-expect_fail "group del of an unknown group" "no such group" "$A" group del --proxy $P --dqpn 12345
-jcheck "failed commands changed nothing" "$A" 'len(j["groups"]) == 2 and len(j["sids"]) == 1 and len(j["receivers"]) == 1'
-
-########## repl (RFC 9524 Replication SIDs) ##########
-expect_ok "repl add" "$A" repl add fd00:4::100 --to fd00:1::4d54,fd00:2::4d54
-X "$A" repl add fd00:4::100 --to fd00:1::4d54,fd00:2::4d54 >"$TMP/out" 2>&1
-grep -q "unchanged" "$TMP/out" && ok "repl add of the same entry changes nothing" || bad "repl add again: $(cat "$TMP/out")"
-jcheck "show --json lists the replication entry" "$A" \
-	'j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"]}]'
-X "$A" --json repl add fd00:4::100 --to fd00:3::4d54 >"$TMP/out" 2>&1
-grep -qx '{"changed":true}' "$TMP/out" && ok "repl add replaces an entry (--json: changed)" || bad "repl replace: $(cat "$TMP/out")"
-jcheck "replaced entry has the new downstream SIDs only" "$A" \
-	'j["replication"] == [{"sid": "fd00:4::100", "n": 1, "to": ["fd00:3::4d54"]}]'
-SIXTEEN=$(seq -s, -f 'fd00:1::%g' 1 16)
-expect_ok "repl add with 16 downstream SIDs" "$A" repl add fd00:5::100 --to "$SIXTEEN"
-X "$A" show >"$TMP/out" && grep -q "^replication (2)" "$TMP/out" && grep -Eq "^  fd00:4::100 +-> fd00:3::4d54$" "$TMP/out" \
-	&& ok "show (text) lists replication entries" || bad "show text: $(sed -n '/^replication/,/^$/p' "$TMP/out")"
-expect_fail "repl add: 17 downstream SIDs" "more than 16 downstream SIDs" "$A" repl add fd00:5::100 --to "$SIXTEEN,fd00:1::17"
-expect_fail "repl add: downstream SID equal to the SID" "fd00:4::100 is the Replication SID itself" "$A" repl add fd00:4::100 --to fd00:1::1,fd00:4::100
-expect_fail "repl add: bad downstream address" "--to 'fd00::zz': not an IPv6 address" "$A" repl add fd00:4::100 --to fd00:1::1,fd00::zz
-expect_fail "repl add: bad SID" "SID 'nope': not an IPv6 address" "$A" repl add nope --to fd00:1::1
-expect_fail "repl add: empty list element" "--to 'fd00:1::1,,fd00:2::1': expected SID\[,SID...\]" "$A" repl add fd00:4::100 --to fd00:1::1,,fd00:2::1
-expect_fail "repl add: downstream listed twice" "downstream SID fd00:1::1 listed twice" "$A" repl add fd00:4::100 --to fd00:1::1,fd00:2::1,fd00:1::1
-expect_fail "repl add: multicast Replication SID" "Replication SID ff3e::1 is a multicast address" "$A" repl add ff3e::1 --to fd00:1::1
-expect_fail "repl add: multicast downstream SID" "downstream SID ff3e::4d54 is a multicast address" "$A" repl add fd00:4::100 --to ff3e::4d54
-expect_fail "repl add: without --to" "missing --to" "$A" repl add fd00:4::100
-expect_fail "repl add: downstream is a local Replication SID" "downstream SID fd00:5::100 is a Replication SID of this node" "$A" repl add fd00:4::100 --to fd00:5::100
-expect_fail "repl add: SID already a local downstream SID" "fd00:1::3 is a downstream SID of this node's Replication SID fd00:5::100" "$A" repl add fd00:1::3 --to fd00:9::1
-expect_fail "repl del: unknown SID" "fd00:9::100: no such Replication SID" "$A" repl del fd00:9::100
-jcheck "failed repl commands changed nothing" "$A" \
-	'[(r["sid"], r["n"]) for r in sorted(j["replication"], key=lambda r: r["sid"])] == [("fd00:4::100", 1), ("fd00:5::100", 16)]'
-expect_ok "repl del" "$A" repl del fd00:5::100
-expect_ok "repl del (json)" "$A" --json repl del fd00:4::100
-jcheck "no replication entries left" "$A" 'j["replication"] == []'
-
-# missing privilege: nobody, no capabilities
-if command -v setpriv >/dev/null; then
-	NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all"
-	for args in "group add --proxy $P --dqpn 55" "attach cb0 --role head" "show"; do
-		# shellcheck disable=SC2086
-		nsenter --net=/run/netns/"$A" $NOBODY "$E" --pin-root "$PIN_A" $args >"$TMP/out" 2>"$TMP/err"
-		rc=$?
-		if [ $rc -ne 0 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -Eq "run as root|Permission denied|not permitted" "$TMP/err"; then
-			ok "as nobody: endmt $args fails clearly ($(cat "$TMP/err"))"
-		else
-			bad "as nobody: endmt $args: exit $rc, stderr: $(cat "$TMP/err")"
-		fi
-	done
-	jcheck "unprivileged attempts changed nothing" "$A" '(("fd00:ff::1", 55) not in G) and "cb0" not in D'
-else
-	bad "setpriv not available: privilege test not run"
-fi
-
-########## agent ##########
-# CNP window: give a branch a CCount by writing the group value directly
-# (bpftool, no lock flag: the kernel leaves the lock word alone) as the data
-# path leaves it: tagged with the current CNP epoch (endmt_cnp_epoch) and
-# opened now.  One agent window must send one CNP upstream, and `show` then
-# reports no CCount in the new window (the agent itself writes no group).
-ip -n "$A" -6 route add fd00:ff::/64 dev ca0
-EPOCH=$(nsenter --net=/run/netns/"$A" bpftool -j map lookup pinned "$PIN_A/endmt_cnp_epoch" key 0 0 0 0 |
-	$PY -c 'import json,sys; print(json.load(sys.stdin)["formatted"]["value"])') || bad "read endmt_cnp_epoch"
-export EPOCH
-python_group() { # key-hex value-hex for (proxy fd00:ff::1, dqpn) with branches
-	$PY - "$@" <<'EOF'
-import ipaddress, os, struct, sys, time
-dqpn = int(sys.argv[1]); specs = sys.argv[2:]   # addr:ack:flags:ccount:last_seen
-key = ipaddress.IPv6Address("fd00:ff::1").packed + struct.pack("<I", dqpn)
-br = b""
-for s in specs:
-    a, ack, fl, cc, ls = s.split(",")
-    # struct endmt_branch (include/endmt/maps.h): ..., ccount_prev, aeth, rnrs, last_seen_ns, ...
-    br += ipaddress.IPv6Address(a).packed + struct.pack("<IIIIiIIIQQQQ", int(ack), 0, int(fl), int(cc), 0, 0, 0, 0, int(ls), 0, 0, 0)
-br += bytes(80 * (64 - len(specs)))
-resp = ipaddress.IPv6Address("fd00:6::1").packed
-# ..., state, cnp_epoch (low 32 bits), fwd_rnr_psn, acks_repeated,
-# window_start_ns (CLOCK_MONOTONIC), dup_mask, rnr_until_ns
-val = struct.pack("<IIII", 0, 0, 0, 0) + bytes(16) + resp + struct.pack("<IIIIIIIIQQQ", len(specs), 0, 0, 0, 0, int(os.environ["EPOCH"]) & 0xffffffff, 0, 0, time.monotonic_ns(), 0, 0) + br
-hexs = lambda b: " ".join("%02x" % x for x in b)
-print("key hex", hexs(key), "value hex", hexs(val))
-EOF
+# setup_attach NS: ca0/cb0, ca1/cb1, ca2/cb2; head on ca0, transit (skb) on
+# ca1, edge (TLV type 130) on ca2, as case_attach leaves them
+setup_attach() {
+	mkns "$1"
+	veth "$1" ca0 cb0
+	veth "$1" ca1 cb1
+	veth "$1" ca2 cb2
+	must X "$1" attach ca0 --role head
+	must X "$1" attach ca1 --role transit --mode skb
+	must X "$1" attach ca2 --role edge --tlv-type 130
 }
-# shellcheck disable=SC2046
-nsenter --net=/run/netns/"$A" bpftool map update pinned "$PIN_A/endmt_groups" \
-	$(python_group 21 "fd00:21::1,5,5,3,0" "fd00:21::2,5,5,9,0") || bad "bpftool map update"
-X "$A" --json agent --windows 3 --window-us 1000 --liveness-ms 0 >"$TMP/agent.json" 2>"$TMP/err"
-if [ $? -eq 0 ] && $PY -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if j["windows"] == 3 and j["cnps_sent"] == 1 else 1)' "$TMP/agent.json"; then
-	ok "agent: 3 windows, one CNP for the group with CNPs counted ($(cat "$TMP/agent.json"))"
-else
-	bad "agent CNP window: $(cat "$TMP/agent.json") $(cat "$TMP/err")"
-fi
-jcheck "no CCount in the new window" "$A" 'all(b["ccount"] == 0 for b in G[("fd00:ff::1", 21)]["branches"])'
-
-# Liveness: branch 2 acknowledged 50 while branch 1 is at 100, both silent
-# since boot (last_seen 1 ns): branch 2 has data unacknowledged -> reported.
-# shellcheck disable=SC2046
-nsenter --net=/run/netns/"$A" bpftool map update pinned "$PIN_A/endmt_groups" \
-	$(python_group 22 "fd00:22::1,100,5,0,1" "fd00:22::2,50,5,0,1") || bad "bpftool map update"
-X "$A" agent --windows 20 --window-us 1000 --liveness-ms 5 >"$TMP/out" 2>"$TMP/err"
-if grep -q "group fd00:ff::1/22 branch fd00:22::2 silent" "$TMP/err" && ! grep -q "fd00:22::1 silent" "$TMP/err"; then
-	ok "agent reports the silent branch that is behind ($(grep silent "$TMP/err" | head -1))"
-else
-	bad "agent liveness: $(cat "$TMP/err")"
-fi
-jcheck "show flags the stale branch only" "$A" \
-	'[b["stale"] for b in G[("fd00:ff::1", 22)]["branches"]] == [False, True]'
-X "$A" show >"$TMP/out" && grep -q "STALE" "$TMP/out" && ok "show (text) marks STALE" || bad "show text lacks STALE"
-# Configuration changes keep data-path state: branch add, group add with a
-# new start PSN (only never-acknowledged branches move), branch del.
-expect_ok "branch add to a group with state" "$A" branch add --proxy $P --dqpn 22 --addr fd00:22::3
-expect_ok "group add with new start PSN and cap" "$A" group add --proxy $P --dqpn 22 --start-psn 10 --cnp-cap 3
-jcheck "acknowledged state kept, new branch at start-1" "$A" '
-[(b["addr"], b["ack_psn"], b["acked"], b["stale"]) for b in G[("fd00:ff::1", 22)]["branches"]] == [("fd00:22::1", 100, True, False), ("fd00:22::2", 50, True, True), ("fd00:22::3", 9, False, False)] and G[("fd00:ff::1", 22)]["cnp_cap"] == 3'
-expect_ok "branch del keeps the others" "$A" branch del --proxy $P --dqpn 22 --addr fd00:22::1
-jcheck "remaining branches keep their state" "$A" '
-[(b["addr"], b["ack_psn"]) for b in G[("fd00:ff::1", 22)]["branches"]] == [("fd00:22::2", 50), ("fd00:22::3", 9)]'
-
-# SIGTERM: clean exit, summary printed
-nsenter --net=/run/netns/"$A" "$E" --pin-root "$PIN_A" --json agent --window-us 1000 >"$TMP/agent.json" 2>"$TMP/err" &
-apid=$!
-APIDS+=("$apid")
-sleep 0.5
-kill -TERM $apid
-wait $apid
-rc=$?
-if [ $rc -eq 0 ] && grep -q '"signal":15' "$TMP/agent.json"; then
-	ok "agent exits cleanly on SIGTERM ($(cat "$TMP/agent.json"))"
-else
-	bad "agent on SIGTERM: exit $rc, $(cat "$TMP/agent.json") $(cat "$TMP/err")"
-fi
-
-nsenter --net=/run/netns/"$A" "$E" --pin-root "$PIN_A" --json agent --window-us 1000 >"$TMP/agent.json" 2>"$TMP/err" &
-apid=$!
-APIDS+=("$apid")
-sleep 0.5
-kill -INT $apid
-wait $apid
-rc=$?
-if [ $rc -eq 0 ] && grep -q '"signal":2' "$TMP/agent.json"; then
-	ok "agent exits cleanly on SIGINT"
-else
-	bad "agent on SIGINT: exit $rc, $(cat "$TMP/agent.json") $(cat "$TMP/err")"
-fi
-
-expect_ok "detach ca0" "$A" detach ca0
-expect_ok "detach ca1" "$A" detach ca1
-expect_ok "detach ca2" "$A" detach ca2
-expect_fail "detach of a non-attached device" "ca0 is not attached by endmt" "$A" detach ca0
-expect_fail "detach of an unknown device" "nosuch0 is not attached by endmt" "$A" detach nosuch0
-nothing_left "$A" ca0 ca1 ca2 cb0
-everything_gone "$A"
-jcheck "configuration survives detach" "$A" 'len(j["groups"]) == 4 and j["devices"] == []'
-
-# A record whose device went away: shown as not present; attaching the
-# recreated device replaces the stale record; detach leaves nothing.
-veth "$A" cz0 cy0
-expect_ok "attach cz0" "$A" attach cz0 --role transit
-ip -n "$A" link del cz0
-jcheck "record of a deleted device shows present=false" "$A" 'D["cz0"]["present"] is False'
-veth "$A" cz0 cy0
-expect_ok "attach on a recreated device replaces the stale record" "$A" attach cz0 --role transit
-jcheck "new record is present" "$A" 'D["cz0"]["present"] is True'
-expect_ok "detach cz0" "$A" detach cz0
-nothing_left "$A" cz0
-
-########## apply ##########
-H=${ID}h   # N6, head
-T=${ID}t   # N4, transit
-G=${ID}g   # N1, edge
-mkns "$H"; mkns "$T"; mkns "$G"
-veth "$H" n6-s1 x6s1; veth "$H" n6-n4 x6n4; veth "$H" n6-n5 x6n5
-veth "$T" n4-n6 x4n6; veth "$T" n4-n1 x4n1; veth "$T" n4-n2 x4n2
-veth "$G" n1-n4 x1n4; veth "$G" n1-r1 x1r1; veth "$G" n1-r2 x1r2
-cat >"$TMP/fig1.json" <<'EOF'
+# setup_config NS: the groups, SID, receiver and template case_config writes
+setup_config() {
+	must X "$1" group add --proxy $P --dqpn 4660 --head --src fd00:10::2 --src-qpn 17 --resp-saddr fd00:6::1
+	must X "$1" branch add --proxy $P --dqpn 4660 --dev ca1
+	must X "$1" branch add --proxy $P --dqpn 4660 --dev ca2
+	must X "$1" group add --proxy $P --dqpn 4660 --head --src fd00:10::2 --src-qpn 17 --start-psn 100 --resp-saddr fd00:6::1
+	must X "$1" group add --proxy $P --dqpn 7 --start-psn 16777210 --cnp-cap 4
+	must X "$1" branch add --proxy $P --dqpn 7 --addr fd00:11::2 --psn-offset -5
+	must X "$1" branch add --proxy $P --dqpn 7 --addr fd00:12::2
+	must X "$1" branch del --proxy $P --dqpn 7 --addr fd00:12::2
+	must X "$1" sid add ff3e::4d54 --edge fd00:1::1 --max-receivers 20
+	must X "$1" receiver add --proxy $P --dqpn 7 --addr fd00:11::2 --qpn 256 --psn-offset -5 --va-delta 4096 --rkey 99
+	must X "$1" encap set --proxy $P --dqpn 4660 --src fd00:6::1 --sid ff3e::4d54 \
+		--edge fd00:1::1=fd00:11::2/256,fd00:12::2/257 --edge fd00:2::1=fd00:13::2/258
+}
+# fig1_json FILE: the Figure 1 tree file of the apply cases
+fig1_json() {
+	cat >"$1" <<'EOF'
 {
   "tlv_type": 124,
   "cnp_window_us": 1000,
@@ -461,319 +82,625 @@ cat >"$TMP/fig1.json" <<'EOF'
   }]
 }
 EOF
-F=$TMP/fig1.json
+}
 apply_json() { # NS NODE -> "changed attached"
-	X "$1" --json apply "$F" --node "$2" 2>"$TMP/err" | $PY -c 'import json,sys; j=json.load(sys.stdin); print(j["changed"], j["attached"])'
+	X "$1" --json apply "$F" --node "$2" 2>"$TMP/err" | $PY "$CHECKS" apply_result
 }
-r=$(apply_json "$H" N6)
-[ "$r" = "2 3" ] && ok "apply N6 (head): group and template written, head + 2 child links attached" || bad "apply N6: '$r' $(cat "$TMP/err")"
-jcheck "N6: head group, branches = child links on the tree, template" "$H" '
-(g := G[("fd00:ff::1", 4660)]) and g["head"] and g["branch_by"] == "ifindex" and g["src_qpn"] == 17 and g["resp_saddr"] == "fd00:6::1" and g["cnp_cap"] == 8
-and [b["dev"] for b in g["branches"]] == ["n6-n4", "n6-n5"]
-and sorted(D) == ["n6-n4", "n6-n5", "n6-s1"] and D["n6-s1"]["role"] == "head" and D["n6-n4"]["role"] == D["n6-n5"]["role"] == "transit"
-and (e := j["encaps"][0])["segments"] == ["fd00:ff::1", "ff3e::4d54"] and e["outer_src"] == "fd00:6::1"
-and [(t["edge"], t["receivers"]) for t in e["tlvs"]] == [("fd00:1::1", ["fd00:11::2/256", "fd00:12::2/257"]), ("fd00:2::1", ["fd00:13::2/258"]), ("fd00:3::1", ["fd00:14::2/259"])]'
-r=$(apply_json "$H" N6)
-[ "$r" = "0 0" ] && ok "apply N6 again changes nothing, attaches nothing" || bad "second apply N6: '$r' $(cat "$TMP/err")"
-[ "$(ip -n "$H" -d link show n6-s1 | grep -c prog/xdp)" -eq 1 ] && [ "$(tc -n "$H" filter show dev n6-s1 ingress | grep -c endmt_head_tc)" -eq 1 ] \
-	&& ok "N6: one XDP and one TC program after two applies" || bad "N6 programs doubled"
-
-r=$(apply_json "$T" N4)
-[ "$r" = "1 2" ] && ok "apply N4 (transit): 1 group, 2 devices" || bad "apply N4: '$r' $(cat "$TMP/err")"
-jcheck "N4: transit group by ifindex, transit on child links" "$T" '
-(g := G[("fd00:ff::1", 4660)]) and not g["head"] and g["branch_by"] == "ifindex" and g["resp_saddr"] == "fd00:4::1"
-and [b["dev"] for b in g["branches"]] == ["n4-n1", "n4-n2"] and sorted(D) == ["n4-n1", "n4-n2"]
-and all(d["role"] == "transit" for d in D.values()) and j["encaps"] == [] and j["sids"] == []'
-
-r=$(apply_json "$G" N1)
-[ "$r" = "5 3" ] && ok "apply N1 (edge): group, sid, translation, 2 receiver records; 3 devices" || bad "apply N1: '$r' $(cat "$TMP/err")"
-jcheck "N1: edge group by addr with offsets, SID, translation, edge devices" "$G" '
-(g := G[("fd00:ff::1", 4660)]) and g["branch_by"] == "addr" and g["resp_saddr"] == "fd00:1::1"
-and [(b["addr"], b["psn_offset"]) for b in g["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 1000)]
-and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64}]
-and sorted((r["addr"], r["qpn"], r["psn_offset"], r["dqpn"]) for r in j["receivers"]) == [("fd00:11::2", 256, 0, 4660), ("fd00:12::2", 257, 1000, 4660)]
-and sorted(D) == ["n1-n4", "n1-r1", "n1-r2"] and all(d["role"] == "edge" for d in D.values())'
-r=$(apply_json "$G" N1)
-[ "$r" = "0 0" ] && ok "apply N1 again changes nothing" || bad "second apply N1: '$r'"
-
-# validation errors name file, field and problem; nothing is written
-bad_json() { # DESC REGEX PYTHON-EDIT
-	$PY - "$F" "$TMP/bad.json" "$3" <<'EOF'
-import json, sys
-j = json.load(open(sys.argv[1]))
-exec(sys.argv[3])
-json.dump(j, open(sys.argv[2], "w"), indent=1)
-EOF
-	expect_fail "$1" "$2" "$T" apply "$TMP/bad.json" --node N4
+# detach_all NS...: detach every device `show` lists
+detach_all() {
+	local ns d
+	for ns in "$@"; do
+		for d in $(X "$ns" show --json | $PY "$CHECKS" devices); do
+			X "$ns" detach "$d" >/dev/null || bad "detach $ns/$d"
+		done
+	done
 }
-bad_json "apply: receiver qpn out of range" "bad.json: groups\[0\]\.receivers\[2\]\.qpn: must be 0\.\.16777215" 'j["groups"][0]["receivers"][2]["qpn"] = 16777216'
-bad_json "apply: bad address" "bad.json: groups\[0\]\.proxy: 'fd00::g' is not an IPv6 address" 'j["groups"][0]["proxy"] = "fd00::g"'
-bad_json "apply: unknown parent" "bad.json: nodes\.N1\.parent: no node named 'N9'" 'j["nodes"]["N1"]["parent"] = "N9"'
-bad_json "apply: parent loop" "parent chain loops" 'j["nodes"]["N6"]["parent"] = "N1"'
-bad_json "apply: edge not below head" "receivers\[0\]\.edge: node N1 is not below the head N5" 'j["groups"][0]["source"]["head"] = "N5"'
-bad_json "apply: missing link" "nodes\.N4\.links\.N2: missing" 'del j["nodes"]["N4"]["links"]["N2"]'
-bad_json "apply: missing device" "nodes\.N4\.links\.N1: device 'n4-zz' does not exist here" 'j["nodes"]["N4"]["links"]["N1"] = "n4-zz"'
-bad_json "apply: bad mode" "nodes\.N4\.mode: must be native, skb or hw" 'j["nodes"]["N4"]["mode"] = "fast"'
-bad_json "apply: tlv_type" "bad.json: top level\.tlv_type: must be 1\.\.255" 'j["tlv_type"] = 300'
-bad_json "apply: tlv_type 0 (Pad1)" "bad.json: top level\.tlv_type: must be 1\.\.255" 'j["tlv_type"] = 0'
-bad_json "apply: tlv_type 4 (PadN)" "bad.json: top level\.tlv_type: 4 is PadN \(RFC 8754\) and cannot be the End.MT TLV type" 'j["tlv_type"] = 4'
-bad_json "apply: tlv_type 5 (HMAC)" "bad.json: top level\.tlv_type: 5 is HMAC \(RFC 8754\) and cannot be the End.MT TLV type" 'j["tlv_type"] = 5'
-bad_json "apply: groups missing" "bad.json: groups: missing" 'del j["groups"]'
-printf '{ "nodes": { "N4": { "addr": "fd00:4::1", }\n' >"$TMP/syntax.json"
-expect_fail "apply: malformed JSON names file:line:col" "syntax.json:1:[0-9]+: " "$T" apply "$TMP/syntax.json" --node N4
-expect_fail "apply: no such file" "nosuch.json" "$T" apply "$TMP/nosuch.json" --node N4
-expect_fail "apply: unknown node" "no node named 'N9' \(--node\)" "$T" apply "$F" --node N9
+# setup_fig1 H T G: the head N6, transit N4 and edge N1 of Figure 1 with
+# their links (veth peers named PFX*), and F the tree file
+setup_fig1() {
+	local h=$1 t=$2 g=$3 x=$4
+	mkns "$h"; mkns "$t"; mkns "$g"
+	veth "$h" n6-s1 ${x}6s1; veth "$h" n6-n4 ${x}6n4; veth "$h" n6-n5 ${x}6n5
+	veth "$t" n4-n6 ${x}4n6; veth "$t" n4-n1 ${x}4n1; veth "$t" n4-n2 ${x}4n2
+	veth "$g" n1-n4 ${x}1n4; veth "$g" n1-r1 ${x}1r1; veth "$g" n1-r2 ${x}1r2
+	fig1_json "$TMP/fig1.json"
+	F=$TMP/fig1.json
+}
 
-# all-or-nothing: a foreign XDP program on the second device makes its
-# attach fail after the maps were written and the first device attached:
-# everything is rolled back, the pre-existing group is restored.
-X "$T" detach n4-n1 >/dev/null && X "$T" detach n4-n2 >/dev/null || bad "detach before rollback test"
-X "$T" group del --proxy fd00:ff::1 --dqpn 4660 >/dev/null || bad "group del"
-X "$T" group add --proxy fd00:ff::1 --dqpn 4660 --start-psn 7 --branch-by ifindex >/dev/null || bad "group add"
-X "$T" branch add --proxy fd00:ff::1 --dqpn 4660 --dev n4-n6 >/dev/null || bad "branch add"
-cat >"$TMP/pass.bpf.c" <<'EOF'
+# every command's --help, as docs/CLI.md has it
+case_help() {
+	for c in attach detach "group add" "group del" "branch add" "branch del" "sid add" "sid del" \
+		"receiver add" "receiver del" "encap set" "encap del" "repl add" "repl del" apply show agent; do
+		# shellcheck disable=SC2086
+		if "$E" $c --help >"$TMP/help" 2>&1 && grep -q "^Usage: endmt $c" "$TMP/help"; then
+			if [ -f docs/CLI.md ] && ! $PY "$CHECKS" help_in_doc "$TMP/help"; then
+				bad "endmt $c --help differs from docs/CLI.md"
+			else
+				ok "endmt $c --help (matches docs/CLI.md)"
+			fi
+		else
+			bad "endmt $c --help"
+		fi
+	done
+}
+
+# attach with every role and mode, and every refusal
+case_attach() {
+	A=${ID}a
+	mkns "$A"
+	veth "$A" ca0 cb0
+	veth "$A" ca1 cb1
+	veth "$A" ca2 cb2
+
+	expect_ok "show with nothing pinned" "$A" show
+	expect_ok "attach head" "$A" attach ca0 --role head
+	expect_ok "attach transit (skb mode)" "$A" attach ca1 --role transit --mode skb
+	expect_ok "attach edge (tlv type 130)" "$A" attach ca2 --role edge --tlv-type 130
+	expect_fail "second attach refused" "already attached as head.*endmt detach ca0" "$A" attach ca0 --role head
+	expect_fail "second attach with another role refused" "already attached" "$A" attach ca1 --role edge
+	expect_fail "attach unknown device" "unknown device 'nosuch0'" "$A" attach nosuch0 --role head
+	expect_fail "attach bad role" "--role boss: must be one of head\|transit\|edge" "$A" attach cb0 --role boss
+	expect_fail "attach bad mode" "--mode turbo: must be one of" "$A" attach cb0 --role head --mode turbo
+	expect_fail "attach hw on veth" "try --mode native" "$A" attach cb0 --role transit --mode hw
+	expect_fail "attach bad tlv type" "--tlv-type 256: must be an integer 1..255" "$A" attach cb0 --role head --tlv-type 256
+	for tt in "4 PadN" "5 HMAC"; do
+		expect_fail "attach tlv type ${tt% *} refused" "--tlv-type ${tt% *}: ${tt#* } \(RFC 8754\) cannot be the End.MT TLV type" "$A" attach cb0 --role edge --tlv-type ${tt% *}
+	done
+	expect_fail "attach tlv type 0 refused" "--tlv-type 0: must be an integer 1..255" "$A" attach cb0 --role edge --tlv-type 0
+	expect_fail "attach without role" "missing --role" "$A" attach cb0
+	nothing_left "$A" cb0
+	if ip -n "$A" -d link show ca1 | grep -q "xdpgeneric"; then ok "ca1 XDP in skb (generic) mode"; else bad "ca1 not in generic mode"; fi
+	if tc -n "$A" filter show dev ca0 ingress | grep -q endmt_head_tc; then ok "ca0 TC ingress endmt_head_tc"; else bad "ca0 has no endmt_head_tc"; fi
+	if tc -n "$A" filter show dev ca2 ingress | grep -q endmt_edge_tc; then ok "ca2 TC ingress endmt_edge_tc"; else bad "ca2 has no endmt_edge_tc"; fi
+	# RFC 9524 replication runs in the transit role's TC program (kernel names
+	# stop at 15 characters: endmt_transit_t).
+	if tc -n "$A" filter show dev ca1 ingress | grep -q "endmt_transit_t\b"; then ok "ca1 TC ingress endmt_transit_tc"; else bad "ca1 has no endmt_transit_tc"; fi
+	jcheck "show lists the devices and roles" "$A" \
+		'D["ca0"]["role"] == "head" and D["ca0"]["tc"] and D["ca1"]["role"] == "transit" and D["ca1"]["xdp_mode"] == "skb" and D["ca2"]["tlv_type"] == 130'
+}
+
+# groups, branches, SIDs, receivers, templates; the refusals change nothing
+case_config() {
+	A=${ID}a
+	setup_attach "$A"
+
+	expect_ok "group add (head)" "$A" group add --proxy $P --dqpn 4660 --head --src fd00:10::2 --src-qpn 17 --resp-saddr fd00:6::1
+	expect_ok "branch add --dev ca1" "$A" branch add --proxy $P --dqpn 4660 --dev ca1
+	expect_ok "branch add --dev ca2" "$A" branch add --proxy $P --dqpn 4660 --dev ca2
+	X "$A" branch add --proxy $P --dqpn 4660 --dev ca2 >"$TMP/out" 2>&1
+	grep -q unchanged "$TMP/out" && ok "branch add of an existing branch changes nothing" || bad "re-adding a branch: $(cat "$TMP/out")"
+	jcheck "head group: flags, source, branches at start_psn-1 across the wrap" "$A" \
+		'(g := G[("fd00:ff::1", 4660)]) and g["head"] and g["branch_by"] == "ifindex" and g["src"] == "fd00:10::2" and g["src_qpn"] == 17 and [b["dev"] for b in g["branches"]] == ["ca1", "ca2"] and all(b["ack_psn"] == 16777215 and not b["acked"] for b in g["branches"])'
+	expect_ok "group add: new start PSN" "$A" group add --proxy $P --dqpn 4660 --head --src fd00:10::2 --src-qpn 17 --start-psn 100 --resp-saddr fd00:6::1
+	jcheck "start PSN 100 -> every branch's AckPSN 99, branches kept" "$A" \
+		'len(G[("fd00:ff::1", 4660)]["branches"]) == 2 and all(b["ack_psn"] == 99 for b in G[("fd00:ff::1", 4660)]["branches"])'
+	expect_ok "group add (edge, by addr)" "$A" group add --proxy $P --dqpn 7 --start-psn 16777210 --cnp-cap 4
+	expect_ok "branch add --addr with PSN offset" "$A" branch add --proxy $P --dqpn 7 --addr fd00:11::2 --psn-offset -5
+	expect_ok "branch add --addr" "$A" branch add --proxy $P --dqpn 7 --addr fd00:12::2
+	expect_ok "branch del" "$A" branch del --proxy $P --dqpn 7 --addr fd00:12::2
+	expect_ok "sid add" "$A" sid add ff3e::4d54 --edge fd00:1::1 --max-receivers 20
+	expect_ok "receiver add" "$A" receiver add --proxy $P --dqpn 7 --addr fd00:11::2 --qpn 256 --psn-offset -5 --va-delta 4096 --rkey 99
+	expect_ok "encap set" "$A" encap set --proxy $P --dqpn 4660 --src fd00:6::1 --sid ff3e::4d54 \
+		--edge fd00:1::1=fd00:11::2/256,fd00:12::2/257 --edge fd00:2::1=fd00:13::2/258
+	jcheck "edge group, sid, receiver, encap in show --json" "$A" '
+	(g := G[("fd00:ff::1", 7)]) and not g["head"] and g["branch_by"] == "addr" and g["cnp_cap"] == 4
+	and [(b["addr"], b["psn_offset"], b["ack_psn"]) for b in g["branches"]] == [("fd00:11::2", -5, 16777209)]
+	and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 20}]
+	and j["receivers"][0]["psn_offset"] == -5 and j["receivers"][0]["rkey"] == 99 and (j["receivers"][0]["proxy"], j["receivers"][0]["dqpn"]) == ("fd00:ff::1", 7) and j["receivers"][0]["va_delta"] == 4096
+	and (e := j["encaps"][0])["segments"] == ["fd00:ff::1", "ff3e::4d54"] and e["segments_left"] == 1
+	and e["outer_src"] == "fd00:6::1" and e["outer_dst"] == "ff3e::4d54" and e["tlv_type"] == 124
+	and [(t["edge"], t["receivers"]) for t in e["tlvs"]] == [("fd00:1::1", ["fd00:11::2/256", "fd00:12::2/257"]), ("fd00:2::1", ["fd00:13::2/258"])]
+	and set(j["counters"]) >= {"pass_not_ours", "resp_rx"}'
+
+	# Independent check of the template bytes: scapy parses the stored header.
+	X "$A" show --json | $PY "$CHECKS" encap_len >"$TMP/len"
+	PIN_A=$(pin_of "$A")
+	nsenter --net=/run/netns/"$A" bpftool -j map dump pinned "$PIN_A/endmt_encap" >"$TMP/encap.json" 2>/dev/null
+	if $PY "$CHECKS" encap_template "$TMP/encap.json"
+	then ok "encap template parses with scapy (SA, DA, SL, segment list)"; else bad "encap template rejected by scapy"; fi
+
+	# config error paths
+	expect_fail "bad address" "--proxy 'fd00::zz': not an IPv6 address" "$A" group add --proxy fd00::zz --dqpn 1
+	expect_fail "QPN out of range" "--dqpn 16777216: must be an integer 0..16777215" "$A" group add --proxy $P --dqpn 16777216
+	expect_fail "unknown option" "unknown option '--bogus'" "$A" group add --proxy $P --dqpn 1 --bogus
+	expect_fail "unknown command" "unknown command" "$A" frobnicate
+	expect_fail "--head without --src" "--head needs --src" "$A" group add --proxy $P --dqpn 9 --head
+	expect_fail "branch of an unknown group" "no such group" "$A" branch add --proxy $P --dqpn 999 --addr fd00::1
+	expect_fail "--dev on a group by address" "branches by receiver address; use --addr" "$A" branch add --proxy $P --dqpn 7 --dev ca1
+	expect_fail "branch add unknown device" "unknown device 'nosuch0'" "$A" branch add --proxy $P --dqpn 4660 --dev nosuch0
+	expect_fail "both --addr and --dev" "exactly one of --addr" "$A" branch add --proxy $P --dqpn 4660 --dev ca1 --addr fd00::1
+	expect_fail "sid max receivers above 88" "--max-receivers 89: must be an integer 1..88" "$A" sid add ff3e::1 --edge fd00::1 --max-receivers 89
+	expect_fail "va-delta without rkey" "--va-delta and --rkey go together" "$A" receiver add --proxy $P --dqpn 7 --addr fd00::1 --qpn 1 --va-delta 5
+	expect_fail "encap bad --edge" "expected EDGEADDR=RCVADDR/QPN" "$A" encap set --proxy $P --dqpn 1 --src fd00::1 --sid ff3e::1 --edge fd00:1::1=fd00::2
+	expect_fail "encap tlv type 4 refused" "--tlv-type 4: PadN \(RFC 8754\) cannot be the End.MT TLV type" "$A" encap set --proxy $P --dqpn 1 --src fd00::1 --sid ff3e::1 --edge fd00:1::1=fd00::2/5 --tlv-type 4
+	expect_fail "group del of an unknown group" "no such group" "$A" group del --proxy $P --dqpn 12345
+	jcheck "failed commands changed nothing" "$A" 'len(j["groups"]) == 2 and len(j["sids"]) == 1 and len(j["receivers"]) == 1'
+}
+
+# RFC 9524 Replication SIDs
+case_repl() {
+	A=${ID}a
+	setup_attach "$A"
+	setup_config "$A"
+
+	expect_ok "repl add" "$A" repl add fd00:4::100 --to fd00:1::4d54,fd00:2::4d54
+	X "$A" repl add fd00:4::100 --to fd00:1::4d54,fd00:2::4d54 >"$TMP/out" 2>&1
+	grep -q "unchanged" "$TMP/out" && ok "repl add of the same entry changes nothing" || bad "repl add again: $(cat "$TMP/out")"
+	jcheck "show --json lists the replication entry" "$A" \
+		'j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"]}]'
+	X "$A" --json repl add fd00:4::100 --to fd00:3::4d54 >"$TMP/out" 2>&1
+	grep -qx '{"changed":true}' "$TMP/out" && ok "repl add replaces an entry (--json: changed)" || bad "repl replace: $(cat "$TMP/out")"
+	jcheck "replaced entry has the new downstream SIDs only" "$A" \
+		'j["replication"] == [{"sid": "fd00:4::100", "n": 1, "to": ["fd00:3::4d54"]}]'
+	SIXTEEN=$(seq -s, -f 'fd00:1::%g' 1 16)
+	expect_ok "repl add with 16 downstream SIDs" "$A" repl add fd00:5::100 --to "$SIXTEEN"
+	X "$A" show >"$TMP/out" && grep -q "^replication (2)" "$TMP/out" && grep -Eq "^  fd00:4::100 +-> fd00:3::4d54$" "$TMP/out" \
+		&& ok "show (text) lists replication entries" || bad "show text: $(sed -n '/^replication/,/^$/p' "$TMP/out")"
+	expect_fail "repl add: 17 downstream SIDs" "more than 16 downstream SIDs" "$A" repl add fd00:5::100 --to "$SIXTEEN,fd00:1::17"
+	expect_fail "repl add: downstream SID equal to the SID" "fd00:4::100 is the Replication SID itself" "$A" repl add fd00:4::100 --to fd00:1::1,fd00:4::100
+	expect_fail "repl add: bad downstream address" "--to 'fd00::zz': not an IPv6 address" "$A" repl add fd00:4::100 --to fd00:1::1,fd00::zz
+	expect_fail "repl add: bad SID" "SID 'nope': not an IPv6 address" "$A" repl add nope --to fd00:1::1
+	expect_fail "repl add: empty list element" "--to 'fd00:1::1,,fd00:2::1': expected SID\[,SID...\]" "$A" repl add fd00:4::100 --to fd00:1::1,,fd00:2::1
+	expect_fail "repl add: downstream listed twice" "downstream SID fd00:1::1 listed twice" "$A" repl add fd00:4::100 --to fd00:1::1,fd00:2::1,fd00:1::1
+	expect_fail "repl add: multicast Replication SID" "Replication SID ff3e::1 is a multicast address" "$A" repl add ff3e::1 --to fd00:1::1
+	expect_fail "repl add: multicast downstream SID" "downstream SID ff3e::4d54 is a multicast address" "$A" repl add fd00:4::100 --to ff3e::4d54
+	expect_fail "repl add: without --to" "missing --to" "$A" repl add fd00:4::100
+	expect_fail "repl add: downstream is a local Replication SID" "downstream SID fd00:5::100 is a Replication SID of this node" "$A" repl add fd00:4::100 --to fd00:5::100
+	expect_fail "repl add: SID already a local downstream SID" "fd00:1::3 is a downstream SID of this node's Replication SID fd00:5::100" "$A" repl add fd00:1::3 --to fd00:9::1
+	expect_fail "repl del: unknown SID" "fd00:9::100: no such Replication SID" "$A" repl del fd00:9::100
+	jcheck "failed repl commands changed nothing" "$A" \
+		'[(r["sid"], r["n"]) for r in sorted(j["replication"], key=lambda r: r["sid"])] == [("fd00:4::100", 1), ("fd00:5::100", 16)]'
+	expect_ok "repl del" "$A" repl del fd00:5::100
+	expect_ok "repl del (json)" "$A" --json repl del fd00:4::100
+	jcheck "no replication entries left" "$A" 'j["replication"] == []'
+}
+
+# missing privilege: nobody, no capabilities
+case_privilege() {
+	A=${ID}a
+	setup_attach "$A"
+	setup_config "$A"
+	PIN_A=$(pin_of "$A")
+
+	if command -v setpriv >/dev/null; then
+		NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all"
+		for args in "group add --proxy $P --dqpn 55" "attach cb0 --role head" "show"; do
+			# shellcheck disable=SC2086
+			nsenter --net=/run/netns/"$A" $NOBODY "$E" --pin-root "$PIN_A" $args >"$TMP/out" 2>"$TMP/err"
+			rc=$?
+			if [ $rc -ne 0 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -Eq "run as root|Permission denied|not permitted" "$TMP/err"; then
+				ok "as nobody: endmt $args fails clearly ($(cat "$TMP/err"))"
+			else
+				bad "as nobody: endmt $args: exit $rc, stderr: $(cat "$TMP/err")"
+			fi
+		done
+		jcheck "unprivileged attempts changed nothing" "$A" '(("fd00:ff::1", 55) not in G) and "cb0" not in D'
+	else
+		bad "setpriv not available: privilege test not run"
+	fi
+}
+
+# the agent: CNP windows, liveness, configuration that keeps state, signals
+case_agent() {
+	A=${ID}a
+	setup_attach "$A"
+	setup_config "$A"
+	PIN_A=$(pin_of "$A")
+
+	# CNP window: give a branch a CCount by writing the group value directly
+	# (bpftool, no lock flag: the kernel leaves the lock word alone) as the data
+	# path leaves it: tagged with the current CNP epoch (endmt_cnp_epoch) and
+	# opened now.  One agent window must send one CNP upstream, and `show` then
+	# reports no CCount in the new window (the agent itself writes no group).
+	ip -n "$A" -6 route add fd00:ff::/64 dev ca0
+	EPOCH=$(nsenter --net=/run/netns/"$A" bpftool -j map lookup pinned "$PIN_A/endmt_cnp_epoch" key 0 0 0 0 |
+		$PY "$CHECKS" map_value) || bad "read endmt_cnp_epoch"
+	export EPOCH
+	python_group() { # key-hex value-hex for (proxy fd00:ff::1, dqpn) with branches
+		$PY "$CHECKS" group_value "$@"
+	}
+	# shellcheck disable=SC2046
+	nsenter --net=/run/netns/"$A" bpftool map update pinned "$PIN_A/endmt_groups" \
+		$(python_group 21 "fd00:21::1,5,5,3,0" "fd00:21::2,5,5,9,0") || bad "bpftool map update"
+	X "$A" --json agent --windows 3 --window-us 1000 --liveness-ms 0 >"$TMP/agent.json" 2>"$TMP/err"
+	if [ $? -eq 0 ] && $PY "$CHECKS" agent_cnp "$TMP/agent.json"; then
+		ok "agent: 3 windows, one CNP for the group with CNPs counted ($(cat "$TMP/agent.json"))"
+	else
+		bad "agent CNP window: $(cat "$TMP/agent.json") $(cat "$TMP/err")"
+	fi
+	jcheck "no CCount in the new window" "$A" 'all(b["ccount"] == 0 for b in G[("fd00:ff::1", 21)]["branches"])'
+
+	# Liveness: branch 2 acknowledged 50 while branch 1 is at 100, both silent
+	# since boot (last_seen 1 ns): branch 2 has data unacknowledged -> reported.
+	# shellcheck disable=SC2046
+	nsenter --net=/run/netns/"$A" bpftool map update pinned "$PIN_A/endmt_groups" \
+		$(python_group 22 "fd00:22::1,100,5,0,1" "fd00:22::2,50,5,0,1") || bad "bpftool map update"
+	X "$A" agent --windows 20 --window-us 1000 --liveness-ms 5 >"$TMP/out" 2>"$TMP/err"
+	if grep -q "group fd00:ff::1/22 branch fd00:22::2 silent" "$TMP/err" && ! grep -q "fd00:22::1 silent" "$TMP/err"; then
+		ok "agent reports the silent branch that is behind ($(grep silent "$TMP/err" | head -1))"
+	else
+		bad "agent liveness: $(cat "$TMP/err")"
+	fi
+	jcheck "show flags the stale branch only" "$A" \
+		'[b["stale"] for b in G[("fd00:ff::1", 22)]["branches"]] == [False, True]'
+	X "$A" show >"$TMP/out" && grep -q "STALE" "$TMP/out" && ok "show (text) marks STALE" || bad "show text lacks STALE"
+	# Configuration changes keep data-path state: branch add, group add with a
+	# new start PSN (only never-acknowledged branches move), branch del.
+	expect_ok "branch add to a group with state" "$A" branch add --proxy $P --dqpn 22 --addr fd00:22::3
+	expect_ok "group add with new start PSN and cap" "$A" group add --proxy $P --dqpn 22 --start-psn 10 --cnp-cap 3
+	jcheck "acknowledged state kept, new branch at start-1" "$A" '
+	[(b["addr"], b["ack_psn"], b["acked"], b["stale"]) for b in G[("fd00:ff::1", 22)]["branches"]] == [("fd00:22::1", 100, True, False), ("fd00:22::2", 50, True, True), ("fd00:22::3", 9, False, False)] and G[("fd00:ff::1", 22)]["cnp_cap"] == 3'
+	expect_ok "branch del keeps the others" "$A" branch del --proxy $P --dqpn 22 --addr fd00:22::1
+	jcheck "remaining branches keep their state" "$A" '
+	[(b["addr"], b["ack_psn"]) for b in G[("fd00:ff::1", 22)]["branches"]] == [("fd00:22::2", 50), ("fd00:22::3", 9)]'
+
+	# SIGTERM: clean exit, summary printed
+	nsenter --net=/run/netns/"$A" "$E" --pin-root "$PIN_A" --json agent --window-us 1000 >"$TMP/agent.json" 2>"$TMP/err" &
+	apid=$!
+	APIDS+=("$apid")
+	sleep 0.5
+	kill -TERM $apid
+	wait $apid
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q '"signal":15' "$TMP/agent.json"; then
+		ok "agent exits cleanly on SIGTERM ($(cat "$TMP/agent.json"))"
+	else
+		bad "agent on SIGTERM: exit $rc, $(cat "$TMP/agent.json") $(cat "$TMP/err")"
+	fi
+
+	nsenter --net=/run/netns/"$A" "$E" --pin-root "$PIN_A" --json agent --window-us 1000 >"$TMP/agent.json" 2>"$TMP/err" &
+	apid=$!
+	APIDS+=("$apid")
+	sleep 0.5
+	kill -INT $apid
+	wait $apid
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q '"signal":2' "$TMP/agent.json"; then
+		ok "agent exits cleanly on SIGINT"
+	else
+		bad "agent on SIGINT: exit $rc, $(cat "$TMP/agent.json") $(cat "$TMP/err")"
+	fi
+}
+
+# detach leaves nothing, and keeps the configuration (the groups of
+# case_config and the two of case_agent)
+case_detach() {
+	A=${ID}a
+	setup_attach "$A"
+	setup_config "$A"
+	must X "$A" group add --proxy $P --dqpn 21
+	must X "$A" group add --proxy $P --dqpn 22
+
+	expect_ok "detach ca0" "$A" detach ca0
+	expect_ok "detach ca1" "$A" detach ca1
+	expect_ok "detach ca2" "$A" detach ca2
+	expect_fail "detach of a non-attached device" "ca0 is not attached by endmt" "$A" detach ca0
+	expect_fail "detach of an unknown device" "nosuch0 is not attached by endmt" "$A" detach nosuch0
+	nothing_left "$A" ca0 ca1 ca2 cb0
+	everything_gone "$A"
+	jcheck "configuration survives detach" "$A" 'len(j["groups"]) == 4 and j["devices"] == []'
+}
+
+case_stale_record() {
+	A=${ID}a
+	mkns "$A"
+
+	# A record whose device went away: shown as not present; attaching the
+	# recreated device replaces the stale record; detach leaves nothing.
+	veth "$A" cz0 cy0
+	expect_ok "attach cz0" "$A" attach cz0 --role transit
+	ip -n "$A" link del cz0
+	jcheck "record of a deleted device shows present=false" "$A" 'D["cz0"]["present"] is False'
+	veth "$A" cz0 cy0
+	expect_ok "attach on a recreated device replaces the stale record" "$A" attach cz0 --role transit
+	jcheck "new record is present" "$A" 'D["cz0"]["present"] is True'
+	expect_ok "detach cz0" "$A" detach cz0
+	nothing_left "$A" cz0
+}
+
+# apply (Figure 1 shape) on a head, a transit and an edge node; idempotence
+case_apply() {
+	H=${ID}h   # N6, head
+	T=${ID}t   # N4, transit
+	G=${ID}g   # N1, edge
+	setup_fig1 "$H" "$T" "$G" x
+
+	r=$(apply_json "$H" N6)
+	[ "$r" = "2 3" ] && ok "apply N6 (head): group and template written, head + 2 child links attached" || bad "apply N6: '$r' $(cat "$TMP/err")"
+	jcheck "N6: head group, branches = child links on the tree, template" "$H" '
+	(g := G[("fd00:ff::1", 4660)]) and g["head"] and g["branch_by"] == "ifindex" and g["src_qpn"] == 17 and g["resp_saddr"] == "fd00:6::1" and g["cnp_cap"] == 8
+	and [b["dev"] for b in g["branches"]] == ["n6-n4", "n6-n5"]
+	and sorted(D) == ["n6-n4", "n6-n5", "n6-s1"] and D["n6-s1"]["role"] == "head" and D["n6-n4"]["role"] == D["n6-n5"]["role"] == "transit"
+	and (e := j["encaps"][0])["segments"] == ["fd00:ff::1", "ff3e::4d54"] and e["outer_src"] == "fd00:6::1"
+	and [(t["edge"], t["receivers"]) for t in e["tlvs"]] == [("fd00:1::1", ["fd00:11::2/256", "fd00:12::2/257"]), ("fd00:2::1", ["fd00:13::2/258"]), ("fd00:3::1", ["fd00:14::2/259"])]'
+	r=$(apply_json "$H" N6)
+	[ "$r" = "0 0" ] && ok "apply N6 again changes nothing, attaches nothing" || bad "second apply N6: '$r' $(cat "$TMP/err")"
+	[ "$(ip -n "$H" -d link show n6-s1 | grep -c prog/xdp)" -eq 1 ] && [ "$(tc -n "$H" filter show dev n6-s1 ingress | grep -c endmt_head_tc)" -eq 1 ] \
+		&& ok "N6: one XDP and one TC program after two applies" || bad "N6 programs doubled"
+
+	r=$(apply_json "$T" N4)
+	[ "$r" = "1 2" ] && ok "apply N4 (transit): 1 group, 2 devices" || bad "apply N4: '$r' $(cat "$TMP/err")"
+	jcheck "N4: transit group by ifindex, transit on child links" "$T" '
+	(g := G[("fd00:ff::1", 4660)]) and not g["head"] and g["branch_by"] == "ifindex" and g["resp_saddr"] == "fd00:4::1"
+	and [b["dev"] for b in g["branches"]] == ["n4-n1", "n4-n2"] and sorted(D) == ["n4-n1", "n4-n2"]
+	and all(d["role"] == "transit" for d in D.values()) and j["encaps"] == [] and j["sids"] == []'
+
+	r=$(apply_json "$G" N1)
+	[ "$r" = "5 3" ] && ok "apply N1 (edge): group, sid, translation, 2 receiver records; 3 devices" || bad "apply N1: '$r' $(cat "$TMP/err")"
+	jcheck "N1: edge group by addr with offsets, SID, translation, edge devices" "$G" '
+	(g := G[("fd00:ff::1", 4660)]) and g["branch_by"] == "addr" and g["resp_saddr"] == "fd00:1::1"
+	and [(b["addr"], b["psn_offset"]) for b in g["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 1000)]
+	and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64}]
+	and sorted((r["addr"], r["qpn"], r["psn_offset"], r["dqpn"]) for r in j["receivers"]) == [("fd00:11::2", 256, 0, 4660), ("fd00:12::2", 257, 1000, 4660)]
+	and sorted(D) == ["n1-n4", "n1-r1", "n1-r2"] and all(d["role"] == "edge" for d in D.values())'
+	r=$(apply_json "$G" N1)
+	[ "$r" = "0 0" ] && ok "apply N1 again changes nothing" || bad "second apply N1: '$r'"
+
+	detach_all "$H" "$T" "$G"
+	nothing_left "$H" n6-s1 n6-n4 n6-n5
+	nothing_left "$T" n4-n6 n4-n1 n4-n2
+	nothing_left "$G" n1-n4 n1-r1 n1-r2
+	for ns in "$H" "$T" "$G"; do everything_gone "$ns"; done
+}
+
+case_apply_errors() {
+	H=${ID}h
+	T=${ID}t   # N4, transit
+	G=${ID}g
+	setup_fig1 "$H" "$T" "$G" x
+	must X "$T" apply "$F" --node N4
+
+	# validation errors name file, field and problem; nothing is written
+	bad_json() { # DESC REGEX PYTHON-EDIT
+		$PY "$CHECKS" edit "$F" "$TMP/bad.json" "$3"
+		expect_fail "$1" "$2" "$T" apply "$TMP/bad.json" --node N4
+	}
+	bad_json "apply: receiver qpn out of range" "bad.json: groups\[0\]\.receivers\[2\]\.qpn: must be 0\.\.16777215" 'j["groups"][0]["receivers"][2]["qpn"] = 16777216'
+	bad_json "apply: bad address" "bad.json: groups\[0\]\.proxy: 'fd00::g' is not an IPv6 address" 'j["groups"][0]["proxy"] = "fd00::g"'
+	bad_json "apply: unknown parent" "bad.json: nodes\.N1\.parent: no node named 'N9'" 'j["nodes"]["N1"]["parent"] = "N9"'
+	bad_json "apply: parent loop" "parent chain loops" 'j["nodes"]["N6"]["parent"] = "N1"'
+	bad_json "apply: edge not below head" "receivers\[0\]\.edge: node N1 is not below the head N5" 'j["groups"][0]["source"]["head"] = "N5"'
+	bad_json "apply: missing link" "nodes\.N4\.links\.N2: missing" 'del j["nodes"]["N4"]["links"]["N2"]'
+	bad_json "apply: missing device" "nodes\.N4\.links\.N1: device 'n4-zz' does not exist here" 'j["nodes"]["N4"]["links"]["N1"] = "n4-zz"'
+	bad_json "apply: bad mode" "nodes\.N4\.mode: must be native, skb or hw" 'j["nodes"]["N4"]["mode"] = "fast"'
+	bad_json "apply: tlv_type" "bad.json: top level\.tlv_type: must be 1\.\.255" 'j["tlv_type"] = 300'
+	bad_json "apply: tlv_type 0 (Pad1)" "bad.json: top level\.tlv_type: must be 1\.\.255" 'j["tlv_type"] = 0'
+	bad_json "apply: tlv_type 4 (PadN)" "bad.json: top level\.tlv_type: 4 is PadN \(RFC 8754\) and cannot be the End.MT TLV type" 'j["tlv_type"] = 4'
+	bad_json "apply: tlv_type 5 (HMAC)" "bad.json: top level\.tlv_type: 5 is HMAC \(RFC 8754\) and cannot be the End.MT TLV type" 'j["tlv_type"] = 5'
+	bad_json "apply: groups missing" "bad.json: groups: missing" 'del j["groups"]'
+	printf '{ "nodes": { "N4": { "addr": "fd00:4::1", }\n' >"$TMP/syntax.json"
+	expect_fail "apply: malformed JSON names file:line:col" "syntax.json:1:[0-9]+: " "$T" apply "$TMP/syntax.json" --node N4
+	expect_fail "apply: no such file" "nosuch.json" "$T" apply "$TMP/nosuch.json" --node N4
+	expect_fail "apply: unknown node" "no node named 'N9' \(--node\)" "$T" apply "$F" --node N9
+}
+
+case_apply_rollback() {
+	H=${ID}h
+	T=${ID}t   # N4, transit
+	G=${ID}g
+	setup_fig1 "$H" "$T" "$G" x
+	must X "$T" apply "$F" --node N4
+
+	# all-or-nothing: a foreign XDP program on the second device makes its
+	# attach fail after the maps were written and the first device attached:
+	# everything is rolled back, the pre-existing group is restored.
+	X "$T" detach n4-n1 >/dev/null && X "$T" detach n4-n2 >/dev/null || bad "detach before rollback test"
+	X "$T" group del --proxy fd00:ff::1 --dqpn 4660 >/dev/null || bad "group del"
+	X "$T" group add --proxy fd00:ff::1 --dqpn 4660 --start-psn 7 --branch-by ifindex >/dev/null || bad "group add"
+	X "$T" branch add --proxy fd00:ff::1 --dqpn 4660 --dev n4-n6 >/dev/null || bad "branch add"
+	cat >"$TMP/pass.bpf.c" <<'EOF'
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 SEC("xdp") int pass(struct xdp_md *ctx) { return XDP_PASS; }
 char LICENSE[] SEC("license") = "GPL";
 EOF
-clang -O2 -target bpf -I/usr/include/"$(uname -m)"-linux-gnu -c "$TMP/pass.bpf.c" -o "$TMP/pass.o" || die "clang"
-ip -n "$T" link set dev n4-n2 xdp obj "$TMP/pass.o" sec xdp || die "foreign XDP"
-expect_fail "apply fails on a device with a foreign XDP program" "n4-n2 already has an XDP program that is not libxdp-managed" "$T" apply "$F" --node N4
-jcheck "rollback: group restored (start PSN 7, its one branch), nothing attached" "$T" '
-(g := G[("fd00:ff::1", 4660)]) and g["start_psn"] == 7 and [b["dev"] for b in g["branches"]] == ["n4-n6"] and j["devices"] == []'
-if ip -n "$T" -d link show n4-n1 | grep -q prog/xdp || tc -n "$T" qdisc show dev n4-n1 | grep -q clsact; then
-	bad "rollback left programs on n4-n1"
-else
-	ok "rollback detached n4-n1"
-fi
-ip -n "$T" link set dev n4-n2 xdp off
+	clang -O2 -target bpf -I/usr/include/"$(uname -m)"-linux-gnu -c "$TMP/pass.bpf.c" -o "$TMP/pass.o" || die "clang"
+	ip -n "$T" link set dev n4-n2 xdp obj "$TMP/pass.o" sec xdp || die "foreign XDP"
+	expect_fail "apply fails on a device with a foreign XDP program" "n4-n2 already has an XDP program that is not libxdp-managed" "$T" apply "$F" --node N4
+	jcheck "rollback: group restored (start PSN 7, its one branch), nothing attached" "$T" '
+	(g := G[("fd00:ff::1", 4660)]) and g["start_psn"] == 7 and [b["dev"] for b in g["branches"]] == ["n4-n6"] and j["devices"] == []'
+	if ip -n "$T" -d link show n4-n1 | grep -q prog/xdp || tc -n "$T" qdisc show dev n4-n1 | grep -q clsact; then
+		bad "rollback left programs on n4-n1"
+	else
+		ok "rollback detached n4-n1"
+	fi
+	ip -n "$T" link set dev n4-n2 xdp off
 
-# the device already attached with another role: refused before any write
-X "$T" attach n4-n1 --role edge >/dev/null 2>&1 || bad "attach n4-n1 edge"
-expect_fail "apply refuses a device attached with another role" "n4-n1 is attached as edge .* but the file needs transit" "$T" apply "$F" --node N4
-jcheck "refused apply wrote nothing" "$T" 'G[("fd00:ff::1", 4660)]["start_psn"] == 7'
-X "$T" detach n4-n1 >/dev/null || bad "detach n4-n1"
+	# the device already attached with another role: refused before any write
+	X "$T" attach n4-n1 --role edge >/dev/null 2>&1 || bad "attach n4-n1 edge"
+	expect_fail "apply refuses a device attached with another role" "n4-n1 is attached as edge .* but the file needs transit" "$T" apply "$F" --node N4
+	jcheck "refused apply wrote nothing" "$T" 'G[("fd00:ff::1", 4660)]["start_psn"] == 7'
+	X "$T" detach n4-n1 >/dev/null || bad "detach n4-n1"
 
-for ns in "$H" "$G"; do
-	for d in $(X "$ns" show --json | $PY -c 'import json,sys; print(" ".join(d["dev"] for d in json.load(sys.stdin)["devices"]))'); do
-		X "$ns" detach "$d" >/dev/null || bad "detach $ns/$d"
-	done
-done
-nothing_left "$H" n6-s1 n6-n4 n6-n5
-nothing_left "$T" n4-n6 n4-n1 n4-n2
-nothing_left "$G" n1-n4 n1-r1 n1-r2
-for ns in "$H" "$T" "$G"; do everything_gone "$ns"; done
-
-########## apply, RFC 9524 replication variant ##########
-H2=${ID}H   # N6, head with a Replication SID
-T2=${ID}T   # N4, transit with a Replication SID
-G2=${ID}G   # N1, edge with its own End.MT SID
-mkns "$H2"; mkns "$T2"; mkns "$G2"
-veth "$H2" n6-s1 y6s1; veth "$H2" n6-n4 y6n4; veth "$H2" n6-n5 y6n5
-veth "$T2" n4-n6 y4n6; veth "$T2" n4-n1 y4n1; veth "$T2" n4-n2 y4n2
-veth "$G2" n1-n4 y1n4; veth "$G2" n1-r1 y1r1; veth "$G2" n1-r2 y1r2
-$PY - "$F" "$TMP/repl.json" <<'EOF2'
-import json, sys
-j = json.load(open(sys.argv[1]))
-g = j["groups"][0]
-del g["sid"]
-g["replication"] = {"N6": "fd00:6::100", "N4": "fd00:4::100", "N5": "fd00:5::100"}
-g["edge_sids"] = {"N1": "fd00:1::4d54", "N2": "fd00:2::4d54", "N3": "fd00:3::4d54"}
-json.dump(j, open(sys.argv[2], "w"), indent=1)
-EOF2
-F=$TMP/repl.json
-r=$(apply_json "$H2" N6)
-[ "$r" = "3 3" ] && ok "apply N6 (replication): group, template, Replication SID; 3 devices" || bad "apply N6 (replication): '$r' $(cat "$TMP/err")"
-jcheck "N6: Replication SID to N4 and N5, template DA = its own Replication SID" "$H2" '
-j["replication"] == [{"sid": "fd00:6::100", "n": 2, "to": ["fd00:4::100", "fd00:5::100"]}]
-and (e := j["encaps"][0])["outer_dst"] == "fd00:6::100" and e["segments"] == ["fd00:ff::1", "fd00:6::100"] and e["segments_left"] == 1
-and len(e["tlvs"]) == 3 and j["sids"] == [] and sorted(D) == ["n6-n4", "n6-n5", "n6-s1"] and D["n6-s1"]["role"] == "head"'
-r=$(apply_json "$H2" N6)
-[ "$r" = "0 0" ] && ok "apply N6 (replication) again changes nothing" || bad "second apply N6 (replication): '$r'"
-r=$(apply_json "$T2" N4)
-[ "$r" = "2 3" ] && ok "apply N4 (replication): group, Replication SID; parent link too" || bad "apply N4 (replication): '$r' $(cat "$TMP/err")"
-jcheck "N4: Replication SID to the edges' End.MT SIDs, transit on the parent link and child links" "$T2" '
-j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"]}]
-and sorted(D) == ["n4-n1", "n4-n2", "n4-n6"] and all(d["role"] == "transit" and d["tc"] for d in D.values())
-and [b["dev"] for b in G[("fd00:ff::1", 4660)]["branches"]] == ["n4-n1", "n4-n2"]'
-if tc -n "$T2" filter show dev n4-n6 ingress | grep -q "endmt_transit_t\b"; then ok "N4 n4-n6: endmt_transit_tc on TC ingress"; else bad "N4 n4-n6: no endmt_transit_tc"; fi
-r=$(apply_json "$G2" N1)
-[ "$r" = "5 3" ] && ok "apply N1 (replication): group, its own End.MT SID, translation, 2 receiver records" || bad "apply N1 (replication): '$r' $(cat "$TMP/err")"
-jcheck "N1: End.MT on its unicast SID, no replication" "$G2" '
-j["sids"] == [{"sid": "fd00:1::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64}] and j["replication"] == []'
-
-# validation of the variant: file, field, problem; nothing written
-bad_repl() { # DESC REGEX PYTHON-EDIT [NODE]
-	$PY - "$F" "$TMP/bad.json" "$3" <<'EOF2'
-import json, sys
-j = json.load(open(sys.argv[1]))
-g = j["groups"][0]
-exec(sys.argv[3])
-json.dump(j, open(sys.argv[2], "w"), indent=1)
-EOF2
-	expect_fail "$1" "$2" "$T2" apply "$TMP/bad.json" --node "${4:-N4}"
+	detach_all "$T"
+	nothing_left "$T" n4-n6 n4-n1 n4-n2
+	everything_gone "$T"
 }
-bad_repl "apply: sid together with replication" "bad.json: groups\[0\]\.sid: not used with replication" 'g["sid"] = "ff3e::4d54"'
-bad_repl "apply: edge_sids without replication" "groups\[0\]\.edge_sids: only with replication" 'del g["replication"]; g["sid"] = "ff3e::4d54"'
-bad_repl "apply: replication without edge_sids" "groups\[0\]\.edge_sids: missing" 'del g["edge_sids"]'
-bad_repl "apply: an edge without End.MT SID" "groups\[0\]\.edge_sids: missing N2 " 'del g["edge_sids"]["N2"]'
-bad_repl "apply: edge_sids for a non-edge" "groups\[0\]\.edge_sids\.N4: node N4 is not an edge" 'g["edge_sids"]["N4"] = "fd00:4::4d54"'
-bad_repl "apply: Replication SID on an edge" "groups\[0\]\.replication\.N1: node N1 is an edge of group g1" 'g["replication"]["N1"] = "fd00:1::100"'
-bad_repl "apply: unknown node in replication" "groups\[0\]\.replication\.N9: no node named 'N9'" 'g["replication"]["N9"] = "fd00:9::100"'
-bad_repl "apply: multicast Replication SID" "groups\[0\]\.replication\.N4: ff3e::1 is a multicast address" 'g["replication"]["N4"] = "ff3e::1"'
-bad_repl "apply: bad SID address" "groups\[0\]\.edge_sids\.N1: must be an IPv6 address" 'g["edge_sids"]["N1"] = "fd00::zz"'
-bad_repl "apply: one SID for two nodes" "groups\[0\]\.replication\.N5: fd00:4::100 is also N4's Replication SID" 'g["replication"]["N5"] = "fd00:4::100"'
-bad_repl "apply: head with two children and no Replication SID" "the head N6 sends to 2 downstream SIDs but has no Replication SID" 'del g["replication"]["N6"]'
-bad_repl "apply: Replication SID off the tree" "replication\.N5: node N5 is not on the tree" 'g["receivers"] = [r for r in g["receivers"] if r["edge"] != "N3"]; del g["edge_sids"]["N3"]'
-jcheck "refused applies wrote nothing on N4" "$T2" 'j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"]}]'
-# A head with one child needs no Replication SID: its DA is the child's.
-$PY - "$F" "$TMP/one.json" <<'EOF2'
-import json, sys
-j = json.load(open(sys.argv[1]))
-g = j["groups"][0]
-g["receivers"] = [r for r in g["receivers"] if r["edge"] != "N3"]
-del g["edge_sids"]["N3"], g["replication"]["N6"], g["replication"]["N5"]
-g["name"] = "g2"; g["dqpn"] = 4661
-json.dump(j, open(sys.argv[2], "w"), indent=1)
-EOF2
-r=$(X "$H2" --json apply "$TMP/one.json" --node N6 2>"$TMP/err" | $PY -c 'import json,sys; j=json.load(sys.stdin); print(j["replication"], j["changed"])')
-[ "$r" = "0 2" ] && ok "apply: a head with one child sends to its child's Replication SID" || bad "head with one child: '$r' $(cat "$TMP/err")"
-jcheck "g2 template DA = N4's Replication SID" "$H2" '
-[e["outer_dst"] for e in j["encaps"] if e["dqpn"] == 4661] == ["fd00:4::100"] and len(j["replication"]) == 1'
-# A loop with an entry made outside the file is refused before any write.
-expect_fail "repl add refuses a SID that a local entry copies to" "fd00:1::4d54 is a downstream SID of this node's Replication SID fd00:4::100" "$T2" repl add fd00:1::4d54 --to fd00:9::1
-expect_ok "repl del of the applied entry" "$T2" repl del fd00:4::100
-expect_ok "repl add: N1's End.MT SID as a local Replication SID of N4 (a loop for the file)" "$T2" repl add fd00:1::4d54 --to fd00:9::1
-X "$T2" group add --proxy fd00:ff::1 --dqpn 4660 --start-psn 5 --branch-by ifindex >/dev/null || bad "group add on N4"
-expect_fail "apply refuses a loop with an existing Replication SID" "repl.json: node N4: downstream SID fd00:1::4d54 is a Replication SID of this node" "$T2" apply "$F" --node N4
-jcheck "loop refusal wrote nothing" "$T2" 'G[("fd00:ff::1", 4660)]["start_psn"] == 5 and [r["sid"] for r in j["replication"]] == ["fd00:1::4d54"]'
-expect_ok "repl del of the looping entry" "$T2" repl del fd00:1::4d54
-for ns in "$H2" "$T2" "$G2"; do
-	for d in $(X "$ns" show --json | $PY -c 'import json,sys; print(" ".join(d["dev"] for d in json.load(sys.stdin)["devices"]))'); do
-		X "$ns" detach "$d" >/dev/null || bad "detach $ns/$d"
-	done
-done
-nothing_left "$H2" n6-s1 n6-n4 n6-n5
-nothing_left "$T2" n4-n6 n4-n1 n4-n2
-nothing_left "$G2" n1-n4 n1-r1 n1-r2
-for ns in "$H2" "$T2" "$G2"; do everything_gone "$ns"; done
 
-########## receivers: one QP per address per group, one PSN offset ##########
-# At an edge a response names its branch by source address only (its
-# DestQPN is the Designated QPN, not the responder's QPN): two QPs at one
-# address in one group are refused, by apply (before anything is written)
-# and by receiver add.  A receiver's PSN offset has one truth: receiver add
-# sets the branch and the translation together, branch add cannot
-# contradict it, apply leaves no translation the file does not give.
-RE=${ID}e   # N1, edge
-mkns "$RE"
-veth "$RE" n1-n4 z1n4; veth "$RE" n1-r1 z1r1; veth "$RE" n1-r2 z1r2
-edit_json() { # OUT PYTHON-EDIT: the Figure 1 file, edited (g = groups[0])
-	$PY - "$TMP/fig1.json" "$1" "$2" <<'EOF2'
-import copy, json, sys
-j = json.load(open(sys.argv[1]))
-g = j["groups"][0]
-exec(sys.argv[3])
-json.dump(j, open(sys.argv[2], "w"), indent=1)
-EOF2
+# apply, RFC 9524 replication variant
+case_apply_repl() {
+	H2=${ID}H   # N6, head with a Replication SID
+	T2=${ID}T   # N4, transit with a Replication SID
+	G2=${ID}G   # N1, edge with its own End.MT SID
+	setup_fig1 "$H2" "$T2" "$G2" y
+
+	$PY "$CHECKS" repl_variant "$F" "$TMP/repl.json"
+	F=$TMP/repl.json
+	r=$(apply_json "$H2" N6)
+	[ "$r" = "3 3" ] && ok "apply N6 (replication): group, template, Replication SID; 3 devices" || bad "apply N6 (replication): '$r' $(cat "$TMP/err")"
+	jcheck "N6: Replication SID to N4 and N5, template DA = its own Replication SID" "$H2" '
+	j["replication"] == [{"sid": "fd00:6::100", "n": 2, "to": ["fd00:4::100", "fd00:5::100"]}]
+	and (e := j["encaps"][0])["outer_dst"] == "fd00:6::100" and e["segments"] == ["fd00:ff::1", "fd00:6::100"] and e["segments_left"] == 1
+	and len(e["tlvs"]) == 3 and j["sids"] == [] and sorted(D) == ["n6-n4", "n6-n5", "n6-s1"] and D["n6-s1"]["role"] == "head"'
+	r=$(apply_json "$H2" N6)
+	[ "$r" = "0 0" ] && ok "apply N6 (replication) again changes nothing" || bad "second apply N6 (replication): '$r'"
+	r=$(apply_json "$T2" N4)
+	[ "$r" = "2 3" ] && ok "apply N4 (replication): group, Replication SID; parent link too" || bad "apply N4 (replication): '$r' $(cat "$TMP/err")"
+	jcheck "N4: Replication SID to the edges' End.MT SIDs, transit on the parent link and child links" "$T2" '
+	j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"]}]
+	and sorted(D) == ["n4-n1", "n4-n2", "n4-n6"] and all(d["role"] == "transit" and d["tc"] for d in D.values())
+	and [b["dev"] for b in G[("fd00:ff::1", 4660)]["branches"]] == ["n4-n1", "n4-n2"]'
+	if tc -n "$T2" filter show dev n4-n6 ingress | grep -q "endmt_transit_t\b"; then ok "N4 n4-n6: endmt_transit_tc on TC ingress"; else bad "N4 n4-n6: no endmt_transit_tc"; fi
+	r=$(apply_json "$G2" N1)
+	[ "$r" = "5 3" ] && ok "apply N1 (replication): group, its own End.MT SID, translation, 2 receiver records" || bad "apply N1 (replication): '$r' $(cat "$TMP/err")"
+	jcheck "N1: End.MT on its unicast SID, no replication" "$G2" '
+	j["sids"] == [{"sid": "fd00:1::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64}] and j["replication"] == []'
+
+	# validation of the variant: file, field, problem; nothing written
+	bad_repl() { # DESC REGEX PYTHON-EDIT [NODE]
+		$PY "$CHECKS" edit "$F" "$TMP/bad.json" "$3"
+		expect_fail "$1" "$2" "$T2" apply "$TMP/bad.json" --node "${4:-N4}"
+	}
+	bad_repl "apply: sid together with replication" "bad.json: groups\[0\]\.sid: not used with replication" 'g["sid"] = "ff3e::4d54"'
+	bad_repl "apply: edge_sids without replication" "groups\[0\]\.edge_sids: only with replication" 'del g["replication"]; g["sid"] = "ff3e::4d54"'
+	bad_repl "apply: replication without edge_sids" "groups\[0\]\.edge_sids: missing" 'del g["edge_sids"]'
+	bad_repl "apply: an edge without End.MT SID" "groups\[0\]\.edge_sids: missing N2 " 'del g["edge_sids"]["N2"]'
+	bad_repl "apply: edge_sids for a non-edge" "groups\[0\]\.edge_sids\.N4: node N4 is not an edge" 'g["edge_sids"]["N4"] = "fd00:4::4d54"'
+	bad_repl "apply: Replication SID on an edge" "groups\[0\]\.replication\.N1: node N1 is an edge of group g1" 'g["replication"]["N1"] = "fd00:1::100"'
+	bad_repl "apply: unknown node in replication" "groups\[0\]\.replication\.N9: no node named 'N9'" 'g["replication"]["N9"] = "fd00:9::100"'
+	bad_repl "apply: multicast Replication SID" "groups\[0\]\.replication\.N4: ff3e::1 is a multicast address" 'g["replication"]["N4"] = "ff3e::1"'
+	bad_repl "apply: bad SID address" "groups\[0\]\.edge_sids\.N1: must be an IPv6 address" 'g["edge_sids"]["N1"] = "fd00::zz"'
+	bad_repl "apply: one SID for two nodes" "groups\[0\]\.replication\.N5: fd00:4::100 is also N4's Replication SID" 'g["replication"]["N5"] = "fd00:4::100"'
+	bad_repl "apply: head with two children and no Replication SID" "the head N6 sends to 2 downstream SIDs but has no Replication SID" 'del g["replication"]["N6"]'
+	bad_repl "apply: Replication SID off the tree" "replication\.N5: node N5 is not on the tree" 'g["receivers"] = [r for r in g["receivers"] if r["edge"] != "N3"]; del g["edge_sids"]["N3"]'
+	jcheck "refused applies wrote nothing on N4" "$T2" 'j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"]}]'
+	# A head with one child needs no Replication SID: its DA is the child's.
+	$PY "$CHECKS" one_child "$F" "$TMP/one.json"
+	r=$(X "$H2" --json apply "$TMP/one.json" --node N6 2>"$TMP/err" | $PY "$CHECKS" apply_result replication changed)
+	[ "$r" = "0 2" ] && ok "apply: a head with one child sends to its child's Replication SID" || bad "head with one child: '$r' $(cat "$TMP/err")"
+	jcheck "g2 template DA = N4's Replication SID" "$H2" '
+	[e["outer_dst"] for e in j["encaps"] if e["dqpn"] == 4661] == ["fd00:4::100"] and len(j["replication"]) == 1'
+	# A loop with an entry made outside the file is refused before any write.
+	expect_fail "repl add refuses a SID that a local entry copies to" "fd00:1::4d54 is a downstream SID of this node's Replication SID fd00:4::100" "$T2" repl add fd00:1::4d54 --to fd00:9::1
+	expect_ok "repl del of the applied entry" "$T2" repl del fd00:4::100
+	expect_ok "repl add: N1's End.MT SID as a local Replication SID of N4 (a loop for the file)" "$T2" repl add fd00:1::4d54 --to fd00:9::1
+	X "$T2" group add --proxy fd00:ff::1 --dqpn 4660 --start-psn 5 --branch-by ifindex >/dev/null || bad "group add on N4"
+	expect_fail "apply refuses a loop with an existing Replication SID" "repl.json: node N4: downstream SID fd00:1::4d54 is a Replication SID of this node" "$T2" apply "$F" --node N4
+	jcheck "loop refusal wrote nothing" "$T2" 'G[("fd00:ff::1", 4660)]["start_psn"] == 5 and [r["sid"] for r in j["replication"]] == ["fd00:1::4d54"]'
+	expect_ok "repl del of the looping entry" "$T2" repl del fd00:1::4d54
+	detach_all "$H2" "$T2" "$G2"
+	nothing_left "$H2" n6-s1 n6-n4 n6-n5
+	nothing_left "$T2" n4-n6 n4-n1 n4-n2
+	nothing_left "$G2" n1-n4 n1-r1 n1-r2
+	for ns in "$H2" "$T2" "$G2"; do everything_gone "$ns"; done
 }
-# (Equal offsets: the old code merged them silently into one branch and
-# skipped the second QP's translation.)
-edit_json "$TMP/twoqp.json" '
-g["receivers"][1]["addr"] = g["receivers"][0]["addr"]
-g["receivers"][0]["psn_offset"] = g["receivers"][1]["psn_offset"] = 1000'
-expect_fail "apply: two QPs at one address at one edge refused" \
-	"twoqp.json: groups\[0\]\.receivers\[1\]\.addr: group g1 lists two QPs at fd00:11::2: R1 \(qpn 256, receivers\[0\]\) and R2 \(qpn 257\); responses carry no responder QPN \(their DestQPN is the Designated QPN\), so a node has one branch per receiver address" \
-	"$RE" apply "$TMP/twoqp.json" --node N1
-jcheck "refused apply wrote nothing: no group, no receiver, no SID, nothing attached" "$RE" \
-	'j["groups"] == [] and j["receivers"] == [] and j["sids"] == [] and j["devices"] == []'
-# The same address in two groups (another QP of the host) is fine.
-edit_json "$TMP/twogrp.json" '
-h = copy.deepcopy(g); h["name"] = "g2"; h["dqpn"] = 4661
-h["receivers"] = [dict(g["receivers"][0], name="R1", qpn=300, psn_offset=77)]
-j["groups"].append(h)'
-expect_ok "apply: the same receiver address in two groups accepted" "$RE" apply "$TMP/twogrp.json" --node N1
-jcheck "both groups branch on the address, each with its own QP and offset" "$RE" '
-[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4661)]["branches"]] == [("fd00:11::2", 77)]
-and [(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4660)]["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 1000)]
-and sorted((r["addr"], r["qpn"], r["psn_offset"], r["dqpn"]) for r in j["receivers"]) == [("fd00:11::2", 256, 0, 4660), ("fd00:11::2", 300, 77, 4661), ("fd00:12::2", 257, 1000, 4660)]'
-# One QP in two groups would give it two PSN offsets (endmt_rcv_xlate is
-# keyed by the QP): refused, nothing written.
-edit_json "$TMP/oneqp2grp.json" '
-h = copy.deepcopy(g); h["name"] = "g2"; h["dqpn"] = 4661
-h["receivers"] = [dict(g["receivers"][0], psn_offset=7)]
-j["groups"].append(h)'
-expect_fail "apply: one QP in two groups (two PSN offsets) refused" \
-	"oneqp2grp.json: groups\[1\]\.receivers\[0\]: fd00:11::2/256 is also groups\[0\]\.receivers\[0\] \(R1 of group g1\); an RC QP has one peer, so it belongs to one group \(and has one PSN offset\)" \
-	"$RE" apply "$TMP/oneqp2grp.json" --node N1
-jcheck "refused apply left the groups as they were" "$RE" '
-[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4661)]["branches"]] == [("fd00:11::2", 77)] and len(j["receivers"]) == 3'
-# A receiver's offset set to 0 in the file: its translation goes too
-# (else the forward path adds 1000 that the branch no longer subtracts);
-# a QP the file replaces (new QPN at the address) loses record and translation.
-edit_json "$TMP/nooff.json" '
-g["receivers"][1]["psn_offset"] = 0
-h = copy.deepcopy(g); h["name"] = "g2"; h["dqpn"] = 4661
-h["receivers"] = [dict(g["receivers"][0], name="R1", qpn=301)]
-j["groups"].append(h)'
-expect_ok "apply: R2 without psn_offset, g2 with another QP at R1's address" "$RE" apply "$TMP/nooff.json" --node N1
-jcheck "R2: branch and forward path both at offset 0; g2: only the new QP" "$RE" '
-[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4660)]["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 0)]
-and [(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4661)]["branches"]] == [("fd00:11::2", 0)]
-and sorted((r["addr"], r["qpn"], r["psn_offset"], r["dqpn"]) for r in j["receivers"]) == [("fd00:11::2", 256, 0, 4660), ("fd00:11::2", 301, 0, 4661), ("fd00:12::2", 257, 0, 4660)]'
-# What apply recorded binds the single commands too.
-expect_fail "receiver add: a second QP at an address apply gave the group refused" \
-	"group fd00:ff::1/4660 already has receiver fd00:11::2 with QPN 256, and QPN 999 at the same address would share its branch" \
-	"$RE" receiver add --proxy $P --dqpn 4660 --addr fd00:11::2 --qpn 999
-expect_fail "branch add: a PSN offset contradicting an applied receiver refused" \
-	"contradicts receiver fd00:12::2/257, whose PSN offset is 0" \
-	"$RE" branch add --proxy $P --dqpn 4660 --addr fd00:12::2 --psn-offset 3
-for d in n1-n4 n1-r1 n1-r2; do X "$RE" detach "$d" >/dev/null || bad "detach $RE/$d"; done
-nothing_left "$RE" n1-n4 n1-r1 n1-r2
-everything_gone "$RE"
 
-# The same by hand at an edge (no devices needed): receiver add names the
-# group; a second QP at the address in that group is refused.
-expect_ok "group add (edge) 9" "$RE" group add --proxy $P --dqpn 9
-expect_ok "group add (edge) 10" "$RE" group add --proxy $P --dqpn 10
-expect_ok "receiver add creates the branch" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 256
-expect_fail "receiver add: a second QP at the address in the same group refused" \
-	"receiver add: group fd00:ff::1/9 already has receiver fd00:21::2 with QPN 256, and QPN 257 at the same address would share its branch: responses carry no responder QPN \(their DestQPN is the Designated QPN\), so an edge keeps one branch per receiver address" \
-	"$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 257 --psn-offset 3
-expect_ok "receiver add: the same address in another group accepted" "$RE" receiver add --proxy $P --dqpn 10 --addr fd00:21::2 --qpn 300 --psn-offset 40
-expect_fail "receiver add: one QP in two groups refused" \
-	"receiver add: fd00:21::2/256 is a receiver of group fd00:ff::1/9 \(an RC QP has one peer, so one group\)" \
-	"$RE" receiver add --proxy $P --dqpn 10 --addr fd00:21::2 --qpn 256
-expect_ok "group add (transit) 12" "$RE" group add --proxy $P --dqpn 12 --branch-by ifindex
-expect_fail "receiver add: a group branching by interface refused" "group fd00:ff::1/12 branches by interface" \
-	"$RE" receiver add --proxy $P --dqpn 12 --addr fd00:21::2 --qpn 256
-expect_fail "receiver add: unknown group" "receiver add: group fd00:ff::1/11: no such group" \
-	"$RE" receiver add --proxy $P --dqpn 11 --addr fd00:21::2 --qpn 256
-jcheck "refusals changed nothing: one branch and one QP per group at the address" "$RE" '
-[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 9)]["branches"]] == [("fd00:21::2", 0)]
-and [(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 10)]["branches"]] == [("fd00:21::2", 40)]
-and sorted((r["qpn"], r["dqpn"], r["psn_offset"]) for r in j["receivers"] if r["addr"] == "fd00:21::2") == [(256, 9, 0), (300, 10, 40)]'
-# One PSN offset: receiver add sets branch and translation; branch add
-# takes the receiver's and refuses another.
-expect_ok "receiver add --psn-offset 1000 sets branch and translation" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 256 --psn-offset 1000
-expect_fail "branch add: a PSN offset contradicting the receiver's translation refused" \
-	"branch add: --psn-offset 5 for fd00:21::2 in group fd00:ff::1/9 contradicts receiver fd00:21::2/256, whose PSN offset is 1000 .*'endmt receiver add', which sets both" \
-	"$RE" branch add --proxy $P --dqpn 9 --addr fd00:21::2 --psn-offset 5
-expect_ok "branch add without --psn-offset takes the receiver's" "$RE" branch add --proxy $P --dqpn 9 --addr fd00:21::2
-jcheck "branch and translation agree: 1000" "$RE" '
-[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 9)]["branches"]] == [("fd00:21::2", 1000)]
-and [r["psn_offset"] for r in j["receivers"] if (r["qpn"], r["dqpn"]) == (256, 9)] == [1000]'
-expect_ok "receiver add --psn-offset 0: no translation left" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 256
-jcheck "branch 0, receiver 0" "$RE" '
-[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 9)]["branches"]] == [("fd00:21::2", 0)]
-and [r["psn_offset"] for r in j["receivers"] if (r["qpn"], r["dqpn"]) == (256, 9)] == [0]'
-expect_ok "receiver del" "$RE" receiver del --addr fd00:21::2 --qpn 256
-jcheck "receiver del removed its branch and record, not the other group's" "$RE" '
-G[("fd00:ff::1", 9)]["branches"] == [] and [(r["qpn"], r["dqpn"]) for r in j["receivers"] if r["addr"] == "fd00:21::2"] == [(300, 10)]'
-expect_ok "receiver add of another QP at the address once the first is gone" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 257
-expect_fail "receiver del: unknown receiver" "receiver del: fd00:21::2/999: no such receiver" "$RE" receiver del --addr fd00:21::2 --qpn 999
+case_receivers() {
+	########## receivers: one QP per address per group, one PSN offset ##########
+	# At an edge a response names its branch by source address only (its
+	# DestQPN is the Designated QPN, not the responder's QPN): two QPs at one
+	# address in one group are refused, by apply (before anything is written)
+	# and by receiver add.  A receiver's PSN offset has one truth: receiver add
+	# sets the branch and the translation together, branch add cannot
+	# contradict it, apply leaves no translation the file does not give.
+	RE=${ID}e   # N1, edge
+	mkns "$RE"
+	fig1_json "$TMP/fig1.json"
+	veth "$RE" n1-n4 z1n4; veth "$RE" n1-r1 z1r1; veth "$RE" n1-r2 z1r2
+	edit_json() { # OUT PYTHON-EDIT: the Figure 1 file, edited (g = groups[0])
+		$PY "$CHECKS" edit "$TMP/fig1.json" "$1" "$2"
+	}
+	# (Equal offsets: the old code merged them silently into one branch and
+	# skipped the second QP's translation.)
+	edit_json "$TMP/twoqp.json" '
+	g["receivers"][1]["addr"] = g["receivers"][0]["addr"]
+	g["receivers"][0]["psn_offset"] = g["receivers"][1]["psn_offset"] = 1000'
+	expect_fail "apply: two QPs at one address at one edge refused" \
+		"twoqp.json: groups\[0\]\.receivers\[1\]\.addr: group g1 lists two QPs at fd00:11::2: R1 \(qpn 256, receivers\[0\]\) and R2 \(qpn 257\); responses carry no responder QPN \(their DestQPN is the Designated QPN\), so a node has one branch per receiver address" \
+		"$RE" apply "$TMP/twoqp.json" --node N1
+	jcheck "refused apply wrote nothing: no group, no receiver, no SID, nothing attached" "$RE" \
+		'j["groups"] == [] and j["receivers"] == [] and j["sids"] == [] and j["devices"] == []'
+	# The same address in two groups (another QP of the host) is fine.
+	edit_json "$TMP/twogrp.json" '
+	h = copy.deepcopy(g); h["name"] = "g2"; h["dqpn"] = 4661
+	h["receivers"] = [dict(g["receivers"][0], name="R1", qpn=300, psn_offset=77)]
+	j["groups"].append(h)'
+	expect_ok "apply: the same receiver address in two groups accepted" "$RE" apply "$TMP/twogrp.json" --node N1
+	jcheck "both groups branch on the address, each with its own QP and offset" "$RE" '
+	[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4661)]["branches"]] == [("fd00:11::2", 77)]
+	and [(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4660)]["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 1000)]
+	and sorted((r["addr"], r["qpn"], r["psn_offset"], r["dqpn"]) for r in j["receivers"]) == [("fd00:11::2", 256, 0, 4660), ("fd00:11::2", 300, 77, 4661), ("fd00:12::2", 257, 1000, 4660)]'
+	# One QP in two groups would give it two PSN offsets (endmt_rcv_xlate is
+	# keyed by the QP): refused, nothing written.
+	edit_json "$TMP/oneqp2grp.json" '
+	h = copy.deepcopy(g); h["name"] = "g2"; h["dqpn"] = 4661
+	h["receivers"] = [dict(g["receivers"][0], psn_offset=7)]
+	j["groups"].append(h)'
+	expect_fail "apply: one QP in two groups (two PSN offsets) refused" \
+		"oneqp2grp.json: groups\[1\]\.receivers\[0\]: fd00:11::2/256 is also groups\[0\]\.receivers\[0\] \(R1 of group g1\); an RC QP has one peer, so it belongs to one group \(and has one PSN offset\)" \
+		"$RE" apply "$TMP/oneqp2grp.json" --node N1
+	jcheck "refused apply left the groups as they were" "$RE" '
+	[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4661)]["branches"]] == [("fd00:11::2", 77)] and len(j["receivers"]) == 3'
+	# A receiver's offset set to 0 in the file: its translation goes too
+	# (else the forward path adds 1000 that the branch no longer subtracts);
+	# a QP the file replaces (new QPN at the address) loses record and translation.
+	edit_json "$TMP/nooff.json" '
+	g["receivers"][1]["psn_offset"] = 0
+	h = copy.deepcopy(g); h["name"] = "g2"; h["dqpn"] = 4661
+	h["receivers"] = [dict(g["receivers"][0], name="R1", qpn=301)]
+	j["groups"].append(h)'
+	expect_ok "apply: R2 without psn_offset, g2 with another QP at R1's address" "$RE" apply "$TMP/nooff.json" --node N1
+	jcheck "R2: branch and forward path both at offset 0; g2: only the new QP" "$RE" '
+	[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4660)]["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 0)]
+	and [(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 4661)]["branches"]] == [("fd00:11::2", 0)]
+	and sorted((r["addr"], r["qpn"], r["psn_offset"], r["dqpn"]) for r in j["receivers"]) == [("fd00:11::2", 256, 0, 4660), ("fd00:11::2", 301, 0, 4661), ("fd00:12::2", 257, 0, 4660)]'
+	# What apply recorded binds the single commands too.
+	expect_fail "receiver add: a second QP at an address apply gave the group refused" \
+		"group fd00:ff::1/4660 already has receiver fd00:11::2 with QPN 256, and QPN 999 at the same address would share its branch" \
+		"$RE" receiver add --proxy $P --dqpn 4660 --addr fd00:11::2 --qpn 999
+	expect_fail "branch add: a PSN offset contradicting an applied receiver refused" \
+		"contradicts receiver fd00:12::2/257, whose PSN offset is 0" \
+		"$RE" branch add --proxy $P --dqpn 4660 --addr fd00:12::2 --psn-offset 3
+	for d in n1-n4 n1-r1 n1-r2; do X "$RE" detach "$d" >/dev/null || bad "detach $RE/$d"; done
+	nothing_left "$RE" n1-n4 n1-r1 n1-r2
+	everything_gone "$RE"
+}
 
-echo
-echo "test_cli: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+case_receivers_by_hand() {
+	RE=${ID}e   # N1, edge
+	mkns "$RE"
+
+	# The same by hand at an edge (no devices needed): receiver add names the
+	# group; a second QP at the address in that group is refused.
+	expect_ok "group add (edge) 9" "$RE" group add --proxy $P --dqpn 9
+	expect_ok "group add (edge) 10" "$RE" group add --proxy $P --dqpn 10
+	expect_ok "receiver add creates the branch" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 256
+	expect_fail "receiver add: a second QP at the address in the same group refused" \
+		"receiver add: group fd00:ff::1/9 already has receiver fd00:21::2 with QPN 256, and QPN 257 at the same address would share its branch: responses carry no responder QPN \(their DestQPN is the Designated QPN\), so an edge keeps one branch per receiver address" \
+		"$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 257 --psn-offset 3
+	expect_ok "receiver add: the same address in another group accepted" "$RE" receiver add --proxy $P --dqpn 10 --addr fd00:21::2 --qpn 300 --psn-offset 40
+	expect_fail "receiver add: one QP in two groups refused" \
+		"receiver add: fd00:21::2/256 is a receiver of group fd00:ff::1/9 \(an RC QP has one peer, so one group\)" \
+		"$RE" receiver add --proxy $P --dqpn 10 --addr fd00:21::2 --qpn 256
+	expect_ok "group add (transit) 12" "$RE" group add --proxy $P --dqpn 12 --branch-by ifindex
+	expect_fail "receiver add: a group branching by interface refused" "group fd00:ff::1/12 branches by interface" \
+		"$RE" receiver add --proxy $P --dqpn 12 --addr fd00:21::2 --qpn 256
+	expect_fail "receiver add: unknown group" "receiver add: group fd00:ff::1/11: no such group" \
+		"$RE" receiver add --proxy $P --dqpn 11 --addr fd00:21::2 --qpn 256
+	jcheck "refusals changed nothing: one branch and one QP per group at the address" "$RE" '
+	[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 9)]["branches"]] == [("fd00:21::2", 0)]
+	and [(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 10)]["branches"]] == [("fd00:21::2", 40)]
+	and sorted((r["qpn"], r["dqpn"], r["psn_offset"]) for r in j["receivers"] if r["addr"] == "fd00:21::2") == [(256, 9, 0), (300, 10, 40)]'
+	# One PSN offset: receiver add sets branch and translation; branch add
+	# takes the receiver's and refuses another.
+	expect_ok "receiver add --psn-offset 1000 sets branch and translation" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 256 --psn-offset 1000
+	expect_fail "branch add: a PSN offset contradicting the receiver's translation refused" \
+		"branch add: --psn-offset 5 for fd00:21::2 in group fd00:ff::1/9 contradicts receiver fd00:21::2/256, whose PSN offset is 1000 .*'endmt receiver add', which sets both" \
+		"$RE" branch add --proxy $P --dqpn 9 --addr fd00:21::2 --psn-offset 5
+	expect_ok "branch add without --psn-offset takes the receiver's" "$RE" branch add --proxy $P --dqpn 9 --addr fd00:21::2
+	jcheck "branch and translation agree: 1000" "$RE" '
+	[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 9)]["branches"]] == [("fd00:21::2", 1000)]
+	and [r["psn_offset"] for r in j["receivers"] if (r["qpn"], r["dqpn"]) == (256, 9)] == [1000]'
+	expect_ok "receiver add --psn-offset 0: no translation left" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 256
+	jcheck "branch 0, receiver 0" "$RE" '
+	[(b["addr"], b["psn_offset"]) for b in G[("fd00:ff::1", 9)]["branches"]] == [("fd00:21::2", 0)]
+	and [r["psn_offset"] for r in j["receivers"] if (r["qpn"], r["dqpn"]) == (256, 9)] == [0]'
+	expect_ok "receiver del" "$RE" receiver del --addr fd00:21::2 --qpn 256
+	jcheck "receiver del removed its branch and record, not the other group's" "$RE" '
+	G[("fd00:ff::1", 9)]["branches"] == [] and [(r["qpn"], r["dqpn"]) for r in j["receivers"] if r["addr"] == "fd00:21::2"] == [(300, 10)]'
+	expect_ok "receiver add of another QP at the address once the first is gone" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 257
+	expect_fail "receiver del: unknown receiver" "receiver del: fd00:21::2/999: no such receiver" "$RE" receiver del --addr fd00:21::2 --qpn 999
+}
+
+run_cases help attach config repl privilege agent detach stale_record apply apply_errors \
+	apply_rollback apply_repl receivers receivers_by_hand

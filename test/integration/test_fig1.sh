@@ -13,6 +13,7 @@ cd "$(dirname "$0")/../.."
 O=${O:-build}
 export O
 PY=/usr/bin/python3
+export PYTHONPATH=$PWD/test/py	# endmt_oracle for the Python below
 TMP=$(mktemp -d /tmp/fig1-test.XXXXXX)
 ID=ft$$
 . test/integration/fig1.sh
@@ -87,7 +88,8 @@ capture_check() {
 		-e infiniband.reth.va -e infiniband.reth.r_key \
 		>"$TMP/$n.csv" 2>/dev/null
 	$PY - "$TMP/$n.csv" "$TMP/$n.pcap" "$n" "$a" "$q" "$off" "$va" "$rk" <<'EOF'
-import struct, sys, zlib
+import struct, sys
+from endmt_oracle import icrc, pcap_records
 name, addr, qpn = sys.argv[3], sys.argv[4], int(sys.argv[5])
 off, va0, rkey = int(sys.argv[6]), int(sys.argv[7], 0), int(sys.argv[8], 0)
 data = resp = 0
@@ -113,18 +115,9 @@ for line in open(sys.argv[1]):
 assert psns == {(p + off) & 0xffffff for p in range(1024)} and resp > 0, (len(psns), resp)
 want = {(k * 64 + off) & 0xffffff: {va0 + k * 65536} for k in range(16)}
 assert vas == want, {hex(p): [hex(v) for v in s] for p, s in vas.items()}
-def icrc(ip6):
-    h = bytearray(ip6[:60])
-    h[0] |= 0x0f; h[1:4] = b"\xff\xff\xff"; h[7] = 0xff
-    h[46:48] = b"\xff\xff"; h[52] = 0xff
-    return zlib.crc32(bytes(ip6[60:-4]), zlib.crc32(b"\xff" * 8 + bytes(h)))
-f = open(sys.argv[2], "rb"); f.read(24)
 n = 0
-while True:
-    rh = f.read(16)
-    if len(rh) < 16: break
-    incl, orig = struct.unpack("<II", rh[8:16])
-    ip6 = f.read(incl)[14:]
+for incl, orig, fr in pcap_records(sys.argv[2]):
+    ip6 = fr[14:]
     assert incl == orig
     plen = struct.unpack(">H", ip6[4:6])[0]
     ip6 = ip6[:40 + plen]

@@ -20,6 +20,7 @@ O=${O:-build}
 export O
 export FIG1_JSON=$PWD/test/integration/fig1_repl.json FIG1_SMCROUTE=0
 PY=/usr/bin/python3
+export PYTHONPATH=$PWD/test/py	# endmt_oracle for the Python below
 BYTES=${REPL_BYTES:-4M}
 TMP=$(mktemp -d /tmp/fig1-repl-test.XXXXXX)
 ID=fr$$
@@ -148,14 +149,10 @@ EOF
 ok "RC WRITE of $BYTES: source completed, R1..R5 byte-identical, S1's link carries ~1/5 of the delivered bytes"
 
 $PY - "$TMP/n1.pcap" <<'EOF' || fail "capture of N4's copies to N1"
-import sys, zlib
+import sys
 from scapy.all import rdpcap
 from scapy.layers.inet6 import IPv6, IPv6ExtHdrSegmentRouting
-def icrc(ip6):
-    h = bytearray(ip6[:60])
-    h[0] |= 0x0f; h[1:4] = b"\xff\xff\xff"; h[7] = 0xff
-    h[46:48] = b"\xff\xff"; h[52] = 0xff
-    return zlib.crc32(bytes(ip6[60:-4]), zlib.crc32(b"\xff" * 8 + bytes(h)))
+from endmt_oracle import icrc
 pk = rdpcap(sys.argv[1])
 assert len(pk) == 64, len(pk)
 for p in pk:

@@ -21,6 +21,7 @@ cd "$(dirname "$0")/../.."
 O=${O:-build}
 RCPEER=$O/tools/rcpeer
 PY=/usr/bin/python3
+export PYTHONPATH=$PWD/test/py	# endmt_oracle for the Python below
 P=rcp$$
 NA=${P}a NB=${P}b
 TMP=$(mktemp -d /tmp/rcpeer-test.XXXXXX)
@@ -159,19 +160,10 @@ ok "tshark decode"
 # 200 bytes, so here only the (short, complete) responses are checked; data
 # frames are checked over a second, unsnapped capture below.
 $PY - "$TMP/cap.pcap" <<'EOF' || fail "zlib ICRC check of responses"
-import struct, sys, zlib
-def icrc(ip6):
-    h = bytearray(ip6[:40 + 8 + 12])
-    h[0] |= 0x0f; h[1:4] = b"\xff\xff\xff"; h[7] = 0xff
-    h[46:48] = b"\xff\xff"; h[48 + 4] = 0xff
-    return zlib.crc32(bytes(ip6[40 + 8 + 12:-4]), zlib.crc32(b"\xff" * 8 + bytes(h)))
-f = open(sys.argv[1], "rb"); f.read(24)
+import struct, sys
+from endmt_oracle import icrc, pcap_records
 n = bad = 0
-while True:
-    rh = f.read(16)
-    if len(rh) < 16: break
-    incl, orig = struct.unpack("<II", rh[8:16])
-    fr = f.read(incl)
+for incl, orig, fr in pcap_records(sys.argv[1]):
     if incl != orig: continue
     ip6 = fr[14:]
     n += 1
@@ -201,20 +193,12 @@ ip netns exec "$NA" "$RCPEER" send --local $A --peer $B --qpn 17 --dqpn 256 \
 wait "$RPID" || fail "responder (SEND) failed"
 stop_capture "$TPID" "$TMP/cap2.pcap"
 $PY - "$TMP/cap2.pcap" <<'EOF' || fail "zlib ICRC check of data"
-import struct, sys, zlib
-def icrc(ip6):
-    h = bytearray(ip6[:60])
-    h[0] |= 0x0f; h[1:4] = b"\xff\xff\xff"; h[7] = 0xff
-    h[46:48] = b"\xff\xff"; h[52] = 0xff
-    return zlib.crc32(bytes(ip6[60:-4]), zlib.crc32(b"\xff" * 8 + bytes(h)))
-f = open(sys.argv[1], "rb"); f.read(24)
+import struct, sys
+from endmt_oracle import icrc, pcap_records
 data = acks = 0
 psns = set()
-while True:
-    rh = f.read(16)
-    if len(rh) < 16: break
-    incl, orig = struct.unpack("<II", rh[8:16])
-    ip6 = f.read(incl)[14:]
+for incl, orig, fr in pcap_records(sys.argv[1]):
+    ip6 = fr[14:]
     assert incl == orig
     assert icrc(ip6) == struct.unpack("<I", ip6[-4:])[0], "wrong ICRC"
     op = ip6[48]

@@ -16,25 +16,14 @@ import os
 import struct
 import subprocess
 import sys
-import zlib
 
 from scapy.all import IPv6, UDP, rdpcap  # noqa: E402
+from endmt_oracle import icrc  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 O = os.environ.get("O", "build")
 PCAP = "/tmp/endmt-edge-copies.pcap"
 EXP = "/tmp/endmt-edge-copies.txt"
-
-
-def icrc(ip6: bytes) -> int:
-    """ICRC of a RoCEv2/IPv6 packet (ip6 = IPv6 header .. ICRC)."""
-    m = bytearray(ip6[:-4])
-    m[0] |= 0x0F                      # traffic class low nibble
-    m[1] = m[2] = m[3] = 0xFF         # traffic class high nibble + flow label
-    m[7] = 0xFF                       # hop limit
-    m[40 + 6] = m[40 + 7] = 0xFF      # UDP checksum
-    m[40 + 8 + 4] = 0xFF              # BTH FECN/BECN/resv6
-    return zlib.crc32(b"\xff" * 8 + bytes(m)) & 0xFFFFFFFF
 
 
 def main() -> int:

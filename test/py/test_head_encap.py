@@ -24,10 +24,10 @@ import struct
 import subprocess
 import sys
 import tempfile
-import zlib
 
 from scapy.all import rdpcap, Ether, IPv6, UDP, raw  # noqa: E402
 from scapy.layers.inet6 import IPv6ExtHdrSegmentRouting, in6_chksum  # noqa: E402
+from endmt_oracle import icrc  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -43,18 +43,6 @@ def check(cond, what):
 
 def a16(s):
     return ipaddress.IPv6Address(s).packed
-
-
-def icrc(ip6):
-    """RoCEv2 ICRC of an IPv6 packet (bytes include the 4 ICRC octets)."""
-    h = bytearray(ip6[:40 + 8 + 12])
-    h[0] |= 0x0F
-    h[1] = h[2] = h[3] = 0xFF           # traffic class, flow label
-    h[7] = 0xFF                         # hop limit
-    h[46] = h[47] = 0xFF                # UDP checksum
-    h[52] = 0xFF                        # BTH FECN/BECN/resv6
-    data = b"\xff" * 8 + bytes(h) + ip6[60:-4]
-    return zlib.crc32(data) & 0xFFFFFFFF
 
 
 def tlvs_expected(cfg):

@@ -17,10 +17,10 @@ import struct
 import subprocess
 import sys
 import tempfile
-import zlib
 
 from scapy.all import IPv6, UDP, rdpcap  # noqa: E402
 from scapy.contrib.roce import BTH  # noqa: E402
+from endmt_oracle import icrc, udp6_csum  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 O = os.environ.get("O", "build")
@@ -28,31 +28,6 @@ PROGS = os.environ.get("ENDMT_TEST_PROGS", os.path.join(ROOT, O, "test_progs"))
 
 PROXY, SADDR, SRC = "fd00:ff::9", "fd00:4::1", "fd00:10::2"
 DQPN, SRCQP = 0x1234, 17
-
-
-def icrc(ip6: bytes) -> int:
-    """ICRC of a RoCEv2 IPv6 packet (ip6 includes the 4 ICRC octets)."""
-    b = bytearray(ip6[:-4])
-    b[0] |= 0x0F          # traffic class low nibble
-    b[1] = b[2] = b[3] = 0xFF  # traffic class + flow label
-    b[7] = 0xFF           # hop limit
-    b[46] = b[47] = 0xFF  # UDP checksum
-    b[52] = 0xFF          # BTH FECN/BECN/resv6
-    return zlib.crc32(b"\xff" * 8 + bytes(b)) & 0xFFFFFFFF
-
-
-def udp6_csum(raw: bytes) -> int:
-    """UDP checksum over IPv6 (RFC 8200 8.1) of raw = IPv6 header + UDP datagram."""
-    udp = bytearray(raw[40:])
-    udp[6] = udp[7] = 0
-    data = raw[8:40] + struct.pack(">IxxxB", len(udp), 17) + bytes(udp)
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f">{len(data) // 2}H", data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    s = ~s & 0xFFFF
-    return s or 0xFFFF
 
 
 def main() -> int:
