@@ -51,7 +51,10 @@ for suite in $SUITES; do
 			echo "--- $t"
 			t0=$SECONDS
 			# a slow machine (ENDMT_TIME_SCALE, the vmtest guest) gets more
-			timeout $((900 * ${ENDMT_TIME_SCALE:-1})) bash "$t"; rc=$?
+			# TEST selects unit tests (make unit TEST=...) and cases of a
+			# script run by hand (TEST=agent bash test_cli.sh); a whole run
+			# runs every case.
+			timeout $((900 * ${ENDMT_TIME_SCALE:-1})) env -u TEST bash "$t"; rc=$?
 			record "$t" $rc
 			echo "--- $t: exit $rc after $((SECONDS - t0)) s"
 		done
