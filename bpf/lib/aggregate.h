@@ -594,7 +594,7 @@ static __always_inline int endmt_resp_xdp(struct xdp_md *ctx)
 			return endmt_verdict(ENDMT_STAT_DROP_RESP_GROUP, XDP_DROP);
 		return -1;
 	}
-	endmt_count(ENDMT_STAT_RESP_RX);
+	endmt_event(ENDMT_STAT_RESP_RX);	/* the verdict follows */
 	/* READ responses and atomic ACKs cannot be merged across receivers. */
 	if (op != ENDMT_OP_ACK && op != ENDMT_OP_CNP)
 		return endmt_verdict(ENDMT_STAT_DROP_RESP_OPCODE, XDP_DROP);

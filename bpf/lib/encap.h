@@ -56,7 +56,12 @@ static __always_inline int endmt_head_is_proxy(const __u8 *da)
 	return bpf_map_lookup_elem(&endmt_proxies, &pk) != NULL;
 }
 
-/* Returns a TC verdict, always counted. */
+/* endmt_head_encap() either ends the run (a counted drop verdict) or
+ * returns one of these and leaves the verdict to its caller. */
+#define ENDMT_HEAD_NOT_GROUP (-1)	/* not a group packet: untouched */
+#define ENDMT_HEAD_ENCAPPED  (-2)	/* outer headers pushed */
+
+/* Returns TC_ACT_SHOT (counted), ENDMT_HEAD_NOT_GROUP or ENDMT_HEAD_ENCAPPED. */
 static __always_inline int endmt_head_encap(struct __sk_buff *skb)
 {
 	struct endmt_cursor c;
@@ -88,15 +93,15 @@ static __always_inline int endmt_head_encap(struct __sk_buff *skb)
 
 	eth = endmt_parse_eth(&c);
 	if (!eth || eth->h_proto != bpf_htons(ETH_P_IPV6))
-		return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, TC_ACT_OK);
+		return ENDMT_HEAD_NOT_GROUP;
 	/* An IPv6 header we cannot read, or extension headers before UDP:
 	 * RoCEv2 sources never send those, so it is not a group packet. */
 	ip6 = endmt_parse_ip6(&c);
 	if (!ip6 || ip6->nexthdr != ENDMT_NEXTHDR_UDP)
-		return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, TC_ACT_OK);
+		return ENDMT_HEAD_NOT_GROUP;
 	udp = endmt_parse_udp(&c);
 	if (!udp || udp->dest != bpf_htons(ENDMT_ROCE_PORT))
-		return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, TC_ACT_OK);
+		return ENDMT_HEAD_NOT_GROUP;
 	bth = endmt_parse_bth(&c);
 	if (!bth) {
 		/* Claims RoCEv2 but the BTH (and so the DestQPN that names the
@@ -105,14 +110,14 @@ static __always_inline int endmt_head_encap(struct __sk_buff *skb)
 		 * toward the Proxy Address, so drop.  Elsewhere: not ours. */
 		if (endmt_head_is_proxy(ip6->daddr.in6_u.u6_addr8))
 			return endmt_verdict(ENDMT_STAT_DROP_HEAD_MALFORMED, TC_ACT_SHOT);
-		return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, TC_ACT_OK);
+		return ENDMT_HEAD_NOT_GROUP;
 	}
 
 	__builtin_memcpy(key.proxy, ip6->daddr.in6_u.u6_addr8, 16);
 	key.dqpn = bpf_ntohl(bth->fb_dqpn) & ENDMT_BTH_QPN_MASK;
 	tmpl = bpf_map_lookup_elem(&endmt_encap, &key);
 	if (!tmpl)
-		return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, TC_ACT_OK);
+		return ENDMT_HEAD_NOT_GROUP;
 	grp = bpf_map_lookup_elem(&endmt_groups, &key);
 	if (!grp)
 		/* Half-configured group (template without its group): sending
@@ -221,9 +226,7 @@ static __always_inline int endmt_head_encap(struct __sk_buff *skb)
 	    bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + 4, &opl, 2, BPF_F_RECOMPUTE_CSUM))
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
 
-	/* The kernel routes the outer packet: IPv6 multicast routing for a
-	 * multicast SID, the unicast FIB otherwise. */
-	return endmt_verdict(ENDMT_STAT_HEAD_ENCAP, TC_ACT_OK);
+	return ENDMT_HEAD_ENCAPPED;
 }
 
 #endif /* ENDMT_BPF_ENCAP_H */

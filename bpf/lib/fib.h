@@ -76,9 +76,9 @@ static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
 		    bpf_skb_store_bytes(skb, 0, nh.dmac, ETH_ALEN, 0) ||
 		    bpf_skb_store_bytes(skb, ETH_ALEN, nh.smac, ETH_ALEN, 0) ||
 		    bpf_clone_redirect(skb, nh.ifindex, 0) < 0)
-			endmt_count(ENDMT_STAT_DROP_CLONE);
+			endmt_event(ENDMT_STAT_DROP_CLONE);
 		else
-			endmt_count(ok);
+			endmt_event(ok);
 	} else if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
 		/* Do not lose the copy: the stack resolves the neighbour and
 		 * forwards it.  Ingress redirect does not rerun native XDP;
@@ -101,14 +101,14 @@ static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
 		      bpf_clone_redirect(skb, skb->ifindex, BPF_F_INGRESS) < 0;
 		skb->mark = mark;
 		if (err)
-			endmt_count(ENDMT_STAT_DROP_CLONE);
+			endmt_event(ENDMT_STAT_DROP_CLONE);
 		else
-			endmt_count(ENDMT_STAT_FWD_NEIGH_SLOW);
+			endmt_event(ENDMT_STAT_FWD_NEIGH_SLOW);
 	} else if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
-		endmt_count(ENDMT_STAT_FWD_MTU);
+		endmt_event(ENDMT_STAT_FWD_MTU);
 	} else {
 		/* blackhole/unreachable/prohibit/not forwarded/forwarding off */
-		endmt_count(ENDMT_STAT_FWD_NO_ROUTE);
+		endmt_event(ENDMT_STAT_FWD_NO_ROUTE);
 	}
 }
 

@@ -57,12 +57,12 @@ static long endmt_repl_one(__u32 i, void *data)
 	 * program (slow path: with its hop limit restored), possibly for
 	 * ever: configuration error, never sent. */
 	if (bpf_map_lookup_elem(&endmt_repl, &key)) {
-		endmt_count(ENDMT_STAT_DROP_REPL_LOOP);
+		endmt_event(ENDMT_STAT_DROP_REPL_LOOP);
 		return 0;
 	}
 	if (bpf_skb_store_bytes(c->skb, ENDMT_REPL_DADDR, key.sid, 16, 0)) {
 		/* Fails only on an skb it cannot write: stop copying it. */
-		endmt_count(ENDMT_STAT_DROP_CLONE);
+		endmt_event(ENDMT_STAT_DROP_CLONE);
 		return 1;
 	}
 	endmt_send(c->skb, key.sid, c->saddr, c->eth_orig, ENDMT_REPL_HLIM, c->hl,

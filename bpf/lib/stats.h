@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Counting.  Every verdict leaves through one of these so each packet is
- * explained by exactly one named counter (include/endmt/stats.h). */
+/* Counting, by the contract at the top of include/endmt/stats.h: every
+ * program run leaves through exactly one endmt_verdict(); endmt_event()
+ * counts what happened on the way, any number of times. */
 #ifndef ENDMT_BPF_STATS_H
 #define ENDMT_BPF_STATS_H
 
@@ -8,7 +9,7 @@
 #include <bpf/bpf_helpers.h>
 #include "endmt/stats.h"
 
-static __always_inline void endmt_count(enum endmt_stat s)
+static __always_inline void endmt_stat_inc(enum endmt_stat s)
 {
 	__u32 key = s;
 	__u64 *v = bpf_map_lookup_elem(&endmt_stats, &key);
@@ -17,10 +18,17 @@ static __always_inline void endmt_count(enum endmt_stat s)
 		*v += 1;	/* per-CPU slot: no atomics needed */
 }
 
-/* Count a reason and return the verdict that goes with it. */
+/* Count an event (a kind EVENT counter). */
+static __always_inline void endmt_event(enum endmt_stat s)
+{
+	endmt_stat_inc(s);
+}
+
+/* Count the verdict reason of this run (a kind VERDICT counter) and return
+ * the verdict that goes with it.  Called once per program run. */
 static __always_inline int endmt_verdict(enum endmt_stat s, int act)
 {
-	endmt_count(s);
+	endmt_stat_inc(s);
 	return act;
 }
 
