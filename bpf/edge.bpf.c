@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Edge node: End.MT.  XDP validates, parses and applies S02/S03 (bpf/lib/
- * endmt.h); TC ingress decapsulates and replicates (bpf/lib/replicate.h).
+/* Edge node: End.MT.  XDP validates, parses and applies S02/S03
+ * (bpf/dp/edge_parse.h); TC ingress decapsulates and replicates
+ * (bpf/dp/edge_replicate.h).
  * Attach both on the same device: the metadata only flows between them.
  *
  * XDP: End.MT packet?  else a response to aggregate?  else pass.
@@ -11,11 +12,11 @@
 #include <bpf/bpf_helpers.h>
 #include <xdp/xdp_helpers.h>
 #include "maps/endmt_maps.h"
-#include "lib/stats.h"
-#include "lib/fib.h"
-#include "lib/endmt.h"
-#include "lib/replicate.h"
-#include "lib/aggregate.h"
+#include "dp/stats.h"
+#include "dp/send.h"
+#include "dp/edge_parse.h"
+#include "dp/edge_replicate.h"
+#include "dp/resp_aggregate.h"
 
 /* End.MT TLV type (IANA TBD): set through the skeleton before load. */
 const volatile __u8 cfg_tlv_type = ENDMT_TLV_ENDMT_DEFAULT;

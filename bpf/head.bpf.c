@@ -12,10 +12,10 @@
 #include <bpf/bpf_helpers.h>
 #include <xdp/xdp_helpers.h>
 #include "maps/endmt_maps.h"
-#include "lib/stats.h"
-#include "lib/encap.h"
-#include "lib/aggregate.h"
-#include "lib/repl.h"
+#include "dp/stats.h"
+#include "dp/head_encap.h"
+#include "dp/resp_aggregate.h"
+#include "dp/repl_segment.h"
 
 /* End.MT TLV type; the loader sets it on every object (unused by the head:
  * the TLVs come ready-made in the template). */
@@ -26,7 +26,7 @@ int endmt_head_tc(struct __sk_buff *skb)
 {
 	int act = endmt_slow_path_rx(skb), enc;
 
-	/* A copy of ours the stack should route (bpf/lib/fib.h). */
+	/* A copy of ours the stack should route (bpf/dp/send.h). */
 	if (act >= 0)
 		return act;
 	enc = endmt_head_encap(skb);
@@ -36,7 +36,7 @@ int endmt_head_tc(struct __sk_buff *skb)
 	/* RFC 9524 variant (docs/FORWARD-PATH.md, "The head"): a template
 	 * whose DA is a Replication SID of this node.  The stack would route
 	 * the one encapsulated packet and no other TC ingress sees it again,
-	 * so the head makes the copies here (bpf/lib/repl.h); the verdict is
+	 * so the head makes the copies here (bpf/dp/repl_segment.h); the verdict is
 	 * then replication's.  Frames shorter than an IPv6 header are left
 	 * to the stack (repl would count them as truncated). */
 	if (skb->len >= ETH_HLEN + ENDMT_IP6_HLEN) {

@@ -2,8 +2,8 @@
 /* Counting, by the contract at the top of include/endmt/stats.h: every
  * program run leaves through exactly one endmt_verdict(); endmt_event()
  * counts what happened on the way, any number of times. */
-#ifndef ENDMT_BPF_STATS_H
-#define ENDMT_BPF_STATS_H
+#ifndef ENDMT_DP_STATS_H
+#define ENDMT_DP_STATS_H
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -32,4 +32,4 @@ static __always_inline int endmt_verdict(enum endmt_stat s, int act)
 	return act;
 }
 
-#endif /* ENDMT_BPF_STATS_H */
+#endif /* ENDMT_DP_STATS_H */

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* End.MT, XDP half (edge node): validate and parse a packet addressed to a
  * local End.MT SID, apply S02/S03 (SL--, DA := SRH[SL]) and hand the parse
- * result to the TC half (bpf/lib/replicate.h) as XDP metadata
+ * result to the TC half (bpf/dp/edge_replicate.h) as XDP metadata
  * (include/endmt/meta.h).  XDP cannot clone, so replication happens in TC.
  *
  * Offsets below are from the start of the Ethernet header (ctx->data), which
  * is also what bpf_xdp_load_bytes() takes. */
-#ifndef ENDMT_BPF_ENDMT_H
-#define ENDMT_BPF_ENDMT_H
+#ifndef ENDMT_DP_EDGE_PARSE_H
+#define ENDMT_DP_EDGE_PARSE_H
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -19,8 +19,8 @@
 #include "endmt/roce.h"
 #include "endmt/meta.h"
 #include "endmt/icrc.h"
-#include "lib/parse.h"
-#include "lib/stats.h"
+#include "dp/parse.h"
+#include "dp/stats.h"
 
 #define ENDMT_OUTER_OFF (ETH_HLEN)				/* outer IPv6 */
 #define ENDMT_SRH_OFF   (ETH_HLEN + ENDMT_IP6_HLEN)		/* SRH */
@@ -290,4 +290,4 @@ not_ours:
 	return -1;
 }
 
-#endif /* ENDMT_BPF_ENDMT_H */
+#endif /* ENDMT_DP_EDGE_PARSE_H */

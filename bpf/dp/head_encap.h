@@ -3,8 +3,8 @@
  * packets of a group, make the inner SA the Proxy Address (ICRC and UDP
  * checksum updated incrementally), push the group's outer IPv6 + SRH template
  * and hand the outer packet back to the kernel to route. */
-#ifndef ENDMT_BPF_ENCAP_H
-#define ENDMT_BPF_ENCAP_H
+#ifndef ENDMT_DP_HEAD_ENCAP_H
+#define ENDMT_DP_HEAD_ENCAP_H
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -16,9 +16,9 @@
 #include "endmt/maps.h"
 #include "endmt/roce.h"
 #include "endmt/srh.h"
-#include "lib/icrc.h"
-#include "lib/parse.h"
-#include "lib/stats.h"
+#include "dp/icrc.h"
+#include "dp/parse.h"
+#include "dp/stats.h"
 
 /* The ICRC is stored little-endian; loading its 4 octets into a __u32 gives
  * the stored value as-is only on a little-endian target (bpfel). */
@@ -291,4 +291,4 @@ static __always_inline int endmt_head_encap(struct __sk_buff *skb)
 	return endmt_head_push(skb, &p);
 }
 
-#endif /* ENDMT_BPF_ENCAP_H */
+#endif /* ENDMT_DP_HEAD_ENCAP_H */

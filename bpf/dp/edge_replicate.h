@@ -7,8 +7,8 @@
  * receiver's next hop.  The original is consumed.
  *
  * Offsets are from the Ethernet header (skb->data at TC ingress). */
-#ifndef ENDMT_BPF_REPLICATE_H
-#define ENDMT_BPF_REPLICATE_H
+#ifndef ENDMT_DP_EDGE_REPLICATE_H
+#define ENDMT_DP_EDGE_REPLICATE_H
 
 #include <linux/bpf.h>
 #include <linux/errno.h>
@@ -22,9 +22,9 @@
 #include "endmt/meta.h"
 #include "endmt/psn.h"
 #include "endmt/icrc.h"
-#include "lib/stats.h"
-#include "lib/icrc.h"
-#include "lib/fib.h"
+#include "dp/stats.h"
+#include "dp/icrc.h"
+#include "dp/send.h"
 
 /* Window of the inner packet rewritten per copy, from the inner IPv6 DA:
  * DA(16) UDP(8) BTH(12) [RETH(16)].  The UDP checksum octets (masked in the
@@ -360,4 +360,4 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 	return endmt_verdict(ENDMT_STAT_ENDMT_CONSUMED, TC_ACT_SHOT);
 }
 
-#endif /* ENDMT_BPF_REPLICATE_H */
+#endif /* ENDMT_DP_EDGE_REPLICATE_H */
