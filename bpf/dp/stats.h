@@ -18,8 +18,18 @@ static __always_inline void endmt_stat_inc(enum endmt_stat s)
 		*v += 1;	/* per-CPU slot: no atomics needed */
 }
 
+/* True when s is a counter of kind k; a constant expression for a constant s,
+ * so clang's diagnose_if rejects a constant of the wrong kind at build time
+ * (a variable reason, such as the TLV walk's, is checked by
+ * test/unit/verdicts.c). */
+#define ENDMT_STAT_IS_KIND_(kind, name, str, help) \
+	|| (s == ENDMT_STAT_##name && ENDMT_STAT_KIND_##kind == ENDMT_STAT_KIND_EVENT)
+#define ENDMT_STAT_IS_EVENT(s) (0 ENDMT_STAT_LIST(ENDMT_STAT_IS_KIND_))
+
 /* Count an event (a kind EVENT counter). */
 static __always_inline void endmt_event(enum endmt_stat s)
+	__attribute__((diagnose_if(!ENDMT_STAT_IS_EVENT(s),
+				   "endmt_event() of a verdict reason", "error")))
 {
 	endmt_stat_inc(s);
 }
@@ -27,6 +37,8 @@ static __always_inline void endmt_event(enum endmt_stat s)
 /* Count the verdict reason of this run (a kind VERDICT counter) and return
  * the verdict that goes with it.  Called once per program run. */
 static __always_inline int endmt_verdict(enum endmt_stat s, int act)
+	__attribute__((diagnose_if(ENDMT_STAT_IS_EVENT(s),
+				   "endmt_verdict() of an event counter", "error")))
 {
 	endmt_stat_inc(s);
 	return act;
