@@ -4,8 +4,10 @@
  * number.  A table of packets goes through each role's XDP and TC programs
  * with BPF_PROG_TEST_RUN, chosen where a verdict and another counter meet:
  * a response to a known group (resp_rx and the aggregation verdict), a
- * packet to a local Replication SID (its copies, and at the head the
- * encapsulation step before it), and traffic that is not endmt's. */
+ * packet to a local Replication SID (its copies), a group packet whose
+ * template's DA is that Replication SID (at the head: encapsulated, then
+ * replicated), and traffic that is not endmt's.  Each case also names the
+ * verdict it must end with. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,14 +15,18 @@
 #include <bpf/libbpf.h>
 #include "resp_fx.h"
 #include "repl_util.h"
+#include "encap_tmpl.h"
 #include "head.skel.h"
 
 #define QPN      0x123
 #define BRANCH   "fd00:1::10"
 #define OTHER_DA "fd00:d9::1"
 #define DOWN_SID "fd00:d3::1"	/* no route here: an event, not a verdict */
+#define SRC      "fd00:5::1"	/* the group's source */
+#define EDGE     "fd00:1::1"
+#define RCV      "fd00:1::2"
 
-enum frame { F_RESP, F_RSID, F_OTHER };
+enum frame { F_RESP, F_RSID, F_GROUP, F_OTHER };
 
 struct role {
 	const char *name;
@@ -65,14 +71,28 @@ static void role_close(struct role *r)
 	r->root[0] = 0;
 }
 
-/* A group with one branch, a Proxy Address and a Replication SID, written
- * into the role's own pinned maps. */
+/* A group with one branch, a Proxy Address, a Replication SID and a
+ * template [Proxy, RSID] SL 1 (so DA = RSID), written into the role's own
+ * pinned maps. */
 static int role_config(struct role *r)
 {
+	struct endmt_rcv_ent rcv = { .addr = endmt_in6(RCV), .qpn = 0x77 };
+	struct endmt_edge_ent edge = { .edge = endmt_in6(EDGE), .nrcv = 1, .rcv = &rcv };
+	struct in6_addr segs[2] = { endmt_in6(PROXY), endmt_in6(RSID) }, outer = endmt_in6(HEADSA);
+	struct endmt_group_key k = { .dqpn = QPN };
 	struct resp_fx fx = {};
+	struct endmt_encap tmpl;
 	struct endmt_group g;
 	const char *down[] = { DOWN_SID };
 	int err;
+
+	memcpy(k.proxy, &segs[0], 16);
+	err = endmt_encap_template(&tmpl, &outer, segs, 2, 1, &edge, 1, 0);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(bpf_object__find_map_fd_by_name(r->obj, "endmt_encap"), &k,
+				&tmpl, BPF_ANY))
+		return -errno;
 
 	fx.groups = bpf_object__find_map_fd_by_name(r->obj, "endmt_groups");
 	fx.proxies = bpf_object__find_map_fd_by_name(r->obj, "endmt_proxies");
@@ -98,6 +118,19 @@ static size_t build(enum frame f, uint8_t *out)
 	case F_RESP:
 		n = resp_build(out, EU_MAXPKT, &rs);
 		return n < 0 ? 0 : (size_t)n;
+	case F_GROUP: {		/* the source's SEND to the group */
+		struct endmt_roce_spec s = { .opcode = ENDMT_OP_SEND_ONLY, .dqpn = QPN,
+					     .psn = 7, .paylen = 16 };
+		static const uint8_t pay[16];
+
+		memcpy(s.smac, smac, 6);
+		memcpy(s.dmac, dmac, 6);
+		s.saddr = endmt_in6(SRC);
+		s.daddr = endmt_in6(PROXY);
+		s.payload = pay;
+		n = endmt_build_roce(out, EU_MAXPKT, &s);
+		return n < 0 ? 0 : (size_t)n;
+	}
 	case F_RSID:		/* IPv6-in-IPv6 to the Replication SID */
 		out[54] = 0x60;
 		return ru_plain_frame(out, RSID, 64, ENDMT_NEXTHDR_IPV6, dmac, smac, 64);
@@ -107,14 +140,17 @@ static size_t build(enum frame f, uint8_t *out)
 	return 0;
 }
 
-/* Runs frame f through prog once: exactly one verdict counter moves, by one. */
-static void run_one(struct role *r, const char *prog, int fd, enum frame f, const char *what)
+/* Runs frame f through prog once: exactly one verdict counter moves, by
+ * one, and it is want. */
+static void run_one(struct role *r, const char *prog, int fd, enum frame f, const char *what,
+		    enum endmt_stat want)
 {
 	static uint8_t in[EU_MAXPKT], out[EU_MAXPKT];
 	uint64_t a[ENDMT_STAT_MAX], b[ENDMT_STAT_MAX], verdicts = 0;
 	size_t len = build(f, in), out_len = sizeof(out);
 	uint32_t retval, i;
 	char name[128];
+	bool ok;
 
 	snprintf(name, sizeof(name), "%s/%s/%s", r->name, prog, what);
 	if (!ASSERT_GE(fd, 0, name) || !ASSERT_GE(len, 54, name))
@@ -123,36 +159,64 @@ static void run_one(struct role *r, const char *prog, int fd, enum frame f, cons
 	if (!ASSERT_OK(tu_prog_run(fd, in, len, out, &out_len, &retval), name))
 		return;
 	tu_stats_read(r->stats, b);
-	for (i = 0; i < ENDMT_STAT_MAX; i++) {
-		if (endmt_stat_kind(i) != ENDMT_STAT_KIND_VERDICT || b[i] == a[i])
-			continue;
-		verdicts += b[i] - a[i];
-	}
-	if (ASSERT_EQ(verdicts, 1, name))
+	for (i = 0; i < ENDMT_STAT_MAX; i++)
+		if (endmt_stat_kind(i) == ENDMT_STAT_KIND_VERDICT)
+			verdicts += b[i] - a[i];
+	ok = ASSERT_EQ(verdicts, 1, name);
+	ok &= ASSERT_EQ(b[want] - a[want], 1, tu_stat_names[want]);
+	if (ok)
 		return;
+	printf("    %s, want %s:\n", name, tu_stat_names[want]);
 	for (i = 0; i < ENDMT_STAT_MAX; i++)
 		if (b[i] != a[i])
-			printf("    %s: %s %s +%llu\n", name,
+			printf("      %-7s %s +%llu\n",
 			       endmt_stat_kind(i) == ENDMT_STAT_KIND_VERDICT ? "verdict" : "event",
 			       tu_stat_names[i], (unsigned long long)(b[i] - a[i]));
 }
 
-static void check_role(struct role *r, const char *xdp, const char *tc)
+struct vcase {
+	enum frame f;
+	const char *what;
+	enum endmt_stat xdp, tc;	/* the verdict each program must count */
+};
+
+#define V(st) ENDMT_STAT_##st
+static const struct vcase edge_cases[] = {
+	{ F_RESP,  "response",        V(RESP_ACK_FWD),  V(PASS_NOT_OURS) },
+	{ F_RSID,  "replication_sid", V(PASS_NOT_OURS), V(PASS_NOT_OURS) },
+	{ F_GROUP, "group_packet",    V(PASS_NOT_OURS), V(PASS_NOT_OURS) },
+	{ F_OTHER, "not_ours",        V(PASS_NOT_OURS), V(PASS_NOT_OURS) },
+};
+static const struct vcase head_cases[] = {
+	/* An ACK from the source's side to a group's Proxy Address and QPN:
+	 * only SEND and WRITE may go to a group. */
+	{ F_RESP,  "response",        V(RESP_ACK_FWD),  V(DROP_HEAD_OPCODE) },
+	{ F_RSID,  "replication_sid", V(PASS_NOT_OURS), V(REPL_RX) },
+	{ F_GROUP, "group_packet",    V(PASS_NOT_OURS), V(REPL_RX) },
+	{ F_OTHER, "not_ours",        V(PASS_NOT_OURS), V(PASS_NOT_OURS) },
+};
+static const struct vcase transit_cases[] = {
+	{ F_RESP,  "response",        V(RESP_ACK_FWD),  V(PASS_NOT_OURS) },
+	{ F_RSID,  "replication_sid", V(PASS_NOT_OURS), V(REPL_RX) },
+	{ F_GROUP, "group_packet",    V(PASS_NOT_OURS), V(PASS_NOT_OURS) },
+	{ F_OTHER, "not_ours",        V(PASS_NOT_OURS), V(PASS_NOT_OURS) },
+};
+#undef V
+
+static void check_role(struct role *r, const char *xdp, const char *tc,
+		       const struct vcase *t, size_t n)
 {
-	static const struct { enum frame f; const char *what; } t[] = {
-		{ F_RESP, "response" },
-		{ F_RSID, "replication_sid" },
-		{ F_OTHER, "not_ours" },
-	};
 	size_t i;
 
 	if (!ASSERT_OK(role_config(r), "configure"))
 		return;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		run_one(r, "xdp", prog_fd(r->obj, xdp), t[i].f, t[i].what);
-		run_one(r, "tc", prog_fd(r->obj, tc), t[i].f, t[i].what);
+	for (i = 0; i < n; i++) {
+		run_one(r, "xdp", prog_fd(r->obj, xdp), t[i].f, t[i].what, t[i].xdp);
+		run_one(r, "tc", prog_fd(r->obj, tc), t[i].f, t[i].what, t[i].tc);
 	}
 }
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 void test_verdicts(void)
 {
@@ -162,21 +226,24 @@ void test_verdicts(void)
 		memset(&r, 0, sizeof(r));
 		r.name = "edge";
 		if (ASSERT_OK(ROLE_OPEN(&r, endmt_edge, destroy_edge), "open edge"))
-			check_role(&r, "endmt_edge_xdp", "endmt_edge_tc");
+			check_role(&r, "endmt_edge_xdp", "endmt_edge_tc", edge_cases,
+				   NELEM(edge_cases));
 		role_close(&r);
 	}
 	if (test__start_subtest("head")) {
 		memset(&r, 0, sizeof(r));
 		r.name = "head";
 		if (ASSERT_OK(ROLE_OPEN(&r, endmt_head, destroy_head), "open head"))
-			check_role(&r, "endmt_head_xdp", "endmt_head_tc");
+			check_role(&r, "endmt_head_xdp", "endmt_head_tc", head_cases,
+				   NELEM(head_cases));
 		role_close(&r);
 	}
 	if (test__start_subtest("transit")) {
 		memset(&r, 0, sizeof(r));
 		r.name = "transit";
 		if (ASSERT_OK(ROLE_OPEN(&r, endmt_transit, destroy_transit), "open transit"))
-			check_role(&r, "endmt_transit_xdp", "endmt_transit_tc");
+			check_role(&r, "endmt_transit_xdp", "endmt_transit_tc", transit_cases,
+				   NELEM(transit_cases));
 		role_close(&r);
 	}
 }
