@@ -13,6 +13,7 @@
 #include <xdp/xdp_helpers.h>
 #include "maps/endmt_maps.h"
 #include "dp/stats.h"
+#include "dp/send.h"
 #include "dp/head_encap.h"
 #include "dp/resp_aggregate.h"
 #include "dp/repl_segment.h"
@@ -36,9 +37,9 @@ int endmt_head_tc(struct __sk_buff *skb)
 	/* RFC 9524 variant (docs/FORWARD-PATH.md, "The head"): a template
 	 * whose DA is a Replication SID of this node.  The stack would route
 	 * the one encapsulated packet and no other TC ingress sees it again,
-	 * so the head makes the copies here (bpf/dp/repl_segment.h); the verdict is
-	 * then replication's.  Frames shorter than an IPv6 header are left
-	 * to the stack (repl would count them as truncated). */
+	 * so the head makes the copies here (bpf/dp/repl_segment.h); the
+	 * verdict is then replication's.  Frames shorter than an IPv6 header
+	 * are left to the stack (repl would count them as truncated). */
 	if (skb->len >= ETH_HLEN + ENDMT_IP6_HLEN) {
 		act = endmt_repl_tc(skb);
 		if (act >= 0)

@@ -8,6 +8,7 @@
 #include "endmt/srh.h"
 #include "maps/endmt_maps.h"
 #include "dp/stats.h"
+#include "dp/send.h"
 #include "dp/resp_aggregate.h"
 #include "dp/repl_segment.h"
 
