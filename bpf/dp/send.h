@@ -55,9 +55,9 @@ static __always_inline int endmt_fib6(struct __sk_buff *skb, const __u8 *daddr,
 	return rc;
 }
 
-/* Counts the outcome of sending one copy (or the chain packet).  Shared by
- * the edge (bpf/dp/edge_replicate.h) and the transit (bpf/dp/repl_segment.h): every
- * replicated copy leaves the same way.
+/* Counts the outcome of sending one copy (or the chain packet), an event.
+ * Shared by the edge (bpf/dp/edge_replicate.h) and RFC 9524 replication
+ * (bpf/dp/repl_segment.h): every replicated copy leaves the same way.
  * hl_off/hl: where the hop limit is and its value as received.  Sent by
  * us: hl - 1.  Handed to the stack: hl, since its forwarding decrements. */
 static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
