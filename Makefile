@@ -26,7 +26,7 @@ LIBS      := -lbpf -lxdp -lelf -lz -ljansson
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(O)/%.skel.h,$(BPF_SRCS))
-BPF_HDRS  := $(wildcard bpf/lib/*.h maps/*.h include/endmt/*.h)
+BPF_HDRS  := $(wildcard bpf/dp/*.h maps/*.h include/endmt/*.h)
 
 LIB_SRCS  := $(wildcard lib/*.c)
 LIB_OBJS  := $(patsubst lib/%.c,$(O)/lib/%.o,$(LIB_SRCS))

@@ -1,13 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Edge node: End.MT.  XDP validates, parses and applies S02/S03 (bpf/lib/
- * endmt.h); TC ingress decapsulates and replicates (bpf/lib/replicate.h).
- * Attach both on the same device: the metadata only flows between them. */
+/* Edge node: End.MT.  XDP validates, parses and applies S02/S03
+ * (bpf/dp/edge_parse.h); TC ingress decapsulates and replicates
+ * (bpf/dp/edge_replicate.h).
+ * Attach both on the same device: the metadata only flows between them.
+ *
+ * XDP: End.MT packet?  else a response to aggregate?  else pass.
+ * TC:  own slow-path copy back?  else End.MT packet from the XDP half?
+ *      else pass.
+ * Each step returns a counted verdict or -1 (not mine, try the next). */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <xdp/xdp_helpers.h>
 #include "maps/endmt_maps.h"
-#include "lib/endmt.h"
-#include "lib/replicate.h"
+#include "dp/stats.h"
+#include "dp/send.h"
+#include "dp/edge_parse.h"
+#include "dp/edge_replicate.h"
+#include "dp/resp_aggregate.h"
 
 /* End.MT TLV type (IANA TBD): set through the skeleton before load. */
 const volatile __u8 cfg_tlv_type = ENDMT_TLV_ENDMT_DEFAULT;
@@ -21,7 +30,14 @@ struct {
 SEC("xdp")
 int endmt_edge_xdp(struct xdp_md *ctx)
 {
-	return endmt_edge_xdp_run(ctx, cfg_tlv_type);
+	int act = endmt_edge_xdp_run(ctx, cfg_tlv_type);
+
+	if (act >= 0)
+		return act;
+	act = endmt_resp_xdp(ctx);
+	if (act >= 0)
+		return act;
+	return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, XDP_PASS);
 }
 
 SEC("tc")
@@ -31,7 +47,10 @@ int endmt_edge_tc(struct __sk_buff *skb)
 
 	if (act >= 0)
 		return act;
-	return endmt_edge_tc_run(skb, cfg_tlv_type);
+	act = endmt_edge_tc_run(skb, cfg_tlv_type);
+	if (act >= 0)
+		return act;
+	return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, TC_ACT_OK);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Transit role: XDP on the links toward the children of this node in the
  * tree.  Responses coming up from the children are aggregated per ingress
- * interface (bpf/lib/aggregate.h); everything else goes on to the stack. */
+ * interface (bpf/dp/resp_aggregate.h); everything else goes on to the stack. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <xdp/xdp_helpers.h>
 #include "endmt/srh.h"
 #include "maps/endmt_maps.h"
-#include "lib/stats.h"
-#include "lib/aggregate.h"
-#include "lib/repl.h"
+#include "dp/stats.h"
+#include "dp/send.h"
+#include "dp/resp_aggregate.h"
+#include "dp/repl_segment.h"
 
 /* End.MT TLV type (set through the skeleton before load).  The transit
  * response path does not read TLVs; every object carries the same knob. */
@@ -32,7 +33,7 @@ struct {
 	__uint(XDP_PASS, 1);
 } XDP_RUN_CONFIG(endmt_transit_xdp);
 
-/* RFC 9524 replication (bpf/lib/repl.h): TC ingress on the link toward
+/* RFC 9524 replication (bpf/dp/repl_segment.h): TC ingress on the link toward
  * this node's parent in the tree, where the head's packets arrive. */
 SEC("tc")
 int endmt_transit_tc(struct __sk_buff *skb)

@@ -17,10 +17,10 @@
 #include "endmt/srh.h"
 #include "endmt/stats.h"
 
-#define STAT_NAME(name, str, help) str,
+#define STAT_NAME(kind, name, str, help) str,
 static const char *const stat_names[] = { ENDMT_STAT_LIST(STAT_NAME) };
 #undef STAT_NAME
-#define STAT_HELP(name, str, help) help,
+#define STAT_HELP(kind, name, str, help) ENDMT_STAT_KIND_NAME_##kind ": " help,
 static const char *const stat_helps[] = { ENDMT_STAT_LIST(STAT_HELP) };
 #undef STAT_HELP
 

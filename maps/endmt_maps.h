@@ -120,7 +120,7 @@ struct {
  * not pinned: private to each edge program instance, never read elsewhere. */
 struct endmt_edge_scratch {
 	struct endmt_mt_rcv rcv[ENDMT_MAX_RCV + ENDMT_MT_TLV_MAX_RCV];
-	/* Per-packet replication state (bpf/lib/replicate.h), here rather
+	/* Per-packet replication state (bpf/dp/edge_replicate.h), here rather
 	 * than on the 512-octet stack: the inner window DA..RETH as received
 	 * and as the packet holds it now, the received MACs, the inner SA. */
 	__u8 orig_w[52];

@@ -133,7 +133,7 @@ uint64_t tu_percpu_sum(int map_fd, uint32_t key)
 }
 
 const char *const tu_stat_names[ENDMT_STAT_MAX] = {
-#define TU_STAT_NAME(name, str, help) str,
+#define TU_STAT_NAME(kind, name, str, help) str,
 	ENDMT_STAT_LIST(TU_STAT_NAME)
 #undef TU_STAT_NAME
 };

@@ -5,19 +5,20 @@
  * incremental update (docs/PROTOCOL.md "ICRC") saves; bench/percopy.sh builds it
  * into $O/bench/edge_full.bpf.o and checks that its copies carry valid ICRCs.
  *
- * How: the per-copy code in bpf/lib/replicate.h computes
+ * How: the per-copy code in bpf/dp/edge_replicate.h computes
  *   icrc = endmt_icrc_apply(c->icrc_orig, raw, c->shift);
  * with the new window nw[0..wlen) still on its stack.  Here, for that header
  * only, endmt_icrc_apply is a macro calling bench_icrc_full() on the copy as
- * it will be sent (packet with nw in place).  If replicate.h renames those
+ * it will be sent (packet with nw in place).  If edge_replicate.h renames those
  * locals this file stops compiling and the bench says so.
  * Built a second time with -DBENCH_NO_ICRC (see below). */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <xdp/xdp_helpers.h>
 #include "maps/endmt_maps.h"
-#include "lib/icrc.h"
-#include "lib/endmt.h"
+#include "dp/icrc.h"
+#include "dp/edge_parse.h"
+#include "dp/resp_aggregate.h"
 
 #define BF_CHUNK 64
 #define BF_IN_IP6 14		/* inner IPv6 after decapsulation (ETH_HLEN) */
@@ -125,7 +126,7 @@ bench_icrc_full(struct __sk_buff *skb, const __u8 *nw, __u32 wlen, __u32 icrc_of
 #define endmt_icrc_apply(icrc, raw, shift) \
 	((void)(icrc), (void)(raw), (void)(shift), bench_icrc_full(c->skb, nw, wlen, c->icrc_off))
 #endif
-#include "lib/replicate.h"
+#include "dp/edge_replicate.h"
 #undef endmt_icrc_apply
 #undef endmt_icrc_delta_raw
 
@@ -134,13 +135,24 @@ const volatile __u8 cfg_tlv_type = ENDMT_TLV_ENDMT_DEFAULT;
 SEC("xdp")
 int endmt_edge_xdp(struct xdp_md *ctx)
 {
-	return endmt_edge_xdp_run(ctx, cfg_tlv_type);
+	int act = endmt_edge_xdp_run(ctx, cfg_tlv_type);
+
+	if (act >= 0)
+		return act;
+	act = endmt_resp_xdp(ctx);
+	if (act >= 0)
+		return act;
+	return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, XDP_PASS);
 }
 
 SEC("tc")
 int endmt_edge_tc(struct __sk_buff *skb)
 {
-	return endmt_edge_tc_run(skb, cfg_tlv_type);
+	int act = endmt_edge_tc_run(skb, cfg_tlv_type);
+
+	if (act >= 0)
+		return act;
+	return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, TC_ACT_OK);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

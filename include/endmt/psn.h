@@ -31,8 +31,8 @@ static inline int endmt_psn_before(__u32 a, __u32 b)
 }
 
 /* endmt_psn_before as a mask, all ones or 0, computed without a branch (the
- * reverse path's scan over branches under the group lock, bpf/lib/
- * aggregate.h).  d - 1 (mod 2^24) is below 2^23 - 1 exactly for d in
+ * reverse path's scan over branches under the group lock, bpf/dp/
+ * resp_aggregate.h).  d - 1 (mod 2^24) is below 2^23 - 1 exactly for d in
  * 1 .. 2^23 - 1, and the sign of the subtraction says so. */
 static inline __u32 endmt_psn_before_mask(__u32 a, __u32 b)
 {

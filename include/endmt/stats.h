@@ -1,93 +1,126 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Named per-reason counters (per-CPU array endmt_stats, index = enum value).
- * One X-macro is the only list: BPF gets the enum, userspace the names.
- * New reasons are appended inside their section; the numbering is internal
- * (userspace always reads names from this table). */
+/* Named counters (per-CPU array endmt_stats, index = enum value).
+ *
+ * The contract.  Every counter is of one of two kinds:
+ *   VERDICT  why a program run ended.  Each run of an endmt program (XDP or
+ *            TC, any role) counts exactly one verdict reason, through
+ *            endmt_verdict() (bpf/dp/stats.h), so the verdicts of a program
+ *            add up to the packets it saw and each packet is explained by
+ *            exactly one of them.
+ *   EVENT    something that happened along the way, any number of times
+ *            per run (one per copy sent, a response seen), counted through
+ *            endmt_event().  Events explain what a verdict did; they are
+ *            never a packet's explanation.
+ * test/unit/verdicts.c checks the contract for every role.
+ *
+ * One X-macro is the only list: X(kind, NAME, "name", "help").  BPF gets the
+ * enum, userspace the names, helps and kinds.  New counters are appended
+ * inside their section; the numbering is internal (userspace always reads
+ * names from this table). */
 #ifndef ENDMT_STATS_H
 #define ENDMT_STATS_H
 
 #define ENDMT_STAT_LIST(X)						\
 	/* everything */							\
-	X(PASS_NOT_OURS,       "pass_not_ours",       "not endmt traffic, passed on")	\
+	X(VERDICT, PASS_NOT_OURS,       "pass_not_ours",       "not endmt traffic, passed on")	\
 	/* edge, XDP: End.MT parse */						\
-	X(ENDMT_RX,            "endmt_rx",            "packets to a local End.MT SID") \
-	X(DROP_OUTER_TRUNC,    "drop_outer_truncated", "outer IPv6 header truncated") \
-	X(DROP_NO_SRH,         "drop_no_srh",         "End.MT SID without an SRH")	\
-	X(DROP_SL_ZERO,        "drop_sl_zero",        "End.MT SID with Segments Left 0") \
-	X(DROP_SRH_TRUNC,      "drop_srh_truncated",  "SRH shorter than its Hdr Ext Len") \
-	X(DROP_SRH_LAST_ENTRY, "drop_srh_last_entry", "Last Entry inconsistent with the SRH length") \
-	X(DROP_TLV_TRUNC,      "drop_tlv_truncated",  "TLV length runs past the SRH") \
-	X(DROP_TLV_NRCV,       "drop_tlv_num_receivers", "Num Receivers inconsistent with TLV length") \
-	X(DROP_NO_TLV,         "drop_no_tlv",         "no End.MT TLV for this node") \
-	X(DROP_TOO_MANY_TLVS,  "drop_too_many_tlvs",  "more End.MT TLVs for this node than supported") \
-	X(DROP_TOO_MANY_RCV,   "drop_too_many_receivers", "receiver count above the configured maximum") \
-	X(DROP_INNER_NOT_ROCE, "drop_inner_not_roce", "inner packet not IPv6/UDP/4791") \
-	X(DROP_BTH_TRUNC,      "drop_bth_truncated",  "inner BTH truncated")	\
-	X(DROP_INNER_LEN,      "drop_inner_length",   "inner lengths disagree with the packet") \
-	X(DROP_HMAC,           "drop_hmac",           "HMAC TLV present where a key is required") \
-	X(DROP_OUTER_LEN,      "drop_outer_length",   "outer payload length disagrees with the packet") \
-	X(DROP_INNER_HLIM,     "drop_inner_hop_limit", "inner hop limit expires at this node") \
-	X(DROP_INNER_UNPADDED, "drop_inner_unpadded", "inner UDP length - 8 not a multiple of 4 (IBTA pads; the ICRC must be aligned)") \
-	X(DROP_INNER_OPCODE,   "drop_inner_opcode",   "inner opcode not an RC SEND/WRITE request (READ/ATOMIC have no single responder)") \
+	X(VERDICT, ENDMT_RX,            "endmt_rx",            "packets to a local End.MT SID") \
+	X(VERDICT, DROP_OUTER_TRUNC,    "drop_outer_truncated", "outer IPv6 header truncated") \
+	X(VERDICT, DROP_NO_SRH,         "drop_no_srh",         "End.MT SID without an SRH")	\
+	X(VERDICT, DROP_SL_ZERO,        "drop_sl_zero",        "End.MT SID with Segments Left 0") \
+	X(VERDICT, DROP_SRH_TRUNC,      "drop_srh_truncated",  "SRH shorter than its Hdr Ext Len") \
+	X(VERDICT, DROP_SRH_LAST_ENTRY, "drop_srh_last_entry", "Last Entry inconsistent with the SRH length") \
+	X(VERDICT, DROP_TLV_TRUNC,      "drop_tlv_truncated",  "TLV length runs past the SRH") \
+	X(VERDICT, DROP_TLV_NRCV,       "drop_tlv_num_receivers", "Num Receivers inconsistent with TLV length") \
+	X(VERDICT, DROP_NO_TLV,         "drop_no_tlv",         "no End.MT TLV for this node") \
+	X(VERDICT, DROP_TOO_MANY_TLVS,  "drop_too_many_tlvs",  "more End.MT TLVs for this node than supported") \
+	X(VERDICT, DROP_TOO_MANY_RCV,   "drop_too_many_receivers", "receiver count above the configured maximum") \
+	X(VERDICT, DROP_INNER_NOT_ROCE, "drop_inner_not_roce", "inner packet not IPv6/UDP/4791") \
+	X(VERDICT, DROP_BTH_TRUNC,      "drop_bth_truncated",  "inner BTH truncated")	\
+	X(VERDICT, DROP_INNER_LEN,      "drop_inner_length",   "inner lengths disagree with the packet") \
+	X(VERDICT, DROP_OUTER_LEN,      "drop_outer_length",   "outer payload length disagrees with the packet") \
+	X(VERDICT, DROP_INNER_HLIM,     "drop_inner_hop_limit", "inner hop limit expires at this node") \
+	X(VERDICT, DROP_INNER_UNPADDED, "drop_inner_unpadded", "inner UDP length - 8 not a multiple of 4 (IBTA pads; the ICRC must be aligned)") \
+	X(VERDICT, DROP_INNER_OPCODE,   "drop_inner_opcode",   "inner opcode not an RC SEND/WRITE request (READ/ATOMIC have no single responder)") \
 	/* edge, TC: decapsulate and replicate */				\
-	X(DROP_META,           "drop_bad_metadata",   "TC saw End.MT packet without valid XDP metadata") \
-	X(DROP_DECAP,          "drop_decap_failed",   "bpf_skb_adjust_room failed") \
-	X(FWD_COPY,            "fwd_copies",          "per-receiver copies sent") \
-	X(FWD_CHAIN,           "fwd_chain",           "outer packets sent on to the next segment") \
-	X(FWD_NO_ROUTE,        "fwd_no_route",        "copies dropped: no route to the receiver") \
-	X(FWD_NEIGH_SLOW,      "fwd_neigh_slow_path", "copies handed to the stack to resolve the neighbour") \
-	X(DROP_CLONE,          "drop_clone_failed",   "bpf_clone_redirect failed") \
-	X(ENDMT_CONSUMED,      "endmt_consumed",      "original packets consumed after replication") \
-	X(FWD_MTU,             "fwd_mtu_exceeded",    "copies dropped: larger than the egress MTU") \
-	X(DROP_CHAIN_HLIM,     "drop_chain_hop_limit", "outer packet not sent on: hop limit expired") \
-	X(DROP_ECN_NOT_ECT,    "drop_ecn_not_ect",    "outer CE over a Not-ECT inner packet: not decapsulated (RFC 6040)") \
-	X(DROP_GSO,            "drop_gso",            "GRO-merged End.MT packet: one ICRC per datagram, cannot be rewritten as one") \
-	X(FWD_SLOW_RX,         "fwd_slow_path_rx",    "slow-path copies back at ingress, handed to the stack to route") \
-	X(DROP_SLOW_TYPE,      "drop_slow_path_type", "slow-path copy could not be made PACKET_HOST") \
+	X(VERDICT, DROP_META,           "drop_bad_metadata",   "TC saw End.MT packet without valid XDP metadata") \
+	X(VERDICT, DROP_DECAP,          "drop_decap_failed",   "bpf_skb_adjust_room failed") \
+	X(EVENT,   FWD_COPY,            "fwd_copies",          "per-receiver copies sent") \
+	X(EVENT,   FWD_CHAIN,           "fwd_chain",           "outer packets sent on to the next segment") \
+	X(EVENT,   FWD_NO_ROUTE,        "fwd_no_route",        "copies dropped: no route to the receiver") \
+	X(EVENT,   FWD_NEIGH_SLOW,      "fwd_neigh_slow_path", "copies handed to the stack to resolve the neighbour") \
+	X(EVENT,   DROP_CLONE,          "drop_clone_failed",   "bpf_clone_redirect failed") \
+	X(VERDICT, ENDMT_CONSUMED,      "endmt_consumed",      "original packets consumed after replication") \
+	X(EVENT,   FWD_MTU,             "fwd_mtu_exceeded",    "copies dropped: larger than the egress MTU") \
+	X(EVENT,   DROP_CHAIN_HLIM,     "drop_chain_hop_limit", "outer packet not sent on: hop limit expired") \
+	X(VERDICT, DROP_ECN_NOT_ECT,    "drop_ecn_not_ect",    "outer CE over a Not-ECT inner packet: not decapsulated (RFC 6040)") \
+	X(VERDICT, DROP_GSO,            "drop_gso",            "GRO-merged End.MT packet: one ICRC per datagram, cannot be rewritten as one") \
+	X(VERDICT, FWD_SLOW_RX,         "fwd_slow_path_rx",    "slow-path copies back at ingress, handed to the stack to route") \
+	X(VERDICT, DROP_SLOW_TYPE,      "drop_slow_path_type", "slow-path copy could not be made PACKET_HOST") \
 	/* head: H.Encaps.MT */							\
-	X(HEAD_ENCAP,          "head_encap",          "source packets encapsulated") \
-	X(DROP_HEAD_ENCAP,     "drop_head_encap_failed", "could not push the outer headers") \
-	X(DROP_HEAD_MTU,       "drop_head_mtu",       "encapsulated packet exceeds the MTU") \
-	X(DROP_HEAD_MALFORMED, "drop_head_malformed", "group packet with truncated or inconsistent lengths, or GSO") \
-	X(DROP_HEAD_NO_GROUP,  "drop_head_no_group",  "encap template without a group entry") \
-	X(DROP_HEAD_SRC,       "drop_head_src_mismatch", "group packet not from the group's source address") \
-	X(DROP_HEAD_UNPADDED,  "drop_head_unpadded",  "group packet whose UDP length - 8 is not a multiple of 4 (IBTA pads)") \
-	X(DROP_HEAD_OPCODE,    "drop_head_opcode",    "group packet not an RC SEND/WRITE request: READ/ATOMIC to many has no single responder") \
+	X(VERDICT, HEAD_ENCAP,          "head_encap",          "source packets encapsulated and handed to the kernel to route (replicated here: repl_rx)") \
+	X(VERDICT, DROP_HEAD_ENCAP,     "drop_head_encap_failed", "could not push the outer headers") \
+	X(VERDICT, DROP_HEAD_MTU,       "drop_head_mtu",       "encapsulated packet exceeds the MTU") \
+	X(VERDICT, DROP_HEAD_MALFORMED, "drop_head_malformed", "group packet with truncated or inconsistent lengths, or GSO") \
+	X(VERDICT, DROP_HEAD_NO_GROUP,  "drop_head_no_group",  "encap template without a group entry") \
+	X(VERDICT, DROP_HEAD_SRC,       "drop_head_src_mismatch", "group packet not from the group's source address") \
+	X(VERDICT, DROP_HEAD_UNPADDED,  "drop_head_unpadded",  "group packet whose UDP length - 8 is not a multiple of 4 (IBTA pads)") \
+	X(VERDICT, DROP_HEAD_OPCODE,    "drop_head_opcode",    "group packet not an RC SEND/WRITE request: READ/ATOMIC to many has no single responder") \
 	/* transit: RFC 9524 replication */					\
-	X(REPL_RX,             "repl_rx",             "packets to a local Replication SID") \
-	X(REPL_COPY,           "repl_copies",         "copies sent to downstream SIDs") \
-	X(DROP_REPL_TRUNC,     "drop_repl_truncated", "IPv6 header truncated; Replication SID packet not version 6 or shorter than its payload length") \
-	X(DROP_REPL_PAYLOAD,   "drop_repl_payload",   "Replication SID packet neither SRH nor IPv6-in-IPv6: a new DA would break its checksum") \
-	X(DROP_REPL_HLIM,      "drop_repl_hop_limit", "Replication SID packet whose hop limit expires here") \
-	X(DROP_REPL_ENTRY,     "drop_repl_bad_entry", "replication entry with 0 or more than ENDMT_MAX_REPL downstream SIDs") \
-	X(DROP_REPL_LOOP,      "drop_repl_loop",      "copies not sent: downstream SID is a local Replication SID") \
+	X(VERDICT, REPL_RX,             "repl_rx",             "packets to a local Replication SID, replicated and consumed") \
+	X(EVENT,   REPL_COPY,           "repl_copies",         "copies sent to downstream SIDs") \
+	X(VERDICT, DROP_REPL_TRUNC,     "drop_repl_truncated", "IPv6 header truncated; Replication SID packet not version 6 or shorter than its payload length") \
+	X(VERDICT, DROP_REPL_PAYLOAD,   "drop_repl_payload",   "Replication SID packet neither SRH nor IPv6-in-IPv6: a new DA would break its checksum") \
+	X(VERDICT, DROP_REPL_HLIM,      "drop_repl_hop_limit", "Replication SID packet whose hop limit expires here") \
+	X(VERDICT, DROP_REPL_ENTRY,     "drop_repl_bad_entry", "replication entry with 0 or more than ENDMT_MAX_REPL downstream SIDs") \
+	X(EVENT,   DROP_REPL_LOOP,      "drop_repl_loop",      "copies not sent: downstream SID is a local Replication SID") \
 	/* responses (all roles) */						\
-	X(RESP_RX,             "resp_rx",             "responses to a known group") \
-	X(RESP_ACK_FWD,        "resp_ack_forwarded",  "ACKs forwarded (group minimum advanced)") \
-	X(RESP_ACK_ABSORBED,   "resp_ack_absorbed",   "ACKs absorbed (minimum did not advance)") \
-	X(RESP_ACK_STALE,      "resp_ack_stale",      "ACKs older than the branch's AckPSN") \
-	X(RESP_ACK_DUP,        "resp_ack_duplicate",  "ACKs repeating the branch's AckPSN (answers to a retransmission), absorbed") \
-	X(RESP_ACK_REPEAT,     "resp_ack_repeated",   "group minimum sent upstream again: every branch repeated its AckPSN") \
-	X(RESP_NAK_FWD,        "resp_nak_forwarded",  "PSN sequence NAKs forwarded") \
-	X(RESP_NAK_ABSORBED,   "resp_nak_absorbed",   "PSN sequence NAKs absorbed (same ePSN, no progress)") \
-	X(RESP_RNR_FWD,        "resp_rnr_forwarded",  "RNR NAKs forwarded, PSN at most the group minimum + 1") \
-	X(RESP_RNR_ABSORBED,   "resp_rnr_absorbed",   "RNR NAKs absorbed: same PSN forwarded within its RNR timer") \
-	X(RESP_FATAL_FWD,      "resp_fatal_nak_forwarded", "fatal NAKs forwarded, PSN at most the group minimum + 1") \
-	X(RESP_CNP_COUNTED,    "resp_cnp_counted",    "CNPs counted for the window") \
-	X(RESP_CNP_CAPPED,     "resp_cnp_capped",     "CNPs over the per-branch cap, not counted") \
-	X(DROP_RESP_GROUP,     "drop_resp_unknown_group", "response to the Proxy Address with an unknown QPN") \
-	X(DROP_RESP_BRANCH,    "drop_resp_unknown_branch", "response from outside the branch set") \
-	X(DROP_RESP_MOVED,     "drop_resp_branch_moved", "response whose branch a concurrent configuration change moved") \
-	X(DROP_RESP_MALFORMED, "drop_resp_malformed", "truncated or inconsistent response headers") \
-	X(DROP_RESP_OPCODE,    "drop_resp_opcode",    "response opcode endmt does not aggregate") \
-	X(RESP_NAK_STALE,      "resp_nak_stale",      "PSN sequence NAKs older than the branch's AckPSN or ePSN")
+	X(EVENT,   RESP_RX,             "resp_rx",             "responses to a known group") \
+	X(VERDICT, RESP_ACK_FWD,        "resp_ack_forwarded",  "ACKs forwarded (group minimum advanced)") \
+	X(VERDICT, RESP_ACK_ABSORBED,   "resp_ack_absorbed",   "ACKs absorbed (minimum did not advance)") \
+	X(VERDICT, RESP_ACK_STALE,      "resp_ack_stale",      "ACKs older than the branch's AckPSN") \
+	X(VERDICT, RESP_ACK_DUP,        "resp_ack_duplicate",  "ACKs repeating the branch's AckPSN (answers to a retransmission), absorbed") \
+	X(VERDICT, RESP_ACK_REPEAT,     "resp_ack_repeated",   "group minimum sent upstream again: every branch repeated its AckPSN") \
+	X(VERDICT, RESP_NAK_FWD,        "resp_nak_forwarded",  "PSN sequence NAKs forwarded") \
+	X(VERDICT, RESP_NAK_ABSORBED,   "resp_nak_absorbed",   "PSN sequence NAKs absorbed (same ePSN, no progress)") \
+	X(VERDICT, RESP_RNR_FWD,        "resp_rnr_forwarded",  "RNR NAKs forwarded, PSN at most the group minimum + 1") \
+	X(VERDICT, RESP_RNR_ABSORBED,   "resp_rnr_absorbed",   "RNR NAKs absorbed: same PSN forwarded within its RNR timer") \
+	X(VERDICT, RESP_FATAL_FWD,      "resp_fatal_nak_forwarded", "fatal NAKs forwarded, PSN at most the group minimum + 1") \
+	X(VERDICT, RESP_CNP_COUNTED,    "resp_cnp_counted",    "CNPs counted for the window") \
+	X(VERDICT, RESP_CNP_CAPPED,     "resp_cnp_capped",     "CNPs over the per-branch cap, not counted") \
+	X(VERDICT, DROP_RESP_GROUP,     "drop_resp_unknown_group", "response to the Proxy Address with an unknown QPN") \
+	X(VERDICT, DROP_RESP_BRANCH,    "drop_resp_unknown_branch", "response from outside the branch set") \
+	X(VERDICT, DROP_RESP_MOVED,     "drop_resp_branch_moved", "response whose branch a concurrent configuration change moved") \
+	X(VERDICT, DROP_RESP_MALFORMED, "drop_resp_malformed", "truncated or inconsistent response headers") \
+	X(VERDICT, DROP_RESP_OPCODE,    "drop_resp_opcode",    "response opcode endmt does not aggregate") \
+	X(VERDICT, RESP_NAK_STALE,      "resp_nak_stale",      "PSN sequence NAKs older than the branch's AckPSN or ePSN")
 
-#define ENDMT_STAT_ENUM(name, str, help) ENDMT_STAT_##name,
+enum endmt_stat_kind {
+	ENDMT_STAT_KIND_VERDICT,
+	ENDMT_STAT_KIND_EVENT,
+};
+/* What `endmt show` calls each kind: ENDMT_STAT_KIND_NAME_##kind. */
+#define ENDMT_STAT_KIND_NAME_VERDICT "verdict"
+#define ENDMT_STAT_KIND_NAME_EVENT   "event"
+
+#define ENDMT_STAT_ENUM(kind, name, str, help) ENDMT_STAT_##name,
 enum endmt_stat {
 	ENDMT_STAT_LIST(ENDMT_STAT_ENUM)
 	ENDMT_STAT_MAX
 };
 #undef ENDMT_STAT_ENUM
+
+/* The kind of counter s (generated from the list). */
+#define ENDMT_STAT_KIND_CASE(kind, name, str, help) \
+	case ENDMT_STAT_##name: return ENDMT_STAT_KIND_##kind;
+static inline enum endmt_stat_kind endmt_stat_kind(enum endmt_stat s)
+{
+	switch (s) {
+	ENDMT_STAT_LIST(ENDMT_STAT_KIND_CASE)
+	default: return ENDMT_STAT_KIND_EVENT;
+	}
+}
+#undef ENDMT_STAT_KIND_CASE
 
 #define ENDMT_STATS_SLOTS 128	/* endmt_stats max_entries: room to append */
 _Static_assert(ENDMT_STAT_MAX <= ENDMT_STATS_SLOTS, "grow ENDMT_STATS_SLOTS");

@@ -756,6 +756,9 @@ static void test_fuzz(struct env *e)
 		case ENDMT_STAT_FWD_CHAIN: case ENDMT_STAT_DROP_CHAIN_HLIM:
 		case ENDMT_STAT_DROP_ECN_NOT_ECT:
 			break;		/* TC side of packets already counted by XDP */
+		case ENDMT_STAT_PASS_NOT_OURS:	/* XDP's verdict, then TC's again */
+			in_xdp += d / 2;
+			break;
 		default:
 			in_xdp += d;	/* every XDP verdict */
 			break;

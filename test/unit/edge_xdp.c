@@ -143,7 +143,7 @@ static void make_case(struct xcase *c, const struct xparams *p)
 static const struct xparams base5 = { .nrcv = 5, .per_tlv = 11, .opcode = ENDMT_OP_SEND_ONLY,
 				      .paylen = 64 };
 
-/* ---- reference classifier: the rules of bpf/lib/endmt.h, restated ---- */
+/* ---- reference classifier: the rules of bpf/dp/edge_parse.h, restated ---- */
 struct refcfg {
 	struct in6_addr sid, edge;
 	uint32_t flags, max_rcv;

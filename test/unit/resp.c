@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Reverse path (bpf/lib/aggregate.h through the transit XDP program):
+/* Reverse path (bpf/dp/resp_aggregate.h through the transit XDP program):
  * fixed response sequences, table-driven, with the verdict, the counter that
  * explains it, the forwarded PSN and the output bytes of every step compared
  * with an independently built packet. */

@@ -22,7 +22,7 @@
  *   - every response is explained by exactly one verdict counter, and
  *     every CNP is counted on its branch.
  * The model is unwrapped 64-bit PSNs; it shares no arithmetic with
- * aggregate.h or psn.h.
+ * resp_aggregate.h or psn.h.
  *
  * concurrency: threads pinned to different CPUs run BPF_PROG_TEST_RUN on
  * one group at once; no branch update may be lost. */

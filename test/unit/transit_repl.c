@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* RFC 9524 replication at a transit node (bpf/lib/repl.h through the transit
+/* RFC 9524 replication at a transit node (bpf/dp/repl_segment.h through the transit
  * object's endmt_transit_tc), one BPF_PROG_TEST_RUN per table row.
  *
  * Runs in a thread with a private network namespace holding

@@ -279,7 +279,7 @@ static void *veth_thread(void *arg)
 		ASSERT_EQ(d[ENDMT_STAT_REPL_COPY], 2, "repl_copies");
 		ASSERT_EQ(d[ENDMT_STAT_FWD_NEIGH_SLOW], 1, "fwd_neigh_slow_path (first D2 copy)");
 		/* the slow-path copy came back through our program, which
-		 * handed it to the stack (bpf/lib/fib.h endmt_slow_path_rx) */
+		 * handed it to the stack (bpf/dp/send.h endmt_slow_path_rx) */
 		ASSERT_EQ(d[ENDMT_STAT_FWD_SLOW_RX], 1, "fwd_slow_path_rx");
 		ASSERT_EQ(d[ENDMT_STAT_PASS_NOT_OURS], 0, "pass_not_ours");
 	}

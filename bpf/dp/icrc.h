@@ -4,8 +4,8 @@
  * most ENDMT_ICRC_MAX_WIN octets) and one GF(2) multiply by a shift constant
  * that depends only on the packet, so replication computes it once per
  * packet and each copy pays a fixed cost whatever the payload length. */
-#ifndef ENDMT_BPF_ICRC_H
-#define ENDMT_BPF_ICRC_H
+#ifndef ENDMT_DP_ICRC_H
+#define ENDMT_DP_ICRC_H
 
 #include <linux/types.h>
 #include "endmt/icrc.h"
@@ -35,4 +35,4 @@ static __always_inline __u32 endmt_icrc_apply(__u32 icrc, __u32 raw, __u32 shift
 	return icrc ^ endmt_crc32_mulmod(raw, shift);
 }
 
-#endif /* ENDMT_BPF_ICRC_H */
+#endif /* ENDMT_DP_ICRC_H */

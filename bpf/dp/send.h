@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* IPv6 next-hop lookup for TC programs: one small wrapper around
- * bpf_fib_lookup so every caller asks the same question the same way and
- * tests (or other roles) can reuse it.  The result says where to send a
- * packet and with which MAC addresses. */
-#ifndef ENDMT_BPF_FIB_H
-#define ENDMT_BPF_FIB_H
+/* How a copy leaves a TC program (edge, transit, head): the IPv6 next-hop
+ * lookup (one small wrapper around bpf_fib_lookup, so every caller asks the
+ * same question the same way), endmt_send() (clone-redirect, or the slow
+ * path through the stack) and endmt_slow_path_rx(), where a slow-path copy
+ * comes back. */
+#ifndef ENDMT_DP_SEND_H
+#define ENDMT_DP_SEND_H
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
-#include "lib/stats.h"
+#include "dp/stats.h"
 
 #ifndef AF_INET6
 #define AF_INET6 10
@@ -54,9 +55,9 @@ static __always_inline int endmt_fib6(struct __sk_buff *skb, const __u8 *daddr,
 	return rc;
 }
 
-/* Counts the outcome of sending one copy (or the chain packet).  Shared by
- * the edge (bpf/lib/replicate.h) and the transit (bpf/lib/repl.h): every
- * replicated copy leaves the same way.
+/* Counts the outcome of sending one copy (or the chain packet), an event.
+ * Shared by the edge (bpf/dp/edge_replicate.h) and RFC 9524 replication
+ * (bpf/dp/repl_segment.h): every replicated copy leaves the same way.
  * hl_off/hl: where the hop limit is and its value as received.  Sent by
  * us: hl - 1.  Handed to the stack: hl, since its forwarding decrements. */
 static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
@@ -76,9 +77,9 @@ static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
 		    bpf_skb_store_bytes(skb, 0, nh.dmac, ETH_ALEN, 0) ||
 		    bpf_skb_store_bytes(skb, ETH_ALEN, nh.smac, ETH_ALEN, 0) ||
 		    bpf_clone_redirect(skb, nh.ifindex, 0) < 0)
-			endmt_count(ENDMT_STAT_DROP_CLONE);
+			endmt_event(ENDMT_STAT_DROP_CLONE);
 		else
-			endmt_count(ok);
+			endmt_event(ok);
 	} else if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
 		/* Do not lose the copy: the stack resolves the neighbour and
 		 * forwards it.  Ingress redirect does not rerun native XDP;
@@ -101,14 +102,14 @@ static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
 		      bpf_clone_redirect(skb, skb->ifindex, BPF_F_INGRESS) < 0;
 		skb->mark = mark;
 		if (err)
-			endmt_count(ENDMT_STAT_DROP_CLONE);
+			endmt_event(ENDMT_STAT_DROP_CLONE);
 		else
-			endmt_count(ENDMT_STAT_FWD_NEIGH_SLOW);
+			endmt_event(ENDMT_STAT_FWD_NEIGH_SLOW);
 	} else if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
-		endmt_count(ENDMT_STAT_FWD_MTU);
+		endmt_event(ENDMT_STAT_FWD_MTU);
 	} else {
 		/* blackhole/unreachable/prohibit/not forwarded/forwarding off */
-		endmt_count(ENDMT_STAT_FWD_NO_ROUTE);
+		endmt_event(ENDMT_STAT_FWD_NO_ROUTE);
 	}
 }
 
@@ -128,4 +129,4 @@ static __always_inline int endmt_slow_path_rx(struct __sk_buff *skb)
 	return endmt_verdict(ENDMT_STAT_FWD_SLOW_RX, TC_ACT_OK);
 }
 
-#endif /* ENDMT_BPF_FIB_H */
+#endif /* ENDMT_DP_SEND_H */

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* End.MT, XDP half (edge node): validate and parse a packet addressed to a
  * local End.MT SID, apply S02/S03 (SL--, DA := SRH[SL]) and hand the parse
- * result to the TC half (bpf/lib/replicate.h) as XDP metadata
+ * result to the TC half (bpf/dp/edge_replicate.h) as XDP metadata
  * (include/endmt/meta.h).  XDP cannot clone, so replication happens in TC.
  *
  * Offsets below are from the start of the Ethernet header (ctx->data), which
- * is also what bpf_xdp_load_bytes() takes.  Every exit is counted once. */
-#ifndef ENDMT_BPF_ENDMT_H
-#define ENDMT_BPF_ENDMT_H
+ * is also what bpf_xdp_load_bytes() takes. */
+#ifndef ENDMT_DP_EDGE_PARSE_H
+#define ENDMT_DP_EDGE_PARSE_H
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -19,9 +19,8 @@
 #include "endmt/roce.h"
 #include "endmt/meta.h"
 #include "endmt/icrc.h"
-#include "lib/parse.h"
-#include "lib/stats.h"
-#include "lib/aggregate.h"
+#include "dp/parse.h"
+#include "dp/stats.h"
 
 #define ENDMT_OUTER_OFF (ETH_HLEN)				/* outer IPv6 */
 #define ENDMT_SRH_OFF   (ETH_HLEN + ENDMT_IP6_HLEN)		/* SRH */
@@ -172,7 +171,9 @@ static __always_inline __u32 endmt_inner_check(struct xdp_md *ctx, __u32 off, __
 	return 0;
 }
 
-/* The whole XDP half.  tlv_type: the End.MT TLV type (rodata knob). */
+/* The whole XDP half.  tlv_type: the End.MT TLV type (rodata knob).
+ * Returns an XDP verdict for packets to a local End.MT SID, or -1 (not
+ * ours, untouched: the caller decides what else it may be). */
 static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 {
 	void *data = (void *)(long)ctx->data;
@@ -187,7 +188,6 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	struct ethhdr *eth;
 	__u32 pkt_len, srh_len, srh_end, seg_end, max_rcv, err;
 	__u8 sl, da[16];
-	int act;
 
 	pkt_len = (__u32)(data_end - data);
 	eth = endmt_parse_eth(&c);
@@ -287,10 +287,7 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	return endmt_verdict(ENDMT_STAT_ENDMT_RX, XDP_PASS);
 
 not_ours:
-	act = endmt_resp_xdp(ctx);
-	if (act >= 0)
-		return act;
-	return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, XDP_PASS);
+	return -1;
 }
 
-#endif /* ENDMT_BPF_ENDMT_H */
+#endif /* ENDMT_DP_EDGE_PARSE_H */

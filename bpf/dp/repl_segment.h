@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* RFC 9524 Replication segment, SRv6 data plane, TC ingress (transit node).
+/* RFC 9524 Replication segment, SRv6 data plane, TC ingress (transit, head).
  * An outer IPv6 packet whose DA is a local Replication SID (a key of
  * endmt_repl) is copied once per downstream SID of the entry: each copy gets
  * DA := that SID and hop limit - 1 and leaves toward its FIB next hop; the
@@ -9,8 +9,8 @@
  * Replication SID here (one lookup per packet, one source of truth).
  *
  * Offsets are from the Ethernet header (skb->data at TC ingress). */
-#ifndef ENDMT_BPF_REPL_H
-#define ENDMT_BPF_REPL_H
+#ifndef ENDMT_DP_REPL_SEGMENT_H
+#define ENDMT_DP_REPL_SEGMENT_H
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -21,8 +21,8 @@
 #include "endmt/srh.h"
 #include "endmt/roce.h"
 #include "endmt/maps.h"
-#include "lib/stats.h"
-#include "lib/fib.h"
+#include "dp/stats.h"
+#include "dp/send.h"
 
 #define ENDMT_REPL_IP6   ETH_HLEN			/* outer IPv6 */
 #define ENDMT_REPL_HLIM  (ENDMT_REPL_IP6 + 7)		/* its Hop Limit */
@@ -46,7 +46,7 @@ static long endmt_repl_one(__u32 i, void *data)
 	struct endmt_sid_key key;
 
 	/* Barrier: keeps clang from indexing with a copy of i taken before
-	 * the bound check (same fix as bpf/lib/replicate.h). */
+	 * the bound check (same fix as bpf/dp/edge_replicate.h). */
 	asm volatile("" : "+r"(i));
 	if (i >= ENDMT_MAX_REPL)
 		return 1;
@@ -57,12 +57,12 @@ static long endmt_repl_one(__u32 i, void *data)
 	 * program (slow path: with its hop limit restored), possibly for
 	 * ever: configuration error, never sent. */
 	if (bpf_map_lookup_elem(&endmt_repl, &key)) {
-		endmt_count(ENDMT_STAT_DROP_REPL_LOOP);
+		endmt_event(ENDMT_STAT_DROP_REPL_LOOP);
 		return 0;
 	}
 	if (bpf_skb_store_bytes(c->skb, ENDMT_REPL_DADDR, key.sid, 16, 0)) {
 		/* Fails only on an skb it cannot write: stop copying it. */
-		endmt_count(ENDMT_STAT_DROP_CLONE);
+		endmt_event(ENDMT_STAT_DROP_CLONE);
 		return 1;
 	}
 	endmt_send(c->skb, key.sid, c->saddr, c->eth_orig, ENDMT_REPL_HLIM, c->hl,
@@ -125,4 +125,4 @@ static __always_inline int endmt_repl_tc(struct __sk_buff *skb)
 	return endmt_verdict(ENDMT_STAT_REPL_RX, TC_ACT_SHOT);
 }
 
-#endif /* ENDMT_BPF_REPL_H */
+#endif /* ENDMT_DP_REPL_SEGMENT_H */

@@ -43,8 +43,8 @@
  * minimum would tell the source that a receiver has data it never
  * acknowledged.  A dead receiver stalls the group until the operator
  * removes its branch. */
-#ifndef ENDMT_BPF_AGGREGATE_H
-#define ENDMT_BPF_AGGREGATE_H
+#ifndef ENDMT_DP_RESP_AGGREGATE_H
+#define ENDMT_DP_RESP_AGGREGATE_H
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -57,9 +57,9 @@
 #include "endmt/roce.h"
 #include "endmt/stats.h"
 #include "maps/endmt_maps.h"
-#include "lib/parse.h"
-#include "lib/stats.h"
-#include "lib/icrc.h"
+#include "dp/parse.h"
+#include "dp/stats.h"
+#include "dp/icrc.h"
 
 /* Octets after the IPv6 header of the responses endmt aggregates. */
 #define ENDMT_RESP_ACK_ULEN (ENDMT_UDP_HLEN + sizeof(struct endmt_bth) + \
@@ -594,7 +594,7 @@ static __always_inline int endmt_resp_xdp(struct xdp_md *ctx)
 			return endmt_verdict(ENDMT_STAT_DROP_RESP_GROUP, XDP_DROP);
 		return -1;
 	}
-	endmt_count(ENDMT_STAT_RESP_RX);
+	endmt_event(ENDMT_STAT_RESP_RX);	/* the verdict follows */
 	/* READ responses and atomic ACKs cannot be merged across receivers. */
 	if (op != ENDMT_OP_ACK && op != ENDMT_OP_CNP)
 		return endmt_verdict(ENDMT_STAT_DROP_RESP_OPCODE, XDP_DROP);
@@ -652,4 +652,4 @@ static __always_inline int endmt_resp_xdp(struct xdp_md *ctx)
 	return endmt_verdict(o.stat, o.act);
 }
 
-#endif /* ENDMT_BPF_AGGREGATE_H */
+#endif /* ENDMT_DP_RESP_AGGREGATE_H */

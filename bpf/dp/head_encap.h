@@ -3,8 +3,8 @@
  * packets of a group, make the inner SA the Proxy Address (ICRC and UDP
  * checksum updated incrementally), push the group's outer IPv6 + SRH template
  * and hand the outer packet back to the kernel to route. */
-#ifndef ENDMT_BPF_ENCAP_H
-#define ENDMT_BPF_ENCAP_H
+#ifndef ENDMT_DP_HEAD_ENCAP_H
+#define ENDMT_DP_HEAD_ENCAP_H
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -16,9 +16,9 @@
 #include "endmt/maps.h"
 #include "endmt/roce.h"
 #include "endmt/srh.h"
-#include "lib/icrc.h"
-#include "lib/parse.h"
-#include "lib/stats.h"
+#include "dp/icrc.h"
+#include "dp/parse.h"
+#include "dp/stats.h"
 
 /* The ICRC is stored little-endian; loading its 4 octets into a __u32 gives
  * the stored value as-is only on a little-endian target (bpfel). */
@@ -56,25 +56,41 @@ static __always_inline int endmt_head_is_proxy(const __u8 *da)
 	return bpf_map_lookup_elem(&endmt_proxies, &pk) != NULL;
 }
 
-/* Returns a TC verdict, always counted. */
-static __always_inline int endmt_head_encap(struct __sk_buff *skb)
-{
-	struct endmt_cursor c;
-	struct endmt_group_key key = {};
+/* The head's steps return a counted drop verdict, or -1: go on. */
+#define ENDMT_HEAD_GO_ON     (-1)
+/* endmt_head_match(), and endmt_head_encap(): not a group packet, untouched. */
+#define ENDMT_HEAD_NOT_GROUP (-2)
+/* endmt_head_encap(): outer headers pushed, the verdict is the caller's. */
+#define ENDMT_HEAD_ENCAPPED  ENDMT_HEAD_GO_ON
+
+/* A group packet as the steps pass it on, on the program's stack. */
+struct endmt_head_pkt {
+	struct endmt_group_key key;	/* inner DA (the Proxy Address), DestQPN */
+	__u8 old_sa[16];		/* inner SA as received */
+	__u32 plen;			/* inner IPv6 payload length = UDP length */
+	__u32 elen;			/* template length */
+	__u32 icrc_old;			/* ICRC as received (stored little-endian) */
+	__u8 tclass;			/* inner Traffic Class */
+	__u8 has_csum;			/* inner UDP checksum in use */
+};
+
+/* Packet pointers of the match, valid until the first write. */
+struct endmt_head_hdrs {
+	struct ipv6hdr *ip6;
+	struct udphdr *udp;
+	struct endmt_bth *bth;
 	struct endmt_encap *tmpl;
 	struct endmt_group *grp;
-	struct endmt_bth *bth;
-	struct ipv6hdr *ip6;
+};
+
+/* Match: a RoCEv2 packet to a Proxy Address and DestQPN with a template.
+ * Returns ENDMT_HEAD_NOT_GROUP, a drop verdict, or -1 with h and p->key
+ * filled in. */
+static __always_inline int endmt_head_match(struct __sk_buff *skb, struct endmt_head_hdrs *h,
+					    struct endmt_head_pkt *p)
+{
+	struct endmt_cursor c;
 	struct ethhdr *eth;
-	struct udphdr *udp;
-	__u8 old_sa[16];
-	const __u64 *src;
-	__u32 plen, ulen, elen, icrc_off, icrc_old, icrc_new, raw, hdr0, tail;
-	__be32 first;
-	__u64 sz;
-	__u16 opl;
-	__u8 tclass;
-	int has_csum;
 
 	/* The headers may not be in the linear part (AF_PACKET, GRO, drivers
 	 * with header split give skbs with only the Ethernet header linear):
@@ -88,122 +104,154 @@ static __always_inline int endmt_head_encap(struct __sk_buff *skb)
 
 	eth = endmt_parse_eth(&c);
 	if (!eth || eth->h_proto != bpf_htons(ETH_P_IPV6))
-		return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, TC_ACT_OK);
+		return ENDMT_HEAD_NOT_GROUP;
 	/* An IPv6 header we cannot read, or extension headers before UDP:
 	 * RoCEv2 sources never send those, so it is not a group packet. */
-	ip6 = endmt_parse_ip6(&c);
-	if (!ip6 || ip6->nexthdr != ENDMT_NEXTHDR_UDP)
-		return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, TC_ACT_OK);
-	udp = endmt_parse_udp(&c);
-	if (!udp || udp->dest != bpf_htons(ENDMT_ROCE_PORT))
-		return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, TC_ACT_OK);
-	bth = endmt_parse_bth(&c);
-	if (!bth) {
+	h->ip6 = endmt_parse_ip6(&c);
+	if (!h->ip6 || h->ip6->nexthdr != ENDMT_NEXTHDR_UDP)
+		return ENDMT_HEAD_NOT_GROUP;
+	h->udp = endmt_parse_udp(&c);
+	if (!h->udp || h->udp->dest != bpf_htons(ENDMT_ROCE_PORT))
+		return ENDMT_HEAD_NOT_GROUP;
+	h->bth = endmt_parse_bth(&c);
+	if (!h->bth) {
 		/* Claims RoCEv2 but the BTH (and so the DestQPN that names the
 		 * group) is cut.  To a Proxy Address it can only be a broken
 		 * group packet: forwarding it unencapsulated would leak it
 		 * toward the Proxy Address, so drop.  Elsewhere: not ours. */
-		if (endmt_head_is_proxy(ip6->daddr.in6_u.u6_addr8))
+		if (endmt_head_is_proxy(h->ip6->daddr.in6_u.u6_addr8))
 			return endmt_verdict(ENDMT_STAT_DROP_HEAD_MALFORMED, TC_ACT_SHOT);
-		return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, TC_ACT_OK);
+		return ENDMT_HEAD_NOT_GROUP;
 	}
 
-	__builtin_memcpy(key.proxy, ip6->daddr.in6_u.u6_addr8, 16);
-	key.dqpn = bpf_ntohl(bth->fb_dqpn) & ENDMT_BTH_QPN_MASK;
-	tmpl = bpf_map_lookup_elem(&endmt_encap, &key);
-	if (!tmpl)
-		return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, TC_ACT_OK);
-	grp = bpf_map_lookup_elem(&endmt_groups, &key);
-	if (!grp)
+	__builtin_memcpy(p->key.proxy, h->ip6->daddr.in6_u.u6_addr8, 16);
+	p->key.dqpn = bpf_ntohl(h->bth->fb_dqpn) & ENDMT_BTH_QPN_MASK;
+	h->tmpl = bpf_map_lookup_elem(&endmt_encap, &p->key);
+	if (!h->tmpl)
+		return ENDMT_HEAD_NOT_GROUP;
+	h->grp = bpf_map_lookup_elem(&endmt_groups, &p->key);
+	if (!h->grp)
 		/* Half-configured group (template without its group): sending
 		 * it on unencapsulated would leak it, so drop until fixed. */
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_NO_GROUP, TC_ACT_SHOT);
+	return ENDMT_HEAD_GO_ON;
+}
 
-	/* From here the packet is the group's: every inconsistency drops.
-	 * The ICRC sits at the end of the IPv6 payload, which must be in the
-	 * packet (skb->len: the tail may be outside the linear part) and agree with the UDP length; RoCEv2 datagrams are a multiple
-	 * of 4 octets (BTH PadCnt), which also keeps the ICRC 16-bit aligned
-	 * for the UDP checksum update.  A GSO (GRO-merged) skb is several
+/* Check: from here the packet is the group's and every inconsistency
+ * drops.  Also reads into p everything the rewrite needs, before the first
+ * write invalidates h.  Returns a drop verdict or -1. */
+static __always_inline int endmt_head_check(struct __sk_buff *skb, const struct endmt_head_hdrs *h,
+					    struct endmt_head_pkt *p)
+{
+	struct ipv6hdr *ip6 = h->ip6;
+	const __u64 *src;
+	__u32 ulen;
+
+	/* The ICRC sits at the end of the IPv6 payload, which must be in the
+	 * packet (skb->len: the tail may be outside the linear part) and
+	 * agree with the UDP length; RoCEv2 datagrams are a multiple of 4
+	 * octets (BTH PadCnt), which also keeps the ICRC 16-bit aligned for
+	 * the UDP checksum update.  A GSO (GRO-merged) skb is several
 	 * datagrams with one ICRC each; the head cannot rewrite them. */
-	plen = bpf_ntohs(ip6->payload_len);
-	ulen = bpf_ntohs(udp->len);
-	if (plen != ulen || plen < ENDMT_HEAD_MIN_ULEN ||
-	    ENDMT_HEAD_UDP_OFF + plen > skb->len || skb->gso_size)
+	p->plen = bpf_ntohs(ip6->payload_len);
+	ulen = bpf_ntohs(h->udp->len);
+	if (p->plen != ulen || p->plen < ENDMT_HEAD_MIN_ULEN ||
+	    ENDMT_HEAD_UDP_OFF + p->plen > skb->len || skb->gso_size)
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_MALFORMED, TC_ACT_SHOT);
 	/* IBTA pads to 4 (BTH PadCnt): UDP length - 8 is a multiple of 4, and
 	 * the UDP checksum update needs the ICRC 16-bit aligned. */
-	if (plen & 3)
+	if (p->plen & 3)
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_UNPADDED, TC_ACT_SHOT);
 	/* SEND and WRITE only (docs/HEAD-ENCAP.md): a READ or ATOMIC request
 	 * to many receivers gets many responses and the source's QP can take
 	 * one; the reverse path drops them, and the source would hang until
 	 * its retry count runs out.  A drop it sees at once is better. */
-	if (!endmt_op_multicastable(bth->opcode))
+	if (!endmt_op_multicastable(h->bth->opcode))
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_OPCODE, TC_ACT_SHOT);
 	/* Only the group's source may use it (spoofing the Proxy would reach
 	 * every receiver); an all-zero src_addr means "not configured". */
-	src = (const __u64 *)grp->src_addr;
+	src = (const __u64 *)h->grp->src_addr;
 	if ((src[0] | src[1]) && !endmt_ip6_eq(src, ip6->saddr.in6_u.u6_addr8))
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_SRC, TC_ACT_SHOT);
 
-	elen = tmpl->len;
-	if (elen < ENDMT_IP6_HLEN + sizeof(struct endmt_srh) || elen > ENDMT_MAX_ENCAP)
+	p->elen = h->tmpl->len;
+	if (p->elen < ENDMT_IP6_HLEN + sizeof(struct endmt_srh) || p->elen > ENDMT_MAX_ENCAP)
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
 	/* The outer payload length is 16 bits (no jumbograms) and the result
 	 * must fit the MTU (docs/HEAD-ENCAP.md). */
-	if (elen + plen > ENDMT_IP6_MAX_PLEN ||
-	    !endmt_head_mtu_ok(skb, elen))
+	if (p->elen + p->plen > ENDMT_IP6_MAX_PLEN ||
+	    !endmt_head_mtu_ok(skb, p->elen))
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_MTU, TC_ACT_SHOT);
 
 	/* Read everything the rewrite needs before the first write (writes
 	 * invalidate packet pointers). */
-	__builtin_memcpy(old_sa, ip6->saddr.in6_u.u6_addr8, 16);
-	first = *(__be32 *)ip6;
-	tclass = (__u8)(bpf_ntohl(first) >> 20);
-	has_csum = udp->check != 0;
-	icrc_off = ENDMT_HEAD_UDP_OFF + plen - ENDMT_ICRC_LEN;
-	if (bpf_skb_load_bytes(skb, icrc_off, &icrc_old, 4))
+	__builtin_memcpy(p->old_sa, ip6->saddr.in6_u.u6_addr8, 16);
+	p->tclass = (__u8)(bpf_ntohl(*(__be32 *)ip6) >> 20);
+	p->has_csum = h->udp->check != 0;
+	if (bpf_skb_load_bytes(skb, ENDMT_HEAD_UDP_OFF + p->plen - ENDMT_ICRC_LEN,
+			       &p->icrc_old, 4))
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_MALFORMED, TC_ACT_SHOT);
+	return ENDMT_HEAD_GO_ON;
+}
+
+/* Rewrite inner: SA := Proxy Address, with the ICRC and the UDP checksum
+ * updated incrementally.  Returns a drop verdict or -1. */
+static __always_inline int endmt_head_rewrite_inner(struct __sk_buff *skb,
+						    const struct endmt_head_pkt *p)
+{
+	__u32 icrc_off = ENDMT_HEAD_UDP_OFF + p->plen - ENDMT_ICRC_LEN, raw, tail, icrc_new;
 
 	/* ICRC: the window is the SA; after it come the DA and the UDP
 	 * datagram up to the ICRC.  plen <= 0xffff - 48 here, so the tail is
 	 * within endmt_crc32_x8n's range. */
-	tail = 16 + plen - ENDMT_ICRC_LEN;
-	raw = endmt_icrc_delta_raw(old_sa, key.proxy, 16);
-	icrc_new = endmt_icrc_apply(icrc_old, raw, endmt_crc32_x8n(tail & ENDMT_ICRC_MAX_TAIL));
+	tail = 16 + p->plen - ENDMT_ICRC_LEN;
+	raw = endmt_icrc_delta_raw(p->old_sa, p->key.proxy, 16);
+	icrc_new = endmt_icrc_apply(p->icrc_old, raw, endmt_crc32_x8n(tail & ENDMT_ICRC_MAX_TAIL));
 
-	if (bpf_skb_store_bytes(skb, ENDMT_HEAD_SA_OFF, key.proxy, 16, BPF_F_RECOMPUTE_CSUM) ||
+	if (bpf_skb_store_bytes(skb, ENDMT_HEAD_SA_OFF, p->key.proxy, 16, BPF_F_RECOMPUTE_CSUM) ||
 	    bpf_skb_store_bytes(skb, icrc_off, &icrc_new, 4, BPF_F_RECOMPUTE_CSUM))
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
-	if (has_csum) {
+	if (p->has_csum) {
 		/* UDP checksum covers the SA (pseudo header) and the ICRC
 		 * (payload).  MARK_MANGLED_0: a result of 0 is sent as 0xffff,
 		 * 0 meaning "no checksum". */
-		__s64 d = bpf_csum_diff((__be32 *)old_sa, 16, (__be32 *)key.proxy, 16, 0);
+		__s64 d = bpf_csum_diff((__be32 *)p->old_sa, 16, (__be32 *)p->key.proxy, 16, 0);
 
 		if (d < 0 ||
 		    bpf_l4_csum_replace(skb, ENDMT_HEAD_CSUM_OFF, 0, (__u32)d,
 					BPF_F_PSEUDO_HDR | BPF_F_MARK_MANGLED_0) ||
-		    bpf_l4_csum_replace(skb, ENDMT_HEAD_CSUM_OFF, icrc_old, icrc_new,
+		    bpf_l4_csum_replace(skb, ENDMT_HEAD_CSUM_OFF, p->icrc_old, icrc_new,
 					4 | BPF_F_MARK_MANGLED_0))
 			return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
 	}
+	return ENDMT_HEAD_GO_ON;
+}
+
+/* Push template: the group's outer IPv6 + SRH in front of the inner
+ * packet, Traffic Class from the inner one.  Returns a drop verdict or -1. */
+static __always_inline int endmt_head_push(struct __sk_buff *skb, const struct endmt_head_pkt *p)
+{
+	struct endmt_encap *tmpl;
+	__u32 hdr0;
+	__be32 first;
+	__u64 sz;
+	__u16 opl;
 
 	/* Room between Ethernet and the inner IPv6, flagged as IPv6-in-IPv6 so
 	 * the stack sees an encapsulated skb (inner headers recorded). */
-	if (bpf_skb_adjust_room(skb, (__s32)elen, BPF_ADJ_ROOM_MAC,
+	if (bpf_skb_adjust_room(skb, (__s32)p->elen, BPF_ADJ_ROOM_MAC,
 				BPF_F_ADJ_ROOM_ENCAP_L3_IPV6))
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
 
 	/* The map value may change under us (CLI update): re-check the length
 	 * we grew by against what we copy, so the headers stay consistent. */
-	tmpl = bpf_map_lookup_elem(&endmt_encap, &key);
-	if (!tmpl || tmpl->len != elen)
+	tmpl = bpf_map_lookup_elem(&endmt_encap, &p->key);
+	if (!tmpl || tmpl->len != p->elen)
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
 	/* Bound the size again on the very register passed to the helper, as
 	 * a 64-bit value: clang checks a zero-extended copy of a __u32 instead
 	 * ("R4 invalid zero-sized read: u64=[0,65535]"). */
-	sz = elen;
+	sz = p->elen;
 	asm volatile("" : "+r"(sz));
 	if (sz < ENDMT_IP6_HLEN || sz > ENDMT_MAX_ENCAP)
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
@@ -214,16 +262,33 @@ static __always_inline int endmt_head_encap(struct __sk_buff *skb)
 	 * RoCE fabric; ECN must reach the edge, RFC 6040 normal mode); flow
 	 * label and the rest from the template.  Payload length: SRH + inner. */
 	hdr0 = bpf_ntohl(*(__be32 *)tmpl->hdr);
-	hdr0 = (hdr0 & 0xf00fffffu) | ((__u32)tclass << 20);
+	hdr0 = (hdr0 & 0xf00fffffu) | ((__u32)p->tclass << 20);
 	first = bpf_htonl(hdr0);
-	opl = bpf_htons((__u16)(elen + plen));
+	opl = bpf_htons((__u16)(p->elen + p->plen));
 	if (bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF, &first, 4, BPF_F_RECOMPUTE_CSUM) ||
 	    bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + 4, &opl, 2, BPF_F_RECOMPUTE_CSUM))
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
-
-	/* The kernel routes the outer packet: IPv6 multicast routing for a
-	 * multicast SID, the unicast FIB otherwise. */
-	return endmt_verdict(ENDMT_STAT_HEAD_ENCAP, TC_ACT_OK);
+	return ENDMT_HEAD_GO_ON;
 }
 
-#endif /* ENDMT_BPF_ENCAP_H */
+/* H.Encaps.MT: match, check, rewrite inner, push template.  Returns a
+ * counted drop verdict, ENDMT_HEAD_NOT_GROUP or ENDMT_HEAD_ENCAPPED. */
+static __always_inline int endmt_head_encap(struct __sk_buff *skb)
+{
+	struct endmt_head_hdrs h = {};
+	struct endmt_head_pkt p = {};
+	int act;
+
+	act = endmt_head_match(skb, &h, &p);
+	if (act != ENDMT_HEAD_GO_ON)
+		return act;
+	act = endmt_head_check(skb, &h, &p);
+	if (act >= 0)
+		return act;
+	act = endmt_head_rewrite_inner(skb, &p);
+	if (act >= 0)
+		return act;
+	return endmt_head_push(skb, &p);
+}
+
+#endif /* ENDMT_DP_HEAD_ENCAP_H */

@@ -7,8 +7,8 @@
  * receiver's next hop.  The original is consumed.
  *
  * Offsets are from the Ethernet header (skb->data at TC ingress). */
-#ifndef ENDMT_BPF_REPLICATE_H
-#define ENDMT_BPF_REPLICATE_H
+#ifndef ENDMT_DP_EDGE_REPLICATE_H
+#define ENDMT_DP_EDGE_REPLICATE_H
 
 #include <linux/bpf.h>
 #include <linux/errno.h>
@@ -22,9 +22,9 @@
 #include "endmt/meta.h"
 #include "endmt/psn.h"
 #include "endmt/icrc.h"
-#include "lib/stats.h"
-#include "lib/icrc.h"
-#include "lib/fib.h"
+#include "dp/stats.h"
+#include "dp/icrc.h"
+#include "dp/send.h"
 
 /* Window of the inner packet rewritten per copy, from the inner IPv6 DA:
  * DA(16) UDP(8) BTH(12) [RETH(16)].  The UDP checksum octets (masked in the
@@ -140,7 +140,7 @@ static long endmt_copy_one(__u32 i, void *data)
 fail:
 	/* Store helpers fail only on an skb they cannot write: the packet
 	 * is in an unknown state, so no further copies from it. */
-	endmt_count(ENDMT_STAT_DROP_CLONE);
+	endmt_event(ENDMT_STAT_DROP_CLONE);
 	return 1;
 }
 
@@ -225,9 +225,9 @@ static __noinline void endmt_chain(struct __sk_buff *skb, const __u8 *eth_orig)
 	struct ipv6hdr ip6;
 
 	if (bpf_skb_load_bytes(skb, ETH_HLEN, &ip6, sizeof(ip6)))
-		return endmt_count(ENDMT_STAT_DROP_CLONE);
+		return endmt_event(ENDMT_STAT_DROP_CLONE);
 	if (ip6.hop_limit <= 1)		/* would expire on the next hop */
-		return endmt_count(ENDMT_STAT_DROP_CHAIN_HLIM);
+		return endmt_event(ENDMT_STAT_DROP_CHAIN_HLIM);
 	endmt_send(skb, (__u8 *)&ip6.daddr, (__u8 *)&ip6.saddr, eth_orig,
 		   ETH_HLEN + 7, ip6.hop_limit, ENDMT_STAT_FWD_CHAIN);
 }
@@ -268,6 +268,8 @@ static __always_inline int endmt_ecn_decap(struct __sk_buff *skb, __u32 inner_of
 	return 0;
 }
 
+/* The whole TC half.  Returns a TC verdict for a packet our XDP half
+ * accepted, or -1 (no metadata of ours: not ours, untouched). */
 static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_type)
 {
 	void *data = (void *)(long)skb->data;
@@ -281,7 +283,7 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 	int err;
 
 	if ((void *)(mp + 1) > data || mp->magic != ENDMT_META_MAGIC)
-		return TC_ACT_OK;	/* not from our XDP half: not ours */
+		return -1;	/* not from our XDP half: not ours */
 	__builtin_memcpy(&m, mp, sizeof(m));
 	/* Clones (copies handed back to the stack) must never look like
 	 * fresh End.MT packets to this program. */
@@ -330,8 +332,7 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 		if (bpf_skb_store_bytes(skb, ENDMT_IN_IP6 + 1, &b1, 1, 0))
 			return endmt_verdict(ENDMT_STAT_DROP_DECAP, TC_ACT_SHOT);
 	}
-	if (
-	    bpf_skb_load_bytes(skb, ENDMT_IN_WIN, sc->orig_w, ENDMT_W_LEN))
+	if (bpf_skb_load_bytes(skb, ENDMT_IN_WIN, sc->orig_w, ENDMT_W_LEN))
 		return endmt_verdict(ENDMT_STAT_DROP_DECAP, TC_ACT_SHOT);
 	c.has_reth = endmt_op_has_reth(sc->orig_w[ENDMT_W_BTH]);
 	if (c.has_reth &&
@@ -359,4 +360,4 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 	return endmt_verdict(ENDMT_STAT_ENDMT_CONSUMED, TC_ACT_SHOT);
 }
 
-#endif /* ENDMT_BPF_REPLICATE_H */
+#endif /* ENDMT_DP_EDGE_REPLICATE_H */

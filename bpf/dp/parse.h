@@ -3,8 +3,8 @@
  * before returning a pointer to it and advances the cursor past it; on a
  * short packet it returns NULL and leaves the cursor alone.  Returned header
  * fields are in network order (they are the packet's bytes). */
-#ifndef ENDMT_BPF_PARSE_H
-#define ENDMT_BPF_PARSE_H
+#ifndef ENDMT_DP_PARSE_H
+#define ENDMT_DP_PARSE_H
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -46,4 +46,4 @@ static __always_inline int endmt_ip6_eq(const void *a, const void *b)
 	return x[0] == y[0] && x[1] == y[1];
 }
 
-#endif /* ENDMT_BPF_PARSE_H */
+#endif /* ENDMT_DP_PARSE_H */
