@@ -38,10 +38,11 @@ int endmt_head_tc(struct __sk_buff *skb)
 	 * whose DA is a Replication SID of this node.  The stack would route
 	 * the one encapsulated packet and no other TC ingress sees it again,
 	 * so the head makes the copies here (bpf/dp/repl_segment.h); the
-	 * verdict is then replication's.  Frames shorter than an IPv6 header
+	 * verdict stays head_encap for a packet it encapsulated.  Frames shorter than an IPv6 header
 	 * are left to the stack (repl would count them as truncated). */
 	if (skb->len >= ETH_HLEN + ENDMT_IP6_HLEN) {
-		act = endmt_repl_tc(skb);
+		act = endmt_repl_tc(skb, enc == ENDMT_HEAD_ENCAPPED ?
+					 ENDMT_STAT_HEAD_ENCAP : ENDMT_STAT_REPL_RX);
 		if (act >= 0)
 			return act;
 	}

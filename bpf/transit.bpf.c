@@ -42,7 +42,7 @@ int endmt_transit_tc(struct __sk_buff *skb)
 
 	if (act >= 0)
 		return act;
-	act = endmt_repl_tc(skb);
+	act = endmt_repl_tc(skb, ENDMT_STAT_REPL_RX);
 	if (act >= 0)
 		return act;
 	return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, TC_ACT_OK);

@@ -71,8 +71,11 @@ static long endmt_repl_one(__u32 i, void *data)
 }
 
 /* Returns a TC verdict for packets to a local Replication SID, or -1 (not
- * ours: the caller passes it on untouched). */
-static __always_inline int endmt_repl_tc(struct __sk_buff *skb)
+ * ours: the caller passes it on untouched).  done: the verdict once the
+ * copies are made, repl_rx for a packet that arrived addressed to the SID,
+ * head_encap for one the head has just encapsulated (its run is one
+ * encapsulation, whose copies are the repl_copies events). */
+static __always_inline int endmt_repl_tc(struct __sk_buff *skb, enum endmt_stat done)
 {
 	struct endmt_repl_ctx c = {};
 	struct endmt_sid_key key;
@@ -122,7 +125,7 @@ static __always_inline int endmt_repl_tc(struct __sk_buff *skb)
 	__builtin_memcpy(c.saddr, &ip6.saddr, 16);
 	bpf_loop(n, endmt_repl_one, &c, 0);
 	/* The original was only the template of its copies. */
-	return endmt_verdict(ENDMT_STAT_REPL_RX, TC_ACT_SHOT);
+	return endmt_verdict(done, TC_ACT_SHOT);
 }
 
 #endif /* ENDMT_DP_REPL_SEGMENT_H */

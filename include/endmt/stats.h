@@ -58,7 +58,7 @@
 	X(VERDICT, FWD_SLOW_RX,         "fwd_slow_path_rx",    "slow-path copies back at ingress, handed to the stack to route") \
 	X(VERDICT, DROP_SLOW_TYPE,      "drop_slow_path_type", "slow-path copy could not be made PACKET_HOST") \
 	/* head: H.Encaps.MT */							\
-	X(VERDICT, HEAD_ENCAP,          "head_encap",          "source packets encapsulated and handed to the kernel to route (replicated here: repl_rx)") \
+	X(VERDICT, HEAD_ENCAP,          "head_encap",          "source packets encapsulated, then routed by the kernel or replicated here (repl_copies)") \
 	X(VERDICT, DROP_HEAD_ENCAP,     "drop_head_encap_failed", "could not push the outer headers") \
 	X(VERDICT, DROP_HEAD_MTU,       "drop_head_mtu",       "encapsulated packet exceeds the MTU") \
 	X(VERDICT, DROP_HEAD_MALFORMED, "drop_head_malformed", "group packet with truncated or inconsistent lengths, or GSO") \
@@ -67,7 +67,7 @@
 	X(VERDICT, DROP_HEAD_UNPADDED,  "drop_head_unpadded",  "group packet whose UDP length - 8 is not a multiple of 4 (IBTA pads)") \
 	X(VERDICT, DROP_HEAD_OPCODE,    "drop_head_opcode",    "group packet not an RC SEND/WRITE request: READ/ATOMIC to many has no single responder") \
 	/* transit: RFC 9524 replication */					\
-	X(VERDICT, REPL_RX,             "repl_rx",             "packets to a local Replication SID, replicated and consumed") \
+	X(VERDICT, REPL_RX,             "repl_rx",             "packets that arrived for a local Replication SID, replicated and consumed") \
 	X(EVENT,   REPL_COPY,           "repl_copies",         "copies sent to downstream SIDs") \
 	X(VERDICT, DROP_REPL_TRUNC,     "drop_repl_truncated", "IPv6 header truncated; Replication SID packet not version 6 or shorter than its payload length") \
 	X(VERDICT, DROP_REPL_PAYLOAD,   "drop_repl_payload",   "Replication SID packet neither SRH nor IPv6-in-IPv6: a new DA would break its checksum") \

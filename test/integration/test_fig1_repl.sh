@@ -10,8 +10,8 @@
 # and a completed source; S1's link carries ~1/5 of the bytes delivered; a
 # capture of the copies N4 sends to N1, decoded by scapy (outer DA = N1's
 # End.MT SID, SRH [Proxy, N6's Replication SID] SL 1, hop limit 64 - 2) with
-# every inner ICRC checked by zlib; counters (repl_rx, the head's verdict, and
-# repl_copies at N6/N4/N5, endmt_rx and fwd_copies at the edges) against
+# every inner ICRC checked by zlib; counters (head_encap, the head's verdict;
+# repl_rx and repl_copies at N6/N4/N5, endmt_rx and fwd_copies at the edges) against
 # the endpoints; teardown leaves no netns, pins or processes.
 # Run as root: O=build-dir bash test/integration/test_fig1_repl.sh
 set -euo pipefail
@@ -176,7 +176,7 @@ d = sys.argv[1]
 c = lambda n, k: json.load(open(f"{d}/show-{n}.json"))["counters"].get(k, 0)
 s = json.load(open(f"{d}/S1.json"))
 p = s["packets_sent"]
-want = {("N6", "head_encap"): 0, ("N6", "repl_rx"): p, ("N6", "repl_copies"): 2 * p,
+want = {("N6", "head_encap"): p, ("N6", "repl_rx"): 0, ("N6", "repl_copies"): 2 * p,
         ("N4", "repl_rx"): p, ("N4", "repl_copies"): 2 * p,
         ("N5", "repl_rx"): p, ("N5", "repl_copies"): p,
         ("N1", "endmt_rx"): p, ("N1", "copies"): 2 * p,

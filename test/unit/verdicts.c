@@ -192,7 +192,7 @@ static const struct vcase head_cases[] = {
 	 * only SEND and WRITE may go to a group. */
 	{ F_RESP,  "response",        V(RESP_ACK_FWD),  V(DROP_HEAD_OPCODE) },
 	{ F_RSID,  "replication_sid", V(PASS_NOT_OURS), V(REPL_RX) },
-	{ F_GROUP, "group_packet",    V(PASS_NOT_OURS), V(REPL_RX) },
+	{ F_GROUP, "group_packet",    V(PASS_NOT_OURS), V(HEAD_ENCAP) },
 	{ F_OTHER, "not_ours",        V(PASS_NOT_OURS), V(PASS_NOT_OURS) },
 };
 static const struct vcase transit_cases[] = {
