@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include <jansson.h>
 #include "endmt/maps.h"
 #include "tlv.h"
 
@@ -30,6 +31,8 @@ extern struct endmt_env env;
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void infof(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* -v only */
 void setup_libbpf_print(void);
+/* --json output: o on one line of stdout, compact; takes the reference. */
+void json_print(json_t *o);
 
 /* ---- option tables (params.c) ---- */
 enum opt_type {
@@ -100,8 +103,10 @@ void maps_close(struct endmt_maps_fds *m);
 
 /* ---- attachments (attach.c) ---- */
 enum endmt_role { ROLE_HEAD = 0, ROLE_TRANSIT, ROLE_EDGE, ROLE__N };
-extern const char *const role_names[];
-extern const char *const mode_names[];	/* native skb hw */
+/* XDP attach modes; the index of a mode's name in mode_names. */
+enum endmt_mode { MODE_NATIVE = 0, MODE_SKB, MODE_HW, MODE__N };
+extern const char *const role_names[];	/* by enum endmt_role, NULL terminated */
+extern const char *const mode_names[];	/* by enum endmt_mode, NULL terminated */
 
 /* Per-device state, pinned under PINROOT/dev/<ifname>/state (a one-slot
  * array map, so it lives and dies with the other pins in bpffs). */
