@@ -268,15 +268,17 @@ static int agent_run(void *p)
 		s.windows++;
 	}
 	if (env.json)
-		printf("{\"windows\":%llu,\"cnps_sent\":%llu,\"overruns\":%llu,"
-		       "\"late_avg_us\":%llu,\"late_max_us\":%llu,\"stale_reports\":%llu,"
-		       "\"recoveries\":%llu,\"tick_errors\":%llu,\"signal\":%d}\n",
-		       (unsigned long long)s.windows, (unsigned long long)s.cnps,
-		       (unsigned long long)s.overruns,
-		       (unsigned long long)(s.windows ? s.late_sum_ns / s.windows / 1000 : 0),
-		       (unsigned long long)(s.late_max_ns / 1000),
-		       (unsigned long long)s.stale_reports, (unsigned long long)s.recoveries,
-		       (unsigned long long)s.tick_errors, (int)stop_sig);
+		json_print(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}",
+				     "windows", (json_int_t)s.windows,
+				     "cnps_sent", (json_int_t)s.cnps,
+				     "overruns", (json_int_t)s.overruns,
+				     "late_avg_us", (json_int_t)(s.windows ?
+						s.late_sum_ns / s.windows / 1000 : 0),
+				     "late_max_us", (json_int_t)(s.late_max_ns / 1000),
+				     "stale_reports", (json_int_t)s.stale_reports,
+				     "recoveries", (json_int_t)s.recoveries,
+				     "tick_errors", (json_int_t)s.tick_errors,
+				     "signal", (int)stop_sig));
 	else
 		printf("agent: %llu windows, %llu CNPs sent, %llu overruns, wakeup late "
 		       "avg %llu us max %llu us, %llu stale reports%s\n",

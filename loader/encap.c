@@ -107,7 +107,7 @@ static int encap_set_run(void *p)
 		goto out;
 	}
 	if (env.json)
-		printf("{\"changed\":%s,\"len\":%u}\n", changed ? "true" : "false", v->len);
+		json_print(json_pack("{s:b, s:i}", "changed", changed, "len", (int)v->len));
 	else
 		printf("encap %s (%u octets)\n", changed ? "written" : "unchanged", v->len);
 out:
@@ -136,7 +136,7 @@ static int encap_del_run(void *p)
 		return err;
 	}
 	if (env.json)
-		printf("{\"changed\":true}\n");
+		json_print(json_pack("{s:b}", "changed", 1));
 	else
 		printf("encap deleted\n");
 	return 0;

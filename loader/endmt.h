@@ -78,6 +78,10 @@ struct cmd {
 extern const struct cmd *const endmt_cmds[];
 
 int params_parse(const struct cmd *c, int argc, char **argv, void *cfg);
+/* Global options (-v/--verbose, --json/-j, --pin-root DIR), accepted before
+ * or after the command: 1 if argv[i] is one (argv slots in *used), 0 if
+ * not, -errno after printing why. */
+int params_global(int argc, char **argv, int i, int *used);
 void params_usage(const struct cmd *c, FILE *f);
 int parse_addr(const char *s, struct in6_addr *a);
 int parse_u64(const char *s, uint64_t *v);
@@ -105,8 +109,8 @@ void maps_close(struct endmt_maps_fds *m);
 enum endmt_role { ROLE_HEAD = 0, ROLE_TRANSIT, ROLE_EDGE, ROLE__N };
 /* XDP attach modes; the index of a mode's name in mode_names. */
 enum endmt_mode { MODE_NATIVE = 0, MODE_SKB, MODE_HW, MODE__N };
-extern const char *const role_names[];	/* by enum endmt_role, NULL terminated */
-extern const char *const mode_names[];	/* by enum endmt_mode, NULL terminated */
+extern const char *const role_names[ROLE__N + 1];	/* by enum endmt_role, NULL terminated */
+extern const char *const mode_names[MODE__N + 1];	/* by enum endmt_mode, NULL terminated */
 
 /* Per-device state, pinned under PINROOT/dev/<ifname>/state (a one-slot
  * array map, so it lives and dies with the other pins in bpffs). */
