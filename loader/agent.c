@@ -202,16 +202,14 @@ static int agent_run(void *p)
 	uint64_t win = (uint64_t)a->window_us * 1000, t, since, next_live = 0;
 	uint64_t limit = (uint64_t)a->liveness_ms * 1000000, live_every;
 	uint64_t *epoch = NULL;
-	int sock = -1, epoch_fd = -1, stale_fd = -1, err, r;
+	int sock = -1, err, r;
 
 	if (a->once)
 		a->windows = 1;
 	err = maps_open(&m, true);
 	if (err)
 		return err;
-	err = endmt_agent_maps_open(env.pin_root, &epoch_fd, &stale_fd);
-	if (!err)
-		err = endmt_cnp_epoch_mmap(epoch_fd, &epoch);
+	err = endmt_cnp_epoch_mmap(m.cnp_epoch, &epoch);
 	if (err) {
 		errorf("agent: cannot open endmt_cnp_epoch/endmt_stale under %s: %s%s",
 		       env.pin_root, strerror(-err),
@@ -260,7 +258,7 @@ static int agent_run(void *p)
 		}
 		s.cnps += res.cnps_sent;
 		if (limit && t >= next_live) {
-			r = liveness_check(m.groups, stale_fd, since, limit, &s);
+			r = liveness_check(m.groups, m.stale, since, limit, &s);
 			if (r)
 				fprintf(stderr, "endmt agent: liveness: %s\n", strerror(-r));
 			next_live = t + live_every;
@@ -292,10 +290,6 @@ out:
 	if (sock >= 0)
 		close(sock);
 	endmt_cnp_epoch_munmap(epoch);
-	if (stale_fd >= 0)
-		close(stale_fd);
-	if (epoch_fd >= 0)
-		close(epoch_fd);
 	maps_close(&m);
 	return err;
 }

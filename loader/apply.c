@@ -156,19 +156,19 @@ static int apply_receivers(const struct endmt_maps_fds *m, const struct plan *p,
 		stale[n++] = k;	/* delete after the walk: it needs stable keys */
 	}
 	for (i = 0; i < n; i++)
-		if ((err = undo_del(ul, m->xlate, &stale[i], sizeof(stale[i]),
+		if ((err = undo_del(ul, m->rcv_xlate, &stale[i], sizeof(stale[i]),
 				    sizeof(struct endmt_rcv_xlate), changes)) ||
 		    (err = undo_del(ul, m->rcv_group, &stale[i], sizeof(stale[i]),
 				    sizeof(struct endmt_group_key), changes)))
 			goto out;
 	for (i = 0; i < p->nrcvs; i++) {
 		if (p->rcv_xlates[i].flags) {
-			if ((err = undo_save(ul, U_MAP, m->xlate, &p->rcv_keys[i], sizeof(p->rcv_keys[i]),
+			if ((err = undo_save(ul, U_MAP, m->rcv_xlate, &p->rcv_keys[i], sizeof(p->rcv_keys[i]),
 					     sizeof(p->rcv_xlates[i]))) ||
-			    (err = map_set(m->xlate, &p->rcv_keys[i], &p->rcv_xlates[i], sizeof(p->rcv_xlates[i]), &changed)))
+			    (err = map_set(m->rcv_xlate, &p->rcv_keys[i], &p->rcv_xlates[i], sizeof(p->rcv_xlates[i]), &changed)))
 				goto out;
 			*changes += changed;
-		} else if ((err = undo_del(ul, m->xlate, &p->rcv_keys[i], sizeof(p->rcv_keys[i]),
+		} else if ((err = undo_del(ul, m->rcv_xlate, &p->rcv_keys[i], sizeof(p->rcv_keys[i]),
 					   sizeof(p->rcv_xlates[i]), changes))) {
 			goto out;	/* no translation: none may stay behind */
 		}

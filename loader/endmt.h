@@ -12,9 +12,15 @@
 #include <netinet/in.h>
 #include <jansson.h>
 #include "endmt/maps.h"
+#include "endmt/roce.h"
 #include "tlv.h"
+#include "util.h"
 
 #define ENDMT_DEF_PIN_ROOT "/sys/fs/bpf/endmt"
+
+/* QPNs and PSNs are 24-bit BTH fields, 0..QPN_MAX (signed: option bounds
+ * and PSN offsets go down to -QPN_MAX). */
+#define QPN_MAX ((int64_t)ENDMT_BTH_QPN_MASK)
 
 /* ---- global options and logging (util.c) ---- */
 struct endmt_env {
@@ -90,9 +96,13 @@ const char *addr_str(const void *a16, char *buf);	/* buf >= INET6_ADDRSTRLEN */
 const char *tlv_type_refused(uint32_t t);
 
 /* ---- pin root, lock, maps (pin.c) ---- */
+/* One fd per pinned map (include/endmt/maps.h, ENDMT_PINNED_MAPS), named
+ * as the map without "endmt_".  Read-only commands get -1 for cnp_epoch,
+ * stale and rcv_group when the pins of an older endmt lack them. */
 struct endmt_maps_fds {
-	int sids, groups, xlate, encap, repl, stats, proxies;
-	int rcv_group;	/* userspace only (pin.c); -1 when an old pin root lacks it */
+#define ENDMT_MAP_FD(name) int name;
+	ENDMT_PINNED_MAPS(ENDMT_MAP_FD)
+#undef ENDMT_MAP_FD
 };
 
 /* Mounts bpffs if needed, creates the pin root and its dev/ directory. */
@@ -146,7 +156,5 @@ struct group_cfg {
 void group_key_make(struct endmt_group_key *k, const struct in6_addr *proxy, uint32_t dqpn);
 void branch_id_ifindex(uint8_t id[16], uint32_t ifindex);
 
-/* Monotonic clock of bpf_ktime_get_ns(). */
-uint64_t now_ns(void);
 
 #endif /* ENDMT_LOADER_H */

@@ -51,14 +51,6 @@ void setup_libbpf_print(void)
 	libxdp_set_print((libxdp_print_fn_t)lib_print);
 }
 
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 
 void json_print(json_t *o)
 {

@@ -82,7 +82,7 @@ static json_t *branch_json(const struct endmt_group *g, unsigned int i, uint64_t
 	return o;
 }
 
-static int show_groups(int fd, json_t *arr)
+static int show_groups(const struct endmt_maps_fds *m, json_t *arr)
 {
 	struct endmt_group_key k, *prev = NULL;
 	struct show_agent ag = {};
@@ -90,7 +90,7 @@ static int show_groups(int fd, json_t *arr)
 	struct endmt_group *g;
 	uint64_t now;
 	uint32_t i, zero = 0;
-	int epoch_fd = -1, stale_fd = -1;
+	int fd = m->groups, stale_fd = m->stale;
 	json_t *o, *br;
 
 	g = calloc(1, sizeof(*g));
@@ -101,8 +101,8 @@ static int show_groups(int fd, json_t *arr)
 		return -ENOMEM;
 	}
 	/* Pins of an older endmt may lack these: show the raw fields then. */
-	if (!endmt_agent_maps_open(env.pin_root, &epoch_fd, &stale_fd))
-		ag.have_epoch = !bpf_map_lookup_elem(epoch_fd, &zero, &ag.epoch);
+	if (m->cnp_epoch >= 0)
+		ag.have_epoch = !bpf_map_lookup_elem(m->cnp_epoch, &zero, &ag.epoch);
 	while (!bpf_map_get_next_key(fd, prev, &k)) {
 		prev = &k;
 		if (bpf_map_lookup_elem_flags(fd, &k, g, BPF_F_LOCK))
@@ -134,10 +134,6 @@ static int show_groups(int fd, json_t *arr)
 		json_object_set_new(o, "branches", br);
 		json_array_append_new(arr, o);
 	}
-	if (stale_fd >= 0)
-		close(stale_fd);
-	if (epoch_fd >= 0)
-		close(epoch_fd);
 	free(st);
 	free(g);
 	return 0;
@@ -221,23 +217,24 @@ static json_t *encap_json(const struct endmt_group_key *k, const struct endmt_en
 	json_object_set_new(o, "proxy", jaddr(k->proxy));
 	json_object_set_new(o, "dqpn", json_integer(k->dqpn));
 	json_object_set_new(o, "len", json_integer(e->len));
-	if (e->len < 48 || e->len > ENDMT_MAX_ENCAP) {
+	if (e->len < ENDMT_IP6_HLEN + sizeof(*srh) || e->len > ENDMT_MAX_ENCAP) {
 		json_object_set_new(o, "error", json_string("template too short"));
 		return o;
 	}
-	json_object_set_new(o, "outer_src", jaddr(e->hdr + 8));
-	json_object_set_new(o, "outer_dst", jaddr(e->hdr + 24));
-	srh = (const void *)(e->hdr + 40);
-	srh_len = e->len - 40;
+	json_object_set_new(o, "outer_src", jaddr(e->hdr + ENDMT_IP6_OFF_SADDR));
+	json_object_set_new(o, "outer_dst", jaddr(e->hdr + ENDMT_IP6_OFF_DADDR));
+	srh = (const void *)(e->hdr + ENDMT_IP6_HLEN);
+	srh_len = e->len - ENDMT_IP6_HLEN;
 	json_object_set_new(o, "segments_left", json_integer(srh->segments_left));
 	segs = json_array();
-	for (i = 0; i <= srh->last_entry && 8 + 16 * (i + 1) <= srh_len; i++)
-		json_array_append_new(segs, jaddr(e->hdr + 48 + 16 * i));
+	for (i = 0; i <= srh->last_entry && sizeof(*srh) + 16 * (i + 1) <= srh_len; i++)
+		json_array_append_new(segs, jaddr((const uint8_t *)(srh + 1) + 16 * i));
 	json_object_set_new(o, "segments", segs);
 	/* The TLV type is not stored: take the first non-padding TLV's. */
-	off = 8 + 16 * ((size_t)srh->last_entry + 1);
-	while (off + 2 <= srh_len) {
-		uint8_t ty = e->hdr[40 + off];
+	off = sizeof(*srh) + 16 * ((size_t)srh->last_entry + 1);
+	while (off + sizeof(struct endmt_tlv_hdr) <= srh_len) {
+		const struct endmt_tlv_hdr *th = (const void *)((const uint8_t *)srh + off);
+		uint8_t ty = th->type;
 
 		if (ty == ENDMT_TLV_PAD1) {
 			off++;
@@ -247,10 +244,10 @@ static json_t *encap_json(const struct endmt_group_key *k, const struct endmt_en
 			type = ty;
 			break;
 		}
-		off += 2 + e->hdr[40 + off + 1];
+		off += sizeof(*th) + th->len;
 	}
 	json_object_set_new(o, "tlv_type", json_integer(type));
-	n = endmt_srh_parse(e->hdr + 40, srh_len, type, tv, sizeof(tv) / sizeof(tv[0]));
+	n = endmt_srh_parse((const uint8_t *)srh, srh_len, type, tv, sizeof(tv) / sizeof(tv[0]));
 	if (n < 0) {
 		json_object_set_new(o, "error", json_string(strerror(-n)));
 		return o;
@@ -515,13 +512,13 @@ static int show_run(void *p)
 	/* Nothing pinned yet: an empty node, not an error. */
 	json_object_set_new(root, "groups", arr = json_array());
 	if (!err)
-		err = show_groups(m.groups, arr);
+		err = show_groups(&m, arr);
 	json_object_set_new(root, "sids", arr = json_array());
 	if (!err)
 		show_sids(m.sids, arr);
 	json_object_set_new(root, "receivers", arr = json_array());
 	if (!err)
-		show_rcvs(m.xlate, m.rcv_group, arr);
+		show_rcvs(m.rcv_xlate, m.rcv_group, arr);
 	json_object_set_new(root, "encaps", arr = json_array());
 	if (!err)
 		err = show_encaps(m.encap, arr);

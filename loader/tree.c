@@ -157,7 +157,7 @@ static int parse_rcv(struct tree *t, json_t *r, const char *path, struct rcv *o)
 		return tree_err(t, "%s: must be an object", path);
 	if ((err = get_str(t, r, "name", path, &o->name)) ||
 	    (err = get_addr(t, r, "addr", path, &o->addr)) ||
-	    (err = get_int(t, r, "qpn", path, 0, 16777215, 0, true, &v)))
+	    (err = get_int(t, r, "qpn", path, 0, QPN_MAX, 0, true, &v)))
 		return err;
 	o->qpn = v;
 	if ((err = get_str(t, r, "edge", path, &edge)))
@@ -165,7 +165,7 @@ static int parse_rcv(struct tree *t, json_t *r, const char *path, struct rcv *o)
 	o->edge = tree_node_index(t, edge);
 	if (o->edge < 0)
 		return tree_err(t, "%s.edge: no node named '%s'", path, edge);
-	if ((err = get_int(t, r, "psn_offset", path, -16777215, 16777215, 0, false, &v)))
+	if ((err = get_int(t, r, "psn_offset", path, -QPN_MAX, QPN_MAX, 0, false, &v)))
 		return err;
 	o->psn_offset = v;
 	o->reth = json_object_get(r, "va_delta") || json_object_get(r, "rkey");
@@ -264,10 +264,10 @@ static int parse_groups(struct tree *t, json_t *groups)
 		} else if ((err = get_addr(t, g, "sid", path, &o->sid))) {
 			return err;
 		}
-		if ((err = get_int(t, g, "dqpn", path, 0, 16777215, 0, true, &v)))
+		if ((err = get_int(t, g, "dqpn", path, 0, QPN_MAX, 0, true, &v)))
 			return err;
 		o->dqpn = v;
-		if ((err = get_int(t, g, "start_psn", path, 0, 16777215, 0, false, &v)))
+		if ((err = get_int(t, g, "start_psn", path, 0, QPN_MAX, 0, false, &v)))
 			return err;
 		o->start_psn = v;
 		if ((err = get_int(t, g, "cnp_cap", path, 0, UINT32_MAX, 0, false, &v)))
@@ -279,7 +279,7 @@ static int parse_groups(struct tree *t, json_t *groups)
 			return tree_err(t, "%s: %s", rpath, src ? "must be an object" : "missing");
 		if ((err = get_str(t, src, "name", rpath, &o->src_name)) ||
 		    (err = get_addr(t, src, "addr", rpath, &o->src)) ||
-		    (err = get_int(t, src, "qpn", rpath, 0, 16777215, 0, true, &v)) ||
+		    (err = get_int(t, src, "qpn", rpath, 0, QPN_MAX, 0, true, &v)) ||
 		    (err = get_str(t, src, "head", rpath, &head)))
 			return err;
 		o->src_qpn = v;
