@@ -211,10 +211,8 @@ static int agent_run(void *p)
 		return err;
 	err = endmt_cnp_epoch_mmap(m.cnp_epoch, &epoch);
 	if (err) {
-		errorf("agent: cannot open endmt_cnp_epoch/endmt_stale under %s: %s%s",
-		       env.pin_root, strerror(-err),
-		       err == -ENOENT ? " (pins of an older endmt: remove the pin root and "
-					"apply again)" : "");
+		errorf("agent: cannot map endmt_cnp_epoch under %s: %s", env.pin_root,
+		       strerror(-err));
 		goto out;
 	}
 	sock = endmt_cnp_sock_open();

@@ -229,14 +229,94 @@ static int parse_repl(struct tree *t, json_t *g, const char *path, struct grp *o
 	return 0;
 }
 
+/* groups[i].receivers: each one below the head, one QP per address. */
+static int parse_receivers(struct tree *t, json_t *g, const char *path, struct grp *o)
+{
+	char rpath[160];
+	json_t *rcvs, *r;
+	size_t j;
+	int err, a, b;
+
+	rcvs = json_object_get(g, "receivers");
+	if (!json_is_array(rcvs) || !json_array_size(rcvs))
+		return tree_err(t, "%s.receivers: %s", path, rcvs ? "must be a non-empty array" :
+			    "missing");
+	o->rcv = calloc(json_array_size(rcvs), sizeof(*o->rcv));
+	if (!o->rcv)
+		return -ENOMEM;
+	json_array_foreach(rcvs, j, r) {
+		snprintf(rpath, sizeof(rpath), "%s.receivers[%zu]", path, j);
+		err = parse_rcv(t, r, rpath, &o->rcv[j]);
+		if (err)
+			return err;
+		o->nrcv = j + 1;
+		/* The edge must hang below the head. */
+		for (a = o->rcv[j].edge; a >= 0 && a != o->head; a = t->nodes[a].parent)
+			;
+		if (a < 0)
+			return tree_err(t, "%s.edge: node %s is not below the head %s (check the "
+				    "parent chain)", rpath, t->nodes[o->rcv[j].edge].name,
+				    t->nodes[o->head].name);
+		for (b = 0; b < (int)j; b++) {
+			const struct rcv *x = &o->rcv[b], *y = &o->rcv[j];
+			char ab[INET6_ADDRSTRLEN];
+
+			if (memcmp(&x->addr, &y->addr, 16))
+				continue;
+			if (x->qpn == y->qpn)
+				return tree_err(t, "%s: same addr/qpn as receivers[%d]", rpath, b);
+			/* One branch per address (docs/DECISIONS.md). */
+			return tree_err(t, "%s.addr: group %s lists two QPs at %s: %s (qpn %u, "
+				    "receivers[%d]) and %s (qpn %u); responses carry no "
+				    "responder QPN (their DestQPN is the Designated QPN), so "
+				    "a node has one branch per receiver address and one QP's "
+				    "ACK would hide the other's: give each QP its own address",
+				    rpath, o->name, addr_str(&y->addr, ab), x->name, x->qpn,
+				    b, y->name, y->qpn);
+		}
+	}
+	return 0;
+}
+
+/* One QP, one group: an RC QP's only peer is its group's Proxy Address /
+ * Designated QPN, and endmt_rcv_xlate (its PSN offset) is keyed by the QP
+ * alone. */
+static int check_qp_once(const struct tree *t)
+{
+	size_t j;
+	int a, b;
+
+	for (a = 0; a < t->ngroups; a++)
+		for (j = 0; j < (size_t)t->groups[a].nrcv; j++)
+			for (b = 0; b < a; b++) {
+				const struct rcv *y = &t->groups[a].rcv[j];
+				char ab[INET6_ADDRSTRLEN];
+				int l;
+
+				for (l = 0; l < t->groups[b].nrcv; l++) {
+					const struct rcv *x = &t->groups[b].rcv[l];
+
+					if (memcmp(&x->addr, &y->addr, 16) || x->qpn != y->qpn)
+						continue;
+					return tree_err(t, "groups[%d].receivers[%zu]: %s/%u is also "
+						    "groups[%d].receivers[%d] (%s of group %s); an "
+						    "RC QP has one peer, so it belongs to one group "
+						    "(and has one PSN offset)", a, j,
+						    addr_str(&y->addr, ab), y->qpn, b, l, x->name,
+						    t->groups[b].name);
+				}
+			}
+	return 0;
+}
+
 static int parse_groups(struct tree *t, json_t *groups)
 {
 	char path[128], rpath[160];
-	json_t *g, *src, *rcvs, *r;
+	json_t *g, *src;
 	const char *head;
-	size_t i, j;
+	size_t i;
 	long long v;
-	int err, a, b;
+	int err, b;
 
 	if (!json_is_array(groups))
 		return tree_err(t, "groups: %s", groups ? "must be an array" : "missing");
@@ -286,74 +366,15 @@ static int parse_groups(struct tree *t, json_t *groups)
 		o->head = tree_node_index(t, head);
 		if (o->head < 0)
 			return tree_err(t, "%s.head: no node named '%s'", rpath, head);
-		rcvs = json_object_get(g, "receivers");
-		if (!json_is_array(rcvs) || !json_array_size(rcvs))
-			return tree_err(t, "%s.receivers: %s", path, rcvs ? "must be a non-empty array" :
-				    "missing");
-		o->rcv = calloc(json_array_size(rcvs), sizeof(*o->rcv));
-		if (!o->rcv)
-			return -ENOMEM;
-		json_array_foreach(rcvs, j, r) {
-			snprintf(rpath, sizeof(rpath), "%s.receivers[%zu]", path, j);
-			err = parse_rcv(t, r, rpath, &o->rcv[j]);
-			if (err)
-				return err;
-			o->nrcv = j + 1;
-			/* The edge must hang below the head. */
-			for (a = o->rcv[j].edge; a >= 0 && a != o->head; a = t->nodes[a].parent)
-				;
-			if (a < 0)
-				return tree_err(t, "%s.edge: node %s is not below the head %s (check the "
-					    "parent chain)", rpath, t->nodes[o->rcv[j].edge].name,
-					    t->nodes[o->head].name);
-			for (b = 0; b < (int)j; b++) {
-				const struct rcv *x = &o->rcv[b], *y = &o->rcv[j];
-				char ab[INET6_ADDRSTRLEN];
-
-				if (memcmp(&x->addr, &y->addr, 16))
-					continue;
-				if (x->qpn == y->qpn)
-					return tree_err(t, "%s: same addr/qpn as receivers[%d]", rpath, b);
-				/* One branch per address (docs/DECISIONS.md). */
-				return tree_err(t, "%s.addr: group %s lists two QPs at %s: %s (qpn %u, "
-					    "receivers[%d]) and %s (qpn %u); responses carry no "
-					    "responder QPN (their DestQPN is the Designated QPN), so "
-					    "a node has one branch per receiver address and one QP's "
-					    "ACK would hide the other's: give each QP its own address",
-					    rpath, o->name, addr_str(&y->addr, ab), x->name, x->qpn,
-					    b, y->name, y->qpn);
-			}
-		}
+		if ((err = parse_receivers(t, g, path, o)))
+			return err;
 		for (b = 0; b < (int)i; b++)
 			if (!memcmp(&t->groups[b].proxy, &o->proxy, 16) &&
 			    t->groups[b].dqpn == o->dqpn)
 				return tree_err(t, "%s: same proxy/dqpn as groups[%d]", path, b);
 	}
 	t->ngroups = json_array_size(groups);
-	/* One QP, one group: an RC QP's only peer is its group's Proxy
-	 * Address / Designated QPN, and endmt_rcv_xlate (its PSN offset)
-	 * is keyed by the QP alone. */
-	for (a = 0; a < t->ngroups; a++)
-		for (j = 0; j < (size_t)t->groups[a].nrcv; j++)
-			for (b = 0; b < a; b++) {
-				const struct rcv *y = &t->groups[a].rcv[j];
-				char ab[INET6_ADDRSTRLEN];
-				int l;
-
-				for (l = 0; l < t->groups[b].nrcv; l++) {
-					const struct rcv *x = &t->groups[b].rcv[l];
-
-					if (memcmp(&x->addr, &y->addr, 16) || x->qpn != y->qpn)
-						continue;
-					return tree_err(t, "groups[%d].receivers[%zu]: %s/%u is also "
-						    "groups[%d].receivers[%d] (%s of group %s); an "
-						    "RC QP has one peer, so it belongs to one group "
-						    "(and has one PSN offset)", a, j,
-						    addr_str(&y->addr, ab), y->qpn, b, l, x->name,
-						    t->groups[b].name);
-				}
-			}
-	return 0;
+	return check_qp_once(t);
 }
 
 void tree_mark_path(const struct tree *t, const struct grp *g, bool *on)

@@ -25,7 +25,6 @@ struct endmt_sid_key {
 };
 
 #define ENDMT_SID_F_ENDMT 0x1	/* End.MT: decapsulate and replicate */
-#define ENDMT_SID_F_REPL  0x2	/* RFC 9524 Replication SID (transit) */
 
 struct endmt_sid {
 	__u8 edge[16];		/* Edge Node Address this node matches in TLVs */
