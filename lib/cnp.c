@@ -192,7 +192,7 @@ static int emit_send(const uint8_t *ip6, size_t len, const struct endmt_group_ke
 
 	(void)key;
 	(void)branch;
-	memcpy(&dst.sin6_addr, ip6 + 24, 16);
+	memcpy(&dst.sin6_addr, ip6 + ENDMT_IP6_OFF_DADDR, 16);
 	n = sendto(fd, ip6, len, 0, (struct sockaddr *)&dst, sizeof(dst));
 	if (n < 0)
 		return -errno;

@@ -144,15 +144,47 @@ static int tc_undo(const struct dev_state *st)
 	return err;
 }
 
+/* The role's TC ingress program on st->ifindex, in a clsact qdisc created
+ * if absent; what was done is recorded in *st (for tc_undo). */
+static int tc_attach_ingress(const char *ifname, enum endmt_role role,
+			     struct bpf_object *obj, struct dev_state *st)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = st->ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tco);
+	const char *name = role_descs[role].tc_prog;
+	struct bpf_program *tcp;
+	int err;
+
+	tcp = bpf_object__find_program_by_name(obj, name);
+	if (!tcp) {
+		errorf("attach: no TC program %s in the %s object", name, role_names[role]);
+		return -ENOENT;
+	}
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		errorf("attach: cannot create the clsact qdisc on %s: %s", ifname,
+		       strerror(-err));
+		return err;
+	}
+	st->tc_hook_created = !err;
+	tco.prog_fd = bpf_program__fd(tcp);
+	err = bpf_tc_attach(&hook, &tco);
+	if (err) {
+		errorf("attach: TC ingress %s on %s failed: %s", name, ifname, strerror(-err));
+		return err;
+	}
+	st->tc_handle = tco.handle;
+	st->tc_priority = tco.priority;
+	return 0;
+}
+
 int do_attach(const char *ifname, enum endmt_role role, int mode, uint8_t tlv_type)
 {
 	const struct role_desc *rd = &role_descs[role];
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tco);
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, xo);
 	struct dev_state st = { .magic = DEV_STATE_MAGIC };
 	struct role_obj ro = {};
-	struct bpf_program *tcp;
 	struct xdp_program *xp = NULL;
 	char buf[256];
 	int ifindex, err;
@@ -218,32 +250,11 @@ int do_attach(const char *ifname, enum endmt_role role, int mode, uint8_t tlv_ty
 	}
 	st.xdp_prog_id = xdp_program__id(xp);
 
-	tcp = bpf_object__find_program_by_name(ro.obj, rd->tc_prog);
-	if (!tcp) {
-		errorf("attach: no TC program %s in the %s object", rd->tc_prog, role_names[role]);
-		err = -ENOENT;
-		goto out_xdp;
-	}
-	hook.ifindex = ifindex;
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST) {
-		errorf("attach: cannot create the clsact qdisc on %s: %s", ifname,
-		       strerror(-err));
-		goto out_xdp;
-	}
-	st.tc_hook_created = !err;
-	tco.prog_fd = bpf_program__fd(tcp);
-	err = bpf_tc_attach(&hook, &tco);
-	if (err) {
-		errorf("attach: TC ingress %s on %s failed: %s", rd->tc_prog, ifname,
-		       strerror(-err));
-		goto out_tc;
-	}
-	st.tc_handle = tco.handle;
-	st.tc_priority = tco.priority;
-	err = dev_state_write(ifname, &st);
+	err = tc_attach_ingress(ifname, role, ro.obj, &st);
+	if (!err)
+		err = dev_state_write(ifname, &st);
 	if (err)
-		goto out_tc;
+		goto out_tc;	/* undoes what st records, if anything */
 	infof("attached %s on %s (ifindex %d): xdp id %u mode %s, tc handle %u prio %u",
 	      role_names[role], ifname, ifindex, st.xdp_prog_id, mode_names[mode], st.tc_handle,
 	      st.tc_priority);
@@ -251,7 +262,6 @@ int do_attach(const char *ifname, enum endmt_role role, int mode, uint8_t tlv_ty
 
 out_tc:
 	tc_undo(&st);
-out_xdp:
 	xdp_detach_id(ifindex, st.xdp_prog_id, xdp_modes[mode]);
 out:
 	xdp_program__close(xp);
