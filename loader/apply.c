@@ -112,6 +112,20 @@ static int undo_del(struct undo_log *l, int fd, const void *key, size_t ksize, s
 	return err;
 }
 
+/* Saves the old value of key, then writes val; *changes counts a change. */
+static int undo_set(struct undo_log *l, int fd, const void *key, size_t ksize,
+		    const void *val, size_t vsize, int *changes)
+{
+	bool changed;
+	int err;
+
+	if ((err = undo_save(l, U_MAP, fd, key, ksize, vsize)) ||
+	    (err = map_set(fd, key, val, vsize, &changed)))
+		return err;
+	*changes += changed;
+	return 0;
+}
+
 static bool plan_has_rcv(const struct plan *p, const struct endmt_rcv_key *k)
 {
 	int i;
@@ -132,7 +146,6 @@ static int apply_receivers(const struct endmt_maps_fds *m, const struct plan *p,
 	struct endmt_rcv_key k, *prev = NULL, *stale = NULL;
 	struct endmt_group_key gk;
 	int i, j, n = 0, cap = 0, err = 0;
-	bool changed;
 
 	while (!bpf_map_get_next_key(m->rcv_group, prev, &k)) {
 		prev = &k;
@@ -162,39 +175,21 @@ static int apply_receivers(const struct endmt_maps_fds *m, const struct plan *p,
 				    sizeof(struct endmt_group_key), changes)))
 			goto out;
 	for (i = 0; i < p->nrcvs; i++) {
-		if (p->rcv_xlates[i].flags) {
-			if ((err = undo_save(ul, U_MAP, m->rcv_xlate, &p->rcv_keys[i], sizeof(p->rcv_keys[i]),
-					     sizeof(p->rcv_xlates[i]))) ||
-			    (err = map_set(m->rcv_xlate, &p->rcv_keys[i], &p->rcv_xlates[i], sizeof(p->rcv_xlates[i]), &changed)))
-				goto out;
-			*changes += changed;
-		} else if ((err = undo_del(ul, m->rcv_xlate, &p->rcv_keys[i], sizeof(p->rcv_keys[i]),
-					   sizeof(p->rcv_xlates[i]), changes))) {
-			goto out;	/* no translation: none may stay behind */
-		}
-		if ((err = undo_save(ul, U_MAP, m->rcv_group, &p->rcv_keys[i], sizeof(p->rcv_keys[i]),
-				     sizeof(p->rcv_groups[i]))) ||
-		    (err = map_set(m->rcv_group, &p->rcv_keys[i], &p->rcv_groups[i], sizeof(p->rcv_groups[i]), &changed)))
+		const struct endmt_rcv_key *key = &p->rcv_keys[i];
+
+		if (p->rcv_xlates[i].flags)
+			err = undo_set(ul, m->rcv_xlate, key, sizeof(*key), &p->rcv_xlates[i],
+				       sizeof(p->rcv_xlates[i]), changes);
+		else	/* no translation: none may stay behind */
+			err = undo_del(ul, m->rcv_xlate, key, sizeof(*key), sizeof(p->rcv_xlates[i]),
+				       changes);
+		if (err || (err = undo_set(ul, m->rcv_group, key, sizeof(*key), &p->rcv_groups[i],
+					   sizeof(p->rcv_groups[i]), changes)))
 			goto out;
-		*changes += changed;
 	}
 out:
 	free(stale);
 	return err;
-}
-
-/* Saves the old value of key, then writes val; *changes counts a change. */
-static int undo_set(struct undo_log *l, int fd, const void *key, size_t ksize,
-		    const void *val, size_t vsize, int *changes)
-{
-	bool changed;
-	int err;
-
-	if ((err = undo_save(l, U_MAP, fd, key, ksize, vsize)) ||
-	    (err = map_set(fd, key, val, vsize, &changed)))
-		return err;
-	*changes += changed;
-	return 0;
 }
 
 struct apply_args {
