@@ -388,9 +388,35 @@ static long long get_int(json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
+/* One branch row of `endmt show`. */
+static void print_branch(json_t *b)
+{
+	char id[64], ep[16], seen[24];
+	json_t *ls = json_object_get(b, "last_seen_ms_ago");
+
+	if (!strcmp(get_str(b, "kind"), "ifindex"))
+		snprintf(id, sizeof(id), "%s (ifindex %lld)", get_str(b, "dev"),
+			 get_int(b, "ifindex"));
+	else
+		snprintf(id, sizeof(id), "%s", get_str(b, "addr"));
+	if (json_is_true(json_object_get(b, "nak_pending")))
+		snprintf(ep, sizeof(ep), "%lld", get_int(b, "epsn"));
+	else
+		snprintf(ep, sizeof(ep), "-");
+	if (json_is_null(ls))
+		snprintf(seen, sizeof(seen), "never");
+	else
+		snprintf(seen, sizeof(seen), "%lld ms ago", json_integer_value(ls));
+	printf("    %-28s %8lld %10s %6lld %12s %8lld %8lld %8lld%s%s\n", id,
+	       get_int(b, "ack_psn"), ep, get_int(b, "ccount"), seen, get_int(b, "acks"),
+	       get_int(b, "naks"), get_int(b, "cnps"),
+	       json_is_true(json_object_get(b, "stale")) ? "  STALE" : "",
+	       json_is_true(json_object_get(b, "failed")) ? "  FAILED" : "");
+}
+
 static void print_human(json_t *root)
 {
-	json_t *a, *o, *b, *t, *r;
+	json_t *a, *o, *br, *t, *r;
 	const char *key;
 	size_t i, j, l;
 
@@ -419,29 +445,8 @@ static void print_human(json_t *root)
 		       get_int(o, "acks_repeated"));
 		printf("    %-28s %8s %10s %6s %12s %8s %8s %8s\n", "branch", "AckPSN",
 		       "ePSN/NAK", "CCount", "last seen", "acks", "naks", "cnps");
-		json_array_foreach(json_object_get(o, "branches"), j, b) {
-			char id[64], ep[16], seen[24];
-			json_t *ls = json_object_get(b, "last_seen_ms_ago");
-
-			if (!strcmp(get_str(b, "kind"), "ifindex"))
-				snprintf(id, sizeof(id), "%s (ifindex %lld)", get_str(b, "dev"),
-					 get_int(b, "ifindex"));
-			else
-				snprintf(id, sizeof(id), "%s", get_str(b, "addr"));
-			if (json_is_true(json_object_get(b, "nak_pending")))
-				snprintf(ep, sizeof(ep), "%lld", get_int(b, "epsn"));
-			else
-				snprintf(ep, sizeof(ep), "-");
-			if (json_is_null(ls))
-				snprintf(seen, sizeof(seen), "never");
-			else
-				snprintf(seen, sizeof(seen), "%lld ms ago", json_integer_value(ls));
-			printf("    %-28s %8lld %10s %6lld %12s %8lld %8lld %8lld%s%s\n", id,
-			       get_int(b, "ack_psn"), ep, get_int(b, "ccount"), seen, get_int(b, "acks"),
-			       get_int(b, "naks"), get_int(b, "cnps"),
-			       json_is_true(json_object_get(b, "stale")) ? "  STALE" : "",
-			       json_is_true(json_object_get(b, "failed")) ? "  FAILED" : "");
-		}
+		json_array_foreach(json_object_get(o, "branches"), j, br)
+			print_branch(br);
 	}
 	a = json_object_get(root, "sids");
 	printf("\nsids (%zu)\n", json_array_size(a));
