@@ -16,22 +16,29 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-ARCH_INC  := -I/usr/include/$(shell uname -m)-linux-gnu
+# One source for the machine: the multiarch include dir and the BPF arch
+# define (__TARGET_ARCH_<arch>, kernel naming as in libbpf's bpf_tracing.h).
+MACHINE   := $(shell uname -m)
+BPF_ARCH  := $(shell echo $(MACHINE) | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+		-e 's/arm.*/arm/' -e 's/ppc64le/powerpc/' -e 's/riscv64/riscv/' \
+		-e 's/s390x/s390/' -e 's/loongarch64/loongarch/')
+ARCH_INC  := -I/usr/include/$(MACHINE)-linux-gnu
+# -MMD -MP: every object depends on the headers it includes (the .d files
+# next to the objects, included at the end).
+DEPFLAGS  := -MMD -MP
 CFLAGS    ?= -O2 -g
 CFLAGS    += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -I$(O)
-BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror \
 	      -Iinclude -I. -Ibpf $(ARCH_INC) $(EXTRA_BPF_CFLAGS)
 LIBS      := -lbpf -lxdp -lelf -lz -ljansson
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(O)/%.skel.h,$(BPF_SRCS))
-BPF_HDRS  := $(wildcard bpf/dp/*.h maps/*.h include/endmt/*.h)
 
 LIB_SRCS  := $(wildcard lib/*.c)
 LIB_OBJS  := $(patsubst lib/%.c,$(O)/lib/%.o,$(LIB_SRCS))
 LIB_A     := $(O)/libendmt.a
-HDRS      := $(wildcard include/endmt/*.h lib/*.h loader/*.h test/*.h test/unit/*.h)
 
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(O)/loader/%.o,$(LOADER_SRCS))
@@ -68,9 +75,9 @@ help:
 deps:
 	$(Q)./scripts/setup.sh
 
-$(O)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(O)/bpf
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c | $(O)/bpf
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(O)/%.skel.h: $(O)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
@@ -78,17 +85,19 @@ $(O)/%.skel.h: $(O)/bpf/%.bpf.o
 
 bpf: $(BPF_OBJS) $(SKELS)
 
-$(O)/lib/%.o: lib/%.c $(HDRS) | $(O)/lib
+$(O)/lib/%.o: lib/%.c | $(O)/lib
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(LIB_A): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(O)/loader/%.o: loader/%.c $(HDRS) $(SKELS) | $(O)/loader
+# The skeletons are generated headers: built before the first compile (the
+# .d files know which object includes which only after it).
+$(O)/loader/%.o: loader/%.c $(SKELS) | $(O)/loader
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iloader -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Iloader -c $< -o $@
 
 $(O)/endmt: $(LOADER_OBJS) $(LIB_A)
 	$(call msg,LINK,$@)
@@ -100,20 +109,20 @@ $(O)/tests.h: $(wildcard test/unit/*.c) | $(O)
 	$(Q)grep -ho '^void test_[a-z0-9_]*(void)' /dev/null $^ | \
 		sed 's/^void test_\([a-z0-9_]*\)(void)/DEFINE_TEST(\1)/' > $@
 
-$(O)/test/%.o: test/%.c $(HDRS) $(SKELS) $(O)/tests.h | $(O)/test/unit
+$(O)/test/%.o: test/%.c $(SKELS) $(O)/tests.h | $(O)/test/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itest -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Itest -c $< -o $@
 
 $(O)/test_progs: $(TEST_OBJS) $(LIB_A)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS) -lpthread
 
-$(O)/tools/%: test/tools/%.c $(LIB_A) $(HDRS) $(SKELS) | $(O)/tools
+$(O)/tools/%: test/tools/%.c $(LIB_A) $(SKELS) | $(O)/tools
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itest -o $@ $< $(LIB_A) $(LIBS) -lpthread
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Itest -o $@ $< $(LIB_A) $(LIBS) -lpthread
 
 $(foreach t,$(TOOL_DIRS),$(eval $(O)/tools/$(t): $(wildcard test/tools/$(t)/*.[ch])))
-$(addprefix $(O)/tools/,$(TOOL_DIRS)): $(O)/tools/%: $(LIB_A) $(HDRS) $(SKELS) | $(O)/tools
+$(addprefix $(O)/tools/,$(TOOL_DIRS)): $(O)/tools/%: $(LIB_A) $(SKELS) $(wildcard include/endmt/*.h lib/*.h) | $(O)/tools
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itest -o $@ $(filter %.c,$^) $(LIB_A) $(LIBS) -lpthread
 
@@ -121,11 +130,11 @@ $(addprefix $(O)/tools/,$(TOOL_DIRS)): $(O)/tools/%: $(LIB_A) $(HDRS) $(SKELS) |
 all: $(O)/tools/rdmacast
 $(O)/tools/rdmacast: vmtest/rdmacast.c | $(O)/tools
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< -libverbs
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -o $@ $< -libverbs
 
-$(O)/bench/%: bench/%.c $(LIB_A) $(HDRS) $(SKELS) | $(O)/bench
+$(O)/bench/%: bench/%.c $(LIB_A) $(SKELS) | $(O)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itest -o $@ $< $(LIB_A) $(LIBS) -lpthread
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Itest -o $@ $< $(LIB_A) $(LIBS) -lpthread
 
 $(O) $(O)/bpf $(O)/lib $(O)/loader $(O)/test/unit $(O)/tools $(O)/bench:
 	$(Q)mkdir -p $@
@@ -152,3 +161,7 @@ bench: deps
 clean:
 	$(call msg,CLEAN,$(O))
 	$(Q)rm -rf $(O)
+
+DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(LOADER_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
+	$(addsuffix .d,$(TOOLS) $(BENCHES) $(O)/tools/rdmacast)
+-include $(DEPS)

@@ -18,10 +18,6 @@
 #include "dp/resp_aggregate.h"
 #include "dp/repl_segment.h"
 
-/* End.MT TLV type; the loader sets it on every object (unused by the head:
- * the TLVs come ready-made in the template). */
-const volatile __u8 cfg_tlv_type = ENDMT_TLV_ENDMT_DEFAULT;
-
 SEC("tc")
 int endmt_head_tc(struct __sk_buff *skb)
 {

@@ -12,10 +12,6 @@
 #include "dp/resp_aggregate.h"
 #include "dp/repl_segment.h"
 
-/* End.MT TLV type (set through the skeleton before load).  The transit
- * response path does not read TLVs; every object carries the same knob. */
-const volatile __u8 cfg_tlv_type = ENDMT_TLV_ENDMT_DEFAULT;
-
 SEC("xdp")
 int endmt_transit_xdp(struct xdp_md *ctx)
 {

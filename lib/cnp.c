@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "endmt/roce.h"
 #include "icrc_full.h"
 #include "cnp.h"
+#include "util.h"
 
 int endmt_cnp_sock_open(void)
 {
@@ -21,74 +21,39 @@ int endmt_cnp_sock_open(void)
 	return fd < 0 ? -errno : fd;
 }
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xff; }
-static void put32(uint8_t *p, uint32_t v) { put16(p, v >> 16); put16(p + 2, v & 0xffff); }
-
 int endmt_cnp_build(const struct endmt_group_key *key, const struct endmt_group *g,
 		    uint8_t *buf, size_t cap)
 {
-	const size_t ulen = ENDMT_CNP_PKT_LEN - 40;
-	uint8_t *udp = buf + 40, *bth = udp + 8;
+	const size_t ulen = ENDMT_CNP_PKT_LEN - ENDMT_IP6_HLEN;
+	uint8_t *udp = buf + ENDMT_IP6_HLEN, *bth = udp + ENDMT_UDP_HLEN;
 	int head = !!(g->flags & ENDMT_GF_HEAD);
 
 	if (cap < ENDMT_CNP_PKT_LEN)
 		return -E2BIG;
 	memset(buf, 0, ENDMT_CNP_PKT_LEN);
 	put32(buf, 6u << 28);			/* traffic class 0, flow label 0 */
-	put16(buf + 4, (uint16_t)ulen);
-	buf[6] = 17;
-	buf[7] = 64;
-	memcpy(buf + 8, head ? key->proxy : g->resp_saddr, 16);
-	memcpy(buf + 24, head ? g->src_addr : key->proxy, 16);
-	put16(udp, ENDMT_CNP_SPORT);
-	put16(udp + 2, ENDMT_ROCE_PORT);
-	put16(udp + 4, (uint16_t)ulen);
-	bth[0] = ENDMT_OP_CNP;
-	put16(bth + 2, 0xffff);			/* default P_Key */
+	put16(buf + ENDMT_IP6_OFF_PLEN, (uint16_t)ulen);
+	buf[ENDMT_IP6_OFF_NEXTHDR] = IPPROTO_UDP;
+	buf[ENDMT_IP6_OFF_HOPLIMIT] = 64;
+	memcpy(buf + ENDMT_IP6_OFF_SADDR, head ? key->proxy : g->resp_saddr, 16);
+	memcpy(buf + ENDMT_IP6_OFF_DADDR, head ? g->src_addr : key->proxy, 16);
+	put16(udp + ENDMT_UDP_OFF_SPORT, ENDMT_CNP_SPORT);
+	put16(udp + ENDMT_UDP_OFF_DPORT, ENDMT_ROCE_PORT);
+	put16(udp + ENDMT_UDP_OFF_LEN, (uint16_t)ulen);
+	bth[offsetof(struct endmt_bth, opcode)] = ENDMT_OP_CNP;
+	put16(bth + offsetof(struct endmt_bth, pkey), 0xffff);	/* default P_Key */
 	/* RoCEv2 CNP: BECN set; PSN 0; 16 reserved octets 0 (memset). */
-	put32(bth + 4, ENDMT_BTH_BECN |
+	put32(bth + offsetof(struct endmt_bth, fb_dqpn), ENDMT_BTH_BECN |
 		       ((head ? g->src_qpn : key->dqpn) & ENDMT_BTH_QPN_MASK));
 	endmt_icrc_store(buf, ENDMT_CNP_PKT_LEN);
 	/* A real UDP checksum, after the ICRC it covers (the ICRC masks the
 	 * checksum field, so the order is this one): rxe sends 0 over IPv6,
 	 * but an ordinary Linux UDP socket drops such datagrams (RFC 8200),
 	 * and a software endpoint of the source may be one. */
-	put16(udp + 6, endmt_udp6_csum(buf, ENDMT_CNP_PKT_LEN));
+	put16(udp + ENDMT_UDP_OFF_CSUM, endmt_udp6_csum(buf, ENDMT_CNP_PKT_LEN));
 	return ENDMT_CNP_PKT_LEN;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-int endmt_agent_maps_open(const char *pin_root, int *epoch_fd, int *stale_fd)
-{
-	char path[PATH_MAX];
-	int err = 0;
-
-	*epoch_fd = *stale_fd = -1;
-	snprintf(path, sizeof(path), "%s/endmt_cnp_epoch", pin_root);
-	*epoch_fd = bpf_obj_get(path);
-	if (*epoch_fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	snprintf(path, sizeof(path), "%s/endmt_stale", pin_root);
-	*stale_fd = bpf_obj_get(path);
-	if (*stale_fd < 0)
-		err = -errno;
-out:
-	if (err) {
-		if (*epoch_fd >= 0)
-			close(*epoch_fd);
-		*epoch_fd = *stale_fd = -1;
-	}
-	return err;
-}
 
 int endmt_cnp_epoch_mmap(int epoch_fd, uint64_t **epoch)
 {
@@ -227,7 +192,7 @@ static int emit_send(const uint8_t *ip6, size_t len, const struct endmt_group_ke
 
 	(void)key;
 	(void)branch;
-	memcpy(&dst.sin6_addr, ip6 + 24, 16);
+	memcpy(&dst.sin6_addr, ip6 + ENDMT_IP6_OFF_DADDR, 16);
 	n = sendto(fd, ip6, len, 0, (struct sockaddr *)&dst, sizeof(dst));
 	if (n < 0)
 		return -errno;

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "endmt/maps.h"
+#include "endmt/roce.h"
 
 struct endmt_cnp_tick_result {
 	unsigned int groups;		/* groups looked at */
@@ -24,10 +25,6 @@ struct endmt_cnp_tick_result {
 	uint64_t epoch;			/* the epoch (window) that ended */
 	uint64_t counted;		/* CNPs the groups counted in it (all branches) */
 };
-
-/* Opens PIN_ROOT/endmt_cnp_epoch and PIN_ROOT/endmt_stale (fds, or -1 with
- * -errno returned; both closed on failure). */
-int endmt_agent_maps_open(const char *pin_root, int *epoch_fd, int *stale_fd);
 
 /* Maps endmt_cnp_epoch's only slot (the map is BPF_F_MMAPABLE) so the epoch
  * can be advanced with one atomic store; *epoch stays valid until unmapped,
@@ -49,7 +46,8 @@ bool endmt_stale_branch(const struct endmt_stale *st, const struct endmt_group *
 			unsigned int i);
 
 /* IPv6 + UDP + CNP + ICRC. */
-#define ENDMT_CNP_PKT_LEN (40 + 8 + 28 + 4)
+#define ENDMT_CNP_PKT_LEN \
+	(ENDMT_IP6_HLEN + ENDMT_UDP_HLEN + sizeof(struct endmt_cnp) + ENDMT_ICRC_LEN)
 /* UDP source port of the CNPs this node originates. */
 #define ENDMT_CNP_SPORT 0xc000
 

@@ -9,9 +9,8 @@
 #include "endmt/srh.h"
 #include "icrc_full.h"
 #include "pkt.h"
+#include "util.h"
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xff; }
-static void put32(uint8_t *p, uint32_t v) { put16(p, v >> 16); put16(p + 2, v & 0xffff); }
 
 static void put_eth(uint8_t *p, const uint8_t *dmac, const uint8_t *smac)
 {

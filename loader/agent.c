@@ -202,21 +202,17 @@ static int agent_run(void *p)
 	uint64_t win = (uint64_t)a->window_us * 1000, t, since, next_live = 0;
 	uint64_t limit = (uint64_t)a->liveness_ms * 1000000, live_every;
 	uint64_t *epoch = NULL;
-	int sock = -1, epoch_fd = -1, stale_fd = -1, err, r;
+	int sock = -1, err, r;
 
 	if (a->once)
 		a->windows = 1;
 	err = maps_open(&m, true);
 	if (err)
 		return err;
-	err = endmt_agent_maps_open(env.pin_root, &epoch_fd, &stale_fd);
-	if (!err)
-		err = endmt_cnp_epoch_mmap(epoch_fd, &epoch);
+	err = endmt_cnp_epoch_mmap(m.cnp_epoch, &epoch);
 	if (err) {
-		errorf("agent: cannot open endmt_cnp_epoch/endmt_stale under %s: %s%s",
-		       env.pin_root, strerror(-err),
-		       err == -ENOENT ? " (pins of an older endmt: remove the pin root and "
-					"apply again)" : "");
+		errorf("agent: cannot map endmt_cnp_epoch under %s: %s", env.pin_root,
+		       strerror(-err));
 		goto out;
 	}
 	sock = endmt_cnp_sock_open();
@@ -260,7 +256,7 @@ static int agent_run(void *p)
 		}
 		s.cnps += res.cnps_sent;
 		if (limit && t >= next_live) {
-			r = liveness_check(m.groups, stale_fd, since, limit, &s);
+			r = liveness_check(m.groups, m.stale, since, limit, &s);
 			if (r)
 				fprintf(stderr, "endmt agent: liveness: %s\n", strerror(-r));
 			next_live = t + live_every;
@@ -268,15 +264,17 @@ static int agent_run(void *p)
 		s.windows++;
 	}
 	if (env.json)
-		printf("{\"windows\":%llu,\"cnps_sent\":%llu,\"overruns\":%llu,"
-		       "\"late_avg_us\":%llu,\"late_max_us\":%llu,\"stale_reports\":%llu,"
-		       "\"recoveries\":%llu,\"tick_errors\":%llu,\"signal\":%d}\n",
-		       (unsigned long long)s.windows, (unsigned long long)s.cnps,
-		       (unsigned long long)s.overruns,
-		       (unsigned long long)(s.windows ? s.late_sum_ns / s.windows / 1000 : 0),
-		       (unsigned long long)(s.late_max_ns / 1000),
-		       (unsigned long long)s.stale_reports, (unsigned long long)s.recoveries,
-		       (unsigned long long)s.tick_errors, (int)stop_sig);
+		json_print(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}",
+				     "windows", (json_int_t)s.windows,
+				     "cnps_sent", (json_int_t)s.cnps,
+				     "overruns", (json_int_t)s.overruns,
+				     "late_avg_us", (json_int_t)(s.windows ?
+						s.late_sum_ns / s.windows / 1000 : 0),
+				     "late_max_us", (json_int_t)(s.late_max_ns / 1000),
+				     "stale_reports", (json_int_t)s.stale_reports,
+				     "recoveries", (json_int_t)s.recoveries,
+				     "tick_errors", (json_int_t)s.tick_errors,
+				     "signal", (int)stop_sig));
 	else
 		printf("agent: %llu windows, %llu CNPs sent, %llu overruns, wakeup late "
 		       "avg %llu us max %llu us, %llu stale reports%s\n",
@@ -290,10 +288,6 @@ out:
 	if (sock >= 0)
 		close(sock);
 	endmt_cnp_epoch_munmap(epoch);
-	if (stale_fd >= 0)
-		close(stale_fd);
-	if (epoch_fd >= 0)
-		close(epoch_fd);
 	maps_close(&m);
 	return err;
 }

@@ -20,9 +20,15 @@
 #include "roles.h"
 #include "config.h"
 
-const char *const role_names[] = { "head", "transit", "edge", NULL };
-const char *const mode_names[] = { "native", "skb", "hw", NULL };
-static const enum xdp_attach_mode xdp_modes[] = { XDP_MODE_NATIVE, XDP_MODE_SKB, XDP_MODE_HW };
+const char *const role_names[ROLE__N + 1] = {
+	[ROLE_HEAD] = "head", [ROLE_TRANSIT] = "transit", [ROLE_EDGE] = "edge",
+};
+const char *const mode_names[MODE__N + 1] = {
+	[MODE_NATIVE] = "native", [MODE_SKB] = "skb", [MODE_HW] = "hw",
+};
+static const enum xdp_attach_mode xdp_modes[MODE__N] = {
+	[MODE_NATIVE] = XDP_MODE_NATIVE, [MODE_SKB] = XDP_MODE_SKB, [MODE_HW] = XDP_MODE_HW,
+};
 
 static void dev_paths(const char *ifname, char *dir, char *state)
 {
@@ -138,15 +144,47 @@ static int tc_undo(const struct dev_state *st)
 	return err;
 }
 
+/* The role's TC ingress program on st->ifindex, in a clsact qdisc created
+ * if absent; what was done is recorded in *st (for tc_undo). */
+static int tc_attach_ingress(const char *ifname, enum endmt_role role,
+			     struct bpf_object *obj, struct dev_state *st)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = st->ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tco);
+	const char *name = role_descs[role].tc_prog;
+	struct bpf_program *tcp;
+	int err;
+
+	tcp = bpf_object__find_program_by_name(obj, name);
+	if (!tcp) {
+		errorf("attach: no TC program %s in the %s object", name, role_names[role]);
+		return -ENOENT;
+	}
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		errorf("attach: cannot create the clsact qdisc on %s: %s", ifname,
+		       strerror(-err));
+		return err;
+	}
+	st->tc_hook_created = !err;
+	tco.prog_fd = bpf_program__fd(tcp);
+	err = bpf_tc_attach(&hook, &tco);
+	if (err) {
+		errorf("attach: TC ingress %s on %s failed: %s", name, ifname, strerror(-err));
+		return err;
+	}
+	st->tc_handle = tco.handle;
+	st->tc_priority = tco.priority;
+	return 0;
+}
+
 int do_attach(const char *ifname, enum endmt_role role, int mode, uint8_t tlv_type)
 {
 	const struct role_desc *rd = &role_descs[role];
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tco);
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, xo);
 	struct dev_state st = { .magic = DEV_STATE_MAGIC };
 	struct role_obj ro = {};
-	struct bpf_program *tcp;
 	struct xdp_program *xp = NULL;
 	char buf[256];
 	int ifindex, err;
@@ -175,7 +213,7 @@ int do_attach(const char *ifname, enum endmt_role role, int mode, uint8_t tlv_ty
 
 	err = role_open(role, tlv_type, env.pin_root, &ro);
 	if (err) {
-		errorf("attach: cannot open the %s object: %s", rd->name, strerror(-err));
+		errorf("attach: cannot open the %s object: %s", role_names[role], strerror(-err));
 		return err;
 	}
 	xo.obj = ro.obj;
@@ -185,14 +223,14 @@ int do_attach(const char *ifname, enum endmt_role role, int mode, uint8_t tlv_ty
 	if (err) {
 		xp = NULL;
 		errorf("attach: no XDP program %s in the %s object: %s", rd->xdp_prog,
-		       rd->name, strerror(-err));
+		       role_names[role], strerror(-err));
 		goto out;
 	}
 	/* libxdp loads the whole object (TC program included) here. */
 	err = xdp_program__attach(xp, ifindex, xdp_modes[mode], 0);
 	if (err) {
 		libxdp_strerror(err, buf, sizeof(buf));
-		if (mode == 2)
+		if (mode == MODE_HW)
 			errorf("attach: XDP offload (--mode hw) on %s failed: %s; this "
 			       "device cannot offload the program, try --mode native",
 			       ifname, buf);
@@ -202,52 +240,28 @@ int do_attach(const char *ifname, enum endmt_role role, int mode, uint8_t tlv_ty
 			       ifname, buf, ifname);
 		else if (err == -EACCES || err == -EINVAL)
 			errorf("attach: loading the %s object (%s, %s) for %s failed: %s (the "
-			       "verifier rejected a program: -v shows its log)", rd->name,
+			       "verifier rejected a program: -v shows its log)", role_names[role],
 			       rd->xdp_prog, rd->tc_prog, ifname, buf);
 		else
 			errorf("attach: XDP %s (--mode %s) on %s failed: %s%s", rd->xdp_prog,
 			       mode_names[mode], ifname, buf,
-			       mode == 0 ? " (try --mode skb)" : "");
+			       mode == MODE_NATIVE ? " (try --mode skb)" : "");
 		goto out;
 	}
 	st.xdp_prog_id = xdp_program__id(xp);
 
-	tcp = bpf_object__find_program_by_name(ro.obj, rd->tc_prog);
-	if (!tcp && rd->tc_required) {
-		errorf("attach: no TC program %s in the %s object", rd->tc_prog, rd->name);
-		err = -ENOENT;
-		goto out_xdp;
-	}
-	if (tcp) {
-		hook.ifindex = ifindex;
-		err = bpf_tc_hook_create(&hook);
-		if (err && err != -EEXIST) {
-			errorf("attach: cannot create the clsact qdisc on %s: %s", ifname,
-			       strerror(-err));
-			goto out_xdp;
-		}
-		st.tc_hook_created = !err;
-		tco.prog_fd = bpf_program__fd(tcp);
-		err = bpf_tc_attach(&hook, &tco);
-		if (err) {
-			errorf("attach: TC ingress %s on %s failed: %s", rd->tc_prog, ifname,
-			       strerror(-err));
-			goto out_tc;
-		}
-		st.tc_handle = tco.handle;
-		st.tc_priority = tco.priority;
-	}
-	err = dev_state_write(ifname, &st);
+	err = tc_attach_ingress(ifname, role, ro.obj, &st);
+	if (!err)
+		err = dev_state_write(ifname, &st);
 	if (err)
-		goto out_tc;
+		goto out_tc;	/* undoes what st records, if anything */
 	infof("attached %s on %s (ifindex %d): xdp id %u mode %s, tc handle %u prio %u",
-	      rd->name, ifname, ifindex, st.xdp_prog_id, mode_names[mode], st.tc_handle,
+	      role_names[role], ifname, ifindex, st.xdp_prog_id, mode_names[mode], st.tc_handle,
 	      st.tc_priority);
 	goto out;
 
 out_tc:
 	tc_undo(&st);
-out_xdp:
 	xdp_detach_id(ifindex, st.xdp_prog_id, xdp_modes[mode]);
 out:
 	xdp_program__close(xp);
@@ -328,7 +342,13 @@ static int attach_run(void *p)
 		return err;
 	err = do_attach(a->dev, a->role, a->mode, a->tlv_type);
 	cfg_end(&m, lock);
-	if (!err && !env.json)
+	if (err)
+		return err;
+	if (env.json)
+		json_print(json_pack("{s:s, s:s, s:s, s:i}", "dev", a->dev,
+				     "role", role_names[a->role], "mode", mode_names[a->mode],
+				     "tlv_type", (int)a->tlv_type));
+	else
 		printf("attached %s on %s\n", role_names[a->role], a->dev);
 	return err;
 }
@@ -375,7 +395,11 @@ static int detach_run(void *p)
 		return err;
 	err = do_detach(a->dev);
 	pin_unlock(lock);
-	if (!err && !env.json)
+	if (err)
+		return err;
+	if (env.json)
+		json_print(json_pack("{s:s, s:b}", "dev", a->dev, "detached", 1));
+	else
 		printf("detached %s\n", a->dev);
 	return err;
 }

@@ -297,7 +297,7 @@ int proxy_sync(const struct endmt_maps_fds *m, const uint8_t proxy[16])
 void report_change(bool changed, const char *what, const char *verb)
 {
 	if (env.json)
-		printf("{\"changed\":%s}\n", changed ? "true" : "false");
+		json_print(json_pack("{s:b}", "changed", changed));
 	else
 		printf("%s %s\n", what, changed ? verb : "unchanged");
 }

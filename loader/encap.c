@@ -107,7 +107,7 @@ static int encap_set_run(void *p)
 		goto out;
 	}
 	if (env.json)
-		printf("{\"changed\":%s,\"len\":%u}\n", changed ? "true" : "false", v->len);
+		json_print(json_pack("{s:b, s:i}", "changed", changed, "len", (int)v->len));
 	else
 		printf("encap %s (%u octets)\n", changed ? "written" : "unchanged", v->len);
 out:
@@ -136,7 +136,7 @@ static int encap_del_run(void *p)
 		return err;
 	}
 	if (env.json)
-		printf("{\"changed\":true}\n");
+		json_print(json_pack("{s:b}", "changed", 1));
 	else
 		printf("encap deleted\n");
 	return 0;
@@ -145,7 +145,7 @@ static int encap_del_run(void *p)
 #define O(f) offsetof(struct encap_args, f)
 static const struct opt encap_set_opts[] = {
 	{ "proxy", OPT_ADDR, O(proxy), NOSET, "ADDR", "Proxy Address of the group", 0, 0, NULL, true, false },
-	{ "dqpn", OPT_U32, O(dqpn), NOSET, "N", "Designated QPN of the group", 0, 16777215, NULL, true, false },
+	{ "dqpn", OPT_U32, O(dqpn), NOSET, "N", "Designated QPN of the group", 0, QPN_MAX, NULL, true, false },
 	{ "src", OPT_ADDR, O(src), NOSET, "ADDR", "outer source address (this node)", 0, 0, NULL, true, false },
 	{ "sid", OPT_ADDR, O(sid), NOSET, "SID", "End.MT SID (outer DA, SRH[1])", 0, 0, NULL, true, false },
 	{ "edge", OPT_STRS, O(edges), NOSET, "EDGE=RCV/QPN[,RCV/QPN...]", "an edge node and its receivers (repeat per edge)", 0, 0, NULL, true, false },
@@ -154,7 +154,7 @@ static const struct opt encap_set_opts[] = {
 };
 static const struct opt encap_del_opts[] = {
 	{ "proxy", OPT_ADDR, O(proxy), NOSET, "ADDR", "Proxy Address of the group", 0, 0, NULL, true, false },
-	{ "dqpn", OPT_U32, O(dqpn), NOSET, "N", "Designated QPN of the group", 0, 16777215, NULL, true, false },
+	{ "dqpn", OPT_U32, O(dqpn), NOSET, "N", "Designated QPN of the group", 0, QPN_MAX, NULL, true, false },
 	{}
 };
 #undef O

@@ -10,10 +10,17 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include <jansson.h>
 #include "endmt/maps.h"
+#include "endmt/roce.h"
 #include "tlv.h"
+#include "util.h"
 
 #define ENDMT_DEF_PIN_ROOT "/sys/fs/bpf/endmt"
+
+/* QPNs and PSNs are 24-bit BTH fields, 0..QPN_MAX (signed: option bounds
+ * and PSN offsets go down to -QPN_MAX). */
+#define QPN_MAX ((int64_t)ENDMT_BTH_QPN_MASK)
 
 /* ---- global options and logging (util.c) ---- */
 struct endmt_env {
@@ -30,6 +37,8 @@ extern struct endmt_env env;
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void infof(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* -v only */
 void setup_libbpf_print(void);
+/* --json output: o on one line of stdout, compact; takes the reference. */
+void json_print(json_t *o);
 
 /* ---- option tables (params.c) ---- */
 enum opt_type {
@@ -75,6 +84,10 @@ struct cmd {
 extern const struct cmd *const endmt_cmds[];
 
 int params_parse(const struct cmd *c, int argc, char **argv, void *cfg);
+/* Global options (-v/--verbose, --json/-j, --pin-root DIR), accepted before
+ * or after the command: 1 if argv[i] is one (argv slots in *used), 0 if
+ * not, -errno after printing why. */
+int params_global(int argc, char **argv, int i, int *used);
 void params_usage(const struct cmd *c, FILE *f);
 int parse_addr(const char *s, struct in6_addr *a);
 int parse_u64(const char *s, uint64_t *v);
@@ -83,9 +96,13 @@ const char *addr_str(const void *a16, char *buf);	/* buf >= INET6_ADDRSTRLEN */
 const char *tlv_type_refused(uint32_t t);
 
 /* ---- pin root, lock, maps (pin.c) ---- */
+/* One fd per pinned map (include/endmt/maps.h, ENDMT_PINNED_MAPS), named
+ * as the map without "endmt_".  Read-only commands get -1 for cnp_epoch,
+ * stale and rcv_group when the pins of an older endmt lack them. */
 struct endmt_maps_fds {
-	int sids, groups, xlate, encap, repl, stats, proxies;
-	int rcv_group;	/* userspace only (pin.c); -1 when an old pin root lacks it */
+#define ENDMT_MAP_FD(name) int name;
+	ENDMT_PINNED_MAPS(ENDMT_MAP_FD)
+#undef ENDMT_MAP_FD
 };
 
 /* Mounts bpffs if needed, creates the pin root and its dev/ directory. */
@@ -100,8 +117,10 @@ void maps_close(struct endmt_maps_fds *m);
 
 /* ---- attachments (attach.c) ---- */
 enum endmt_role { ROLE_HEAD = 0, ROLE_TRANSIT, ROLE_EDGE, ROLE__N };
-extern const char *const role_names[];
-extern const char *const mode_names[];	/* native skb hw */
+/* XDP attach modes; the index of a mode's name in mode_names. */
+enum endmt_mode { MODE_NATIVE = 0, MODE_SKB, MODE_HW, MODE__N };
+extern const char *const role_names[ROLE__N + 1];	/* by enum endmt_role, NULL terminated */
+extern const char *const mode_names[MODE__N + 1];	/* by enum endmt_mode, NULL terminated */
 
 /* Per-device state, pinned under PINROOT/dev/<ifname>/state (a one-slot
  * array map, so it lives and dies with the other pins in bpffs). */
@@ -137,7 +156,5 @@ struct group_cfg {
 void group_key_make(struct endmt_group_key *k, const struct in6_addr *proxy, uint32_t dqpn);
 void branch_id_ifindex(uint8_t id[16], uint32_t ifindex);
 
-/* Monotonic clock of bpf_ktime_get_ns(). */
-uint64_t now_ns(void);
 
 #endif /* ENDMT_LOADER_H */

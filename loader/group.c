@@ -9,7 +9,6 @@
 #include "endmt.h"
 #include "config.h"
 
-#define QPN_MAX 16777215
 
 /* ---- group add / del ---- */
 
@@ -153,7 +152,7 @@ static int branch_rcv_check(const struct endmt_maps_fds *m, struct branch_args *
 	}
 	memcpy(rk.addr, &a->addr, 16);
 	rk.qpn = qpn;
-	err = rcv_psn_offset(m->xlate, &rk, &off);
+	err = rcv_psn_offset(m->rcv_xlate, &rk, &off);
 	if (err) {
 		errorf("branch add: reading the translation of %s/%u: %s",
 		       addr_str(&a->addr, b), qpn, strerror(-err));

@@ -51,11 +51,12 @@ void setup_libbpf_print(void)
 	libxdp_set_print((libxdp_print_fn_t)lib_print);
 }
 
-uint64_t now_ns(void)
+
+void json_print(json_t *o)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	if (!o)
+		return;
+	json_dumpf(o, stdout, JSON_COMPACT);
+	fputc('\n', stdout);
+	json_decref(o);
 }
-

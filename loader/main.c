@@ -30,7 +30,8 @@ static void usage(FILE *f)
 	for (c = endmt_cmds; *c; c++)
 		fprintf(f, "  %-16s %s\n", (*c)->name, (*c)->summary);
 	fprintf(f, "\n'endmt COMMAND --help' describes each command.  The pin root "
-		   "defaults to " ENDMT_DEF_PIN_ROOT " (env ENDMT_PIN_ROOT).\n");
+		   "defaults to " ENDMT_DEF_PIN_ROOT " (env ENDMT_PIN_ROOT).\n"
+		   "Global options may also follow the command.\n");
 }
 
 /* Matches "group add" against argv[i], argv[i+1]; returns words used. */
@@ -52,28 +53,24 @@ int main(int argc, char **argv)
 	const struct cmd *const *c;
 	const char *root = getenv("ENDMT_PIN_ROOT");
 	void *cfg = NULL;
-	int i = 1, n = 0, err;
+	int i = 1, n = 0, used, err;
 	bool noun = false;
 
 	env.pin_root = root && *root ? root : ENDMT_DEF_PIN_ROOT;
-	/* Global options before the command. */
+	/* Global options before the command (params_parse takes them after). */
 	while (i < argc && argv[i][0] == '-') {
-		if (!strcmp(argv[i], "-v"))
-			env.verbose++;
-		else if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
-			env.json = true;
-		else if (!strcmp(argv[i], "--pin-root") && i + 1 < argc)
-			env.pin_root = argv[++i];
-		else if (!strncmp(argv[i], "--pin-root=", 11))
-			env.pin_root = argv[i] + 11;
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
-		} else {
+		}
+		err = params_global(argc, argv, i, &used);
+		if (err < 0)
+			return 2;
+		if (!err) {
 			errorf("unknown global option '%s' (see endmt --help)", argv[i]);
 			return 2;
 		}
-		i++;
+		i += used;
 	}
 	if (i >= argc) {
 		usage(stderr);

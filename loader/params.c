@@ -158,7 +158,7 @@ static int set_value(const struct cmd *c, const struct opt *o, const char *val, 
 /* Global options are accepted anywhere, so `endmt show --json` and
  * `endmt --json show` mean the same. Returns 1 if arg was one (and how many
  * argv slots it used in *used), 0 if not, <0 on error. */
-static int global_opt(int argc, char **argv, int i, int *used)
+int params_global(int argc, char **argv, int i, int *used)
 {
 	const char *a = argv[i];
 
@@ -203,7 +203,7 @@ int params_parse(const struct cmd *c, int argc, char **argv, void *cfg)
 			params_usage(c, stdout);
 			return 1;
 		}
-		err = global_opt(argc, argv, i, &used);
+		err = params_global(argc, argv, i, &used);
 		if (err < 0)
 			return err;
 		if (err)

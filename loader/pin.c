@@ -120,17 +120,30 @@ void pin_unlock(int lock_fd)
 }
 
 static const char *const map_names[] = {
-	"endmt_sids", "endmt_groups", "endmt_rcv_xlate", "endmt_encap",
-	"endmt_repl", "endmt_stats", "endmt_proxies", "endmt_rcv_group",
+#define MAP_NAME(name) ENDMT_PIN_NAME(name),
+	ENDMT_PINNED_MAPS(MAP_NAME)
+#undef MAP_NAME
 };
-#define NMAPS 8
+#define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
 
-static int *map_slot(struct endmt_maps_fds *m, int i)
+static int *map_slot(struct endmt_maps_fds *m, size_t i)
 {
-	int *slots[] = { &m->sids, &m->groups, &m->xlate, &m->encap, &m->repl, &m->stats,
-			&m->proxies, &m->rcv_group };
+	int *slots[] = {
+#define MAP_SLOT(name) &m->name,
+		ENDMT_PINNED_MAPS(MAP_SLOT)
+#undef MAP_SLOT
+	};
 
 	return slots[i];
+}
+
+/* May be missing from the pins of an older endmt (read-only commands go on
+ * without them). */
+static bool map_optional(struct endmt_maps_fds *m, size_t i)
+{
+	int *slot = map_slot(m, i);
+
+	return slot == &m->rcv_group || slot == &m->cnp_epoch || slot == &m->stale;
 }
 
 /* Loading the maps-only object makes libbpf create every missing map and
@@ -141,6 +154,11 @@ static int maps_create(void)
 	struct endmt_maps *skel;
 	int err;
 
+	/* Every BPF map of the list is a map of the object (a compile-time
+	 * check: the skeleton has a member per map). */
+#define MAP_IN_SKEL(name) (void)sizeof(skel->maps.endmt_##name);
+	ENDMT_BPF_PINNED_MAPS(MAP_IN_SKEL)
+#undef MAP_IN_SKEL
 	skel = endmt_maps__open_opts(&oo);
 	if (!skel) {
 		err = -errno;
@@ -167,7 +185,7 @@ static int rcv_group_create(void)
 	char path[PATH_MAX];
 	int fd, err = 0;
 
-	snprintf(path, sizeof(path), "%s/endmt_rcv_group", env.pin_root);
+	snprintf(path, sizeof(path), "%s/" ENDMT_PIN_NAME(rcv_group), env.pin_root);
 	fd = bpf_obj_get(path);
 	if (fd >= 0) {
 		close(fd);
@@ -178,11 +196,11 @@ static int rcv_group_create(void)
 		errorf("cannot open map %s: %s%s", path, strerror(-err), priv_hint(err));
 		return err;
 	}
-	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "endmt_rcv_group", sizeof(struct endmt_rcv_key),
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, ENDMT_PIN_NAME(rcv_group), sizeof(struct endmt_rcv_key),
 			    sizeof(struct endmt_group_key), ENDMT_MAX_XLATE, &mo);
 	if (fd < 0) {
 		err = -errno;
-		errorf("cannot create map endmt_rcv_group: %s%s", strerror(-err), priv_hint(err));
+		errorf("cannot create map " ENDMT_PIN_NAME(rcv_group) ": %s%s", strerror(-err), priv_hint(err));
 		return err;
 	}
 	if (bpf_obj_pin(fd, path)) {
@@ -196,7 +214,8 @@ static int rcv_group_create(void)
 int maps_open(struct endmt_maps_fds *m, bool create)
 {
 	char path[PATH_MAX];
-	int i, err;
+	size_t i;
+	int err;
 
 	for (i = 0; i < NMAPS; i++)
 		*map_slot(m, i) = -1;
@@ -215,9 +234,7 @@ int maps_open(struct endmt_maps_fds *m, bool create)
 		*map_slot(m, i) = bpf_obj_get(path);
 		if (*map_slot(m, i) < 0) {
 			err = -errno;
-			/* A pin root of an older endmt has no endmt_rcv_group:
-			 * read-only commands go on without it. */
-			if (!create && err == -ENOENT && &m->rcv_group == map_slot(m, i))
+			if (!create && err == -ENOENT && map_optional(m, i))
 				continue;
 			if (err != -ENOENT || create)
 				errorf("cannot open map %s: %s%s", path, strerror(-err),
@@ -231,7 +248,7 @@ int maps_open(struct endmt_maps_fds *m, bool create)
 
 void maps_close(struct endmt_maps_fds *m)
 {
-	int i;
+	size_t i;
 
 	for (i = 0; i < NMAPS; i++) {
 		if (*map_slot(m, i) >= 0)

@@ -11,7 +11,6 @@
 #include "endmt.h"
 #include "config.h"
 
-#define QPN_MAX 16777215
 
 /* ---- receiver add / del ----
  *
@@ -125,7 +124,7 @@ static int rcv_add_run(void *p)
 	if (err)
 		goto out;
 	had_br = group_find_branch(g, k.addr, &old_off);
-	had_xl = !bpf_map_lookup_elem(m.xlate, &k, &oldv);
+	had_xl = !bpf_map_lookup_elem(m.rcv_xlate, &k, &oldv);
 	/* Reverse path first, then forward path, then the record; a failure
 	 * puts back what this command changed. */
 	err = branch_write(m.groups, &gk, k.addr, a->psn_offset, false, &ch);
@@ -137,8 +136,8 @@ static int rcv_add_run(void *p)
 	}
 	changed |= ch;
 	if (v.flags)
-		err = map_set(m.xlate, &k, &v, sizeof(v), &ch);
-	else if (had_xl && !(err = map_del(m.xlate, &k)))
+		err = map_set(m.rcv_xlate, &k, &v, sizeof(v), &ch);
+	else if (had_xl && !(err = map_del(m.rcv_xlate, &k)))
 		ch = true;	/* no translation: none may stay behind */
 	else
 		ch = false;
@@ -152,9 +151,9 @@ static int rcv_add_run(void *p)
 		       a->qpn, strerror(-err));
 		branch_write(m.groups, &gk, k.addr, old_off, had_br < 0, &ch);
 		if (had_xl)
-			bpf_map_update_elem(m.xlate, &k, &oldv, BPF_ANY);
+			bpf_map_update_elem(m.rcv_xlate, &k, &oldv, BPF_ANY);
 		else
-			bpf_map_delete_elem(m.xlate, &k);
+			bpf_map_delete_elem(m.rcv_xlate, &k);
 		goto out;
 	}
 	report_change(changed, "receiver", "written");
@@ -180,7 +179,7 @@ static int rcv_del_run(void *p)
 	if (err)
 		return err;
 	rec = !bpf_map_lookup_elem(m.rcv_group, &k, &gk);
-	err = map_del(m.xlate, &k);
+	err = map_del(m.rcv_xlate, &k);
 	if (err == -ENOENT && rec)
 		err = 0;	/* a receiver without translation */
 	if (err) {

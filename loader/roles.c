@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The role objects, through their skeletons: which programs each role
- * attaches where, and the rodata knobs set before load. */
+ * attaches where, and the rodata knobs set before load (the End.MT TLV
+ * type: only the edge parses TLVs; the head's come ready-made in its
+ * template, the transit response path reads none). */
 #include <errno.h>
 #include <string.h>
 #include <bpf/libbpf.h>
@@ -10,18 +12,19 @@
 #include "edge.skel.h"
 
 const struct role_desc role_descs[ROLE__N] = {
-	[ROLE_HEAD]    = { "head",    "endmt_head_xdp",    "endmt_head_tc",    true },
-	[ROLE_TRANSIT] = { "transit", "endmt_transit_xdp", "endmt_transit_tc", true },
-	[ROLE_EDGE]    = { "edge",    "endmt_edge_xdp",    "endmt_edge_tc",    true },
+	[ROLE_HEAD]    = { "endmt_head_xdp",    "endmt_head_tc" },
+	[ROLE_TRANSIT] = { "endmt_transit_xdp", "endmt_transit_tc" },
+	[ROLE_EDGE]    = { "endmt_edge_xdp",    "endmt_edge_tc" },
 };
 
-#define ROLE_OPEN(sk, r)						\
+/* set_rodata: the knobs this object reads, written before load. */
+#define ROLE_OPEN(sk, set_rodata)					\
 	do {								\
 		struct sk *s = sk##__open_opts(oo);			\
 									\
 		if (!s)							\
 			return -errno;					\
-		s->rodata->cfg_tlv_type = tlv_type;			\
+		set_rodata;						\
 		ro->skel = s;						\
 		ro->obj = s->obj;					\
 		ro->destroy = (void (*)(void *))sk##__destroy;		\
@@ -36,13 +39,13 @@ int role_open(enum endmt_role role, uint8_t tlv_type, const char *pin_root,
 	memset(ro, 0, sizeof(*ro));
 	switch (role) {
 	case ROLE_HEAD:
-		ROLE_OPEN(endmt_head, role);
+		ROLE_OPEN(endmt_head, (void)s);
 		break;
 	case ROLE_TRANSIT:
-		ROLE_OPEN(endmt_transit, role);
+		ROLE_OPEN(endmt_transit, (void)s);
 		break;
 	case ROLE_EDGE:
-		ROLE_OPEN(endmt_edge, role);
+		ROLE_OPEN(endmt_edge, s->rodata->cfg_tlv_type = tlv_type);
 		break;
 	default:
 		return -EINVAL;

@@ -6,12 +6,10 @@
 #include <stdint.h>
 #include "endmt.h"
 
+/* A role's programs; its name is role_names[role]. */
 struct role_desc {
-	const char *name;
-	const char *xdp_prog;	/* always present */
+	const char *xdp_prog;
 	const char *tc_prog;	/* TC ingress */
-	bool tc_required;	/* attach fails without it (every role has one now;
-				 * the flag stays for roles that may not) */
 };
 extern const struct role_desc role_descs[ROLE__N];
 

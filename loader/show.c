@@ -82,7 +82,7 @@ static json_t *branch_json(const struct endmt_group *g, unsigned int i, uint64_t
 	return o;
 }
 
-static int show_groups(int fd, json_t *arr)
+static int show_groups(const struct endmt_maps_fds *m, json_t *arr)
 {
 	struct endmt_group_key k, *prev = NULL;
 	struct show_agent ag = {};
@@ -90,7 +90,7 @@ static int show_groups(int fd, json_t *arr)
 	struct endmt_group *g;
 	uint64_t now;
 	uint32_t i, zero = 0;
-	int epoch_fd = -1, stale_fd = -1;
+	int fd = m->groups, stale_fd = m->stale;
 	json_t *o, *br;
 
 	g = calloc(1, sizeof(*g));
@@ -101,8 +101,8 @@ static int show_groups(int fd, json_t *arr)
 		return -ENOMEM;
 	}
 	/* Pins of an older endmt may lack these: show the raw fields then. */
-	if (!endmt_agent_maps_open(env.pin_root, &epoch_fd, &stale_fd))
-		ag.have_epoch = !bpf_map_lookup_elem(epoch_fd, &zero, &ag.epoch);
+	if (m->cnp_epoch >= 0)
+		ag.have_epoch = !bpf_map_lookup_elem(m->cnp_epoch, &zero, &ag.epoch);
 	while (!bpf_map_get_next_key(fd, prev, &k)) {
 		prev = &k;
 		if (bpf_map_lookup_elem_flags(fd, &k, g, BPF_F_LOCK))
@@ -134,10 +134,6 @@ static int show_groups(int fd, json_t *arr)
 		json_object_set_new(o, "branches", br);
 		json_array_append_new(arr, o);
 	}
-	if (stale_fd >= 0)
-		close(stale_fd);
-	if (epoch_fd >= 0)
-		close(epoch_fd);
 	free(st);
 	free(g);
 	return 0;
@@ -157,7 +153,7 @@ static void show_sids(int fd, json_t *arr)
 		json_object_set_new(o, "sid", jaddr(k.sid));
 		json_object_set_new(o, "edge", jaddr(v.edge));
 		json_object_set_new(o, "behavior", json_string(v.flags & ENDMT_SID_F_ENDMT ? "End.MT" :
-							       v.flags & ENDMT_SID_F_REPL ? "Replication" : "?"));
+							       "?"));
 		json_object_set_new(o, "max_receivers", json_integer(v.max_rcv));
 		json_array_append_new(arr, o);
 	}
@@ -221,23 +217,24 @@ static json_t *encap_json(const struct endmt_group_key *k, const struct endmt_en
 	json_object_set_new(o, "proxy", jaddr(k->proxy));
 	json_object_set_new(o, "dqpn", json_integer(k->dqpn));
 	json_object_set_new(o, "len", json_integer(e->len));
-	if (e->len < 48 || e->len > ENDMT_MAX_ENCAP) {
+	if (e->len < ENDMT_IP6_HLEN + sizeof(*srh) || e->len > ENDMT_MAX_ENCAP) {
 		json_object_set_new(o, "error", json_string("template too short"));
 		return o;
 	}
-	json_object_set_new(o, "outer_src", jaddr(e->hdr + 8));
-	json_object_set_new(o, "outer_dst", jaddr(e->hdr + 24));
-	srh = (const void *)(e->hdr + 40);
-	srh_len = e->len - 40;
+	json_object_set_new(o, "outer_src", jaddr(e->hdr + ENDMT_IP6_OFF_SADDR));
+	json_object_set_new(o, "outer_dst", jaddr(e->hdr + ENDMT_IP6_OFF_DADDR));
+	srh = (const void *)(e->hdr + ENDMT_IP6_HLEN);
+	srh_len = e->len - ENDMT_IP6_HLEN;
 	json_object_set_new(o, "segments_left", json_integer(srh->segments_left));
 	segs = json_array();
-	for (i = 0; i <= srh->last_entry && 8 + 16 * (i + 1) <= srh_len; i++)
-		json_array_append_new(segs, jaddr(e->hdr + 48 + 16 * i));
+	for (i = 0; i <= srh->last_entry && sizeof(*srh) + 16 * (i + 1) <= srh_len; i++)
+		json_array_append_new(segs, jaddr((const uint8_t *)(srh + 1) + 16 * i));
 	json_object_set_new(o, "segments", segs);
 	/* The TLV type is not stored: take the first non-padding TLV's. */
-	off = 8 + 16 * ((size_t)srh->last_entry + 1);
-	while (off + 2 <= srh_len) {
-		uint8_t ty = e->hdr[40 + off];
+	off = sizeof(*srh) + 16 * ((size_t)srh->last_entry + 1);
+	while (off + sizeof(struct endmt_tlv_hdr) <= srh_len) {
+		const struct endmt_tlv_hdr *th = (const void *)((const uint8_t *)srh + off);
+		uint8_t ty = th->type;
 
 		if (ty == ENDMT_TLV_PAD1) {
 			off++;
@@ -247,10 +244,10 @@ static json_t *encap_json(const struct endmt_group_key *k, const struct endmt_en
 			type = ty;
 			break;
 		}
-		off += 2 + e->hdr[40 + off + 1];
+		off += sizeof(*th) + th->len;
 	}
 	json_object_set_new(o, "tlv_type", json_integer(type));
-	n = endmt_srh_parse(e->hdr + 40, srh_len, type, tv, sizeof(tv) / sizeof(tv[0]));
+	n = endmt_srh_parse((const uint8_t *)srh, srh_len, type, tv, sizeof(tv) / sizeof(tv[0]));
 	if (n < 0) {
 		json_object_set_new(o, "error", json_string(strerror(-n)));
 		return o;
@@ -379,101 +376,106 @@ static const char *stat_help(const char *name)
 	return "";
 }
 
-static const char *js(json_t *o, const char *k)
+static const char *get_str(json_t *o, const char *k)
 {
 	json_t *v = json_object_get(o, k);
 
 	return json_is_string(v) ? json_string_value(v) : "-";
 }
 
-static long long ji(json_t *o, const char *k)
+static long long get_int(json_t *o, const char *k)
 {
 	return json_integer_value(json_object_get(o, k));
 }
 
+/* One branch row of `endmt show`. */
+static void print_branch(json_t *b)
+{
+	char id[64], ep[16], seen[24];
+	json_t *ls = json_object_get(b, "last_seen_ms_ago");
+
+	if (!strcmp(get_str(b, "kind"), "ifindex"))
+		snprintf(id, sizeof(id), "%s (ifindex %lld)", get_str(b, "dev"),
+			 get_int(b, "ifindex"));
+	else
+		snprintf(id, sizeof(id), "%s", get_str(b, "addr"));
+	if (json_is_true(json_object_get(b, "nak_pending")))
+		snprintf(ep, sizeof(ep), "%lld", get_int(b, "epsn"));
+	else
+		snprintf(ep, sizeof(ep), "-");
+	if (json_is_null(ls))
+		snprintf(seen, sizeof(seen), "never");
+	else
+		snprintf(seen, sizeof(seen), "%lld ms ago", json_integer_value(ls));
+	printf("    %-28s %8lld %10s %6lld %12s %8lld %8lld %8lld%s%s\n", id,
+	       get_int(b, "ack_psn"), ep, get_int(b, "ccount"), seen, get_int(b, "acks"),
+	       get_int(b, "naks"), get_int(b, "cnps"),
+	       json_is_true(json_object_get(b, "stale")) ? "  STALE" : "",
+	       json_is_true(json_object_get(b, "failed")) ? "  FAILED" : "");
+}
+
 static void print_human(json_t *root)
 {
-	json_t *a, *o, *b, *t, *r;
+	json_t *a, *o, *br, *t, *r;
 	const char *key;
 	size_t i, j, l;
 
-	printf("pin root %s\n", js(root, "pin_root"));
+	printf("pin root %s\n", get_str(root, "pin_root"));
 	a = json_object_get(root, "devices");
 	printf("\ndevices (%zu)\n", json_array_size(a));
 	json_array_foreach(a, i, o)
-		printf("  %-12s %-8s xdp %s id %lld%s tlv %lld%s\n", js(o, "dev"), js(o, "role"),
-		       js(o, "xdp_mode"), ji(o, "xdp_prog_id"),
+		printf("  %-12s %-8s xdp %s id %lld%s tlv %lld%s\n", get_str(o, "dev"), get_str(o, "role"),
+		       get_str(o, "xdp_mode"), get_int(o, "xdp_prog_id"),
 		       json_is_true(json_object_get(o, "tc")) ? " + tc ingress" : "",
-		       ji(o, "tlv_type"),
+		       get_int(o, "tlv_type"),
 		       json_is_true(json_object_get(o, "present")) ? "" : "  (device gone)");
 	a = json_object_get(root, "groups");
 	printf("\ngroups (%zu)\n", json_array_size(a));
 	json_array_foreach(a, i, o) {
 		printf("  %s/%lld%s branch-by %s start-psn %lld cnp-cap %lld resp-saddr %s\n",
-		       js(o, "proxy"), ji(o, "dqpn"),
+		       get_str(o, "proxy"), get_int(o, "dqpn"),
 		       json_is_true(json_object_get(o, "head")) ? " head" : "",
-		       js(o, "branch_by"), ji(o, "start_psn"), ji(o, "cnp_cap"),
-		       js(o, "resp_saddr"));
+		       get_str(o, "branch_by"), get_int(o, "start_psn"), get_int(o, "cnp_cap"),
+		       get_str(o, "resp_saddr"));
 		if (json_is_true(json_object_get(o, "head")))
-			printf("    source %s qpn %lld\n", js(o, "src"), ji(o, "src_qpn"));
+			printf("    source %s qpn %lld\n", get_str(o, "src"), get_int(o, "src_qpn"));
 		printf("    forwarded: ack %s, nak %s, acks repeated %lld\n",
 		       json_is_null(json_object_get(o, "fwd_ack_psn")) ? "-" : "yes",
 		       json_is_null(json_object_get(o, "fwd_epsn")) ? "-" : "yes",
-		       ji(o, "acks_repeated"));
+		       get_int(o, "acks_repeated"));
 		printf("    %-28s %8s %10s %6s %12s %8s %8s %8s\n", "branch", "AckPSN",
 		       "ePSN/NAK", "CCount", "last seen", "acks", "naks", "cnps");
-		json_array_foreach(json_object_get(o, "branches"), j, b) {
-			char id[64], ep[16], seen[24];
-			json_t *ls = json_object_get(b, "last_seen_ms_ago");
-
-			if (!strcmp(js(b, "kind"), "ifindex"))
-				snprintf(id, sizeof(id), "%s (ifindex %lld)", js(b, "dev"),
-					 ji(b, "ifindex"));
-			else
-				snprintf(id, sizeof(id), "%s", js(b, "addr"));
-			if (json_is_true(json_object_get(b, "nak_pending")))
-				snprintf(ep, sizeof(ep), "%lld", ji(b, "epsn"));
-			else
-				snprintf(ep, sizeof(ep), "-");
-			if (json_is_null(ls))
-				snprintf(seen, sizeof(seen), "never");
-			else
-				snprintf(seen, sizeof(seen), "%lld ms ago", json_integer_value(ls));
-			printf("    %-28s %8lld %10s %6lld %12s %8lld %8lld %8lld%s%s\n", id,
-			       ji(b, "ack_psn"), ep, ji(b, "ccount"), seen, ji(b, "acks"),
-			       ji(b, "naks"), ji(b, "cnps"),
-			       json_is_true(json_object_get(b, "stale")) ? "  STALE" : "",
-			       json_is_true(json_object_get(b, "failed")) ? "  FAILED" : "");
-		}
+		json_array_foreach(json_object_get(o, "branches"), j, br)
+			print_branch(br);
 	}
 	a = json_object_get(root, "sids");
 	printf("\nsids (%zu)\n", json_array_size(a));
 	json_array_foreach(a, i, o)
-		printf("  %-24s %s edge %s max-receivers %lld\n", js(o, "sid"),
-		       js(o, "behavior"), js(o, "edge"), ji(o, "max_receivers"));
+		printf("  %-24s %s edge %s max-receivers %lld\n", get_str(o, "sid"),
+		       get_str(o, "behavior"), get_str(o, "edge"), get_int(o, "max_receivers"));
 	a = json_object_get(root, "receivers");
 	printf("\nreceivers (%zu)\n", json_array_size(a));
 	json_array_foreach(a, i, o) {
-		printf("  %s/%lld psn-offset %lld", js(o, "addr"), ji(o, "qpn"),
-		       ji(o, "psn_offset"));
+		printf("  %s/%lld psn-offset %lld", get_str(o, "addr"), get_int(o, "qpn"),
+		       get_int(o, "psn_offset"));
 		if (json_is_string(json_object_get(o, "proxy")))
-			printf(" group %s/%lld", js(o, "proxy"), ji(o, "dqpn"));
+			printf(" group %s/%lld", get_str(o, "proxy"), get_int(o, "dqpn"));
 		if (json_is_true(json_object_get(o, "reth")))
 			printf(" va-delta %llu rkey %lld",
-			       (unsigned long long)ji(o, "va_delta"), ji(o, "rkey"));
+			       (unsigned long long)get_int(o, "va_delta"), get_int(o, "rkey"));
 		printf("\n");
 	}
 	a = json_object_get(root, "encaps");
 	printf("\nencaps (%zu)\n", json_array_size(a));
 	json_array_foreach(a, i, o) {
-		printf("  %s/%lld: %lld octets, %s -> %s, SL %lld, segments", js(o, "proxy"),
-		       ji(o, "dqpn"), ji(o, "len"), js(o, "outer_src"), js(o, "outer_dst"),
-		       ji(o, "segments_left"));
+		printf("  %s/%lld: %lld octets, %s -> %s, SL %lld, segments", get_str(o, "proxy"),
+		       get_int(o, "dqpn"), get_int(o, "len"), get_str(o, "outer_src"), get_str(o, "outer_dst"),
+		       get_int(o, "segments_left"));
 		json_array_foreach(json_object_get(o, "segments"), j, t)
 			printf(" [%zu]=%s", j, json_string_value(t));
-		printf(", TLV type %lld\n", ji(o, "tlv_type"));
+		printf(", TLV type %lld\n", get_int(o, "tlv_type"));
 		json_array_foreach(json_object_get(o, "tlvs"), j, t) {
-			printf("    edge %s:", js(t, "edge"));
+			printf("    edge %s:", get_str(t, "edge"));
 			json_array_foreach(json_object_get(t, "receivers"), l, r)
 				printf(" %s", json_string_value(r));
 			printf("\n");
@@ -482,11 +484,11 @@ static void print_human(json_t *root)
 	a = json_object_get(root, "replication");
 	printf("\nreplication (%zu)\n", json_array_size(a));
 	json_array_foreach(a, i, o) {
-		printf("  %-24s ->", js(o, "sid"));
+		printf("  %-24s ->", get_str(o, "sid"));
 		json_array_foreach(json_object_get(o, "to"), j, t)
 			printf("%s %s", j ? "," : "", json_string_value(t));
-		if (ji(o, "n") < 1 || ji(o, "n") > ENDMT_MAX_REPL)
-			printf("  (bad entry: %lld downstream SIDs)", ji(o, "n"));
+		if (get_int(o, "n") < 1 || get_int(o, "n") > ENDMT_MAX_REPL)
+			printf("  (bad entry: %lld downstream SIDs)", get_int(o, "n"));
 		printf("\n");
 	}
 	a = json_object_get(root, "counters");
@@ -515,13 +517,13 @@ static int show_run(void *p)
 	/* Nothing pinned yet: an empty node, not an error. */
 	json_object_set_new(root, "groups", arr = json_array());
 	if (!err)
-		err = show_groups(m.groups, arr);
+		err = show_groups(&m, arr);
 	json_object_set_new(root, "sids", arr = json_array());
 	if (!err)
 		show_sids(m.sids, arr);
 	json_object_set_new(root, "receivers", arr = json_array());
 	if (!err)
-		show_rcvs(m.xlate, m.rcv_group, arr);
+		show_rcvs(m.rcv_xlate, m.rcv_group, arr);
 	json_object_set_new(root, "encaps", arr = json_array());
 	if (!err)
 		err = show_encaps(m.encap, arr);

@@ -9,7 +9,6 @@
 #include "endmt.h"
 #include "config.h"
 
-#define QPN_MAX 16777215
 
 /* ---- sid add / del ---- */
 

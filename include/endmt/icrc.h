@@ -18,14 +18,9 @@
 #define ENDMT_ICRC_H
 
 #include <linux/types.h>
+#include "endmt/roce.h"	/* the IPv6 and UDP header sizes and offsets */
 
 #define ENDMT_CRC32_POLY 0xedb88320u
-/* Offsets (from the start of the IPv6 header) of the fields the data path
- * rewrites, and of the masked fields. */
-#define ENDMT_IP6_OFF_SADDR  8
-#define ENDMT_IP6_OFF_DADDR  24
-#define ENDMT_IP6_HLEN       40
-#define ENDMT_UDP_HLEN       8
 #define ENDMT_ICRC_PSEUDO_LRH 8	/* the 8 octets of 0xff before the IPv6 header */
 /* Longest shift the data path computes: payload + headers after a window. */
 #define ENDMT_ICRC_MAX_TAIL  0xffffu

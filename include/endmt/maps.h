@@ -25,7 +25,6 @@ struct endmt_sid_key {
 };
 
 #define ENDMT_SID_F_ENDMT 0x1	/* End.MT: decapsulate and replicate */
-#define ENDMT_SID_F_REPL  0x2	/* RFC 9524 Replication SID (transit) */
 
 struct endmt_sid {
 	__u8 edge[16];		/* Edge Node Address this node matches in TLVs */
@@ -163,6 +162,16 @@ struct endmt_repl {
 	__u32 reserved;
 	__u8 sids[ENDMT_MAX_REPL][16];
 };
+
+/* Every pinned map: PINROOT/endmt_<name>, the name of its definition in
+ * maps/endmt_maps.h.  Pinned names are ABI.  X(name) for each map the BPF
+ * objects define (maps/endmt_maps.h, created by loading bpf/maps.bpf.c),
+ * then the userspace-only endmt_rcv_group (loader/pin.c creates it). */
+#define ENDMT_BPF_PINNED_MAPS(X)					\
+	X(sids) X(groups) X(rcv_xlate) X(encap) X(repl) X(stats) X(proxies)	\
+	X(cnp_epoch) X(stale)
+#define ENDMT_PINNED_MAPS(X) ENDMT_BPF_PINNED_MAPS(X) X(rcv_group)
+#define ENDMT_PIN_NAME(name) "endmt_" #name
 
 /* endmt_proxies: key = a Proxy Address of some group on this node; value =
  * __u32 number of groups using it.  Lets the response path tell "unknown QPN

@@ -9,6 +9,20 @@
 #define ENDMT_ROCE_PORT 4791	/* UDP destination port of RoCEv2 */
 #define ENDMT_ICRC_LEN  4
 
+/* RoCEv2 over IPv6: the IPv6 and UDP headers in front of the BTH.  Offsets
+ * from the start of the IPv6 header. */
+#define ENDMT_IP6_OFF_PLEN   4	/* payload length, __be16 */
+#define ENDMT_IP6_OFF_NEXTHDR 6
+#define ENDMT_IP6_OFF_HOPLIMIT 7
+#define ENDMT_IP6_OFF_SADDR  8
+#define ENDMT_IP6_OFF_DADDR  24
+#define ENDMT_IP6_HLEN       40
+#define ENDMT_UDP_HLEN       8
+#define ENDMT_UDP_OFF_SPORT  0	/* offsets from the start of the UDP header */
+#define ENDMT_UDP_OFF_DPORT  2
+#define ENDMT_UDP_OFF_LEN    4
+#define ENDMT_UDP_OFF_CSUM   6
+
 /* Base Transport Header, 12 octets. */
 struct endmt_bth {
 	__u8 opcode;

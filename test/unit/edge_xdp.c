@@ -404,7 +404,7 @@ static const struct tcase tcases[] = {
 	  .p = { .nrcv = 3, .per_tlv = 11, .opcode = ENDMT_OP_WRITE_FIRST, .paylen = 256 } },
 	{ .name = "not_ours_ipv4", .fn = m_ipv4, .stat = ENDMT_STAT_PASS_NOT_OURS },
 	{ .name = "not_ours_da", .fn = m_other_da, .stat = ENDMT_STAT_PASS_NOT_OURS },
-	{ .name = "not_ours_repl_sid", .fn = m_none, .stat = ENDMT_STAT_PASS_NOT_OURS, .sid_flags = ENDMT_SID_F_REPL },
+	{ .name = "not_ours_repl_sid", .fn = m_none, .stat = ENDMT_STAT_PASS_NOT_OURS, .sid_flags = 0x2 /* not ENDMT_SID_F_ENDMT */ },
 	{ .name = "drop_outer_truncated", .fn = m_outer_trunc, .stat = ENDMT_STAT_DROP_OUTER_TRUNC },
 	{ .name = "drop_no_srh", .fn = m_no_srh, .stat = ENDMT_STAT_DROP_NO_SRH },
 	{ .name = "drop_no_srh_rh_type3", .fn = m_rh_type, .stat = ENDMT_STAT_DROP_NO_SRH },

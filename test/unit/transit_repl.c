@@ -277,10 +277,10 @@ static void rows_run(struct tr_obj *o)
 		run_row(o, &r);
 	}
 	ROW("sid_flag_without_entry") {
-		/* endmt_sids is not consulted: ENDMT_SID_F_REPL alone does
+		/* endmt_sids is not consulted: a SID entry alone does
 		 * not make a Replication SID (docs/FORWARD-PATH.md). */
 		struct endmt_sid_key k;
-		struct endmt_sid v = { .flags = ENDMT_SID_F_REPL };
+		struct endmt_sid v = { .flags = 0x2 };	/* not ENDMT_SID_F_ENDMT */
 		struct in6_addr a = endmt_in6(OTHER_DA);
 
 		memcpy(k.sid, &a, 16);

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Small userspace helpers shared by lib/ and the CLI: big-endian stores and
+ * the clock of bpf_ktime_get_ns(). */
+#ifndef ENDMT_LIB_UTIL_H
+#define ENDMT_LIB_UTIL_H
+
+#include <stdint.h>
+#include <time.h>
+
+static inline void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static inline void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v & 0xffff);
+}
+
+/* CLOCK_MONOTONIC in ns: what bpf_ktime_get_ns() returns. */
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* endmt apply, phase 2: what one node of a tree needs (attachments, group
+ * entries, SIDs, receiver translations, Replication SIDs, the head's
+ * templates), computed without touching the maps. */
+#ifndef ENDMT_PLAN_H
+#define ENDMT_PLAN_H
+
+#include <net/if.h>
+#include "tree.h"
+#include "config.h"
+
+#define MAX_RCVS ENDMT_MAX_XLATE	/* receivers at one edge: 64 groups x 64 branches */
+#define MAX_ATTACH 64
+
+struct attachment {
+	char dev[IF_NAMESIZE];
+	int role;		/* enum endmt_role; -1 once found already attached */
+	int mode;		/* enum endmt_mode */
+	char why[96];
+};
+
+struct group_plan {
+	struct group_cfg g;
+	struct branch_cfg br[ENDMT_MAX_BRANCHES];
+	int nbr;
+};
+
+struct plan {
+	struct attachment attach[MAX_ATTACH];
+	int nattach;
+	struct group_plan grp[MAX_GROUPS];
+	int ngrp;
+	struct endmt_group_key encap_keys[MAX_GROUPS];	/* the head's templates */
+	struct endmt_encap encaps[MAX_GROUPS];
+	int nencaps;
+	struct endmt_sid_key sid_keys[MAX_GROUPS];
+	struct endmt_sid sid_vals[MAX_GROUPS];
+	int nsids;
+	struct endmt_rcv_key rcv_keys[MAX_RCVS];	/* receivers at this edge */
+	struct endmt_rcv_xlate rcv_xlates[MAX_RCVS];	/* flags 0: no translation */
+	struct endmt_group_key rcv_groups[MAX_RCVS];	/* their groups */
+	int nrcvs, nxlates;				/* receivers, translations */
+	struct endmt_sid_key repl_keys[MAX_GROUPS];	/* this node's Replication SIDs */
+	struct endmt_repl repl_vals[MAX_GROUPS];
+	int nrepls;
+};
+
+/* Fills p with what node x of t needs for every group.  Returns 0 or
+ * -errno (with the one error line printed). */
+int plan_node(const struct tree *t, int x, struct plan *p);
+
+#endif
