@@ -15,14 +15,6 @@
 
 volatile sig_atomic_t stop_sig;
 
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* The payload: splitmix64 of the seed, so a receiver regenerates and
  * verifies it without seeing the sender's buffer. */
 void fill_data(uint8_t *buf, uint64_t n, uint64_t seed)

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include "endmt/icrc.h"
 #include "endmt/roce.h"
+#include "util.h"
 
 #define BTH_LEN  ((size_t)sizeof(struct endmt_bth))
 #define RETH_LEN ((size_t)sizeof(struct endmt_reth))
@@ -55,10 +56,6 @@ struct opts {
 /* The signal that asked us to stop (SIGTERM, SIGINT), 0 until then. */
 extern volatile sig_atomic_t stop_sig;
 
-static inline void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xff; }
-static inline void put32(uint8_t *p, uint32_t v) { put16(p, v >> 16); put16(p + 2, v & 0xffff); }
-static inline uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static inline uint32_t get32(const uint8_t *p) { return (uint32_t)get16(p) << 16 | get16(p + 2); }
 
 /* The UDP socket of a peer: bound to [local]:4791, sends to [peer]:4791, so
  * both ports of every packet (and so its ICRC) are known. */
@@ -77,7 +74,6 @@ struct rx {
 	int icrc_ok;
 };
 
-uint64_t now_ns(void);
 void fill_data(uint8_t *buf, uint64_t n, uint64_t seed);
 uint32_t roce_icrc(const struct in6_addr *sa, const struct in6_addr *da,
 		   uint16_t sport, uint16_t dport, const uint8_t *bth, size_t len);
