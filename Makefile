@@ -52,8 +52,12 @@ TOOL_DIRS := $(patsubst test/tools/%/,%,$(sort $(dir $(wildcard test/tools/*/*.c
 TOOLS     := $(patsubst test/tools/%.c,$(O)/tools/%,$(TOOL_SRCS)) \
 	     $(addprefix $(O)/tools/,$(TOOL_DIRS))
 
+# A bench is bench/NAME.c, or the .c files of a directory bench/NAME/ (as a
+# tool; bench/bpf/ holds BPF objects, not a bench).
 BENCH_SRCS := $(wildcard bench/*.c)
-BENCHES   := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
+BENCH_DIRS := $(patsubst bench/%/,%,$(sort $(dir $(filter-out %.bpf.c,$(wildcard bench/*/*.c)))))
+BENCHES   := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRCS)) \
+	     $(addprefix $(O)/bench/,$(BENCH_DIRS))
 
 .DELETE_ON_ERROR:
 .PHONY: all help deps bpf clean test unit demo vmtest bench
@@ -136,6 +140,13 @@ $(O)/bench/%: bench/%.c $(LIB_A) $(SKELS) | $(O)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Itest -o $@ $< $(LIB_A) $(LIBS) -lpthread
 
+# -Ibench: a directory's files include bench/'s shared headers (benchpkt.h).
+$(foreach b,$(BENCH_DIRS),$(eval $(O)/bench/$(b): $(wildcard bench/$(b)/*.[ch])))
+$(addprefix $(O)/bench/,$(BENCH_DIRS)): $(O)/bench/%: $(LIB_A) $(SKELS) \
+		$(wildcard include/endmt/*.h lib/*.h bench/*.h) | $(O)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itest -Ibench -o $@ $(filter %.c,$^) $(LIB_A) $(LIBS) -lpthread
+
 $(O) $(O)/bpf $(O)/lib $(O)/loader $(O)/test/unit $(O)/tools $(O)/bench:
 	$(Q)mkdir -p $@
 
@@ -162,6 +173,9 @@ clean:
 	$(call msg,CLEAN,$(O))
 	$(Q)rm -rf $(O)
 
+# A program built from a directory writes no .d (its rule lists its files);
+# an old .d from when it was one NAME.c would ask for that file.
+DIR_BINS := $(addprefix $(O)/tools/,$(TOOL_DIRS)) $(addprefix $(O)/bench/,$(BENCH_DIRS))
 DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(LOADER_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
-	$(addsuffix .d,$(TOOLS) $(BENCHES) $(O)/tools/rdmacast)
+	$(addsuffix .d,$(filter-out $(DIR_BINS),$(TOOLS) $(BENCHES)) $(O)/tools/rdmacast)
 -include $(DEPS)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The benchmark's packets and addressing plan, shared by bench/mkpkt.c (trafgen
- * configurations for the packet-rate runs) and bench/percopy.c (BPF_PROG_TEST_RUN).
+ * configurations for the packet-rate runs) and bench/percopy/ (BPF_PROG_TEST_RUN).
  * Built with the project's own packet builder (lib/pkt.c), which computes
  * every length and the ICRC, so the bench feeds the data path valid traffic. */
 #ifndef ENDMT_BENCHPKT_H

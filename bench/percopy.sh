@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Per-packet / per-copy costs (bench/percopy.c does the work):
+# Per-packet / per-copy costs (bench/percopy/ does the work):
 #   xdp    End.MT XDP half under BPF_PROG_TEST_RUN
 #   edge   XDP + TC in a veth topology, run time from the kernel's BPF stats,
 #          for the shipped edge object (incremental ICRC) and two bench-only
@@ -7,7 +7,7 @@
 #          copy, and no ICRC work at all (to isolate the update's cost)
 #   acks   the response path (endmt_transit_xdp) for 2, 8, 64 branches
 #   O=build bench/percopy.sh [xdp] [edge] [acks]       (default: all)
-# Env: COUNT, REPEAT (see bench/percopy.c).
+# Env: COUNT, REPEAT (see bench/percopy/main.c).
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}

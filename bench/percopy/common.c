@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* percopy: env knobs, medians, loading objects, reading programs' stats. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "percopy.h"
+
+int env_int(const char *name, int def)
+{
+	const char *s = getenv(name);
+
+	return s && *s ? atoi(s) : def;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_dbl);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+struct bpf_object *load_obj(const char *path, const char *pin_root)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = pin_root);
+	struct bpf_object *obj = bpf_object__open_file(path, &oo);
+	int err;
+
+	if (!obj) {
+		fprintf(stderr, "percopy: cannot open %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	err = bpf_object__load(obj);
+	if (err) {
+		fprintf(stderr, "percopy: cannot load %s: %s (BENCH_VERBOSE=1 shows the verifier log)\n",
+			path, strerror(-err));
+		bpf_object__close(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+int prog_fd(struct bpf_object *obj, const char *name)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, name);
+
+	return p ? bpf_program__fd(p) : -ENOENT;
+}
+
+uint64_t stat_sum(int map_fd, uint32_t key)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	uint64_t vals[512], sum = 0;
+
+	if (ncpu <= 0 || ncpu > 512 || bpf_map_lookup_elem(map_fd, &key, vals))
+		return 0;
+	for (i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+void print_insns(const char *label, const char *name, int fd)
+{
+	struct bpf_prog_info info = {};
+	uint32_t len = sizeof(info);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return;
+	printf("insns %s %s %u %u %u\n", label, name, info.verified_insns,
+	       info.xlated_prog_len / 8, info.jited_prog_len);
+}
+
+int prog_stats(int fd, uint64_t *rt, uint64_t *cnt)
+{
+	struct bpf_prog_info info = {};
+	uint32_t len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*rt = info.run_time_ns;
+	*cnt = info.run_cnt;
+	return 0;
+}
