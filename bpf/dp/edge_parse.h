@@ -171,6 +171,63 @@ static __always_inline __u32 endmt_inner_check(struct xdp_md *ctx, __u32 off, __
 	return 0;
 }
 
+/* S04/S05: walks the TLVs between the segment list (seg_end) and the end
+ * of the SRH for this node's End.MT TLVs, into *w.  Returns 0 or the drop
+ * reason. */
+static __always_inline __u32 endmt_edge_tlvs(struct xdp_md *ctx, const struct endmt_sid *sid,
+					     struct endmt_tlv_walk *w, __u32 seg_end,
+					     __u32 srh_end, __u8 base, __u8 tlv_type)
+{
+	__u32 max_rcv;
+
+	w->ctx = ctx;
+	w->off = seg_end;
+	w->end = srh_end;
+	w->tlv_type = tlv_type;
+	w->base = base;
+	w->ntlv = w->base;
+	__builtin_memcpy(w->edge, sid->edge, 16);
+	bpf_loop(ENDMT_TLV_MAX_STEPS, endmt_tlv_step, w, 0);
+	w->ntlv = endmt_tlv_count(w);
+	if (!w->err && w->off < w->end)	/* cannot happen: see ENDMT_TLV_MAX_STEPS */
+		w->err = ENDMT_STAT_DROP_TLV_TRUNC;
+	if (w->err)
+		return w->err;
+	if (w->ntlv == 0)
+		return ENDMT_STAT_DROP_NO_TLV;
+	max_rcv = sid->max_rcv ? sid->max_rcv : ENDMT_DEF_MAX_RCV;
+	if (max_rcv > ENDMT_MAX_RCV)
+		max_rcv = ENDMT_MAX_RCV;
+	if (w->nrcv > max_rcv)
+		return ENDMT_STAT_DROP_TOO_MANY_RCV;
+	return 0;
+}
+
+/* Puts what TC needs (include/endmt/meta.h) in front of the packet; sl is
+ * the Segments Left the packet leaves with.  Returns 0, or -1 where the
+ * driver has no metadata room: TC could not find this node's TLVs again
+ * cheaply, so the caller does not pass half a job.  Packet pointers are
+ * invalid afterwards. */
+static __always_inline int endmt_edge_meta_write(struct xdp_md *ctx, const struct endmt_tlv_walk *w,
+						 __u32 srh_end, __u8 sl)
+{
+	struct endmt_meta *meta;
+
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct endmt_meta)))
+		return -1;
+	meta = (void *)(long)ctx->data_meta;
+	if ((void *)(meta + 1) > (void *)(long)ctx->data)
+		return -1;
+	meta->magic = ENDMT_META_MAGIC;
+	meta->srh_off = ENDMT_SRH_OFF;
+	meta->inner_off = (__u16)srh_end;
+	meta->nrcv = w->nrcv;
+	meta->ntlv = w->ntlv;
+	meta->flags = sl > 0 ? ENDMT_META_F_CHAIN : 0;
+	__builtin_memcpy(meta->tlv_off, w->tlv_off, sizeof(meta->tlv_off));
+	return 0;
+}
+
 /* The whole XDP half.  tlv_type: the End.MT TLV type (rodata knob).
  * Returns an XDP verdict for packets to a local End.MT SID, or -1 (not
  * ours, untouched: the caller decides what else it may be). */
@@ -181,12 +238,11 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	struct endmt_cursor c = { .pos = data, .end = data_end };
 	struct endmt_tlv_walk w = {};
 	struct endmt_sid_key key;
-	struct endmt_meta *meta;
 	struct endmt_sid *sid;
 	struct endmt_srh *srh;
 	struct ipv6hdr *ip6;
 	struct ethhdr *eth;
-	__u32 pkt_len, srh_len, srh_end, seg_end, max_rcv, err;
+	__u32 pkt_len, srh_len, srh_end, seg_end, err;
 	__u8 sl, da[16];
 
 	pkt_len = (__u32)(data_end - data);
@@ -225,26 +281,9 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 		return endmt_verdict(ENDMT_STAT_DROP_SRH_LAST_ENTRY, XDP_DROP);
 
 	/* S04/S05: this node's End.MT TLVs. */
-	w.ctx = ctx;
-	w.off = seg_end;
-	w.end = srh_end;
-	w.tlv_type = tlv_type;
-	w.base = (__u8)pkt_len;
-	w.ntlv = w.base;
-	__builtin_memcpy(w.edge, sid->edge, 16);
-	bpf_loop(ENDMT_TLV_MAX_STEPS, endmt_tlv_step, &w, 0);
-	w.ntlv = endmt_tlv_count(&w);
-	if (!w.err && w.off < w.end)	/* cannot happen: see ENDMT_TLV_MAX_STEPS */
-		w.err = ENDMT_STAT_DROP_TLV_TRUNC;
-	if (w.err)
-		return endmt_verdict(w.err, XDP_DROP);
-	if (w.ntlv == 0)
-		return endmt_verdict(ENDMT_STAT_DROP_NO_TLV, XDP_DROP);
-	max_rcv = sid->max_rcv ? sid->max_rcv : ENDMT_DEF_MAX_RCV;
-	if (max_rcv > ENDMT_MAX_RCV)
-		max_rcv = ENDMT_MAX_RCV;
-	if (w.nrcv > max_rcv)
-		return endmt_verdict(ENDMT_STAT_DROP_TOO_MANY_RCV, XDP_DROP);
+	err = endmt_edge_tlvs(ctx, sid, &w, seg_end, srh_end, (__u8)pkt_len, tlv_type);
+	if (err)
+		return endmt_verdict(err, XDP_DROP);
 
 	/* What End.MT decapsulates must be RoCEv2 over IPv6, whole. */
 	if (srh->nexthdr != ENDMT_NEXTHDR_IPV6)
@@ -260,25 +299,11 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	if (bpf_xdp_load_bytes(ctx, ENDMT_SRH_OFF + sizeof(*srh) + 16 * (__u32)sl, da, 16))
 		return endmt_verdict(ENDMT_STAT_DROP_SRH_TRUNC, XDP_DROP);
 
-	/* Fails only where the driver has no metadata room: TC could not
-	 * find this node's TLVs again cheaply, so do not pass half a job. */
-	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct endmt_meta)))
+	if (endmt_edge_meta_write(ctx, &w, srh_end, sl))
 		return endmt_verdict(ENDMT_STAT_DROP_META, XDP_DROP);
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
-	meta = (void *)(long)ctx->data_meta;
-	if ((void *)(meta + 1) > data)
-		return endmt_verdict(ENDMT_STAT_DROP_META, XDP_DROP);
-	meta->magic = ENDMT_META_MAGIC;
-	meta->srh_off = ENDMT_SRH_OFF;
-	meta->inner_off = (__u16)srh_end;
-	meta->nrcv = w.nrcv;
-	meta->ntlv = w.ntlv;
-	meta->flags = sl > 0 ? ENDMT_META_F_CHAIN : 0;
-	__builtin_memcpy(meta->tlv_off, w.tlv_off, sizeof(meta->tlv_off));
 
-	c.pos = data;
-	c.end = data_end;
+	c.pos = (void *)(long)ctx->data;
+	c.end = (void *)(long)ctx->data_end;
 	if (!endmt_parse_eth(&c) || !(ip6 = endmt_parse_ip6(&c)) ||
 	    !(srh = endmt_parse_srh(&c)))
 		return endmt_verdict(ENDMT_STAT_DROP_META, XDP_DROP);
