@@ -280,6 +280,24 @@ case_privilege() {
 	fi
 }
 
+# agent_stops_on SIG NUM: the agent in namespace $A, sent SIG, exits 0 and
+# says "signal": NUM in its JSON summary.
+agent_stops_on() {
+	local apid rc
+	nsenter --net=/run/netns/"$A" "$E" --pin-root "$PIN_A" --json agent --window-us 1000 >"$TMP/agent.json" 2>"$TMP/err" &
+	apid=$!
+	APIDS+=("$apid")
+	sleep 0.5
+	kill -"$1" $apid
+	wait $apid
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q "\"signal\":$2" "$TMP/agent.json"; then
+		ok "agent exits cleanly on SIG$1 ($(cat "$TMP/agent.json"))"
+	else
+		bad "agent on SIG$1: exit $rc, $(cat "$TMP/agent.json") $(cat "$TMP/err")"
+	fi
+}
+
 # the agent: CNP windows, liveness, configuration that keeps state, signals
 case_agent() {
 	A=${ID}a
@@ -334,32 +352,9 @@ case_agent() {
 	jcheck "remaining branches keep their state" "$A" '
 	[(b["addr"], b["ack_psn"]) for b in G[("fd00:ff::1", 22)]["branches"]] == [("fd00:22::2", 50), ("fd00:22::3", 9)]'
 
-	# SIGTERM: clean exit, summary printed
-	nsenter --net=/run/netns/"$A" "$E" --pin-root "$PIN_A" --json agent --window-us 1000 >"$TMP/agent.json" 2>"$TMP/err" &
-	apid=$!
-	APIDS+=("$apid")
-	sleep 0.5
-	kill -TERM $apid
-	wait $apid
-	rc=$?
-	if [ $rc -eq 0 ] && grep -q '"signal":15' "$TMP/agent.json"; then
-		ok "agent exits cleanly on SIGTERM ($(cat "$TMP/agent.json"))"
-	else
-		bad "agent on SIGTERM: exit $rc, $(cat "$TMP/agent.json") $(cat "$TMP/err")"
-	fi
-
-	nsenter --net=/run/netns/"$A" "$E" --pin-root "$PIN_A" --json agent --window-us 1000 >"$TMP/agent.json" 2>"$TMP/err" &
-	apid=$!
-	APIDS+=("$apid")
-	sleep 0.5
-	kill -INT $apid
-	wait $apid
-	rc=$?
-	if [ $rc -eq 0 ] && grep -q '"signal":2' "$TMP/agent.json"; then
-		ok "agent exits cleanly on SIGINT"
-	else
-		bad "agent on SIGINT: exit $rc, $(cat "$TMP/agent.json") $(cat "$TMP/err")"
-	fi
+	# SIGTERM and SIGINT: clean exit, summary printed
+	agent_stops_on TERM 15
+	agent_stops_on INT 2
 }
 
 # detach leaves nothing, and keeps the configuration (the groups of
