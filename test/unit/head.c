@@ -74,29 +74,20 @@ static int env_open(struct head_env *e)
 	int err;
 
 	memset(e, 0, sizeof(*e));
-	err = TU_SKEL_OPEN(endmt_head, &e->skel, e->pin);
+	err = TU_SKEL_LOAD(endmt_head, &e->skel, e->pin, (void)0);
 	if (err)
 		return err;
-	err = endmt_head__load(e->skel);
-	if (err)
-		goto fail;
 	e->prog = bpf_program__fd(e->skel->progs.endmt_head_tc);
 	e->stats = bpf_map__fd(e->skel->maps.endmt_stats);
 	e->encap = bpf_map__fd(e->skel->maps.endmt_encap);
 	e->groups = bpf_map__fd(e->skel->maps.endmt_groups);
 	e->proxies = bpf_map__fd(e->skel->maps.endmt_proxies);
 	return 0;
-fail:
-	endmt_head__destroy(e->skel);
-	e->skel = NULL;
-	tu_pin_root_remove(e->pin);
-	return err;
 }
 
 static void env_close(struct head_env *e)
 {
-	endmt_head__destroy(e->skel);
-	tu_pin_root_remove(e->pin);
+	TU_SKEL_CLOSE(endmt_head, &e->skel, e->pin);
 }
 
 static struct endmt_group_key gkey(const char *proxy, uint32_t dqpn)

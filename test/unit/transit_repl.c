@@ -43,12 +43,7 @@ struct tr_obj {
 
 static void tr_close(struct tr_obj *o)
 {
-	if (o->skel)
-		endmt_transit__destroy(o->skel);
-	o->skel = NULL;
-	if (o->pin_root[0])
-		tu_pin_root_remove(o->pin_root);
-	o->pin_root[0] = 0;
+	TU_SKEL_CLOSE(endmt_transit, &o->skel, o->pin_root);
 }
 
 static int tr_open(struct tr_obj *o)
@@ -56,20 +51,14 @@ static int tr_open(struct tr_obj *o)
 	int err;
 
 	memset(o, 0, sizeof(*o));
-	err = TU_SKEL_OPEN(endmt_transit, &o->skel, o->pin_root);
+	err = TU_SKEL_LOAD(endmt_transit, &o->skel, o->pin_root, (void)0);
 	if (err)
 		return err;
-	err = endmt_transit__load(o->skel);
-	if (err)
-		goto fail;
 	o->prog = bpf_program__fd(o->skel->progs.endmt_transit_tc);
 	o->repl_fd = bpf_map__fd(o->skel->maps.endmt_repl);
 	o->sids_fd = bpf_map__fd(o->skel->maps.endmt_sids);
 	o->stats_fd = bpf_map__fd(o->skel->maps.endmt_stats);
 	return 0;
-fail:
-	tr_close(o);
-	return err;
 }
 
 static int repl_del(int fd, const char *sid)
