@@ -186,85 +186,85 @@ static size_t expect_pass(uint8_t *exp, const uint8_t *pkt, size_t len,
 {
 	memcpy(exp, m, sizeof(*m));
 	memcpy(exp + sizeof(*m), pkt, len);
-	memcpy(exp + sizeof(*m) + 14 + 24, da, 16);
-	exp[sizeof(*m) + 54 + 3] = sl;
+	memcpy(exp + sizeof(*m) + W_OUT_DADDR, da, 16);
+	exp[sizeof(*m) + W_SRH_SL] = sl;
 	return sizeof(*m) + len;
 }
 
 typedef void (*mutate_fn)(struct xcase *c);
 
 static void m_none(struct xcase *c) { (void)c; }
-static void m_ipv4(struct xcase *c) { c->pkt[12] = 0x08, c->pkt[13] = 0x00; }
-static void m_other_da(struct xcase *c) { c->pkt[14 + 39] ^= 1; }
-static void m_outer_trunc(struct xcase *c) { c->len = 14 + 30; }
-static void m_no_srh(struct xcase *c) { c->pkt[14 + 6] = 17; }
-static void m_rh_type(struct xcase *c) { c->pkt[54 + 2] = 3; }
-static void m_sl0(struct xcase *c) { c->pkt[54 + 3] = 0; }
-static void m_srh_fixed_trunc(struct xcase *c) { c->len = 54 + 5; }
-static void m_srh_trunc(struct xcase *c) { c->len = 54 + 40; }
-static void m_hdrlen_big(struct xcase *c) { c->pkt[54 + 1] = 255; }
-static void m_le_big(struct xcase *c) { c->pkt[54 + 4] = 200; }
-static void m_sl_gt_le(struct xcase *c) { c->pkt[54 + 3] = 3; }	/* LE 1: SL > LE + 1 */
+static void m_ipv4(struct xcase *c) { c->pkt[W_ETH_PROTO] = ETH_P_IP >> 8, c->pkt[W_ETH_PROTO + 1] = ETH_P_IP & 0xff; }
+static void m_other_da(struct xcase *c) { c->pkt[W_OUT_DADDR + 15] ^= 1; }
+static void m_outer_trunc(struct xcase *c) { c->len = W_OUT + W_IP6_LEN - 10; }
+static void m_no_srh(struct xcase *c) { c->pkt[W_OUT_NEXTHDR] = IPPROTO_UDP; }
+static void m_rh_type(struct xcase *c) { c->pkt[W_SRH_TYPE] = 3; }
+static void m_sl0(struct xcase *c) { c->pkt[W_SRH_SL] = 0; }
+static void m_srh_fixed_trunc(struct xcase *c) { c->len = W_SRH + 5; }
+static void m_srh_trunc(struct xcase *c) { c->len = W_SRH_SEG(2); }
+static void m_hdrlen_big(struct xcase *c) { c->pkt[W_SRH_HDRLEN] = 255; }
+static void m_le_big(struct xcase *c) { c->pkt[W_SRH_LE] = 200; }
+static void m_sl_gt_le(struct xcase *c) { c->pkt[W_SRH_SL] = 3; }	/* LE 1: SL > LE + 1 */
 /* SL = LE + 1 in a full list [proxy, SID]: read as reduced, the next DA is
  * SRH[1] = the SID itself, SL 1 left: chain mode. */
 static void m_sl_le1(struct xcase *c)
 {
-	c->pkt[54 + 3] = 2;
+	c->pkt[W_SRH_SL] = 2;
 	c->new_sl = 1;
-	memcpy(&c->new_da, c->pkt + 62 + 16, 16);
+	memcpy(&c->new_da, c->pkt + W_SRH_SEG(1), 16);
 	c->meta.flags = ENDMT_META_F_CHAIN;
 }
-static void m_tlv_long(struct xcase *c) { c->pkt[c->meta.tlv_off[0] + 1] = 250; }
-static void m_nrcv(struct xcase *c) { c->pkt[c->meta.tlv_off[0] + 20]++; }
+static void m_tlv_long(struct xcase *c) { c->pkt[c->meta.tlv_off[0] + W_TLV_LEN] = 250; }
+static void m_nrcv(struct xcase *c) { c->pkt[c->meta.tlv_off[0] + W_MT_NRCV]++; }
 static void m_tlv_short(struct xcase *c)
 {	/* length 10: still inside the SRH but too short for End.MT */
-	c->pkt[c->meta.tlv_off[0] + 1] = 10;
+	c->pkt[c->meta.tlv_off[0] + W_TLV_LEN] = 10;
 }
 static void m_edge(struct xcase *c)
 {
 	int i;
 
 	for (i = 0; i < c->meta.ntlv; i++)
-		c->pkt[c->meta.tlv_off[i] + 19] ^= 0x40;
+		c->pkt[c->meta.tlv_off[i] + W_MT_EDGE + 15] ^= 0x40;
 }
-static void m_srh_nh(struct xcase *c) { c->pkt[54] = 17; }
-static void m_outer_plen(struct xcase *c) { c->pkt[14 + 5] += 8; }
+static void m_srh_nh(struct xcase *c) { c->pkt[W_SRH_NEXTHDR] = IPPROTO_UDP; }
+static void m_outer_plen(struct xcase *c) { c->pkt[W_OUT_PLEN + 1] += 8; }
 static void m_trailer(struct xcase *c) { memset(c->pkt + c->len, 0, 4), c->len += 4; }
 static void m_inner_v4(struct xcase *c) { c->pkt[c->meta.inner_off] = 0x45; }
-static void m_inner_tcp(struct xcase *c) { c->pkt[c->meta.inner_off + 6] = 6; }
-static void m_dport(struct xcase *c) { c->pkt[c->meta.inner_off + 43]++; }
-static void m_inner_plen(struct xcase *c) { c->pkt[c->meta.inner_off + 5]++; }
-static void m_ulen(struct xcase *c) { c->pkt[c->meta.inner_off + 45]--; }
-static void m_inner_hl(struct xcase *c) { c->pkt[c->meta.inner_off + 7] = 1; }
+static void m_inner_tcp(struct xcase *c) { c->pkt[c->meta.inner_off + W_IP6_NEXTHDR] = IPPROTO_TCP; }
+static void m_dport(struct xcase *c) { c->pkt[c->meta.inner_off + W_IN_UDP_DPORT + 1]++; }
+static void m_inner_plen(struct xcase *c) { c->pkt[c->meta.inner_off + W_IP6_PLEN + 1]++; }
+static void m_ulen(struct xcase *c) { c->pkt[c->meta.inner_off + W_IN_UDP_LEN + 1]--; }
+static void m_inner_hl(struct xcase *c) { c->pkt[c->meta.inner_off + W_IP6_HLIM] = 1; }
 /* Cut the inner packet to n octets, lengths kept consistent, so only the
  * missing headers can be blamed. */
 static void cut_inner(struct xcase *c, size_t n)
 {
 	uint8_t *in = c->pkt + c->meta.inner_off;
-	size_t plen = n - 40, oplen;
+	size_t plen = n - W_IP6_LEN, oplen;
 
 	c->len = c->meta.inner_off + n;
-	oplen = c->len - 54;
-	c->pkt[14 + 4] = (uint8_t)(oplen >> 8), c->pkt[14 + 5] = (uint8_t)oplen;
-	in[4] = (uint8_t)(plen >> 8), in[5] = (uint8_t)plen;
-	if (n >= 48)
-		in[44] = (uint8_t)(plen >> 8), in[45] = (uint8_t)plen;
+	oplen = c->len - W_SRH;
+	c->pkt[W_OUT_PLEN] = (uint8_t)(oplen >> 8), c->pkt[W_OUT_PLEN + 1] = (uint8_t)oplen;
+	in[W_IP6_PLEN] = (uint8_t)(plen >> 8), in[W_IP6_PLEN + 1] = (uint8_t)plen;
+	if (n >= W_IN_BTH)
+		in[W_IN_UDP_LEN] = (uint8_t)(plen >> 8), in[W_IN_UDP_LEN + 1] = (uint8_t)plen;
 }
-static void m_inner_ip_trunc(struct xcase *c) { cut_inner(c, 30); }
-static void m_udp_trunc(struct xcase *c) { cut_inner(c, 44); }
-static void m_bth_trunc(struct xcase *c) { cut_inner(c, 40 + 8 + 6); }
+static void m_inner_ip_trunc(struct xcase *c) { cut_inner(c, W_IP6_LEN - 10); }
+static void m_udp_trunc(struct xcase *c) { cut_inner(c, W_IN_BTH - 4); }
+static void m_bth_trunc(struct xcase *c) { cut_inner(c, W_IN_BTH + 6); }
 static void m_reth_trunc(struct xcase *c)
 {	/* WRITE_FIRST with no room for its RETH before the ICRC */
-	cut_inner(c, 40 + 8 + 12 + 4);
-	c->pkt[c->meta.inner_off + 48] = ENDMT_OP_WRITE_FIRST;
+	cut_inner(c, W_IN_RETH + ENDMT_ICRC_LEN);
+	c->pkt[c->meta.inner_off + W_IN_OPCODE] = ENDMT_OP_WRITE_FIRST;
 }
 
 /* Inner UDP length n (lengths kept consistent): IBTA pads to 4. */
-static void m_ulen61(struct xcase *c) { cut_inner(c, 40 + 61); }
-static void m_ulen62(struct xcase *c) { cut_inner(c, 40 + 62); }
-static void m_ulen63(struct xcase *c) { cut_inner(c, 40 + 63); }
-static void m_ulen64(struct xcase *c) { cut_inner(c, 40 + 64); }
-static void set_op(struct xcase *c, uint8_t op) { c->pkt[c->meta.inner_off + 48] = op; }
+static void m_ulen61(struct xcase *c) { cut_inner(c, W_IP6_LEN + 61); }
+static void m_ulen62(struct xcase *c) { cut_inner(c, W_IP6_LEN + 62); }
+static void m_ulen63(struct xcase *c) { cut_inner(c, W_IP6_LEN + 63); }
+static void m_ulen64(struct xcase *c) { cut_inner(c, W_IP6_LEN + 64); }
+static void set_op(struct xcase *c, uint8_t op) { c->pkt[c->meta.inner_off + W_IN_OPCODE] = op; }
 static void m_op_read(struct xcase *c) { set_op(c, ENDMT_OP_READ_REQ); }
 static void m_op_cmpswap(struct xcase *c) { set_op(c, 0x13); }
 static void m_op_fetchadd(struct xcase *c) { set_op(c, 0x14); }
@@ -440,21 +440,21 @@ static void mutate(struct xcase *c)
 			size_t off;
 
 			switch (w) {
-			case 0: off = 14 + 5; break;			/* outer plen */
-			case 1: off = 54 + 1; break;			/* hdrlen */
-			case 2: off = 54 + 4; break;			/* last entry */
-			case 3: off = c->meta.tlv_off[rnd() % c->meta.ntlv] + 1 +
-				      19 * (rnd() % 2); break;		/* TLV len/nrcv */
-			case 4: off = c->meta.inner_off + 5; break;	/* inner plen */
-			case 6: off = 54 + 3; break;			/* SL */
-			default: off = c->meta.inner_off + 45; break;	/* UDP len */
+			case 0: off = W_OUT_PLEN + 1; break;		/* outer plen */
+			case 1: off = W_SRH_HDRLEN; break;		/* hdrlen */
+			case 2: off = W_SRH_LE; break;			/* last entry */
+			case 3: off = c->meta.tlv_off[rnd() % c->meta.ntlv] +
+				      (rnd() % 2 ? W_MT_NRCV : W_TLV_LEN); break; /* TLV len/nrcv */
+			case 4: off = c->meta.inner_off + W_IP6_PLEN + 1; break; /* inner plen */
+			case 6: off = W_SRH_SL; break;			/* SL */
+			default: off = c->meta.inner_off + W_IN_UDP_LEN + 1; break; /* UDP len */
 			}
 			if (off < c->len)
 				c->pkt[off] = (uint8_t)(c->pkt[off] + d);
 			break;
 		}
 		case 6:			/* a TLV octet */
-			c->pkt[c->meta.srh_off + 8 + rnd() % (c->meta.inner_off - 62)] = (uint8_t)rnd();
+			c->pkt[W_SRH_SEGS + rnd() % (c->meta.inner_off - W_SRH_SEGS)] = (uint8_t)rnd();
 			break;
 		default:		/* inner header octet */
 			c->pkt[c->meta.inner_off + rnd() % 64] = (uint8_t)rnd();
@@ -505,8 +505,8 @@ static void test_fuzz(void)
 		if (st == ENDMT_STAT_ENDMT_RX) {
 			struct in6_addr da;
 
-			memcpy(&da, c.pkt + 62 + 16 * (c.pkt[57] - 1), 16);
-			el = expect_pass(exp, c.pkt, c.len, &m, &da, (uint8_t)(c.pkt[57] - 1));
+			memcpy(&da, c.pkt + W_SRH_SEG(c.pkt[W_SRH_SL] - 1), 16);
+			el = expect_pass(exp, c.pkt, c.len, &m, &da, (uint8_t)(c.pkt[W_SRH_SL] - 1));
 		} else if (st == ENDMT_STAT_PASS_NOT_OURS) {
 			memcpy(exp, c.pkt, c.len), el = c.len;
 		}
