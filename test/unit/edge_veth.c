@@ -11,6 +11,7 @@
 #include <linux/if_link.h>
 #include <sys/socket.h>
 #include "edge_util.h"
+#include "wire.h"
 
 #define NRV 3			/* receiver-side veths */
 #define SID    "ff3e::4d54"
@@ -706,16 +707,17 @@ static void test_fuzz(struct env *e)
 		size_t k, m = 1 + (size_t)(rand() % 3);
 
 		len = build_endmt(f, &in, pay, r, 6, 0, iter & 1);
-		inner_off = len - (40 + 8 + 12 + in.paylen + 4);
+		inner_off = len - (W_IN_BTH + sizeof(struct endmt_bth) + in.paylen + ENDMT_ICRC_LEN);
 		for (k = 0; k < m; k++) {
 			int kind = rand() % 8;
 
-			if (kind == 0)		/* truncate */
-				len = 60 + (size_t)rand() % (len - 60);
+			if (kind == 0)		/* truncate, never below an Ethernet minimum frame */
+				len = ETH_ZLEN + (size_t)rand() % (len - ETH_ZLEN);
 			else if (kind == 1)	/* inner payload length or UDP length */
-				f[inner_off + (rand() % 2 ? 5 : 45)] ^= (uint8_t)(1 + rand() % 255);
+				f[inner_off + (rand() % 2 ? W_IP6_PLEN : W_IN_UDP_LEN) + 1] ^=
+					(uint8_t)(1 + rand() % 255);
 			else			/* outer header, SRH, TLVs */
-				f[14 + (size_t)rand() % (inner_off - 14)] = (uint8_t)rand();
+				f[W_OUT + (size_t)rand() % (inner_off - W_OUT)] = (uint8_t)rand();
 		}
 		if (!ASSERT_OK(inject(e, f, len), "inject"))
 			break;
@@ -725,21 +727,22 @@ static void test_fuzz(struct env *e)
 	n = collect(e, got, 2048, 1u << 30, 1500);
 	eu_stats_read(&e->o, &b);
 	for (i = 0; i < n; i++) {
-		const uint8_t *ip6 = got[i].b + 14;
-		size_t plen = (size_t)(ip6[4] << 8 | ip6[5]);
+		const uint8_t *ip6 = got[i].b + W_ETH_LEN;
+		size_t plen = (size_t)(ip6[W_IP6_PLEN] << 8 | ip6[W_IP6_PLEN + 1]);
 		int known = 0;
 
-		if (got[i].b[20] != 17 || got[i].len != 54 + plen || plen < 24 ||
-		    (size_t)(ip6[44] << 8 | ip6[45]) != plen) {
+		if (ip6[W_IP6_NEXTHDR] != IPPROTO_UDP || got[i].len != W_ETH_LEN + W_IP6_LEN + plen ||
+		    plen < W_IN_RETH - W_IN_UDP + ENDMT_ICRC_LEN ||
+		    (size_t)(ip6[W_IN_UDP_LEN] << 8 | ip6[W_IN_UDP_LEN + 1]) != plen) {
 			bad++;
 			continue;
 		}
 		for (j = 0; j < 6; j++)
-			if (!memcmp(ip6 + 24, &r[j].addr, 16) && got[i].dev == r[j].dev)
+			if (!memcmp(ip6 + W_IP6_DADDR, &r[j].addr, 16) && got[i].dev == r[j].dev)
 				known = 1;
 		if (!known)
 			bad++;
-		if (!endmt_icrc_ok(ip6, 40 + plen))
+		if (!endmt_icrc_ok(ip6, W_IP6_LEN + plen))
 			bad_icrc++;
 	}
 	for (i = 0; i < (size_t)ENDMT_STAT_MAX; i++) {

@@ -5,6 +5,7 @@
  * mutations judged by a reference classifier written here in plain C. */
 #include "edge_util.h"
 #include "edge_ref.h"
+#include "wire.h"
 
 #define SID    "ff3e::4d54"
 #define SID2   "fd00:4::100"
@@ -103,7 +104,7 @@ static void make_case(struct xcase *c, const struct xparams *p)
 	/* Reduced: the last segment, the outer DA, is left out of the list
 	 * and SL is one more than Last Entry; the next DA is the same. */
 	nlist = p->reduced ? nseg - 1 : nseg;
-	tlv_base = 14 + 40 + 8 + 16 * nlist;
+	tlv_base = W_SRH_SEG(nlist);
 	if (p->pads) {
 		tlvs[off++] = ENDMT_TLV_PAD1;
 		tlvs[off++] = ENDMT_TLV_PADN, tlvs[off++] = 3;
@@ -131,10 +132,10 @@ static void make_case(struct xcase *c, const struct xparams *p)
 	srh_len = eu_srh(srh, ENDMT_NEXTHDR_IPV6, segs, nlist, (uint8_t)(nseg - 1), tlvs, off);
 	inner_len = make_inner(inner, p);
 	c->len = eu_frame(c->pkt, mac_b, mac_a, &sa, 64, srh, srh_len, inner, inner_len);
-	memcpy(c->pkt + 14 + 24, &segs[nseg - 1], 16);	/* the DA is the SID either way */
+	memcpy(c->pkt + W_OUT_DADDR, &segs[nseg - 1], 16);	/* the DA is the SID either way */
 	c->meta.magic = ENDMT_META_MAGIC;
-	c->meta.srh_off = 54;
-	c->meta.inner_off = (uint16_t)(54 + srh_len);
+	c->meta.srh_off = W_SRH;
+	c->meta.inner_off = (uint16_t)(W_SRH + srh_len);
 	c->meta.nrcv = (uint16_t)p->nrcv;
 	c->meta.flags = p->chain ? ENDMT_META_F_CHAIN : 0;
 	c->new_sl = (uint8_t)(nseg - 2);
