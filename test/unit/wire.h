@@ -53,6 +53,7 @@
 #define W_IN_UDP	W_IP6_LEN
 #define W_IN_UDP_DPORT	(W_IN_UDP + offsetof(struct udphdr, dest))
 #define W_IN_UDP_LEN	(W_IN_UDP + offsetof(struct udphdr, len))
+#define W_IN_UDP_CSUM	(W_IN_UDP + offsetof(struct udphdr, check))
 #define W_IN_BTH	(W_IN_UDP + sizeof(struct udphdr))
 #define W_IN_OPCODE	(W_IN_BTH + offsetof(struct endmt_bth, opcode))
 #define W_IN_RETH	(W_IN_BTH + sizeof(struct endmt_bth))
