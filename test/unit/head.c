@@ -735,7 +735,12 @@ static void test_template(void)
 		  "no segments");
 	/* 64 receivers: 6 TLVs of 244 octets fit below 2048 - 40 ... */
 	ASSERT_OK(endmt_encap_template(&tmpl, &outer, segs, 2, 1, &big, 1, 0), "64 receivers");
-	ASSERT_TRUE(tmpl.len <= ENDMT_MAX_ENCAP, "64 receivers fit");
+	/* (a success of at most ENDMT_MAX_ENCAP says nothing the OK did not)
+	 * IPv6 + SRH + 2 segments + 5 full TLVs + one of 9, 8-aligned */
+	ASSERT_EQ(tmpl.len, W_IP6_LEN + sizeof(struct endmt_srh) + 2 * W_SEG_LEN +
+		  5 * (W_TLV_HLEN + ENDMT_MT_TLV_VALUE_LEN(ENDMT_MT_TLV_MAX_RCV)) +
+		  W_TLV_HLEN + ENDMT_MT_TLV_VALUE_LEN(64 - 5 * ENDMT_MT_TLV_MAX_RCV),
+		  "64 receivers: exactly their TLVs");
 	/* ... 90 (9 TLVs, 2056 octets with the IPv6 header) do not. */
 	big.nrcv = 90;
 	{
