@@ -228,6 +228,15 @@ static void m_edge(struct xcase *c)
 	for (i = 0; i < c->meta.ntlv; i++)
 		c->pkt[c->meta.tlv_off[i] + W_MT_EDGE + 15] ^= 0x40;
 }
+/* Another edge's TLV (other_first: 3 receivers, just before ours) whose
+ * Num Receivers no longer matches its Length.  DISPUTED (edge_ref.h): the
+ * draft (§6.2 S04, §7.2) has the edge parse only the TLV associated with
+ * its own Edge Node Address, so this is endmt_rx by the draft; the program
+ * drops it as drop_tlv_num_receivers.  The case pins what it does now. */
+static void m_other_nrcv(struct xcase *c)
+{
+	c->pkt[c->meta.tlv_off[0] - (W_MT_HLEN + 3 * W_MT_RCV_LEN) + W_MT_NRCV]++;
+}
 static void m_srh_nh(struct xcase *c) { c->pkt[W_SRH_NEXTHDR] = IPPROTO_UDP; }
 static void m_outer_plen(struct xcase *c) { c->pkt[W_OUT_PLEN + 1] += 8; }
 static void m_trailer(struct xcase *c) { memset(c->pkt + c->len, 0, 4), c->len += 4; }
@@ -300,6 +309,8 @@ static const struct tcase tcases[] = {
 	{ .name = "not_ours_da", .fn = m_other_da, .stat = ENDMT_STAT_PASS_NOT_OURS },
 	{ .name = "not_ours_repl_sid", .fn = m_none, .stat = ENDMT_STAT_PASS_NOT_OURS, .sid_flags = ENDMT_SID_F_REPL },
 	{ .name = "drop_outer_truncated", .fn = m_outer_trunc, .stat = ENDMT_STAT_DROP_OUTER_TRUNC },
+	{ .name = "disputed_other_edge_tlv_nrcv", .fn = m_other_nrcv, .stat = ENDMT_STAT_DROP_TLV_NRCV,
+	  .p = { .nrcv = 5, .per_tlv = 11, .other_first = 1, .opcode = ENDMT_OP_SEND_ONLY, .paylen = 64 } },
 	{ .name = "drop_no_srh", .fn = m_no_srh, .stat = ENDMT_STAT_DROP_NO_SRH },
 	{ .name = "drop_no_srh_rh_type3", .fn = m_rh_type, .stat = ENDMT_STAT_DROP_NO_SRH },
 	{ .name = "drop_sl_zero", .fn = m_sl0, .stat = ENDMT_STAT_DROP_SL_ZERO },
@@ -372,6 +383,19 @@ static void test_table(void)
 					  t->sid_flags ? t->sid_flags : ENDMT_SID_F_ENDMT,
 					  t->max_rcv), "sid add"))
 			break;
+		if (!strncmp(t->name, "disputed_", 9)) {
+			/* the reference must see it as the draft does, and
+			 * know the program's departure */
+			struct refcfg cfg = { .sid = endmt_in6(SID), .edge = endmt_in6(EDGE),
+					      .flags = ENDMT_SID_F_ENDMT,
+					      .tlv_type = ENDMT_TLV_ENDMT_DEFAULT };
+			struct endmt_meta m;
+			int alt;
+
+			ASSERT_EQ(ref_classify(c.pkt, c.len, &cfg, &m, &alt), ENDMT_STAT_ENDMT_RX,
+				  "by the draft");
+			ASSERT_EQ(alt, t->stat, "the program's known departure");
+		}
 		if (t->stat == ENDMT_STAT_ENDMT_RX)
 			el = expect_pass(exp, c.pkt, c.len, &c.meta, &c.new_da, c.new_sl);
 		else if (t->stat == ENDMT_STAT_PASS_NOT_OURS)
