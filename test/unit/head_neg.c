@@ -3,6 +3,7 @@
  * group's, or broken, each with its verdict and its one counter.  Run from
  * test_head (head.c), which owns the loaded object. */
 #include "head_fx.h"
+#include "wire.h"
 
 /* Frames that are not the group's, or broken: table-driven. */
 enum mut {
@@ -95,48 +96,49 @@ static int build_neg(enum mut m, uint8_t *f, size_t cap, struct __sk_buff *ctx)
 		memmove(ip6 + 20, ip6 + 40, (size_t)n - ENDMT_ETH_HLEN - 40);
 		memcpy(ip6, v4, 20);
 		put16(ip6 + 2, (uint16_t)(n - ENDMT_ETH_HLEN - 20));
-		put16(f + 12, 0x0800);
+		put16(f + W_ETH_PROTO, ETH_P_IP);
 		n -= 20;
 		break;
 	}
 	case M_ARP:
-		put16(f + 12, 0x0806);
+		put16(f + W_ETH_PROTO, ETH_P_ARP);
 		n = ENDMT_ETH_HLEN + 28;
 		memset(ip6, 0x11, 28);
 		break;
 	case M_EXTHDR:
 		/* Hop-by-hop PadN before UDP: 8 octets inserted. */
-		memmove(ip6 + 48, ip6 + 40, (size_t)n - ENDMT_ETH_HLEN - 40);
-		ip6[40] = 17, ip6[41] = 0, ip6[42] = 1, ip6[43] = 4;
-		memset(ip6 + 44, 0, 4);
-		ip6[6] = 0;
-		put16(ip6 + 4, (uint16_t)((ip6[4] << 8 | ip6[5]) + 8));
+		memmove(ip6 + W_IP6_LEN + 8, ip6 + W_IP6_LEN, (size_t)n - ENDMT_ETH_HLEN - W_IP6_LEN);
+		ip6[W_IP6_LEN] = IPPROTO_UDP, ip6[W_IP6_LEN + 1] = 0;	/* next header, 8 octets */
+		ip6[W_IP6_LEN + 2] = 1, ip6[W_IP6_LEN + 3] = 4;	/* option PadN (RFC 8200 §4.2), 4 octets */
+		memset(ip6 + W_IP6_LEN + 4, 0, 4);
+		ip6[W_IP6_NEXTHDR] = IPPROTO_HOPOPTS;
+		put16(ip6 + W_IP6_PLEN, (uint16_t)((ip6[W_IP6_PLEN] << 8 | ip6[W_IP6_PLEN + 1]) + 8));
 		n += 8;
 		break;
 	case M_TRUNC_UDP:
-		n = ENDMT_ETH_HLEN + 40 + 6;
+		n = ENDMT_ETH_HLEN + W_IN_BTH - 2;
 		break;
 	case M_TRUNC_BTH_OTHER:
 	case M_TRUNC_BTH_PROXY:
-		n = ENDMT_ETH_HLEN + 40 + 8 + 10;	/* DestQPN there, PSN cut */
+		n = ENDMT_ETH_HLEN + W_IN_BTH + offsetof(struct endmt_bth, ar_psn) + 2; /* DestQPN there, PSN cut */
 		break;
 	case M_TRUNC_QPN_PROXY:
-		n = ENDMT_ETH_HLEN + 40 + 8 + 5;
+		n = ENDMT_ETH_HLEN + W_IN_BTH + offsetof(struct endmt_bth, fb_dqpn) + 1;
 		break;
 	case M_PLEN_LONG:
 		n -= 8;		/* the frame lost its tail; headers still claim it */
 		break;
 	case M_ULEN_DIFF:
-		put16(ip6 + 44, (uint16_t)((ip6[44] << 8 | ip6[45]) - 4));
+		put16(ip6 + W_IN_UDP_LEN, (uint16_t)((ip6[W_IN_UDP_LEN] << 8 | ip6[W_IN_UDP_LEN + 1]) - 4));
 		break;
 	case M_PLEN_SHORT:
 		/* payload length (= UDP length) below UDP + BTH + ICRC */
-		put16(ip6 + 4, 20);
-		put16(ip6 + 44, 20);
+		put16(ip6 + W_IP6_PLEN, 20);
+		put16(ip6 + W_IN_UDP_LEN, 20);
 		break;
 	case M_ODD_LEN:
-		put16(ip6 + 4, (uint16_t)((ip6[4] << 8 | ip6[5]) - 1));
-		put16(ip6 + 44, (uint16_t)((ip6[44] << 8 | ip6[45]) - 1));
+		put16(ip6 + W_IP6_PLEN, (uint16_t)((ip6[W_IP6_PLEN] << 8 | ip6[W_IP6_PLEN + 1]) - 1));
+		put16(ip6 + W_IN_UDP_LEN, (uint16_t)((ip6[W_IN_UDP_LEN] << 8 | ip6[W_IN_UDP_LEN + 1]) - 1));
 		n -= 1;
 		break;
 	case M_ULEN_61:
@@ -144,9 +146,9 @@ static int build_neg(enum mut m, uint8_t *f, size_t cap, struct __sk_buff *ctx)
 	case M_ULEN_63:
 		/* UDP length 61..63, consistent everywhere: only the padding
 		 * rule is broken. */
-		n = ENDMT_ETH_HLEN + 40 + 61 + (m - M_ULEN_61);
-		put16(ip6 + 4, (uint16_t)(n - ENDMT_ETH_HLEN - 40));
-		put16(ip6 + 44, (uint16_t)(n - ENDMT_ETH_HLEN - 40));
+		n = ENDMT_ETH_HLEN + W_IP6_LEN + 61 + (m - M_ULEN_61);
+		put16(ip6 + W_IP6_PLEN, (uint16_t)(n - ENDMT_ETH_HLEN - W_IP6_LEN));
+		put16(ip6 + W_IN_UDP_LEN, (uint16_t)(n - ENDMT_ETH_HLEN - W_IP6_LEN));
 		break;
 	case M_OP_READ: ip6[48] = ENDMT_OP_READ_REQ; break;
 	case M_OP_CMPSWAP: ip6[48] = 0x13; break;
