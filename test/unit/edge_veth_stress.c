@@ -3,6 +3,7 @@
  * refused, and mutated End.MT frames whose copies and counters must still
  * add up.  Run from test_edge_veth (edge_veth.c). */
 #include "edge_veth_fx.h"
+#include "wire.h"
 
 /* rx-udp-gro-forwarding on the upstream device: GRO may merge a burst of
  * End.MT datagrams of one flow (equal metadata) into one GSO skb after XDP.
@@ -45,7 +46,7 @@ void edge_veth_gro(struct env *e)
 		consumed = b.v[ENDMT_STAT_ENDMT_CONSUMED] - a.v[ENDMT_STAT_ENDMT_CONSUMED];
 		rx = b.v[ENDMT_STAT_ENDMT_RX] - a.v[ENDMT_STAT_ENDMT_RX];
 		for (k = 0; k < n; k++)
-			bad += !endmt_icrc_ok(got[k].b + 14, got[k].len - 14);
+			bad += !endmt_icrc_ok(got[k].b + W_ETH_LEN, got[k].len - W_ETH_LEN);
 		ASSERT_EQ(bad, 0, "every copy's ICRC");
 		ASSERT_EQ(n, 2 * consumed, "two copies per replicated packet");
 		ASSERT_EQ(rx, burst, "XDP saw each datagram");

@@ -64,7 +64,7 @@ static size_t make_inner(uint8_t *out, const struct xparams *p)
 	l = endmt_build_roce(frame, sizeof(frame), &s);
 	if (l < 0)
 		abort();
-	memcpy(out, frame + 14, (size_t)l - 14);
+	memcpy(out, frame + W_ETH_LEN, (size_t)l - W_ETH_LEN);
 	return (size_t)l - 14;
 }
 

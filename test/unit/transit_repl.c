@@ -21,6 +21,7 @@
 #include <net/if.h>
 #include <linux/pkt_cls.h>
 #include "repl_util.h"
+#include "wire.h"
 
 #define SID_FAST "fd00:d1::1"
 #define SID_SLOW "fd00:d2::1"
@@ -110,7 +111,7 @@ static size_t srh_frame(uint8_t *out, const char *da, uint8_t hl, const uint8_t 
 static size_t plain_frame(uint8_t *out, const char *da, uint8_t hl, uint8_t nh,
 			  const uint8_t *dmac, const uint8_t *smac, size_t paylen)
 {
-	size_t il = inner_pkt(out + ENDMT_ETH_HLEN + 40, paylen, 1);
+	size_t il = inner_pkt(out + W_OUT + W_IP6_LEN, paylen, 1);
 
 	return ru_plain_frame(out, da, hl, nh, dmac, smac, il);
 }
@@ -275,7 +276,7 @@ static void rows_run(struct tr_obj *o)
 		memcpy(k.sid, &a, 16);
 		ASSERT_OK(bpf_map_update_elem(o->sids_fd, &k, &v, BPF_ANY), "sid");
 		row_in(&r, 64, 64, 0);
-		memcpy(r.in + ENDMT_ETH_HLEN + 24, &a, 16);
+		memcpy(r.in + W_OUT_DADDR, &a, 16);
 		row_pass(&r);
 		run_row(o, &r);
 		bpf_map_delete_elem(o->sids_fd, &k);
