@@ -60,6 +60,27 @@ void edge_veth_gro(struct env *e)
 	ASSERT_GE(gso, 1, "a GRO-merged skb reached TC and was counted drop_gso");
 }
 
+/* One to three random mutations of the len-octet frame f whose inner packet
+ * starts at inner_off; never any ICRC-covered inner octet but the lengths.
+ * The new length. */
+static size_t fuzz_mutate(uint8_t *f, size_t len, size_t inner_off)
+{
+	size_t k, m = 1 + (size_t)(rand() % 3);
+
+	for (k = 0; k < m; k++) {
+		int kind = rand() % 8;
+
+		if (kind == 0)		/* truncate, never below an Ethernet minimum frame */
+			len = ETH_ZLEN + (size_t)rand() % (len - ETH_ZLEN);
+		else if (kind == 1)	/* inner payload length or UDP length */
+			f[inner_off + (rand() % 2 ? W_IP6_PLEN : W_IN_UDP_LEN) + 1] ^=
+				(uint8_t)(1 + rand() % 255);
+		else			/* outer header, SRH, TLVs */
+			f[W_OUT + (size_t)rand() % (inner_off - W_OUT)] = (uint8_t)rand();
+	}
+	return len;
+}
+
 /* Mutated End.MT frames through the real path: whatever comes out must be
  * a well-formed RoCEv2 packet to a configured receiver whose ICRC is right
  * exactly when the input's was, and the counters must explain every
@@ -84,21 +105,9 @@ void edge_veth_fuzz(struct env *e)
 	eu_stats_read(&e->o, &a);
 	srand(9);
 	for (iter = 0; iter < 400; iter++) {
-		size_t k, m = 1 + (size_t)(rand() % 3);
-
 		len = build_endmt(f, &in, pay, r, 6, 0, iter & 1);
 		inner_off = len - (W_IN_BTH + sizeof(struct endmt_bth) + in.paylen + ENDMT_ICRC_LEN);
-		for (k = 0; k < m; k++) {
-			int kind = rand() % 8;
-
-			if (kind == 0)		/* truncate, never below an Ethernet minimum frame */
-				len = ETH_ZLEN + (size_t)rand() % (len - ETH_ZLEN);
-			else if (kind == 1)	/* inner payload length or UDP length */
-				f[inner_off + (rand() % 2 ? W_IP6_PLEN : W_IN_UDP_LEN) + 1] ^=
-					(uint8_t)(1 + rand() % 255);
-			else			/* outer header, SRH, TLVs */
-				f[W_OUT + (size_t)rand() % (inner_off - W_OUT)] = (uint8_t)rand();
-		}
+		len = fuzz_mutate(f, len, inner_off);
 		if (!ASSERT_OK(inject(e, f, len), "inject"))
 			break;
 		sent++;
