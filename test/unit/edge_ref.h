@@ -196,9 +196,19 @@ static inline int ref_classify(const uint8_t *f, size_t len, const struct refcfg
 	/* docs/PROTOCOL.md: the SRH carries the inner IPv6 packet (41) */
 	if (srh[W_SRH_NEXTHDR - W_SRH] != ENDMT_NEXTHDR_IPV6)
 		return ENDMT_STAT_DROP_INNER_NOT_ROCE;
-	/* RFC 8200 §3: Payload Length = everything after the IPv6 header */
-	if (W_SRH + (size_t)ref_g16(ip6 + W_IP6_PLEN) != len)
+	/* RFC 8200 §3: Payload Length = the octets after the IPv6 header;
+	 * fewer in the frame is a truncated packet. */
+	if (W_SRH + (size_t)ref_g16(ip6 + W_IP6_PLEN) > len)
 		return ENDMT_STAT_DROP_OUTER_LEN;
+	/* More in the frame are not part of the IPv6 packet (link-layer
+	 * trailer): by RFC 8200 §3 the packet ends at Payload Length.
+	 * DISPUTED (reported to the lead): the program drops such a frame as
+	 * drop_outer_length; DECISIONS does not record that choice. */
+	if (W_SRH + (size_t)ref_g16(ip6 + W_IP6_PLEN) < len) {
+		if (*disputed < 0)
+			*disputed = ENDMT_STAT_DROP_OUTER_LEN;
+		len = W_SRH + (size_t)ref_g16(ip6 + W_IP6_PLEN);
+	}
 	v = ref_inner(f, srh_end, len);
 	if (v >= 0)
 		return v;

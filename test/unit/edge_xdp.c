@@ -339,7 +339,7 @@ static const struct tcase tcases[] = {
 	{ .name = "drop_inner_not_roce_tcp", .fn = m_inner_tcp, .stat = ENDMT_STAT_DROP_INNER_NOT_ROCE },
 	{ .name = "drop_inner_not_roce_port", .fn = m_dport, .stat = ENDMT_STAT_DROP_INNER_NOT_ROCE },
 	{ .name = "drop_outer_length", .fn = m_outer_plen, .stat = ENDMT_STAT_DROP_OUTER_LEN },
-	{ .name = "drop_outer_length_trailer", .fn = m_trailer, .stat = ENDMT_STAT_DROP_OUTER_LEN },
+	{ .name = "disputed_outer_length_trailer", .fn = m_trailer, .stat = ENDMT_STAT_DROP_OUTER_LEN },
 	{ .name = "drop_bth_truncated_ip6", .fn = m_inner_ip_trunc, .stat = ENDMT_STAT_DROP_BTH_TRUNC },
 	{ .name = "drop_bth_truncated_udp", .fn = m_udp_trunc, .stat = ENDMT_STAT_DROP_BTH_TRUNC },
 	{ .name = "drop_bth_truncated", .fn = m_bth_trunc, .stat = ENDMT_STAT_DROP_BTH_TRUNC },
@@ -522,7 +522,7 @@ static void test_fuzz(void)
 		if (c.len < 14)		/* BPF_PROG_TEST_RUN needs an Ethernet header */
 			c.len = 14;
 		st = ref_classify(c.pkt, c.len, &cfg, &m, &alt);
-		if (alt >= 0) {		/* the program departs from the spec here */
+		if (alt >= 0) {		/* the program departs from the specifications here */
 			disputed++;
 			st = alt;
 		}
@@ -546,7 +546,7 @@ static void test_fuzz(void)
 			if (hist[i])
 				printf("    %-26s %d\n", tu_stat_names[i], hist[i]);
 	if (disputed)
-		printf("    fuzz: %d packets where the program departs from the draft "
+		printf("    fuzz: %d packets where the program departs from the specifications "
 		       "(edge_ref.h DISPUTED), checked against what it does\n", disputed);
 	ASSERT_EQ(fails, 0, "fuzz mismatches");
 	/* The mutations must reach most reasons, or the fuzz proves little. */
