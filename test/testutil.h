@@ -51,6 +51,36 @@ uint64_t tu_percpu_sum(int map_fd, uint32_t key);
 	___err;								\
 })
 
+/* The one fixture of the unit tests: opens skeleton `name` with a fresh
+ * private pin root in the char array pin_root (TU_SKEL_OPEN), runs the
+ * statement `setup` on the open skeleton *skelp (set rodata there; `(void)0`
+ * for none), and loads it.  0 or -errno; on any failure the skeleton is
+ * destroyed, *skelp is NULL and pin_root is removed and emptied, so callers
+ * may just return.  Once it succeeds the caller owns both: TU_SKEL_CLOSE.
+ * The map fds come from (*skelp)->maps afterwards, by name. */
+#define TU_SKEL_LOAD(name, skelp, pin_root, setup) ({			\
+	int ___lerr = TU_SKEL_OPEN(name, skelp, pin_root);		\
+									\
+	if (!___lerr) {							\
+		setup;							\
+		___lerr = name##__load(*(skelp));			\
+		if (___lerr)						\
+			TU_SKEL_CLOSE(name, skelp, pin_root);		\
+	}								\
+	___lerr;							\
+})
+
+/* Destroys what TU_SKEL_LOAD or TU_SKEL_OPEN made (either may be gone
+ * already): the skeleton, then the pin root. */
+#define TU_SKEL_CLOSE(name, skelp, pin_root) do {			\
+	if (*(skelp))							\
+		name##__destroy(*(skelp));				\
+	*(skelp) = NULL;						\
+	if ((pin_root)[0])						\
+		tu_pin_root_remove(pin_root);				\
+	(pin_root)[0] = 0;						\
+} while (0)
+
 /* The counters' names (those `endmt show` prints), indexed by enum
  * endmt_stat. */
 extern const char *const tu_stat_names[ENDMT_STAT_MAX];

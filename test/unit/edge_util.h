@@ -34,12 +34,7 @@ struct eu_obj {
 
 static inline void eu_close(struct eu_obj *o)
 {
-	if (o->skel)
-		endmt_edge__destroy(o->skel);
-	o->skel = NULL;
-	if (o->pin_root[0])
-		tu_pin_root_remove(o->pin_root);
-	o->pin_root[0] = 0;
+	TU_SKEL_CLOSE(endmt_edge, &o->skel, o->pin_root);
 }
 
 /* Opens and loads the edge object; tlv_type 0 keeps the default. */
@@ -48,21 +43,16 @@ static inline int eu_open(struct eu_obj *o, uint8_t tlv_type)
 	int err;
 
 	memset(o, 0, sizeof(*o));
-	err = TU_SKEL_OPEN(endmt_edge, &o->skel, o->pin_root);
+	err = TU_SKEL_LOAD(endmt_edge, &o->skel, o->pin_root, ({
+		if (tlv_type)
+			o->skel->rodata->cfg_tlv_type = tlv_type;
+	}));
 	if (err)
 		return err;
-	if (tlv_type)
-		o->skel->rodata->cfg_tlv_type = tlv_type;
-	err = endmt_edge__load(o->skel);
-	if (err)
-		goto fail;
 	o->stats_fd = bpf_map__fd(o->skel->maps.endmt_stats);
 	o->sids_fd = bpf_map__fd(o->skel->maps.endmt_sids);
 	o->xlate_fd = bpf_map__fd(o->skel->maps.endmt_rcv_xlate);
 	return 0;
-fail:
-	eu_close(o);
-	return err;
 }
 
 static inline int eu_sid_add(struct eu_obj *o, const char *sid, const char *edge,

@@ -4,6 +4,8 @@
  * (for passes) the exact output bytes including the metadata; then random
  * mutations judged by a reference classifier written here in plain C. */
 #include "edge_util.h"
+#include "edge_ref.h"
+#include "wire.h"
 
 #define SID    "ff3e::4d54"
 #define SID2   "fd00:4::100"
@@ -62,7 +64,7 @@ static size_t make_inner(uint8_t *out, const struct xparams *p)
 	l = endmt_build_roce(frame, sizeof(frame), &s);
 	if (l < 0)
 		abort();
-	memcpy(out, frame + 14, (size_t)l - 14);
+	memcpy(out, frame + W_ETH_LEN, (size_t)l - W_ETH_LEN);
 	return (size_t)l - 14;
 }
 
@@ -102,7 +104,7 @@ static void make_case(struct xcase *c, const struct xparams *p)
 	/* Reduced: the last segment, the outer DA, is left out of the list
 	 * and SL is one more than Last Entry; the next DA is the same. */
 	nlist = p->reduced ? nseg - 1 : nseg;
-	tlv_base = 14 + 40 + 8 + 16 * nlist;
+	tlv_base = W_SRH_SEG(nlist);
 	if (p->pads) {
 		tlvs[off++] = ENDMT_TLV_PAD1;
 		tlvs[off++] = ENDMT_TLV_PADN, tlvs[off++] = 3;
@@ -130,10 +132,10 @@ static void make_case(struct xcase *c, const struct xparams *p)
 	srh_len = eu_srh(srh, ENDMT_NEXTHDR_IPV6, segs, nlist, (uint8_t)(nseg - 1), tlvs, off);
 	inner_len = make_inner(inner, p);
 	c->len = eu_frame(c->pkt, mac_b, mac_a, &sa, 64, srh, srh_len, inner, inner_len);
-	memcpy(c->pkt + 14 + 24, &segs[nseg - 1], 16);	/* the DA is the SID either way */
+	memcpy(c->pkt + W_OUT_DADDR, &segs[nseg - 1], 16);	/* the DA is the SID either way */
 	c->meta.magic = ENDMT_META_MAGIC;
-	c->meta.srh_off = 54;
-	c->meta.inner_off = (uint16_t)(54 + srh_len);
+	c->meta.srh_off = W_SRH;
+	c->meta.inner_off = (uint16_t)(W_SRH + srh_len);
 	c->meta.nrcv = (uint16_t)p->nrcv;
 	c->meta.flags = p->chain ? ENDMT_META_F_CHAIN : 0;
 	c->new_sl = (uint8_t)(nseg - 2);
@@ -142,114 +144,6 @@ static void make_case(struct xcase *c, const struct xparams *p)
 
 static const struct xparams base5 = { .nrcv = 5, .per_tlv = 11, .opcode = ENDMT_OP_SEND_ONLY,
 				      .paylen = 64 };
-
-/* ---- reference classifier: the rules of bpf/dp/edge_parse.h, restated ---- */
-struct refcfg {
-	struct in6_addr sid, edge;
-	uint32_t flags, max_rcv;
-	uint8_t tlv_type;
-};
-
-static uint16_t g16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
-static int ref_classify(const uint8_t *f, size_t len, const struct refcfg *cfg,
-			struct endmt_meta *m)
-{
-	size_t srh_end, seg_end, off, in, rem, plen, ulen, max;
-	const uint8_t *ip6 = f + 14, *srh = f + 54, *x;
-	uint8_t sl, le;
-
-	memset(m, 0, sizeof(*m));
-	if (len < 14 || f[12] != 0x86 || f[13] != 0xdd)
-		return ENDMT_STAT_PASS_NOT_OURS;
-	if (len < 54)
-		return ENDMT_STAT_DROP_OUTER_TRUNC;
-	if (memcmp(ip6 + 24, &cfg->sid, 16) || !(cfg->flags & ENDMT_SID_F_ENDMT))
-		return ENDMT_STAT_PASS_NOT_OURS;
-	if (ip6[6] != 43)
-		return ENDMT_STAT_DROP_NO_SRH;
-	if (len < 62)
-		return ENDMT_STAT_DROP_SRH_TRUNC;
-	if (srh[2] != 4)
-		return ENDMT_STAT_DROP_NO_SRH;
-	sl = srh[3], le = srh[4];
-	if (!sl)
-		return ENDMT_STAT_DROP_SL_ZERO;
-	srh_end = 54 + ((size_t)srh[1] + 1) * 8;
-	if (srh_end > len)
-		return ENDMT_STAT_DROP_SRH_TRUNC;
-	seg_end = 62 + 16 * ((size_t)le + 1);
-	/* RFC 8754 §4.3.1.1: SL > Last Entry + 1 is an error; SL = Last
-	 * Entry + 1 is a reduced SRH (the active segment, the DA, is not in
-	 * the list) and is processed like any other. */
-	if (seg_end > srh_end || (size_t)sl > (size_t)le + 1)
-		return ENDMT_STAT_DROP_SRH_LAST_ENTRY;
-	for (off = seg_end; off < srh_end;) {
-		size_t tl;
-
-		if (f[off] == 0) {
-			off++;
-			continue;
-		}
-		if (off + 2 > srh_end)
-			return ENDMT_STAT_DROP_TLV_TRUNC;
-		tl = 2 + (size_t)f[off + 1];
-		if (off + tl > srh_end)
-			return ENDMT_STAT_DROP_TLV_TRUNC;
-		if (f[off] == cfg->tlv_type) {
-			if (tl < 24 || f[off + 1] != 22 + 20 * f[off + 20])
-				return ENDMT_STAT_DROP_TLV_NRCV;
-			if (!memcmp(f + off + 4, &cfg->edge, 16)) {
-				if (m->ntlv == ENDMT_MAX_NODE_TLVS)
-					return ENDMT_STAT_DROP_TOO_MANY_TLVS;
-				m->tlv_off[m->ntlv++] = (uint16_t)off;
-				m->nrcv += f[off + 20];
-			}
-		}
-		off += tl;
-	}
-	if (!m->ntlv)
-		return ENDMT_STAT_DROP_NO_TLV;
-	max = cfg->max_rcv ? cfg->max_rcv : ENDMT_DEF_MAX_RCV;
-	if (max > ENDMT_MAX_RCV)
-		max = ENDMT_MAX_RCV;
-	if (m->nrcv > max)
-		return ENDMT_STAT_DROP_TOO_MANY_RCV;
-	if (srh[0] != 41)
-		return ENDMT_STAT_DROP_INNER_NOT_ROCE;
-	if (54 + (size_t)g16(ip6 + 4) != len)
-		return ENDMT_STAT_DROP_OUTER_LEN;
-	in = srh_end, rem = len - in, x = f + in;
-	if (rem < 40)
-		return ENDMT_STAT_DROP_BTH_TRUNC;
-	if ((x[0] >> 4) != 6 || x[6] != 17)
-		return ENDMT_STAT_DROP_INNER_NOT_ROCE;
-	if (rem < 48)
-		return ENDMT_STAT_DROP_BTH_TRUNC;
-	if (g16(x + 42) != 4791)
-		return ENDMT_STAT_DROP_INNER_NOT_ROCE;
-	if (rem < 60)
-		return ENDMT_STAT_DROP_BTH_TRUNC;
-	plen = g16(x + 4), ulen = g16(x + 44);
-	if (40 + plen != rem || ulen != plen || ulen < 24)
-		return ENDMT_STAT_DROP_INNER_LEN;
-	/* IBTA: payloads are padded to 4 octets (BTH PadCnt), so UDP length
-	 * - 8 = BTH + payload + pad + ICRC is a multiple of 4. */
-	if ((ulen - 8) % 4)
-		return ENDMT_STAT_DROP_INNER_UNPADDED;
-	/* IBTA RC opcodes 0x00-0x0b: SEND and RDMA WRITE requests. */
-	if (x[48] > 0x0b)
-		return ENDMT_STAT_DROP_INNER_OPCODE;
-	if (endmt_op_has_reth(x[48]) && ulen < 40)
-		return ENDMT_STAT_DROP_BTH_TRUNC;
-	if (x[7] <= 1)
-		return ENDMT_STAT_DROP_INNER_HLIM;
-	m->magic = ENDMT_META_MAGIC;
-	m->srh_off = 54;
-	m->inner_off = (uint16_t)in;
-	m->flags = sl - 1 ? ENDMT_META_F_CHAIN : 0;
-	return ENDMT_STAT_ENDMT_RX;
-}
 
 /* Runs the program and checks verdict, the one counter and output. */
 static bool run_one(struct eu_obj *o, int prog_fd, const uint8_t *pkt, size_t len,
@@ -293,85 +187,93 @@ static size_t expect_pass(uint8_t *exp, const uint8_t *pkt, size_t len,
 {
 	memcpy(exp, m, sizeof(*m));
 	memcpy(exp + sizeof(*m), pkt, len);
-	memcpy(exp + sizeof(*m) + 14 + 24, da, 16);
-	exp[sizeof(*m) + 54 + 3] = sl;
+	memcpy(exp + sizeof(*m) + W_OUT_DADDR, da, 16);
+	exp[sizeof(*m) + W_SRH_SL] = sl;
 	return sizeof(*m) + len;
 }
 
 typedef void (*mutate_fn)(struct xcase *c);
 
 static void m_none(struct xcase *c) { (void)c; }
-static void m_ipv4(struct xcase *c) { c->pkt[12] = 0x08, c->pkt[13] = 0x00; }
-static void m_other_da(struct xcase *c) { c->pkt[14 + 39] ^= 1; }
-static void m_outer_trunc(struct xcase *c) { c->len = 14 + 30; }
-static void m_no_srh(struct xcase *c) { c->pkt[14 + 6] = 17; }
-static void m_rh_type(struct xcase *c) { c->pkt[54 + 2] = 3; }
-static void m_sl0(struct xcase *c) { c->pkt[54 + 3] = 0; }
-static void m_srh_fixed_trunc(struct xcase *c) { c->len = 54 + 5; }
-static void m_srh_trunc(struct xcase *c) { c->len = 54 + 40; }
-static void m_hdrlen_big(struct xcase *c) { c->pkt[54 + 1] = 255; }
-static void m_le_big(struct xcase *c) { c->pkt[54 + 4] = 200; }
-static void m_sl_gt_le(struct xcase *c) { c->pkt[54 + 3] = 3; }	/* LE 1: SL > LE + 1 */
+static void m_ipv4(struct xcase *c) { c->pkt[W_ETH_PROTO] = ETH_P_IP >> 8, c->pkt[W_ETH_PROTO + 1] = ETH_P_IP & 0xff; }
+static void m_other_da(struct xcase *c) { c->pkt[W_OUT_DADDR + 15] ^= 1; }
+static void m_outer_trunc(struct xcase *c) { c->len = W_OUT + W_IP6_LEN - 10; }
+static void m_no_srh(struct xcase *c) { c->pkt[W_OUT_NEXTHDR] = IPPROTO_UDP; }
+static void m_rh_type(struct xcase *c) { c->pkt[W_SRH_TYPE] = 3; }
+static void m_sl0(struct xcase *c) { c->pkt[W_SRH_SL] = 0; }
+static void m_srh_fixed_trunc(struct xcase *c) { c->len = W_SRH + 5; }
+static void m_srh_trunc(struct xcase *c) { c->len = W_SRH_SEG(2); }
+static void m_hdrlen_big(struct xcase *c) { c->pkt[W_SRH_HDRLEN] = 255; }
+static void m_le_big(struct xcase *c) { c->pkt[W_SRH_LE] = 200; }
+static void m_sl_gt_le(struct xcase *c) { c->pkt[W_SRH_SL] = 3; }	/* LE 1: SL > LE + 1 */
 /* SL = LE + 1 in a full list [proxy, SID]: read as reduced, the next DA is
  * SRH[1] = the SID itself, SL 1 left: chain mode. */
 static void m_sl_le1(struct xcase *c)
 {
-	c->pkt[54 + 3] = 2;
+	c->pkt[W_SRH_SL] = 2;
 	c->new_sl = 1;
-	memcpy(&c->new_da, c->pkt + 62 + 16, 16);
+	memcpy(&c->new_da, c->pkt + W_SRH_SEG(1), 16);
 	c->meta.flags = ENDMT_META_F_CHAIN;
 }
-static void m_tlv_long(struct xcase *c) { c->pkt[c->meta.tlv_off[0] + 1] = 250; }
-static void m_nrcv(struct xcase *c) { c->pkt[c->meta.tlv_off[0] + 20]++; }
+static void m_tlv_long(struct xcase *c) { c->pkt[c->meta.tlv_off[0] + W_TLV_LEN] = 250; }
+static void m_nrcv(struct xcase *c) { c->pkt[c->meta.tlv_off[0] + W_MT_NRCV]++; }
 static void m_tlv_short(struct xcase *c)
 {	/* length 10: still inside the SRH but too short for End.MT */
-	c->pkt[c->meta.tlv_off[0] + 1] = 10;
+	c->pkt[c->meta.tlv_off[0] + W_TLV_LEN] = 10;
 }
 static void m_edge(struct xcase *c)
 {
 	int i;
 
 	for (i = 0; i < c->meta.ntlv; i++)
-		c->pkt[c->meta.tlv_off[i] + 19] ^= 0x40;
+		c->pkt[c->meta.tlv_off[i] + W_MT_EDGE + 15] ^= 0x40;
 }
-static void m_srh_nh(struct xcase *c) { c->pkt[54] = 17; }
-static void m_outer_plen(struct xcase *c) { c->pkt[14 + 5] += 8; }
+/* Another edge's TLV (other_first: 3 receivers, just before ours) whose
+ * Num Receivers no longer matches its Length: the draft (§6.2 S04, §7.2)
+ * has the edge use only its own TLV, DECISIONS "End.MT TLVs that lie" drops
+ * the packet all the same. */
+static void m_other_nrcv(struct xcase *c)
+{
+	c->pkt[c->meta.tlv_off[0] - (W_MT_HLEN + 3 * W_MT_RCV_LEN) + W_MT_NRCV]++;
+}
+static void m_srh_nh(struct xcase *c) { c->pkt[W_SRH_NEXTHDR] = IPPROTO_UDP; }
+static void m_outer_plen(struct xcase *c) { c->pkt[W_OUT_PLEN + 1] += 8; }
 static void m_trailer(struct xcase *c) { memset(c->pkt + c->len, 0, 4), c->len += 4; }
 static void m_inner_v4(struct xcase *c) { c->pkt[c->meta.inner_off] = 0x45; }
-static void m_inner_tcp(struct xcase *c) { c->pkt[c->meta.inner_off + 6] = 6; }
-static void m_dport(struct xcase *c) { c->pkt[c->meta.inner_off + 43]++; }
-static void m_inner_plen(struct xcase *c) { c->pkt[c->meta.inner_off + 5]++; }
-static void m_ulen(struct xcase *c) { c->pkt[c->meta.inner_off + 45]--; }
-static void m_inner_hl(struct xcase *c) { c->pkt[c->meta.inner_off + 7] = 1; }
+static void m_inner_tcp(struct xcase *c) { c->pkt[c->meta.inner_off + W_IP6_NEXTHDR] = IPPROTO_TCP; }
+static void m_dport(struct xcase *c) { c->pkt[c->meta.inner_off + W_IN_UDP_DPORT + 1]++; }
+static void m_inner_plen(struct xcase *c) { c->pkt[c->meta.inner_off + W_IP6_PLEN + 1]++; }
+static void m_ulen(struct xcase *c) { c->pkt[c->meta.inner_off + W_IN_UDP_LEN + 1]--; }
+static void m_inner_hl(struct xcase *c) { c->pkt[c->meta.inner_off + W_IP6_HLIM] = 1; }
 /* Cut the inner packet to n octets, lengths kept consistent, so only the
  * missing headers can be blamed. */
 static void cut_inner(struct xcase *c, size_t n)
 {
 	uint8_t *in = c->pkt + c->meta.inner_off;
-	size_t plen = n - 40, oplen;
+	size_t plen = n - W_IP6_LEN, oplen;
 
 	c->len = c->meta.inner_off + n;
-	oplen = c->len - 54;
-	c->pkt[14 + 4] = (uint8_t)(oplen >> 8), c->pkt[14 + 5] = (uint8_t)oplen;
-	in[4] = (uint8_t)(plen >> 8), in[5] = (uint8_t)plen;
-	if (n >= 48)
-		in[44] = (uint8_t)(plen >> 8), in[45] = (uint8_t)plen;
+	oplen = c->len - W_SRH;
+	c->pkt[W_OUT_PLEN] = (uint8_t)(oplen >> 8), c->pkt[W_OUT_PLEN + 1] = (uint8_t)oplen;
+	in[W_IP6_PLEN] = (uint8_t)(plen >> 8), in[W_IP6_PLEN + 1] = (uint8_t)plen;
+	if (n >= W_IN_BTH)
+		in[W_IN_UDP_LEN] = (uint8_t)(plen >> 8), in[W_IN_UDP_LEN + 1] = (uint8_t)plen;
 }
-static void m_inner_ip_trunc(struct xcase *c) { cut_inner(c, 30); }
-static void m_udp_trunc(struct xcase *c) { cut_inner(c, 44); }
-static void m_bth_trunc(struct xcase *c) { cut_inner(c, 40 + 8 + 6); }
+static void m_inner_ip_trunc(struct xcase *c) { cut_inner(c, W_IP6_LEN - 10); }
+static void m_udp_trunc(struct xcase *c) { cut_inner(c, W_IN_BTH - 4); }
+static void m_bth_trunc(struct xcase *c) { cut_inner(c, W_IN_BTH + 6); }
 static void m_reth_trunc(struct xcase *c)
 {	/* WRITE_FIRST with no room for its RETH before the ICRC */
-	cut_inner(c, 40 + 8 + 12 + 4);
-	c->pkt[c->meta.inner_off + 48] = ENDMT_OP_WRITE_FIRST;
+	cut_inner(c, W_IN_RETH + ENDMT_ICRC_LEN);
+	c->pkt[c->meta.inner_off + W_IN_OPCODE] = ENDMT_OP_WRITE_FIRST;
 }
 
 /* Inner UDP length n (lengths kept consistent): IBTA pads to 4. */
-static void m_ulen61(struct xcase *c) { cut_inner(c, 40 + 61); }
-static void m_ulen62(struct xcase *c) { cut_inner(c, 40 + 62); }
-static void m_ulen63(struct xcase *c) { cut_inner(c, 40 + 63); }
-static void m_ulen64(struct xcase *c) { cut_inner(c, 40 + 64); }
-static void set_op(struct xcase *c, uint8_t op) { c->pkt[c->meta.inner_off + 48] = op; }
+static void m_ulen61(struct xcase *c) { cut_inner(c, W_IP6_LEN + 61); }
+static void m_ulen62(struct xcase *c) { cut_inner(c, W_IP6_LEN + 62); }
+static void m_ulen63(struct xcase *c) { cut_inner(c, W_IP6_LEN + 63); }
+static void m_ulen64(struct xcase *c) { cut_inner(c, W_IP6_LEN + 64); }
+static void set_op(struct xcase *c, uint8_t op) { c->pkt[c->meta.inner_off + W_IN_OPCODE] = op; }
 static void m_op_read(struct xcase *c) { set_op(c, ENDMT_OP_READ_REQ); }
 static void m_op_cmpswap(struct xcase *c) { set_op(c, 0x13); }
 static void m_op_fetchadd(struct xcase *c) { set_op(c, 0x14); }
@@ -406,6 +308,8 @@ static const struct tcase tcases[] = {
 	{ .name = "not_ours_da", .fn = m_other_da, .stat = ENDMT_STAT_PASS_NOT_OURS },
 	{ .name = "not_ours_repl_sid", .fn = m_none, .stat = ENDMT_STAT_PASS_NOT_OURS, .sid_flags = 0x2 /* not ENDMT_SID_F_ENDMT */ },
 	{ .name = "drop_outer_truncated", .fn = m_outer_trunc, .stat = ENDMT_STAT_DROP_OUTER_TRUNC },
+	{ .name = "drop_other_edge_tlv_nrcv", .fn = m_other_nrcv, .stat = ENDMT_STAT_DROP_TLV_NRCV,
+	  .p = { .nrcv = 5, .per_tlv = 11, .other_first = 1, .opcode = ENDMT_OP_SEND_ONLY, .paylen = 64 } },
 	{ .name = "drop_no_srh", .fn = m_no_srh, .stat = ENDMT_STAT_DROP_NO_SRH },
 	{ .name = "drop_no_srh_rh_type3", .fn = m_rh_type, .stat = ENDMT_STAT_DROP_NO_SRH },
 	{ .name = "drop_sl_zero", .fn = m_sl0, .stat = ENDMT_STAT_DROP_SL_ZERO },
@@ -547,21 +451,21 @@ static void mutate(struct xcase *c)
 			size_t off;
 
 			switch (w) {
-			case 0: off = 14 + 5; break;			/* outer plen */
-			case 1: off = 54 + 1; break;			/* hdrlen */
-			case 2: off = 54 + 4; break;			/* last entry */
-			case 3: off = c->meta.tlv_off[rnd() % c->meta.ntlv] + 1 +
-				      19 * (rnd() % 2); break;		/* TLV len/nrcv */
-			case 4: off = c->meta.inner_off + 5; break;	/* inner plen */
-			case 6: off = 54 + 3; break;			/* SL */
-			default: off = c->meta.inner_off + 45; break;	/* UDP len */
+			case 0: off = W_OUT_PLEN + 1; break;		/* outer plen */
+			case 1: off = W_SRH_HDRLEN; break;		/* hdrlen */
+			case 2: off = W_SRH_LE; break;			/* last entry */
+			case 3: off = c->meta.tlv_off[rnd() % c->meta.ntlv] +
+				      (rnd() % 2 ? W_MT_NRCV : W_TLV_LEN); break; /* TLV len/nrcv */
+			case 4: off = c->meta.inner_off + W_IP6_PLEN + 1; break; /* inner plen */
+			case 6: off = W_SRH_SL; break;			/* SL */
+			default: off = c->meta.inner_off + W_IN_UDP_LEN + 1; break; /* UDP len */
 			}
 			if (off < c->len)
 				c->pkt[off] = (uint8_t)(c->pkt[off] + d);
 			break;
 		}
 		case 6:			/* a TLV octet */
-			c->pkt[c->meta.srh_off + 8 + rnd() % (c->meta.inner_off - 62)] = (uint8_t)rnd();
+			c->pkt[W_SRH_SEGS + rnd() % (c->meta.inner_off - W_SRH_SEGS)] = (uint8_t)rnd();
 			break;
 		default:		/* inner header octet */
 			c->pkt[c->meta.inner_off + rnd() % 64] = (uint8_t)rnd();
@@ -608,8 +512,8 @@ static void test_fuzz(void)
 		if (st == ENDMT_STAT_ENDMT_RX) {
 			struct in6_addr da;
 
-			memcpy(&da, c.pkt + 62 + 16 * (c.pkt[57] - 1), 16);
-			el = expect_pass(exp, c.pkt, c.len, &m, &da, (uint8_t)(c.pkt[57] - 1));
+			memcpy(&da, c.pkt + W_SRH_SEG(c.pkt[W_SRH_SL] - 1), 16);
+			el = expect_pass(exp, c.pkt, c.len, &m, &da, (uint8_t)(c.pkt[W_SRH_SL] - 1));
 		} else if (st == ENDMT_STAT_PASS_NOT_OURS) {
 			memcpy(exp, c.pkt, c.len), el = c.len;
 		}

@@ -149,8 +149,7 @@ static void test_veth_body(void)
 
 	if (!ASSERT_OK(netns_setup(), "netns setup"))
 		goto out;
-	if (!ASSERT_OK(TU_SKEL_OPEN(endmt_head, &skel, pin), "pin root and open") ||
-	    !ASSERT_OK(endmt_head__load(skel), "load"))
+	if (!ASSERT_OK(TU_SKEL_LOAD(endmt_head, &skel, pin, (void)0), "pin root, open and load"))
 		goto out;
 	stats = bpf_map__fd(skel->maps.endmt_stats);
 
@@ -275,9 +274,7 @@ out:
 		close(rx);
 	/* Deleting the namespaces removes the veths and the clsact qdisc. */
 	netns_cleanup();
-	endmt_head__destroy(skel);
-	if (pin[0])
-		tu_pin_root_remove(pin);
+	TU_SKEL_CLOSE(endmt_head, &skel, pin);
 }
 
 void test_head_veth(void)

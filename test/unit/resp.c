@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include "resp_fx.h"
+#include "wire.h"
 
 #define PROXY "fd00:ff::1"
 #define DQPN  0x1234
@@ -300,7 +301,7 @@ static void run_case(const struct rcase *c, int udp_csum)
 			    "forwarded ICRC (full computation)");
 		if (udp_csum)
 			ASSERT_EQ(endmt_udp6_csum(out + ENDMT_ETH_HLEN, out_len - ENDMT_ETH_HLEN),
-				  out[ENDMT_ETH_HLEN + 46] << 8 | out[ENDMT_ETH_HLEN + 47],
+				  out[W_ETH_LEN + W_IN_UDP_CSUM] << 8 | out[W_ETH_LEN + W_IN_UDP_CSUM + 1],
 				  "forwarded UDP checksum");
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -379,11 +380,11 @@ static void test_edges(void)
 			continue;
 		len = resp_build(in, sizeof(in), &t[i].r);
 		if (t[i].plen_delta) {
-			int pl = (in[ENDMT_ETH_HLEN + 4] << 8 | in[ENDMT_ETH_HLEN + 5]) +
+			int pl = (in[W_OUT_PLEN] << 8 | in[W_OUT_PLEN + 1]) +
 				 t[i].plen_delta;
 
-			in[ENDMT_ETH_HLEN + 4] = (uint8_t)(pl >> 8);
-			in[ENDMT_ETH_HLEN + 5] = (uint8_t)pl;
+			in[W_OUT_PLEN] = (uint8_t)(pl >> 8);
+			in[W_OUT_PLEN + 1] = (uint8_t)pl;
 		}
 		len -= t[i].cut;
 		resp_stats(&f, before);

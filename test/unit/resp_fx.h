@@ -33,26 +33,10 @@ struct resp_fx {
 
 static inline int resp_fx_open(struct resp_fx *f)
 {
-	struct bpf_map *map;
-	char path[512];
 	int err;
 
 	memset(f, 0, sizeof(*f));
-	err = tu_pin_root_make(f->root, sizeof(f->root));
-	if (err)
-		return err;
-	f->skel = endmt_transit__open();
-	if (!f->skel)
-		return -errno;
-	bpf_object__for_each_map(map, f->skel->obj) {
-		if (bpf_map__is_internal(map))
-			continue;	/* .rodata etc. are per object, not pinned */
-		snprintf(path, sizeof(path), "%s/%s", f->root, bpf_map__name(map));
-		err = bpf_map__set_pin_path(map, path);
-		if (err)
-			return err;
-	}
-	err = endmt_transit__load(f->skel);
+	err = TU_SKEL_LOAD(endmt_transit, &f->skel, f->root, (void)0);
 	if (err)
 		return err;
 	f->prog = bpf_program__fd(f->skel->progs.endmt_transit_xdp);
@@ -60,18 +44,17 @@ static inline int resp_fx_open(struct resp_fx *f)
 	f->stats = bpf_map__fd(f->skel->maps.endmt_stats);
 	f->proxies = bpf_map__fd(f->skel->maps.endmt_proxies);
 	f->stale = bpf_map__fd(f->skel->maps.endmt_stale);
-	return endmt_cnp_epoch_mmap(bpf_map__fd(f->skel->maps.endmt_cnp_epoch), &f->epoch);
+	err = endmt_cnp_epoch_mmap(bpf_map__fd(f->skel->maps.endmt_cnp_epoch), &f->epoch);
+	if (err)
+		TU_SKEL_CLOSE(endmt_transit, &f->skel, f->root);
+	return err;
 }
 
 static inline void resp_fx_close(struct resp_fx *f)
 {
 	endmt_cnp_epoch_munmap(f->epoch);
 	f->epoch = NULL;
-	endmt_transit__destroy(f->skel);
-	f->skel = NULL;
-	if (f->root[0])
-		tu_pin_root_remove(f->root);
-	f->root[0] = 0;
+	TU_SKEL_CLOSE(endmt_transit, &f->skel, f->root);
 }
 
 /* A group as the CLI writes it: branches that never acked hold start - 1. */

@@ -590,7 +590,7 @@ static void test_branch_moves(void)
 	int swaps = 0, credited = 0, i;
 
 	if (!ASSERT_OK(resp_fx_open(&f), "load transit object"))
-		return;
+		goto out;	/* resp_fx_close() takes a half-open fixture */
 	resp_group_init(&g, 0, MV_START);
 	resp_branch_addr(&g, maddr[0], 0);
 	resp_branch_addr(&g, maddr[1], 0);

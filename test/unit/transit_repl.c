@@ -21,6 +21,7 @@
 #include <net/if.h>
 #include <linux/pkt_cls.h>
 #include "repl_util.h"
+#include "wire.h"
 
 #define SID_FAST "fd00:d1::1"
 #define SID_SLOW "fd00:d2::1"
@@ -43,12 +44,7 @@ struct tr_obj {
 
 static void tr_close(struct tr_obj *o)
 {
-	if (o->skel)
-		endmt_transit__destroy(o->skel);
-	o->skel = NULL;
-	if (o->pin_root[0])
-		tu_pin_root_remove(o->pin_root);
-	o->pin_root[0] = 0;
+	TU_SKEL_CLOSE(endmt_transit, &o->skel, o->pin_root);
 }
 
 static int tr_open(struct tr_obj *o)
@@ -56,20 +52,14 @@ static int tr_open(struct tr_obj *o)
 	int err;
 
 	memset(o, 0, sizeof(*o));
-	err = TU_SKEL_OPEN(endmt_transit, &o->skel, o->pin_root);
+	err = TU_SKEL_LOAD(endmt_transit, &o->skel, o->pin_root, (void)0);
 	if (err)
 		return err;
-	err = endmt_transit__load(o->skel);
-	if (err)
-		goto fail;
 	o->prog = bpf_program__fd(o->skel->progs.endmt_transit_tc);
 	o->repl_fd = bpf_map__fd(o->skel->maps.endmt_repl);
 	o->sids_fd = bpf_map__fd(o->skel->maps.endmt_sids);
 	o->stats_fd = bpf_map__fd(o->skel->maps.endmt_stats);
 	return 0;
-fail:
-	tr_close(o);
-	return err;
 }
 
 static int repl_del(int fd, const char *sid)
@@ -121,7 +111,7 @@ static size_t srh_frame(uint8_t *out, const char *da, uint8_t hl, const uint8_t 
 static size_t plain_frame(uint8_t *out, const char *da, uint8_t hl, uint8_t nh,
 			  const uint8_t *dmac, const uint8_t *smac, size_t paylen)
 {
-	size_t il = inner_pkt(out + ENDMT_ETH_HLEN + 40, paylen, 1);
+	size_t il = inner_pkt(out + W_OUT + W_IP6_LEN, paylen, 1);
 
 	return ru_plain_frame(out, da, hl, nh, dmac, smac, il);
 }
@@ -286,7 +276,7 @@ static void rows_run(struct tr_obj *o)
 		memcpy(k.sid, &a, 16);
 		ASSERT_OK(bpf_map_update_elem(o->sids_fd, &k, &v, BPF_ANY), "sid");
 		row_in(&r, 64, 64, 0);
-		memcpy(r.in + ENDMT_ETH_HLEN + 24, &a, 16);
+		memcpy(r.in + W_OUT_DADDR, &a, 16);
 		row_pass(&r);
 		run_row(o, &r);
 		bpf_map_delete_elem(o->sids_fd, &k);

@@ -48,10 +48,7 @@ static void env_down(struct env *e)
 	for (i = 0; i < NRV; i++)
 		if (e->cap_fd[i] > 0)
 			close(e->cap_fd[i]);
-	if (e->skel)
-		endmt_transit__destroy(e->skel);
-	if (e->pin_root[0])
-		tu_pin_root_remove(e->pin_root);
+	TU_SKEL_CLOSE(endmt_transit, &e->skel, e->pin_root);
 	/* Deleting the namespaces removes the veths and the clsact qdisc. */
 	tu_netns_del(e->ns_a);
 	tu_netns_del(e->ns_t);
@@ -107,10 +104,7 @@ static int env_up(struct env *e)
 		e->cap_fd[i] = err;
 	}
 
-	err = TU_SKEL_OPEN(endmt_transit, &e->skel, e->pin_root);
-	if (err)
-		return err;
-	err = endmt_transit__load(e->skel);
+	err = TU_SKEL_LOAD(endmt_transit, &e->skel, e->pin_root, (void)0);
 	if (err)
 		return err;
 	e->stats_fd = bpf_map__fd(e->skel->maps.endmt_stats);
