@@ -4,6 +4,7 @@
  * test_head (head.c), which owns the loaded object. */
 #include "head_fx.h"
 #include "wire.h"
+#include "util.h"
 
 /* Frames that are not the group's, or broken: table-driven. */
 enum mut {
@@ -54,39 +55,36 @@ static const struct neg_case neg_cases[] = {
 	{ "gso_skb",             M_GSO,             TC_ACT_SHOT, ENDMT_STAT_DROP_HEAD_MALFORMED },
 };
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xff; }
-
-static int build_neg(enum mut m, uint8_t *f, size_t cap, struct __sk_buff *ctx)
+/* The mutations made before the frame is built: other addresses, QPNs. */
+static void neg_spec(enum mut m, struct endmt_roce_spec *s)
 {
-	static uint8_t pay[64];
-	uint8_t *ip6 = f + ENDMT_ETH_HLEN;
-	struct endmt_roce_spec s;
-	int n;
-
-	roce_spec(&s, pay, sizeof(pay));
 	switch (m) {
 	case M_OTHER_DA:
 	case M_TRUNC_BTH_OTHER:
-		s.daddr = endmt_in6("fd00:ff::2");
+		s->daddr = endmt_in6("fd00:ff::2");
 		break;
 	case M_OTHER_QPN:
-		s.dqpn = DQPN + 1;
+		s->dqpn = DQPN + 1;
 		break;
 	case M_WRONG_SRC:
-		s.saddr = endmt_in6("fd00:10::3");
+		s->saddr = endmt_in6("fd00:10::3");
 		break;
 	case M_NO_GROUP:
-		s.dqpn = DQPN + 2;	/* template only, see test_negative */
+		s->dqpn = DQPN + 2;	/* template only, see test_negative */
 		break;
 	default:
 		break;
 	}
-	n = endmt_build_roce(f, cap, &s);
-	if (n < 0)
-		return n;
+}
+
+/* The mutations of the built frame f (n octets); its new length. */
+static int neg_frame(enum mut m, uint8_t *f, int n, struct __sk_buff *ctx)
+{
+	uint8_t *ip6 = f + ENDMT_ETH_HLEN;
+
 	switch (m) {
 	case M_PORT:
-		put16(ip6 + 42, ENDMT_ROCE_PORT + 1);
+		put16(ip6 + W_IN_UDP_DPORT, ENDMT_ROCE_PORT + 1);
 		break;
 	case M_IPV4: {
 		/* IPv4/UDP/4791 with the same BTH: RoCEv2 over IPv4 is not
@@ -150,12 +148,12 @@ static int build_neg(enum mut m, uint8_t *f, size_t cap, struct __sk_buff *ctx)
 		put16(ip6 + W_IP6_PLEN, (uint16_t)(n - ENDMT_ETH_HLEN - W_IP6_LEN));
 		put16(ip6 + W_IN_UDP_LEN, (uint16_t)(n - ENDMT_ETH_HLEN - W_IP6_LEN));
 		break;
-	case M_OP_READ: ip6[48] = ENDMT_OP_READ_REQ; break;
-	case M_OP_CMPSWAP: ip6[48] = 0x13; break;
-	case M_OP_FETCHADD: ip6[48] = 0x14; break;
-	case M_OP_ACK: ip6[48] = ENDMT_OP_ACK; break;
-	case M_OP_SEND_INV: ip6[48] = 0x17; break;
-	case M_OP_UC: ip6[48] = 0x24; break;
+	case M_OP_READ: ip6[W_IN_OPCODE] = ENDMT_OP_READ_REQ; break;
+	case M_OP_CMPSWAP: ip6[W_IN_OPCODE] = 0x13; break;
+	case M_OP_FETCHADD: ip6[W_IN_OPCODE] = 0x14; break;
+	case M_OP_ACK: ip6[W_IN_OPCODE] = ENDMT_OP_ACK; break;
+	case M_OP_SEND_INV: ip6[W_IN_OPCODE] = 0x17; break;
+	case M_OP_UC: ip6[W_IN_OPCODE] = 0x24; break;
 	case M_GSO:
 		ctx->gso_size = 1000;
 		ctx->gso_segs = 2;
@@ -164,6 +162,18 @@ static int build_neg(enum mut m, uint8_t *f, size_t cap, struct __sk_buff *ctx)
 		break;
 	}
 	return n;
+}
+
+static int build_neg(enum mut m, uint8_t *f, size_t cap, struct __sk_buff *ctx)
+{
+	static uint8_t pay[64];
+	struct endmt_roce_spec s;
+	int n;
+
+	roce_spec(&s, pay, sizeof(pay));
+	neg_spec(m, &s);
+	n = endmt_build_roce(f, cap, &s);
+	return n < 0 ? n : neg_frame(m, f, n, ctx);
 }
 
 void head_negative(struct head_env *e)

@@ -115,23 +115,134 @@ static ssize_t recv_encap(int fd, uint8_t *buf, size_t cap)
 	return 0;
 }
 
+/* Room for one frame: the largest payload (4096) and every header. */
+#define VETH_FRAME_MAX 9000
+
+/* The source's frame of size sz (PSN i) into in, and what P must receive
+ * into exp: the inner packet with SA = Proxy (full ICRC, kept in inner)
+ * encapsulated as H forwards it.  0, or -1 after a failed assertion. */
+static int veth_frames(size_t i, size_t sz, const uint8_t *pay, const struct in6_addr *segs,
+		       const struct in6_addr *outer, const struct in6_addr *src,
+		       const struct endmt_edge_ent *edges, uint8_t *in, int *n,
+		       uint8_t *inner, int *ni, uint8_t *exp, int *x)
+{
+	struct endmt_roce_spec s;
+	struct endmt_encap_spec es;
+
+	memset(&s, 0, sizeof(s));
+	memcpy(s.smac, mac_hs0, 6);
+	memcpy(s.dmac, mac_hh0, 6);
+	s.saddr = *src;
+	s.daddr = segs[0];
+	s.opcode = ENDMT_OP_SEND_ONLY;
+	s.dqpn = V_DQPN;
+	s.psn = (uint32_t)i;
+	s.udp_csum = (int)(i & 1);
+	s.tclass = 0x6a;
+	s.payload = pay;
+	s.paylen = sz;
+	*n = endmt_build_roce(in, VETH_FRAME_MAX, &s);
+	s.saddr = segs[0];
+	*ni = endmt_build_roce(inner, VETH_FRAME_MAX, &s);
+	memset(&es, 0, sizeof(es));
+	memcpy(es.smac, mac_hh1, 6);
+	memcpy(es.dmac, mac_hp1, 6);
+	es.saddr = *outer;
+	es.segs = segs;
+	es.nseg = 2;
+	es.sl = 1;
+	es.edges = edges;
+	es.nedges = 3;
+	es.hop_limit = 63;
+	if (!ASSERT_GE(*n, 0, "build") || !ASSERT_GE(*ni, 0, "build inner"))
+		return -1;
+	*x = endmt_build_encap(exp, VETH_FRAME_MAX, &es, inner + ENDMT_ETH_HLEN,
+			       (size_t)*ni - ENDMT_ETH_HLEN);
+	if (!ASSERT_GE(*x, 0, "build expected"))
+		return -1;
+	exp[ENDMT_ETH_HLEN] = 0x60 | 0x6a >> 4;
+	exp[ENDMT_ETH_HLEN + 1] = (0x6a & 0xf) << 4;
+	return 0;
+}
+
+/* Every non-zero counter, for a frame that did not arrive. */
+static void print_counters(int stats, const char *name)
+{
+	uint32_t c;
+
+	printf("    %s: nothing arrived; counters:", name);
+	for (c = 0; c < ENDMT_STAT_MAX; c++)
+		if (tu_percpu_sum(stats, c))
+			printf(" [%u]=%llu", c, (unsigned long long)tu_percpu_sum(stats, c));
+	printf("\n");
+}
+
+/* ENDMT_HEAD_DUMP=DIR: what arrived, as DIR/name.pcap. */
+static void dump_frame(const uint8_t *got, size_t len, const char *name)
+{
+	const uint8_t *pk1[1] = { got };
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s.pcap", getenv("ENDMT_HEAD_DUMP"), name);
+	ASSERT_OK(tu_pcap_write(path, pk1, &len, 1), "dump");
+}
+
+/* The head's group (Proxy V_PROXY, QPN V_DQPN, source src), its template
+ * and its Proxy Address.  0, or -1 after a failed assertion. */
+static int veth_group_write(struct endmt_head *skel, const struct in6_addr *segs,
+			    const struct in6_addr *outer, const struct in6_addr *src,
+			    const struct endmt_edge_ent *edges)
+{
+	struct endmt_group_key key;
+	struct endmt_proxy_key pk;
+	struct endmt_encap tmpl;
+	struct endmt_group grp;
+	uint32_t one = 1;
+
+	memset(&key, 0, sizeof(key));
+	memcpy(key.proxy, &segs[0], 16);
+	key.dqpn = V_DQPN;
+	memset(&grp, 0, sizeof(grp));
+	grp.flags = ENDMT_GF_HEAD | ENDMT_GF_BRANCH_IFINDEX;
+	memcpy(grp.src_addr, src, 16);
+	memcpy(pk.addr, &segs[0], 16);
+	if (!ASSERT_OK(endmt_encap_template(&tmpl, outer, segs, 2, 1, edges, 3, 0), "template") ||
+	    !ASSERT_OK(bpf_map_update_elem(bpf_map__fd(skel->maps.endmt_encap), &key, &tmpl, 0), "encap") ||
+	    !ASSERT_OK(bpf_map_update_elem(bpf_map__fd(skel->maps.endmt_groups), &key, &grp, 0), "group") ||
+	    !ASSERT_OK(bpf_map_update_elem(bpf_map__fd(skel->maps.endmt_proxies), &pk, &one, 0), "proxy"))
+		return -1;
+	return 0;
+}
+
+/* A frame cut inside the IPv6 header (BPF_PROG_TEST_RUN refuses those),
+ * the first octets of in: passed as not ours. */
+static void veth_short_frame(int tx, int stats, const uint8_t *in)
+{
+	uint64_t pass0 = tu_percpu_sum(stats, ENDMT_STAT_PASS_NOT_OURS);
+	uint64_t enc0 = tu_percpu_sum(stats, ENDMT_STAT_HEAD_ENCAP);
+
+	if (ASSERT_EQ(send(tx, in, ENDMT_ETH_HLEN + 30, 0), ENDMT_ETH_HLEN + 30, "send short")) {
+		usleep(200000);
+		ASSERT_GE(tu_percpu_sum(stats, ENDMT_STAT_PASS_NOT_OURS) - pass0, 1,
+			  "short frame passed as not ours");
+		ASSERT_EQ(tu_percpu_sum(stats, ENDMT_STAT_HEAD_ENCAP) - enc0, 0,
+			  "short frame not encapsulated");
+	}
+}
+
 static void test_veth_body(void)
 {
-	static uint8_t pay[4096], in[9000], exp[9000], got[9000], inner[9000];
+	static uint8_t pay[4096], in[VETH_FRAME_MAX], exp[VETH_FRAME_MAX], got[VETH_FRAME_MAX],
+		      inner[VETH_FRAME_MAX];
 	static const size_t sizes[] = { 0, 64, 1024, 3000, 4096 };
 	struct endmt_rcv_ent rcv[5];
 	struct endmt_edge_ent edges[3];
 	struct in6_addr segs[2] = { endmt_in6(V_PROXY), endmt_in6(V_SID) };
 	struct in6_addr outer = endmt_in6(V_OUTER), src = endmt_in6(V_SRC);
-	struct endmt_group_key key;
-	struct endmt_proxy_key pk;
-	struct endmt_encap tmpl;
-	struct endmt_group grp;
 	struct endmt_head *skel = NULL;
 	char pin[256] = "";
 	int tx = -1, rx = -1, stats, err;
-	uint32_t one = 1;
-	uint64_t enc0, pass0;
+	uint64_t enc0;
 	size_t i;
 
 	for (i = 0; i < 5; i++) {
@@ -153,17 +264,7 @@ static void test_veth_body(void)
 		goto out;
 	stats = bpf_map__fd(skel->maps.endmt_stats);
 
-	memset(&key, 0, sizeof(key));
-	memcpy(key.proxy, &segs[0], 16);
-	key.dqpn = V_DQPN;
-	memset(&grp, 0, sizeof(grp));
-	grp.flags = ENDMT_GF_HEAD | ENDMT_GF_BRANCH_IFINDEX;
-	memcpy(grp.src_addr, &src, 16);
-	memcpy(pk.addr, &segs[0], 16);
-	if (!ASSERT_OK(endmt_encap_template(&tmpl, &outer, segs, 2, 1, edges, 3, 0), "template") ||
-	    !ASSERT_OK(bpf_map_update_elem(bpf_map__fd(skel->maps.endmt_encap), &key, &tmpl, 0), "encap") ||
-	    !ASSERT_OK(bpf_map_update_elem(bpf_map__fd(skel->maps.endmt_groups), &key, &grp, 0), "group") ||
-	    !ASSERT_OK(bpf_map_update_elem(bpf_map__fd(skel->maps.endmt_proxies), &pk, &one, 0), "proxy"))
+	if (veth_group_write(skel, segs, &outer, &src, edges))
 		goto out;
 	err = attach_head(bpf_program__fd(skel->progs.endmt_head_tc));
 	if (!ASSERT_OK(err, "attach TC ingress on hh0"))
@@ -174,48 +275,14 @@ static void test_veth_body(void)
 		goto out;
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		struct endmt_roce_spec s;
-		struct endmt_encap_spec es;
 		struct endmt_tlv_view v[8];
 		char name[64];
 		int n, ni, x, nt;
 		ssize_t g;
 
-		memset(&s, 0, sizeof(s));
-		memcpy(s.smac, mac_hs0, 6);
-		memcpy(s.dmac, mac_hh0, 6);
-		s.saddr = src;
-		s.daddr = segs[0];
-		s.opcode = ENDMT_OP_SEND_ONLY;
-		s.dqpn = V_DQPN;
-		s.psn = (uint32_t)i;
-		s.udp_csum = (int)(i & 1);
-		s.tclass = 0x6a;
-		s.payload = pay;
-		s.paylen = sizes[i];
-		n = endmt_build_roce(in, sizeof(in), &s);
-		/* Expected: inner with SA = Proxy (full ICRC), encapsulated, as
-		 * forwarded by H to P. */
-		s.saddr = segs[0];
-		ni = endmt_build_roce(inner, sizeof(inner), &s);
-		memset(&es, 0, sizeof(es));
-		memcpy(es.smac, mac_hh1, 6);
-		memcpy(es.dmac, mac_hp1, 6);
-		es.saddr = outer;
-		es.segs = segs;
-		es.nseg = 2;
-		es.sl = 1;
-		es.edges = edges;
-		es.nedges = 3;
-		es.hop_limit = 63;
-		if (!ASSERT_GE(n, 0, "build") || !ASSERT_GE(ni, 0, "build inner"))
+		if (veth_frames(i, sizes[i], pay, segs, &outer, &src, edges,
+				in, &n, inner, &ni, exp, &x))
 			goto out;
-		x = endmt_build_encap(exp, sizeof(exp), &es, inner + ENDMT_ETH_HLEN,
-				      (size_t)ni - ENDMT_ETH_HLEN);
-		if (!ASSERT_GE(x, 0, "build expected"))
-			goto out;
-		exp[ENDMT_ETH_HLEN] = 0x60 | 0x6a >> 4;
-		exp[ENDMT_ETH_HLEN + 1] = (0x6a & 0xf) << 4;
 
 		enc0 = tu_percpu_sum(stats, ENDMT_STAT_HEAD_ENCAP);
 		if (!ASSERT_EQ(send(tx, in, (size_t)n, 0), n, "send from S"))
@@ -223,14 +290,7 @@ static void test_veth_body(void)
 		g = recv_encap(rx, got, sizeof(got));
 		snprintf(name, sizeof(name), "veth_p%zu", sizes[i]);
 		if (!ASSERT_GE(g, 1, "encapsulated frame at P")) {
-			uint32_t c;
-
-			printf("    %s: nothing arrived; counters:", name);
-			for (c = 0; c < ENDMT_STAT_MAX; c++)
-				if (tu_percpu_sum(stats, c))
-					printf(" [%u]=%llu", c,
-					       (unsigned long long)tu_percpu_sum(stats, c));
-			printf("\n");
+			print_counters(stats, name);
 			continue;
 		}
 		ASSERT_EQ(tu_percpu_sum(stats, ENDMT_STAT_HEAD_ENCAP) - enc0, 1, "head_encap");
@@ -246,27 +306,11 @@ static void test_veth_body(void)
 		ASSERT_EQ(nt, 3, "End.MT TLVs decoded");
 		ASSERT_TRUE(endmt_icrc_ok(got + g - (ni - ENDMT_ETH_HLEN),
 					  (size_t)ni - ENDMT_ETH_HLEN), "inner ICRC at P");
-		if (getenv("ENDMT_HEAD_DUMP")) {
-			char path[512];
-			const uint8_t *pk1[1] = { got };
-			size_t l1 = (size_t)g;
-
-			snprintf(path, sizeof(path), "%s/%s.pcap", getenv("ENDMT_HEAD_DUMP"), name);
-			ASSERT_OK(tu_pcap_write(path, pk1, &l1, 1), "dump");
-		}
+		if (getenv("ENDMT_HEAD_DUMP"))
+			dump_frame(got, (size_t)g, name);
 	}
 
-	/* A frame cut inside the IPv6 header (BPF_PROG_TEST_RUN refuses
-	 * those): passed as not ours. */
-	pass0 = tu_percpu_sum(stats, ENDMT_STAT_PASS_NOT_OURS);
-	enc0 = tu_percpu_sum(stats, ENDMT_STAT_HEAD_ENCAP);
-	if (ASSERT_EQ(send(tx, in, ENDMT_ETH_HLEN + 30, 0), ENDMT_ETH_HLEN + 30, "send short")) {
-		usleep(200000);
-		ASSERT_GE(tu_percpu_sum(stats, ENDMT_STAT_PASS_NOT_OURS) - pass0, 1,
-			  "short frame passed as not ours");
-		ASSERT_EQ(tu_percpu_sum(stats, ENDMT_STAT_HEAD_ENCAP) - enc0, 0,
-			  "short frame not encapsulated");
-	}
+	veth_short_frame(tx, stats, in);
 out:
 	if (tx >= 0)
 		close(tx);

@@ -237,23 +237,16 @@ static void row_drop(struct row *r, enum endmt_stat st)
 	row_verdict(r, TC_ACT_SHOT, d, NELEM(d));
 }
 
-static void rows_run(struct tr_obj *o)
-{
-	static struct row r;
-	static const char *const down3[] = { SID_NONE, SID_SLOW, SID_FAST };
-	static const char *const down_loop[] = { RSID2, RSID, SID_FAST };
-	static const char *down16[ENDMT_MAX_REPL];
-	size_t i;
-
-	for (i = 0; i < ENDMT_MAX_REPL; i++)
-		down16[i] = SID_FAST;
+/* The rows: one subtest each, r reset and named by ROW. */
+static const char *const down3[] = { SID_NONE, SID_SLOW, SID_FAST };
+static const char *const down_loop[] = { RSID2, RSID, SID_FAST };
+static const char *down16[ENDMT_MAX_REPL];
+static struct row r;
 #define ROW(nm) if (memset(&r, 0, sizeof(r)), r.name = nm, test__start_subtest(nm))
 
-	if (!ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry") ||
-	    !ASSERT_OK(ru_repl_set(o->repl_fd, RSID2, 1, down3 + 2, 1), "entry 2"))
-		return;
-
-	/* Not ours: untouched, TC_ACT_OK, pass_not_ours. */
+/* Not ours: untouched, TC_ACT_OK, pass_not_ours. */
+static void rows_not_ours(struct tr_obj *o)
+{
 	ROW("not_ipv6") {
 		r.in_len = 60;
 		memcpy(r.in, mac_up0, 6), memcpy(r.in + 6, mac_inj, 6);
@@ -281,8 +274,11 @@ static void rows_run(struct tr_obj *o)
 		run_row(o, &r);
 		bpf_map_delete_elem(o->sids_fd, &k);
 	}
+}
 
-	/* Bad input: dropped, named. */
+/* Bad input: dropped, named. */
+static void rows_bad_input(struct tr_obj *o)
+{
 	/* An IPv6 frame shorter than the IPv6 header: BPF_PROG_TEST_RUN
 	 * refuses it (EINVAL on 6.18), so transit_repl_veth sends one. */
 	ROW("payload_truncated") {
@@ -325,8 +321,11 @@ static void rows_run(struct tr_obj *o)
 		row_drop(&r, ENDMT_STAT_DROP_REPL_ENTRY);
 		run_row(o, &r);
 	}
+}
 
-	/* Replication: the last copy (fast path) is what data_out holds. */
+/* Replication: the last copy (fast path) is what data_out holds. */
+static void rows_replication(struct tr_obj *o)
+{
 	ROW("srh_three_downstream") {
 		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
 		row_in(&r, 64, 200, 0);
@@ -397,7 +396,21 @@ static void rows_run(struct tr_obj *o)
 		row_pass(&r);
 		run_row(o, &r);
 	}
+}
 #undef ROW
+
+static void rows_run(struct tr_obj *o)
+{
+	size_t i;
+
+	for (i = 0; i < ENDMT_MAX_REPL; i++)
+		down16[i] = SID_FAST;
+	if (!ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry") ||
+	    !ASSERT_OK(ru_repl_set(o->repl_fd, RSID2, 1, down3 + 2, 1), "entry 2"))
+		return;
+	rows_not_ours(o);
+	rows_bad_input(o);
+	rows_replication(o);
 }
 
 static void *repl_thread(void *arg)
