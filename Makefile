@@ -79,9 +79,9 @@ help:
 deps:
 	$(Q)./scripts/setup.sh
 
-$(O)/bpf/%.bpf.o: bpf/%.bpf.c | $(O)/bpf
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c $(O)/bpf/%.bpf.d | $(O)/bpf
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@ && touch $@
 
 $(O)/%.skel.h: $(O)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
@@ -89,9 +89,9 @@ $(O)/%.skel.h: $(O)/bpf/%.bpf.o
 
 bpf: $(BPF_OBJS) $(SKELS)
 
-$(O)/lib/%.o: lib/%.c | $(O)/lib
+$(O)/lib/%.o: lib/%.c $(O)/lib/%.d | $(O)/lib
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@ && touch $@
 
 $(LIB_A): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -99,9 +99,9 @@ $(LIB_A): $(LIB_OBJS)
 
 # The skeletons are generated headers: built before the first compile (the
 # .d files know which object includes which only after it).
-$(O)/loader/%.o: loader/%.c $(SKELS) | $(O)/loader
+$(O)/loader/%.o: loader/%.c $(O)/loader/%.d $(SKELS) | $(O)/loader
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Iloader -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Iloader -c $< -o $@ && touch $@
 
 $(O)/endmt: $(LOADER_OBJS) $(LIB_A)
 	$(call msg,LINK,$@)
@@ -113,9 +113,9 @@ $(O)/tests.h: $(wildcard test/unit/*.c) | $(O)
 	$(Q)grep -ho '^void test_[a-z0-9_]*(void)' /dev/null $^ | \
 		sed 's/^void test_\([a-z0-9_]*\)(void)/DEFINE_TEST(\1)/' > $@
 
-$(O)/test/%.o: test/%.c $(SKELS) $(O)/tests.h | $(O)/test/unit
+$(O)/test/%.o: test/%.c $(O)/test/%.d $(SKELS) $(O)/tests.h | $(O)/test/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Itest -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Itest -c $< -o $@ && touch $@
 
 $(O)/test_progs: $(TEST_OBJS) $(LIB_A)
 	$(call msg,LINK,$@)
@@ -176,6 +176,12 @@ clean:
 # A program built from a directory writes no .d (its rule lists its files);
 # an old .d from when it was one NAME.c would ask for that file.
 DIR_BINS := $(addprefix $(O)/tools/,$(TOOL_DIRS)) $(addprefix $(O)/bench/,$(BENCH_DIRS))
-DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(LOADER_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
+OBJ_DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(LOADER_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+DEPS := $(OBJ_DEPS) \
 	$(addsuffix .d,$(filter-out $(DIR_BINS),$(TOOLS) $(BENCHES)) $(O)/tools/rdmacast)
--include $(DEPS)
+# An object is a target of its .d too: one without (built before -MMD, or
+# the .d lost) is rebuilt rather than trusted with headers make cannot see.
+# The compile rules touch the object after the compiler wrote its .d, so an
+# up-to-date object is never older than its .d.
+$(OBJ_DEPS):
+-include $(wildcard $(DEPS))
