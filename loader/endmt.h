@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <jansson.h>
 #include "endmt/maps.h"
+#include "endmt/receiver.h"
 #include "endmt/roce.h"
 #include "tlv.h"
 #include "util.h"

@@ -41,6 +41,14 @@ static int rcv_add_check(const struct endmt_maps_fds *m, const struct rcv_args *
 	uint32_t qpns[8];
 	int i, n, err = 0;
 
+	/* The edge would make no copy for it (include/endmt/receiver.h). */
+	i = endmt_rcv_refusal(a->addr.s6_addr, a->qpn, a->proxy.s6_addr);
+	if (i) {
+		errorf("receiver add: %s qpn %u: %s", addr_str(&a->addr, b), a->qpn,
+		       endmt_rcv_refusal_str(i));
+		return -EINVAL;
+	}
+
 	if (g->flags & ENDMT_GF_BRANCH_IFINDEX) {
 		errorf("receiver add: group %s/%u branches by interface (head or transit); "
 		       "receivers belong to a group of an edge (branching by address)",

@@ -250,6 +250,14 @@ static int parse_receivers(struct tree *t, json_t *g, const char *path, struct g
 		if (err)
 			return err;
 		o->nrcv = j + 1;
+		/* The edge would make no copy for it (include/endmt/receiver.h). */
+		a = endmt_rcv_refusal(o->rcv[j].addr.s6_addr, o->rcv[j].qpn, o->proxy.s6_addr);
+		if (a) {
+			char ab[INET6_ADDRSTRLEN];
+
+			return tree_err(t, "%s: %s qpn %u: %s", rpath, addr_str(&o->rcv[j].addr, ab),
+				    o->rcv[j].qpn, endmt_rcv_refusal_str(a));
+		}
 		/* The edge must hang below the head. */
 		for (a = o->rcv[j].edge; a >= 0 && a != o->head; a = t->nodes[a].parent)
 			;

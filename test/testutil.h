@@ -13,6 +13,9 @@
 #include <bpf/libbpf.h>
 #include "endmt/stats.h"
 
+/* Elements of an array (not a pointer). */
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Creates a fresh, empty pin directory under /sys/fs/bpf (mounting bpffs if
  * needed) and writes its path to buf.  0 or -errno. */
 int tu_pin_root_make(char *buf, size_t len);

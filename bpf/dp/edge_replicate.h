@@ -22,6 +22,7 @@
 #include "endmt/meta.h"
 #include "endmt/psn.h"
 #include "endmt/icrc.h"
+#include "endmt/receiver.h"
 #include "dp/stats.h"
 #include "dp/icrc.h"
 #include "dp/send.h"
@@ -79,13 +80,23 @@ static long endmt_copy_one(__u32 i, void *data)
 	if (!sc || i >= ENDMT_MAX_RCV)
 		return 1;
 	__builtin_memcpy(&rcv, &sc->rcv[i], sizeof(rcv));
+	key.qpn = bpf_ntohl(rcv.qpn_rsvd) >> 8;
+	/* Whatever the TLV says: no copy to an address or QP no receiver can
+	 * have, above all not to the Proxy Address, the source's side (the
+	 * inner DA, or any Proxy Address this node aggregates for), where a
+	 * copy would be taken for a response.  The next receiver still gets
+	 * its copy. */
+	if (endmt_rcv_refusal(rcv.addr, key.qpn, sc->orig_w + ENDMT_W_DA) ||
+	    bpf_map_lookup_elem(&endmt_proxies, rcv.addr)) {
+		endmt_event(ENDMT_STAT_DROP_RCV_INVALID);
+		return 0;
+	}
 	wlen = c->has_reth ? ENDMT_W_LEN_RETH : ENDMT_W_LEN;
 	__builtin_memcpy(nw, sc->orig_w, sizeof(nw));
 	__builtin_memcpy(nw + ENDMT_W_DA, rcv.addr, 16);
 	__builtin_memcpy(nw + ENDMT_W_QPN, &rcv.qpn_rsvd, 3);
 
 	__builtin_memcpy(key.addr, rcv.addr, 16);
-	key.qpn = bpf_ntohl(rcv.qpn_rsvd) >> 8;
 	xl = bpf_map_lookup_elem(&endmt_rcv_xlate, &key);
 	if (xl && (xl->flags & ENDMT_XL_PSN)) {
 		psn = (__u32)nw[ENDMT_W_PSN] << 16 | (__u32)nw[ENDMT_W_PSN + 1] << 8 |

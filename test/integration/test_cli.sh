@@ -451,6 +451,9 @@ case_apply_errors() {
 		expect_fail "$1" "$2" "$T" apply "$TMP/bad.json" --node N4
 	}
 	bad_json "apply: receiver qpn out of range" "bad.json: groups\[0\]\.receivers\[2\]\.qpn: must be 0\.\.16777215" 'j["groups"][0]["receivers"][2]["qpn"] = 16777216'
+	bad_json "apply: receiver QPN 1 (the GSI)" "bad.json: groups\[0\]\.receivers\[2\]: fd00:[0-9a-f:]+ qpn 1: QPN 0, 1 and 0xffffff are no RC receiver QPs" 'j["groups"][0]["receivers"][2]["qpn"] = 1'
+	bad_json "apply: receiver at the Proxy Address" "receivers\[0\]: fd00:ff::1 qpn [0-9]+: the group's Proxy Address is the source's side" 'j["groups"][0]["receivers"][0]["addr"] = j["groups"][0]["proxy"]'
+	bad_json "apply: multicast receiver" "receivers\[1\]: ff02::1 qpn [0-9]+: a multicast address is no receiver" 'j["groups"][0]["receivers"][1]["addr"] = "ff02::1"'
 	bad_json "apply: bad address" "bad.json: groups\[0\]\.proxy: 'fd00::g' is not an IPv6 address" 'j["groups"][0]["proxy"] = "fd00::g"'
 	bad_json "apply: unknown parent" "bad.json: nodes\.N1\.parent: no node named 'N9'" 'j["nodes"]["N1"]["parent"] = "N9"'
 	bad_json "apply: parent loop" "parent chain loops" 'j["nodes"]["N6"]["parent"] = "N1"'
@@ -663,6 +666,12 @@ case_receivers_by_hand() {
 	expect_fail "receiver add: a second QP at the address in the same group refused" \
 		"receiver add: group fd00:ff::1/9 already has receiver fd00:21::2 with QPN 256, and QPN 257 at the same address would share its branch: responses carry no responder QPN \(their DestQPN is the Designated QPN\), so an edge keeps one branch per receiver address" \
 		"$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 257 --psn-offset 3
+	expect_fail "receiver add: QPN 0xffffff refused" "receiver add: fd00:21::3 qpn 16777215: QPN 0, 1 and 0xffffff are no RC receiver QPs" \
+		"$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::3 --qpn 0xffffff
+	expect_fail "receiver add: link-local refused" "receiver add: fe80::2 qpn 258: a link-local address is ambiguous without a device" \
+		"$RE" receiver add --proxy $P --dqpn 9 --addr fe80::2 --qpn 258
+	expect_fail "receiver add: the Proxy Address refused" "receiver add: fd00:ff::1 qpn 258: the group's Proxy Address" \
+		"$RE" receiver add --proxy $P --dqpn 9 --addr $P --qpn 258
 	expect_ok "receiver add: the same address in another group accepted" "$RE" receiver add --proxy $P --dqpn 10 --addr fd00:21::2 --qpn 300 --psn-offset 40
 	expect_fail "receiver add: one QP in two groups refused" \
 		"receiver add: fd00:21::2/256 is a receiver of group fd00:ff::1/9 \(an RC QP has one peer, so one group\)" \

@@ -134,7 +134,7 @@ done < <(fig1_rcvs "$F1_JSON")
 	"256 0x10100000 0x4d54" ] || fail "fig1.json lost R3's psn_offset or R4's RETH translation"
 ok "R3 (psn_offset 0x100) and R4 (va_delta, rkey) captures decoded by tshark, ICRCs checked by zlib"
 
-for n in N6 N4 N1 N3; do fig1_endmt "$ID" "$n" --json show >"$TMP/show-$n.json" || fail "show $n"; done
+for n in N6 N4 N1 N2 N3; do fig1_endmt "$ID" "$n" --json show >"$TMP/show-$n.json" || fail "show $n"; done
 $PY - "$TMP" <<'EOF' || fail "endmt show counters"
 import json, sys
 d = sys.argv[1]
@@ -151,6 +151,8 @@ for n in ("N1", "N3"):
     assert c(n, "fwd_neigh_slow_path") >= 1, (n, "no copy took the slow path: neighbours not dynamic?")
     assert c(n, "fwd_slow_path_rx") == c(n, "fwd_neigh_slow_path"), (n, c(n, "fwd_slow_path_rx"))
     assert c(n, "drop_slow_path_type") == 0 and c(n, "drop_clone_failed") == 0, n
+for n in ("N1", "N2", "N3"):
+    assert c(n, "drop_rcv_never_valid") == 0, (n, "a configured receiver was refused")
 # Every ACK S1 got left N6 either as news or as a repeat (the source resent
 # what every branch had, e.g. after a spurious timeout on a slow machine).
 acks_up = c("N6", "resp_ack_forwarded") + c("N6", "resp_ack_repeated")

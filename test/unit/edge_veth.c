@@ -227,6 +227,63 @@ static void test_chain(struct env *e)
 	ASSERT_EQ(b.v[ENDMT_STAT_FWD_CHAIN] - a.v[ENDMT_STAT_FWD_CHAIN], 1, "fwd_chain");
 }
 
+/* A TLV that lists, besides two real receivers, addresses and QPs no
+ * receiver can have (include/endmt/receiver.h): the Proxy Address (a copy
+ * there would reach the source's side as if it were a response),
+ * multicast, ::, ::1, v4-mapped, link-local, and QPNs 0, 1, 0xffffff.
+ * Only the two real receivers get copies, exact ones; each refused entry
+ * is one drop_rcv_never_valid event; the packet is still consumed. */
+static void test_never_valid(struct env *e)
+{
+	static const char *const bad_addr[] = { PROXY, "ff02::1", "::", "::1",
+						"::ffff:10.0.0.1", "fe80::1" };
+	static const uint32_t bad_qpn[] = { 0, 1, 0xffffff };
+	static uint8_t pay[128], f[EU_MAXPKT], exp[EU_MAXPKT];
+	static struct tu_frame got[64];
+	struct inner_spec in = { .opcode = ENDMT_OP_SEND_ONLY, .psn = 77, .paylen = 128,
+				 .udp_csum = 1, .hl = 64 };
+	const size_t nbad = NELEM(bad_addr) + NELEM(bad_qpn);
+	struct rcv r[2 + NELEM(bad_addr) + NELEM(bad_qpn)] = {0};
+	struct eu_stats a, b;
+	size_t i, j, len, ngot, matched = 0;
+
+	r[0].qpn = 0x321, r[1].qpn = 0x322;
+	if (!ASSERT_OK(rcv_setup(e, r, 2, 0), "receivers"))
+		return;
+	for (i = 0; i < NELEM(bad_addr); i++)
+		r[2 + i].addr = endmt_in6(bad_addr[i]), r[2 + i].qpn = 0x400 + (uint32_t)i;
+	for (i = 0; i < NELEM(bad_qpn); i++)
+		r[2 + NELEM(bad_addr) + i].addr = r[0].addr,
+		r[2 + NELEM(bad_addr) + i].qpn = bad_qpn[i];
+	for (i = 0; i < in.paylen; i++)
+		pay[i] = (uint8_t)(i * 7 + 3);
+	len = build_endmt(f, &in, pay, r, NELEM(r), 0, 0);
+	drain(e);
+	eu_stats_read(&e->o, &a);
+	if (!ASSERT_OK(inject(e, f, len), "inject"))
+		return;
+	ngot = collect(e, got, 64, 2, 3000);
+	eu_stats_read(&e->o, &b);
+	ASSERT_EQ(ngot, 2, "copies: the two real receivers only");
+	for (i = 0; i < 2; i++) {
+		size_t el = build_copy(exp, &in, pay, &r[i]);
+
+		for (j = 0; j < ngot; j++)
+			if (got[j].len == el && got[j].dev == r[i].dev && !memcmp(got[j].b, exp, el)) {
+				matched++;
+				break;
+			}
+	}
+	ASSERT_EQ(matched, 2, "exact copies for the real receivers");
+	ASSERT_EQ(b.v[ENDMT_STAT_DROP_RCV_INVALID] - a.v[ENDMT_STAT_DROP_RCV_INVALID], nbad,
+		  "drop_rcv_never_valid per refused entry");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_COPY] - a.v[ENDMT_STAT_FWD_COPY], 2, "fwd_copies");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_NO_ROUTE] - a.v[ENDMT_STAT_FWD_NO_ROUTE], 0, "fwd_no_route");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_NEIGH_SLOW] - a.v[ENDMT_STAT_FWD_NEIGH_SLOW], 0,
+		  "fwd_neigh_slow_path");
+	ASSERT_EQ(b.v[ENDMT_STAT_ENDMT_CONSUMED] - a.v[ENDMT_STAT_ENDMT_CONSUMED], 1, "endmt_consumed");
+}
+
 void test_edge_veth(void)
 {
 	struct env e;
@@ -252,6 +309,8 @@ void test_edge_veth(void)
 		test_chain(&e);
 	if (test__start_subtest("ecn_rfc6040"))
 		test_ecn(&e);
+	if (test__start_subtest("never_valid_receivers"))
+		test_never_valid(&e);
 	if (exp_f) {
 		fclose(exp_f);
 		exp_f = NULL;

@@ -139,7 +139,7 @@ void edge_veth_fuzz(struct env *e)
 
 		switch (i) {
 		case ENDMT_STAT_FWD_COPY: case ENDMT_STAT_FWD_NEIGH_SLOW: case ENDMT_STAT_FWD_NO_ROUTE:
-		case ENDMT_STAT_FWD_MTU: case ENDMT_STAT_DROP_CLONE:
+		case ENDMT_STAT_FWD_MTU: case ENDMT_STAT_DROP_CLONE: case ENDMT_STAT_DROP_RCV_INVALID:
 			outcomes += d;
 			if (i == ENDMT_STAT_FWD_COPY)
 				copies_cnt += d;

@@ -29,7 +29,6 @@
 #define OTHER_DA "fd00:d9::1"
 #define DN_MTU   1400
 #define CAP      EU_MAXPKT
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static const uint8_t mac_up0[6] = { 0x02, 0x9e, 0, 0, 0, 0x01 };
 static const uint8_t mac_inj[6] = { 0x02, 0x9e, 0, 0, 0, 0x02 };
