@@ -19,6 +19,7 @@
 #include "endmt/roce.h"
 #include "endmt/meta.h"
 #include "endmt/icrc.h"
+#include "endmt/receiver.h"
 #include "dp/parse.h"
 #include "dp/stats.h"
 
@@ -256,6 +257,11 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	sid = bpf_map_lookup_elem(&endmt_sids, &key);
 	if (!sid || !(sid->flags & ENDMT_SID_F_ENDMT))
 		goto not_ours;
+	/* Copies leave with the inner packet, but an outer SA no head can
+	 * have says the packet was made up (and the stack would answer errors
+	 * to it). */
+	if (endmt_saddr_never_valid((const __u8 *)&ip6->saddr))
+		return endmt_verdict(ENDMT_STAT_DROP_OUTER_SADDR, XDP_DROP);
 
 	/* S01: NH = SRH and SL > 0, else S14 drop. */
 	if (ip6->nexthdr != ENDMT_NEXTHDR_ROUTING)

@@ -55,6 +55,19 @@ static inline int endmt_rcv_refusal(const __u8 *addr, __u32 qpn, const __u8 *pro
 	return ENDMT_RCV_OK;
 }
 
+/* An IPv6 source address no head can have: multicast (RFC 4291 §2.7: never
+ * a source), unspecified or loopback (§2.5.2, §2.5.3: never on a link). */
+static inline int endmt_saddr_never_valid(const __u8 *a)
+{
+	__u32 w[4];
+
+	__builtin_memcpy(w, a, 16);
+	if (a[0] == 0xff)
+		return 1;
+	return (w[0] | w[1] | w[2]) == 0 &&
+	       a[12] == 0 && a[13] == 0 && a[14] == 0 && a[15] <= 1;
+}
+
 /* What the CLI says of a refusal. */
 static inline const char *endmt_rcv_refusal_str(int why)
 {

@@ -26,6 +26,7 @@
 	/* edge, XDP: End.MT parse */						\
 	X(VERDICT, ENDMT_RX,            "endmt_rx",            "packets to a local End.MT SID") \
 	X(VERDICT, DROP_OUTER_TRUNC,    "drop_outer_truncated", "outer IPv6 header truncated") \
+	X(VERDICT, DROP_OUTER_SADDR,    "drop_outer_saddr",    "outer source multicast, unspecified or loopback (RFC 4291): no head sends that") \
 	X(VERDICT, DROP_NO_SRH,         "drop_no_srh",         "End.MT SID without an SRH")	\
 	X(VERDICT, DROP_SL_ZERO,        "drop_sl_zero",        "End.MT SID with Segments Left 0") \
 	X(VERDICT, DROP_SRH_TRUNC,      "drop_srh_truncated",  "SRH shorter than its Hdr Ext Len") \

@@ -150,6 +150,16 @@ static inline int ref_classify(const uint8_t *f, size_t len, const struct refcfg
 	 * SID"; anything else (other DAs, Replication SIDs) goes on */
 	if (memcmp(ip6 + W_IP6_DADDR, &cfg->sid, 16) || !(cfg->flags & ENDMT_SID_F_ENDMT))
 		return ENDMT_STAT_PASS_NOT_OURS;
+	/* RFC 4291 §2.7: a multicast address is never a source; §2.5.2/§2.5.3:
+	 * :: and ::1 never appear as a source on a link (DECISIONS "Outer
+	 * source address") */
+	{
+		static const uint8_t zero15[15];
+		const uint8_t *sa = ip6 + W_IP6_SADDR;
+
+		if (sa[0] == 0xff || (!memcmp(sa, zero15, 15) && sa[15] <= 1))
+			return ENDMT_STAT_DROP_OUTER_SADDR;
+	}
 	/* draft §6.2 S01/S14, Ref4: no SRH (RFC 8754 §2: Next Header 43,
 	 * Routing Type 4) is not valid for End.MT */
 	if (ip6[W_IP6_NEXTHDR] != ENDMT_NEXTHDR_ROUTING)

@@ -197,6 +197,18 @@ typedef void (*mutate_fn)(struct xcase *c);
 static void m_none(struct xcase *c) { (void)c; }
 static void m_ipv4(struct xcase *c) { c->pkt[W_ETH_PROTO] = ETH_P_IP >> 8, c->pkt[W_ETH_PROTO + 1] = ETH_P_IP & 0xff; }
 static void m_other_da(struct xcase *c) { c->pkt[W_OUT_DADDR + 15] ^= 1; }
+/* Outer SA ff02::1, :: and ::1: no head has them (RFC 4291). */
+static void m_sa_mcast(struct xcase *c)
+{
+	memset(c->pkt + W_OUT_SADDR, 0, 16);
+	c->pkt[W_OUT_SADDR] = 0xff, c->pkt[W_OUT_SADDR + 1] = 0x02, c->pkt[W_OUT_SADDR + 15] = 1;
+}
+static void m_sa_unspec(struct xcase *c) { memset(c->pkt + W_OUT_SADDR, 0, 16); }
+static void m_sa_loop(struct xcase *c)
+{
+	memset(c->pkt + W_OUT_SADDR, 0, 16);
+	c->pkt[W_OUT_SADDR + 15] = 1;
+}
 static void m_outer_trunc(struct xcase *c) { c->len = W_OUT + W_IP6_LEN - 10; }
 static void m_no_srh(struct xcase *c) { c->pkt[W_OUT_NEXTHDR] = IPPROTO_UDP; }
 static void m_rh_type(struct xcase *c) { c->pkt[W_SRH_TYPE] = 3; }
@@ -306,6 +318,9 @@ static const struct tcase tcases[] = {
 	  .p = { .nrcv = 3, .per_tlv = 11, .opcode = ENDMT_OP_WRITE_FIRST, .paylen = 256 } },
 	{ .name = "not_ours_ipv4", .fn = m_ipv4, .stat = ENDMT_STAT_PASS_NOT_OURS },
 	{ .name = "not_ours_da", .fn = m_other_da, .stat = ENDMT_STAT_PASS_NOT_OURS },
+	{ .name = "drop_outer_saddr_multicast", .fn = m_sa_mcast, .stat = ENDMT_STAT_DROP_OUTER_SADDR },
+	{ .name = "drop_outer_saddr_unspecified", .fn = m_sa_unspec, .stat = ENDMT_STAT_DROP_OUTER_SADDR },
+	{ .name = "drop_outer_saddr_loopback", .fn = m_sa_loop, .stat = ENDMT_STAT_DROP_OUTER_SADDR },
 	{ .name = "not_ours_repl_sid", .fn = m_none, .stat = ENDMT_STAT_PASS_NOT_OURS, .sid_flags = 0x2 /* not ENDMT_SID_F_ENDMT */ },
 	{ .name = "drop_outer_truncated", .fn = m_outer_trunc, .stat = ENDMT_STAT_DROP_OUTER_TRUNC },
 	{ .name = "drop_other_edge_tlv_nrcv", .fn = m_other_nrcv, .stat = ENDMT_STAT_DROP_TLV_NRCV,

@@ -29,6 +29,7 @@
 #define W_OUT		W_ETH_LEN
 #define W_OUT_PLEN	(W_OUT + W_IP6_PLEN)
 #define W_OUT_NEXTHDR	(W_OUT + W_IP6_NEXTHDR)
+#define W_OUT_SADDR	(W_OUT + W_IP6_SADDR)
 #define W_OUT_DADDR	(W_OUT + W_IP6_DADDR)
 #define W_SRH		(W_OUT + W_IP6_LEN)
 #define W_SRH_NEXTHDR	(W_SRH + offsetof(struct endmt_srh, nexthdr))
