@@ -29,6 +29,29 @@
  * consumes at least one octet, so this many steps always reach the end. */
 #define ENDMT_TLV_MAX_STEPS 2048
 
+/* The loop check's state: the SID this packet is at, and whether a segment
+ * still to visit names it again. */
+struct endmt_loop_scan {
+	struct xdp_md *ctx;
+	__u32 sid[4];
+	int hit;
+};
+
+static long endmt_loop_step(__u32 i, void *data)
+{
+	struct endmt_loop_scan *s = data;
+	__u32 seg[4];
+
+	if (bpf_xdp_load_bytes(s->ctx, ENDMT_SRH_OFF + sizeof(struct endmt_srh) + 16 * i, seg, 16))
+		return 1;	/* inside the checked segment list: cannot happen */
+	if (((seg[0] ^ s->sid[0]) | (seg[1] ^ s->sid[1]) | (seg[2] ^ s->sid[2]) |
+	     (seg[3] ^ s->sid[3])) == 0) {
+		s->hit = 1;
+		return 1;
+	}
+	return 0;
+}
+
 /* State of the TLV walk, on the XDP program's stack, shared with the
  * bpf_loop callback. */
 struct endmt_tlv_walk {
@@ -285,6 +308,17 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	seg_end = ENDMT_SRH_OFF + sizeof(*srh) + 16 * ((__u32)srh->last_entry + 1);
 	if (seg_end > srh_end || (__u32)sl > (__u32)srh->last_entry + 1)
 		return endmt_verdict(ENDMT_STAT_DROP_SRH_LAST_ENTRY, XDP_DROP);
+	/* Chain mode sends the outer packet on to SRH[SL - 1]; a segment
+	 * still to visit (SRH[0..SL-1]) that is this SID again is a loop:
+	 * every pass would make the copies again.  SL 1 ends here (SL 0). */
+	if (sl > 1) {
+		struct endmt_loop_scan ls = { .ctx = ctx };
+
+		__builtin_memcpy(ls.sid, key.sid, 16);
+		bpf_loop(sl, endmt_loop_step, &ls, 0);
+		if (ls.hit)
+			return endmt_verdict(ENDMT_STAT_DROP_SRH_LOOP, XDP_DROP);
+	}
 
 	/* S04/S05: this node's End.MT TLVs. */
 	err = endmt_edge_tlvs(ctx, sid, &w, seg_end, srh_end, (__u8)pkt_len, tlv_type);

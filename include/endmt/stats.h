@@ -31,6 +31,7 @@
 	X(VERDICT, DROP_SL_ZERO,        "drop_sl_zero",        "End.MT SID with Segments Left 0") \
 	X(VERDICT, DROP_SRH_TRUNC,      "drop_srh_truncated",  "SRH shorter than its Hdr Ext Len") \
 	X(VERDICT, DROP_SRH_LAST_ENTRY, "drop_srh_last_entry", "Last Entry inconsistent with the SRH length") \
+	X(VERDICT, DROP_SRH_LOOP,       "drop_srh_loop",       "segments still to visit name this End.MT SID again: a forwarding loop") \
 	X(VERDICT, DROP_TLV_TRUNC,      "drop_tlv_truncated",  "TLV length runs past the SRH") \
 	X(VERDICT, DROP_TLV_NRCV,       "drop_tlv_num_receivers", "Num Receivers inconsistent with TLV length") \
 	X(VERDICT, DROP_NO_TLV,         "drop_no_tlv",         "no End.MT TLV for this node") \

@@ -183,6 +183,16 @@ static inline int ref_classify(const uint8_t *f, size_t len, const struct refcfg
 	max_le = f[W_SRH_HDRLEN] / 2;	/* max_LE + 1, never negative */
 	if ((size_t)le + 1 > max_le || sl > le + 1)
 		return ENDMT_STAT_DROP_SRH_LAST_ENTRY;
+	/* DECISIONS "Segment-list loops": with SL > 1 the packet goes on
+	 * (chain), and a segment still to visit, SRH[0..SL-1], equal to this
+	 * SID brings it back here */
+	if (sl > 1) {
+		unsigned int i;
+
+		for (i = 0; i < sl; i++)
+			if (!memcmp(f + W_SRH_SEG(i), &cfg->sid, 16))
+				return ENDMT_STAT_DROP_SRH_LOOP;
+	}
 	/* RFC 8754 §2: the TLVs follow Segment List[Last Entry] */
 	v = ref_tlvs(f, W_SRH_SEG(le + 1), srh_end, cfg, m);
 	if (v >= 0)

@@ -219,13 +219,20 @@ static void m_hdrlen_big(struct xcase *c) { c->pkt[W_SRH_HDRLEN] = 255; }
 static void m_le_big(struct xcase *c) { c->pkt[W_SRH_LE] = 200; }
 static void m_sl_gt_le(struct xcase *c) { c->pkt[W_SRH_SL] = 3; }	/* LE 1: SL > LE + 1 */
 /* SL = LE + 1 in a full list [proxy, SID]: read as reduced, the next DA is
- * SRH[1] = the SID itself, SL 1 left: chain mode. */
-static void m_sl_le1(struct xcase *c)
+ * SRH[1] = the SID itself, SL 1 left: chain mode back to this node, a loop
+ * (it was accepted and sent to itself before). */
+static void m_sl_le1(struct xcase *c) { c->pkt[W_SRH_SL] = 2; }
+/* The chain list [proxy, SID2, SID] with SID2 := SID: the next segment is
+ * this node again. */
+static void m_loop_next(struct xcase *c)
 {
-	c->pkt[W_SRH_SL] = 2;
-	c->new_sl = 1;
-	memcpy(&c->new_da, c->pkt + W_SRH_SEG(1), 16);
-	c->meta.flags = ENDMT_META_F_CHAIN;
+	memcpy(c->pkt + W_SRH_SEG(1), c->pkt + W_OUT_DADDR, 16);
+}
+/* [proxy, SID2, SID] with the Proxy's slot := SID, SL 2: SRH[0] is still
+ * to visit after SID2. */
+static void m_loop_later(struct xcase *c)
+{
+	memcpy(c->pkt + W_SRH_SEG(0), c->pkt + W_OUT_DADDR, 16);
 }
 static void m_tlv_long(struct xcase *c) { c->pkt[c->meta.tlv_off[0] + W_TLV_LEN] = 250; }
 static void m_nrcv(struct xcase *c) { c->pkt[c->meta.tlv_off[0] + W_MT_NRCV]++; }
@@ -337,7 +344,11 @@ static const struct tcase tcases[] = {
 	  .p = { .nrcv = 5, .per_tlv = 11, .reduced = 1, .opcode = ENDMT_OP_SEND_ONLY, .paylen = 64 } },
 	{ .name = "valid_reduced_srh_chain", .fn = m_none, .stat = ENDMT_STAT_ENDMT_RX,
 	  .p = { .nrcv = 3, .per_tlv = 2, .reduced = 1, .chain = 1, .opcode = ENDMT_OP_WRITE_FIRST, .paylen = 32 } },
-	{ .name = "valid_sl_last_entry_plus_1", .fn = m_sl_le1, .stat = ENDMT_STAT_ENDMT_RX },
+	{ .name = "drop_loop_sl_last_entry_plus_1", .fn = m_sl_le1, .stat = ENDMT_STAT_DROP_SRH_LOOP },
+	{ .name = "drop_loop_next_segment", .fn = m_loop_next, .stat = ENDMT_STAT_DROP_SRH_LOOP,
+	  .p = { .nrcv = 5, .per_tlv = 11, .chain = 1, .opcode = ENDMT_OP_SEND_ONLY, .paylen = 64 } },
+	{ .name = "drop_loop_later_segment", .fn = m_loop_later, .stat = ENDMT_STAT_DROP_SRH_LOOP,
+	  .p = { .nrcv = 5, .per_tlv = 11, .chain = 1, .opcode = ENDMT_OP_SEND_ONLY, .paylen = 64 } },
 	{ .name = "drop_tlv_truncated", .fn = m_tlv_long, .stat = ENDMT_STAT_DROP_TLV_TRUNC },
 	{ .name = "drop_tlv_num_receivers", .fn = m_nrcv, .stat = ENDMT_STAT_DROP_TLV_NRCV },
 	{ .name = "drop_tlv_too_short", .fn = m_tlv_short, .stat = ENDMT_STAT_DROP_TLV_NRCV },
