@@ -15,14 +15,18 @@ const char *repl_addr_problem(const struct in6_addr *a)
 {
 	/* Each copy is sent by a FIB lookup of its DA: only a routable
 	 * unicast address names one downstream node. */
-	if (IN6_IS_ADDR_MULTICAST(a))
+	switch (endmt_addr_kind(a->s6_addr)) {
+	case ENDMT_ADDR_MULTICAST:
 		return "is a multicast address (a Replication or downstream SID is unicast; "
 		       "for an IP-multicast underlay use a multicast End.MT SID and no replication)";
-	if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a))
+	case ENDMT_ADDR_UNSPEC:
+	case ENDMT_ADDR_LOOPBACK:
 		return "is not a routable unicast address";
-	if (IN6_IS_ADDR_LINKLOCAL(a))
+	case ENDMT_ADDR_LINKLOCAL:
 		return "is link-local (not routable to a downstream node)";
-	return NULL;
+	default:	/* v4-mapped: routable as the FIB says (as before) */
+		return NULL;
+	}
 }
 
 int repl_check(int fd, const struct endmt_sid_key *k, const struct endmt_repl *v,
