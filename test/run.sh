@@ -61,7 +61,7 @@ for suite in $SUITES; do
 		;;
 	vmtest)
 		if [ -x vmtest/run.sh ]; then
-			timeout 2700 ./vmtest/run.sh; record vmtest $?
+			timeout 3900 ./vmtest/run.sh; record vmtest $?
 		fi
 		;;
 	*)

@@ -9,7 +9,7 @@
 # usage: vmtest/run.sh [--kernel 6.1] [--timeout SEC] [--log FILE] [--keep] [--shell] [-- CMD...]
 # (--shell: an interactive bash on the guest console instead of CMD)
 #
-# Environment: O (build dir, default build), VMTEST_TIMEOUT (s, default 2400),
+# Environment: O (build dir, default build), VMTEST_TIMEOUT (s, default 3600),
 # VMTEST_MEM (2G), VMTEST_SMP (2), VMTEST_CPU (qemu64), VMTEST_MODULES (modules to load in the
 # guest), VMTEST_ENV (names of further variables to pass into the guest),
 # VMTEST_OFFLINE=1 (use the cached kernel, do not ask apt), ENDMT_TIME_SCALE
@@ -21,7 +21,7 @@ repo=$(cd "$here/.." && pwd)
 cache=$here/cache
 O=${O:-build}
 kernel=6.1
-timeout_s=${VMTEST_TIMEOUT:-2400}
+timeout_s=${VMTEST_TIMEOUT:-3600}
 log=
 keep=0
 shell=0
