@@ -163,14 +163,9 @@ int cmd_acks(const char *obj_path)
 	int err = 0;
 	size_t bi;
 
-	snprintf(pin, sizeof(pin), "/sys/fs/bpf/benchpa%d", (int)getpid());
-	if (mkdir(pin, 0700) && errno != EEXIST)
-		return -errno;
-	obj = load_obj(obj_path, pin);
-	if (!obj) {
-		rmdir(pin);
-		return -EINVAL;
-	}
+	obj = load_obj_own_pins(obj_path, "benchpa", pin, sizeof(pin), &err);
+	if (!obj)
+		return err;
 	a.fd = prog_fd(obj, "endmt_transit_xdp");
 	a.groups = bpf_object__find_map_fd_by_name(obj, "endmt_groups");
 	a.proxies = bpf_object__find_map_fd_by_name(obj, "endmt_proxies");

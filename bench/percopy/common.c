@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "percopy.h"
@@ -44,6 +46,27 @@ struct bpf_object *load_obj(const char *path, const char *pin_root)
 			path, strerror(-err));
 		bpf_object__close(obj);
 		return NULL;
+	}
+	return obj;
+}
+
+/* path loaded with its maps pinned under a pin root of its own,
+ * /sys/fs/bpf/<tag><pid>, written to pin (len octets).  NULL with *err set
+ * (-errno, or -EINVAL when it does not load; the root is removed again). */
+struct bpf_object *load_obj_own_pins(const char *path, const char *tag, char *pin, size_t len,
+				     int *err)
+{
+	struct bpf_object *obj;
+
+	snprintf(pin, len, "/sys/fs/bpf/%s%d", tag, (int)getpid());
+	if (mkdir(pin, 0700) && errno != EEXIST) {
+		*err = -errno;
+		return NULL;
+	}
+	obj = load_obj(path, pin);
+	if (!obj) {
+		rmdir(pin);
+		*err = -EINVAL;
 	}
 	return obj;
 }

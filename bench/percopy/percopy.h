@@ -18,6 +18,8 @@ int env_int(const char *name, int def);
 double median(double *v, int n);
 /* Opens and loads an object with its pinned maps under pin_root. */
 struct bpf_object *load_obj(const char *path, const char *pin_root);
+struct bpf_object *load_obj_own_pins(const char *path, const char *tag, char *pin, size_t len,
+				     int *err);
 int prog_fd(struct bpf_object *obj, const char *name);
 uint64_t stat_sum(int map_fd, uint32_t key);
 /* The verifier's processed-instruction count and the program's size. */

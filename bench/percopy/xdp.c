@@ -25,14 +25,9 @@ int cmd_xdp(const char *obj_path)
 	int fd, sids, err = 0, repeat = env_int("REPEAT", 5), count = env_int("COUNT", 3000);
 	size_t ni, pi;
 
-	snprintf(pin, sizeof(pin), "/sys/fs/bpf/benchpx%d", (int)getpid());
-	if (mkdir(pin, 0700) && errno != EEXIST)
-		return -errno;
-	obj = load_obj(obj_path, pin);
-	if (!obj) {
-		rmdir(pin);
-		return -EINVAL;
-	}
+	obj = load_obj_own_pins(obj_path, "benchpx", pin, sizeof(pin), &err);
+	if (!obj)
+		return err;
 	fd = prog_fd(obj, "endmt_edge_xdp");
 	sids = bpf_object__find_map_fd_by_name(obj, "endmt_sids");
 	memcpy(sk.sid, &edge, 16);
