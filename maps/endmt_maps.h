@@ -127,7 +127,11 @@ struct endmt_edge_scratch {
 	__u8 cur_w[52];
 	__u8 eth_orig[12];
 	__u8 saddr[16];
+	/* bit i: rcv[i] was taken (not refused, not a duplicate); the
+	 * duplicate check compares only with taken entries. */
+	__u64 taken[2];
 };
+_Static_assert(ENDMT_MAX_RCV <= 128, "endmt_edge_scratch.taken holds 128 bits");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

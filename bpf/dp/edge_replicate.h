@@ -58,6 +58,32 @@ struct endmt_copy_ctx {
 _Static_assert(sizeof(((struct endmt_edge_scratch *)0)->orig_w) == ENDMT_W_LEN_RETH,
 	       "scratch window size");
 
+/* A receiver address appears once per packet: a TLV that lists it again
+ * (another QPN included: one QP per receiver address per group, see
+ * docs/TREE-FORMAT.md) gets no second copy, so a list cannot multiply
+ * copies to one host.  Compared with the entries before i that were taken,
+ * so a refused entry never hides a valid one behind it. */
+static __always_inline int endmt_rcv_seen(const struct endmt_edge_scratch *sc, __u32 i,
+					  const __u8 addr[16])
+{
+	__u64 a0, a1, b0, b1;
+	__u32 j;
+
+	__builtin_memcpy(&a0, addr, 8);
+	__builtin_memcpy(&a1, addr + 8, 8);
+	for (j = 0; j < ENDMT_MAX_RCV; j++) {
+		if (j >= i)
+			break;
+		if (!(sc->taken[(j >> 6) & 1] & (1ull << (j & 63))))
+			continue;
+		__builtin_memcpy(&b0, sc->rcv[j].addr, 8);
+		__builtin_memcpy(&b1, sc->rcv[j].addr + 8, 8);
+		if (a0 == b0 && a1 == b1)
+			return 1;
+	}
+	return 0;
+}
+
 /* One copy per call (bpf_loop): the body is verified once instead of
  * ENDMT_MAX_RCV times.  Every field is computed from the ORIGINAL window,
  * never from the previous copy's. */
@@ -91,6 +117,12 @@ static long endmt_copy_one(__u32 i, void *data)
 		endmt_event(ENDMT_STAT_DROP_RCV_INVALID);
 		return 0;
 	}
+	if (endmt_rcv_seen(sc, i, rcv.addr)) {
+		endmt_event(ENDMT_STAT_DROP_RCV_DUP);
+		return 0;
+	}
+	/* & 1: the verifier lost i's bound by here (ENDMT_MAX_RCV <= 128) */
+	sc->taken[(i >> 6) & 1] |= 1ull << (i & 63);
 	wlen = c->has_reth ? ENDMT_W_LEN_RETH : ENDMT_W_LEN;
 	__builtin_memcpy(nw, sc->orig_w, sizeof(nw));
 	__builtin_memcpy(nw + ENDMT_W_DA, rcv.addr, 16);
@@ -366,6 +398,7 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 	c.udp_csum = sc->orig_w[ENDMT_W_CSUM] | sc->orig_w[ENDMT_W_CSUM + 1];
 	__builtin_memcpy(sc->saddr, &ip6.saddr, 16);
 	__builtin_memcpy(sc->cur_w, sc->orig_w, sizeof(sc->cur_w));
+	__builtin_memset(sc->taken, 0, sizeof(sc->taken));
 
 	bpf_loop(m.nrcv, endmt_copy_one, &c, 0);
 	return endmt_verdict(ENDMT_STAT_ENDMT_CONSUMED, TC_ACT_SHOT);

@@ -60,6 +60,7 @@
 	X(VERDICT, FWD_SLOW_RX,         "fwd_slow_path_rx",    "slow-path copies back at ingress, handed to the stack to route") \
 	X(VERDICT, DROP_SLOW_TYPE,      "drop_slow_path_type", "slow-path copy could not be made PACKET_HOST") \
 	X(EVENT,   DROP_RCV_INVALID,    "drop_rcv_never_valid", "copies not made: a TLV receiver that is never valid (multicast, ::, ::1, v4-mapped, link-local, the Proxy Address; QPN 0, 1, 0xffffff)") \
+	X(EVENT,   DROP_RCV_DUP,        "drop_rcv_duplicate",  "copies not made: a TLV receiver address already listed in this packet (one copy per receiver)") \
 	/* head: H.Encaps.MT */							\
 	X(VERDICT, HEAD_ENCAP,          "head_encap",          "source packets encapsulated, then routed by the kernel or replicated here (repl_copies)") \
 	X(VERDICT, DROP_HEAD_ENCAP,     "drop_head_encap_failed", "could not push the outer headers") \

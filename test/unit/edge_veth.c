@@ -284,6 +284,57 @@ static void test_never_valid(struct env *e)
 	ASSERT_EQ(b.v[ENDMT_STAT_ENDMT_CONSUMED] - a.v[ENDMT_STAT_ENDMT_CONSUMED], 1, "endmt_consumed");
 }
 
+/* A TLV that lists one receiver address several times (the same QP, or
+ * another QPN at that address) gets one copy per address: the first
+ * entry that is taken.  A refused entry before it (QPN 0 at R1's address)
+ * does not hide it.  Each further entry is one drop_rcv_duplicate event. */
+static void test_duplicates(struct env *e)
+{
+	static uint8_t pay[64], f[EU_MAXPKT], exp[EU_MAXPKT];
+	static struct tu_frame got[64];
+	struct inner_spec in = { .opcode = ENDMT_OP_SEND_ONLY, .psn = 91, .paylen = 64,
+				 .udp_csum = 1, .hl = 64 };
+	struct rcv r[2] = {0}, l[6];
+	struct eu_stats a, b;
+	size_t i, j, len, ngot, matched = 0;
+
+	r[0].qpn = 0x331, r[1].qpn = 0x332;
+	if (!ASSERT_OK(rcv_setup(e, r, 2, 0), "receivers"))
+		return;
+	l[0] = r[0], l[0].qpn = 0;	/* never valid: refused, not "taken" */
+	l[1] = r[0];
+	l[2] = r[0];			/* the same QP again */
+	l[3] = r[1];
+	l[4] = r[0], l[4].qpn = 0x999;	/* another QPN at R1's address */
+	l[5] = r[1];
+	for (i = 0; i < in.paylen; i++)
+		pay[i] = (uint8_t)(i * 5 + 1);
+	len = build_endmt(f, &in, pay, l, NELEM(l), 0, 0);
+	drain(e);
+	eu_stats_read(&e->o, &a);
+	if (!ASSERT_OK(inject(e, f, len), "inject"))
+		return;
+	ngot = collect(e, got, 64, 2, 3000);
+	eu_stats_read(&e->o, &b);
+	ASSERT_EQ(ngot, 2, "copies: one per receiver address");
+	for (i = 0; i < 2; i++) {
+		size_t el = build_copy(exp, &in, pay, &r[i]);
+
+		for (j = 0; j < ngot; j++)
+			if (got[j].len == el && got[j].dev == r[i].dev && !memcmp(got[j].b, exp, el)) {
+				matched++;
+				break;
+			}
+	}
+	ASSERT_EQ(matched, 2, "exact copies, each for the first taken entry");
+	ASSERT_EQ(b.v[ENDMT_STAT_DROP_RCV_DUP] - a.v[ENDMT_STAT_DROP_RCV_DUP], 3,
+		  "drop_rcv_duplicate per repeated entry");
+	ASSERT_EQ(b.v[ENDMT_STAT_DROP_RCV_INVALID] - a.v[ENDMT_STAT_DROP_RCV_INVALID], 1,
+		  "drop_rcv_never_valid");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_COPY] - a.v[ENDMT_STAT_FWD_COPY], 2, "fwd_copies");
+	ASSERT_EQ(b.v[ENDMT_STAT_ENDMT_CONSUMED] - a.v[ENDMT_STAT_ENDMT_CONSUMED], 1, "endmt_consumed");
+}
+
 void test_edge_veth(void)
 {
 	struct env e;
@@ -311,6 +362,8 @@ void test_edge_veth(void)
 		test_ecn(&e);
 	if (test__start_subtest("never_valid_receivers"))
 		test_never_valid(&e);
+	if (test__start_subtest("duplicate_receivers"))
+		test_duplicates(&e);
 	if (exp_f) {
 		fclose(exp_f);
 		exp_f = NULL;
