@@ -227,6 +227,36 @@ static void test_chain(struct env *e)
 	ASSERT_EQ(b.v[ENDMT_STAT_FWD_CHAIN] - a.v[ENDMT_STAT_FWD_CHAIN], 1, "fwd_chain");
 }
 
+/* Injects frame f and collects what leaves: *ngot frames, counters before
+ * (*a) and after (*b).  Returns how many of r[0..nr) got exactly their copy
+ * (byte for byte against build_copy, on their device); -1 if inject failed. */
+static int inject_match(struct env *e, const uint8_t *f, size_t len, const struct inner_spec *in,
+			const uint8_t *pay, const struct rcv *r, size_t nr, struct eu_stats *a,
+			struct eu_stats *b, size_t *ngot)
+{
+	static uint8_t exp[EU_MAXPKT];
+	static struct tu_frame got[64];
+	size_t i, j;
+	int matched = 0;
+
+	drain(e);
+	eu_stats_read(&e->o, a);
+	if (!ASSERT_OK(inject(e, f, len), "inject"))
+		return -1;
+	*ngot = collect(e, got, 64, nr, 3000);
+	eu_stats_read(&e->o, b);
+	for (i = 0; i < nr; i++) {
+		size_t el = build_copy(exp, in, pay, &r[i]);
+
+		for (j = 0; j < *ngot; j++)
+			if (got[j].len == el && got[j].dev == r[i].dev && !memcmp(got[j].b, exp, el)) {
+				matched++;
+				break;
+			}
+	}
+	return matched;
+}
+
 /* A TLV that lists, besides two real receivers, addresses and QPs no
  * receiver can have (include/endmt/receiver.h): the Proxy Address (a copy
  * there would reach the source's side as if it were a response),
@@ -238,14 +268,14 @@ static void test_never_valid(struct env *e)
 	static const char *const bad_addr[] = { PROXY, "ff02::1", "::", "::1",
 						"::ffff:10.0.0.1", "fe80::1" };
 	static const uint32_t bad_qpn[] = { 0, 1, 0xffffff };
-	static uint8_t pay[128], f[EU_MAXPKT], exp[EU_MAXPKT];
-	static struct tu_frame got[64];
+	static uint8_t pay[128], f[EU_MAXPKT];
 	struct inner_spec in = { .opcode = ENDMT_OP_SEND_ONLY, .psn = 77, .paylen = 128,
 				 .udp_csum = 1, .hl = 64 };
 	const size_t nbad = NELEM(bad_addr) + NELEM(bad_qpn);
 	struct rcv r[2 + NELEM(bad_addr) + NELEM(bad_qpn)] = {0};
 	struct eu_stats a, b;
-	size_t i, j, len, ngot, matched = 0;
+	size_t i, len, ngot;
+	int matched;
 
 	r[0].qpn = 0x321, r[1].qpn = 0x322;
 	if (!ASSERT_OK(rcv_setup(e, r, 2, 0), "receivers"))
@@ -258,22 +288,10 @@ static void test_never_valid(struct env *e)
 	for (i = 0; i < in.paylen; i++)
 		pay[i] = (uint8_t)(i * 7 + 3);
 	len = build_endmt(f, &in, pay, r, NELEM(r), 0, 0);
-	drain(e);
-	eu_stats_read(&e->o, &a);
-	if (!ASSERT_OK(inject(e, f, len), "inject"))
+	matched = inject_match(e, f, len, &in, pay, r, 2, &a, &b, &ngot);
+	if (matched < 0)
 		return;
-	ngot = collect(e, got, 64, 2, 3000);
-	eu_stats_read(&e->o, &b);
 	ASSERT_EQ(ngot, 2, "copies: the two real receivers only");
-	for (i = 0; i < 2; i++) {
-		size_t el = build_copy(exp, &in, pay, &r[i]);
-
-		for (j = 0; j < ngot; j++)
-			if (got[j].len == el && got[j].dev == r[i].dev && !memcmp(got[j].b, exp, el)) {
-				matched++;
-				break;
-			}
-	}
 	ASSERT_EQ(matched, 2, "exact copies for the real receivers");
 	ASSERT_EQ(b.v[ENDMT_STAT_DROP_RCV_INVALID] - a.v[ENDMT_STAT_DROP_RCV_INVALID], nbad,
 		  "drop_rcv_never_valid per refused entry");
@@ -290,13 +308,13 @@ static void test_never_valid(struct env *e)
  * does not hide it.  Each further entry is one drop_rcv_duplicate event. */
 static void test_duplicates(struct env *e)
 {
-	static uint8_t pay[64], f[EU_MAXPKT], exp[EU_MAXPKT];
-	static struct tu_frame got[64];
+	static uint8_t pay[64], f[EU_MAXPKT];
 	struct inner_spec in = { .opcode = ENDMT_OP_SEND_ONLY, .psn = 91, .paylen = 64,
 				 .udp_csum = 1, .hl = 64 };
 	struct rcv r[2] = {0}, l[6];
 	struct eu_stats a, b;
-	size_t i, j, len, ngot, matched = 0;
+	size_t i, len, ngot;
+	int matched;
 
 	r[0].qpn = 0x331, r[1].qpn = 0x332;
 	if (!ASSERT_OK(rcv_setup(e, r, 2, 0), "receivers"))
@@ -310,22 +328,10 @@ static void test_duplicates(struct env *e)
 	for (i = 0; i < in.paylen; i++)
 		pay[i] = (uint8_t)(i * 5 + 1);
 	len = build_endmt(f, &in, pay, l, NELEM(l), 0, 0);
-	drain(e);
-	eu_stats_read(&e->o, &a);
-	if (!ASSERT_OK(inject(e, f, len), "inject"))
+	matched = inject_match(e, f, len, &in, pay, r, 2, &a, &b, &ngot);
+	if (matched < 0)
 		return;
-	ngot = collect(e, got, 64, 2, 3000);
-	eu_stats_read(&e->o, &b);
 	ASSERT_EQ(ngot, 2, "copies: one per receiver address");
-	for (i = 0; i < 2; i++) {
-		size_t el = build_copy(exp, &in, pay, &r[i]);
-
-		for (j = 0; j < ngot; j++)
-			if (got[j].len == el && got[j].dev == r[i].dev && !memcmp(got[j].b, exp, el)) {
-				matched++;
-				break;
-			}
-	}
 	ASSERT_EQ(matched, 2, "exact copies, each for the first taken entry");
 	ASSERT_EQ(b.v[ENDMT_STAT_DROP_RCV_DUP] - a.v[ENDMT_STAT_DROP_RCV_DUP], 3,
 		  "drop_rcv_duplicate per repeated entry");
