@@ -177,6 +177,15 @@ echo "${VMTEST_MODULES:-veth dummy sch_ingress cls_bpf act_bpf act_gact act_mirr
 	# INTEGRATION_SKIP (test/run.sh: integration tests to leave out) passes
 	# through; nothing is left out by default.
 	printf 'INTEGRATION_SKIP=%q\n' "${INTEGRATION_SKIP:-}"
+	# What the guest re-runs is what depends on the kernel: test_cli's
+	# cases that attach programs and write pinned maps (the others, option
+	# and file parsing, are kernel-independent and run on the host), and
+	# the demo at 1 MiB (test_fig1's capture transfer, the faults, the
+	# replication and rcpeer tests run as on the host).  Under TCG this
+	# halves test_cli and the demo (docs/VMTEST.md, "Time").  Set either
+	# to run more; an empty CLI_CASES runs every case.
+	printf 'CLI_CASES=%q\n' "${CLI_CASES-attach config agent detach apply apply_rollback apply_repl}"
+	printf 'FIG1_DEMO_BYTES=%q\n' "${FIG1_DEMO_BYTES:-1M}"
 	for v in TEST V ${VMTEST_ENV:-}; do
 		[ -n "${!v+x}" ] && printf '%s=%q\n' "$v" "${!v}"
 	done

@@ -9,6 +9,7 @@
 # a case that needs the state an earlier one built makes it again (setup_*).
 # Run as root: bash test/integration/test_cli.sh   (O=build-dir, default build)
 #              TEST="attach agent" bash test/integration/test_cli.sh   (some cases)
+#              (CLI_CASES does the same under test/run.sh, which unsets TEST)
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 O=${O:-build}
@@ -706,5 +707,11 @@ case_receivers_by_hand() {
 	expect_fail "receiver del: unknown receiver" "receiver del: fd00:21::2/999: no such receiver" "$RE" receiver del --addr fd00:21::2 --qpn 999
 }
 
+# CLI_CASES (read when TEST is not given): the cases a caller chose, said
+# aloud; vmtest/run.sh picks the kernel-facing ones for its guest.
+if [ -z "${TEST:-}" ] && [ -n "${CLI_CASES:-}" ]; then
+	echo "test_cli: only CLI_CASES: $CLI_CASES"
+	TEST=$CLI_CASES
+fi
 run_cases help attach config repl privilege agent detach stale_record apply apply_errors \
 	apply_rollback apply_repl receivers receivers_by_hand
