@@ -52,6 +52,10 @@ static int group_add_run(void *p)
 	}
 	if (a->resp_set)
 		memcpy(g.resp_saddr, &a->resp_saddr, 16);
+	/* The head and an edge (branches by address) forward the group's
+	 * data: their responses are held to it, as apply does. */
+	if (a->head || !(g.flags & ENDMT_GF_BRANCH_IFINDEX))
+		g.flags |= ENDMT_GF_PSN_GUARD;
 	err = cfg_begin(&m, &lock);
 	if (err)
 		return err;

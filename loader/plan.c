@@ -278,11 +278,17 @@ static int plan_group(const struct tree *t, const struct grp *g, int x, struct p
 		if ((err = plan_link(t, p, x, g->src_name, "the head's link to the source",
 				     ROLE_HEAD, why, NULL)))
 			return err;
-		gp->g.flags = ENDMT_GF_HEAD | ENDMT_GF_BRANCH_IFINDEX;
+		/* The head and the edges forward the data, so they know the
+		 * bound of every response (bpf/dp/data_psn.h). */
+		gp->g.flags = ENDMT_GF_HEAD | ENDMT_GF_BRANCH_IFINDEX | ENDMT_GF_PSN_GUARD;
 		memcpy(gp->g.src_addr, &g->src, 16);
 		gp->g.src_qpn = g->src_qpn;
 	} else if (!edge) {
+		/* A transit of the multicast variant never sees the data in
+		 * BPF (the kernel's multicast routing copies it): no bound. */
 		gp->g.flags = ENDMT_GF_BRANCH_IFINDEX;
+	} else {
+		gp->g.flags = ENDMT_GF_PSN_GUARD;
 	}
 	err = edge ? plan_edge(t, g, x, p, gp) : plan_branches(t, g, on, x, p, gp);
 	if (err)

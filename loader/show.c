@@ -128,6 +128,9 @@ static int show_groups(const struct endmt_maps_fds *m, json_t *arr)
 		json_object_set_new(o, "fwd_epsn", g->state & ENDMT_GS_NAK_FWD ?
 				    json_integer(g->fwd_epsn) : json_null());
 		json_object_set_new(o, "acks_repeated", json_integer(g->acks_repeated));
+		json_object_set_new(o, "psn_guard", json_boolean(g->flags & ENDMT_GF_PSN_GUARD));
+		json_object_set_new(o, "data_psn", g->state & ENDMT_GS_DATA_FWD ?
+				    json_integer(g->data_psn) : json_null());
 		br = json_array();
 		for (i = 0; i < g->nbranches && i < ENDMT_MAX_BRANCHES; i++)
 			json_array_append_new(br, branch_json(g, i, now, &ag));
@@ -443,6 +446,13 @@ static void print_human(json_t *root)
 		       json_is_null(json_object_get(o, "fwd_ack_psn")) ? "-" : "yes",
 		       json_is_null(json_object_get(o, "fwd_epsn")) ? "-" : "yes",
 		       get_int(o, "acks_repeated"));
+		if (json_is_true(json_object_get(o, "psn_guard"))) {
+			if (json_is_null(json_object_get(o, "data_psn")))
+				printf("    data psn -: no data forwarded yet, every ACK/NAK is dropped\n");
+			else
+				printf("    data psn %lld: ACKs/NAKs after it are dropped\n",
+				       get_int(o, "data_psn"));
+		}
 		printf("    %-28s %8s %10s %6s %12s %8s %8s %8s\n", "branch", "AckPSN",
 		       "ePSN/NAK", "CCount", "last seen", "acks", "naks", "cnps");
 		json_array_foreach(json_object_get(o, "branches"), j, br)

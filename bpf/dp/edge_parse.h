@@ -22,6 +22,8 @@
 #include "endmt/receiver.h"
 #include "dp/parse.h"
 #include "dp/stats.h"
+#include "dp/data_psn.h"
+#include "maps/endmt_maps.h"
 
 #define ENDMT_OUTER_OFF (ETH_HLEN)				/* outer IPv6 */
 #define ENDMT_SRH_OFF   (ETH_HLEN + ENDMT_IP6_HLEN)		/* SRH */
@@ -149,7 +151,8 @@ struct endmt_inner_hdrs {
 /* Checks the inner packet at off (pkt_len octets in the frame).  Returns 0
  * or the drop reason.  Order: a header must be present before its fields
  * are judged; anything missing up to the BTH (or RETH) is "BTH truncated". */
-static __always_inline __u32 endmt_inner_check(struct xdp_md *ctx, __u32 off, __u32 pkt_len)
+static __always_inline __u32 endmt_inner_check(struct xdp_md *ctx, __u32 off, __u32 pkt_len,
+						struct endmt_group_key *gk, __u32 *psn)
 {
 	struct endmt_inner_hdrs h;
 	__u32 rem = pkt_len - off, plen, ulen;
@@ -192,6 +195,9 @@ static __always_inline __u32 endmt_inner_check(struct xdp_md *ctx, __u32 off, __
 	 * that would expire here is dropped here, once, not per copy. */
 	if (h.ip6.hop_limit <= 1)
 		return ENDMT_STAT_DROP_INNER_HLIM;
+	__builtin_memcpy(gk->proxy, &h.ip6.daddr, 16);
+	gk->dqpn = bpf_ntohl(h.bth.fb_dqpn) & ENDMT_BTH_QPN_MASK;
+	*psn = bpf_ntohl(h.bth.ar_psn) & ENDMT_BTH_PSN_MASK;
 	return 0;
 }
 
@@ -261,12 +267,14 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct endmt_cursor c = { .pos = data, .end = data_end };
 	struct endmt_tlv_walk w = {};
+	struct endmt_group_key gk;
+	struct endmt_group *grp;
 	struct endmt_sid_key key;
 	struct endmt_sid *sid;
 	struct endmt_srh *srh;
 	struct ipv6hdr *ip6;
 	struct ethhdr *eth;
-	__u32 pkt_len, srh_len, srh_end, seg_end, err;
+	__u32 pkt_len, srh_len, srh_end, seg_end, err, psn;
 	__u8 sl, da[16];
 
 	pkt_len = (__u32)(data_end - data);
@@ -330,9 +338,13 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 		return endmt_verdict(ENDMT_STAT_DROP_INNER_NOT_ROCE, XDP_DROP);
 	if (ENDMT_SRH_OFF + (__u32)bpf_ntohs(ip6->payload_len) != pkt_len)
 		return endmt_verdict(ENDMT_STAT_DROP_OUTER_LEN, XDP_DROP);
-	err = endmt_inner_check(ctx, srh_end, pkt_len);
+	err = endmt_inner_check(ctx, srh_end, pkt_len, &gk, &psn);
 	if (err)
 		return endmt_verdict(err, XDP_DROP);
+	/* The group's responses may not run ahead of this (dp/data_psn.h). */
+	grp = bpf_map_lookup_elem(&endmt_groups, &gk);
+	if (grp)
+		endmt_data_psn_note(grp, psn);
 
 	/* S02/S03 need SRH[SL - 1]; read it before adjust_meta moves data. */
 	sl--;

@@ -19,6 +19,7 @@
 #include "dp/icrc.h"
 #include "dp/parse.h"
 #include "dp/stats.h"
+#include "dp/data_psn.h"
 
 /* The ICRC is stored little-endian; loading its 4 octets into a __u32 gives
  * the stored value as-is only on a little-endian target (bpfel). */
@@ -70,6 +71,7 @@ struct endmt_head_pkt {
 	__u32 plen;			/* inner IPv6 payload length = UDP length */
 	__u32 elen;			/* template length */
 	__u32 icrc_old;			/* ICRC as received (stored little-endian) */
+	__u32 psn;			/* BTH PSN (the source's) */
 	__u8 tclass;			/* inner Traffic Class */
 	__u8 has_csum;			/* inner UDP checksum in use */
 };
@@ -188,6 +190,7 @@ static __always_inline int endmt_head_check(struct __sk_buff *skb, const struct 
 	__builtin_memcpy(p->old_sa, ip6->saddr.in6_u.u6_addr8, 16);
 	p->tclass = (__u8)(bpf_ntohl(*(__be32 *)ip6) >> 20);
 	p->has_csum = h->udp->check != 0;
+	p->psn = bpf_ntohl(h->bth->ar_psn) & ENDMT_BTH_PSN_MASK;
 	if (bpf_skb_load_bytes(skb, ENDMT_HEAD_UDP_OFF + p->plen - ENDMT_ICRC_LEN,
 			       &p->icrc_old, 4))
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_MALFORMED, TC_ACT_SHOT);
@@ -285,6 +288,8 @@ static __always_inline int endmt_head_encap(struct __sk_buff *skb)
 	act = endmt_head_check(skb, &h, &p);
 	if (act >= 0)
 		return act;
+	/* Before it leaves: an answer may come back before this returns. */
+	endmt_data_psn_note(h.grp, p.psn);
 	act = endmt_head_rewrite_inner(skb, &p);
 	if (act >= 0)
 		return act;

@@ -60,6 +60,7 @@
 #include "dp/parse.h"
 #include "dp/stats.h"
 #include "dp/resp_rewrite.h"
+#include "dp/data_psn.h"
 
 enum endmt_resp_kind {
 	ENDMT_RK_ACK,
@@ -409,9 +410,16 @@ static __always_inline void endmt_resp_locked(struct endmt_group *g, int kind,
 		o->stat = ENDMT_STAT_DROP_RESP_MOVED;
 		goto out;
 	}
-	b->last_seen_ns = c->now;
 	/* Edge: receiver PSN = source PSN + offset; aggregate in source space. */
 	psn = endmt_psn_add(c->psn, -b->psn_offset);
+	/* Nothing after what this node forwarded can be an answer: drop it
+	 * before it touches the branch (dp/data_psn.h).  A CNP's PSN says
+	 * nothing about the data. */
+	if (kind != ENDMT_RK_CNP && endmt_data_psn_ahead(g, psn)) {
+		o->stat = ENDMT_STAT_DROP_RESP_PSN_AHEAD;
+		goto out;
+	}
+	b->last_seen_ns = c->now;
 	o->psn = psn;
 	switch (kind) {
 	case ENDMT_RK_ACK:

@@ -70,10 +70,16 @@ _Static_assert(sizeof(struct endmt_branch) == 80, "endmt_branch layout");
 
 #define ENDMT_GF_HEAD           0x1	/* adjacent to the source: rewrite toward it */
 #define ENDMT_GF_BRANCH_IFINDEX 0x2	/* branch = ingress ifindex, not source address */
+#define ENDMT_GF_PSN_GUARD      0x4	/* this node forwards the group's data (head,
+					 * edge): a response whose PSN is after
+					 * data_psn (or before any data) is dropped */
+#define ENDMT_GF_ORIGIN         0x8	/* a response's (source address, ingress
+					 * device) must be in endmt_resp_origin */
 
 #define ENDMT_GS_ACK_FWD 0x1	/* fwd_ack_psn is valid */
 #define ENDMT_GS_NAK_FWD 0x2	/* fwd_epsn is valid (no progress since) */
 #define ENDMT_GS_RNR_FWD 0x4	/* fwd_rnr_psn / rnr_until_ns are valid */
+#define ENDMT_GS_DATA_FWD 0x8	/* data_psn is valid */
 
 struct endmt_group {
 	struct bpf_spin_lock lock;
@@ -91,6 +97,11 @@ struct endmt_group {
 				 * the br[].ccount belong to */
 	__u32 fwd_rnr_psn;	/* PSN of the last RNR NAK forwarded */
 	__u32 acks_repeated;	/* times the minimum was sent upstream again */
+	__u32 data_psn;		/* newest data PSN this node forwarded (source
+				 * space, serial order), written under the
+				 * lock by the head's and the edges' forward
+				 * path; valid with ENDMT_GS_DATA_FWD */
+	__u32 reserved;
 	__u64 window_start_ns;	/* data path clock when it opened cnp_epoch
 				 * (0: never); bounds the age of the counts */
 	__u64 dup_mask;		/* bit i: branch i repeated its AckPSN since
@@ -98,7 +109,7 @@ struct endmt_group {
 	__u64 rnr_until_ns;	/* the last forwarded RNR NAK's timer ends */
 	struct endmt_branch br[ENDMT_MAX_BRANCHES];
 };
-_Static_assert(__builtin_offsetof(struct endmt_group, br) == 104, "endmt_group layout");
+_Static_assert(__builtin_offsetof(struct endmt_group, br) == 112, "endmt_group layout");
 
 /* CNP windows without lost updates (docs/REVERSE-PATH.md, "CNP epochs").
  * endmt_cnp_epoch (one-slot array, value __u64) is advanced by the agent, and

@@ -97,7 +97,8 @@
 	X(VERDICT, DROP_RESP_MOVED,     "drop_resp_branch_moved", "response whose branch a concurrent configuration change moved") \
 	X(VERDICT, DROP_RESP_MALFORMED, "drop_resp_malformed", "truncated or inconsistent response headers") \
 	X(VERDICT, DROP_RESP_OPCODE,    "drop_resp_opcode",    "response opcode endmt does not aggregate") \
-	X(VERDICT, RESP_NAK_STALE,      "resp_nak_stale",      "PSN sequence NAKs older than the branch's AckPSN or ePSN")
+	X(VERDICT, RESP_NAK_STALE,      "resp_nak_stale",      "PSN sequence NAKs older than the branch's AckPSN or ePSN") \
+	X(VERDICT, DROP_RESP_PSN_AHEAD, "drop_resp_psn_ahead", "ACK/NAK whose PSN is after every data PSN this node forwarded (or before any)")
 
 enum endmt_stat_kind {
 	ENDMT_STAT_KIND_VERDICT,

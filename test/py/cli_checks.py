@@ -71,11 +71,12 @@ def map_value():
 # field; the asserts below hold them to the _Static_asserts there.
 BRANCH = "<16sIIIIiIIIQQQQ"   # id, ack_psn, epsn, flags, ccount, psn_offset,
 #                               ccount_prev, aeth, rnrs, last_seen_ns, acks, naks, cnps
-GROUP = "<IIII16s16sIIIIIIIIQQQ"  # lock, flags, start_psn, src_qpn, src_addr,
+GROUP = "<IIII16s16sIIIIIIIIIIQQQ"  # lock, flags, start_psn, src_qpn, src_addr,
 #       resp_saddr, nbranches, cnp_cap, fwd_ack_psn, fwd_epsn, state, cnp_epoch,
-#       fwd_rnr_psn, acks_repeated, window_start_ns, dup_mask, rnr_until_ns
+#       fwd_rnr_psn, acks_repeated, data_psn, reserved, window_start_ns, dup_mask,
+#       rnr_until_ns
 MAX_BRANCHES = 64
-assert struct.calcsize(BRANCH) == 80 and struct.calcsize(GROUP) == 104
+assert struct.calcsize(BRANCH) == 80 and struct.calcsize(GROUP) == 112
 
 
 def group_value(dqpn, *specs):
@@ -91,7 +92,8 @@ def group_value(dqpn, *specs):
     br += bytes(struct.calcsize(BRANCH) * (MAX_BRANCHES - len(specs)))
     resp = ipaddress.IPv6Address("fd00:6::1").packed
     val = struct.pack(GROUP, 0, 0, 0, 0, bytes(16), resp, len(specs), 0, 0, 0, 0,
-                      int(os.environ["EPOCH"]) & 0xffffffff, 0, 0, time.monotonic_ns(), 0, 0) + br
+                      int(os.environ["EPOCH"]) & 0xffffffff, 0, 0, 0, 0, time.monotonic_ns(), 0,
+                      0) + br
 
     def hexs(b):
         return " ".join("%02x" % x for x in b)

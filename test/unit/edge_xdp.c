@@ -440,6 +440,67 @@ static void test_tlv_type(void)
 	eu_close(&o);
 }
 
+/* The newest PSN an edge accepted for a group is the bound of the group's
+ * responses there (bpf/dp/data_psn.h): accepted packets move it in serial
+ * order (a retransmission does not lower it), refused ones never do, and
+ * a packet of a group this node has no entry for moves nothing. */
+static void test_data_psn(void)
+{
+	static struct xcase c;
+	static const struct {
+		uint32_t psn;
+		mutate_fn fn;
+		int stat;
+		uint32_t want;
+	} steps[] = {
+		{ 0xfffffe, m_none, ENDMT_STAT_ENDMT_RX, 0xfffffe },
+		{ 0x000003, m_none, ENDMT_STAT_ENDMT_RX, 0x000003 },	/* across 2^24 */
+		{ 0xfffffd, m_none, ENDMT_STAT_ENDMT_RX, 0x000003 },	/* retransmission */
+		{ 0x000050, m_inner_hl, ENDMT_STAT_DROP_INNER_HLIM, 0x000003 },	/* refused */
+	};
+	struct endmt_group_key k = { .dqpn = 4660 };
+	struct in6_addr proxy = endmt_in6(PROXY);
+	struct endmt_group g;
+	struct eu_obj o;
+	size_t i;
+	int fd, gfd;
+
+	if (!ASSERT_OK(eu_open(&o, 0), "open edge object"))
+		return;
+	fd = bpf_program__fd(o.skel->progs.endmt_edge_xdp);
+	gfd = bpf_map__fd(o.skel->maps.endmt_groups);
+	memcpy(k.proxy, &proxy, 16);
+	memset(&g, 0, sizeof(g));
+	g.flags = ENDMT_GF_PSN_GUARD;
+	if (!ASSERT_OK(eu_sid_add(&o, SID, EDGE, ENDMT_SID_F_ENDMT, 0), "sid add") ||
+	    !ASSERT_OK(bpf_map_update_elem(gfd, &k, &g, BPF_F_LOCK) ? -errno : 0, "group add"))
+		goto out;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		uint8_t *bth;
+
+		make_case(&c, &base5);
+		steps[i].fn(&c);
+		bth = c.pkt + c.meta.inner_off + W_IN_BTH;	/* XDP does not read the ICRC */
+		bth[9] = (uint8_t)(steps[i].psn >> 16);
+		bth[10] = (uint8_t)(steps[i].psn >> 8);
+		bth[11] = (uint8_t)steps[i].psn;
+		run_one(&o, fd, c.pkt, c.len, steps[i].stat, NULL, 0, "data_psn");
+		if (!ASSERT_OK(bpf_map_lookup_elem_flags(gfd, &k, &g, BPF_F_LOCK) ? -errno : 0,
+			       "group lookup"))
+			break;
+		ASSERT_TRUE(g.state & ENDMT_GS_DATA_FWD, "data_psn valid");
+		ASSERT_EQ(g.data_psn, steps[i].want, "data_psn");
+	}
+	/* another group's packet (DestQPN 4661): this group's bound stays */
+	make_case(&c, &base5);
+	c.pkt[c.meta.inner_off + W_IN_BTH + 7] ^= 1;
+	run_one(&o, fd, c.pkt, c.len, ENDMT_STAT_ENDMT_RX, NULL, 0, "other group");
+	if (ASSERT_OK(bpf_map_lookup_elem_flags(gfd, &k, &g, BPF_F_LOCK) ? -errno : 0, "lookup"))
+		ASSERT_EQ(g.data_psn, 0x000003, "data_psn of another group's packet");
+out:
+	eu_close(&o);
+}
+
 static uint32_t rnd(void) { return (uint32_t)rand(); }
 
 /* Random damage to a valid frame: the kinds a broken encoder, a broken
@@ -565,6 +626,8 @@ void test_edge_xdp(void)
 	test_table();
 	if (test__start_subtest("tlv_type_knob"))
 		test_tlv_type();
+	if (test__start_subtest("data_psn"))
+		test_data_psn();
 	if (test__start_subtest("fuzz_vs_reference"))
 		test_fuzz();
 }

@@ -174,6 +174,55 @@ static void test_template_swap(struct head_env *e)
 	}
 }
 
+/* The newest PSN the head encapsulated is the bound of the group's
+ * responses (bpf/dp/data_psn.h): it follows encapsulated packets in serial
+ * order across 2^24, a retransmission does not lower it, a refused packet
+ * does not move it. */
+static void test_data_psn(struct head_env *e)
+{
+	static uint8_t pay[64], in[FRAME_CAP], exp[FRAME_CAP];
+	static const struct {
+		uint32_t psn;
+		const char *src;
+		int encapped;
+		uint32_t want;		/* data_psn afterwards */
+	} steps[] = {
+		{ 0xfffffe, SRC, 1, 0xfffffe },
+		{ 0x000001, SRC, 1, 0x000001 },	/* across 2^24 */
+		{ 0xffffff, SRC, 1, 0x000001 },	/* retransmission */
+		{ 0x000100, "fd00:10::99", 0, 0x000001 },	/* not the source: dropped */
+		{ 0x000002, SRC, 1, 0x000002 },
+	};
+	struct endmt_group_key k = gkey(PROXY, DQPN);
+	struct tmpl_cfg t[3];
+	struct endmt_group g;
+	size_t i;
+
+	tmpl_cfgs(t);
+	if (!ASSERT_OK(config_group(e, PROXY, DQPN, SRC, &t[0], 1), "config"))
+		return;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct endmt_roce_spec s;
+		int n, x;
+
+		roce_spec(&s, pay, sizeof(pay));
+		s.psn = steps[i].psn;
+		s.saddr = endmt_in6(steps[i].src);
+		n = endmt_build_roce(in, sizeof(in), &s);
+		x = expected_frame(exp, sizeof(exp), &s, &t[0]);
+		if (!ASSERT_GE(n, 0, "build") || !ASSERT_GE(x, 0, "expected"))
+			return;
+		run_case(e, "data_psn", in, (size_t)n, steps[i].encapped ? TC_ACT_OK : TC_ACT_SHOT,
+			 steps[i].encapped ? ENDMT_STAT_HEAD_ENCAP : ENDMT_STAT_DROP_HEAD_SRC,
+			 exp, (size_t)x, NULL);
+		if (!ASSERT_OK(bpf_map_lookup_elem_flags(e->groups, &k, &g, BPF_F_LOCK) ? -errno : 0,
+			       "group lookup"))
+			return;
+		ASSERT_TRUE(g.state & ENDMT_GS_DATA_FWD, "data_psn valid");
+		ASSERT_EQ(g.data_psn, steps[i].want, "data_psn");
+	}
+}
+
 /* The template builder against the SRH decoder and the header fields. */
 static void test_template(void)
 {
@@ -252,5 +301,7 @@ void test_head(void)
 		test_mtu(&e);
 	if (test__start_subtest("template_swap"))
 		test_template_swap(&e);
+	if (test__start_subtest("data_psn"))
+		test_data_psn(&e);
 	env_close(&e);
 }

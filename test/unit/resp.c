@@ -19,7 +19,10 @@
 #define R2 "fd00:12::2"
 #define R3 "fd00:13::2"
 
-enum { K_ACK, K_NAK, K_RNR, K_FATAL, K_CNP, K_RNR10 };
+/* K_DATA: not a response; the forward path (head or edge) notes that it
+ * forwarded PSN psn (bpf/dp/data_psn.h), here written as it would write it
+ * (test/unit/head.c and edge_xdp.c check that it does). */
+enum { K_ACK, K_NAK, K_RNR, K_FATAL, K_CNP, K_RNR10, K_DATA };
 
 struct step {
 	int br;			/* index into the case's branch names / ifindexes */
@@ -69,6 +72,9 @@ static uint8_t syn_of(int kind)
 /* the MSN step_pkt gives an ACK sent at wire PSN p */
 #define MSN(p) (((p) + 0x42) & 0xffffff)
 #define M24(x) ((uint32_t)(x) & 0xffffff)
+/* the forward path forwarded data up to source PSN p */
+#define D(p) { 0, K_DATA, p, 0, ENDMT_STAT_PASS_NOT_OURS, 0, 0, 0, 0 }
+#define GUARD ENDMT_GF_PSN_GUARD
 
 static const struct rcase cases[] = {
 	{ "ack_min_absorb_wrap", 0, 0xfffff0, 0, { 0, 0x100, -5 }, 3, 9, {
@@ -164,6 +170,36 @@ static const struct rcase cases[] = {
 		S(1, K_RNR10, 11, XDP_PASS, RESP_RNR_FWD, 11),
 		S(1, K_RNR10, 11, XDP_PASS, RESP_RNR_FWD, 11),
 	}, { 0, 0, 0 } },
+	/* Nothing after the newest data PSN this node forwarded (and nothing
+	 * before any) may move a branch: a forged ACK ahead of the data
+	 * would make the branch look confirmed for PSNs the source has yet
+	 * to send.  Offsets: the bound is in the source's PSN space. */
+	{ "guard_psn_ahead", GUARD, 100, 0, { 0, 0x100, 0 }, 2, 14, {
+		S(0, K_ACK, 100, XDP_DROP, DROP_RESP_PSN_AHEAD, 0),
+		S(0, K_NAK, 100, XDP_DROP, DROP_RESP_PSN_AHEAD, 0),
+		D(105),
+		S(0, K_ACK, 105, XDP_DROP, RESP_ACK_ABSORBED, 0),
+		S(1, K_ACK, 0x100 + 106, XDP_DROP, DROP_RESP_PSN_AHEAD, 0),
+		SM(1, K_ACK, 0x100 + 105, XDP_PASS, RESP_ACK_FWD, 105, MSN(105)),
+		S(0, K_RNR, 106, XDP_DROP, DROP_RESP_PSN_AHEAD, 0),
+		S(0, K_FATAL, 107, XDP_DROP, DROP_RESP_PSN_AHEAD, 0),
+		/* a CNP's PSN says nothing about the data */
+		S(0, K_CNP, 0, XDP_DROP, RESP_CNP_COUNTED, 0),
+		D(110),
+		/* a retransmission does not lower the bound */
+		D(104),
+		S(0, K_NAK, 110, XDP_PASS, RESP_NAK_FWD, 106),
+		S(0, K_ACK, 110, XDP_DROP, RESP_ACK_ABSORBED, 0),
+		S(0, K_ACK, 111, XDP_DROP, DROP_RESP_PSN_AHEAD, 0),
+	}, { 1, 0, 0 } },
+	{ "guard_psn_wrap", GUARD, 0xfffffe, 0, { 0, 0, 0 }, 1, 6, {
+		D(0xffffff),
+		S(0, K_ACK, 0x000000, XDP_DROP, DROP_RESP_PSN_AHEAD, 0),
+		S(0, K_ACK, 0xffffff, XDP_PASS, RESP_ACK_FWD, 0xffffff),
+		D(0x000002),
+		S(0, K_ACK, 0x000002, XDP_PASS, RESP_ACK_FWD, 0x000002),
+		S(0, K_ACK, 0x000003, XDP_DROP, DROP_RESP_PSN_AHEAD, 0),
+	}, { 0, 0, 0 } },
 	{ "cnp_count_cap", 0, 0, 2, { 0, 0, 0 }, 3, 6, {
 		S(0, K_CNP, 0, XDP_DROP, RESP_CNP_COUNTED, 0),
 		S(0, K_CNP, 0, XDP_DROP, RESP_CNP_COUNTED, 0),
@@ -237,6 +273,21 @@ static int step_expected(const struct rcase *c, const struct step *s, int udp_cs
 	return resp_build(buf, cap, &r);
 }
 
+/* What endmt_data_psn_note() does, from userspace under the same lock. */
+static int data_note(struct resp_fx *f, uint32_t psn)
+{
+	struct endmt_group g;
+	int err = resp_group_get(f, PROXY, DQPN, &g);
+
+	if (err)
+		return err;
+	if (!(g.state & ENDMT_GS_DATA_FWD) || endmt_psn_before(g.data_psn, psn)) {
+		g.data_psn = psn;
+		g.state |= ENDMT_GS_DATA_FWD;
+	}
+	return resp_group_put(f, PROXY, DQPN, &g);
+}
+
 static void run_case(const struct rcase *c, int udp_csum)
 {
 	uint64_t before[ENDMT_STAT_MAX], after[ENDMT_STAT_MAX];
@@ -274,6 +325,11 @@ static void run_case(const struct rcase *c, int udp_csum)
 		char name[96];
 
 		snprintf(name, sizeof(name), "step %d", i);
+		if (s->kind == K_DATA) {
+			if (!ASSERT_OK(data_note(&f, s->psn), name))
+				break;
+			continue;
+		}
 		if (s->kind == K_RNR10)
 			usleep(2000);	/* past its 10 us RNR timer */
 		len = step_pkt(c, s, udp_csum, in, sizeof(in));
