@@ -25,7 +25,7 @@ struct undo {
 	enum undo_kind kind;
 	int fd;
 	char dev[IF_NAMESIZE];
-	uint8_t key[20];
+	uint8_t key[sizeof(struct endmt_origin_key)];	/* the longest key apply writes */
 	bool existed;
 	void *old;
 	size_t vsize;
@@ -55,8 +55,11 @@ static struct undo *undo_push(struct undo_log *l)
 static int undo_save(struct undo_log *l, enum undo_kind kind, int fd, const void *key,
 		     size_t ksize, size_t vsize)
 {
-	struct undo *u = undo_push(l);
+	struct undo *u;
 
+	if (ksize > sizeof(u->key))
+		return -E2BIG;
+	u = undo_push(l);
 	if (!u)
 		return -ENOMEM;
 	u->kind = kind;
@@ -192,6 +195,66 @@ out:
 	return err;
 }
 
+static bool plan_has_origin(const struct plan *p, const struct endmt_origin_key *k)
+{
+	int i;
+
+	for (i = 0; i < p->norigins; i++)
+		if (!memcmp(&p->origin_keys[i], k, sizeof(*k)))
+			return true;
+	return false;
+}
+
+static bool plan_has_group(const struct plan *p, const uint8_t proxy[16], uint32_t dqpn)
+{
+	int i;
+
+	for (i = 0; i < p->ngrp; i++)
+		if (!memcmp(p->grp[i].g.key.proxy, proxy, 16) && p->grp[i].g.key.dqpn == dqpn)
+			return true;
+	return false;
+}
+
+/* The response origins of the groups this node takes from the file become
+ * exactly the file's: an origin of such a group the file no longer implies
+ * is removed (a receiver that moved to another port must not stay accepted
+ * on the old one); the others are written. */
+static int apply_origins(const struct endmt_maps_fds *m, const struct plan *p,
+			 struct undo_log *ul, int *changes)
+{
+	struct endmt_origin_key k, *prev = NULL, *stale = NULL;
+	int i, n = 0, cap = 0, err = 0;
+
+	while (!bpf_map_get_next_key(m->resp_origin, prev, &k)) {
+		prev = &k;
+		if (!plan_has_group(p, k.proxy, k.dqpn) || plan_has_origin(p, &k))
+			continue;
+		if (n == cap) {
+			struct endmt_origin_key *s2;
+
+			cap = cap ? 2 * cap : 16;
+			s2 = realloc(stale, cap * sizeof(*s2));
+			if (!s2) {
+				err = -ENOMEM;
+				goto out;
+			}
+			stale = s2;
+		}
+		stale[n++] = k;	/* delete after the walk: it needs stable keys */
+	}
+	for (i = 0; i < n; i++)
+		if ((err = undo_del(ul, m->resp_origin, &stale[i], sizeof(stale[i]),
+				    sizeof(uint32_t), changes)))
+			goto out;
+	for (i = 0; i < p->norigins; i++)
+		if ((err = undo_set(ul, m->resp_origin, &p->origin_keys[i], sizeof(p->origin_keys[i]),
+				    &p->origin_ifx[i], sizeof(p->origin_ifx[i]), changes)))
+			goto out;
+out:
+	free(stale);
+	return err;
+}
+
 struct apply_args {
 	const char *file;
 	const char *node;
@@ -279,8 +342,14 @@ static int write_maps(const struct apply_args *a, const struct endmt_maps_fds *m
 			}
 		}
 	err = apply_receivers(m, p, ul, changes);
-	if (err)
+	if (err) {
 		errorf("%s: writing the receivers of node %s: %s", a->file, a->node,
+		       strerror(-err));
+		return err;
+	}
+	err = apply_origins(m, p, ul, changes);
+	if (err)
+		errorf("%s: writing the response origins of node %s: %s", a->file, a->node,
 		       strerror(-err));
 	return err;
 }

@@ -99,13 +99,42 @@ static int plan_repl(const struct tree *t, const struct grp *g, const bool *on, 
 	return 0;
 }
 
+/* Responses of group gp from source address addr arrive on ifindex. */
+static int plan_origin(const struct tree *t, struct plan *p, const struct group_plan *gp,
+		       const struct in6_addr *addr, unsigned int ifindex)
+{
+	struct endmt_origin_key *k;
+
+	if (p->norigins >= ENDMT_MAX_ORIGINS)
+		return tree_err(t, "more than %d response origins (receivers and child nodes "
+				"over all groups) on one node", ENDMT_MAX_ORIGINS);
+	k = &p->origin_keys[p->norigins];
+	memset(k, 0, sizeof(*k));
+	memcpy(k->proxy, gp->g.key.proxy, 16);
+	k->dqpn = gp->g.key.dqpn;
+	memcpy(k->addr, addr, 16);
+	p->origin_ifx[p->norigins++] = ifindex;
+	return 0;
+}
+
+/* Is node e in the subtree of node c (c itself included)? */
+static bool in_subtree(const struct tree *t, int e, int c)
+{
+	int n;
+
+	for (n = e; n >= 0; n = t->nodes[n].parent)
+		if (n == c)
+			return true;
+	return false;
+}
+
 /* Head and transit: one branch per child link on the tree. */
 static int plan_branches(const struct tree *t, const struct grp *g, const bool *on, int x,
 			 struct plan *p, struct group_plan *gp)
 {
 	char why[96], link_why[96];
 	unsigned int ifx;
-	int i, err;
+	int i, j, err;
 
 	for (i = 0; i < t->nnodes; i++) {
 		if (!on[i] || t->nodes[i].parent != x)
@@ -124,6 +153,15 @@ static int plan_branches(const struct tree *t, const struct grp *g, const bool *
 			return err;
 		branch_id_ifindex(gp->br[gp->nbr].id, ifx);
 		gp->nbr++;
+		/* On that link come the child's own CNPs (its agent's,
+		 * SA = its address) and the responses of every receiver
+		 * below it, with the receiver's address. */
+		if ((err = plan_origin(t, p, gp, &t->nodes[i].addr, ifx)))
+			return err;
+		for (j = 0; j < g->nrcv; j++)
+			if (in_subtree(t, g->rcv[j].edge, i) &&
+			    (err = plan_origin(t, p, gp, &g->rcv[j].addr, ifx)))
+				return err;
 	}
 	return 0;
 }
@@ -136,11 +174,13 @@ static int plan_receiver(const struct tree *t, const struct grp *g, const struct
 	const struct node *node = &t->nodes[x];
 	struct endmt_rcv_xlate xlate = {};
 	struct endmt_rcv_key key = {};
+	unsigned int ifx = 0;
 	char why[96];
 	int err;
 
 	snprintf(why, sizeof(why), "edge of %s, toward receiver %s", g->name, r->name);
-	if ((err = plan_link(t, p, x, r->name, why, ROLE_EDGE, why, NULL)))
+	if ((err = plan_link(t, p, x, r->name, why, ROLE_EDGE, why, &ifx)) ||
+	    (err = plan_origin(t, p, gp, &r->addr, ifx)))
 		return err;
 	/* Receivers of a group have distinct addresses (tree.c): one branch each. */
 	if (gp->nbr >= ENDMT_MAX_BRANCHES)
@@ -280,15 +320,16 @@ static int plan_group(const struct tree *t, const struct grp *g, int x, struct p
 			return err;
 		/* The head and the edges forward the data, so they know the
 		 * bound of every response (bpf/dp/data_psn.h). */
-		gp->g.flags = ENDMT_GF_HEAD | ENDMT_GF_BRANCH_IFINDEX | ENDMT_GF_PSN_GUARD;
+		gp->g.flags = ENDMT_GF_HEAD | ENDMT_GF_BRANCH_IFINDEX | ENDMT_GF_PSN_GUARD |
+			      ENDMT_GF_ORIGIN;
 		memcpy(gp->g.src_addr, &g->src, 16);
 		gp->g.src_qpn = g->src_qpn;
 	} else if (!edge) {
 		/* A transit of the multicast variant never sees the data in
 		 * BPF (the kernel's multicast routing copies it): no bound. */
-		gp->g.flags = ENDMT_GF_BRANCH_IFINDEX;
+		gp->g.flags = ENDMT_GF_BRANCH_IFINDEX | ENDMT_GF_ORIGIN;
 	} else {
-		gp->g.flags = ENDMT_GF_PSN_GUARD;
+		gp->g.flags = ENDMT_GF_PSN_GUARD | ENDMT_GF_ORIGIN;
 	}
 	err = edge ? plan_edge(t, g, x, p, gp) : plan_branches(t, g, on, x, p, gp);
 	if (err)

@@ -43,6 +43,10 @@ struct plan {
 	struct endmt_sid_key repl_keys[MAX_GROUPS];	/* this node's Replication SIDs */
 	struct endmt_repl repl_vals[MAX_GROUPS];
 	int nrepls;
+	/* Where each group's responses come from (endmt_resp_origin). */
+	struct endmt_origin_key origin_keys[ENDMT_MAX_ORIGINS];
+	uint32_t origin_ifx[ENDMT_MAX_ORIGINS];
+	int norigins;
 };
 
 /* Fills p with what node x of t needs for every group.  Returns 0 or

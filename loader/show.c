@@ -82,6 +82,31 @@ static json_t *branch_json(const struct endmt_group *g, unsigned int i, uint64_t
 	return o;
 }
 
+/* The response origins of group k (endmt_resp_origin): address and the
+ * device its responses must arrive on. */
+static json_t *origins_json(int fd, const struct endmt_group_key *k)
+{
+	struct endmt_origin_key ok, *prev = NULL;
+	char name[IF_NAMESIZE];
+	json_t *arr = json_array(), *o;
+	uint32_t ifx;
+
+	if (fd < 0)
+		return arr;
+	while (!bpf_map_get_next_key(fd, prev, &ok)) {
+		prev = &ok;
+		if (memcmp(ok.proxy, k->proxy, 16) || ok.dqpn != k->dqpn ||
+		    bpf_map_lookup_elem(fd, &ok, &ifx))
+			continue;
+		o = json_object();
+		json_object_set_new(o, "addr", jaddr(ok.addr));
+		json_object_set_new(o, "ifindex", json_integer(ifx));
+		json_object_set_new(o, "dev", if_indextoname(ifx, name) ? json_string(name) : json_null());
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 static int show_groups(const struct endmt_maps_fds *m, json_t *arr)
 {
 	struct endmt_group_key k, *prev = NULL;
@@ -129,6 +154,8 @@ static int show_groups(const struct endmt_maps_fds *m, json_t *arr)
 				    json_integer(g->fwd_epsn) : json_null());
 		json_object_set_new(o, "acks_repeated", json_integer(g->acks_repeated));
 		json_object_set_new(o, "psn_guard", json_boolean(g->flags & ENDMT_GF_PSN_GUARD));
+		json_object_set_new(o, "origin_check", json_boolean(g->flags & ENDMT_GF_ORIGIN));
+		json_object_set_new(o, "origins", origins_json(m->resp_origin, &k));
 		json_object_set_new(o, "data_psn", g->state & ENDMT_GS_DATA_FWD ?
 				    json_integer(g->data_psn) : json_null());
 		br = json_array();
@@ -446,6 +473,9 @@ static void print_human(json_t *root)
 		       json_is_null(json_object_get(o, "fwd_ack_psn")) ? "-" : "yes",
 		       json_is_null(json_object_get(o, "fwd_epsn")) ? "-" : "yes",
 		       get_int(o, "acks_repeated"));
+		if (json_is_true(json_object_get(o, "origin_check")))
+			printf("    origins: %zu (each address accepted only on its device; --json lists them)\n",
+			       json_array_size(json_object_get(o, "origins")));
 		if (json_is_true(json_object_get(o, "psn_guard"))) {
 			if (json_is_null(json_object_get(o, "data_psn")))
 				printf("    data psn -: no data forwarded yet, every ACK/NAK is dropped\n");

@@ -113,6 +113,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } endmt_stale SEC(".maps");
 
+/* Response origins.  key: struct endmt_origin_key (group, source address);
+ * value: __u32 ifindex the response must arrive on.  Written by apply;
+ * read by the response path (all roles) for groups with ENDMT_GF_ORIGIN.
+ * See include/endmt/maps.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENDMT_MAX_ORIGINS);
+	__type(key, struct endmt_origin_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_resp_origin SEC(".maps");
+
 /* Edge TC scratch: the receivers (address, QPN) copied out of this node's
  * End.MT TLVs before decapsulation removes them; too big for the stack.
  * key: 0; value: ENDMT_MAX_RCV entries plus one TLV's worth of slack so the

@@ -545,6 +545,21 @@ static __always_inline int endmt_resp_xdp(struct xdp_md *ctx)
 			return endmt_verdict(ENDMT_STAT_DROP_RESP_MALFORMED, XDP_DROP);
 	}
 
+	/* A branch is (source address, ingress device): the right address on
+	 * another device is someone else speaking for that receiver. */
+	if (g->flags & ENDMT_GF_ORIGIN) {
+		struct endmt_origin_key ok;
+		__u32 *ifx;
+
+		__builtin_memcpy(ok.proxy, key.proxy, 16);
+		ok.dqpn = key.dqpn;
+		__builtin_memcpy(ok.addr, &ip6->saddr, 16);
+		ifx = bpf_map_lookup_elem(&endmt_resp_origin, &ok);
+		if (!ifx)
+			return endmt_verdict(ENDMT_STAT_DROP_RESP_ORIGIN, XDP_DROP);
+		if (*ifx != ctx->ingress_ifindex)
+			return endmt_verdict(ENDMT_STAT_DROP_RESP_WRONG_DEV, XDP_DROP);
+	}
 	if (g->flags & ENDMT_GF_BRANCH_IFINDEX)
 		((__u32 *)id)[0] = ctx->ingress_ifindex;	/* id[0..3], host order */
 	else

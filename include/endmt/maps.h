@@ -18,6 +18,7 @@
 #define ENDMT_MAX_GROUPS    1024
 #define ENDMT_MAX_SIDS      256
 #define ENDMT_MAX_XLATE     4096
+#define ENDMT_MAX_ORIGINS   16384 /* endmt_resp_origin entries */
 
 /* endmt_sids: key = SID (outer DA), 16 octets. */
 struct endmt_sid_key {
@@ -180,9 +181,23 @@ struct endmt_repl {
  * then the userspace-only endmt_rcv_group (loader/pin.c creates it). */
 #define ENDMT_BPF_PINNED_MAPS(X)					\
 	X(sids) X(groups) X(rcv_xlate) X(encap) X(repl) X(stats) X(proxies)	\
-	X(cnp_epoch) X(stale)
+	X(cnp_epoch) X(stale) X(resp_origin)
 #define ENDMT_PINNED_MAPS(X) ENDMT_BPF_PINNED_MAPS(X) X(rcv_group)
 #define ENDMT_PIN_NAME(name) "endmt_" #name
+
+/* endmt_resp_origin: where a group's responses may come from (groups with
+ * ENDMT_GF_ORIGIN).  key = (group, response source address); value = __u32
+ * ifindex of the device they must arrive on.  At an edge: each receiver's
+ * address -> its link.  At a transit or the head: each receiver below a
+ * child, and the child node itself (its agent's CNPs), -> the link to that
+ * child.  Written by apply (exactly the file's, per group), read by the
+ * response path. */
+struct endmt_origin_key {
+	__u8 proxy[16];
+	__u32 dqpn;
+	__u8 addr[16];
+};
+_Static_assert(sizeof(struct endmt_origin_key) == 36, "origin key layout");
 
 /* endmt_proxies: key = a Proxy Address of some group on this node; value =
  * __u32 number of groups using it.  Lets the response path tell "unknown QPN

@@ -402,7 +402,7 @@ case_apply() {
 	setup_fig1 "$H" "$T" "$G" x
 
 	r=$(apply_json "$H" N6)
-	[ "$r" = "2 3" ] && ok "apply N6 (head): group and template written, head + 2 child links attached" || bad "apply N6: '$r' $(cat "$TMP/err")"
+	[ "$r" = "8 3" ] && ok "apply N6 (head): group, template and 6 response origins written, head + 2 child links attached" || bad "apply N6: '$r' $(cat "$TMP/err")"
 	jcheck "N6: head group, branches = child links on the tree, template" "$H" '
 	(g := G[("fd00:ff::1", 4660)]) and g["head"] and g["branch_by"] == "ifindex" and g["src_qpn"] == 17 and g["resp_saddr"] == "fd00:6::1" and g["cnp_cap"] == 8
 	and [b["dev"] for b in g["branches"]] == ["n6-n4", "n6-n5"]
@@ -415,22 +415,32 @@ case_apply() {
 		&& ok "N6: one XDP and one TC program after two applies" || bad "N6 programs doubled"
 
 	r=$(apply_json "$T" N4)
-	[ "$r" = "1 2" ] && ok "apply N4 (transit): 1 group, 2 devices" || bad "apply N4: '$r' $(cat "$TMP/err")"
+	[ "$r" = "6 2" ] && ok "apply N4 (transit): 1 group, 5 response origins, 2 devices" || bad "apply N4: '$r' $(cat "$TMP/err")"
 	jcheck "N4: transit group by ifindex, transit on child links" "$T" '
 	(g := G[("fd00:ff::1", 4660)]) and not g["head"] and g["branch_by"] == "ifindex" and g["resp_saddr"] == "fd00:4::1"
 	and [b["dev"] for b in g["branches"]] == ["n4-n1", "n4-n2"] and sorted(D) == ["n4-n1", "n4-n2"]
-	and all(d["role"] == "transit" for d in D.values()) and j["encaps"] == [] and j["sids"] == []'
+	and all(d["role"] == "transit" for d in D.values()) and j["encaps"] == [] and j["sids"] == []
+	and g["psn_guard"] is False and g["origin_check"]
+	and sorted((o["addr"], o["dev"]) for o in g["origins"]) == [("fd00:11::2", "n4-n1"), ("fd00:12::2", "n4-n1"),
+	    ("fd00:13::2", "n4-n2"), ("fd00:1::1", "n4-n1"), ("fd00:2::1", "n4-n2")]'
 
 	r=$(apply_json "$G" N1)
-	[ "$r" = "5 3" ] && ok "apply N1 (edge): group, sid, translation, 2 receiver records; 3 devices" || bad "apply N1: '$r' $(cat "$TMP/err")"
+	[ "$r" = "7 3" ] && ok "apply N1 (edge): group, sid, translation, 2 receiver records, 2 response origins; 3 devices" || bad "apply N1: '$r' $(cat "$TMP/err")"
 	jcheck "N1: edge group by addr with offsets, SID, translation, edge devices" "$G" '
 	(g := G[("fd00:ff::1", 4660)]) and g["branch_by"] == "addr" and g["resp_saddr"] == "fd00:1::1"
 	and [(b["addr"], b["psn_offset"]) for b in g["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 1000)]
 	and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64}]
 	and sorted((r["addr"], r["qpn"], r["psn_offset"], r["dqpn"]) for r in j["receivers"]) == [("fd00:11::2", 256, 0, 4660), ("fd00:12::2", 257, 1000, 4660)]
-	and sorted(D) == ["n1-n4", "n1-r1", "n1-r2"] and all(d["role"] == "edge" for d in D.values())'
+	and sorted(D) == ["n1-n4", "n1-r1", "n1-r2"] and all(d["role"] == "edge" for d in D.values())
+	and g["psn_guard"] and g["origin_check"] and g["data_psn"] is None
+	and sorted((o["addr"], o["dev"]) for o in g["origins"]) == [("fd00:11::2", "n1-r1"), ("fd00:12::2", "n1-r2")]'
 	r=$(apply_json "$G" N1)
 	[ "$r" = "0 0" ] && ok "apply N1 again changes nothing" || bad "second apply N1: '$r'"
+	# The origins become exactly the file's: R2 gone, its port no longer speaks for it.
+	$PY "$CHECKS" edit "$F" "$TMP/less.json" 'g["receivers"] = [r for r in g["receivers"] if r["name"] != "R2"]'
+	expect_ok "apply N1 without R2" "$G" apply "$TMP/less.json" --node N1
+	jcheck "N1: R2's response origin went with it" "$G" '
+	sorted((o["addr"], o["dev"]) for o in G[("fd00:ff::1", 4660)]["origins"]) == [("fd00:11::2", "n1-r1")]'
 
 	detach_all "$H" "$T" "$G"
 	nothing_left "$H" n6-s1 n6-n4 n6-n5
@@ -526,7 +536,7 @@ case_apply_repl() {
 	$PY "$CHECKS" repl_variant "$F" "$TMP/repl.json"
 	F=$TMP/repl.json
 	r=$(apply_json "$H2" N6)
-	[ "$r" = "3 3" ] && ok "apply N6 (replication): group, template, Replication SID; 3 devices" || bad "apply N6 (replication): '$r' $(cat "$TMP/err")"
+	[ "$r" = "9 3" ] && ok "apply N6 (replication): group, template, Replication SID, 6 response origins; 3 devices" || bad "apply N6 (replication): '$r' $(cat "$TMP/err")"
 	jcheck "N6: Replication SID to N4 and N5, template DA = its own Replication SID" "$H2" '
 	j["replication"] == [{"sid": "fd00:6::100", "n": 2, "to": ["fd00:4::100", "fd00:5::100"]}]
 	and (e := j["encaps"][0])["outer_dst"] == "fd00:6::100" and e["segments"] == ["fd00:ff::1", "fd00:6::100"] and e["segments_left"] == 1
@@ -534,14 +544,14 @@ case_apply_repl() {
 	r=$(apply_json "$H2" N6)
 	[ "$r" = "0 0" ] && ok "apply N6 (replication) again changes nothing" || bad "second apply N6 (replication): '$r'"
 	r=$(apply_json "$T2" N4)
-	[ "$r" = "2 3" ] && ok "apply N4 (replication): group, Replication SID; parent link too" || bad "apply N4 (replication): '$r' $(cat "$TMP/err")"
+	[ "$r" = "7 3" ] && ok "apply N4 (replication): group, Replication SID, 5 response origins; parent link too" || bad "apply N4 (replication): '$r' $(cat "$TMP/err")"
 	jcheck "N4: Replication SID to the edges' End.MT SIDs, transit on the parent link and child links" "$T2" '
 	j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"]}]
 	and sorted(D) == ["n4-n1", "n4-n2", "n4-n6"] and all(d["role"] == "transit" and d["tc"] for d in D.values())
 	and [b["dev"] for b in G[("fd00:ff::1", 4660)]["branches"]] == ["n4-n1", "n4-n2"]'
 	if tc -n "$T2" filter show dev n4-n6 ingress | grep -q "endmt_transit_t\b"; then ok "N4 n4-n6: endmt_transit_tc on TC ingress"; else bad "N4 n4-n6: no endmt_transit_tc"; fi
 	r=$(apply_json "$G2" N1)
-	[ "$r" = "5 3" ] && ok "apply N1 (replication): group, its own End.MT SID, translation, 2 receiver records" || bad "apply N1 (replication): '$r' $(cat "$TMP/err")"
+	[ "$r" = "7 3" ] && ok "apply N1 (replication): group, its own End.MT SID, translation, 2 receiver records, 2 response origins" || bad "apply N1 (replication): '$r' $(cat "$TMP/err")"
 	jcheck "N1: End.MT on its unicast SID, no replication" "$G2" '
 	j["sids"] == [{"sid": "fd00:1::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64}] and j["replication"] == []'
 
@@ -566,7 +576,7 @@ case_apply_repl() {
 	# A head with one child needs no Replication SID: its DA is the child's.
 	$PY "$CHECKS" one_child "$F" "$TMP/one.json"
 	r=$(X "$H2" --json apply "$TMP/one.json" --node N6 2>"$TMP/err" | $PY "$CHECKS" apply_result replication changed)
-	[ "$r" = "0 2" ] && ok "apply: a head with one child sends to its child's Replication SID" || bad "head with one child: '$r' $(cat "$TMP/err")"
+	[ "$r" = "0 6" ] && ok "apply: a head with one child sends to its child's Replication SID (group, template, 4 origins)" || bad "head with one child: '$r' $(cat "$TMP/err")"
 	jcheck "g2 template DA = N4's Replication SID" "$H2" '
 	[e["outer_dst"] for e in j["encaps"] if e["dqpn"] == 4661] == ["fd00:4::100"] and len(j["replication"]) == 1'
 	# A loop with an entry made outside the file is refused before any write.

@@ -470,6 +470,103 @@ out:
 	resp_fx_close(&f);
 }
 
+/* Response origin (ENDMT_GF_ORIGIN): a branch is (source address, ingress
+ * device), endmt_resp_origin says which device each address is behind.
+ * Both kinds of group: at an edge (branches by address) a receiver's ACK
+ * from another port is someone speaking for it; at a transit (branches by
+ * device) an ACK with R1's address arriving on R2's device would otherwise
+ * move R2's branch. */
+static void test_origin(void)
+{
+	static const struct {
+		const char *name;
+		uint32_t gflags;
+		const char *sa;
+		int dev;		/* index into ifx */
+		uint8_t opcode;		/* 0: ACK */
+		int act;
+		enum endmt_stat stat;
+	} t[] = {
+		{ "origin_edge_wrong_device", 0, R1, 2, 0, XDP_DROP, ENDMT_STAT_DROP_RESP_WRONG_DEV },
+		{ "origin_edge_lo", 0, R1, 0, 0, XDP_DROP, ENDMT_STAT_DROP_RESP_WRONG_DEV },
+		{ "origin_edge_cnp_wrong_device", 0, R1, 2, ENDMT_OP_CNP, XDP_DROP,
+		  ENDMT_STAT_DROP_RESP_WRONG_DEV },
+		{ "origin_edge_unknown", 0, R3, 1, 0, XDP_DROP, ENDMT_STAT_DROP_RESP_ORIGIN },
+		/* a known origin that is not a branch here is still no branch */
+		{ "origin_edge_not_a_branch", 0, R2, 2, 0, XDP_DROP, ENDMT_STAT_DROP_RESP_BRANCH },
+		{ "origin_edge_right_device", 0, R1, 1, 0, XDP_PASS, ENDMT_STAT_RESP_ACK_FWD },
+		{ "origin_transit_wrong_device", ENDMT_GF_BRANCH_IFINDEX, R1, 2, 0, XDP_DROP,
+		  ENDMT_STAT_DROP_RESP_WRONG_DEV },
+		{ "origin_transit_unknown", ENDMT_GF_BRANCH_IFINDEX, R3, 2, 0, XDP_DROP,
+		  ENDMT_STAT_DROP_RESP_ORIGIN },
+		{ "origin_transit_child_cnp", ENDMT_GF_BRANCH_IFINDEX, "fd00:1::1", 1, ENDMT_OP_CNP,
+		  XDP_DROP, ENDMT_STAT_RESP_CNP_COUNTED },
+		{ "origin_transit_right_device", ENDMT_GF_BRANCH_IFINDEX, R2, 2, 0, XDP_DROP,
+		  ENDMT_STAT_RESP_ACK_ABSORBED },
+	};
+	static const struct { const char *addr; int dev; } origins[] = {
+		{ R1, 1 }, { R2, 2 }, { "fd00:1::1", 1 },
+	};
+	uint64_t before[ENDMT_STAT_MAX], after[ENDMT_STAT_MAX];
+	struct endmt_group g;
+	struct resp_fx f;
+	size_t i, j;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct resp_spec r = { t[i].sa, PROXY, t[i].opcode, RESP_SYN_ACK, DQPN, 5, 0, 0 };
+		struct in6_addr px = endmt_in6(PROXY);
+		uint8_t in[256], out[256];
+		size_t out_len = sizeof(out);
+		uint32_t ret = 0;
+		int len, k, fd;
+
+		if (!test__start_subtest(t[i].name))
+			continue;
+		if (!ASSERT_OK(resp_fx_open(&f), "load transit object"))
+			continue;
+		fd = bpf_map__fd(f.skel->maps.endmt_resp_origin);
+		resp_group_init(&g, ENDMT_GF_ORIGIN | t[i].gflags, 0);
+		if (t[i].gflags & ENDMT_GF_BRANCH_IFINDEX) {
+			resp_branch_ifindex(&g, ifx[1]);
+			resp_branch_ifindex(&g, ifx[2]);
+		} else {
+			resp_branch_addr(&g, R1, 0);
+		}
+		ASSERT_OK(resp_group_put(&f, PROXY, DQPN, &g), "group put");
+		for (j = 0; j < sizeof(origins) / sizeof(origins[0]); j++) {
+			struct endmt_origin_key ok = { .dqpn = DQPN };
+			struct in6_addr a = endmt_in6(origins[j].addr);
+
+			memcpy(ok.proxy, &px, 16);
+			memcpy(ok.addr, &a, 16);
+			ASSERT_OK(bpf_map_update_elem(fd, &ok, &ifx[origins[j].dev], BPF_ANY) ? -errno : 0,
+				  "origin put");
+		}
+		len = resp_build(in, sizeof(in), &r);
+		resp_stats(&f, before);
+		if (ASSERT_OK(resp_run(&f, in, (size_t)len, ifx[t[i].dev], out, &out_len, &ret),
+			      "run")) {
+			resp_stats(&f, after);
+			ASSERT_EQ(ret, t[i].act, "verdict");
+			for (k = 0; k < ENDMT_STAT_MAX; k++) {
+				uint64_t want = k == (int)t[i].stat ? 1 : k == ENDMT_STAT_RESP_RX ? 1 : 0;
+
+				if (after[k] - before[k] != want) {
+					ASSERT_EQ(after[k] - before[k], want, "counter delta");
+					printf("    counter %s\n", tu_stat_names[k]);
+				}
+			}
+			/* a refused response moved no branch */
+			if (ret == XDP_DROP && t[i].stat != ENDMT_STAT_RESP_CNP_COUNTED &&
+			    t[i].stat != ENDMT_STAT_RESP_ACK_ABSORBED &&
+			    ASSERT_OK(resp_group_get(&f, PROXY, DQPN, &g), "group get"))
+				ASSERT_EQ(g.br[0].acks + g.br[0].cnps + g.br[1].acks + g.br[1].cnps, 0,
+					  "branch counters");
+		}
+		resp_fx_close(&f);
+	}
+}
+
 /* Two interfaces (plus lo) for ifindex branches: BPF_PROG_TEST_RUN resolves
  * ingress_ifindex to a device of the caller's network namespace.  The cases
  * run in a thread with its own namespace, so the veth pair disappears with
@@ -514,6 +611,10 @@ static void *resp_thread(void *arg)
 		}
 	}
 	test_edges();
+	if (ifs < 0)
+		ifs = veth_make();
+	if (ASSERT_OK(ifs, "veth pair for the origin cases"))
+		test_origin();
 	return NULL;
 }
 
