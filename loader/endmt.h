@@ -152,6 +152,8 @@ struct group_cfg {
 	uint8_t src_addr[16];
 	uint8_t resp_saddr[16];
 	uint32_t cnp_cap;
+	uint32_t cnp_rate;	/* 0 = no limit */
+	uint32_t cnp_burst;
 };
 
 void group_key_make(struct endmt_group_key *k, const struct in6_addr *proxy, uint32_t dqpn);

@@ -102,6 +102,17 @@ def group_value(dqpn, *specs):
     return 0
 
 
+def limit_value(dqpn, sent, withheld):
+    """`key hex .. value hex ..` for bpftool map update of endmt_cnp_limit
+    (struct endmt_cnp_limit: lock, reserved, sent, withheld) of group
+    (fd00:ff::1, DQPN)."""
+    key = ipaddress.IPv6Address("fd00:ff::1").packed + struct.pack("<I", int(dqpn))
+    val = struct.pack("<IIQQ", 0, 0, int(sent), int(withheld))
+    print("key hex", " ".join("%02x" % x for x in key), "value hex",
+          " ".join("%02x" % x for x in val))
+    return 0
+
+
 def agent_cnp(path):
     """The agent's --json summary: 3 windows, one CNP sent, none withheld."""
     j = json.load(open(path))
@@ -149,7 +160,7 @@ g["name"] = "g2"; g["dqpn"] = 4661''')
 
 
 CHECKS = {f.__name__: f for f in (show_eval, help_in_doc, encap_len, encap_template, map_value,
-                                   group_value, agent_cnp, apply_result, devices, edit,
+                                   group_value, limit_value, agent_cnp, apply_result, devices, edit,
                                    repl_variant, one_child)}
 
 if __name__ == "__main__":
