@@ -11,8 +11,11 @@
  *   withheld, and the counters reach endmt_cnp_limit.  A second group,
  *   flooded the same way but with cnp_rate 0 (no limit), sends one CNP per
  *   window: what limits is the bucket, and the run is long enough to tell.
- * below_rate: congestion on every window of 2 ms, with the default limit
- *   (1000/s, 8): every CNP goes upstream, none withheld. */
+ * below_rate: congestion in every window of 2 ms, with the default limit
+ *   (1000/s, 8): every CNP goes upstream, none withheld.
+ * at_window_rate: the same at the default window, 1 ms, where the rate is
+ *   the window's own: the burst absorbs the loop's late wakeups, nothing is
+ *   withheld (with burst 1 a window after a late one would be). */
 #include <time.h>
 #include "resp_fx.h"
 #include "cnp.h"
@@ -224,10 +227,8 @@ out:
 	resp_fx_close(&f);
 }
 
-#define BELOW_WINDOWS 100
-#define BELOW_NS      (2ull * 1000000)	/* 500 windows/s < 1000/s */
-
-static void below_rate_case(void)
+/* nwin windows of win_ns, one CNP each, with the default limit. */
+static void paced_case(const char *name, int nwin, uint64_t win_ns)
 {
 	static const char *const rcv[2] = { "fd00:41::2", "fd00:42::2" };
 	struct endmt_cnp_tick_result res;
@@ -247,15 +248,15 @@ static void below_rate_case(void)
 	/* Windows on an absolute grid, restarted when a wakeup is later than
 	 * a window, as the agent does (loader/agent.c). */
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	for (i = 0; i < BELOW_WINDOWS; i++) {
-		next.tv_nsec += BELOW_NS;
+	for (i = 0; i < nwin; i++) {
+		next.tv_nsec += win_ns;
 		next.tv_sec += next.tv_nsec / 1000000000;
 		next.tv_nsec %= 1000000000;
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
 			;
 		due = (uint64_t)next.tv_sec * 1000000000ull + (uint64_t)next.tv_nsec;
 		late = mono_ns() - due;
-		if (late > BELOW_NS)
+		if (late > win_ns)
 			clock_gettime(CLOCK_MONOTONIC, &next);
 		if (!ASSERT_OK(send_cnps(&f, rcv[i % 2], DQPN, 1), "a CNP in the window") ||
 		    !ASSERT_OK(endmt_cnp_tick_emit(f.groups, f.epoch, &lim, count_emit, &pg, &res),
@@ -263,11 +264,11 @@ static void below_rate_case(void)
 			goto out;
 		withheld += res.cnps_withheld;
 	}
-	printf("below_rate: %d windows of %llu us, one CNP each, default limit %u/s burst %u: "
-	       "sent %llu, withheld %llu\n", BELOW_WINDOWS,
-	       (unsigned long long)(BELOW_NS / 1000), ENDMT_CNP_RATE_DEF, ENDMT_CNP_BURST_DEF,
-	       (unsigned long long)pg.sent[0], (unsigned long long)withheld);
-	ASSERT_EQ(pg.sent[0], BELOW_WINDOWS, "every window's CNP sent upstream");
+	printf("%s: %d windows of %llu us, one CNP each, default limit %u/s burst %u: "
+	       "sent %llu, withheld %llu\n", name, nwin, (unsigned long long)(win_ns / 1000),
+	       ENDMT_CNP_RATE_DEF, ENDMT_CNP_BURST_DEF, (unsigned long long)pg.sent[0],
+	       (unsigned long long)withheld);
+	ASSERT_EQ(pg.sent[0], (uint64_t)nwin, "every window's CNP sent upstream");
 	ASSERT_EQ(withheld, 0, "none withheld");
 out:
 	endmt_cnp_limiter_free(&lim);
@@ -281,5 +282,7 @@ void test_cnp_limit(void)
 	if (test__start_subtest("flood_one_branch"))
 		flood_case();
 	if (test__start_subtest("below_rate"))
-		below_rate_case();
+		paced_case("below_rate", 100, 2000000);	/* 500 windows/s < 1000/s */
+	if (test__start_subtest("at_window_rate"))
+		paced_case("at_window_rate", 300, 1000000);	/* the default T */
 }
