@@ -102,10 +102,140 @@ bool endmt_stale_branch(const struct endmt_stale *st, const struct endmt_group *
 	       g->br[i].last_seen_ns <= st->marked_ns;
 }
 
+bool endmt_cnp_bucket_take(struct endmt_cnp_bucket *b, uint32_t rate, uint32_t burst,
+			   uint64_t now)
+{
+	uint64_t cap = (uint64_t)(burst ? burst : 1) * ENDMT_CNP_TOKEN, need;
+
+	if (!rate)
+		return true;
+	if (!b->primed) {
+		b->credit = cap;
+		b->primed = true;
+		b->last_ns = now;
+	} else if (now > b->last_ns) {
+		need = b->credit < cap ? cap - b->credit : 0;
+		/* Longer than need / rate fills the bucket; shorter, rate *
+		 * dt <= need: no overflow. */
+		b->credit = now - b->last_ns > need / rate ? cap :
+			    b->credit + rate * (now - b->last_ns);
+		b->last_ns = now;
+	}
+	if (b->credit > cap)
+		b->credit = cap;	/* burst lowered since */
+	if (b->credit < ENDMT_CNP_TOKEN)
+		return false;
+	b->credit -= ENDMT_CNP_TOKEN;
+	return true;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct endmt_group_key));
+}
+
+int endmt_cnp_limiter_init(struct endmt_cnp_limiter *l, int report_fd)
+{
+	memset(l, 0, sizeof(*l));
+	l->report_fd = report_fd;
+	l->ent = calloc(ENDMT_MAX_GROUPS, sizeof(*l->ent));
+	l->tmp = calloc(ENDMT_MAX_GROUPS, sizeof(*l->tmp));
+	if (!l->ent || !l->tmp) {
+		endmt_cnp_limiter_free(l);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void endmt_cnp_limiter_free(struct endmt_cnp_limiter *l)
+{
+	free(l->ent);
+	free(l->tmp);
+	l->ent = l->tmp = NULL;
+	l->n = 0;
+}
+
+const struct endmt_cnp_group_limit *endmt_cnp_limiter_find(const struct endmt_cnp_limiter *l,
+							  const struct endmt_group_key *k)
+{
+	/* key first in each entry: bsearch compares a key with an entry */
+	return l->n ? bsearch(k, l->ent, l->n, sizeof(*l->ent), key_cmp) : NULL;
+}
+
+/* Makes l hold one entry per key of keys (sorted, no duplicates), in that
+ * order: an entry it had is carried over, a new one starts with a full
+ * bucket and the lifetime counters endmt_cnp_limit holds for the group. */
+static void limiter_sync(struct endmt_cnp_limiter *l, const struct endmt_group_key *keys,
+			 size_t n)
+{
+	struct endmt_cnp_group_limit *t;
+	struct endmt_cnp_limit v;
+	size_t i, j = 0;
+
+	for (i = 0; i < n; i++) {
+		while (j < l->n && key_cmp(&l->ent[j].key, &keys[i]) < 0)
+			j++;
+		if (j < l->n && !key_cmp(&l->ent[j].key, &keys[i])) {
+			l->tmp[i] = l->ent[j++];
+			continue;
+		}
+		memset(&l->tmp[i], 0, sizeof(l->tmp[i]));
+		l->tmp[i].key = keys[i];
+		if (l->report_fd >= 0 &&
+		    !bpf_map_lookup_elem_flags(l->report_fd, &keys[i], &v, BPF_F_LOCK)) {
+			l->tmp[i].sent = v.sent;
+			l->tmp[i].withheld = v.withheld;
+		}
+	}
+	t = l->ent;
+	l->ent = l->tmp;
+	l->tmp = t;
+	l->n = n;
+}
+
+int endmt_cnp_limit_publish(struct endmt_cnp_limiter *l, int groups_map_fd)
+{
+	struct endmt_group_key k, *prev = NULL;
+	struct endmt_cnp_limit v;
+	struct endmt_group *g;
+	size_t i;
+	int err = 0;
+
+	if (l->report_fd < 0)
+		return 0;
+	for (i = 0; i < l->n; i++) {
+		if (!l->ent[i].dirty)
+			continue;
+		memset(&v, 0, sizeof(v));
+		v.sent = l->ent[i].sent;
+		v.withheld = l->ent[i].withheld;
+		if (bpf_map_update_elem(l->report_fd, &l->ent[i].key, &v, BPF_ANY | BPF_F_LOCK)) {
+			if (!err)
+				err = -errno;
+			continue;
+		}
+		l->ent[i].dirty = false;
+	}
+	/* Reports of groups that no longer exist: nobody reads them. */
+	g = malloc(sizeof(*g));
+	if (!g)
+		return err ? err : -ENOMEM;
+	while (!bpf_map_get_next_key(l->report_fd, prev, &k)) {
+		if (bpf_map_lookup_elem_flags(groups_map_fd, &k, g, BPF_F_LOCK) &&
+		    errno == ENOENT && !bpf_map_delete_elem(l->report_fd, &k))
+			continue;	/* k is gone: the walk starts over */
+		prev = &k;
+	}
+	free(g);
+	return err;
+}
+
 /* Ends window `ended` for one group.  1 when a CNP went out, 0 when none was
- * due, or -errno.  Reads only: the data path owns every field of g. */
+ * due or the group's bucket (gl, NULL: no limit) withheld it, or -errno.
+ * Reads only: the data path owns every field of g. */
 static int tick_group(int fd, const struct endmt_group_key *key, struct endmt_group *g,
-		      uint64_t ended, endmt_cnp_emit_fn emit, void *arg, uint64_t *counted)
+		      struct endmt_cnp_group_limit *gl, uint64_t ended, endmt_cnp_emit_fn emit,
+		      void *arg, struct endmt_cnp_tick_result *res)
 {
 	uint8_t pkt[ENDMT_CNP_PKT_LEN];
 	unsigned int i, n, best = 0;
@@ -119,7 +249,7 @@ static int tick_group(int fd, const struct endmt_group_key *key, struct endmt_gr
 	n = g->nbranches < ENDMT_MAX_BRANCHES ? g->nbranches : ENDMT_MAX_BRANCHES;
 	for (i = 0; i < n; i++) {
 		c = endmt_cnp_count(g, i, ended, now);
-		*counted += c;
+		res->counted += c;
 		if (c > max) {
 			max = c;
 			best = i;
@@ -127,19 +257,33 @@ static int tick_group(int fd, const struct endmt_group_key *key, struct endmt_gr
 	}
 	if (!max)
 		return 0;	/* nothing counted in that window */
+	if (gl && !endmt_cnp_bucket_take(&gl->bucket, g->cnp_rate, g->cnp_burst, now)) {
+		/* Over the group's rate: this window's congestion goes
+		 * unreported; the next window with a token reports again. */
+		gl->withheld++;
+		gl->dirty = true;
+		res->cnps_withheld++;
+		return 0;
+	}
 	len = endmt_cnp_build(key, g, pkt, sizeof(pkt));
 	if (len < 0)
 		return len;
 	err = emit(pkt, (size_t)len, key, best, arg);
-	return err ? err : 1;
+	if (err)
+		return err;
+	if (gl) {
+		gl->sent++;
+		gl->dirty = true;
+	}
+	return 1;
 }
 
-int endmt_cnp_tick_emit(int groups_map_fd, uint64_t *epoch, endmt_cnp_emit_fn emit,
-			void *arg, struct endmt_cnp_tick_result *res)
+int endmt_cnp_tick_emit(int groups_map_fd, uint64_t *epoch, struct endmt_cnp_limiter *lim,
+			endmt_cnp_emit_fn emit, void *arg, struct endmt_cnp_tick_result *res)
 {
 	struct endmt_group_key *keys = NULL, *prev = NULL;
 	struct endmt_group *g = NULL;
-	size_t nkeys = 0, i;
+	size_t nkeys = 0, i, j;
 	uint64_t ended;
 	int err = 0, r;
 
@@ -170,9 +314,19 @@ int endmt_cnp_tick_emit(int groups_map_fd, uint64_t *epoch, endmt_cnp_emit_fn em
 		err = -errno;
 		goto out;
 	}
+	/* Sorted, once each: a walk whose previous key was deleted meanwhile
+	 * starts over and may return a key twice (two CNPs for one window). */
+	qsort(keys, nkeys, sizeof(*keys), key_cmp);
+	for (i = j = 0; i < nkeys; i++)
+		if (!j || key_cmp(&keys[j - 1], &keys[i]))
+			keys[j++] = keys[i];
+	nkeys = j;
+	if (lim)
+		limiter_sync(lim, keys, nkeys);
 	for (i = 0; i < nkeys; i++) {
 		res->groups++;
-		r = tick_group(groups_map_fd, &keys[i], g, ended, emit, arg, &res->counted);
+		r = tick_group(groups_map_fd, &keys[i], g, lim ? &lim->ent[i] : NULL, ended,
+			       emit, arg, res);
 		if (r > 0)
 			res->cnps_sent++;
 		else if (r < 0 && !err)
@@ -199,8 +353,8 @@ static int emit_send(const uint8_t *ip6, size_t len, const struct endmt_group_ke
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-int endmt_cnp_tick(int groups_map_fd, uint64_t *epoch, int sock_fd,
-		   struct endmt_cnp_tick_result *res)
+int endmt_cnp_tick(int groups_map_fd, uint64_t *epoch, struct endmt_cnp_limiter *lim,
+		   int sock_fd, struct endmt_cnp_tick_result *res)
 {
-	return endmt_cnp_tick_emit(groups_map_fd, epoch, emit_send, &sock_fd, res);
+	return endmt_cnp_tick_emit(groups_map_fd, epoch, lim, emit_send, &sock_fd, res);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* endmt agent: ends CNP windows (lib/cnp: one CNP upstream per group per
- * window, for the branch with the highest CCount) and watches branch
- * liveness.  Runs until SIGTERM/SIGINT, or for --windows N.
+ * window, for the branch with the highest CCount, when the group's token
+ * bucket allows it) and watches branch liveness.  Runs until SIGTERM/SIGINT,
+ * or for --windows N.
  *
  * Window: default 1000 us.  DCQCN NICs use ~50 us between CNPs, but a
  * userspace loop on these shared 2-core machines does not wake that
@@ -10,6 +11,14 @@
  * docs/OPERATOR-GUIDE.md, "The agent's window").  At 1 ms the lateness is a
  * small fraction of the window; smaller windows are accepted (>= 50 us) but
  * the agent reports how late it woke so the operator can see the cost.
+ *
+ * Rate limit: a group sends at most cnp_burst CNPs at once and cnp_rate per
+ * second (its configuration in endmt_groups, written by the CLI); a CNP due
+ * when the bucket is empty is withheld and counted.  The buckets are this
+ * process's memory; the counters per group go to endmt_cnp_limit (every
+ * REPORT_NS and at exit) for `endmt show`.  So forged CNPs on one branch
+ * cannot make the source hear more than cnp_rate CNPs per second, whatever
+ * the window.
  *
  * Liveness: a branch is reported when it has been silent (no response)
  * for longer than --liveness-ms while the group has data it has not
@@ -23,8 +32,8 @@
  * the operator removes the branch (`endmt branch del`).
  *
  * The agent never writes endmt_groups, the data path's state: it only reads
- * groups (BPF_F_LOCK lookups) and writes endmt_cnp_epoch and endmt_stale,
- * which `endmt show` reads (docs/REVERSE-PATH.md, "Concurrency"). */
+ * groups (BPF_F_LOCK lookups) and writes endmt_cnp_epoch, endmt_stale and
+ * endmt_cnp_limit, which `endmt show` reads (docs/REVERSE-PATH.md, "Concurrency"). */
 #include <errno.h>
 #include <net/if.h>
 #include <signal.h>
@@ -45,8 +54,11 @@ struct agent_args {
 	bool once;
 };
 
+/* How often the rate-limit counters are written for `show`. */
+#define REPORT_NS (100ull * 1000000)
+
 struct agent_stats {
-	uint64_t windows, cnps, overruns, late_max_ns, late_sum_ns;
+	uint64_t windows, cnps, withheld, overruns, late_max_ns, late_sum_ns;
 	uint64_t stale_reports, recoveries, tick_errors;
 };
 
@@ -184,6 +196,15 @@ out:
 	return err;
 }
 
+/* The rate-limit counters for `show`; a failure is reported, not fatal. */
+static void agent_report(struct endmt_cnp_limiter *lim, int groups_fd)
+{
+	int r = endmt_cnp_limit_publish(lim, groups_fd);
+
+	if (r)
+		fprintf(stderr, "endmt agent: writing endmt_cnp_limit: %s\n", strerror(-r));
+}
+
 static void ts_add(struct timespec *t, uint64_t ns)
 {
 	t->tv_nsec += ns % 1000000000ull;
@@ -196,10 +217,11 @@ static int agent_run(void *p)
 	struct agent_args *a = p;
 	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
 	struct endmt_cnp_tick_result res;
+	struct endmt_cnp_limiter lim = { .report_fd = -1 };
 	struct endmt_maps_fds m;
 	struct agent_stats s = {};
 	struct timespec next;
-	uint64_t win = (uint64_t)a->window_us * 1000, t, since, next_live = 0;
+	uint64_t win = (uint64_t)a->window_us * 1000, t, since, next_live = 0, next_report;
 	uint64_t limit = (uint64_t)a->liveness_ms * 1000000, live_every;
 	uint64_t *epoch = NULL;
 	int sock = -1, err, r;
@@ -209,6 +231,9 @@ static int agent_run(void *p)
 	err = maps_open(&m, true);
 	if (err)
 		return err;
+	err = endmt_cnp_limiter_init(&lim, m.cnp_limit);
+	if (err)
+		goto out;
 	err = endmt_cnp_epoch_mmap(m.cnp_epoch, &epoch);
 	if (err) {
 		errorf("agent: cannot map endmt_cnp_epoch under %s: %s", env.pin_root,
@@ -226,6 +251,7 @@ static int agent_run(void *p)
 	/* Liveness needs no 1 ms resolution: a quarter of the limit. */
 	live_every = limit / 4 > win ? limit / 4 : win;
 	since = now_ns();
+	next_report = since + REPORT_NS;
 	infof("agent: window %u us, liveness %u ms", a->window_us, a->liveness_ms);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!stop_sig && (!a->windows || s.windows < a->windows)) {
@@ -248,13 +274,18 @@ static int agent_run(void *p)
 		}
 		/* No pin lock: the agent writes nothing a configuration
 		 * command or the data path writes (groups are only read). */
-		r = endmt_cnp_tick(m.groups, epoch, sock, &res);
+		r = endmt_cnp_tick(m.groups, epoch, &lim, sock, &res);
 		if (r) {
 			s.tick_errors++;
 			if (s.tick_errors == 1 || env.verbose)
 				fprintf(stderr, "endmt agent: CNP window: %s\n", strerror(-r));
 		}
 		s.cnps += res.cnps_sent;
+		s.withheld += res.cnps_withheld;
+		if (t >= next_report) {
+			agent_report(&lim, m.groups);
+			next_report = t + REPORT_NS;
+		}
 		if (limit && t >= next_live) {
 			r = liveness_check(m.groups, m.stale, since, limit, &s);
 			if (r)
@@ -263,10 +294,12 @@ static int agent_run(void *p)
 		}
 		s.windows++;
 	}
+	agent_report(&lim, m.groups);
 	if (env.json)
-		json_print(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}",
+		json_print(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}",
 				     "windows", (json_int_t)s.windows,
 				     "cnps_sent", (json_int_t)s.cnps,
+				     "cnps_withheld", (json_int_t)s.withheld,
 				     "overruns", (json_int_t)s.overruns,
 				     "late_avg_us", (json_int_t)(s.windows ?
 						s.late_sum_ns / s.windows / 1000 : 0),
@@ -276,10 +309,10 @@ static int agent_run(void *p)
 				     "tick_errors", (json_int_t)s.tick_errors,
 				     "signal", (int)stop_sig));
 	else
-		printf("agent: %llu windows, %llu CNPs sent, %llu overruns, wakeup late "
-		       "avg %llu us max %llu us, %llu stale reports%s\n",
+		printf("agent: %llu windows, %llu CNPs sent, %llu withheld (rate limit), "
+		       "%llu overruns, wakeup late avg %llu us max %llu us, %llu stale reports%s\n",
 		       (unsigned long long)s.windows, (unsigned long long)s.cnps,
-		       (unsigned long long)s.overruns,
+		       (unsigned long long)s.withheld, (unsigned long long)s.overruns,
 		       (unsigned long long)(s.windows ? s.late_sum_ns / s.windows / 1000 : 0),
 		       (unsigned long long)(s.late_max_ns / 1000),
 		       (unsigned long long)s.stale_reports,
@@ -288,6 +321,7 @@ out:
 	if (sock >= 0)
 		close(sock);
 	endmt_cnp_epoch_munmap(epoch);
+	endmt_cnp_limiter_free(&lim);
 	maps_close(&m);
 	return err;
 }

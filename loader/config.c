@@ -125,7 +125,8 @@ static bool cfg_equal(const struct endmt_group *v, const struct group_cfg *g)
 {
 	return v->flags == g->flags && v->start_psn == g->start_psn &&
 	       v->src_qpn == g->src_qpn && !memcmp(v->src_addr, g->src_addr, 16) &&
-	       !memcmp(v->resp_saddr, g->resp_saddr, 16) && v->cnp_cap == g->cnp_cap;
+	       !memcmp(v->resp_saddr, g->resp_saddr, 16) && v->cnp_cap == g->cnp_cap &&
+	       v->cnp_rate == g->cnp_rate && v->cnp_burst == g->cnp_burst;
 }
 
 int group_write(int fd, const struct group_cfg *g, const struct branch_cfg *br, int nbr,
@@ -168,6 +169,8 @@ int group_write(int fd, const struct group_cfg *g, const struct branch_cfg *br, 
 	memcpy(nv->src_addr, g->src_addr, 16);
 	memcpy(nv->resp_saddr, g->resp_saddr, 16);
 	nv->cnp_cap = g->cnp_cap;
+	nv->cnp_rate = g->cnp_rate;
+	nv->cnp_burst = g->cnp_burst;
 	if (!exists)
 		nv->fwd_ack_psn = endmt_psn_add(g->start_psn, -1);
 

@@ -99,7 +99,7 @@ const char *tlv_type_refused(uint32_t t);
 /* ---- pin root, lock, maps (pin.c) ---- */
 /* One fd per pinned map (include/endmt/maps.h, ENDMT_PINNED_MAPS), named
  * as the map without "endmt_".  Read-only commands get -1 for cnp_epoch,
- * stale and rcv_group when the pins of an older endmt lack them. */
+ * stale, cnp_limit and rcv_group when the pins of an older endmt lack them. */
 struct endmt_maps_fds {
 #define ENDMT_MAP_FD(name) int name;
 	ENDMT_PINNED_MAPS(ENDMT_MAP_FD)
@@ -152,6 +152,8 @@ struct group_cfg {
 	uint8_t src_addr[16];
 	uint8_t resp_saddr[16];
 	uint32_t cnp_cap;
+	uint32_t cnp_rate;	/* 0 = no limit */
+	uint32_t cnp_burst;
 };
 
 void group_key_make(struct endmt_group_key *k, const struct in6_addr *proxy, uint32_t dqpn);

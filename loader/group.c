@@ -14,7 +14,7 @@
 
 struct group_args {
 	struct in6_addr proxy, src, resp_saddr;
-	uint32_t dqpn, start_psn, src_qpn, cnp_cap;
+	uint32_t dqpn, start_psn, src_qpn, cnp_cap, cnp_rate, cnp_burst;
 	bool head, src_set, src_qpn_set, resp_set, by_set;
 	int branch_by;
 };
@@ -42,6 +42,8 @@ static int group_add_run(void *p)
 	group_key_make(&g.key, &a->proxy, a->dqpn);
 	g.start_psn = a->start_psn;
 	g.cnp_cap = a->cnp_cap;
+	g.cnp_rate = a->cnp_rate;
+	g.cnp_burst = a->cnp_burst;
 	/* The head's branches are its downstream interfaces unless told. */
 	if (a->by_set ? a->branch_by == 1 : a->head)
 		g.flags |= ENDMT_GF_BRANCH_IFINDEX;
@@ -97,6 +99,17 @@ static int group_del_run(void *p)
 	return 0;
 }
 
+#define STR_(x) #x
+#define STR(x) STR_(x)	/* a default in a help text, as the code has it */
+
+static void group_add_defaults(void *p)
+{
+	struct group_args *a = p;
+
+	a->cnp_rate = ENDMT_CNP_RATE_DEF;
+	a->cnp_burst = ENDMT_CNP_BURST_DEF;
+}
+
 #define O(f) offsetof(struct group_args, f)
 static const struct opt group_add_opts[] = {
 	{ "proxy", OPT_ADDR, O(proxy), NOSET, "ADDR", "Proxy Address (inner DA of the group)", 0, 0, NULL, true, false },
@@ -107,6 +120,8 @@ static const struct opt group_add_opts[] = {
 	{ "src-qpn", OPT_U32, O(src_qpn), O(src_qpn_set), "N", "source QPN (with --head)", 0, QPN_MAX, NULL, false, false },
 	{ "branch-by", OPT_ENUM, O(branch_by), O(by_set), "KIND", "what a branch is; default ifindex with --head, else addr", 0, 0, by_names, false, false },
 	{ "cnp-cap", OPT_U32, O(cnp_cap), NOSET, "N", "CNPs counted per branch per window, 0 = no cap", 0, UINT32_MAX, NULL, false, false },
+	{ "cnp-rate", OPT_U32, O(cnp_rate), NOSET, "N", "CNPs the agent sends upstream per second, 0 = no limit (default " STR(ENDMT_CNP_RATE_DEF) ")", 0, ENDMT_CNP_RATE_MAX, NULL, false, false },
+	{ "cnp-burst", OPT_U32, O(cnp_burst), NOSET, "N", "depth of that token bucket: CNPs it may send back to back (default " STR(ENDMT_CNP_BURST_DEF) ")", 1, ENDMT_CNP_BURST_MAX, NULL, false, false },
 	{ "resp-saddr", OPT_ADDR, O(resp_saddr), O(resp_set), "ADDR", "source address of CNPs this node sends", 0, 0, NULL, false, false },
 	{}
 };
@@ -119,7 +134,7 @@ static const struct opt group_del_opts[] = {
 
 const struct cmd cmd_group_add = {
 	"group add", "Create a group or update its configuration (branch state is kept).",
-	group_add_opts, sizeof(struct group_args), NULL, group_add_run,
+	group_add_opts, sizeof(struct group_args), group_add_defaults, group_add_run,
 };
 const struct cmd cmd_group_del = {
 	"group del", "Delete a group with its branches and their state.",

@@ -311,6 +311,8 @@ static int plan_group(const struct tree *t, const struct grp *g, int x, struct p
 	group_key_make(&gp->g.key, &g->proxy, g->dqpn);
 	gp->g.start_psn = g->start_psn;
 	gp->g.cnp_cap = g->cnp_cap;
+	gp->g.cnp_rate = g->cnp_rate;
+	gp->g.cnp_burst = g->cnp_burst;
 	memcpy(gp->g.resp_saddr, &node->addr, 16);
 
 	if (x == g->head) {

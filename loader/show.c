@@ -111,11 +111,13 @@ static int show_groups(const struct endmt_maps_fds *m, json_t *arr)
 {
 	struct endmt_group_key k, *prev = NULL;
 	struct show_agent ag = {};
+	struct endmt_cnp_limit lv;
 	struct endmt_stale *st;
 	struct endmt_group *g;
 	uint64_t now;
 	uint32_t i, zero = 0;
 	int fd = m->groups, stale_fd = m->stale;
+	bool has_lim;
 	json_t *o, *br;
 
 	g = calloc(1, sizeof(*g));
@@ -148,6 +150,15 @@ static int show_groups(const struct endmt_maps_fds *m, json_t *arr)
 		}
 		json_object_set_new(o, "resp_saddr", jaddr(g->resp_saddr));
 		json_object_set_new(o, "cnp_cap", json_integer(g->cnp_cap));
+		json_object_set_new(o, "cnp_rate", json_integer(g->cnp_rate));
+		json_object_set_new(o, "cnp_burst", json_integer(g->cnp_burst));
+		/* The agent's report (endmt_cnp_limit): null until an agent
+		 * has sent or withheld a CNP for the group. */
+		has_lim = m->cnp_limit >= 0 &&
+			  !bpf_map_lookup_elem_flags(m->cnp_limit, &k, &lv, BPF_F_LOCK);
+		json_object_set_new(o, "cnps_sent", has_lim ? json_integer(lv.sent) : json_null());
+		json_object_set_new(o, "cnps_withheld", has_lim ? json_integer(lv.withheld) :
+				    json_null());
 		json_object_set_new(o, "fwd_ack_psn", g->state & ENDMT_GS_ACK_FWD ?
 				    json_integer(g->fwd_ack_psn) : json_null());
 		json_object_set_new(o, "fwd_epsn", g->state & ENDMT_GS_NAK_FWD ?
@@ -473,6 +484,16 @@ static void print_human(json_t *root)
 		       json_is_null(json_object_get(o, "fwd_ack_psn")) ? "-" : "yes",
 		       json_is_null(json_object_get(o, "fwd_epsn")) ? "-" : "yes",
 		       get_int(o, "acks_repeated"));
+		if (get_int(o, "cnp_rate"))
+			printf("    CNPs upstream: limit %lld/s burst %lld", get_int(o, "cnp_rate"),
+			       get_int(o, "cnp_burst"));
+		else
+			printf("    CNPs upstream: no limit");
+		if (json_is_null(json_object_get(o, "cnps_sent")))
+			printf(", agent: no report yet\n");
+		else
+			printf(", agent: sent %lld, withheld %lld\n", get_int(o, "cnps_sent"),
+			       get_int(o, "cnps_withheld"));
 		if (json_is_true(json_object_get(o, "origin_check")))
 			printf("    origins: %zu (each address accepted only on its device; --json lists them)\n",
 			       json_array_size(json_object_get(o, "origins")));

@@ -361,6 +361,14 @@ static int parse_groups(struct tree *t, json_t *groups)
 		if ((err = get_int(t, g, "cnp_cap", path, 0, UINT32_MAX, 0, false, &v)))
 			return err;
 		o->cnp_cap = v;
+		if ((err = get_int(t, g, "cnp_rate", path, 0, ENDMT_CNP_RATE_MAX,
+				   ENDMT_CNP_RATE_DEF, false, &v)))
+			return err;
+		o->cnp_rate = v;
+		if ((err = get_int(t, g, "cnp_burst", path, 1, ENDMT_CNP_BURST_MAX,
+				   ENDMT_CNP_BURST_DEF, false, &v)))
+			return err;
+		o->cnp_burst = v;
 		src = json_object_get(g, "source");
 		snprintf(rpath, sizeof(rpath), "%s.source", path);
 		if (!json_is_object(src))

@@ -46,7 +46,7 @@ struct grp {
 	 * node's RFC 9524 Replication SID, edge_sid[node] = an edge's unicast
 	 * End.MT SID (arrays of nnodes, NULL in the multicast variant). */
 	struct node_sid *repl_sid, *edge_sid;
-	uint32_t dqpn, start_psn, cnp_cap, src_qpn;
+	uint32_t dqpn, start_psn, cnp_cap, cnp_rate, cnp_burst, src_qpn;
 	const char *src_name;
 	int head;
 	struct rcv *rcv;

@@ -125,6 +125,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } endmt_resp_origin SEC(".maps");
 
+/* The agent's CNP rate-limit report.  key: group key; value: struct
+ * endmt_cnp_limit (CNPs sent upstream, CNPs its token bucket withheld).
+ * Written only by the agent (BPF_F_LOCK); read by `endmt show`.  No BPF
+ * program reads it: the limit is applied by the agent, which sends the CNPs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENDMT_MAX_GROUPS);
+	__type(key, struct endmt_group_key);
+	__type(value, struct endmt_cnp_limit);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_cnp_limit SEC(".maps");
+
 /* Edge TC scratch: the receivers (address, QPN) copied out of this node's
  * End.MT TLVs before decapsulation removes them; too big for the stack.
  * key: 0; value: ENDMT_MAX_RCV entries plus one TLV's worth of slack so the

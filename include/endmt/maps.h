@@ -91,6 +91,11 @@ struct endmt_group {
 	__u8 resp_saddr[16];	/* source address of CNPs this node originates */
 	__u32 nbranches;	/* slots 0..nbranches-1 of br[] are configured */
 	__u32 cnp_cap;		/* CNPs counted per branch per window; 0 = no cap */
+	__u32 cnp_rate;		/* CNPs the agent sends upstream per second, a
+				 * token bucket of cnp_burst; 0 = no limit.
+				 * Configuration (the CLI writes it), read by
+				 * the agent; the data path does not use it */
+	__u32 cnp_burst;	/* the bucket's depth in CNPs, >= 1 */
 	__u32 fwd_ack_psn;	/* last AckPSN forwarded upstream */
 	__u32 fwd_epsn;		/* last ePSN forwarded in a NAK */
 	__u32 state;		/* ENDMT_GS_* */
@@ -110,7 +115,10 @@ struct endmt_group {
 	__u64 rnr_until_ns;	/* the last forwarded RNR NAK's timer ends */
 	struct endmt_branch br[ENDMT_MAX_BRANCHES];
 };
-_Static_assert(__builtin_offsetof(struct endmt_group, br) == 112, "endmt_group layout");
+/* 120, was 104 before cnp_rate, cnp_burst, data_psn and reserved (16
+ * octets); the __u64 fields stay 8-aligned.  test/py/cli_checks.py (GROUP)
+ * mirrors this layout. */
+_Static_assert(__builtin_offsetof(struct endmt_group, br) == 120, "endmt_group layout");
 
 /* CNP windows without lost updates (docs/REVERSE-PATH.md, "CNP epochs").
  * endmt_cnp_epoch (one-slot array, value __u64) is advanced by the agent, and
@@ -122,6 +130,26 @@ _Static_assert(__builtin_offsetof(struct endmt_group, br) == 112, "endmt_group l
  * whatever their tag: the 32-bit tag repeats after 2^32 windows (>= 59 h at
  * the smallest window), far beyond this bound. */
 #define ENDMT_CNP_MAX_AGE_NS (3600ull * 1000000000ull)
+
+/* The agent's CNP rate limit per group (docs/REVERSE-PATH.md, "CNP rate
+ * limit"; the reasons for the defaults are in docs/DECISIONS.md).  What the
+ * CLI and `apply` write into endmt_group.cnp_rate/cnp_burst unless told. */
+#define ENDMT_CNP_RATE_DEF  1000	/* CNPs per second upstream per group */
+#define ENDMT_CNP_BURST_DEF 8
+#define ENDMT_CNP_RATE_MAX  1000000
+#define ENDMT_CNP_BURST_MAX 1000000
+
+/* endmt_cnp_limit: key = group key.  The agent's report of the CNPs it sent
+ * upstream for the group and of those its token bucket withheld (lifetime,
+ * carried over agent restarts), written only by the agent (BPF_F_LOCK
+ * updates), read by `show`.  The bucket itself lives in the agent's memory. */
+struct endmt_cnp_limit {
+	struct bpf_spin_lock lock;
+	__u32 reserved;
+	__u64 sent;
+	__u64 withheld;
+};
+_Static_assert(sizeof(struct endmt_cnp_limit) == 24, "cnp_limit layout");
 
 /* endmt_stale: key = group key.  The agent's liveness marks, written only by
  * the agent (BPF_F_LOCK updates), read by `show` only (a report: a silent
@@ -181,7 +209,7 @@ struct endmt_repl {
  * then the userspace-only endmt_rcv_group (loader/pin.c creates it). */
 #define ENDMT_BPF_PINNED_MAPS(X)					\
 	X(sids) X(groups) X(rcv_xlate) X(encap) X(repl) X(stats) X(proxies)	\
-	X(cnp_epoch) X(stale) X(resp_origin)
+	X(cnp_epoch) X(stale) X(cnp_limit) X(resp_origin)
 #define ENDMT_PINNED_MAPS(X) ENDMT_BPF_PINNED_MAPS(X) X(rcv_group)
 #define ENDMT_PIN_NAME(name) "endmt_" #name
 

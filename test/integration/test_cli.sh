@@ -72,7 +72,7 @@ fig1_json() {
   },
   "groups": [{
     "name": "g1", "proxy": "fd00:ff::1", "dqpn": 4660, "start_psn": 0,
-    "sid": "ff3e::4d54", "cnp_cap": 8,
+    "sid": "ff3e::4d54", "cnp_cap": 8, "cnp_rate": 500, "cnp_burst": 4,
     "source": { "name": "S1", "addr": "fd00:10::2", "qpn": 17, "head": "N6" },
     "receivers": [
       { "name": "R1", "addr": "fd00:11::2", "qpn": 256, "edge": "N1" },
@@ -185,6 +185,7 @@ case_config() {
 		--edge fd00:1::1=fd00:11::2/256,fd00:12::2/257 --edge fd00:2::1=fd00:13::2/258
 	jcheck "edge group, sid, receiver, encap in show --json" "$A" '
 	(g := G[("fd00:ff::1", 7)]) and not g["head"] and g["branch_by"] == "addr" and g["cnp_cap"] == 4
+	and (g["cnp_rate"], g["cnp_burst"], g["cnps_sent"], g["cnps_withheld"]) == (1000, 8, None, None)
 	and [(b["addr"], b["psn_offset"], b["ack_psn"]) for b in g["branches"]] == [("fd00:11::2", -5, 16777209)]
 	and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 20}]
 	and j["receivers"][0]["psn_offset"] == -5 and j["receivers"][0]["rkey"] == 99 and (j["receivers"][0]["proxy"], j["receivers"][0]["dqpn"]) == ("fd00:ff::1", 7) and j["receivers"][0]["va_delta"] == 4096
@@ -206,6 +207,8 @@ case_config() {
 	expect_fail "unknown option" "unknown option '--bogus'" "$A" group add --proxy $P --dqpn 1 --bogus
 	expect_fail "unknown command" "unknown command" "$A" frobnicate
 	expect_fail "--head without --src" "--head needs --src" "$A" group add --proxy $P --dqpn 9 --head
+	expect_fail "CNP rate out of range" "--cnp-rate 1000001: must be an integer 0..1000000" "$A" group add --proxy $P --dqpn 9 --cnp-rate 1000001
+	expect_fail "CNP burst 0" "--cnp-burst 0: must be an integer 1..1000000" "$A" group add --proxy $P --dqpn 9 --cnp-burst 0
 	expect_fail "branch of an unknown group" "no such group" "$A" branch add --proxy $P --dqpn 999 --addr fd00::1
 	expect_fail "--dev on a group by address" "branches by receiver address; use --addr" "$A" branch add --proxy $P --dqpn 7 --dev ca1
 	expect_fail "branch add unknown device" "unknown device 'nosuch0'" "$A" branch add --proxy $P --dqpn 4660 --dev nosuch0
@@ -328,6 +331,15 @@ case_agent() {
 		bad "agent CNP window: $(cat "$TMP/agent.json") $(cat "$TMP/err")"
 	fi
 	jcheck "no CCount in the new window" "$A" 'all(b["ccount"] == 0 for b in G[("fd00:ff::1", 21)]["branches"])'
+	jcheck "show: the agent's report, one CNP sent, none withheld" "$A" \
+		'(G[("fd00:ff::1", 21)]["cnps_sent"], G[("fd00:ff::1", 21)]["cnps_withheld"]) == (1, 0)'
+	# show reads the report as the agent leaves it (written here directly)
+	# shellcheck disable=SC2046
+	nsenter --net=/run/netns/"$A" bpftool map update pinned "$PIN_A/endmt_cnp_limit" \
+		$($PY "$CHECKS" limit_value 21 5 7) || bad "bpftool map update endmt_cnp_limit"
+	X "$A" show >"$TMP/out" && grep -q "CNPs upstream: limit 1000/s burst 8, agent: sent 5, withheld 7" "$TMP/out" &&
+		ok "show (text): the group's CNP limit and the agent's counts" ||
+		bad "show text lacks the CNP limit line: $(grep -i "cnps upstream" "$TMP/out")"
 
 	# Liveness: branch 2 acknowledged 50 while branch 1 is at 100, both silent
 	# since boot (last_seen 1 ns): branch 2 has data unacknowledged -> reported.
@@ -405,6 +417,7 @@ case_apply() {
 	[ "$r" = "8 3" ] && ok "apply N6 (head): group, template and 6 response origins written, head + 2 child links attached" || bad "apply N6: '$r' $(cat "$TMP/err")"
 	jcheck "N6: head group, branches = child links on the tree, template" "$H" '
 	(g := G[("fd00:ff::1", 4660)]) and g["head"] and g["branch_by"] == "ifindex" and g["src_qpn"] == 17 and g["resp_saddr"] == "fd00:6::1" and g["cnp_cap"] == 8
+	and (g["cnp_rate"], g["cnp_burst"]) == (500, 4)
 	and [b["dev"] for b in g["branches"]] == ["n6-n4", "n6-n5"]
 	and sorted(D) == ["n6-n4", "n6-n5", "n6-s1"] and D["n6-s1"]["role"] == "head" and D["n6-n4"]["role"] == D["n6-n5"]["role"] == "transit"
 	and (e := j["encaps"][0])["segments"] == ["fd00:ff::1", "ff3e::4d54"] and e["outer_src"] == "fd00:6::1"
@@ -477,6 +490,8 @@ case_apply_errors() {
 	bad_json "apply: tlv_type 4 (PadN)" "bad.json: top level\.tlv_type: 4 is PadN \(RFC 8754\) and cannot be the End.MT TLV type" 'j["tlv_type"] = 4'
 	bad_json "apply: tlv_type 5 (HMAC)" "bad.json: top level\.tlv_type: 5 is HMAC \(RFC 8754\) and cannot be the End.MT TLV type" 'j["tlv_type"] = 5'
 	bad_json "apply: groups missing" "bad.json: groups: missing" 'del j["groups"]'
+	bad_json "apply: cnp_rate out of range" "bad.json: groups\[0\]\.cnp_rate: must be 0\.\.1000000" 'j["groups"][0]["cnp_rate"] = 1000001'
+	bad_json "apply: cnp_burst 0" "bad.json: groups\[0\]\.cnp_burst: must be 1\.\.1000000" 'j["groups"][0]["cnp_burst"] = 0'
 	printf '{ "nodes": { "N4": { "addr": "fd00:4::1", }\n' >"$TMP/syntax.json"
 	expect_fail "apply: malformed JSON names file:line:col" "syntax.json:1:[0-9]+: " "$T" apply "$TMP/syntax.json" --node N4
 	expect_fail "apply: no such file" "nosuch.json" "$T" apply "$TMP/nosuch.json" --node N4

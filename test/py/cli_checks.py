@@ -71,18 +71,19 @@ def map_value():
 # field; the asserts below hold them to the _Static_asserts there.
 BRANCH = "<16sIIIIiIIIQQQQ"   # id, ack_psn, epsn, flags, ccount, psn_offset,
 #                               ccount_prev, aeth, rnrs, last_seen_ns, acks, naks, cnps
-GROUP = "<IIII16s16sIIIIIIIIIIQQQ"  # lock, flags, start_psn, src_qpn, src_addr,
-#       resp_saddr, nbranches, cnp_cap, fwd_ack_psn, fwd_epsn, state, cnp_epoch,
-#       fwd_rnr_psn, acks_repeated, data_psn, reserved, window_start_ns, dup_mask,
-#       rnr_until_ns
+GROUP = "<IIII16s16sIIIIIIIIIIIIQQQ"  # lock, flags, start_psn, src_qpn, src_addr,
+#       resp_saddr, nbranches, cnp_cap, cnp_rate, cnp_burst, fwd_ack_psn, fwd_epsn,
+#       state, cnp_epoch, fwd_rnr_psn, acks_repeated, data_psn, reserved,
+#       window_start_ns, dup_mask, rnr_until_ns
 MAX_BRANCHES = 64
-assert struct.calcsize(BRANCH) == 80 and struct.calcsize(GROUP) == 112
+CNP_RATE_DEF, CNP_BURST_DEF = 1000, 8  # ENDMT_CNP_RATE_DEF, ENDMT_CNP_BURST_DEF
+assert struct.calcsize(BRANCH) == 80 and struct.calcsize(GROUP) == 120
 
 
 def group_value(dqpn, *specs):
     """`key hex .. value hex ..` for bpftool map update of endmt_groups: group
-    (fd00:ff::1, DQPN), CNP epoch $EPOCH opened now, one branch per spec
-    addr,ack_psn,flags,ccount,last_seen_ns."""
+    (fd00:ff::1, DQPN), CNP epoch $EPOCH opened now, the default CNP rate
+    limit, one branch per spec addr,ack_psn,flags,ccount,last_seen_ns."""
     key = ipaddress.IPv6Address("fd00:ff::1").packed + struct.pack("<I", int(dqpn))
     br = b""
     for s in specs:
@@ -91,9 +92,9 @@ def group_value(dqpn, *specs):
                           int(cc), 0, 0, 0, 0, int(ls), 0, 0, 0)
     br += bytes(struct.calcsize(BRANCH) * (MAX_BRANCHES - len(specs)))
     resp = ipaddress.IPv6Address("fd00:6::1").packed
-    val = struct.pack(GROUP, 0, 0, 0, 0, bytes(16), resp, len(specs), 0, 0, 0, 0,
-                      int(os.environ["EPOCH"]) & 0xffffffff, 0, 0, 0, 0, time.monotonic_ns(), 0,
-                      0) + br
+    val = struct.pack(GROUP, 0, 0, 0, 0, bytes(16), resp, len(specs), 0, CNP_RATE_DEF,
+                      CNP_BURST_DEF, 0, 0, 0, int(os.environ["EPOCH"]) & 0xffffffff, 0, 0, 0, 0,
+                      time.monotonic_ns(), 0, 0) + br
 
     def hexs(b):
         return " ".join("%02x" % x for x in b)
@@ -101,10 +102,21 @@ def group_value(dqpn, *specs):
     return 0
 
 
+def limit_value(dqpn, sent, withheld):
+    """`key hex .. value hex ..` for bpftool map update of endmt_cnp_limit
+    (struct endmt_cnp_limit: lock, reserved, sent, withheld) of group
+    (fd00:ff::1, DQPN)."""
+    key = ipaddress.IPv6Address("fd00:ff::1").packed + struct.pack("<I", int(dqpn))
+    val = struct.pack("<IIQQ", 0, 0, int(sent), int(withheld))
+    print("key hex", " ".join("%02x" % x for x in key), "value hex",
+          " ".join("%02x" % x for x in val))
+    return 0
+
+
 def agent_cnp(path):
-    """The agent's --json summary: 3 windows, one CNP sent."""
+    """The agent's --json summary: 3 windows, one CNP sent, none withheld."""
     j = json.load(open(path))
-    return 0 if j["windows"] == 3 and j["cnps_sent"] == 1 else 1
+    return 0 if j["windows"] == 3 and j["cnps_sent"] == 1 and j["cnps_withheld"] == 0 else 1
 
 
 def apply_result(*fields):
@@ -148,7 +160,7 @@ g["name"] = "g2"; g["dqpn"] = 4661''')
 
 
 CHECKS = {f.__name__: f for f in (show_eval, help_in_doc, encap_len, encap_template, map_value,
-                                   group_value, agent_cnp, apply_result, devices, edit,
+                                   group_value, limit_value, agent_cnp, apply_result, devices, edit,
                                    repl_variant, one_child)}
 
 if __name__ == "__main__":

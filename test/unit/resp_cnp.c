@@ -136,7 +136,7 @@ static void window_case(int head, struct sink *all)
 			ASSERT_EQ(ret, XDP_DROP, "CNP absorbed");
 		}
 	}
-	ASSERT_OK(endmt_cnp_tick_emit(f.groups, f.epoch, sink_emit, &s, &res), "tick");
+	ASSERT_OK(endmt_cnp_tick_emit(f.groups, f.epoch, NULL, sink_emit, &s, &res), "tick");
 	ASSERT_EQ(res.groups, 2, "groups looked at");
 	ASSERT_EQ(res.cnps_sent, 1, "CNPs sent");
 	ASSERT_EQ(res.epoch, 0, "window 0 ended");
@@ -160,7 +160,7 @@ static void window_case(int head, struct sink *all)
 	/* next window: nothing counted, nothing sent (the 3/7/1 of epoch 0
 	 * are still in the map, but belong to a window already judged) */
 	s.n = 0;
-	ASSERT_OK(endmt_cnp_tick_emit(f.groups, f.epoch, sink_emit, &s, &res), "tick 2");
+	ASSERT_OK(endmt_cnp_tick_emit(f.groups, f.epoch, NULL, sink_emit, &s, &res), "tick 2");
 	ASSERT_EQ(res.cnps_sent, 0, "no CNP in an empty window");
 	ASSERT_EQ(res.counted, 0, "old counts not counted again");
 	ASSERT_EQ(s.n, 0, "nothing emitted");
@@ -209,7 +209,7 @@ static void send_case(void)
 	g.window_start_ns = mono_ns();
 	if (!ASSERT_OK(resp_group_put(&f, "::1", DQPN, &g), "group put"))
 		goto out;
-	ASSERT_OK(endmt_cnp_tick(f.groups, f.epoch, rs, &res), "tick on a raw socket");
+	ASSERT_OK(endmt_cnp_tick(f.groups, f.epoch, NULL, rs, &res), "tick on a raw socket");
 	ASSERT_EQ(res.cnps_sent, 1, "sent");
 	pfd = (struct pollfd){ .fd = us, .events = POLLIN };
 	if (!ASSERT_EQ(poll(&pfd, 1, 2000), 1, "CNP arrived"))
@@ -292,14 +292,14 @@ static void epochs_case(void)
 		ASSERT_EQ(endmt_cnp_count(&g, 2, 1, now), 2, "window 1, branch 2");
 	}
 	/* End window 1: branch 2's 2 CNPs win; branch 1's 7 are window 0's. */
-	ASSERT_OK(endmt_cnp_tick_emit(f.groups, f.epoch, count_tick, &s, &res), "tick");
+	ASSERT_OK(endmt_cnp_tick_emit(f.groups, f.epoch, NULL, count_tick, &s, &res), "tick");
 	ASSERT_EQ(res.epoch, 1, "window 1 ended");
 	ASSERT_EQ(s.n, 1, "one CNP");
 	ASSERT_EQ(s.branch, 2, "for the branch congested in window 1");
 	ASSERT_EQ(res.counted, 2, "only window 1's CNPs");
 	/* Two empty windows, then a CNP: window 1's counts are not kept as
 	 * "previous" (they are two windows old). */
-	ASSERT_OK(endmt_cnp_tick_emit(f.groups, f.epoch, count_tick, &s, &res), "tick");
+	ASSERT_OK(endmt_cnp_tick_emit(f.groups, f.epoch, NULL, count_tick, &s, &res), "tick");
 	ASSERT_EQ(res.counted, 0, "window 2 empty");
 	ASSERT_OK(send_resp(&f, rcv[0], ENDMT_OP_CNP, 0, 1), "CNP");
 	if (ASSERT_OK(resp_group_get(&f, PROXY, DQPN, &g), "group get")) {
@@ -484,7 +484,7 @@ static void race_case(void)
 		if (!ASSERT_OK(bpf_map_update_elem(f.stale, &k, &st, BPF_F_LOCK) ? -errno : 0,
 			       "mark"))
 			break;
-		if (!ASSERT_OK(endmt_cnp_tick_emit(f.groups, f.epoch, count_tick, &s, &res),
+		if (!ASSERT_OK(endmt_cnp_tick_emit(f.groups, f.epoch, NULL, count_tick, &s, &res),
 			       "tick"))
 			break;
 		counted += res.counted;
@@ -497,7 +497,7 @@ static void race_case(void)
 		ASSERT_OK(args[i].err, "thread ran");
 	}
 	/* one more window collects whatever the last one left */
-	ASSERT_OK(endmt_cnp_tick_emit(f.groups, f.epoch, count_tick, &s, &res), "last tick");
+	ASSERT_OK(endmt_cnp_tick_emit(f.groups, f.epoch, NULL, count_tick, &s, &res), "last tick");
 	counted += res.counted;
 	ASSERT_GE(ticks, 20, "windows ended while traffic ran");
 	ASSERT_EQ(counted, cnps_sent, "every CNP counted in exactly one window");

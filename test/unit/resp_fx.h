@@ -27,7 +27,7 @@
 struct resp_fx {
 	struct endmt_transit *skel;
 	char root[256];
-	int prog, groups, stats, proxies, stale;
+	int prog, groups, stats, proxies, stale, cnp_limit;
 	uint64_t *epoch;	/* endmt_cnp_epoch, mapped as the agent maps it */
 };
 
@@ -44,6 +44,7 @@ static inline int resp_fx_open(struct resp_fx *f)
 	f->stats = bpf_map__fd(f->skel->maps.endmt_stats);
 	f->proxies = bpf_map__fd(f->skel->maps.endmt_proxies);
 	f->stale = bpf_map__fd(f->skel->maps.endmt_stale);
+	f->cnp_limit = bpf_map__fd(f->skel->maps.endmt_cnp_limit);
 	err = endmt_cnp_epoch_mmap(bpf_map__fd(f->skel->maps.endmt_cnp_epoch), &f->epoch);
 	if (err)
 		TU_SKEL_CLOSE(endmt_transit, &f->skel, f->root);
@@ -57,12 +58,15 @@ static inline void resp_fx_close(struct resp_fx *f)
 	TU_SKEL_CLOSE(endmt_transit, &f->skel, f->root);
 }
 
-/* A group as the CLI writes it: branches that never acked hold start - 1. */
+/* A group as the CLI writes it: branches that never acked hold start - 1;
+ * the default CNP rate limit. */
 static inline void resp_group_init(struct endmt_group *g, uint32_t flags, uint32_t start)
 {
 	memset(g, 0, sizeof(*g));
 	g->flags = flags;
 	g->start_psn = start & ENDMT_PSN_MASK;
+	g->cnp_rate = ENDMT_CNP_RATE_DEF;
+	g->cnp_burst = ENDMT_CNP_BURST_DEF;
 }
 
 static inline int resp_branch_addr(struct endmt_group *g, const char *addr, int32_t off)
