@@ -10,6 +10,7 @@
 #include <string.h>
 #include "plan.h"
 #include "encap_tmpl.h"
+#include "endmt/addr.h"
 
 /* Device of node x toward neighbour nb, resolved to an ifindex here. */
 static int link_dev(const struct tree *t, int x, const char *nb, const char **dev,
@@ -213,11 +214,21 @@ static int plan_edge(const struct tree *t, const struct grp *g, int x, struct pl
 	const struct node *node = &t->nodes[x];
 	struct endmt_sid sv = { .flags = ENDMT_SID_F_ENDMT, .max_rcv = ENDMT_DEF_MAX_RCV };
 	struct endmt_sid_key sk = {};
+	unsigned int up = 0;
 	char why[96];
 	int i, j, err;
 
+	snprintf(why, sizeof(why), "edge of %s, from parent", g->name);
+	if ((err = plan_link(t, p, x, t->nodes[node->parent].name,
+			     "the edge's link to its parent", ROLE_EDGE, why, &up)))
+		return err;
+	/* The SR domain's boundary: the tree arrives on the parent link only,
+	 * from the group's head only (the outer SA every copy keeps). */
 	memcpy(sk.sid, g->edge_sid ? &g->edge_sid[x].addr : &g->sid, 16);
 	memcpy(sv.edge, &node->addr, 16);
+	memcpy(sv.src, &t->nodes[g->head].addr, 16);
+	sv.src_plen = 128;
+	sv.in_ifindex = up;
 	for (j = 0; j < p->nsids; j++)
 		if (!memcmp(&p->sid_keys[j], &sk, sizeof(sk)))
 			break;
@@ -225,11 +236,13 @@ static int plan_edge(const struct tree *t, const struct grp *g, int x, struct pl
 		p->sid_keys[j] = sk;
 		p->sid_vals[j] = sv;
 		p->nsids++;
+	} else {
+		/* One SID for groups of several heads: the prefix they share. */
+		struct endmt_sid *v = &p->sid_vals[j];
+
+		while (v->src_plen && !endmt_prefix_match(sv.src, v->src, v->src_plen))
+			v->src_plen--;
 	}
-	snprintf(why, sizeof(why), "edge of %s, from parent", g->name);
-	if ((err = plan_link(t, p, x, t->nodes[node->parent].name,
-			     "the edge's link to its parent", ROLE_EDGE, why, NULL)))
-		return err;
 	for (i = 0; i < g->nrcv; i++)
 		if (g->rcv[i].edge == x && (err = plan_receiver(t, g, &g->rcv[i], x, p, gp)))
 			return err;

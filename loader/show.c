@@ -183,6 +183,7 @@ static int show_groups(const struct endmt_maps_fds *m, json_t *arr)
 static void show_sids(int fd, json_t *arr)
 {
 	struct endmt_sid_key k, *prev = NULL;
+	char name[IF_NAMESIZE];
 	struct endmt_sid v;
 	json_t *o;
 
@@ -196,6 +197,19 @@ static void show_sids(int fd, json_t *arr)
 		json_object_set_new(o, "behavior", json_string(v.flags & ENDMT_SID_F_ENDMT ? "End.MT" :
 							       "?"));
 		json_object_set_new(o, "max_receivers", json_integer(v.max_rcv));
+		/* the SR domain's boundary: null = any */
+		if (v.src_plen) {
+			char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN + 8];
+
+			snprintf(b, sizeof(b), "%s/%u", addr_str(v.src, a), v.src_plen);
+			json_object_set_new(o, "src_prefix", json_string(b));
+		} else {
+			json_object_set_new(o, "src_prefix", json_null());
+		}
+		json_object_set_new(o, "in_ifindex", v.in_ifindex ? json_integer(v.in_ifindex) :
+				    json_null());
+		json_object_set_new(o, "in_dev", v.in_ifindex && if_indextoname(v.in_ifindex, name) ?
+				    json_string(name) : json_null());
 		json_array_append_new(arr, o);
 	}
 }
@@ -511,9 +525,16 @@ static void print_human(json_t *root)
 	}
 	a = json_object_get(root, "sids");
 	printf("\nsids (%zu)\n", json_array_size(a));
-	json_array_foreach(a, i, o)
-		printf("  %-24s %s edge %s max-receivers %lld\n", get_str(o, "sid"),
+	json_array_foreach(a, i, o) {
+		printf("  %-24s %s edge %s max-receivers %lld", get_str(o, "sid"),
 		       get_str(o, "behavior"), get_str(o, "edge"), get_int(o, "max_receivers"));
+		if (!json_is_null(json_object_get(o, "src_prefix")))
+			printf(" from %s", get_str(o, "src_prefix"));
+		if (!json_is_null(json_object_get(o, "in_ifindex")))
+			printf(" on %s (ifindex %lld)", json_is_null(json_object_get(o, "in_dev")) ?
+			       "?" : get_str(o, "in_dev"), get_int(o, "in_ifindex"));
+		printf("\n");
+	}
 	a = json_object_get(root, "receivers");
 	printf("\nreceivers (%zu)\n", json_array_size(a));
 	json_array_foreach(a, i, o) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* endmt sid add/del: local End.MT SIDs (endmt_sids). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -15,7 +16,34 @@
 struct sid_args {
 	struct in6_addr sid, edge;
 	uint32_t max_rcv;
+	const char *from, *in_dev;
 };
+
+/* "ADDR/LEN" (LEN 0..128) into a, *plen; the host bits must be zero, as a
+ * prefix written by an operator who meant it. */
+static int parse_prefix(const char *s, struct in6_addr *a, uint8_t *plen)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long n;
+	struct in6_addr net = {};
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (!slash)
+		return -EINVAL;
+	*slash = 0;
+	errno = 0;
+	n = strtoul(slash + 1, &end, 10);
+	if (errno || *end || end == slash + 1 || n > 128 || inet_pton(AF_INET6, buf, a) != 1)
+		return -EINVAL;
+	*plen = (uint8_t)n;
+	memcpy(&net, a, (n + 7) / 8);
+	if (n % 8)
+		net.s6_addr[n / 8] &= (uint8_t)(0xff00u >> (n % 8));
+	return memcmp(&net, a, 16) ? -EDOM : 0;
+}
 
 static void sid_defaults(void *p)
 {
@@ -35,6 +63,24 @@ static int sid_run(struct sid_args *a, bool del)
 	memcpy(v.edge, &a->edge, 16);
 	v.flags = ENDMT_SID_F_ENDMT;
 	v.max_rcv = a->max_rcv;
+	if (!del && a->from) {
+		struct in6_addr pa;
+
+		err = parse_prefix(a->from, &pa, &v.src_plen);
+		if (err) {
+			errorf("sid add: --from %s: %s", a->from, err == -EDOM ?
+			       "bits set past the prefix length" : "want ADDR/LEN, LEN 0..128");
+			return -EINVAL;
+		}
+		memcpy(v.src, &pa, 16);
+	}
+	if (!del && a->in_dev) {
+		v.in_ifindex = if_nametoindex(a->in_dev);
+		if (!v.in_ifindex) {
+			errorf("sid add: --in-dev %s: no such device here", a->in_dev);
+			return -ENODEV;
+		}
+	}
 	err = cfg_begin(&m, &lock);
 	if (err)
 		return err;
@@ -58,6 +104,8 @@ static const struct opt sid_add_opts[] = {
 	{ "sid", OPT_ADDR, O(sid), NOSET, "SID", "the End.MT SID (unicast or multicast address)", 0, 0, NULL, true, true },
 	{ "edge", OPT_ADDR, O(edge), NOSET, "ADDR", "this node's Edge Node Address, matched in TLVs", 0, 0, NULL, true, false },
 	{ "max-receivers", OPT_U32, O(max_rcv), NOSET, "N", "receivers accepted per packet (default 64)", 1, ENDMT_MAX_RCV, NULL, false, false },
+	{ "from", OPT_STR, O(from), NOSET, "ADDR/LEN", "accept outer sources in this prefix only (the heads; default any)", 0, 0, NULL, false, false },
+	{ "in-dev", OPT_STR, O(in_dev), NOSET, "DEV", "accept packets arriving on this device only (the tree's; default any)", 0, 0, NULL, false, false },
 	{}
 };
 static const struct opt sid_del_opts[] = {

@@ -288,6 +288,12 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	sid = bpf_map_lookup_elem(&endmt_sids, &key);
 	if (!sid || !(sid->flags & ENDMT_SID_F_ENDMT))
 		goto not_ours;
+	/* The SR domain's boundary: only where the tree arrives, only from
+	 * the heads that may send to this SID (struct endmt_sid). */
+	if (sid->in_ifindex && ctx->ingress_ifindex != sid->in_ifindex)
+		return endmt_verdict(ENDMT_STAT_DROP_SID_DEVICE, XDP_DROP);
+	if (!endmt_prefix_match((const __u8 *)&ip6->saddr, sid->src, sid->src_plen))
+		return endmt_verdict(ENDMT_STAT_DROP_SID_SOURCE, XDP_DROP);
 	/* Copies leave with the inner packet, but an outer SA no head can
 	 * have says the packet was made up (and the stack would answer errors
 	 * to it). */

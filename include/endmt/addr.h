@@ -35,4 +35,20 @@ static inline int endmt_addr_kind(const __u8 *a)
 	return ENDMT_ADDR_UNICAST;
 }
 
+/* Is a in prefix p/plen (plen 0..128; 0 matches everything)?  Octet by
+ * octet with a mask, no early exit on a partial octet: the same work for
+ * every address. */
+static inline int endmt_prefix_match(const __u8 *a, const __u8 *p, __u32 plen)
+{
+	__u32 i, diff = 0;
+
+	for (i = 0; i < 16; i++) {
+		__u32 bits = plen > i * 8 ? plen - i * 8 : 0;
+		__u32 mask = bits >= 8 ? 0xff : (0xff00u >> bits) & 0xff;
+
+		diff |= (__u32)(a[i] ^ p[i]) & mask;
+	}
+	return diff == 0;
+}
+
 #endif /* ENDMT_ADDR_H */

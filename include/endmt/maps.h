@@ -31,8 +31,16 @@ struct endmt_sid {
 	__u8 edge[16];		/* Edge Node Address this node matches in TLVs */
 	__u32 flags;		/* ENDMT_SID_F_* */
 	__u32 max_rcv;		/* receivers accepted per packet, <= ENDMT_MAX_RCV */
+	/* The SR domain's boundary (docs/DECISIONS.md): the SID takes outer
+	 * packets only from src/src_plen (the heads that may send to it;
+	 * 0 = any source) and only on device in_ifindex (where the tree
+	 * arrives; 0 = any), so a receiver LAN cannot inject End.MT packets. */
+	__u8 src[16];
+	__u32 in_ifindex;
+	__u8 src_plen;		/* 0..128 */
+	__u8 reserved[3];
 };
-_Static_assert(sizeof(struct endmt_sid) == 24, "endmt_sid layout");
+_Static_assert(sizeof(struct endmt_sid) == 48, "endmt_sid layout");
 
 /* endmt_groups: key = (Proxy Address, Designated QPN). */
 struct endmt_group_key {

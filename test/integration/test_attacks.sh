@@ -13,6 +13,10 @@
 #                         takes neither for its n4-n2 branch
 #   ack_ahead_of_data     R1's own ACK for a PSN nobody sent (before any data,
 #                         then past the one data packet S1 sent)
+#   endmt_from_receivers  an End.MT packet (the head's outer SA, R1 and R2 in
+#                         its TLV) sent from R2's LAN: N1 makes no copy
+#   endmt_foreign_source  the same from N4's side but with N4's own outer SA;
+#                         then with the head's SA, which N1 takes (control)
 # Run as root: O=build-dir bash test/integration/test_attacks.sh
 #              TEST="child_spoof" bash test/integration/test_attacks.sh
 set -uo pipefail
@@ -144,5 +148,53 @@ for p in sys.argv[1:]:
 		bad "R1's ACK of 7: resp_ack_absorbed moved by $(moved N1 a b resp_ack_absorbed)"
 }
 
+# endmt_pkt FROM TO OUTER_SA: an End.MT packet to N1's SID, R1 and R2 in its TLV
+endmt_pkt() {
+	local from=$1 to=$2 dev smac dmac
+	dev=$(f1_dev "$from" "$to")
+	smac=$(f1_mac "$(fig1_ns "$ID" "$from")" "$dev")
+	dmac=$(f1_mac "$(fig1_ns "$ID" "$to")" "$(f1_dev "$to" "$from")")
+	f1_in "$ID" "$from" $PY test/py/forge_roce.py endmt "$dev" "$smac" "$dmac" "$3" \
+		"$F1_MCAST_SID" "$DQPN" 9 "$F1_PROXY" "${F1_LO[N1]}" "$(f1_addr R1)/256" "$(f1_addr R2)/257"
+}
+
+# copies: what N1 sent between snapshots a and b, on the fast path or
+# handed to the stack while the receiver's neighbour resolves
+copies() { echo $(( $(moved N1 a b fwd_copies) + $(moved N1 a b fwd_neigh_slow_path) )); }
+
+# no_copies DESC COUNTER: since snapshot "a", N1 counted COUNTER once and
+# accepted (endmt_rx) and copied nothing
+no_copies() {
+	local m r c
+	tsleep 300
+	snap b N1
+	m=$(moved N1 a b "$2") r=$(moved N1 a b endmt_rx) c=$(copies)
+	if [ "$m" = 1 ] && [ "$r" = 0 ] && [ "$c" = 0 ]; then
+		ok "$1: N1 counted $2, made no copy"
+	else
+		bad "$1: N1 $2 moved by $m, endmt_rx by $r, copies $c"
+	fi
+}
+
+case_endmt_from_receivers() {
+	snap a N1
+	endmt_pkt R2 N1 "${F1_LO[N6]}" || bad "forge"
+	no_copies "End.MT packet from R2's LAN" drop_endmt_wrong_device
+}
+
+case_endmt_foreign_source() {
+	snap a N1
+	endmt_pkt N4 N1 "${F1_LO[N4]}" || bad "forge"
+	no_copies "End.MT packet from N4's own address" drop_endmt_source
+	snap a N1
+	endmt_pkt N4 N1 "${F1_LO[N6]}" || bad "forge"
+	tsleep 300
+	snap b N1
+	[ "$(moved N1 a b endmt_rx)" = 1 ] && [ "$(copies)" = 2 ] &&
+		ok "the same packet with the head's outer SA: accepted, 2 copies" ||
+		bad "control: endmt_rx moved by $(moved N1 a b endmt_rx), copies $(copies)"
+}
+
 fig1_up "$ID" >"$TMP/up.log" 2>&1 || { cat "$TMP/up.log"; echo "FAIL: fig1 up"; exit 1; }
-run_cases ack_wrong_device cnp_wrong_device unknown_origin child_spoof ack_ahead_of_data
+run_cases ack_wrong_device cnp_wrong_device unknown_origin child_spoof ack_ahead_of_data \
+	endmt_from_receivers endmt_foreign_source

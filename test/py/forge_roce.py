@@ -1,12 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """Sends one hand-made RoCEv2 frame out of a device, as an attacker (or a
 source) on that link would: a data request (SEND only), an ACK or a CNP,
-with any source address.  Built with struct and the shared ICRC oracle
+with any source address; or an End.MT packet (outer IPv6 + SRH [Proxy,
+SID], SL 1, one End.MT TLV of type 124) carrying such a SEND.  Built with struct and the shared ICRC oracle
 (endmt_oracle), sent through an AF_PACKET socket: none of endmt's code.
 Run inside the sender's network namespace (nsenter --net=...).
 
-usage: forge_roce.py KIND DEV SMAC DMAC SRC DST DQPN PSN
-  KIND: data | ack | cnp
+usage: forge_roce.py KIND DEV SMAC DMAC SRC DST DQPN PSN [PROXY EDGE RCV/QPN...]
+  KIND: data | ack | cnp, or endmt: SRC/DST are the outer SA and the SID,
+  the inner SEND goes from PROXY to PROXY, the TLV names EDGE and the
+  receivers
 """
 import ipaddress
 import socket
@@ -40,12 +43,36 @@ def frame(kind, smac, dmac, src, dst, dqpn, psn):
     return mac(dmac) + mac(smac) + b"\x86\xdd" + pkt
 
 
+def endmt(smac, dmac, src, sid, dqpn, psn, proxy, edge, rcvs):
+    """End.MT packet as a head sends it: the inner SEND (SA = DA = Proxy)
+    behind an SRH [Proxy, SID] with one End.MT TLV (draft section 4)."""
+    inner = frame("data", smac, dmac, proxy, proxy, dqpn, psn)[14:]
+    a16 = lambda a: ipaddress.IPv6Address(a).packed  # noqa: E731
+    tlv = struct.pack(">BBH", 124, 22 + 20 * len(rcvs), 0) + a16(edge)
+    tlv += struct.pack(">B3x", len(rcvs))
+    for r in rcvs:
+        addr, qpn = r.split("/")
+        tlv += a16(addr) + struct.pack(">I", int(qpn, 0) << 8)
+    body = a16(proxy) + a16(sid) + tlv
+    while (8 + len(body)) % 8:
+        body += b"\0"                # Pad1s
+    srh = struct.pack(">BBBBBBH", 41, (8 + len(body)) // 8 - 1, 4, 1, 1, 0, 0) + body
+    outer = struct.pack(">IHBB", 6 << 28, len(srh) + len(inner), 43, 64) + a16(src) + a16(sid)
+    mac = lambda m: bytes(int(x, 16) for x in m.split(":"))  # noqa: E731
+    return mac(dmac) + mac(smac) + b"\x86\xdd" + outer + srh + inner
+
+
 def main(argv):
-    if len(argv) != 9 or argv[1] not in OP:
+    if len(argv) < 9 or argv[1] not in OP and argv[1] != "endmt" or \
+            (argv[1] == "endmt") != (len(argv) > 9):
         print(__doc__.strip(), file=sys.stderr)
         return 2
     kind, dev, smac, dmac, src, dst = argv[1:7]
-    f = frame(kind, smac, dmac, src, dst, int(argv[7], 0), int(argv[8], 0))
+    if kind == "endmt":
+        f = endmt(smac, dmac, src, dst, int(argv[7], 0), int(argv[8], 0), argv[9], argv[10],
+                  argv[11:])
+    else:
+        f = frame(kind, smac, dmac, src, dst, int(argv[7], 0), int(argv[8], 0))
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((dev, 0))
     s.send(f)

@@ -67,6 +67,29 @@ static inline int eu_sid_add(struct eu_obj *o, const char *sid, const char *edge
 	return bpf_map_update_elem(o->sids_fd, &k, &v, BPF_ANY) ? -errno : 0;
 }
 
+/* The SR-domain boundary of sid: source prefix (src NULL: any) and the
+ * device the tree arrives on (0: any). */
+static inline int eu_sid_domain(struct eu_obj *o, const char *sid, const char *src,
+				uint8_t plen, uint32_t in_ifindex)
+{
+	struct endmt_sid_key k;
+	struct endmt_sid v;
+	struct in6_addr a = endmt_in6(sid);
+
+	memcpy(k.sid, &a, 16);
+	if (bpf_map_lookup_elem(o->sids_fd, &k, &v))
+		return -errno;
+	memset(v.src, 0, 16);
+	if (src) {
+		struct in6_addr s = endmt_in6(src);
+
+		memcpy(v.src, &s, 16);
+	}
+	v.src_plen = src ? plen : 0;
+	v.in_ifindex = in_ifindex;
+	return bpf_map_update_elem(o->sids_fd, &k, &v, BPF_ANY) ? -errno : 0;
+}
+
 static inline int eu_xlate_add(struct eu_obj *o, const struct in6_addr *addr, uint32_t qpn,
 			       const struct endmt_rcv_xlate *x)
 {

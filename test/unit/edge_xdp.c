@@ -309,6 +309,11 @@ struct tcase {
 	uint32_t max_rcv;
 	int edge_other;		/* the SID's edge address is OTHER */
 	struct xparams p;	/* .nrcv 0: base5 */
+	/* the SID's SR-domain boundary (test_run without a ctx runs the
+	 * program as received on lo, ifindex 1) */
+	uint32_t in_ifindex;
+	const char *src;	/* NULL: any source */
+	uint8_t src_plen;
 };
 
 static const struct tcase tcases[] = {
@@ -383,6 +388,23 @@ static const struct tcase tcases[] = {
 	{ .name = "drop_inner_opcode_send_inv", .fn = m_op_send_inv, .stat = ENDMT_STAT_DROP_INNER_OPCODE },
 	{ .name = "drop_inner_opcode_uc", .fn = m_op_uc_send, .stat = ENDMT_STAT_DROP_INNER_OPCODE },
 	{ .name = "valid_write_last_imm", .fn = m_op_write_imm, .stat = ENDMT_STAT_ENDMT_RX },
+	/* the SR domain: where the tree arrives, from whom */
+	{ .name = "valid_sid_device", .fn = m_none, .stat = ENDMT_STAT_ENDMT_RX, .in_ifindex = 1 },
+	{ .name = "drop_sid_wrong_device", .fn = m_none, .stat = ENDMT_STAT_DROP_SID_DEVICE,
+	  .in_ifindex = 2 },
+	{ .name = "valid_sid_source_128", .fn = m_none, .stat = ENDMT_STAT_ENDMT_RX,
+	  .src = HEADSA, .src_plen = 128 },
+	{ .name = "valid_sid_source_48", .fn = m_none, .stat = ENDMT_STAT_ENDMT_RX,
+	  .src = "fd00:6::", .src_plen = 48 },
+	{ .name = "drop_sid_source_other", .fn = m_none, .stat = ENDMT_STAT_DROP_SID_SOURCE,
+	  .src = "fd00:99::1", .src_plen = 128 },
+	/* HEADSA ends in ::1: the last bit decides at /128, not at /127 */
+	{ .name = "drop_sid_source_last_bit", .fn = m_none, .stat = ENDMT_STAT_DROP_SID_SOURCE,
+	  .src = "fd00:6::", .src_plen = 128 },
+	{ .name = "valid_sid_source_127", .fn = m_none, .stat = ENDMT_STAT_ENDMT_RX,
+	  .src = "fd00:6::", .src_plen = 127 },
+	{ .name = "drop_sid_source_first_bit", .fn = m_none, .stat = ENDMT_STAT_DROP_SID_SOURCE,
+	  .src = "7d00:6::1", .src_plen = 1 },
 };
 
 static void test_table(void)
@@ -406,7 +428,8 @@ static void test_table(void)
 		t->fn(&c);
 		if (!ASSERT_OK(eu_sid_add(&o, SID, t->edge_other ? OTHER : EDGE,
 					  t->sid_flags ? t->sid_flags : ENDMT_SID_F_ENDMT,
-					  t->max_rcv), "sid add"))
+					  t->max_rcv), "sid add") ||
+		    !ASSERT_OK(eu_sid_domain(&o, SID, t->src, t->src_plen, t->in_ifindex), "sid domain"))
 			break;
 		if (t->stat == ENDMT_STAT_ENDMT_RX)
 			el = expect_pass(exp, c.pkt, c.len, &c.meta, &c.new_da, c.new_sl);
