@@ -93,7 +93,7 @@ $(O)/%.skel.h: $(O)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name endmt_$* > $@
 
-bpf: $(BPF_OBJS) $(SKELS)
+bpf: $(BPF_OBJS) $(SKELS) $(TEST_BPF_OBJS) $(TEST_SKELS)
 
 $(O)/test/bpf/%.bpf.o: test/bpf/%.bpf.c $(O)/test/bpf/%.bpf.d | $(O)/test/bpf
 	$(call msg,BPF,$@)
