@@ -11,7 +11,10 @@
  * The independent check of the SRH cases is test/py/test_hmac.py: with
  * ENDMT_HMAC_DUMP=FILE set, every case is written there (one line each:
  * its inputs and both MACs), and Python's hmac/hashlib and its own text
- * builder (test/py/endmt_oracle.py) recompute them. */
+ * builder (test/py/endmt_oracle.py) recompute them.  With
+ * ENDMT_HMAC_KERNEL=FILE (test_hmac.py writes it: "SA SRH KEY" in hex per
+ * line, SRHs the Linux kernel's seg6 HMAC wrote), subtest kernel_seg6
+ * checks each HMAC field against lib/srh_hmac.c and the BPF program. */
 #include <errno.h>
 #include <stdlib.h>
 #include <arpa/inet.h>
@@ -449,6 +452,55 @@ static void test_srh_refused(void)
 	}
 }
 
+/* SRHs with the HMAC the kernel's net/ipv6/seg6_hmac.c wrote: the same
+ * MAC natively and in BPF, RFC 8754 text.  Dump: "kernel NSEGS BPF NATIVE". */
+static void test_kernel(struct hmac_fx *fx, const char *path)
+{
+	static char line[8192];
+	static uint8_t srh[2048], text[ENDMT_HMAC_TEXT_MAX];
+	uint8_t sa[16], key[256], mac[ENDMT_SHA256_LEN], bmac[ENDMT_SHA256_LEN];
+	struct endmt_hmac_pads p;
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (!ASSERT_OK_PTR(f, "ENDMT_HMAC_KERNEL"))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *sa_hex = strtok(line, " \n"), *srh_hex = strtok(NULL, " \n");
+		char *key_hex = strtok(NULL, " \n");
+		size_t len, kl;
+		int off, tlen;
+
+		if (!sa_hex || !srh_hex || !key_hex || strlen(sa_hex) != 32 ||
+		    strlen(srh_hex) > 2 * sizeof(srh) || strlen(key_hex) > 2 * sizeof(key)) {
+			tp_fail(__FILE__, __LINE__, "ENDMT_HMAC_KERNEL: line %d not understood", n + 1);
+			break;
+		}
+		unhex(sa, sa_hex);
+		len = unhex(srh, srh_hex);
+		kl = unhex(key, key_hex);
+		endmt_hmac_pads_init(&p, key, kl);
+		off = endmt_srh_hmac_tlv(srh, len);
+		tlen = endmt_srh_hmac_text(sa, srh, len, ENDMT_HMAC_RFC8754, text, sizeof(text));
+		if (!ASSERT_GE(off, 0, "kernel's HMAC TLV") || !ASSERT_GE(tlen, 0, "text") ||
+		    !ASSERT_OK(endmt_srh_hmac(sa, srh, len, ENDMT_HMAC_RFC8754, &p, mac), "HMAC") ||
+		    !ASSERT_OK(bpf_hmac(fx, &p, text, (size_t)tlen, bmac), "BPF HMAC"))
+			break;
+		ASSERT_MEMEQ(mac, sizeof(mac), srh + off + sizeof(struct endmt_hmac_tlv),
+			     ENDMT_SHA256_LEN, "native MAC == the kernel's");
+		ASSERT_MEMEQ(bmac, sizeof(bmac), srh + off + sizeof(struct endmt_hmac_tlv),
+			     ENDMT_SHA256_LEN, "BPF MAC == the kernel's");
+		if (fx->dump) {
+			fprintf(fx->dump, "kernel %d ", srh[offsetof(struct endmt_srh, last_entry)] + 1);
+			hex(fx->dump, bmac, sizeof(bmac)), fputc(' ', fx->dump);
+			hex(fx->dump, mac, sizeof(mac)), fputc('\n', fx->dump);
+		}
+		n++;
+	}
+	fclose(f);
+	ASSERT_GE(n, 1, "kernel SRHs checked");
+}
+
 void test_hmac(void)
 {
 	struct hmac_fx fx = { 0 };
@@ -466,6 +518,8 @@ void test_hmac(void)
 	if (test__start_subtest("srh_padding_not_in_text"))
 		test_srh_padding();
 	test_srh_refused();
+	if (getenv("ENDMT_HMAC_KERNEL") && test__start_subtest("kernel_seg6"))
+		test_kernel(&fx, getenv("ENDMT_HMAC_KERNEL"));
 out:
 	if (fx.dump)
 		fclose(fx.dump);
