@@ -350,6 +350,12 @@ static void test_srh(struct hmac_fx *fx)
 			if (!ASSERT_OK(bpf_hmac(fx, &p, text, (size_t)tlen, bmac), "BPF HMAC"))
 				continue;
 			ASSERT_MEMEQ(bmac, sizeof(bmac), mac, sizeof(mac), "BPF MAC == HMAC TLV");
+			ASSERT_TRUE(endmt_hmac_equal(bmac, mac), "endmt_hmac_equal, equal");
+			for (j = 0; j < 2; j++) {
+				bmac[j ? ENDMT_SHA256_LEN - 1 : 0] ^= (uint8_t)(j ? 0x80 : 1);
+				ASSERT_FALSE(endmt_hmac_equal(bmac, mac), "endmt_hmac_equal, one bit off");
+				bmac[j ? ENDMT_SHA256_LEN - 1 : 0] ^= (uint8_t)(j ? 0x80 : 1);
+			}
 			if (fx->dump) {
 				fprintf(fx->dump, "srh %s %s ", name, modes[m]);
 				hex(fx->dump, sa.s6_addr, 16), fputc(' ', fx->dump);
