@@ -458,6 +458,30 @@ static void test_srh_refused(void)
 	}
 }
 
+/* What endmt_srh_add_hmac() refuses: no SRH length, no room. */
+static void test_add_hmac_refused(void)
+{
+	static const struct {
+		const char *name;
+		size_t cap, len;
+		int err;
+	} cases[] = {
+		{ "add_hmac_short_srh", 2048, 4, -EINVAL },
+		{ "add_hmac_len_not_8n", 2048, 44, -EINVAL },
+		{ "add_hmac_over_cap", 64, 40, -E2BIG },
+		{ "add_hmac_over_2048", 4096, 2016, -E2BIG },
+	};
+	static uint8_t srh[4096];
+	size_t i;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		if (!test__start_subtest(cases[i].name))
+			continue;
+		ASSERT_EQ(endmt_srh_add_hmac(srh, cases[i].cap, cases[i].len, 1), cases[i].err,
+			  cases[i].name);
+	}
+}
+
 /* SRHs with the HMAC the kernel's net/ipv6/seg6_hmac.c wrote: the same
  * MAC natively and in BPF, RFC 8754 text.  Dump: "kernel NSEGS BPF NATIVE". */
 static void test_kernel(struct hmac_fx *fx, const char *path)
@@ -524,6 +548,7 @@ void test_hmac(void)
 	if (test__start_subtest("srh_padding_not_in_text"))
 		test_srh_padding();
 	test_srh_refused();
+	test_add_hmac_refused();
 	if (getenv("ENDMT_HMAC_KERNEL") && test__start_subtest("kernel_seg6"))
 		test_kernel(&fx, getenv("ENDMT_HMAC_KERNEL"));
 out:
