@@ -43,6 +43,12 @@ LIB_A     := $(O)/libendmt.a
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(O)/loader/%.o,$(LOADER_SRCS))
 
+# Test-only BPF objects (never in $(O)/bpf/, never shipped): test/bpf/NAME.bpf.c,
+# skeleton $(O)/test_NAME.skel.h (endmt_test_NAME) for the tests and benches.
+TEST_BPF_SRCS := $(wildcard test/bpf/*.bpf.c)
+TEST_BPF_OBJS := $(patsubst test/bpf/%.bpf.c,$(O)/test/bpf/%.bpf.o,$(TEST_BPF_SRCS))
+TEST_SKELS := $(patsubst test/bpf/%.bpf.c,$(O)/test_%.skel.h,$(TEST_BPF_SRCS))
+
 TEST_SRCS := test/test_progs.c test/testutil.c $(wildcard test/unit/*.c)
 TEST_OBJS := $(patsubst test/%.c,$(O)/test/%.o,$(TEST_SRCS))
 
@@ -87,7 +93,15 @@ $(O)/%.skel.h: $(O)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name endmt_$* > $@
 
-bpf: $(BPF_OBJS) $(SKELS)
+bpf: $(BPF_OBJS) $(SKELS) $(TEST_BPF_OBJS) $(TEST_SKELS)
+
+$(O)/test/bpf/%.bpf.o: test/bpf/%.bpf.c $(O)/test/bpf/%.bpf.d | $(O)/test/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@ && touch $@
+
+$(O)/test_%.skel.h: $(O)/test/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name endmt_test_$* > $@
 
 $(O)/lib/%.o: lib/%.c $(O)/lib/%.d | $(O)/lib
 	$(call msg,CC,$@)
@@ -113,7 +127,7 @@ $(O)/tests.h: $(wildcard test/unit/*.c) | $(O)
 	$(Q)grep -ho '^void test_[a-z0-9_]*(void)' /dev/null $^ | \
 		sed 's/^void test_\([a-z0-9_]*\)(void)/DEFINE_TEST(\1)/' > $@
 
-$(O)/test/%.o: test/%.c $(O)/test/%.d $(SKELS) $(O)/tests.h | $(O)/test/unit
+$(O)/test/%.o: test/%.c $(O)/test/%.d $(SKELS) $(TEST_SKELS) $(O)/tests.h | $(O)/test/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Itest -c $< -o $@ && touch $@
 
@@ -136,18 +150,18 @@ $(O)/tools/rdmacast: vmtest/rdmacast.c | $(O)/tools
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -o $@ $< -libverbs
 
-$(O)/bench/%: bench/%.c $(LIB_A) $(SKELS) | $(O)/bench
+$(O)/bench/%: bench/%.c $(LIB_A) $(SKELS) $(TEST_SKELS) | $(O)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Itest -o $@ $< $(LIB_A) $(LIBS) -lpthread
 
 # -Ibench: a directory's files include bench/'s shared headers (benchpkt.h).
 $(foreach b,$(BENCH_DIRS),$(eval $(O)/bench/$(b): $(wildcard bench/$(b)/*.[ch])))
-$(addprefix $(O)/bench/,$(BENCH_DIRS)): $(O)/bench/%: $(LIB_A) $(SKELS) \
+$(addprefix $(O)/bench/,$(BENCH_DIRS)): $(O)/bench/%: $(LIB_A) $(SKELS) $(TEST_SKELS) \
 		$(wildcard include/endmt/*.h lib/*.h bench/*.h) | $(O)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itest -Ibench -o $@ $(filter %.c,$^) $(LIB_A) $(LIBS) -lpthread
 
-$(O) $(O)/bpf $(O)/lib $(O)/loader $(O)/test/unit $(O)/tools $(O)/bench:
+$(O) $(O)/bpf $(O)/lib $(O)/loader $(O)/test/unit $(O)/test/bpf $(O)/tools $(O)/bench:
 	$(Q)mkdir -p $@
 
 # The README's test command: installs what it needs, builds, runs everything.
@@ -176,7 +190,7 @@ clean:
 # A program built from a directory writes no .d (its rule lists its files);
 # an old .d from when it was one NAME.c would ask for that file.
 DIR_BINS := $(addprefix $(O)/tools/,$(TOOL_DIRS)) $(addprefix $(O)/bench/,$(BENCH_DIRS))
-OBJ_DEPS := $(BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(LOADER_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+OBJ_DEPS := $(BPF_OBJS:.o=.d) $(TEST_BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(LOADER_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
 DEPS := $(OBJ_DEPS) \
 	$(addsuffix .d,$(filter-out $(DIR_BINS),$(TOOLS) $(BENCHES)) $(O)/tools/rdmacast)
 # An object is a target of its .d too: one without (built before -MMD, or

@@ -6,7 +6,8 @@
 #   rate.sh     copies/s on veth: plain IPv6 forwarding, kernel End.DT6, End.MT
 #   fanout.sh   N receivers: endmt tree vs N unicast RC streams, shaped source link
 #   profile.sh  perf cpu-clock profile of the edge at N = 32 (top symbols)
-# Env: O (build dir), PARTS (default "percopy rate fanout"), and each script's
+#   hmac.sh     HMAC-SHA256 of an SRH's HMAC text in BPF (test run), N = 1, 5, 32
+# Env: O (build dir), PARTS (default "percopy rate fanout profile hmac"), and each script's
 # own knobs (COUNT, REPEAT, SECS, RATE, BYTES).  Raw lines: $O/bench/raw.txt.
 # Speed targets are reported here, never asserted: exit status is non-zero only
 # when a benchmark could not run or a transfer/ICRC check failed.
@@ -14,7 +15,7 @@ set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
 export O
-PARTS=${PARTS:-percopy rate fanout profile}
+PARTS=${PARTS:-percopy rate fanout profile hmac}
 mkdir -p "$O/bench"
 RAW=$O/bench/raw.txt
 : > "$RAW"
@@ -32,6 +33,7 @@ for p in $PARTS; do
 	rate)    bench/rate.sh >> "$RAW" || rc=1 ;;
 	fanout)  bench/fanout.sh >> "$RAW" || rc=1 ;;
 	profile) bench/profile.sh 32 >> "$RAW" || rc=1 ;;
+	hmac)    bench/hmac.sh >> "$RAW" || rc=1 ;;
 	*) echo "bench: unknown part $p" >&2; rc=1 ;;
 	esac
 done
@@ -92,6 +94,9 @@ for l in raw:
         add("ACK aggregation", f"{l[1]} branches", l[2], "ns/ACK", f"{l[3]} forwarded, {l[4]} absorbed")
     elif l[0] == "insns":
         add("program size", f"{l[1]} {l[2]}", l[3], "insns", f"verifier processed; {l[4]} BPF insns, {l[5]} B JITed")
+    elif l[0] == "hmac" and len(l) == 7:
+        add("HMAC-SHA256 (test run)", f"{l[1]} N={l[2]:<2} {l[3]:>4} B", l[5], "ns/HMAC",
+            f"{l[4]} blocks; least of the rounds {l[6]} ns")
     elif l[0] == "acks-floor":
         add("ACK aggregation", "not a response", l[2], "ns/pkt", "floor: test-run call + parse + pass")
 rate = {(l[1], int(l[2])): l for l in raw if l[0] == "rate" and len(l) >= 8}

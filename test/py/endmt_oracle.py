@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-"""Shared independent oracles: plain Python (zlib, struct), none of endmt's C code.
+"""Shared independent oracles: plain Python (zlib, struct, hmac, hashlib), none of
+endmt's C code.
 
 Imported by the test/py oracles and by the Python heredocs of the integration
 scripts (PYTHONPATH=$ROOT/test/py).  Not named test_*: test/run.sh runs those.
 """
+import hashlib
+import hmac
 import struct
 import zlib
 
@@ -46,3 +49,50 @@ def pcap_records(path):
                 return
             incl, orig = struct.unpack("<II", rh[8:16])
             yield incl, orig, f.read(incl)
+
+
+def hmac_sha256(key: bytes, text: bytes) -> bytes:
+    """HMAC-SHA256 (RFC 2104) by Python's hmac and hashlib."""
+    return hmac.new(key, text, hashlib.sha256).digest()
+
+
+def srh_hmac_text(sa: bytes, srh: bytes, extended: bool) -> bytes:
+    """The HMAC text of an SRH, read from its octets with struct alone:
+    RFC 8754 2.1.2.1 -- outer Source Address (16), Last Entry (1), Flags
+    (1), the HMAC TLV's Key ID (4), the Segment List (16 each, SRH[0]
+    first); extended (endmt, docs/DECISIONS.md "HMAC text") appends every
+    TLV after the Segment List whole (Type, Length, Value), in order, but
+    Pad1 (type 0, one octet), PadN (4) and HMAC (5).  The SRH ends where
+    its Hdr Ext Len says."""
+    _, hdrlen, _, _, last_entry, flags, _ = struct.unpack("!BBBBBBH", srh[:8])
+    end = (hdrlen + 1) * 8
+    segs = srh[8:8 + 16 * (last_entry + 1)]
+    off, key_id, tlvs = 8 + len(segs), None, b""
+    while off < end:
+        typ = srh[off]
+        if typ == 0:
+            off += 1
+            continue
+        tlv = srh[off:off + 2 + srh[off + 1]]
+        if typ == 5:
+            key_id = tlv[4:8]
+        elif typ != 4:
+            tlvs += tlv
+        off += len(tlv)
+    assert key_id is not None, "no HMAC TLV"
+    text = sa + struct.pack("!BB", last_entry, flags) + key_id + segs
+    return text + tlvs if extended else text
+
+
+def srh_hmac_field(srh: bytes) -> bytes:
+    """The 32-octet HMAC field of the SRH's HMAC TLV (type 5, length 38)."""
+    end = (srh[1] + 1) * 8
+    off = 8 + 16 * (srh[4] + 1)
+    while off < end:
+        if srh[off] == 0:
+            off += 1
+            continue
+        if srh[off] == 5 and srh[off + 1] == 38:
+            return srh[off + 8:off + 40]
+        off += 2 + srh[off + 1]
+    raise ValueError("no HMAC TLV of length 38")
