@@ -128,7 +128,7 @@ int endmt_srh_hmac_text(const uint8_t *sa, const uint8_t *srh, size_t srh_len,
 {
 	const struct endmt_srh *h = (const struct endmt_srh *)srh;
 	const struct endmt_hmac_tlv *ht;
-	size_t at = 0, off = 0;
+	size_t at = 0, off = 0, tlv_at;
 	int hmac = endmt_srh_hmac_tlv(srh, srh_len), len, err;
 
 	if (hmac < 0)
@@ -143,16 +143,11 @@ int endmt_srh_hmac_text(const uint8_t *sa, const uint8_t *srh, size_t srh_len,
 		return err;
 	if (mode != ENDMT_HMAC_EXTENDED)
 		return (int)at;
-	/* endmt_srh_hmac_tlv() checked every TLV's length */
-	while (off < (size_t)len) {
-		const struct endmt_tlv_hdr *t = (const struct endmt_tlv_hdr *)(srh + off);
-		size_t n = t->type == ENDMT_TLV_PAD1 ? 1 : sizeof(*t) + t->len;
-
-		if (t->type != ENDMT_TLV_PAD1 && t->type != ENDMT_TLV_PADN &&
-		    t->type != ENDMT_TLV_HMAC && (err = put(text, cap, &at, t, n)))
-			return err;
-		off += n;
-	}
+	/* the rest of the SRH, whole; the HMAC field itself as zeros */
+	tlv_at = at;
+	if ((err = put(text, cap, &at, srh + off, (size_t)len - off)))
+		return err;
+	memset(text + tlv_at + (hmac - off) + sizeof(*ht), 0, ENDMT_SHA256_LEN);
 	return (int)at;
 }
 

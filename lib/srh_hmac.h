@@ -10,11 +10,13 @@
  *    1  Flags
  *    4  HMAC Key ID (of the HMAC TLV, as on the wire)
  *   16 · (Last Entry + 1)  the Segment List, SRH[0] first, as on the wire
- * ENDMT_HMAC_EXTENDED (endmt's own, docs/DECISIONS.md "HMAC text") appends,
- * in SRH order, every TLV after the Segment List except Pad1, PadN and the
- * HMAC TLV itself, each whole: Type, Length and Length octets of Value.  So
- * the End.MT TLVs (receivers, QPNs) are covered, which RFC 8754's text is
- * not.  The D bit and the HMAC TLV's reserved bits are in neither. */
+ * ENDMT_HMAC_EXTENDED (endmt's own, docs/DECISIONS.md "HMAC text") appends
+ * every octet of the SRH after the Segment List (all its TLVs, padding and
+ * the HMAC TLV included, in SRH order) with the HMAC TLV's 32-octet HMAC
+ * field taken as zeros.  So the End.MT TLVs (receivers, QPNs) are covered,
+ * which RFC 8754's text is not; the edge builds it with one copy of the
+ * SRH.  The D bit and the HMAC TLV's reserved bits are in the extended
+ * text only. */
 #ifndef ENDMT_SRH_HMAC_H
 #define ENDMT_SRH_HMAC_H
 
@@ -22,14 +24,9 @@
 #include <stdint.h>
 #include "endmt/sha256.h"
 
-enum endmt_hmac_mode {
-	ENDMT_HMAC_RFC8754 = 0,		/* RFC 8754 §2.1.2.1 exactly */
-	ENDMT_HMAC_EXTENDED = 1,	/* + the SRH's TLVs but Pad1/PadN/HMAC */
-};
+/* enum endmt_hmac_mode: include/endmt/sha256.h (the edge's map holds it). */
 
-/* The HMAC TLV this code handles: Length 38 = 2 (D + reserved) + 4 (Key ID)
- * + 32 (HMAC-SHA256, no truncation), as the kernel's SEG6_HMAC_FIELD_LEN. */
-#define ENDMT_HMAC_TLV_LEN 38
+/* ENDMT_HMAC_TLV_LEN, the only HMAC TLV Length handled: include/endmt/srh.h. */
 
 /* SHA-256 of msg[0 .. len), any length, into out (32 octets). */
 void endmt_sha256_digest(const uint8_t *msg, size_t len, uint8_t *out);

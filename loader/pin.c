@@ -144,7 +144,7 @@ static bool map_optional(struct endmt_maps_fds *m, size_t i)
 	int *slot = map_slot(m, i);
 
 	return slot == &m->rcv_group || slot == &m->cnp_epoch || slot == &m->stale ||
-	       slot == &m->cnp_limit;
+	       slot == &m->cnp_limit || slot == &m->hmac_keys;
 }
 
 /* Loading the maps-only object makes libbpf create every missing map and

@@ -137,6 +137,30 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } endmt_cnp_limit SEC(".maps");
 
+/* SRH HMAC keys (RFC 8754 §2.1.2).  key: __u32 HMAC Key ID (non-zero);
+ * value: struct endmt_hmac_key, the precomputed pads of the secret (never
+ * the secret), algorithm and text mode.  Written by `endmt hmac set/del`;
+ * read by the edge XDP program (verification) and by apply (the head's
+ * template HMAC).  Pinned root-only like every pin: the pads are as good
+ * as the secret for forging. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENDMT_MAX_HMAC_KEYS);
+	__type(key, __u32);
+	__type(value, struct endmt_hmac_key);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_hmac_keys SEC(".maps");
+
+/* The edge's HMAC work area (text, SHA-256 state, result), per CPU: 2.3
+ * KiB, far over the 512-octet stack.  key 0.  Not pinned: each edge object
+ * has its own. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct endmt_hmac_scratch);
+} endmt_hmac_scratch SEC(".maps");
+
 /* Edge TC scratch: the receivers (address, QPN) copied out of this node's
  * End.MT TLVs before decapsulation removes them; too big for the stack.
  * key: 0; value: ENDMT_MAX_RCV entries plus one TLV's worth of slack so the

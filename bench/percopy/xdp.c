@@ -29,6 +29,8 @@ int cmd_xdp(const char *obj_path)
 	if (!obj)
 		return err;
 	fd = prog_fd(obj, "endmt_edge_xdp");
+	if (fd >= 0)
+		print_insns("xdp", "endmt_edge_xdp", fd);
 	sids = bpf_object__find_map_fd_by_name(obj, "endmt_sids");
 	memcpy(sk.sid, &edge, 16);
 	memcpy(sv.edge, &edge, 16);

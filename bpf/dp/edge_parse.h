@@ -20,6 +20,7 @@
 #include "endmt/meta.h"
 #include "endmt/icrc.h"
 #include "endmt/receiver.h"
+#include "endmt/sha256.h"
 #include "dp/parse.h"
 #include "dp/stats.h"
 #include "dp/data_psn.h"
@@ -67,6 +68,9 @@ struct endmt_tlv_walk {
 	__u8 tlv_type;
 	__u16 tlv_off[ENDMT_MAX_NODE_TLVS];
 	__u8 base;			/* see endmt_tlv_count() */
+	__u8 hmac_on;			/* the SID's HMAC policy is not IGNORE */
+	__u8 nhmac;			/* HMAC TLVs so far, plus base */
+	__u32 hmac_off;			/* the HMAC TLV, when nhmac - base = 1 */
 };
 
 /* TLVs of ours collected so far.  The count is kept relative to a base the
@@ -106,6 +110,22 @@ static long endmt_tlv_step(__u32 idx, void *data)
 	tl = 2 + (__u32)t.len;
 	if (off + tl > w->end)
 		goto trunc;
+	if (t.type == ENDMT_TLV_HMAC && w->hmac_on) {
+		/* RFC 8754 §2.1.2: HMAC-SHA256 only, so Length 38; one HMAC
+		 * TLV per SRH (which one would the text's Key ID be?).  The
+		 * count is relative to base like ntlv (endmt_tlv_count()),
+		 * or 6.1 would hard-wire "a second one" away. */
+		if (t.len != ENDMT_HMAC_TLV_LEN) {
+			w->err = ENDMT_STAT_DROP_HMAC_LEN;
+			return 1;
+		}
+		if ((__u8)(w->nhmac - w->base) != 0) {
+			w->err = ENDMT_STAT_DROP_HMAC_DUP;
+			return 1;
+		}
+		w->nhmac++;
+		w->hmac_off = off;
+	}
 	if (t.type == w->tlv_type) {
 		/* Every End.MT TLV is checked, ours or not: a lying Num
 		 * Receivers means the sender's encoder is broken. */
@@ -129,8 +149,8 @@ static long endmt_tlv_step(__u32 idx, void *data)
 			w->nrcv += t.num_receivers;
 		}
 	}
-	/* Pad1/PadN, HMAC (no key support yet: ignored, docs/PROTOCOL.md) and
-	 * unknown TLVs are skipped. */
+	/* Pad1/PadN, HMAC (checked after the walk, endmt_edge_hmac(); under
+	 * policy IGNORE not at all) and unknown TLVs are skipped. */
 	w->off = off + tl;
 	return 0;
 trunc:
@@ -154,25 +174,35 @@ struct endmt_inner_hdrs {
 static __always_inline __u32 endmt_inner_check(struct xdp_md *ctx, __u32 off, __u32 pkt_len,
 						struct endmt_group_key *gk, __u32 *psn)
 {
-	struct endmt_inner_hdrs h;
-	__u32 rem = pkt_len - off, plen, ulen;
+	/* In the per-CPU HMAC scratch (free again after endmt_edge_hmac()),
+	 * not on the stack: the frame of endmt_edge_xdp_run() plus the
+	 * HMAC's global functions must fit the verifier's 512 octets
+	 * ("combined stack size of 3 calls is 560. Too large"). */
+	struct endmt_hmac_scratch *sc;
+	struct endmt_inner_hdrs *hp;
+	__u32 rem = pkt_len - off, plen, ulen, zero = 0;
+
+	sc = bpf_map_lookup_elem(&endmt_hmac_scratch, &zero);
+	if (!sc)	/* a per-CPU array's key 0: cannot happen */
+		return ENDMT_STAT_DROP_BTH_TRUNC;
+	hp = (struct endmt_inner_hdrs *)sc->buf;
 
 	if (off > pkt_len || rem < ENDMT_IP6_HLEN ||
-	    bpf_xdp_load_bytes(ctx, off, &h, ENDMT_IP6_HLEN))
+	    bpf_xdp_load_bytes(ctx, off, hp, ENDMT_IP6_HLEN))
 		return ENDMT_STAT_DROP_BTH_TRUNC;
-	if (h.ip6.version != 6 || h.ip6.nexthdr != ENDMT_NEXTHDR_UDP)
+	if (hp->ip6.version != 6 || hp->ip6.nexthdr != ENDMT_NEXTHDR_UDP)
 		return ENDMT_STAT_DROP_INNER_NOT_ROCE;
 	if (rem < ENDMT_IP6_HLEN + ENDMT_UDP_HLEN ||
-	    bpf_xdp_load_bytes(ctx, off, &h, ENDMT_IP6_HLEN + ENDMT_UDP_HLEN))
+	    bpf_xdp_load_bytes(ctx, off, hp, ENDMT_IP6_HLEN + ENDMT_UDP_HLEN))
 		return ENDMT_STAT_DROP_BTH_TRUNC;
-	if (h.udp.dest != bpf_htons(ENDMT_ROCE_PORT))
+	if (hp->udp.dest != bpf_htons(ENDMT_ROCE_PORT))
 		return ENDMT_STAT_DROP_INNER_NOT_ROCE;
-	if (rem < ENDMT_INNER_MIN || bpf_xdp_load_bytes(ctx, off, &h, ENDMT_INNER_MIN))
+	if (rem < ENDMT_INNER_MIN || bpf_xdp_load_bytes(ctx, off, hp, ENDMT_INNER_MIN))
 		return ENDMT_STAT_DROP_BTH_TRUNC;
 	/* Lengths must describe exactly the octets we have: TC copies and
 	 * rewrites by these lengths (the ICRC sits at plen - 4). */
-	plen = bpf_ntohs(h.ip6.payload_len);
-	ulen = bpf_ntohs(h.udp.len);
+	plen = bpf_ntohs(hp->ip6.payload_len);
+	ulen = bpf_ntohs(hp->udp.len);
 	if (ENDMT_IP6_HLEN + plen != rem || ulen != plen ||
 	    ulen < ENDMT_UDP_HLEN + sizeof(struct endmt_bth) + ENDMT_ICRC_LEN)
 		return ENDMT_STAT_DROP_INNER_LEN;
@@ -185,19 +215,86 @@ static __always_inline __u32 endmt_inner_check(struct xdp_md *ctx, __u32 off, __
 	/* Only SEND/WRITE: a READ/ATOMIC request copied to N receivers gets N
 	 * responses, which the reverse path drops (a certain timeout at a
 	 * third-party source that sent one). */
-	if (!endmt_op_multicastable(h.bth.opcode))
+	if (!endmt_op_multicastable(hp->bth.opcode))
 		return ENDMT_STAT_DROP_INNER_OPCODE;
-	if (endmt_op_has_reth(h.bth.opcode) &&
+	if (endmt_op_has_reth(hp->bth.opcode) &&
 	    ulen < ENDMT_UDP_HLEN + sizeof(struct endmt_bth) + sizeof(struct endmt_reth) +
 		   ENDMT_ICRC_LEN)
 		return ENDMT_STAT_DROP_BTH_TRUNC;
 	/* Copies are forwarded like any routed packet (HL - 1 in TC); one
 	 * that would expire here is dropped here, once, not per copy. */
-	if (h.ip6.hop_limit <= 1)
+	if (hp->ip6.hop_limit <= 1)
 		return ENDMT_STAT_DROP_INNER_HLIM;
-	__builtin_memcpy(gk->proxy, &h.ip6.daddr, 16);
-	gk->dqpn = bpf_ntohl(h.bth.fb_dqpn) & ENDMT_BTH_QPN_MASK;
-	*psn = bpf_ntohl(h.bth.ar_psn) & ENDMT_BTH_PSN_MASK;
+	__builtin_memcpy(gk->proxy, &hp->ip6.daddr, 16);
+	gk->dqpn = bpf_ntohl(hp->bth.fb_dqpn) & ENDMT_BTH_QPN_MASK;
+	*psn = bpf_ntohl(hp->bth.ar_psn) & ENDMT_BTH_PSN_MASK;
+	return 0;
+}
+
+/* RFC 8754 §2.1.2.1 at an End.MT SID with an HMAC policy (struct
+ * endmt_sid): the HMAC text is built from the packet into the per-CPU
+ * scratch, one copy of the SRH after its fixed part: outer SA (16), Last
+ * Entry and Flags (2), Key ID (4), then SRH[8 ..]: the Segment List (RFC
+ * 8754 text) or the Segment List and every TLV octet, the HMAC field
+ * zeroed (extended text; docs/DECISIONS.md "HMAC text", lib/srh_hmac.h is
+ * the same definition in userspace).  The key's mode decides the text.
+ * Runs after the TLV walk found at most one HMAC TLV of Length 38 (w),
+ * before anything of the End.MT TLVs is used.  Returns 0 or the drop
+ * reason. */
+static __always_inline __u32 endmt_edge_hmac(struct xdp_md *ctx, const struct endmt_sid *sid,
+					     const struct endmt_tlv_walk *w, __u32 srh_len,
+					     __u32 seg_len)
+{
+	struct endmt_hmac_scratch *s;
+	struct endmt_hmac_key *k;
+	__u32 zero = 0, key_id, rest, f, off = w->hmac_off;
+	__u64 tlen;
+	__be32 kid;
+
+	if ((__u8)(w->nhmac - w->base) == 0)
+		return sid->hmac_policy == ENDMT_HMAC_REQUIRE ? ENDMT_STAT_DROP_HMAC_MISSING : 0;
+	if (bpf_xdp_load_bytes(ctx, off + offsetof(struct endmt_hmac_tlv, key_id), &kid, 4))
+		return ENDMT_STAT_DROP_TLV_TRUNC;	/* inside the checked TLV */
+	key_id = bpf_ntohl(kid);
+	/* The SID's key, when it names one; else any key of the node. */
+	if (!key_id || (sid->hmac_key_id && key_id != sid->hmac_key_id))
+		return ENDMT_STAT_DROP_HMAC_KEY;
+	k = bpf_map_lookup_elem(&endmt_hmac_keys, &key_id);
+	if (!k || k->alg != ENDMT_HMAC_ALG_SHA256)
+		return ENDMT_STAT_DROP_HMAC_KEY;
+	s = bpf_map_lookup_elem(&endmt_hmac_scratch, &zero);
+	if (!s)		/* a per-CPU array's key 0: cannot happen */
+		return ENDMT_STAT_DROP_HMAC_MISMATCH;
+	/* Bounds for the verifier, true of every SRH the caller checked:
+	 * 8 + 16 <= srh_len <= 2048, the HMAC TLV's 40 octets inside it. */
+	rest = srh_len - sizeof(struct endmt_srh);
+	if (rest < 16 || rest > ENDMT_SRH_LEN(255) - sizeof(struct endmt_srh))
+		return ENDMT_STAT_DROP_TLV_TRUNC;
+	/* The HMAC TLV within the SRH (< 2048 - 40), masked rather than
+	 * compared: clang proved a compare's bound in one register and used
+	 * another ("R2 unbounded memory access" at the memset). */
+	f = (off - ENDMT_SRH_OFF) & (ENDMT_SRH_LEN(255) - 1);
+	if (bpf_xdp_load_bytes(ctx, ENDMT_OUTER_OFF + offsetof(struct ipv6hdr, saddr), s->buf, 16) ||
+	    bpf_xdp_load_bytes(ctx, ENDMT_SRH_OFF + offsetof(struct endmt_srh, last_entry),
+			       s->buf + 16, 2) ||
+	    bpf_xdp_load_bytes(ctx, ENDMT_SRH_OFF + sizeof(struct endmt_srh), s->buf + 22, rest))
+		return ENDMT_STAT_DROP_SRH_TRUNC;	/* checked SRH: cannot happen */
+	__builtin_memcpy(s->buf + 18, &kid, 4);
+	if (k->mode == ENDMT_HMAC_EXTENDED) {
+		tlen = 22 + (__u64)rest;
+		__builtin_memset(s->buf + 22 - sizeof(struct endmt_srh) + ENDMT_HMAC_FIELD_OFF + f,
+				 0, ENDMT_SHA256_LEN);
+	} else {
+		tlen = 22 + (__u64)seg_len;
+	}
+	if (endmt_hmac_sha256(s, &k->pads, tlen))
+		return ENDMT_STAT_DROP_HMAC_MISMATCH;	/* text too long: cannot happen */
+	/* The packet's HMAC field, into the text's (spent) buffer. */
+	if (bpf_xdp_load_bytes(ctx, off + ENDMT_HMAC_FIELD_OFF, s->buf, ENDMT_SHA256_LEN))
+		return ENDMT_STAT_DROP_TLV_TRUNC;
+	if (!endmt_hmac_equal(s->mac, s->buf))
+		return ENDMT_STAT_DROP_HMAC_MISMATCH;
+	endmt_event(ENDMT_STAT_HMAC_OK);
 	return 0;
 }
 
@@ -216,6 +313,8 @@ static __always_inline __u32 endmt_edge_tlvs(struct xdp_md *ctx, const struct en
 	w->tlv_type = tlv_type;
 	w->base = base;
 	w->ntlv = w->base;
+	w->nhmac = w->base;
+	w->hmac_on = sid->hmac_policy != ENDMT_HMAC_IGNORE;
 	__builtin_memcpy(w->edge, sid->edge, 16);
 	bpf_loop(ENDMT_TLV_MAX_STEPS, endmt_tlv_step, w, 0);
 	w->ntlv = endmt_tlv_count(w);
@@ -223,6 +322,15 @@ static __always_inline __u32 endmt_edge_tlvs(struct xdp_md *ctx, const struct en
 		w->err = ENDMT_STAT_DROP_TLV_TRUNC;
 	if (w->err)
 		return w->err;
+	/* The HMAC before any End.MT TLV is acted on (an unprotected field
+	 * could say "no TLV of yours" as well as name receivers). */
+	if (w->hmac_on) {
+		__u32 err = endmt_edge_hmac(ctx, sid, w, srh_end - ENDMT_SRH_OFF,
+					    seg_end - ENDMT_SRH_OFF - sizeof(struct endmt_srh));
+
+		if (err)
+			return err;
+	}
 	if (w->ntlv == 0)
 		return ENDMT_STAT_DROP_NO_TLV;
 	max_rcv = sid->max_rcv ? sid->max_rcv : ENDMT_DEF_MAX_RCV;

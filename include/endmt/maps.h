@@ -8,6 +8,7 @@
 
 #include <linux/types.h>
 #include <linux/bpf.h>		/* struct bpf_spin_lock */
+#include "endmt/sha256.h"	/* struct endmt_hmac_pads */
 
 #define ENDMT_MAX_BRANCHES  64	/* downstream branches per group per node */
 #define ENDMT_MAX_NODE_TLVS 8	/* End.MT TLVs for one edge node per packet */
@@ -38,9 +39,35 @@ struct endmt_sid {
 	__u8 src[16];
 	__u32 in_ifindex;
 	__u8 src_plen;		/* 0..128 */
-	__u8 reserved[3];
+	__u8 hmac_policy;	/* enum endmt_hmac_policy */
+	__u8 reserved[2];
+	/* The SRH HMAC TLV's Key ID this SID's packets must carry (0 = any
+	 * key of endmt_hmac_keys); read only when hmac_policy is not IGNORE. */
+	__u32 hmac_key_id;
+	__u32 reserved2;
 };
-_Static_assert(sizeof(struct endmt_sid) == 48, "endmt_sid layout");
+_Static_assert(sizeof(struct endmt_sid) == 56, "endmt_sid layout");
+
+/* What an End.MT SID does with the SRH HMAC TLV (RFC 8754 §2.1.2.1, like
+ * the kernel's seg6_require_hmac 1 / 0 / -1). */
+enum endmt_hmac_policy {
+	ENDMT_HMAC_IGNORE = 0,	/* HMAC TLVs skipped like unknown TLVs (the default) */
+	ENDMT_HMAC_VERIFY = 1,	/* verified when present; none is accepted */
+	ENDMT_HMAC_REQUIRE = 2,	/* exactly one, valid; packets without are dropped */
+};
+
+/* endmt_hmac_keys: key = __u32 HMAC Key ID (host order, non-zero; the
+ * TLV carries it big-endian).  The secret is never stored, only its pads
+ * (include/endmt/sha256.h). */
+#define ENDMT_MAX_HMAC_KEYS 64
+#define ENDMT_HMAC_ALG_SHA256 1
+struct endmt_hmac_key {
+	struct endmt_hmac_pads pads;
+	__u8 alg;		/* ENDMT_HMAC_ALG_SHA256, the only one */
+	__u8 mode;		/* enum endmt_hmac_mode (endmt/sha256.h) */
+	__u8 reserved[6];
+};
+_Static_assert(sizeof(struct endmt_hmac_key) == 72, "endmt_hmac_key layout");
 
 /* endmt_groups: key = (Proxy Address, Designated QPN). */
 struct endmt_group_key {
@@ -217,7 +244,7 @@ struct endmt_repl {
  * then the userspace-only endmt_rcv_group (loader/pin.c creates it). */
 #define ENDMT_BPF_PINNED_MAPS(X)					\
 	X(sids) X(groups) X(rcv_xlate) X(encap) X(repl) X(stats) X(proxies)	\
-	X(cnp_epoch) X(stale) X(cnp_limit) X(resp_origin)
+	X(cnp_epoch) X(stale) X(cnp_limit) X(resp_origin) X(hmac_keys)
 #define ENDMT_PINNED_MAPS(X) ENDMT_BPF_PINNED_MAPS(X) X(rcv_group)
 #define ENDMT_PIN_NAME(name) "endmt_" #name
 

@@ -44,6 +44,14 @@
 #define ENDMT_SHA256_MAX_BLOCKS 33
 #define ENDMT_HMAC_TEXT_MAX (ENDMT_SHA256_MAX_BLOCKS * ENDMT_SHA256_BLOCK - 9)
 
+/* The HMAC text of an SRH (lib/srh_hmac.h, docs/DECISIONS.md "HMAC text"):
+ * RFC 8754 §2.1.2.1 exactly, or that followed by the rest of the SRH (its
+ * TLVs, the HMAC field as zeros). */
+enum endmt_hmac_mode {
+	ENDMT_HMAC_RFC8754 = 0,		/* RFC 8754 §2.1.2.1 exactly */
+	ENDMT_HMAC_EXTENDED = 1,	/* + every SRH octet after the Segment List */
+};
+
 /* A SHA-256 chaining state, h0..h7 in host byte order. */
 struct endmt_sha256 {
 	__u32 h[8];

@@ -73,5 +73,10 @@ struct endmt_hmac_tlv {
 	__be32 key_id;
 } __attribute__((packed));
 _Static_assert(sizeof(struct endmt_hmac_tlv) == 8, "HMAC TLV head is 8 octets");
+/* The HMAC TLV endmt handles: Length 38 = 2 (D + reserved) + 4 (Key ID)
+ * + 32 (HMAC-SHA256, no truncation), as the kernel's SEG6_HMAC_FIELD_LEN;
+ * the HMAC field starts right after struct endmt_hmac_tlv. */
+#define ENDMT_HMAC_TLV_LEN 38
+#define ENDMT_HMAC_FIELD_OFF 8
 
 #endif /* ENDMT_SRH_H */

@@ -46,6 +46,12 @@
 	X(VERDICT, DROP_INNER_HLIM,     "drop_inner_hop_limit", "inner hop limit expires at this node") \
 	X(VERDICT, DROP_INNER_UNPADDED, "drop_inner_unpadded", "inner UDP length - 8 not a multiple of 4 (IBTA pads; the ICRC must be aligned)") \
 	X(VERDICT, DROP_INNER_OPCODE,   "drop_inner_opcode",   "inner opcode not an RC SEND/WRITE request (READ/ATOMIC have no single responder)") \
+	X(VERDICT, DROP_HMAC_MISSING,   "drop_hmac_missing",   "End.MT SID requires an SRH HMAC TLV; the packet has none") \
+	X(VERDICT, DROP_HMAC_DUP,       "drop_hmac_duplicate", "more than one SRH HMAC TLV") \
+	X(VERDICT, DROP_HMAC_LEN,       "drop_hmac_length",    "SRH HMAC TLV whose Length is not 38 (HMAC-SHA256)") \
+	X(VERDICT, DROP_HMAC_KEY,       "drop_hmac_unknown_key", "SRH HMAC Key ID not in endmt_hmac_keys, or not the SID's") \
+	X(VERDICT, DROP_HMAC_MISMATCH,  "drop_hmac_mismatch",  "SRH HMAC field differs from the HMAC of the packet's text") \
+	X(EVENT,   HMAC_OK,             "hmac_verified",       "End.MT packets whose SRH HMAC verified") \
 	/* edge, TC: decapsulate and replicate */				\
 	X(VERDICT, DROP_META,           "drop_bad_metadata",   "TC saw End.MT packet without valid XDP metadata") \
 	X(VERDICT, DROP_DECAP,          "drop_decap_failed",   "bpf_skb_adjust_room failed") \

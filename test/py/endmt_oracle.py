@@ -61,13 +61,14 @@ def srh_hmac_text(sa: bytes, srh: bytes, extended: bool) -> bytes:
     RFC 8754 2.1.2.1 -- outer Source Address (16), Last Entry (1), Flags
     (1), the HMAC TLV's Key ID (4), the Segment List (16 each, SRH[0]
     first); extended (endmt, docs/DECISIONS.md "HMAC text") appends every
-    TLV after the Segment List whole (Type, Length, Value), in order, but
-    Pad1 (type 0, one octet), PadN (4) and HMAC (5).  The SRH ends where
+    octet of the SRH after the Segment List (TLVs, padding, the HMAC TLV)
+    with the HMAC TLV's 32-octet HMAC field as zeros.  The SRH ends where
     its Hdr Ext Len says."""
     _, hdrlen, _, _, last_entry, flags, _ = struct.unpack("!BBBBBBH", srh[:8])
     end = (hdrlen + 1) * 8
     segs = srh[8:8 + 16 * (last_entry + 1)]
-    off, key_id, tlvs = 8 + len(segs), None, b""
+    start = 8 + len(segs)
+    off, key_id, hmac_at = start, None, None
     while off < end:
         typ = srh[off]
         if typ == 0:
@@ -75,13 +76,15 @@ def srh_hmac_text(sa: bytes, srh: bytes, extended: bool) -> bytes:
             continue
         tlv = srh[off:off + 2 + srh[off + 1]]
         if typ == 5:
-            key_id = tlv[4:8]
-        elif typ != 4:
-            tlvs += tlv
+            key_id, hmac_at = tlv[4:8], off
         off += len(tlv)
     assert key_id is not None, "no HMAC TLV"
     text = sa + struct.pack("!BB", last_entry, flags) + key_id + segs
-    return text + tlvs if extended else text
+    if not extended:
+        return text
+    rest = bytearray(srh[start:end])
+    rest[hmac_at - start + 8:hmac_at - start + 40] = bytes(32)
+    return text + bytes(rest)
 
 
 def srh_hmac_field(srh: bytes) -> bytes:

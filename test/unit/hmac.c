@@ -330,9 +330,9 @@ static void test_srh(struct hmac_fx *fx)
 			off = endmt_srh_hmac_tlv(srh, (size_t)len);
 			tlen = endmt_srh_hmac_text(sa.s6_addr, srh, (size_t)len,
 						   (enum endmt_hmac_mode)m, text, sizeof(text));
+			/* extended: + every SRH octet after the Segment List */
 			if (m == ENDMT_HMAC_EXTENDED)
-				want_len += mt_tlv_octets(cases[i].nrcv_a) +
-					    mt_tlv_octets(cases[i].nrcv_b);
+				want_len = 16 + 1 + 1 + 4 + (size_t)len - sizeof(struct endmt_srh);
 			if (!ASSERT_EQ(tlen, want_len, "text length") ||
 			    !ASSERT_EQ(off, len - (int)(sizeof(struct endmt_hmac_tlv) + ENDMT_SHA256_LEN),
 				       "HMAC TLV last"))
@@ -369,13 +369,15 @@ static void test_srh(struct hmac_fx *fx)
 	}
 }
 
-/* Padding is in neither text: the 2-segment sample with its PadN (4
- * octets) as four Pad1 has the same texts, and Segments Left (changed on
- * every hop) is in neither. */
+/* Segments Left (changed on every hop) is in neither text; padding is in
+ * the extended text only (every octet after the Segment List): the
+ * 2-segment sample with its PadN (4 octets) as four Pad1 has the same
+ * RFC 8754 text and another extended one.  The extended text holds the
+ * HMAC TLV with its HMAC field as zeros. */
 static void test_srh_padding(void)
 {
 	uint8_t a[512], b[512], ta[ENDMT_HMAC_TEXT_MAX], tb[ENDMT_HMAC_TEXT_MAX];
-	uint8_t sa[16] = { 0xfd, 0, 0, 0x10, [15] = 2 };
+	uint8_t sa[16] = { 0xfd, 0, 0, 0x10, [15] = 2 }, zero[ENDMT_SHA256_LEN] = { 0 };
 	int len = sample_srh(a, sizeof(a), 2, 3, 0, 9), off, m, la, lb;
 	struct endmt_srh *h = (struct endmt_srh *)b;
 
@@ -385,15 +387,28 @@ static void test_srh_padding(void)
 	off = 8 + 32 + (int)mt_tlv_octets(3);
 	if (!ASSERT_EQ(a[off], ENDMT_TLV_PADN, "PadN after the End.MT TLV"))
 		return;
+	memset(a + len - ENDMT_SHA256_LEN, 0xee, ENDMT_SHA256_LEN);	/* an HMAC field */
 	memcpy(b, a, (size_t)len);
-	memset(b + off, ENDMT_TLV_PAD1, 4);
 	h->segments_left = 0;
 	for (m = ENDMT_HMAC_RFC8754; m <= ENDMT_HMAC_EXTENDED; m++) {
 		la = endmt_srh_hmac_text(sa, a, (size_t)len, (enum endmt_hmac_mode)m, ta, sizeof(ta));
 		lb = endmt_srh_hmac_text(sa, b, (size_t)len, (enum endmt_hmac_mode)m, tb, sizeof(tb));
-		ASSERT_GE(la, 0, "text with PadN");
+		ASSERT_GE(la, 0, "text");
 		ASSERT_MEMEQ(tb, (size_t)(lb < 0 ? 0 : lb), ta, (size_t)(la < 0 ? 0 : la),
-			     "text with Pad1 x 4 and SL 0");
+			     "text with SL 0");
+	}
+	la = endmt_srh_hmac_text(sa, a, (size_t)len, ENDMT_HMAC_EXTENDED, ta, sizeof(ta));
+	if (ASSERT_EQ(la, 22 + len - 8, "extended text length"))
+		ASSERT_MEMEQ(ta + la - ENDMT_SHA256_LEN, ENDMT_SHA256_LEN, zero, sizeof(zero),
+			     "extended text: HMAC field as zeros");
+	memset(b + off, ENDMT_TLV_PAD1, 4);
+	for (m = ENDMT_HMAC_RFC8754; m <= ENDMT_HMAC_EXTENDED; m++) {
+		la = endmt_srh_hmac_text(sa, a, (size_t)len, (enum endmt_hmac_mode)m, ta, sizeof(ta));
+		lb = endmt_srh_hmac_text(sa, b, (size_t)len, (enum endmt_hmac_mode)m, tb, sizeof(tb));
+		if (!ASSERT_EQ(lb, la, "same text length"))
+			continue;
+		ASSERT_EQ(memcmp(ta, tb, (size_t)la) == 0, m == ENDMT_HMAC_RFC8754,
+			  "Pad1 x 4 for PadN: same text in RFC 8754 mode only");
 	}
 }
 
