@@ -15,6 +15,10 @@ compiled natively computed.  Then recomputes, none of endmt's C code:
     SRH by endmt_oracle.srh_hmac_text equal to the C text, hmac/hashlib
     over it equal to both MACs and to the HMAC field the C code wrote into
     the SRH's HMAC TLV.
+  - edge NAME MODE POLICY KEY FRAME VERDICT (test_progs -t edge_hmac: the
+    edge XDP program's verdict on whole frames, kernel_seg6 on the kernel's
+    SRHs too): every frame it accepted after verifying carries
+    hmac/hashlib over its text, every drop_hmac_mismatch does not.
 Hex fields, "-" for none.
 And against the Linux kernel's own HMAC (net/ipv6/seg6_hmac.c): in two
 network namespaces, `ip sr hmac set` a key and routes with
@@ -153,6 +157,10 @@ def main() -> int:
             return 1
         # what the C test dumped is checked even when it failed
         check(r.returncode == 0, "test_progs -t hmac: " + (r.stdout.strip().splitlines() or ["?"])[-1])
+        r = subprocess.run([PROGS, "-t", "edge_hmac"], cwd=ROOT, env=env,
+                           capture_output=True, text=True)
+        check(r.returncode == 0,
+              "test_progs -t edge_hmac: " + (r.stdout.strip().splitlines() or ["?"])[-1])
         lines = [ln.split() for ln in open(dump) if ln.strip()]
     for f in lines:
         kind, name = f[0], f[1]
@@ -180,6 +188,21 @@ def main() -> int:
             want = kmacs.get(int(name))
             check(bpf == want, f"kernel {name} segments: C BPF MAC {bpf.hex()} != kernel's")
             check(native == want, f"kernel {name} segments: C native MAC {native.hex()} != kernel's")
+        elif kind == "edge" and len(f) == 7:
+            # the edge's verdict on a whole frame against hmac/hashlib: a
+            # frame it accepted after verifying carries the HMAC of its
+            # text, a mismatch does not
+            mode, policy, key, frame, verdict = f[2], f[3], unhex(f[4]), unhex(f[5]), f[6]
+            sa, srh = frame[22:38], frame[54:54 + (frame[55] + 1) * 8]
+            verified = verdict == "endmt_rx" or name.startswith("kernel_")
+            if policy != "ignore" and (verified or verdict == "drop_hmac_mismatch") and \
+                    not name.startswith("none_"):
+                want = hmac_sha256(key, srh_hmac_text(sa, srh, mode == "extended"))
+                got = srh_hmac_field(srh)
+                if verdict == "drop_hmac_mismatch":
+                    check(got != want, f"edge {name}: dropped as mismatch, but the HMAC is right")
+                else:
+                    check(got == want, f"edge {name}: accepted, HMAC {got.hex()} != {want.hex()}")
         else:
             check(False, f"dump line not understood: {' '.join(f)[:80]}")
     check(len(seen["sha256"]) == 3, f"3 SHA-256 cases dumped, not {len(seen['sha256'])}")
@@ -188,6 +211,8 @@ def main() -> int:
     check(seen["srh"] == SRH_CASES, f"SRH cases dumped: {sorted(SRH_CASES ^ seen['srh'])} differ")
     check(len(seen.get("kernel", ())) == len(kernel),
           f"C kernel_seg6 cases dumped: {len(seen.get('kernel', ()))} of {len(kernel)}")
+    check(len(seen.get("edge", ())) >= 44 + 2 * (len(kernel) - 1),
+          f"edge cases dumped: {len(seen.get('edge', ()))}")
     n = sum(len(v) for v in seen.values()) + len(kernel)
     print(f"test_hmac: {n} cases,", "FAIL" if fails else "ok")
     return 1 if fails else 0
