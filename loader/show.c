@@ -16,6 +16,7 @@
 #include "cnp.h"
 #include "endmt/srh.h"
 #include "endmt/stats.h"
+#include "hmac_keys.h"
 
 #define STAT_NAME(kind, name, str, help) str,
 static const char *const stat_names[] = { ENDMT_STAT_LIST(STAT_NAME) };
@@ -210,6 +211,11 @@ static void show_sids(int fd, json_t *arr)
 				    json_null());
 		json_object_set_new(o, "in_dev", v.in_ifindex && if_indextoname(v.in_ifindex, name) ?
 				    json_string(name) : json_null());
+		json_object_set_new(o, "hmac", json_string(v.hmac_policy == ENDMT_HMAC_REQUIRE ? "require" :
+							   v.hmac_policy == ENDMT_HMAC_VERIFY ? "verify" :
+							   "ignore"));
+		json_object_set_new(o, "hmac_key_id", v.hmac_key_id ? json_integer(v.hmac_key_id) :
+				    json_null());
 		json_array_append_new(arr, o);
 	}
 }
@@ -533,8 +539,18 @@ static void print_human(json_t *root)
 		if (!json_is_null(json_object_get(o, "in_ifindex")))
 			printf(" on %s (ifindex %lld)", json_is_null(json_object_get(o, "in_dev")) ?
 			       "?" : get_str(o, "in_dev"), get_int(o, "in_ifindex"));
+		if (strcmp(get_str(o, "hmac"), "ignore") &&
+		    json_is_null(json_object_get(o, "hmac_key_id")))
+			printf(" hmac %s any key", get_str(o, "hmac"));
+		else if (strcmp(get_str(o, "hmac"), "ignore"))
+			printf(" hmac %s key %lld", get_str(o, "hmac"), get_int(o, "hmac_key_id"));
 		printf("\n");
 	}
+	a = json_object_get(root, "hmac_keys");
+	printf("\nhmac keys (%zu)\n", json_array_size(a));
+	json_array_foreach(a, i, o)
+		printf("  key-id %lld %s mode %s\n", get_int(o, "key_id"), get_str(o, "algorithm"),
+		       get_str(o, "mode"));
 	a = json_object_get(root, "receivers");
 	printf("\nreceivers (%zu)\n", json_array_size(a));
 	json_array_foreach(a, i, o) {
@@ -612,6 +628,9 @@ static int show_run(void *p)
 	json_object_set_new(root, "replication", arr = json_array());
 	if (!err)
 		show_repl(m.repl, arr);
+	json_object_set_new(root, "hmac_keys", arr = json_array());
+	if (!err)
+		hmac_keys_json(m.hmac_keys, arr);
 	json_object_set_new(root, "counters", arr = json_object());
 	if (!err)
 		err = show_stats(m.stats, arr, a->all);

@@ -15,9 +15,13 @@
 
 struct sid_args {
 	struct in6_addr sid, edge;
-	uint32_t max_rcv;
+	uint32_t max_rcv, hmac_key_id;
 	const char *from, *in_dev;
+	int hmac;
+	bool hmac_set;
 };
+
+static const char *const hmac_policy_names[] = { "ignore", "verify", "require", NULL };
 
 /* "ADDR/LEN" (LEN 0..128) into a, *plen; the host bits must be zero, as a
  * prefix written by an operator who meant it. */
@@ -63,6 +67,14 @@ static int sid_run(struct sid_args *a, bool del)
 	memcpy(v.edge, &a->edge, 16);
 	v.flags = ENDMT_SID_F_ENDMT;
 	v.max_rcv = a->max_rcv;
+	/* a key without a policy: require it (what a key is for) */
+	v.hmac_key_id = a->hmac_key_id;
+	v.hmac_policy = (uint8_t)(a->hmac_set ? a->hmac : a->hmac_key_id ? ENDMT_HMAC_REQUIRE :
+				  ENDMT_HMAC_IGNORE);
+	if (!del && a->hmac_key_id && v.hmac_policy == ENDMT_HMAC_IGNORE) {
+		errorf("sid add: --hmac-key-id with --hmac ignore: the key would not be checked");
+		return -EINVAL;
+	}
 	if (!del && a->from) {
 		struct in6_addr pa;
 
@@ -106,6 +118,8 @@ static const struct opt sid_add_opts[] = {
 	{ "max-receivers", OPT_U32, O(max_rcv), NOSET, "N", "receivers accepted per packet (default 64)", 1, ENDMT_MAX_RCV, NULL, false, false },
 	{ "from", OPT_STR, O(from), NOSET, "ADDR/LEN", "accept outer sources in this prefix only (the heads; default any)", 0, 0, NULL, false, false },
 	{ "in-dev", OPT_STR, O(in_dev), NOSET, "DEV", "accept packets arriving on this device only (the tree's; default any)", 0, 0, NULL, false, false },
+	{ "hmac-key-id", OPT_U32, O(hmac_key_id), NOSET, "N", "SRH HMAC Key ID packets must carry (a key of `endmt hmac set`; implies --hmac require)", 1, UINT32_MAX, NULL, false, false },
+	{ "hmac", OPT_ENUM, O(hmac), O(hmac_set), "POLICY", "SRH HMAC TLV: require (drop packets without a valid one), verify (when present), ignore (default without --hmac-key-id); without a key ID any key of this node", 0, 0, hmac_policy_names, false, false },
 	{}
 };
 static const struct opt sid_del_opts[] = {
