@@ -411,7 +411,7 @@ static int apply_plan(const struct apply_args *a, const struct tree *t, struct p
 	err = cfg_begin(&m, &lock);
 	if (err)
 		return err;
-	if ((err = check_attached(a, t, p)))
+	if ((err = check_attached(a, t, p)) || (err = plan_hmac(t, p, &m)))
 		goto out;
 	/* Loops with Replication SIDs configured outside this file, before
 	 * anything is written. */

@@ -11,6 +11,9 @@
 #include "plan.h"
 #include "encap_tmpl.h"
 #include "endmt/addr.h"
+#include "endmt/srh.h"
+#include "hmac_keys.h"
+#include "srh_hmac.h"
 
 /* Device of node x toward neighbour nb, resolved to an ifindex here. */
 static int link_dev(const struct tree *t, int x, const char *nb, const char **dev,
@@ -208,6 +211,20 @@ static int plan_receiver(const struct tree *t, const struct grp *g, const struct
 
 /* Edge: its End.MT SID (the replication variant's own unicast one, the DA
  * its parent's copies carry), the link to its parent and its receivers. */
+/* Notes that this node needs g's HMAC key (once per key). */
+static void need_key(struct plan *p, const struct grp *g)
+{
+	int i;
+
+	for (i = 0; i < p->nneed; i++)
+		if (p->need_keys[i] == g->hmac_key_id)
+			return;
+	if (p->nneed < MAX_GROUPS) {
+		p->need_keys[p->nneed] = g->hmac_key_id;
+		p->need_key_grp[p->nneed++] = g->name;
+	}
+}
+
 static int plan_edge(const struct tree *t, const struct grp *g, int x, struct plan *p,
 		     struct group_plan *gp)
 {
@@ -229,9 +246,18 @@ static int plan_edge(const struct tree *t, const struct grp *g, int x, struct pl
 	memcpy(sv.src, &t->nodes[g->head].addr, 16);
 	sv.src_plen = 128;
 	sv.in_ifindex = up;
+	/* A group with a key: its edges take only packets it signed. */
+	sv.hmac_key_id = g->hmac_key_id;
+	sv.hmac_policy = g->hmac_key_id ? ENDMT_HMAC_REQUIRE : ENDMT_HMAC_IGNORE;
+	if (g->hmac_key_id)
+		need_key(p, g);
 	for (j = 0; j < p->nsids; j++)
 		if (!memcmp(&p->sid_keys[j], &sk, sizeof(sk)))
 			break;
+	if (j < p->nsids && p->sid_vals[j].hmac_key_id != sv.hmac_key_id)
+		return tree_err(t, "groups %s: hmac_key_id differs from another group's at the "
+				"same End.MT SID on node %s (one SID, one HMAC policy)", g->name,
+				node->name);
 	if (j == p->nsids) {
 		p->sid_keys[j] = sk;
 		p->sid_vals[j] = sv;
@@ -291,9 +317,23 @@ static int plan_template(const struct tree *t, const struct grp *g, const bool *
 	err = endmt_encap_template(&p->encaps[p->nencaps], &t->nodes[x].addr, segs, 2, 1,
 				   edges, ne, t->tlv_type);
 	free(rl);
+	if (!err && g->hmac_key_id) {
+		/* The HMAC TLV last, as the kernel finds it (the SRH's last 40
+		 * octets); its field is written by plan_hmac() from the key. */
+		struct endmt_encap *e = &p->encaps[p->nencaps];
+		int l = endmt_srh_add_hmac(e->hdr + ENDMT_IP6_HLEN, sizeof(e->hdr) - ENDMT_IP6_HLEN,
+					   e->len - ENDMT_IP6_HLEN, g->hmac_key_id);
+
+		if (l < 0)
+			err = l;
+		else
+			e->len = (uint16_t)(ENDMT_IP6_HLEN + l);
+		need_key(p, g);
+	}
 	if (err)
 		return tree_err(t, "groups %s: cannot build the head's template: %s", g->name,
 				err == -E2BIG ? "too many receivers for one SRH" : strerror(-err));
+	p->encap_hmac[p->nencaps] = g->hmac_key_id;
 	p->encap_keys[p->nencaps++] = gp->g.key;
 	return 0;
 }
@@ -368,6 +408,47 @@ static int plan_group(const struct tree *t, const struct grp *g, int x, struct p
 		return err;
 	p->ngrp++;
 	return 0;
+}
+
+int plan_hmac(const struct tree *t, struct plan *p, const struct endmt_maps_fds *m)
+{
+	struct endmt_hmac_key k;
+	int i, j, err = 0;
+
+	for (i = 0; i < p->nneed; i++) {
+		err = hmac_key_get(m, p->need_keys[i], &k);
+		if (err) {
+			errorf("%s: groups %s: hmac_key_id %u: %s", t->file, p->need_key_grp[i],
+			       p->need_keys[i], err == -ENOENT ? "no such key on this node "
+			       "(endmt hmac set --key-id on every node of the tree first)" :
+			       strerror(-err));
+			goto out;
+		}
+	}
+	for (i = 0; i < p->nencaps; i++) {
+		struct endmt_encap *e = &p->encaps[i];
+		struct endmt_srh *srh = (struct endmt_srh *)(e->hdr + ENDMT_IP6_HLEN);
+
+		if (!p->encap_hmac[i])
+			continue;
+		if ((err = hmac_key_get(m, p->encap_hmac[i], &k)))
+			goto out;	/* checked above */
+		/* Linux looks for an HMAC TLV only with the pre-RFC 8754 H flag
+		 * (net/ipv6/seg6_hmac.c, sr_has_hmac()); RFC 8754 receivers
+		 * ignore Flags, endmt's edges too (it is in the text). */
+		srh->flags |= ENDMT_SRH_F_HMAC;
+		j = endmt_srh_hmac_set(e->hdr + ENDMT_IP6_OFF_SADDR, (uint8_t *)srh,
+				       e->len - ENDMT_IP6_HLEN, (enum endmt_hmac_mode)k.mode, &k.pads);
+		if (j) {
+			err = j;
+			errorf("%s: HMAC of a head template (key %u): %s", t->file,
+			       p->encap_hmac[i], strerror(-err));
+			goto out;
+		}
+	}
+out:
+	explicit_bzero(&k, sizeof(k));
+	return err;
 }
 
 int plan_node(const struct tree *t, int x, struct plan *p)

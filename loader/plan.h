@@ -47,10 +47,25 @@ struct plan {
 	struct endmt_origin_key origin_keys[ENDMT_MAX_ORIGINS];
 	uint32_t origin_ifx[ENDMT_MAX_ORIGINS];
 	int norigins;
+	/* SRH HMAC keys this node must have (endmt_hmac_keys), each with the
+	 * group that needs it; the head's templates get their HMAC field from
+	 * them at apply time (plan_hmac()).  encap_hmac[i]: key of
+	 * encaps[i], 0 = none. */
+	uint32_t encap_hmac[MAX_GROUPS];
+	uint32_t need_keys[MAX_GROUPS];
+	const char *need_key_grp[MAX_GROUPS];
+	int nneed;
 };
 
 /* Fills p with what node x of t needs for every group.  Returns 0 or
  * -errno (with the one error line printed). */
 int plan_node(const struct tree *t, int x, struct plan *p);
+
+/* The HMAC of every template of p that has an HMAC TLV, from the node's keys
+ * in m (Flags gets the kernel's H bit, docs/HEAD-ENCAP.md).  Fails, naming
+ * group and Key ID, when a key p needs is not there.  0 or -errno (with the
+ * one error line printed). */
+struct endmt_maps_fds;
+int plan_hmac(const struct tree *t, struct plan *p, const struct endmt_maps_fds *m);
 
 #endif

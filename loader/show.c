@@ -17,6 +17,7 @@
 #include "endmt/srh.h"
 #include "endmt/stats.h"
 #include "hmac_keys.h"
+#include "srh_hmac.h"
 
 #define STAT_NAME(kind, name, str, help) str,
 static const char *const stat_names[] = { ENDMT_STAT_LIST(STAT_NAME) };
@@ -291,6 +292,22 @@ static json_t *encap_json(const struct endmt_group_key *k, const struct endmt_en
 	for (i = 0; i <= srh->last_entry && sizeof(*srh) + 16 * (i + 1) <= srh_len; i++)
 		json_array_append_new(segs, jaddr((const uint8_t *)(srh + 1) + 16 * i));
 	json_object_set_new(o, "segments", segs);
+	{
+		/* the template's octets, and the Key ID of its HMAC TLV */
+		int h = endmt_srh_hmac_tlv((const uint8_t *)srh, srh_len);
+		char *hex = malloc(2 * (size_t)e->len + 1);
+
+		json_object_set_new(o, "hmac_key_id", h >= 0 ?
+				    json_integer(ntohl(((const struct endmt_hmac_tlv *)
+							((const uint8_t *)srh + h))->key_id)) :
+				    json_null());
+		if (hex) {
+			for (i = 0; i < e->len; i++)
+				sprintf(hex + 2 * i, "%02x", e->hdr[i]);
+			json_object_set_new(o, "hex", json_string(hex));
+			free(hex);
+		}
+	}
 	/* The TLV type is not stored: take the first non-padding TLV's. */
 	off = sizeof(*srh) + 16 * ((size_t)srh->last_entry + 1);
 	while (off + sizeof(struct endmt_tlv_hdr) <= srh_len) {

@@ -369,6 +369,9 @@ static int parse_groups(struct tree *t, json_t *groups)
 				   ENDMT_CNP_BURST_DEF, false, &v)))
 			return err;
 		o->cnp_burst = v;
+		if ((err = get_int(t, g, "hmac_key_id", path, 1, UINT32_MAX, 0, false, &v)))
+			return err;
+		o->hmac_key_id = v;
 		src = json_object_get(g, "source");
 		snprintf(rpath, sizeof(rpath), "%s.source", path);
 		if (!json_is_object(src))

@@ -47,6 +47,7 @@ struct grp {
 	 * End.MT SID (arrays of nnodes, NULL in the multicast variant). */
 	struct node_sid *repl_sid, *edge_sid;
 	uint32_t dqpn, start_psn, cnp_cap, cnp_rate, cnp_burst, src_qpn;
+	uint32_t hmac_key_id;	/* SRH HMAC key of the group, 0: none */
 	const char *src_name;
 	int head;
 	struct rcv *rcv;

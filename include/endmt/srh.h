@@ -77,6 +77,9 @@ _Static_assert(sizeof(struct endmt_hmac_tlv) == 8, "HMAC TLV head is 8 octets");
  * + 32 (HMAC-SHA256, no truncation), as the kernel's SEG6_HMAC_FIELD_LEN;
  * the HMAC field starts right after struct endmt_hmac_tlv. */
 #define ENDMT_HMAC_TLV_LEN 38
+/* Flags: the HMAC bit of draft-ietf-6man-segment-routing-header before
+ * RFC 8754, without which Linux never looks for an HMAC TLV. */
+#define ENDMT_SRH_F_HMAC 0x08
 #define ENDMT_HMAC_FIELD_OFF 8
 
 #endif /* ENDMT_SRH_H */

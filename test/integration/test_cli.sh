@@ -85,7 +85,7 @@ fig1_json() {
 EOF
 }
 apply_json() { # NS NODE -> "changed attached"
-	X "$1" --json apply "$F" --node "$2" 2>"$TMP/err" | $PY "$CHECKS" apply_result
+	X "$1" --json apply "${3:-$F}" --node "$2" 2>"$TMP/err" | $PY "$CHECKS" apply_result
 }
 # detach_all NS...: detach every device `show` lists
 detach_all() {
@@ -111,7 +111,8 @@ setup_fig1() {
 # every command's --help, as docs/CLI.md has it
 case_help() {
 	for c in attach detach "group add" "group del" "branch add" "branch del" "sid add" "sid del" \
-		"receiver add" "receiver del" "encap set" "encap del" "repl add" "repl del" apply show agent; do
+		"receiver add" "receiver del" "encap set" "encap del" "repl add" "repl del" apply show agent \
+		"hmac set" "hmac del" "hmac show"; do
 		# shellcheck disable=SC2086
 		if "$E" $c --help >"$TMP/help" 2>&1 && grep -q "^Usage: endmt $c" "$TMP/help"; then
 			if [ -f docs/CLI.md ] && ! $PY "$CHECKS" help_in_doc "$TMP/help"; then
@@ -188,7 +189,7 @@ case_config() {
 	and (g["cnp_rate"], g["cnp_burst"], g["cnps_sent"], g["cnps_withheld"]) == (1000, 8, None, None)
 	and [(b["addr"], b["psn_offset"], b["ack_psn"]) for b in g["branches"]] == [("fd00:11::2", -5, 16777209)]
 	and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 20,
-	                   "src_prefix": None, "in_ifindex": None, "in_dev": None}]
+	                   "src_prefix": None, "in_ifindex": None, "in_dev": None, "hmac": "ignore", "hmac_key_id": None}]
 	and j["receivers"][0]["psn_offset"] == -5 and j["receivers"][0]["rkey"] == 99 and (j["receivers"][0]["proxy"], j["receivers"][0]["dqpn"]) == ("fd00:ff::1", 7) and j["receivers"][0]["va_delta"] == 4096
 	and (e := j["encaps"][0])["segments"] == ["fd00:ff::1", "ff3e::4d54"] and e["segments_left"] == 1
 	and e["outer_src"] == "fd00:6::1" and e["outer_dst"] == "ff3e::4d54" and e["tlv_type"] == 124
@@ -453,7 +454,7 @@ case_apply() {
 	(g := G[("fd00:ff::1", 4660)]) and g["branch_by"] == "addr" and g["resp_saddr"] == "fd00:1::1"
 	and [(b["addr"], b["psn_offset"]) for b in g["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 1000)]
 	and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64,
-	                   "src_prefix": "fd00:6::1/128", "in_ifindex": D["n1-n4"]["ifindex"], "in_dev": "n1-n4"}]
+	                   "src_prefix": "fd00:6::1/128", "in_ifindex": D["n1-n4"]["ifindex"], "in_dev": "n1-n4", "hmac": "ignore", "hmac_key_id": None}]
 	and sorted((r["addr"], r["qpn"], r["psn_offset"], r["dqpn"]) for r in j["receivers"]) == [("fd00:11::2", 256, 0, 4660), ("fd00:12::2", 257, 1000, 4660)]
 	and sorted(D) == ["n1-n4", "n1-r1", "n1-r2"] and all(d["role"] == "edge" for d in D.values())
 	and g["psn_guard"] and g["origin_check"] and g["data_psn"] is None
@@ -580,7 +581,7 @@ case_apply_repl() {
 	[ "$r" = "7 3" ] && ok "apply N1 (replication): group, its own End.MT SID, translation, 2 receiver records, 2 response origins" || bad "apply N1 (replication): '$r' $(cat "$TMP/err")"
 	jcheck "N1: End.MT on its unicast SID, no replication" "$G2" '
 	j["sids"] == [{"sid": "fd00:1::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64,
-	               "src_prefix": "fd00:6::1/128", "in_ifindex": D["n1-n4"]["ifindex"], "in_dev": "n1-n4"}]
+	               "src_prefix": "fd00:6::1/128", "in_ifindex": D["n1-n4"]["ifindex"], "in_dev": "n1-n4", "hmac": "ignore", "hmac_key_id": None}]
 	and j["replication"] == []'
 
 	# validation of the variant: file, field, problem; nothing written
@@ -747,9 +748,64 @@ case_receivers_by_hand() {
 
 # CLI_CASES (read when TEST is not given): the cases a caller chose, said
 # aloud; vmtest/run.sh picks the kernel-facing ones for its guest.
+# SRH HMAC keys by hand (secret from stdin and a file, never printed) and
+# through apply: the head's template gets an HMAC TLV (checked against
+# hmac/hashlib), the edge's SID requires the key; a node without the key
+# refuses the file
+case_hmac() {
+	H=${ID}h   # N6, head
+	T=${ID}t   # N4, transit
+	G=${ID}g   # N1, edge
+	setup_fig1 "$H" "$T" "$G" x
+	local secret=hmac-secret-$$ out
+	printf '%s\n' "$secret" >"$TMP/secret"
+	if printf '%s' "$secret" | X "$H" hmac set --key-id 7 >"$TMP/out" 2>"$TMP/err"; then ok "hmac set --key-id 7, secret on stdin"; else bad "hmac set stdin: $(cat "$TMP/err")"; fi
+	expect_ok "hmac set --key-id 9 --mode extended --secret-file" "$H" hmac set --key-id 9 --mode extended --secret-file "$TMP/secret"
+	out=$(X "$H" hmac show; X "$H" --json hmac show; X "$H" show; X "$H" --json show --all)
+	if grep -q "$secret" <<<"$out"; then bad "the secret shows up in show"; else ok "no show prints the secret"; fi
+	jcheck "show --json: hmac_keys lists IDs, algorithm and mode, no pads" "$H" '
+	j["hmac_keys"] == [{"key_id": 7, "algorithm": "hmac-sha256", "mode": "rfc8754"},
+	                   {"key_id": 9, "algorithm": "hmac-sha256", "mode": "extended"}]'
+	if X "$H" hmac show | grep -q "key-id 9  hmac-sha256  mode extended"; then ok "hmac show lists key 9"; else bad "hmac show: $(X "$H" hmac show)"; fi
+	expect_fail "hmac set: empty secret refused" "hmac set: empty secret from stdin" "$H" hmac set --key-id 3 </dev/null
+	printf '\n' >"$TMP/nl"
+	expect_fail "hmac set: a lone newline is empty too" "hmac set: empty secret from" "$H" hmac set --key-id 3 --secret-file "$TMP/nl"
+	expect_fail "hmac set: no such file" "hmac set: --secret-file $TMP/nosuch: No such file" "$H" hmac set --key-id 3 --secret-file "$TMP/nosuch"
+	expect_fail "hmac set: key ID 0" "hmac set: --key-id 0: must be an integer 1\.\.4294967295" "$H" hmac set --key-id 0 --secret-file "$TMP/secret"
+	expect_fail "hmac set: --secret on the command line does not exist" "unknown option '--secret'" "$H" hmac set --key-id 3 --secret x
+	expect_ok "hmac del --key-id 9" "$H" hmac del --key-id 9
+	expect_fail "hmac del: no such key" "hmac del: key 9: no such key" "$H" hmac del --key-id 9
+	expect_fail "sid add: key with --hmac ignore" "key would not be checked" "$G" sid add fd00::9 --edge fd00:1::1 --hmac-key-id 7 --hmac ignore
+
+	# apply: the group names key 7
+	$PY "$CHECKS" edit "$F" "$TMP/hmac.json" 'g["hmac_key_id"] = 7'
+	expect_fail "apply: the edge has no key 7" "hmac\.json: groups g1: hmac_key_id 7: no such key on this node" "$G" apply "$TMP/hmac.json" --node N1
+	jcheck "N1: nothing written by the refused apply" "$G" 'j["sids"] == [] and j["groups"] == []'
+	expect_ok "apply N6 (head) with hmac_key_id 7" "$H" apply "$TMP/hmac.json" --node N6
+	jcheck "N6: the template ends in an HMAC TLV of key 7, hmac/hashlib over the RFC 8754 text, H flag" "$H" '
+	(e := j["encaps"][0])["hmac_key_id"] == 7 and template_hmac_ok(e, "'"$secret"'")
+	and [t["edge"] for t in e["tlvs"]] == ["fd00:1::1", "fd00:2::1", "fd00:3::1"]'
+	r=$(apply_json "$H" N6 "$TMP/hmac.json")
+	[ "$r" = "0 0" ] && ok "apply N6 with HMAC again changes nothing" || bad "second apply N6: '$r'"
+	must X "$G" hmac set --key-id 7 --secret-file "$TMP/secret"
+	expect_ok "apply N1 (edge) with hmac_key_id 7" "$G" apply "$TMP/hmac.json" --node N1
+	jcheck "N1: the SID requires key 7" "$G" '
+	[(s["sid"], s["hmac"], s["hmac_key_id"]) for s in j["sids"]] == [("ff3e::4d54", "require", 7)]'
+	expect_ok "apply N1 without hmac_key_id" "$G" apply "$F" --node N1
+	jcheck "N1: the SID ignores HMAC again" "$G" '
+	[(s["hmac"], s["hmac_key_id"]) for s in j["sids"]] == [("ignore", None)]'
+	bad_key() { # DESC REGEX PYTHON-EDIT
+		$PY "$CHECKS" edit "$F" "$TMP/bad.json" "$3"
+		expect_fail "$1" "$2" "$G" apply "$TMP/bad.json" --node N1
+	}
+	bad_key "apply: hmac_key_id 0" "bad\.json: groups\[0\]\.hmac_key_id: must be 1\.\.4294967295" 'g["hmac_key_id"] = 0'
+	bad_key "apply: hmac_key_id not an integer" "bad\.json: groups\[0\]\.hmac_key_id: must be 1\.\.4294967295" 'g["hmac_key_id"] = "7"'
+	detach_all "$H" "$T" "$G"
+}
+
 if [ -z "${TEST:-}" ] && [ -n "${CLI_CASES:-}" ]; then
 	echo "test_cli: only CLI_CASES: $CLI_CASES"
 	TEST=$CLI_CASES
 fi
 run_cases help attach config repl privilege agent detach stale_record apply apply_errors \
-	apply_rollback apply_repl receivers receivers_by_hand
+	apply_rollback apply_repl receivers receivers_by_hand hmac

@@ -31,6 +31,19 @@ def show_eval(path, expr):
     return 0 if r else 1
 
 
+def template_hmac_ok(e, secret, extended=False):
+    """The head template e (an `encaps` entry of show --json) ends in an HMAC
+    TLV whose field is hmac/hashlib over its text (test/py/endmt_oracle.py),
+    with the kernel's H flag (0x08) in Flags."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from endmt_oracle import hmac_sha256, srh_hmac_field, srh_hmac_text
+    t = bytes.fromhex(e["hex"])
+    sa, srh = t[8:24], t[40:]
+    if len(srh) != (srh[1] + 1) * 8 or srh[-40] != 5 or srh[-39] != 38 or not srh[5] & 0x08:
+        return False
+    return srh_hmac_field(srh) == hmac_sha256(secret.encode(), srh_hmac_text(sa, srh, extended))
+
+
 def help_in_doc(path, doc="docs/CLI.md"):
     """The --help text in PATH appears verbatim in docs/CLI.md."""
     return 0 if open(path).read() in open(doc).read() else 1
