@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include "endmt/icrc.h"
+#include "endmt/roce.h"
 #include "endmt/srh.h"
 #include "encap_tmpl.h"
 
@@ -33,4 +34,24 @@ int endmt_encap_template(struct endmt_encap *out, const struct in6_addr *outer_s
 	memcpy(ip6 + ENDMT_IP6_OFF_DADDR, &segs[sl], 16);
 	out->len = (uint16_t)(ENDMT_IP6_HLEN + srh_len);
 	return 0;
+}
+
+int endmt_encap_hmac(struct endmt_encap *e, uint32_t key_id, enum endmt_hmac_mode mode,
+		     const struct endmt_hmac_pads *p)
+{
+	uint8_t *srh = e->hdr + ENDMT_IP6_HLEN;
+	int l;
+
+	if (e->len < ENDMT_IP6_HLEN + sizeof(struct endmt_srh) || e->len > sizeof(e->hdr))
+		return -EINVAL;
+	l = endmt_srh_add_hmac(srh, sizeof(e->hdr) - ENDMT_IP6_HLEN, e->len - ENDMT_IP6_HLEN,
+			       key_id);
+	if (l < 0)
+		return l;
+	e->len = (uint16_t)(ENDMT_IP6_HLEN + l);
+	/* Linux looks for an HMAC TLV only with the pre-RFC 8754 H flag
+	 * (net/ipv6/seg6_hmac.c, sr_has_hmac()); RFC 8754 receivers ignore
+	 * Flags, endmt's edges too (it is in the text). */
+	((struct endmt_srh *)srh)->flags |= ENDMT_SRH_F_HMAC;
+	return endmt_srh_hmac_set(e->hdr + ENDMT_IP6_OFF_SADDR, srh, (size_t)l, mode, p);
 }

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include "endmt/maps.h"
 #include "tlv.h"
+#include "srh_hmac.h"
 
 /* Fills *out with: outer IPv6 (version 6, traffic class and flow label 0,
  * payload length 0 -- the data path writes it --, next header 43, hop limit
@@ -23,5 +24,12 @@ int endmt_encap_template(struct endmt_encap *out, const struct in6_addr *outer_s
 			 const struct in6_addr *segs, size_t nseg, uint8_t sl,
 			 const struct endmt_edge_ent *edges, size_t nedges,
 			 uint8_t tlv_type);
+
+/* Signs a template: appends an SRH HMAC TLV of key_id as the SRH's last
+ * TLV, sets the Flags bit Linux needs to look for it (ENDMT_SRH_F_HMAC,
+ * docs/HEAD-ENCAP.md) and writes its HMAC in mode with pads p (lib/srh_hmac.h).
+ * 0, or -EINVAL / -E2BIG (no room: ENDMT_MAX_ENCAP, 2048-octet SRH). */
+int endmt_encap_hmac(struct endmt_encap *e, uint32_t key_id, enum endmt_hmac_mode mode,
+		     const struct endmt_hmac_pads *p);
 
 #endif /* ENDMT_ENCAP_TMPL_H */

@@ -317,19 +317,9 @@ static int plan_template(const struct tree *t, const struct grp *g, const bool *
 	err = endmt_encap_template(&p->encaps[p->nencaps], &t->nodes[x].addr, segs, 2, 1,
 				   edges, ne, t->tlv_type);
 	free(rl);
-	if (!err && g->hmac_key_id) {
-		/* The HMAC TLV last, as the kernel finds it (the SRH's last 40
-		 * octets); its field is written by plan_hmac() from the key. */
-		struct endmt_encap *e = &p->encaps[p->nencaps];
-		int l = endmt_srh_add_hmac(e->hdr + ENDMT_IP6_HLEN, sizeof(e->hdr) - ENDMT_IP6_HLEN,
-					   e->len - ENDMT_IP6_HLEN, g->hmac_key_id);
-
-		if (l < 0)
-			err = l;
-		else
-			e->len = (uint16_t)(ENDMT_IP6_HLEN + l);
+	/* The HMAC TLV comes at apply time, from the key (plan_hmac()). */
+	if (!err && g->hmac_key_id)
 		need_key(p, g);
-	}
 	if (err)
 		return tree_err(t, "groups %s: cannot build the head's template: %s", g->name,
 				err == -E2BIG ? "too many receivers for one SRH" : strerror(-err));
@@ -426,23 +416,19 @@ int plan_hmac(const struct tree *t, struct plan *p, const struct endmt_maps_fds 
 		}
 	}
 	for (i = 0; i < p->nencaps; i++) {
-		struct endmt_encap *e = &p->encaps[i];
-		struct endmt_srh *srh = (struct endmt_srh *)(e->hdr + ENDMT_IP6_HLEN);
-
 		if (!p->encap_hmac[i])
 			continue;
 		if ((err = hmac_key_get(m, p->encap_hmac[i], &k)))
 			goto out;	/* checked above */
-		/* Linux looks for an HMAC TLV only with the pre-RFC 8754 H flag
-		 * (net/ipv6/seg6_hmac.c, sr_has_hmac()); RFC 8754 receivers
-		 * ignore Flags, endmt's edges too (it is in the text). */
-		srh->flags |= ENDMT_SRH_F_HMAC;
-		j = endmt_srh_hmac_set(e->hdr + ENDMT_IP6_OFF_SADDR, (uint8_t *)srh,
-				       e->len - ENDMT_IP6_HLEN, (enum endmt_hmac_mode)k.mode, &k.pads);
+		/* the HMAC TLV last, as the kernel finds it (the SRH's last 40
+		 * octets), and its H flag (lib/encap_tmpl.h) */
+		j = endmt_encap_hmac(&p->encaps[i], p->encap_hmac[i], (enum endmt_hmac_mode)k.mode,
+				     &k.pads);
 		if (j) {
 			err = j;
 			errorf("%s: HMAC of a head template (key %u): %s", t->file,
-			       p->encap_hmac[i], strerror(-err));
+			       p->encap_hmac[i], err == -E2BIG ? "no room for the HMAC TLV "
+			       "(too many receivers)" : strerror(-err));
 			goto out;
 		}
 	}

@@ -2,6 +2,7 @@
 /* percopy xdp: BPF_PROG_TEST_RUN of the edge's XDP half. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -9,8 +10,38 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "endmt/maps.h"
+#include "endmt/srh.h"
+#include "srh_hmac.h"
 #include "benchpkt.h"
 #include "percopy.h"
+
+/* HMAC=rfc8754|extended: the SID requires key 1 and every frame gets an
+ * HMAC TLV of it (last in the SRH), so the run includes the edge's HMAC
+ * check (docs/BENCHMARKS.md).  The frame grows by 40 octets. */
+static const uint8_t bench_secret[] = "percopy bench secret, 32 octets.";
+
+static int add_hmac(uint8_t *frame, size_t cap, int len, enum endmt_hmac_mode mode)
+{
+	const size_t srh_off = 14 + 40;
+	size_t srh_len = ((size_t)frame[srh_off + 1] + 1) * 8, plen;
+	struct endmt_hmac_pads p;
+	int l;
+
+	if (len < 0 || (size_t)len + 40 > cap)
+		return -1;
+	memmove(frame + srh_off + srh_len + 40, frame + srh_off + srh_len,
+		(size_t)len - srh_off - srh_len);
+	l = endmt_srh_add_hmac(frame + srh_off, 2048, srh_len, 1);
+	if (l < 0)
+		return -1;
+	frame[srh_off + 5] |= ENDMT_SRH_F_HMAC;
+	plen = (size_t)len + 40 - srh_off;
+	frame[18] = (uint8_t)(plen >> 8), frame[19] = (uint8_t)plen;
+	endmt_hmac_pads_init(&p, bench_secret, sizeof(bench_secret) - 1);
+	if (endmt_srh_hmac_set(frame + 22, frame + srh_off, (size_t)l, mode, &p))
+		return -1;
+	return len + 40;
+}
 
 /* BPF_PROG_TEST_RUN of the XDP half with repeat. */
 int cmd_xdp(const char *obj_path)
@@ -23,6 +54,11 @@ int cmd_xdp(const char *obj_path)
 	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
 	static uint8_t frame[10000], out[10000];
 	int fd, sids, err = 0, repeat = env_int("REPEAT", 5), count = env_int("COUNT", 3000);
+	const char *hm = getenv("HMAC");
+	int mode = !hm || !*hm ? -1 : !strcmp(hm, "extended") ? ENDMT_HMAC_EXTENDED :
+		   ENDMT_HMAC_RFC8754;
+	const char *label = mode < 0 ? "xdp" : mode == ENDMT_HMAC_EXTENDED ? "xdp-hmac-ext" :
+			    "xdp-hmac";
 	size_t ni, pi;
 
 	obj = load_obj_own_pins(obj_path, "benchpx", pin, sizeof(pin), &err);
@@ -30,10 +66,23 @@ int cmd_xdp(const char *obj_path)
 		return err;
 	fd = prog_fd(obj, "endmt_edge_xdp");
 	if (fd >= 0)
-		print_insns("xdp", "endmt_edge_xdp", fd);
+		print_insns(label, "endmt_edge_xdp", fd);
 	sids = bpf_object__find_map_fd_by_name(obj, "endmt_sids");
 	memcpy(sk.sid, &edge, 16);
 	memcpy(sv.edge, &edge, 16);
+	if (mode >= 0) {
+		struct endmt_hmac_key k = { .alg = ENDMT_HMAC_ALG_SHA256, .mode = (uint8_t)mode };
+		int keys = bpf_object__find_map_fd_by_name(obj, "endmt_hmac_keys");
+		uint32_t id = 1;
+
+		endmt_hmac_pads_init(&k.pads, bench_secret, sizeof(bench_secret) - 1);
+		sv.hmac_policy = ENDMT_HMAC_REQUIRE;
+		sv.hmac_key_id = 1;
+		if (keys < 0 || bpf_map_update_elem(keys, &id, &k, 0)) {
+			err = -ENOENT;
+			goto out;
+		}
+	}
 	if (fd < 0 || sids < 0 || bpf_map_update_elem(sids, &sk, &sv, 0)) {
 		err = -ENOENT;
 		goto out;
@@ -43,6 +92,9 @@ int cmd_xdp(const char *obj_path)
 			int n = ns_list[ni], len = bp_build(frame, sizeof(frame), BP_ENDMT, n,
 							    pay_list[pi], mac, mac), r, runs = 0;
 			double v[64];
+
+			if (mode >= 0)
+				len = add_hmac(frame, sizeof(frame), len, (enum endmt_hmac_mode)mode);
 
 			for (r = 0; r < repeat && r < 64; r++) {
 				double total = 0;
@@ -72,9 +124,9 @@ int cmd_xdp(const char *obj_path)
 				v[runs++] = total / count;
 			}
 			if (runs)
-				printf("xdp %d %zu %.1f\n", n, pay_list[pi], median(v, runs));
+				printf("%s %d %zu %.1f\n", label, n, pay_list[pi], median(v, runs));
 			else
-				printf("xdp %d %zu n/a (%s)\n", n, pay_list[pi],
+				printf("%s %d %zu n/a (%s)\n", label, n, pay_list[pi],
 				       "over a page, test run hands the frame over as fragments "
 				       "and this non-frags program sees only the first");
 			fflush(stdout);

@@ -28,7 +28,12 @@ veth.  Then the HMAC field the kernel wrote must equal hmac/hashlib over
 srh_hmac_text (RFC 8754 mode), and the same captures go to the C test
 (ENDMT_HMAC_KERNEL=FILE, subtest kernel_seg6, dump lines "kernel NSEGS BPF
 NATIVE"): lib/srh_hmac.c natively and the BPF program over its text must
-compute the kernel's field too.  A kernel without
+compute the kernel's field too.  The other way: the endmt head's template
+(test/unit/edge_hmac.c head_template_rfc8754: endmt_encap_template() and
+endmt_encap_hmac(), what apply writes) is sent to a Linux seg6 endpoint in a
+netns (its SID on lo, seg6_enabled, seg6_require_hmac 1, `ip sr hmac set`
+with the same secret), which must forward it to its segment 0, and drop it
+with one bit of a segment flipped.  A kernel without
 CONFIG_IPV6_SEG6_HMAC fails this (it is the only outside implementation of
 the RFC 8754 text at hand).
 Exit status 0 on success.
@@ -114,6 +119,78 @@ def kernel_srhs(check):
         ip("netns", "del", b)
 
 
+SEND_AND_CAPTURE = r"""
+import select, socket, sys, time
+# argv: frames (hex, IPv6 onward) to send on a0 to b0's MAC, one at a time;
+# prints per frame whether it came back from b0 with Segments Left 0 and the
+# DA its segment 0 (the kernel's seg6 endpoint processed and forwarded it)
+dmac = bytes.fromhex(sys.argv[1].replace(":", ""))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86dd))
+s.bind(("a0", 0))
+smac = s.getsockname()[4]
+for f in sys.argv[2:]:
+    ip6 = bytes.fromhex(f)
+    seg0 = ip6[48:64]
+    back = False
+    for _ in range(3):  # the veth pair may still be coming up: try again
+        s.send(dmac + smac + b"\x86\xdd" + ip6)
+        end = time.time() + 1
+        while time.time() < end and not back:
+            if not select.select([s], [], [], 0.1)[0]:
+                continue
+            r, a = s.recvfrom(65535)
+            if a[2] == socket.PACKET_OUTGOING:
+                continue
+            r = r[14:]
+            back = len(r) > 48 and r[6] == 43 and r[24:40] == seg0 and r[43] == 0
+        if back:
+            break
+    print("forwarded" if back else "dropped", flush=True)
+"""
+
+
+def kernel_endpoint(frames, sid, key, keyid, check):
+    """Sends each IPv6 packet of frames (an SRH at SL 1 to sid) to a Linux
+    seg6 endpoint (netns, sid on lo, seg6_enabled, seg6_require_hmac = 1,
+    `ip sr hmac set keyid sha256` = key) and returns per frame whether the
+    kernel forwarded it to its segment 0 (back on the same link)."""
+    a, b = f"hmke{os.getpid()}a", f"hmke{os.getpid()}b"
+
+    def ip(*args, **kw):
+        return subprocess.run(["ip"] + list(args), capture_output=True, text=True, **kw)
+
+    def sysctl(ns, k, v):
+        ip("netns", "exec", ns, "sysctl", "-qw", f"{k}={v}", check=True)
+
+    try:
+        ip("netns", "add", a, check=True)
+        ip("netns", "add", b, check=True)
+        ip("-n", a, "link", "add", "a0", "type", "veth", "peer", "name", "b0", "netns", b,
+           check=True)
+        for ns, dev, addr in ((a, "a0", "fd00:a::1/64"), (b, "b0", "fd00:a::2/64")):
+            ip("-n", ns, "link", "set", "lo", "up", check=True)
+            ip("-n", ns, "link", "set", dev, "up", check=True)
+            ip("-n", ns, "-6", "addr", "add", addr, "dev", dev, "nodad", check=True)
+        ip("-n", b, "-6", "addr", "add", f"{sid}/128", "dev", "lo", check=True)
+        ip("-n", b, "-6", "route", "add", "fd00:ff::/64", "via", "fd00:a::1", check=True)
+        sysctl(b, "net.ipv6.conf.all.forwarding", 1)
+        for dev in ("all", "b0"):
+            sysctl(b, f"net.ipv6.conf.{dev}.seg6_enabled", 1)
+            sysctl(b, f"net.ipv6.conf.{dev}.seg6_require_hmac", 1)
+        r = ip("-n", b, "sr", "hmac", "set", str(keyid), "sha256", input=key.decode() + "\n")
+        if r.returncode:
+            check(False, f"kernel endpoint: ip sr hmac set: {r.stderr.strip()}")
+            return []
+        mac = ip("-n", b, "-j", "link", "show", "b0").stdout.split('"address":"')[1][:17]
+        out = subprocess.run(["ip", "netns", "exec", a, sys.executable, "-c", SEND_AND_CAPTURE,
+                              mac] + [f.hex() for f in frames],
+                             capture_output=True, text=True, timeout=30)
+        return out.stdout.split()
+    finally:
+        ip("netns", "del", a)
+        ip("netns", "del", b)
+
+
 RFC4231 = {"rfc4231_1", "rfc4231_2", "rfc4231_3", "rfc4231_4", "rfc4231_6", "rfc4231_7"}
 SRH_CASES = {f"srh_{n}seg_{m}" for n in (1, 2, 5, 16) for m in ("rfc8754", "extended")}
 
@@ -162,6 +239,21 @@ def main() -> int:
         check(r.returncode == 0,
               "test_progs -t edge_hmac: " + (r.stdout.strip().splitlines() or ["?"])[-1])
         lines = [ln.split() for ln in open(dump) if ln.strip()]
+    # the endmt head's template (test/unit/edge_hmac.c head_template, what
+    # apply writes) at a Linux seg6 endpoint that requires HMAC: forwarded;
+    # with one bit of a segment flipped: dropped
+    tmpl = [f for f in lines if f[0] == "edge" and f[1] == "head_template_rfc8754"]
+    check(len(tmpl) == 1, "head_template_rfc8754 dumped")
+    if tmpl:
+        ip6 = unhex(tmpl[0][5])[14:]
+        bad = bytearray(ip6)
+        bad[40 + 8 + 5] ^= 1
+        sid = ":".join(ip6[24:40].hex()[i:i + 4] for i in range(0, 32, 4))
+        got = kernel_endpoint([ip6, bytes(bad)], sid, unhex(tmpl[0][4]), 0x01020304, check)
+        check(got == ["forwarded", "dropped"],
+              f"kernel seg6 endpoint (seg6_require_hmac 1) on the endmt head's template: {got}, "
+              "want forwarded, then dropped with a flipped bit")
+        seen.setdefault("kernel_endpoint", set()).add("head_template")
     for f in lines:
         kind, name = f[0], f[1]
         seen.setdefault(kind, set()).add(name)

@@ -22,6 +22,7 @@
 #include "wire.h"
 #include "endmt/sha256.h"
 #include "srh_hmac.h"
+#include "encap_tmpl.h"
 
 /* SID: its octets 04 0e ... are a PadN of 14, so with Last Entry 1 -> 0
  * the SRH still parses (the SID becomes padding) and the flip reaches the
@@ -290,6 +291,66 @@ static void test_policy_table(struct hfx *fx)
 	}
 }
 
+/* The head's template as apply makes it (endmt_encap_template() and
+ * endmt_encap_hmac(), the code of loader/plan.c) in front of a RoCE packet:
+ * accepted by the edge in both modes.  Dump line "template NAME MODE POLICY
+ * KEY FRAME VERDICT" too: test_hmac.py sends the RFC 8754 one to a Linux
+ * seg6 endpoint with seg6_require_hmac = 1, which must forward it (and
+ * drop it with one bit flipped). */
+static void test_head_template(struct hfx *fx)
+{
+	static uint8_t pkt[EU_MAXPKT];
+	struct in6_addr segs[2] = { endmt_in6(HPROXY), endmt_in6(HSID) }, sa = endmt_in6(HSA);
+	struct endmt_rcv_ent r[2] = { { .addr = endmt_in6("fd00:11::2"), .qpn = 256 },
+				      { .addr = endmt_in6("fd00:11::3"), .qpn = 257 } };
+	struct endmt_edge_ent ed = { .edge = endmt_in6(HEDGE), .rcv = r, .nrcv = 2 };
+	struct endmt_roce_spec rs = { 0 };
+	static uint8_t pay[32], inner[256];
+	struct endmt_hmac_pads p;
+	struct endmt_encap e;
+	int m, il;
+
+	rs.saddr = endmt_in6(HPROXY);
+	rs.daddr = endmt_in6(HPROXY);
+	rs.opcode = ENDMT_OP_SEND_ONLY;
+	rs.dqpn = 4660;
+	rs.psn = 9;
+	rs.hop_limit = 64;
+	rs.payload = pay;
+	rs.paylen = sizeof(pay);
+	il = endmt_build_roce(inner, sizeof(inner), &rs);
+	if (!ASSERT_GE(il, W_ETH_LEN + 1, "inner"))
+		return;
+	endmt_hmac_pads_init(&p, hmac_secret, sizeof(hmac_secret) - 1);
+	for (m = ENDMT_HMAC_RFC8754; m <= ENDMT_HMAC_EXTENDED; m++) {
+		size_t plen;
+		char name[64];
+
+		snprintf(name, sizeof(name), "head_template_%s",
+			 m == ENDMT_HMAC_EXTENDED ? "extended" : "rfc8754");
+		if (!test__start_subtest(name))
+			continue;
+		memset(&e, 0, sizeof(e));
+		if (!ASSERT_OK(endmt_encap_template(&e, &sa, segs, 2, 1, &ed, 1, 0), "template") ||
+		    !ASSERT_OK(endmt_encap_hmac(&e, KEY_ID, (enum endmt_hmac_mode)m, &p), "sign") ||
+		    !ASSERT_OK(key_set(fx, KEY_ID, (enum endmt_hmac_mode)m, hmac_secret,
+				       sizeof(hmac_secret) - 1), "key") ||
+		    !ASSERT_OK(sid_set(fx, HSID, ENDMT_HMAC_REQUIRE, KEY_ID), "sid"))
+			continue;
+		ASSERT_EQ(e.hdr[ENDMT_IP6_HLEN + 5] & ENDMT_SRH_F_HMAC, ENDMT_SRH_F_HMAC, "H flag");
+		ASSERT_EQ(e.hdr[e.len - 40], ENDMT_TLV_HMAC, "HMAC TLV last");
+		/* what the head's TC pushes: the template, payload length set */
+		memcpy(pkt, mac_y, 6), memcpy(pkt + 6, mac_x, 6);
+		pkt[12] = 0x86, pkt[13] = 0xdd;
+		memcpy(pkt + 14, e.hdr, e.len);
+		memcpy(pkt + 14 + e.len, inner + W_ETH_LEN, (size_t)il - W_ETH_LEN);
+		plen = e.len - ENDMT_IP6_HLEN + (size_t)il - W_ETH_LEN;
+		pkt[18] = (uint8_t)(plen >> 8), pkt[19] = (uint8_t)plen;
+		run_case(fx, name, pkt, 54 + plen, ENDMT_STAT_ENDMT_RX, 1, (enum endmt_hmac_mode)m,
+			 ENDMT_HMAC_REQUIRE);
+	}
+}
+
 static size_t unhex(uint8_t *out, const char *s)
 {
 	size_t n = 0;
@@ -366,6 +427,7 @@ void test_edge_hmac(void)
 	fx.dump = dump ? fopen(dump, "a") : NULL;
 	fx.key = hmac_secret, fx.keylen = sizeof(hmac_secret) - 1;
 	test_policy_table(&fx);
+	test_head_template(&fx);
 	if (kernel && test__start_subtest("kernel_seg6"))
 		test_kernel(&fx, kernel);
 	if (fx.dump)
