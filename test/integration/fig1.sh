@@ -35,7 +35,9 @@
 # env:   O (build dir, default build), FIG1_JSON (tree description, default
 #        test/integration/fig1.json; fig1_repl.json: RFC 9524 variant),
 #        FIG1_SMCROUTE (0: no smcrouted, for fig1_repl.json),
-#        FIG1_WINDOW_US (agent CNP window)
+#        FIG1_WINDOW_US (agent CNP window),
+#        FIG1_HMAC_KEY_ID, FIG1_HMAC_SECRET_FILE, FIG1_HMAC_MODE (an SRH HMAC key
+#        set on every router before apply, for a FIG1_JSON with hmac_key_id)
 # Sourced (e.g. by demo.sh), it defines fig1_up/fig1_down/fig1_ns/fig1_endmt.
 
 F1_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -153,6 +155,14 @@ fig1_up() {
 	fi
 	# the data path
 	for n in $F1_ROUTERS; do
+		# the tree's SRH HMAC key on every router first (a file with
+		# hmac_key_id needs it on the head and the edges)
+		if [ -n "${FIG1_HMAC_KEY_ID:-}" ]; then
+			fig1_endmt "$id" "$n" hmac set --key-id "$FIG1_HMAC_KEY_ID" \
+				--mode "${FIG1_HMAC_MODE:-rfc8754}" --secret-file "$FIG1_HMAC_SECRET_FILE" \
+				>"$st/hmac-$n.log" 2>&1 ||
+				{ f1_log "endmt hmac set on $n failed: $(cat "$st/hmac-$n.log")"; return 1; }
+		fi
 		fig1_endmt "$id" "$n" apply "$F1_JSON" --node "$n" >"$st/apply-$n.log" 2>&1 ||
 			{ f1_log "endmt apply on $n failed: $(cat "$st/apply-$n.log")"; return 1; }
 		echo "$n" >>"$st/applied"
