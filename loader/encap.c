@@ -10,10 +10,11 @@
 #include "config.h"
 #include "encap_tmpl.h"
 #include "endmt/srh.h"
+#include "hmac_keys.h"
 
 struct encap_args {
 	struct in6_addr proxy, src, sid;
-	uint32_t dqpn, tlv_type;
+	uint32_t dqpn, tlv_type, hmac_key_id;
 	struct strlist edges;
 };
 
@@ -100,6 +101,24 @@ static int encap_set_run(void *p)
 	err = cfg_begin(&m, &lock);
 	if (err)
 		goto out;
+	if (a->hmac_key_id) {
+		/* as apply signs a template (lib/encap_tmpl.h endmt_encap_hmac) */
+		struct endmt_hmac_key hk;
+
+		err = hmac_key_get(&m, a->hmac_key_id, &hk);
+		if (!err)
+			err = endmt_encap_hmac(v, a->hmac_key_id, (enum endmt_hmac_mode)hk.mode,
+					       &hk.pads);
+		explicit_bzero(&hk, sizeof(hk));
+		if (err) {
+			cfg_end(&m, lock);
+			errorf("encap set: --hmac-key-id %u: %s", a->hmac_key_id,
+			       err == -ENOENT ? "no such key (endmt hmac set first)" :
+			       err == -E2BIG ? "no room for the HMAC TLV (too many receivers)" :
+			       strerror(-err));
+			goto out;
+		}
+	}
 	err = map_set(m.encap, &k, v, sizeof(*v), &changed);
 	cfg_end(&m, lock);
 	if (err) {
@@ -150,6 +169,7 @@ static const struct opt encap_set_opts[] = {
 	{ "sid", OPT_ADDR, O(sid), NOSET, "SID", "End.MT SID (outer DA, SRH[1])", 0, 0, NULL, true, false },
 	{ "edge", OPT_STRS, O(edges), NOSET, "EDGE=RCV/QPN[,RCV/QPN...]", "an edge node and its receivers (repeat per edge)", 0, 0, NULL, true, false },
 	{ "tlv-type", OPT_U32, O(tlv_type), NOSET, "N", "End.MT TLV type, default 124", 1, 255, NULL, false, false },
+	{ "hmac-key-id", OPT_U32, O(hmac_key_id), NOSET, "N", "end the SRH with an HMAC TLV of this key (endmt hmac set), as apply does with hmac_key_id", 1, UINT32_MAX, NULL, false, false },
 	{}
 };
 static const struct opt encap_del_opts[] = {

@@ -131,21 +131,33 @@ static int hmac_del_run(void *p)
 	return 0;
 }
 
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 void hmac_keys_json(int fd, json_t *arr)
 {
-	uint32_t k, *prev = NULL;
+	uint32_t ids[ENDMT_MAX_HMAC_KEYS], k, *prev = NULL;
 	struct endmt_hmac_key v;
+	size_t n = 0, i;
 	json_t *o;
 
 	if (fd < 0)
 		return;
-	while (!bpf_map_get_next_key(fd, prev, &k)) {
-		prev = &k;
-		if (bpf_map_lookup_elem(fd, &k, &v))
+	while (n < ENDMT_MAX_HMAC_KEYS && !bpf_map_get_next_key(fd, prev, &k)) {
+		ids[n++] = k;
+		prev = &ids[n - 1];
+	}
+	qsort(ids, n, sizeof(ids[0]), u32_cmp);	/* by Key ID, not hash order */
+	for (i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(fd, &ids[i], &v))
 			continue;
 		/* never the pads: they forge as well as the secret */
 		o = json_object();
-		json_object_set_new(o, "key_id", json_integer(k));
+		json_object_set_new(o, "key_id", json_integer(ids[i]));
 		json_object_set_new(o, "algorithm", json_string(v.alg == ENDMT_HMAC_ALG_SHA256 ?
 								"hmac-sha256" : "?"));
 		json_object_set_new(o, "mode", json_string(hmac_mode_name(v.mode)));

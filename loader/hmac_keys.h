@@ -14,7 +14,7 @@ const char *hmac_mode_name(unsigned int mode);
 /* Key key_id of this node into *k: 0, -ENOENT, or -errno. */
 int hmac_key_get(const struct endmt_maps_fds *m, uint32_t key_id, struct endmt_hmac_key *k);
 
-/* Key IDs, algorithm and mode of every key (never the pads) into arr. */
+/* Key IDs, algorithm and mode of every key (never the pads) into arr, by Key ID. */
 void hmac_keys_json(int fd, json_t *arr);
 
 #endif /* ENDMT_LOADER_HMAC_KEYS_H */

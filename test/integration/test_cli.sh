@@ -800,6 +800,13 @@ case_hmac() {
 	}
 	bad_key "apply: hmac_key_id 0" "bad\.json: groups\[0\]\.hmac_key_id: must be 1\.\.4294967295" 'g["hmac_key_id"] = 0'
 	bad_key "apply: hmac_key_id not an integer" "bad\.json: groups\[0\]\.hmac_key_id: must be 1\.\.4294967295" 'g["hmac_key_id"] = "7"'
+	# a template by hand, signed the same way
+	expect_ok "encap set --hmac-key-id 7" "$H" encap set --proxy $P --dqpn 99 --src fd00:6::1 \
+		--sid ff3e::4d54 --edge fd00:1::1=fd00:11::2/256 --hmac-key-id 7
+	jcheck "encap set: the template ends in key 7's HMAC TLV, hmac/hashlib agrees" "$H" '
+	(e := [e for e in j["encaps"] if e["dqpn"] == 99][0])["hmac_key_id"] == 7 and template_hmac_ok(e, "'"$secret"'")'
+	expect_fail "encap set: --hmac-key-id of no key" "encap set: --hmac-key-id 8: no such key" "$H" encap set \
+		--proxy $P --dqpn 98 --src fd00:6::1 --sid ff3e::4d54 --edge fd00:1::1=fd00:11::2/256 --hmac-key-id 8
 	detach_all "$H" "$T" "$G"
 }
 

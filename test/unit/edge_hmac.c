@@ -161,26 +161,33 @@ enum mut {
 	M_RCV_QPN, M_D_BIT, M_SL_OK, M_LEN30, M_TRUNC, M_TWO, M_UNKNOWN_KEY, M_OTHER_KEY,
 };
 
+/* Positions in the HMAC TLV and in an End.MT TLV (include/endmt/srh.h). */
+#define H_LEN	(ENDMT_HMAC_FIELD_OFF + ENDMT_SHA256_LEN)	/* the whole TLV, 40 */
+#define H_D	offsetof(struct endmt_hmac_tlv, d_reserved)
+#define H_KEY	offsetof(struct endmt_hmac_tlv, key_id)
+#define MT_RCV(i) (W_MT_HLEN + W_MT_RCV_LEN * (size_t)(i))
+#define MT_QPN	offsetof(struct endmt_mt_rcv, qpn_rsvd)	/* 3 octets, then reserved */
+
 /* Applies m to the frame (srh_len octets of SRH at W_SRH). */
 static size_t mutate(uint8_t *pkt, size_t len, size_t srh_len, enum mut m)
 {
-	size_t hmac = W_SRH + srh_len - 40, mt = W_SRH_SEG(2);
+	size_t hmac = W_SRH + srh_len - H_LEN, mt = W_SRH_SEG(2);
 
 	switch (m) {
 	case M_NONE: case M_NO_HMAC: case M_UNKNOWN_KEY: case M_OTHER_KEY: case M_SL_OK: break;
 	case M_SA: pkt[W_OUT_SADDR + 9] ^= 0x10; break;
 	case M_LE: pkt[W_SRH_LE] ^= 1; break;
-	case M_FLAGS: pkt[W_SRH + 5] ^= 0x40; break;
-	case M_KEY_ID: pkt[hmac + 7] ^= 0x02; break;		/* 0x...04 -> 0x...06 */
+	case M_FLAGS: pkt[W_SRH + offsetof(struct endmt_srh, flags)] ^= 0x40; break;
+	case M_KEY_ID: pkt[hmac + H_KEY + 3] ^= 0x02; break;	/* 0x...04 -> 0x...06 */
 	case M_SEG0: pkt[W_SRH_SEG(0) + 15] ^= 1; break;
 	case M_SEG1: pkt[W_SRH_SEG(1) + 14] ^= 0x80; break;
-	case M_FIELD: pkt[hmac + 8 + 31] ^= 1; break;
-	case M_RCV_ADDR: pkt[mt + 24 + 20 + 15] ^= 1; break;	/* receiver 2's address */
-	case M_RCV_QPN: pkt[mt + 24 + 40 + 18] ^= 4; break;	/* receiver 3's QPN */
-	case M_D_BIT: pkt[hmac + 2] ^= 0x80; break;
+	case M_FIELD: pkt[hmac + H_LEN - 1] ^= 1; break;
+	case M_RCV_ADDR: pkt[mt + MT_RCV(1) + 15] ^= 1; break;	/* receiver 2's address */
+	case M_RCV_QPN: pkt[mt + MT_RCV(2) + MT_QPN + 2] ^= 4; break;	/* receiver 3's QPN */
+	case M_D_BIT: pkt[hmac + H_D] ^= 0x80; break;
 	case M_LEN30:		/* Length 30, the rest of the 40 octets a PadN */
-		pkt[hmac + 1] = 30;
-		pkt[hmac + 32] = ENDMT_TLV_PADN, pkt[hmac + 33] = 6;
+		pkt[hmac + W_TLV_LEN] = 30;
+		pkt[hmac + W_TLV_HLEN + 30] = ENDMT_TLV_PADN, pkt[hmac + W_TLV_HLEN + 31] = 6;
 		break;
 	case M_TRUNC:		/* Hdr Ext Len 8 octets short: the TLV runs past */
 		pkt[W_SRH_HDRLEN]--;
@@ -273,11 +280,11 @@ static void test_policy_table(struct hfx *fx)
 					 (enum endmt_hmac_mode)m, &srh_len);
 			if (cases[i].m == M_TWO) {
 				/* a second HMAC TLV (a copy) in front of the first */
-				size_t at = W_SRH + srh_len - 40;
+				size_t at = W_SRH + srh_len - H_LEN;
 
-				memmove(pkt + at + 40, pkt + at, len - at);
-				len += 40, srh_len += 40;
-				pkt[W_SRH_HDRLEN] += 5;
+				memmove(pkt + at + H_LEN, pkt + at, len - at);
+				len += H_LEN, srh_len += H_LEN;
+				pkt[W_SRH_HDRLEN] += H_LEN / 8;
 				pkt[W_OUT_PLEN] = (uint8_t)((len - 54) >> 8);
 				pkt[W_OUT_PLEN + 1] = (uint8_t)(len - 54);
 			}
@@ -338,7 +345,7 @@ static void test_head_template(struct hfx *fx)
 		    !ASSERT_OK(sid_set(fx, HSID, ENDMT_HMAC_REQUIRE, KEY_ID), "sid"))
 			continue;
 		ASSERT_EQ(e.hdr[ENDMT_IP6_HLEN + 5] & ENDMT_SRH_F_HMAC, ENDMT_SRH_F_HMAC, "H flag");
-		ASSERT_EQ(e.hdr[e.len - 40], ENDMT_TLV_HMAC, "HMAC TLV last");
+		ASSERT_EQ(e.hdr[e.len - H_LEN], ENDMT_TLV_HMAC, "HMAC TLV last");
 		/* what the head's TC pushes: the template, payload length set */
 		memcpy(pkt, mac_y, 6), memcpy(pkt + 6, mac_x, 6);
 		pkt[12] = 0x86, pkt[13] = 0xdd;
@@ -388,7 +395,7 @@ static void test_kernel(struct hfx *fx, const char *path)
 		hmac = endmt_srh_hmac_tlv(srh, len);
 		if (srh[3] == 0 || hmac < 0)	/* SL 0 (1 segment): no End.MT SID */
 			continue;
-		memcpy(&kid, srh + hmac + 4, 4);
+		memcpy(&kid, srh + hmac + H_KEY, 4);
 		kid = ntohl(kid);
 		if (!ASSERT_OK(key_set(fx, kid, ENDMT_HMAC_RFC8754, key, kl), "kernel key"))
 			break;
