@@ -212,7 +212,9 @@ static int plan_edge(const struct tree *t, const struct grp *g, int x, struct pl
 		     struct group_plan *gp)
 {
 	const struct node *node = &t->nodes[x];
-	struct endmt_sid sv = { .flags = ENDMT_SID_F_ENDMT, .max_rcv = ENDMT_DEF_MAX_RCV };
+	/* Strict: the groups and receivers this file gives the edge only. */
+	struct endmt_sid sv = { .flags = ENDMT_SID_F_ENDMT | ENDMT_SID_F_STRICT,
+				.max_rcv = ENDMT_DEF_MAX_RCV };
 	struct endmt_sid_key sk = {};
 	unsigned int up = 0;
 	char why[96];

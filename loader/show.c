@@ -197,6 +197,7 @@ static void show_sids(int fd, json_t *arr)
 		json_object_set_new(o, "behavior", json_string(v.flags & ENDMT_SID_F_ENDMT ? "End.MT" :
 							       "?"));
 		json_object_set_new(o, "max_receivers", json_integer(v.max_rcv));
+		json_object_set_new(o, "strict", json_boolean(v.flags & ENDMT_SID_F_STRICT));
 		/* the SR domain's boundary: null = any */
 		if (v.src_plen) {
 			char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN + 8];
@@ -528,6 +529,8 @@ static void print_human(json_t *root)
 	json_array_foreach(a, i, o) {
 		printf("  %-24s %s edge %s max-receivers %lld", get_str(o, "sid"),
 		       get_str(o, "behavior"), get_str(o, "edge"), get_int(o, "max_receivers"));
+		if (json_is_true(json_object_get(o, "strict")))
+			printf(" strict");
 		if (!json_is_null(json_object_get(o, "src_prefix")))
 			printf(" from %s", get_str(o, "src_prefix"));
 		if (!json_is_null(json_object_get(o, "in_ifindex")))

@@ -17,6 +17,7 @@ struct sid_args {
 	struct in6_addr sid, edge;
 	uint32_t max_rcv;
 	const char *from, *in_dev;
+	bool strict;
 };
 
 /* "ADDR/LEN" (LEN 0..128) into a, *plen; the host bits must be zero, as a
@@ -61,7 +62,7 @@ static int sid_run(struct sid_args *a, bool del)
 
 	memcpy(k.sid, &a->sid, 16);
 	memcpy(v.edge, &a->edge, 16);
-	v.flags = ENDMT_SID_F_ENDMT;
+	v.flags = ENDMT_SID_F_ENDMT | (a->strict ? ENDMT_SID_F_STRICT : 0);
 	v.max_rcv = a->max_rcv;
 	if (!del && a->from) {
 		struct in6_addr pa;
@@ -105,6 +106,7 @@ static const struct opt sid_add_opts[] = {
 	{ "edge", OPT_ADDR, O(edge), NOSET, "ADDR", "this node's Edge Node Address, matched in TLVs", 0, 0, NULL, true, false },
 	{ "max-receivers", OPT_U32, O(max_rcv), NOSET, "N", "receivers accepted per packet (default 64)", 1, ENDMT_MAX_RCV, NULL, false, false },
 	{ "from", OPT_STR, O(from), NOSET, "ADDR/LEN", "accept outer sources in this prefix only (the heads; default any)", 0, 0, NULL, false, false },
+	{ "strict", OPT_FLAG, O(strict), NOSET, NULL, "only configured groups, copies only to their receivers (as apply sets)", 0, 0, NULL, false, false },
 	{ "in-dev", OPT_STR, O(in_dev), NOSET, "DEV", "accept packets arriving on this device only (the tree's; default any)", 0, 0, NULL, false, false },
 	{}
 };

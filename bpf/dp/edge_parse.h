@@ -195,6 +195,11 @@ static __always_inline __u32 endmt_inner_check(struct xdp_md *ctx, __u32 off, __
 	 * that would expire here is dropped here, once, not per copy. */
 	if (h.ip6.hop_limit <= 1)
 		return ENDMT_STAT_DROP_INNER_HLIM;
+	/* The head sets the inner SA to the Proxy Address (the inner DA): any
+	 * other is not a group packet a head made, and every copy would
+	 * carry that SA to a receiver (and its errors back to it). */
+	if (!endmt_addr_eq(h.ip6.saddr.in6_u.u6_addr8, h.ip6.daddr.in6_u.u6_addr8))
+		return ENDMT_STAT_DROP_INNER_SADDR;
 	__builtin_memcpy(gk->proxy, &h.ip6.daddr, 16);
 	gk->dqpn = bpf_ntohl(h.bth.fb_dqpn) & ENDMT_BTH_QPN_MASK;
 	*psn = bpf_ntohl(h.bth.ar_psn) & ENDMT_BTH_PSN_MASK;
@@ -239,7 +244,7 @@ static __always_inline __u32 endmt_edge_tlvs(struct xdp_md *ctx, const struct en
  * cheaply, so the caller does not pass half a job.  Packet pointers are
  * invalid afterwards. */
 static __always_inline int endmt_edge_meta_write(struct xdp_md *ctx, const struct endmt_tlv_walk *w,
-						 __u32 srh_end, __u8 sl)
+						 __u32 srh_end, __u8 sl, int strict)
 {
 	struct endmt_meta *meta;
 
@@ -253,7 +258,7 @@ static __always_inline int endmt_edge_meta_write(struct xdp_md *ctx, const struc
 	meta->inner_off = (__u16)srh_end;
 	meta->nrcv = w->nrcv;
 	meta->ntlv = w->ntlv;
-	meta->flags = sl > 0 ? ENDMT_META_F_CHAIN : 0;
+	meta->flags = (sl > 0 ? ENDMT_META_F_CHAIN : 0) | (strict ? ENDMT_META_F_STRICT : 0);
 	__builtin_memcpy(meta->tlv_off, w->tlv_off, sizeof(meta->tlv_off));
 	return 0;
 }
@@ -351,13 +356,16 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	grp = bpf_map_lookup_elem(&endmt_groups, &gk);
 	if (grp)
 		endmt_data_psn_note(grp, psn);
+	else if (sid->flags & ENDMT_SID_F_STRICT)
+		/* strict: only the groups configured at this edge */
+		return endmt_verdict(ENDMT_STAT_DROP_ENDMT_GROUP, XDP_DROP);
 
 	/* S02/S03 need SRH[SL - 1]; read it before adjust_meta moves data. */
 	sl--;
 	if (bpf_xdp_load_bytes(ctx, ENDMT_SRH_OFF + sizeof(*srh) + 16 * (__u32)sl, da, 16))
 		return endmt_verdict(ENDMT_STAT_DROP_SRH_TRUNC, XDP_DROP);
 
-	if (endmt_edge_meta_write(ctx, &w, srh_end, sl))
+	if (endmt_edge_meta_write(ctx, &w, srh_end, sl, sid->flags & ENDMT_SID_F_STRICT))
 		return endmt_verdict(ENDMT_STAT_DROP_META, XDP_DROP);
 
 	c.pos = (void *)(long)ctx->data;

@@ -52,6 +52,7 @@ struct endmt_copy_ctx {
 	__u32 shift;		/* x^(8 * tail): computed once per packet */
 	__u32 has_reth;
 	__u32 udp_csum;		/* non-zero: keep the UDP checksum right */
+	__u32 strict;		/* ENDMT_META_F_STRICT: the group's receivers only */
 	__u8 hl;		/* inner hop limit as received */
 	/* orig_w, cur_w, eth_orig, saddr: in struct endmt_edge_scratch */
 };
@@ -87,6 +88,22 @@ static __always_inline int endmt_rcv_seen(const struct endmt_edge_scratch *sc, _
 /* One copy per call (bpf_loop): the body is verified once instead of
  * ENDMT_MAX_RCV times.  Every field is computed from the ORIGINAL window,
  * never from the previous copy's. */
+/* Strict SID: is the QP k a configured receiver (endmt_rcv_group) of the
+ * packet's group, (inner DA = Proxy Address, DestQPN) as received?  A TLV
+ * can name any address and QP; only the operator's receivers get copies. */
+static __always_inline int endmt_rcv_member(const struct endmt_edge_scratch *sc,
+					    const struct endmt_rcv_key *k)
+{
+	const struct endmt_group_key *g = bpf_map_lookup_elem(&endmt_rcv_group, k);
+	__u32 dqpn;
+
+	if (!g)
+		return 0;
+	dqpn = (__u32)sc->orig_w[ENDMT_W_QPN] << 16 | (__u32)sc->orig_w[ENDMT_W_QPN + 1] << 8 |
+	       sc->orig_w[ENDMT_W_QPN + 2];
+	return g->dqpn == dqpn && endmt_addr_eq(g->proxy, sc->orig_w + ENDMT_W_DA);
+}
+
 static long endmt_copy_one(__u32 i, void *data)
 {
 	struct endmt_copy_ctx *c = data;
@@ -121,6 +138,11 @@ static long endmt_copy_one(__u32 i, void *data)
 		endmt_event(ENDMT_STAT_DROP_RCV_DUP);
 		return 0;
 	}
+	__builtin_memcpy(key.addr, rcv.addr, 16);
+	if (c->strict && !endmt_rcv_member(sc, &key)) {
+		endmt_event(ENDMT_STAT_DROP_RCV_MEMBER);
+		return 0;
+	}
 	/* & 1: the verifier lost i's bound by here (ENDMT_MAX_RCV <= 128) */
 	sc->taken[(i >> 6) & 1] |= 1ull << (i & 63);
 	wlen = c->has_reth ? ENDMT_W_LEN_RETH : ENDMT_W_LEN;
@@ -128,7 +150,6 @@ static long endmt_copy_one(__u32 i, void *data)
 	__builtin_memcpy(nw + ENDMT_W_DA, rcv.addr, 16);
 	__builtin_memcpy(nw + ENDMT_W_QPN, &rcv.qpn_rsvd, 3);
 
-	__builtin_memcpy(key.addr, rcv.addr, 16);
 	xl = bpf_map_lookup_elem(&endmt_rcv_xlate, &key);
 	if (xl && (xl->flags & ENDMT_XL_PSN)) {
 		psn = (__u32)nw[ENDMT_W_PSN] << 16 | (__u32)nw[ENDMT_W_PSN + 1] << 8 |
@@ -345,6 +366,7 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 	    bpf_skb_load_bytes(skb, 0, sc->eth_orig, sizeof(sc->eth_orig)))
 		return endmt_verdict(ENDMT_STAT_DROP_META, TC_ACT_SHOT);
 
+	c.strict = m.flags & ENDMT_META_F_STRICT;
 	if (m.flags & ENDMT_META_F_CHAIN)
 		endmt_chain(skb, sc->eth_orig);
 	/* After the chain copy: the outer packet goes on with its CE mark,

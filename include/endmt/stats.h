@@ -44,6 +44,8 @@
 	X(VERDICT, DROP_INNER_LEN,      "drop_inner_length",   "inner lengths disagree with the packet") \
 	X(VERDICT, DROP_OUTER_LEN,      "drop_outer_length",   "outer payload length disagrees with the packet") \
 	X(VERDICT, DROP_INNER_HLIM,     "drop_inner_hop_limit", "inner hop limit expires at this node") \
+	X(VERDICT, DROP_INNER_SADDR,    "drop_inner_saddr",    "inner source is not the Proxy Address (the inner DA), as every head sets it") \
+	X(VERDICT, DROP_ENDMT_GROUP,    "drop_endmt_unknown_group", "End.MT packet of a group not configured at this edge (strict SID)") \
 	X(VERDICT, DROP_INNER_UNPADDED, "drop_inner_unpadded", "inner UDP length - 8 not a multiple of 4 (IBTA pads; the ICRC must be aligned)") \
 	X(VERDICT, DROP_INNER_OPCODE,   "drop_inner_opcode",   "inner opcode not an RC SEND/WRITE request (READ/ATOMIC have no single responder)") \
 	/* edge, TC: decapsulate and replicate */				\
@@ -62,6 +64,7 @@
 	X(VERDICT, FWD_SLOW_RX,         "fwd_slow_path_rx",    "slow-path copies back at ingress, handed to the stack to route") \
 	X(VERDICT, DROP_SLOW_TYPE,      "drop_slow_path_type", "slow-path copy could not be made PACKET_HOST") \
 	X(EVENT,   DROP_RCV_INVALID,    "drop_rcv_never_valid", "copies not made: a TLV receiver that is never valid (multicast, ::, ::1, v4-mapped, link-local, the Proxy Address; QPN 0, 1, 0xffffff)") \
+	X(EVENT,   DROP_RCV_MEMBER,     "drop_rcv_not_member", "copies not made: a TLV receiver that is not a configured receiver of the packet's group (strict SID)") \
 	X(EVENT,   DROP_RCV_DUP,        "drop_rcv_duplicate",  "copies not made: a TLV receiver address already listed in this packet (one copy per receiver)") \
 	/* head: H.Encaps.MT */							\
 	X(VERDICT, HEAD_ENCAP,          "head_encap",          "source packets encapsulated, then routed by the kernel or replicated here (repl_copies)") \

@@ -187,7 +187,7 @@ case_config() {
 	(g := G[("fd00:ff::1", 7)]) and not g["head"] and g["branch_by"] == "addr" and g["cnp_cap"] == 4
 	and (g["cnp_rate"], g["cnp_burst"], g["cnps_sent"], g["cnps_withheld"]) == (1000, 8, None, None)
 	and [(b["addr"], b["psn_offset"], b["ack_psn"]) for b in g["branches"]] == [("fd00:11::2", -5, 16777209)]
-	and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 20,
+	and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 20, "strict": False,
 	                   "src_prefix": None, "in_ifindex": None, "in_dev": None}]
 	and j["receivers"][0]["psn_offset"] == -5 and j["receivers"][0]["rkey"] == 99 and (j["receivers"][0]["proxy"], j["receivers"][0]["dqpn"]) == ("fd00:ff::1", 7) and j["receivers"][0]["va_delta"] == 4096
 	and (e := j["encaps"][0])["segments"] == ["fd00:ff::1", "ff3e::4d54"] and e["segments_left"] == 1
@@ -224,10 +224,10 @@ case_config() {
 	expect_fail "encap tlv type 4 refused" "--tlv-type 4: PadN \(RFC 8754\) cannot be the End.MT TLV type" "$A" encap set --proxy $P --dqpn 1 --src fd00::1 --sid ff3e::1 --edge fd00:1::1=fd00::2/5 --tlv-type 4
 	expect_fail "group del of an unknown group" "no such group" "$A" group del --proxy $P --dqpn 12345
 	jcheck "failed commands changed nothing" "$A" 'len(j["groups"]) == 2 and len(j["sids"]) == 1 and len(j["receivers"]) == 1'
-	expect_ok "sid add with the SR domain's boundary" "$A" sid add fd00:1::4d54 --edge fd00:1::1 --from fd00:6::/48 --in-dev ca1
+	expect_ok "sid add with the SR domain's boundary" "$A" sid add fd00:1::4d54 --edge fd00:1::1 --from fd00:6::/48 --in-dev ca1 --strict
 	jcheck "sid's source prefix and device in show --json" "$A" '
-	[(s["src_prefix"], s["in_dev"], s["in_ifindex"] > 1) for s in j["sids"] if s["sid"] == "fd00:1::4d54"] == [("fd00:6::/48", "ca1", True)]'
-	X "$A" show >"$TMP/out" && grep -q "fd00:1::4d54 .* from fd00:6::/48 on ca1" "$TMP/out" && ok "show (text): the SID's boundary" || bad "show text: $(grep 4d54 "$TMP/out")"
+	[(s["src_prefix"], s["in_dev"], s["in_ifindex"] > 1, s["strict"]) for s in j["sids"] if s["sid"] == "fd00:1::4d54"] == [("fd00:6::/48", "ca1", True, True)]'
+	X "$A" show >"$TMP/out" && grep -q "fd00:1::4d54 .* strict from fd00:6::/48 on ca1" "$TMP/out" && ok "show (text): the SID's boundary" || bad "show text: $(grep 4d54 "$TMP/out")"
 	expect_ok "sid del" "$A" sid del fd00:1::4d54
 }
 
@@ -452,7 +452,7 @@ case_apply() {
 	jcheck "N1: edge group by addr with offsets, SID, translation, edge devices" "$G" '
 	(g := G[("fd00:ff::1", 4660)]) and g["branch_by"] == "addr" and g["resp_saddr"] == "fd00:1::1"
 	and [(b["addr"], b["psn_offset"]) for b in g["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 1000)]
-	and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64,
+	and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64, "strict": True,
 	                   "src_prefix": "fd00:6::1/128", "in_ifindex": D["n1-n4"]["ifindex"], "in_dev": "n1-n4"}]
 	and sorted((r["addr"], r["qpn"], r["psn_offset"], r["dqpn"]) for r in j["receivers"]) == [("fd00:11::2", 256, 0, 4660), ("fd00:12::2", 257, 1000, 4660)]
 	and sorted(D) == ["n1-n4", "n1-r1", "n1-r2"] and all(d["role"] == "edge" for d in D.values())
@@ -579,7 +579,7 @@ case_apply_repl() {
 	r=$(apply_json "$G2" N1)
 	[ "$r" = "7 3" ] && ok "apply N1 (replication): group, its own End.MT SID, translation, 2 receiver records, 2 response origins" || bad "apply N1 (replication): '$r' $(cat "$TMP/err")"
 	jcheck "N1: End.MT on its unicast SID, no replication" "$G2" '
-	j["sids"] == [{"sid": "fd00:1::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64,
+	j["sids"] == [{"sid": "fd00:1::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64, "strict": True,
 	               "src_prefix": "fd00:6::1/128", "in_ifindex": D["n1-n4"]["ifindex"], "in_dev": "n1-n4"}]
 	and j["replication"] == []'
 

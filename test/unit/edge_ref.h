@@ -127,6 +127,10 @@ static inline int ref_inner(const uint8_t *f, size_t in, size_t len)
 	/* DECISIONS "Hop limits": copies leave as if routed, RFC 8200 §3 */
 	if (x[W_IP6_HLIM] <= 1)
 		return ENDMT_STAT_DROP_INNER_HLIM;
+	/* draft §5.1: the head rewrites the inner SA to the Proxy Address,
+	 * the inner DA; DECISIONS "Inner source address" */
+	if (memcmp(x + W_IP6_SADDR, x + W_IP6_DADDR, 16))
+		return ENDMT_STAT_DROP_INNER_SADDR;
 	return -1;
 }
 

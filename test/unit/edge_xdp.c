@@ -264,6 +264,8 @@ static void m_dport(struct xcase *c) { c->pkt[c->meta.inner_off + W_IN_UDP_DPORT
 static void m_inner_plen(struct xcase *c) { c->pkt[c->meta.inner_off + W_IP6_PLEN + 1]++; }
 static void m_ulen(struct xcase *c) { c->pkt[c->meta.inner_off + W_IN_UDP_LEN + 1]--; }
 static void m_inner_hl(struct xcase *c) { c->pkt[c->meta.inner_off + W_IP6_HLIM] = 1; }
+/* inner SA not the Proxy Address (a head always sets it so) */
+static void m_inner_sa(struct xcase *c) { c->pkt[c->meta.inner_off + W_IP6_SADDR + 15] ^= 1; }
 /* Cut the inner packet to n octets, lengths kept consistent, so only the
  * missing headers can be blamed. */
 static void cut_inner(struct xcase *c, size_t n)
@@ -377,6 +379,10 @@ static const struct tcase tcases[] = {
 	{ .name = "drop_inner_length_plen", .fn = m_inner_plen, .stat = ENDMT_STAT_DROP_INNER_LEN },
 	{ .name = "drop_inner_length_ulen", .fn = m_ulen, .stat = ENDMT_STAT_DROP_INNER_LEN },
 	{ .name = "drop_inner_hop_limit", .fn = m_inner_hl, .stat = ENDMT_STAT_DROP_INNER_HLIM },
+	{ .name = "drop_inner_saddr", .fn = m_inner_sa, .stat = ENDMT_STAT_DROP_INNER_SADDR },
+	/* a strict SID (apply's) knows its groups: none is configured here */
+	{ .name = "drop_strict_unknown_group", .fn = m_none, .stat = ENDMT_STAT_DROP_ENDMT_GROUP,
+	  .sid_flags = ENDMT_SID_F_ENDMT | ENDMT_SID_F_STRICT },
 	{ .name = "drop_inner_unpadded_61", .fn = m_ulen61, .stat = ENDMT_STAT_DROP_INNER_UNPADDED },
 	{ .name = "drop_inner_unpadded_62", .fn = m_ulen62, .stat = ENDMT_STAT_DROP_INNER_UNPADDED },
 	{ .name = "drop_inner_unpadded_63", .fn = m_ulen63, .stat = ENDMT_STAT_DROP_INNER_UNPADDED },
