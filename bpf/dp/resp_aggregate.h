@@ -473,8 +473,12 @@ static __always_inline int endmt_resp_kind(__u8 syn)
 }
 
 /* Returns an XDP verdict for a response to a known Proxy Address, or -1 when
- * the packet is not a response endmt handles (the caller goes on). */
-static __always_inline int endmt_resp_xdp(struct xdp_md *ctx)
+ * the packet is not a response endmt handles (the caller goes on).
+ * source_link: the head's link to the source, the one place where requests
+ * (the source's data) to a Proxy Address come from; anywhere else such a
+ * request is made up (it would be routed toward the source, from below)
+ * and is dropped. */
+static __always_inline int endmt_resp_xdp(struct xdp_md *ctx, int source_link)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct endmt_cursor c = { .pos = data, .end = end };
@@ -510,8 +514,12 @@ static __always_inline int endmt_resp_xdp(struct xdp_md *ctx)
 		return -1;
 	}
 	op = bth->opcode;
-	if (!endmt_op_is_response(op))
-		return -1;	/* e.g. the source's data toward the Proxy at the head */
+	if (!endmt_op_is_response(op)) {
+		/* the source's data toward the Proxy at the head: its TC's */
+		if (!source_link && bpf_map_lookup_elem(&endmt_proxies, key.proxy))
+			return endmt_verdict(ENDMT_STAT_DROP_PROXY_DATA, XDP_DROP);
+		return -1;
+	}
 	key.dqpn = bpf_ntohl(bth->fb_dqpn) & ENDMT_BTH_QPN_MASK;
 	g = bpf_map_lookup_elem(&endmt_groups, &key);
 	if (!g) {

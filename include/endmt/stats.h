@@ -103,6 +103,7 @@
 	X(VERDICT, DROP_RESP_MALFORMED, "drop_resp_malformed", "truncated or inconsistent response headers") \
 	X(VERDICT, DROP_RESP_OPCODE,    "drop_resp_opcode",    "response opcode endmt does not aggregate") \
 	X(VERDICT, RESP_NAK_STALE,      "resp_nak_stale",      "PSN sequence NAKs older than the branch's AckPSN or ePSN") \
+	X(VERDICT, DROP_PROXY_DATA,     "drop_proxy_data",     "a request (not a response) to a Proxy Address that did not come in on the head's source link") \
 	X(VERDICT, DROP_RESP_ORIGIN,    "drop_resp_unknown_origin", "response whose source address is no receiver or child node of the group below this node") \
 	X(VERDICT, DROP_RESP_WRONG_DEV, "drop_resp_wrong_device", "response from a known source address on another device than the one toward it") \
 	X(VERDICT, DROP_RESP_PSN_AHEAD, "drop_resp_psn_ahead", "ACK/NAK whose PSN is after every data PSN this node forwarded (or before any)")

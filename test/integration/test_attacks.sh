@@ -19,6 +19,7 @@
 #                         then with the head's SA, which N1 takes (control)
 #   tlv_not_members       a TLV naming R1, another edge's receiver, the source
 #                         and nobody's address: only R1 gets a copy
+#   request_to_proxy      a SEND to the Proxy Address from R2's LAN: dropped at N1
 # Run as root: O=build-dir bash test/integration/test_attacks.sh
 #              TEST="child_spoof" bash test/integration/test_attacks.sh
 set -uo pipefail
@@ -214,6 +215,19 @@ case_tlv_not_members() {
 		bad "not members: endmt_rx $(moved N1 a b endmt_rx), copies $(copies), drop_rcv_not_member $(moved N1 a b drop_rcv_not_member)"
 }
 
+# A SEND to the Proxy Address from a receiver's LAN would be routed up the
+# tree to the source: the edge's XDP drops it (only the head's source link
+# carries requests to a Proxy Address).
+case_request_to_proxy() {
+	snap a N1 N4
+	forge data R2 N1 "$(f1_addr R2)" 3 || bad "forge"
+	tsleep 300
+	snap b N1 N4
+	[ "$(moved N1 a b drop_proxy_data)" = 1 ] && [ "$(moved N4 a b pass_not_ours)" = 0 ] &&
+		ok "SEND to the Proxy from R2's LAN: N1 counted drop_proxy_data, N4 saw nothing" ||
+		bad "request to proxy: N1 drop_proxy_data $(moved N1 a b drop_proxy_data), N4 pass_not_ours $(moved N4 a b pass_not_ours)"
+}
+
 fig1_up "$ID" >"$TMP/up.log" 2>&1 || { cat "$TMP/up.log"; echo "FAIL: fig1 up"; exit 1; }
 run_cases ack_wrong_device cnp_wrong_device unknown_origin child_spoof ack_ahead_of_data \
-	endmt_from_receivers endmt_foreign_source tlv_not_members
+	endmt_from_receivers endmt_foreign_source tlv_not_members request_to_proxy
