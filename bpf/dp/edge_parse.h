@@ -299,6 +299,14 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 		return endmt_verdict(ENDMT_STAT_DROP_SID_DEVICE, XDP_DROP);
 	if (!endmt_prefix_match((const __u8 *)&ip6->saddr, sid->src, sid->src_plen))
 		return endmt_verdict(ENDMT_STAT_DROP_SID_SOURCE, XDP_DROP);
+	/* A group MAC must be the DA's (RFC 2464 §7: 33:33 and the DA's last
+	 * 4 octets); broadcast is no way to reach a SID.  (A unicast MAC of
+	 * another host is TC's to see: skb->pkt_type.) */
+	if ((eth->h_dest[0] & 1) &&
+	    (eth->h_dest[0] != 0x33 || eth->h_dest[1] != 0x33 ||
+	     eth->h_dest[2] != key.sid[12] || eth->h_dest[3] != key.sid[13] ||
+	     eth->h_dest[4] != key.sid[14] || eth->h_dest[5] != key.sid[15]))
+		return endmt_verdict(ENDMT_STAT_DROP_OUTER_MAC, XDP_DROP);
 	/* Copies leave with the inner packet, but an outer SA no head can
 	 * have says the packet was made up (and the stack would answer errors
 	 * to it). */

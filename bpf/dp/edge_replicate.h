@@ -366,6 +366,10 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 	    bpf_skb_load_bytes(skb, 0, sc->eth_orig, sizeof(sc->eth_orig)))
 		return endmt_verdict(ENDMT_STAT_DROP_META, TC_ACT_SHOT);
 
+	/* Addressed to another host's MAC (the stack would not take it
+	 * either): no copies on its behalf. */
+	if (skb->pkt_type == PACKET_OTHERHOST)
+		return endmt_verdict(ENDMT_STAT_DROP_OUTER_MAC, TC_ACT_SHOT);
 	c.strict = m.flags & ENDMT_META_F_STRICT;
 	if (m.flags & ENDMT_META_F_CHAIN)
 		endmt_chain(skb, sc->eth_orig);

@@ -28,6 +28,7 @@
 	X(VERDICT, DROP_OUTER_TRUNC,    "drop_outer_truncated", "outer IPv6 header truncated") \
 	X(VERDICT, DROP_SID_DEVICE,     "drop_endmt_wrong_device", "End.MT packet on a device the tree does not arrive on (a receiver LAN, say)") \
 	X(VERDICT, DROP_SID_SOURCE,     "drop_endmt_source",   "End.MT packet whose outer source is outside the SID's SR-domain source prefix") \
+	X(VERDICT, DROP_OUTER_MAC,      "drop_outer_mac",      "End.MT frame to a multicast MAC that is not its DA's (RFC 2464; broadcast too), or to another host's MAC") \
 	X(VERDICT, DROP_OUTER_SADDR,    "drop_outer_saddr",    "outer source multicast, unspecified or loopback (RFC 4291): no head sends that") \
 	X(VERDICT, DROP_NO_SRH,         "drop_no_srh",         "End.MT SID without an SRH")	\
 	X(VERDICT, DROP_SL_ZERO,        "drop_sl_zero",        "End.MT SID with Segments Left 0") \

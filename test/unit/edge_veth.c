@@ -341,6 +341,31 @@ static void test_duplicates(struct env *e)
 	ASSERT_EQ(b.v[ENDMT_STAT_ENDMT_CONSUMED] - a.v[ENDMT_STAT_ENDMT_CONSUMED], 1, "endmt_consumed");
 }
 
+/* A frame to another host's unicast MAC reaches the edge (a shared or
+ * flooding segment does that): XDP cannot know the device's MAC, TC sees
+ * PACKET_OTHERHOST and makes no copy. */
+static void test_other_mac(struct env *e)
+{
+	static const uint8_t other[6] = { 0x02, 0x99, 0, 0, 0, 0x01 };
+	static uint8_t pay[64], f[EU_MAXPKT];
+	struct inner_spec in = { .opcode = ENDMT_OP_SEND_ONLY, .psn = 95, .paylen = 64,
+				 .udp_csum = 1, .hl = 64 };
+	struct rcv r[2] = { { .qpn = 0x351 }, { .qpn = 0x352 } };
+	struct eu_stats a, b;
+	size_t len, ngot;
+
+	if (!ASSERT_OK(rcv_setup(e, r, 2, 0), "receivers"))
+		return;
+	inj_dmac = other;
+	len = build_endmt(f, &in, pay, r, 2, 0, 0);
+	inj_dmac = mac_e0;
+	if (inject_match(e, f, len, &in, pay, r, 2, &a, &b, &ngot) < 0)
+		return;
+	ASSERT_EQ(ngot, 0, "no copies");
+	ASSERT_EQ(b.v[ENDMT_STAT_DROP_OUTER_MAC] - a.v[ENDMT_STAT_DROP_OUTER_MAC], 1, "drop_outer_mac");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_COPY] - a.v[ENDMT_STAT_FWD_COPY], 0, "fwd_copies");
+}
+
 /* sid/group/records of the strict case, written or (del) removed */
 static int strict_cfg(struct env *e, const struct rcv *r, size_t n, int del)
 {
@@ -444,6 +469,8 @@ void test_edge_veth(void)
 		test_ecn(&e);
 	if (test__start_subtest("never_valid_receivers"))
 		test_never_valid(&e);
+	if (test__start_subtest("other_host_mac"))
+		test_other_mac(&e);
 	if (test__start_subtest("strict_receivers"))
 		test_strict(&e);
 	if (test__start_subtest("duplicate_receivers"))

@@ -264,6 +264,11 @@ static void m_dport(struct xcase *c) { c->pkt[c->meta.inner_off + W_IN_UDP_DPORT
 static void m_inner_plen(struct xcase *c) { c->pkt[c->meta.inner_off + W_IP6_PLEN + 1]++; }
 static void m_ulen(struct xcase *c) { c->pkt[c->meta.inner_off + W_IN_UDP_LEN + 1]--; }
 static void m_inner_hl(struct xcase *c) { c->pkt[c->meta.inner_off + W_IP6_HLIM] = 1; }
+/* destination MACs: the SID's group MAC (RFC 2464: 33:33 + the DA's last 4
+ * octets of ff3e::4d54), another group's, broadcast */
+static void m_mac_sid(struct xcase *c) { static const uint8_t m[6] = { 0x33, 0x33, 0, 0, 0x4d, 0x54 }; memcpy(c->pkt, m, 6); }
+static void m_mac_other_group(struct xcase *c) { m_mac_sid(c); c->pkt[5] ^= 1; }
+static void m_mac_bcast(struct xcase *c) { memset(c->pkt, 0xff, 6); }
 /* inner SA not the Proxy Address (a head always sets it so) */
 static void m_inner_sa(struct xcase *c) { c->pkt[c->meta.inner_off + W_IP6_SADDR + 15] ^= 1; }
 /* Cut the inner packet to n octets, lengths kept consistent, so only the
@@ -380,6 +385,9 @@ static const struct tcase tcases[] = {
 	{ .name = "drop_inner_length_ulen", .fn = m_ulen, .stat = ENDMT_STAT_DROP_INNER_LEN },
 	{ .name = "drop_inner_hop_limit", .fn = m_inner_hl, .stat = ENDMT_STAT_DROP_INNER_HLIM },
 	{ .name = "drop_inner_saddr", .fn = m_inner_sa, .stat = ENDMT_STAT_DROP_INNER_SADDR },
+	{ .name = "valid_mac_sid_group", .fn = m_mac_sid, .stat = ENDMT_STAT_ENDMT_RX },
+	{ .name = "drop_mac_other_group", .fn = m_mac_other_group, .stat = ENDMT_STAT_DROP_OUTER_MAC },
+	{ .name = "drop_mac_broadcast", .fn = m_mac_bcast, .stat = ENDMT_STAT_DROP_OUTER_MAC },
 	/* a strict SID (apply's) knows its groups: none is configured here */
 	{ .name = "drop_strict_unknown_group", .fn = m_none, .stat = ENDMT_STAT_DROP_ENDMT_GROUP,
 	  .sid_flags = ENDMT_SID_F_ENDMT | ENDMT_SID_F_STRICT },
