@@ -367,6 +367,11 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	else if (sid->flags & ENDMT_SID_F_STRICT)
 		/* strict: only the groups configured at this edge */
 		return endmt_verdict(ENDMT_STAT_DROP_ENDMT_GROUP, XDP_DROP);
+	/* Strict: the tree ends here (apply's segment lists are [Proxy, SID]);
+	 * chain mode would send the whole outer packet, every edge's TLVs
+	 * in it, to whatever the next segment names. */
+	if (sl > 1 && (sid->flags & ENDMT_SID_F_STRICT))
+		return endmt_verdict(ENDMT_STAT_DROP_CHAIN_STRICT, XDP_DROP);
 
 	/* S02/S03 need SRH[SL - 1]; read it before adjust_meta moves data. */
 	sl--;

@@ -46,6 +46,7 @@
 	X(VERDICT, DROP_OUTER_LEN,      "drop_outer_length",   "outer payload length disagrees with the packet") \
 	X(VERDICT, DROP_INNER_HLIM,     "drop_inner_hop_limit", "inner hop limit expires at this node") \
 	X(VERDICT, DROP_INNER_SADDR,    "drop_inner_saddr",    "inner source is not the Proxy Address (the inner DA), as every head sets it") \
+	X(VERDICT, DROP_CHAIN_STRICT,   "drop_chain_strict",   "chain mode (segments left after End.MT) at a strict SID: no tree apply builds goes on past an edge") \
 	X(VERDICT, DROP_ENDMT_GROUP,    "drop_endmt_unknown_group", "End.MT packet of a group not configured at this edge (strict SID)") \
 	X(VERDICT, DROP_INNER_UNPADDED, "drop_inner_unpadded", "inner UDP length - 8 not a multiple of 4 (IBTA pads; the ICRC must be aligned)") \
 	X(VERDICT, DROP_INNER_OPCODE,   "drop_inner_opcode",   "inner opcode not an RC SEND/WRITE request (READ/ATOMIC have no single responder)") \

@@ -538,6 +538,40 @@ out:
 	eu_close(&o);
 }
 
+/* A strict SID with its group configured: a packet passes with the STRICT
+ * metadata flag for TC; one in chain mode is refused (apply's trees end at
+ * the edge). */
+static void test_strict(void)
+{
+	static struct xcase c;
+	static uint8_t exp[EU_MAXPKT + 64];
+	struct endmt_group_key k = { .dqpn = 4660 };
+	struct in6_addr proxy = endmt_in6(PROXY);
+	struct xparams p = base5;
+	struct endmt_group g = {};
+	struct eu_obj o;
+	size_t el;
+	int fd;
+
+	if (!ASSERT_OK(eu_open(&o, 0), "open edge object"))
+		return;
+	fd = bpf_program__fd(o.skel->progs.endmt_edge_xdp);
+	memcpy(k.proxy, &proxy, 16);
+	if (!ASSERT_OK(eu_sid_add(&o, SID, EDGE, ENDMT_SID_F_ENDMT | ENDMT_SID_F_STRICT, 0), "sid") ||
+	    !ASSERT_OK(bpf_map_update_elem(bpf_map__fd(o.skel->maps.endmt_groups), &k, &g,
+					   BPF_F_LOCK) ? -errno : 0, "group"))
+		goto out;
+	make_case(&c, &p);
+	c.meta.flags |= ENDMT_META_F_STRICT;
+	el = expect_pass(exp, c.pkt, c.len, &c.meta, &c.new_da, c.new_sl);
+	run_one(&o, fd, c.pkt, c.len, ENDMT_STAT_ENDMT_RX, exp, el, "strict, group known");
+	p.chain = 1;
+	make_case(&c, &p);
+	run_one(&o, fd, c.pkt, c.len, ENDMT_STAT_DROP_CHAIN_STRICT, NULL, 0, "strict, chain mode");
+out:
+	eu_close(&o);
+}
+
 static uint32_t rnd(void) { return (uint32_t)rand(); }
 
 /* Random damage to a valid frame: the kinds a broken encoder, a broken
@@ -665,6 +699,8 @@ void test_edge_xdp(void)
 		test_tlv_type();
 	if (test__start_subtest("data_psn"))
 		test_data_psn();
+	if (test__start_subtest("strict_sid"))
+		test_strict();
 	if (test__start_subtest("fuzz_vs_reference"))
 		test_fuzz();
 }
