@@ -293,6 +293,8 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	sid = bpf_map_lookup_elem(&endmt_sids, &key);
 	if (!sid || !(sid->flags & ENDMT_SID_F_ENDMT))
 		goto not_ours;
+	if (ip6->version != 6)	/* RFC 8200 §3: then nothing after it means anything */
+		return endmt_verdict(ENDMT_STAT_DROP_OUTER_VERSION, XDP_DROP);
 	/* The SR domain's boundary: only where the tree arrives, only from
 	 * the heads that may send to this SID (struct endmt_sid). */
 	if (sid->in_ifindex && ctx->ingress_ifindex != sid->in_ifindex)

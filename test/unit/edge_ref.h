@@ -154,6 +154,9 @@ static inline int ref_classify(const uint8_t *f, size_t len, const struct refcfg
 	 * SID"; anything else (other DAs, Replication SIDs) goes on */
 	if (memcmp(ip6 + W_IP6_DADDR, &cfg->sid, 16) || !(cfg->flags & ENDMT_SID_F_ENDMT))
 		return ENDMT_STAT_PASS_NOT_OURS;
+	/* RFC 8200 §3: Version = 6 */
+	if ((ip6[0] >> 4) != 6)
+		return ENDMT_STAT_DROP_OUTER_VERSION;
 	/* RFC 2464 §7: a multicast frame to an IPv6 address goes to 33:33
 	 * and its last 4 octets; any other group MAC (broadcast included) is
 	 * not the SID's (DECISIONS "Destination MAC") */

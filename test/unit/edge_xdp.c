@@ -269,6 +269,7 @@ static void m_inner_hl(struct xcase *c) { c->pkt[c->meta.inner_off + W_IP6_HLIM]
 static void m_mac_sid(struct xcase *c) { static const uint8_t m[6] = { 0x33, 0x33, 0, 0, 0x4d, 0x54 }; memcpy(c->pkt, m, 6); }
 static void m_mac_other_group(struct xcase *c) { m_mac_sid(c); c->pkt[5] ^= 1; }
 static void m_mac_bcast(struct xcase *c) { memset(c->pkt, 0xff, 6); }
+static void m_outer_v4(struct xcase *c) { c->pkt[W_OUT] = (uint8_t)(0x40 | (c->pkt[W_OUT] & 0x0f)); }
 /* inner SA not the Proxy Address (a head always sets it so) */
 static void m_inner_sa(struct xcase *c) { c->pkt[c->meta.inner_off + W_IP6_SADDR + 15] ^= 1; }
 /* Cut the inner packet to n octets, lengths kept consistent, so only the
@@ -388,6 +389,7 @@ static const struct tcase tcases[] = {
 	{ .name = "valid_mac_sid_group", .fn = m_mac_sid, .stat = ENDMT_STAT_ENDMT_RX },
 	{ .name = "drop_mac_other_group", .fn = m_mac_other_group, .stat = ENDMT_STAT_DROP_OUTER_MAC },
 	{ .name = "drop_mac_broadcast", .fn = m_mac_bcast, .stat = ENDMT_STAT_DROP_OUTER_MAC },
+	{ .name = "drop_outer_version_4", .fn = m_outer_v4, .stat = ENDMT_STAT_DROP_OUTER_VERSION },
 	/* a strict SID (apply's) knows its groups: none is configured here */
 	{ .name = "drop_strict_unknown_group", .fn = m_none, .stat = ENDMT_STAT_DROP_ENDMT_GROUP,
 	  .sid_flags = ENDMT_SID_F_ENDMT | ENDMT_SID_F_STRICT },
