@@ -483,6 +483,7 @@ static __always_inline int endmt_resp_xdp(struct xdp_md *ctx, int source_link)
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct endmt_cursor c = { .pos = data, .end = end };
 	struct endmt_group_key key = {};
+	struct endmt_origin_key okey;
 	struct endmt_resp_out o = {};
 	struct endmt_resp_ctx rc = {};
 	struct endmt_group *g;
@@ -492,7 +493,7 @@ static __always_inline int endmt_resp_xdp(struct xdp_md *ctx, int source_link)
 	struct udphdr *udp;
 	struct ethhdr *eth;
 	__u64 id[2] = {};
-	__u32 ulen, zero = 0;
+	__u32 ulen, zero = 0, *oifx;
 	__u8 op, syn = 0;
 	int kind, bi;
 
@@ -554,18 +555,18 @@ static __always_inline int endmt_resp_xdp(struct xdp_md *ctx, int source_link)
 	}
 
 	/* A branch is (source address, ingress device): the right address on
-	 * another device is someone else speaking for that receiver. */
+	 * another device is someone else speaking for that receiver.  The key
+	 * is built and looked up for every group, flag or not: a stack that
+	 * differs after the check (the key written on one way only) keeps the
+	 * verifier from pruning, and it walks all that follows twice. */
+	__builtin_memcpy(okey.proxy, key.proxy, 16);
+	okey.dqpn = key.dqpn;
+	__builtin_memcpy(okey.addr, &ip6->saddr, 16);
+	oifx = bpf_map_lookup_elem(&endmt_resp_origin, &okey);
 	if (g->flags & ENDMT_GF_ORIGIN) {
-		struct endmt_origin_key ok;
-		__u32 *ifx;
-
-		__builtin_memcpy(ok.proxy, key.proxy, 16);
-		ok.dqpn = key.dqpn;
-		__builtin_memcpy(ok.addr, &ip6->saddr, 16);
-		ifx = bpf_map_lookup_elem(&endmt_resp_origin, &ok);
-		if (!ifx)
+		if (!oifx)
 			return endmt_verdict(ENDMT_STAT_DROP_RESP_ORIGIN, XDP_DROP);
-		if (*ifx != ctx->ingress_ifindex)
+		if (*oifx != ctx->ingress_ifindex)
 			return endmt_verdict(ENDMT_STAT_DROP_RESP_WRONG_DEV, XDP_DROP);
 	}
 	if (g->flags & ENDMT_GF_BRANCH_IFINDEX)
