@@ -293,6 +293,16 @@ static int edge_load(struct edge *e, char **lv)
 	for (vi = 0; vi < e->nv; vi++) {
 		e->vs[vi].label = lv[2 * vi];
 		e->vs[vi].obj = load_obj(lv[2 * vi + 1], e->pin);
+		if (!e->vs[vi].obj && vi > 0) {
+			/* a bench-only variant the verifier refuses (the full
+			 * ICRC's call chain is at the 512-octet stack limit):
+			 * measure the others, say so */
+			printf("edge-todo variant %s does not load here; left out\n", lv[2 * vi]);
+			memmove(lv + 2 * vi, lv + 2 * vi + 2, (size_t)(2 * (e->nv - vi - 1)) * sizeof(*lv));
+			e->nv--;
+			vi--;
+			continue;
+		}
 		if (!e->vs[vi].obj)
 			return -EINVAL;
 		e->vs[vi].xfd = prog_fd(e->vs[vi].obj, "endmt_edge_xdp");

@@ -111,7 +111,7 @@ static long endmt_copy_one(__u32 i, void *data)
 	struct endmt_edge_scratch *sc;
 	struct endmt_rcv_xlate *xl;
 	struct endmt_rcv_key key = {};
-	struct endmt_mt_rcv rcv;
+	__be32 qpn_rsvd;
 	__u8 nw[ENDMT_W_LEN_RETH];
 	__u32 zero = 0, wlen, raw, icrc, psn;
 	__s64 d;
@@ -122,23 +122,25 @@ static long endmt_copy_one(__u32 i, void *data)
 	asm volatile("" : "+r"(i));
 	if (!sc || i >= ENDMT_MAX_RCV)
 		return 1;
-	__builtin_memcpy(&rcv, &sc->rcv[i], sizeof(rcv));
-	key.qpn = bpf_ntohl(rcv.qpn_rsvd) >> 8;
+	/* into the lookup key itself, not a copy of the entry: the callback's
+	 * stack is near the 512-octet limit (with the caller's) */
+	__builtin_memcpy(key.addr, sc->rcv[i].addr, 16);
+	qpn_rsvd = sc->rcv[i].qpn_rsvd;
+	key.qpn = bpf_ntohl(qpn_rsvd) >> 8;
 	/* Whatever the TLV says: no copy to an address or QP no receiver can
 	 * have, above all not to the Proxy Address, the source's side (the
 	 * inner DA, or any Proxy Address this node aggregates for), where a
 	 * copy would be taken for a response.  The next receiver still gets
 	 * its copy. */
-	if (endmt_rcv_refusal(rcv.addr, key.qpn, sc->orig_w + ENDMT_W_DA) ||
-	    bpf_map_lookup_elem(&endmt_proxies, rcv.addr)) {
+	if (endmt_rcv_refusal(key.addr, key.qpn, sc->orig_w + ENDMT_W_DA) ||
+	    bpf_map_lookup_elem(&endmt_proxies, key.addr)) {
 		endmt_event(ENDMT_STAT_DROP_RCV_INVALID);
 		return 0;
 	}
-	if (endmt_rcv_seen(sc, i, rcv.addr)) {
+	if (endmt_rcv_seen(sc, i, key.addr)) {
 		endmt_event(ENDMT_STAT_DROP_RCV_DUP);
 		return 0;
 	}
-	__builtin_memcpy(key.addr, rcv.addr, 16);
 	if (c->strict && !endmt_rcv_member(sc, &key)) {
 		endmt_event(ENDMT_STAT_DROP_RCV_MEMBER);
 		return 0;
@@ -147,8 +149,8 @@ static long endmt_copy_one(__u32 i, void *data)
 	sc->taken[(i >> 6) & 1] |= 1ull << (i & 63);
 	wlen = c->has_reth ? ENDMT_W_LEN_RETH : ENDMT_W_LEN;
 	__builtin_memcpy(nw, sc->orig_w, sizeof(nw));
-	__builtin_memcpy(nw + ENDMT_W_DA, rcv.addr, 16);
-	__builtin_memcpy(nw + ENDMT_W_QPN, &rcv.qpn_rsvd, 3);
+	__builtin_memcpy(nw + ENDMT_W_DA, key.addr, 16);
+	__builtin_memcpy(nw + ENDMT_W_QPN, &qpn_rsvd, 3);
 
 	xl = bpf_map_lookup_elem(&endmt_rcv_xlate, &key);
 	if (xl && (xl->flags & ENDMT_XL_PSN)) {
