@@ -180,10 +180,22 @@ static int show_groups(const struct endmt_maps_fds *m, json_t *arr)
 	return 0;
 }
 
+/* A SID's SR-domain boundary (End.MT or Replication): src_prefix,
+ * in_ifindex, in_dev; null = any. */
+static void boundary_json(json_t *o, const uint8_t src[16], uint8_t plen, uint32_t ifindex)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN + 8], name[IF_NAMESIZE];
+
+	snprintf(b, sizeof(b), "%s/%u", addr_str(src, a), plen);
+	json_object_set_new(o, "src_prefix", plen ? json_string(b) : json_null());
+	json_object_set_new(o, "in_ifindex", ifindex ? json_integer(ifindex) : json_null());
+	json_object_set_new(o, "in_dev", ifindex && if_indextoname(ifindex, name) ?
+			    json_string(name) : json_null());
+}
+
 static void show_sids(int fd, json_t *arr)
 {
 	struct endmt_sid_key k, *prev = NULL;
-	char name[IF_NAMESIZE];
 	struct endmt_sid v;
 	json_t *o;
 
@@ -198,19 +210,7 @@ static void show_sids(int fd, json_t *arr)
 							       "?"));
 		json_object_set_new(o, "max_receivers", json_integer(v.max_rcv));
 		json_object_set_new(o, "strict", json_boolean(v.flags & ENDMT_SID_F_STRICT));
-		/* the SR domain's boundary: null = any */
-		if (v.src_plen) {
-			char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN + 8];
-
-			snprintf(b, sizeof(b), "%s/%u", addr_str(v.src, a), v.src_plen);
-			json_object_set_new(o, "src_prefix", json_string(b));
-		} else {
-			json_object_set_new(o, "src_prefix", json_null());
-		}
-		json_object_set_new(o, "in_ifindex", v.in_ifindex ? json_integer(v.in_ifindex) :
-				    json_null());
-		json_object_set_new(o, "in_dev", v.in_ifindex && if_indextoname(v.in_ifindex, name) ?
-				    json_string(name) : json_null());
+		boundary_json(o, v.src, v.src_plen, v.in_ifindex);
 		json_array_append_new(arr, o);
 	}
 }
@@ -363,6 +363,7 @@ static void show_repl(int fd, json_t *arr)
 		for (i = 0; i < v.n && i < ENDMT_MAX_REPL; i++)
 			json_array_append_new(to, jaddr(v.sids[i]));
 		json_object_set_new(o, "to", to);
+		boundary_json(o, v.src, v.src_plen, v.in_ifindex);
 		json_array_append_new(arr, o);
 	}
 }
@@ -442,6 +443,16 @@ static const char *get_str(json_t *o, const char *k)
 static long long get_int(json_t *o, const char *k)
 {
 	return json_integer_value(json_object_get(o, k));
+}
+
+/* The text of boundary_json's fields: " from P on DEV (ifindex N)". */
+static void print_boundary(json_t *o)
+{
+	if (!json_is_null(json_object_get(o, "src_prefix")))
+		printf(" from %s", get_str(o, "src_prefix"));
+	if (!json_is_null(json_object_get(o, "in_ifindex")))
+		printf(" on %s (ifindex %lld)", json_is_null(json_object_get(o, "in_dev")) ?
+		       "?" : get_str(o, "in_dev"), get_int(o, "in_ifindex"));
 }
 
 /* One branch row of `endmt show`. */
@@ -531,11 +542,7 @@ static void print_human(json_t *root)
 		       get_str(o, "behavior"), get_str(o, "edge"), get_int(o, "max_receivers"));
 		if (json_is_true(json_object_get(o, "strict")))
 			printf(" strict");
-		if (!json_is_null(json_object_get(o, "src_prefix")))
-			printf(" from %s", get_str(o, "src_prefix"));
-		if (!json_is_null(json_object_get(o, "in_ifindex")))
-			printf(" on %s (ifindex %lld)", json_is_null(json_object_get(o, "in_dev")) ?
-			       "?" : get_str(o, "in_dev"), get_int(o, "in_ifindex"));
+		print_boundary(o);
 		printf("\n");
 	}
 	a = json_object_get(root, "receivers");
@@ -574,6 +581,7 @@ static void print_human(json_t *root)
 			printf("%s %s", j ? "," : "", json_string_value(t));
 		if (get_int(o, "n") < 1 || get_int(o, "n") > ENDMT_MAX_REPL)
 			printf("  (bad entry: %lld downstream SIDs)", get_int(o, "n"));
+		print_boundary(o);
 		printf("\n");
 	}
 	a = json_object_get(root, "counters");

@@ -20,31 +20,6 @@ struct sid_args {
 	bool strict;
 };
 
-/* "ADDR/LEN" (LEN 0..128) into a, *plen; the host bits must be zero, as a
- * prefix written by an operator who meant it. */
-static int parse_prefix(const char *s, struct in6_addr *a, uint8_t *plen)
-{
-	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
-	unsigned long n;
-	struct in6_addr net = {};
-
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	slash = strchr(buf, '/');
-	if (!slash)
-		return -EINVAL;
-	*slash = 0;
-	errno = 0;
-	n = strtoul(slash + 1, &end, 10);
-	if (errno || *end || end == slash + 1 || n > 128 || inet_pton(AF_INET6, buf, a) != 1)
-		return -EINVAL;
-	*plen = (uint8_t)n;
-	memcpy(&net, a, (n + 7) / 8);
-	if (n % 8)
-		net.s6_addr[n / 8] &= (uint8_t)(0xff00u >> (n % 8));
-	return memcmp(&net, a, 16) ? -EDOM : 0;
-}
 
 static void sid_defaults(void *p)
 {
@@ -67,7 +42,7 @@ static int sid_run(struct sid_args *a, bool del)
 	if (!del && a->from) {
 		struct in6_addr pa;
 
-		err = parse_prefix(a->from, &pa, &v.src_plen);
+		err = prefix_parse(a->from, &pa, &v.src_plen);
 		if (err) {
 			errorf("sid add: --from %s: %s", a->from, err == -EDOM ?
 			       "bits set past the prefix length" : "want ADDR/LEN, LEN 0..128");

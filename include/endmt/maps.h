@@ -209,9 +209,14 @@ struct endmt_encap {
 /* endmt_repl (transit, RFC 9524): key = local Replication SID. */
 struct endmt_repl {
 	__u32 n;		/* downstream SIDs in use */
-	__u32 reserved;
+	__u32 in_ifindex;	/* the SR domain's boundary, as struct endmt_sid:
+				 * only packets arriving here (0 = any) */
 	__u8 sids[ENDMT_MAX_REPL][16];
+	__u8 src[16];		/* ...and from src/src_plen (0 = any source) */
+	__u8 src_plen;
+	__u8 reserved[3];
 };
+_Static_assert(sizeof(struct endmt_repl) == 8 + 16 * ENDMT_MAX_REPL + 20, "endmt_repl layout");
 
 /* Every pinned map: PINROOT/endmt_<name>, the name of its definition in
  * maps/endmt_maps.h.  Pinned names are ABI.  X(name) for each map the BPF

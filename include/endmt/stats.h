@@ -27,6 +27,8 @@
 	X(VERDICT, ENDMT_RX,            "endmt_rx",            "packets to a local End.MT SID") \
 	X(VERDICT, DROP_OUTER_TRUNC,    "drop_outer_truncated", "outer IPv6 header truncated") \
 	X(VERDICT, DROP_OUTER_VERSION,  "drop_outer_version",  "packet to a local End.MT SID whose IP version is not 6 (RFC 8200)") \
+	X(VERDICT, DROP_REPL_DEVICE,    "drop_repl_wrong_device", "packet to a Replication SID on a device the tree does not arrive on (from below, say)") \
+	X(VERDICT, DROP_REPL_SOURCE,    "drop_repl_source",    "packet to a Replication SID whose outer source is outside its SR-domain source prefix") \
 	X(VERDICT, DROP_SID_DEVICE,     "drop_endmt_wrong_device", "End.MT packet on a device the tree does not arrive on (a receiver LAN, say)") \
 	X(VERDICT, DROP_SID_SOURCE,     "drop_endmt_source",   "End.MT packet whose outer source is outside the SID's SR-domain source prefix") \
 	X(VERDICT, DROP_OUTER_MAC,      "drop_outer_mac",      "End.MT frame to a multicast MAC that is not its DA's (RFC 2464; broadcast too), or to another host's MAC") \

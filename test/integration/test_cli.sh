@@ -241,11 +241,13 @@ case_repl() {
 	X "$A" repl add fd00:4::100 --to fd00:1::4d54,fd00:2::4d54 >"$TMP/out" 2>&1
 	grep -q "unchanged" "$TMP/out" && ok "repl add of the same entry changes nothing" || bad "repl add again: $(cat "$TMP/out")"
 	jcheck "show --json lists the replication entry" "$A" \
-		'j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"]}]'
+		'j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"], "src_prefix": None, "in_ifindex": None, "in_dev": None}]'
 	X "$A" --json repl add fd00:4::100 --to fd00:3::4d54 >"$TMP/out" 2>&1
 	grep -qx '{"changed":true}' "$TMP/out" && ok "repl add replaces an entry (--json: changed)" || bad "repl replace: $(cat "$TMP/out")"
+	expect_fail "repl --from with host bits" "--from fd00:6::1/64: bits set past the prefix length" "$A" repl add fd00:4::101 --to fd00:3::4d54 --from fd00:6::1/64
+	expect_fail "repl --in-dev unknown" "--in-dev nosuch0: no such device here" "$A" repl add fd00:4::101 --to fd00:3::4d54 --in-dev nosuch0
 	jcheck "replaced entry has the new downstream SIDs only" "$A" \
-		'j["replication"] == [{"sid": "fd00:4::100", "n": 1, "to": ["fd00:3::4d54"]}]'
+		'j["replication"] == [{"sid": "fd00:4::100", "n": 1, "to": ["fd00:3::4d54"], "src_prefix": None, "in_ifindex": None, "in_dev": None}]'
 	SIXTEEN=$(seq -s, -f 'fd00:1::%g' 1 16)
 	expect_ok "repl add with 16 downstream SIDs" "$A" repl add fd00:5::100 --to "$SIXTEEN"
 	X "$A" show >"$TMP/out" && grep -q "^replication (2)" "$TMP/out" && grep -Eq "^  fd00:4::100 +-> fd00:3::4d54$" "$TMP/out" \
@@ -564,7 +566,8 @@ case_apply_repl() {
 	r=$(apply_json "$H2" N6)
 	[ "$r" = "9 3" ] && ok "apply N6 (replication): group, template, Replication SID, 6 response origins; 3 devices" || bad "apply N6 (replication): '$r' $(cat "$TMP/err")"
 	jcheck "N6: Replication SID to N4 and N5, template DA = its own Replication SID" "$H2" '
-	j["replication"] == [{"sid": "fd00:6::100", "n": 2, "to": ["fd00:4::100", "fd00:5::100"]}]
+	[{k: r[k] for k in ("sid", "n", "to", "src_prefix", "in_dev")} for r in j["replication"]] == [{"sid": "fd00:6::100", "n": 2,
+	  "to": ["fd00:4::100", "fd00:5::100"], "src_prefix": "fd00:6::1/128", "in_dev": "n6-s1"}]
 	and (e := j["encaps"][0])["outer_dst"] == "fd00:6::100" and e["segments"] == ["fd00:ff::1", "fd00:6::100"] and e["segments_left"] == 1
 	and len(e["tlvs"]) == 3 and j["sids"] == [] and sorted(D) == ["n6-n4", "n6-n5", "n6-s1"] and D["n6-s1"]["role"] == "head"'
 	r=$(apply_json "$H2" N6)
@@ -572,7 +575,8 @@ case_apply_repl() {
 	r=$(apply_json "$T2" N4)
 	[ "$r" = "7 3" ] && ok "apply N4 (replication): group, Replication SID, 5 response origins; parent link too" || bad "apply N4 (replication): '$r' $(cat "$TMP/err")"
 	jcheck "N4: Replication SID to the edges' End.MT SIDs, transit on the parent link and child links" "$T2" '
-	j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"]}]
+	[{k: r[k] for k in ("sid", "n", "to", "src_prefix", "in_dev")} for r in j["replication"]] == [{"sid": "fd00:4::100", "n": 2,
+	  "to": ["fd00:1::4d54", "fd00:2::4d54"], "src_prefix": "fd00:6::1/128", "in_dev": "n4-n6"}]
 	and sorted(D) == ["n4-n1", "n4-n2", "n4-n6"] and all(d["role"] == "transit" and d["tc"] for d in D.values())
 	and [b["dev"] for b in G[("fd00:ff::1", 4660)]["branches"]] == ["n4-n1", "n4-n2"]'
 	if tc -n "$T2" filter show dev n4-n6 ingress | grep -q "endmt_transit_t\b"; then ok "N4 n4-n6: endmt_transit_tc on TC ingress"; else bad "N4 n4-n6: no endmt_transit_tc"; fi
@@ -600,7 +604,7 @@ case_apply_repl() {
 	bad_repl "apply: one SID for two nodes" "groups\[0\]\.replication\.N5: fd00:4::100 is also N4's Replication SID" 'g["replication"]["N5"] = "fd00:4::100"'
 	bad_repl "apply: head with two children and no Replication SID" "the head N6 sends to 2 downstream SIDs but has no Replication SID" 'del g["replication"]["N6"]'
 	bad_repl "apply: Replication SID off the tree" "replication\.N5: node N5 is not on the tree" 'g["receivers"] = [r for r in g["receivers"] if r["edge"] != "N3"]; del g["edge_sids"]["N3"]'
-	jcheck "refused applies wrote nothing on N4" "$T2" 'j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"]}]'
+	jcheck "refused applies wrote nothing on N4" "$T2" '[(r["sid"], r["n"], r["to"]) for r in j["replication"]] == [("fd00:4::100", 2, ["fd00:1::4d54", "fd00:2::4d54"])]'
 	# A head with one child needs no Replication SID: its DA is the child's.
 	$PY "$CHECKS" one_child "$F" "$TMP/one.json"
 	r=$(X "$H2" --json apply "$TMP/one.json" --node N6 2>"$TMP/err" | $PY "$CHECKS" apply_result replication changed)
