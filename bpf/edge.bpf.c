@@ -40,7 +40,7 @@ static __noinline int endmt_edge_xdp_endmt(struct xdp_md *ctx)
 
 static __noinline int endmt_edge_xdp_resp(struct xdp_md *ctx)
 {
-	return endmt_resp_xdp(ctx);
+	return endmt_resp_xdp(ctx, 0);
 }
 
 SEC("xdp")

@@ -57,7 +57,7 @@ struct {
 SEC("xdp")
 int endmt_head_xdp(struct xdp_md *ctx)
 {
-	int act = endmt_resp_xdp(ctx);
+	int act = endmt_resp_xdp(ctx, 1);
 
 	if (act >= 0)
 		return act;

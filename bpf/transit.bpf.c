@@ -15,7 +15,7 @@
 SEC("xdp")
 int endmt_transit_xdp(struct xdp_md *ctx)
 {
-	int act = endmt_resp_xdp(ctx);
+	int act = endmt_resp_xdp(ctx, 0);
 
 	if (act >= 0)
 		return act;

@@ -139,6 +139,54 @@ static bool plan_has_rcv(const struct plan *p, const struct endmt_rcv_key *k)
 	return false;
 }
 
+/* The keys of map fd (ksize octets) that stale(key, p) calls stale, into
+ * *out (malloc'd, *n of them): collected during the walk, deleted after it
+ * by the caller, since the walk needs stable keys.  0 or -ENOMEM. */
+static int stale_keys(int fd, size_t ksize, bool (*stale)(int fd, const void *key,
+							  const struct plan *p),
+		      const struct plan *p, uint8_t **out, int *n)
+{
+	uint8_t k[sizeof(struct endmt_origin_key)], *prev = NULL, *keys = NULL;
+	int cap = 0;
+
+	*n = 0;
+	if (ksize > sizeof(k))
+		return -E2BIG;
+	while (!bpf_map_get_next_key(fd, prev, k)) {
+		prev = k;
+		if (!stale(fd, k, p))
+			continue;
+		if (*n == cap) {
+			uint8_t *k2;
+
+			cap = cap ? 2 * cap : 16;
+			k2 = realloc(keys, cap * ksize);
+			if (!k2) {
+				free(keys);
+				return -ENOMEM;
+			}
+			keys = k2;
+		}
+		memcpy(keys + (size_t)(*n)++ * ksize, k, ksize);
+	}
+	*out = keys;
+	return 0;
+}
+
+/* A receiver record of a group the file gives this node, for a receiver
+ * the file no longer lists. */
+static bool rcv_stale(int fd, const void *key, const struct plan *p)
+{
+	struct endmt_group_key gk;
+	int j;
+
+	if (bpf_map_lookup_elem(fd, key, &gk) || plan_has_rcv(p, key))
+		return false;
+	for (j = 0; j < p->nrcvs && memcmp(&p->rcv_groups[j], &gk, sizeof(gk)); j++)
+		;
+	return j < p->nrcvs;
+}
+
 /* The receivers of the groups this node is an edge of become exactly the
  * file's (as their branches do): a receiver recorded for such a group that
  * the file no longer lists loses its record and translation; each listed
@@ -146,31 +194,11 @@ static bool plan_has_rcv(const struct plan *p, const struct endmt_rcv_key *k)
 static int apply_receivers(const struct endmt_maps_fds *m, const struct plan *p,
 			   struct undo_log *ul, int *changes)
 {
-	struct endmt_rcv_key k, *prev = NULL, *stale = NULL;
-	struct endmt_group_key gk;
-	int i, j, n = 0, cap = 0, err = 0;
+	struct endmt_rcv_key *stale = NULL;
+	int i, n, err;
 
-	while (!bpf_map_get_next_key(m->rcv_group, prev, &k)) {
-		prev = &k;
-		if (bpf_map_lookup_elem(m->rcv_group, &k, &gk) || plan_has_rcv(p, &k))
-			continue;
-		for (j = 0; j < p->nrcvs && memcmp(&p->rcv_groups[j], &gk, sizeof(gk)); j++)
-			;
-		if (j == p->nrcvs)
-			continue;	/* not a group this file gives this node */
-		if (n == cap) {
-			struct endmt_rcv_key *s2;
-
-			cap = cap ? 2 * cap : 16;
-			s2 = realloc(stale, cap * sizeof(*s2));
-			if (!s2) {
-				err = -ENOMEM;
-				goto out;
-			}
-			stale = s2;
-		}
-		stale[n++] = k;	/* delete after the walk: it needs stable keys */
-	}
+	if ((err = stale_keys(m->rcv_group, sizeof(*stale), rcv_stale, p, (uint8_t **)&stale, &n)))
+		return err;
 	for (i = 0; i < n; i++)
 		if ((err = undo_del(ul, m->rcv_xlate, &stale[i], sizeof(stale[i]),
 				    sizeof(struct endmt_rcv_xlate), changes)) ||
@@ -205,13 +233,17 @@ static bool plan_has_origin(const struct plan *p, const struct endmt_origin_key 
 	return false;
 }
 
-static bool plan_has_group(const struct plan *p, const uint8_t proxy[16], uint32_t dqpn)
+/* An origin of a group the file gives this node that the file no longer
+ * implies. */
+static bool origin_stale(int fd, const void *key, const struct plan *p)
 {
+	const struct endmt_origin_key *k = key;
 	int i;
 
+	(void)fd;
 	for (i = 0; i < p->ngrp; i++)
-		if (!memcmp(p->grp[i].g.key.proxy, proxy, 16) && p->grp[i].g.key.dqpn == dqpn)
-			return true;
+		if (!memcmp(p->grp[i].g.key.proxy, k->proxy, 16) && p->grp[i].g.key.dqpn == k->dqpn)
+			return !plan_has_origin(p, k);
 	return false;
 }
 
@@ -222,26 +254,12 @@ static bool plan_has_group(const struct plan *p, const uint8_t proxy[16], uint32
 static int apply_origins(const struct endmt_maps_fds *m, const struct plan *p,
 			 struct undo_log *ul, int *changes)
 {
-	struct endmt_origin_key k, *prev = NULL, *stale = NULL;
-	int i, n = 0, cap = 0, err = 0;
+	struct endmt_origin_key *stale = NULL;
+	int i, n, err;
 
-	while (!bpf_map_get_next_key(m->resp_origin, prev, &k)) {
-		prev = &k;
-		if (!plan_has_group(p, k.proxy, k.dqpn) || plan_has_origin(p, &k))
-			continue;
-		if (n == cap) {
-			struct endmt_origin_key *s2;
-
-			cap = cap ? 2 * cap : 16;
-			s2 = realloc(stale, cap * sizeof(*s2));
-			if (!s2) {
-				err = -ENOMEM;
-				goto out;
-			}
-			stale = s2;
-		}
-		stale[n++] = k;	/* delete after the walk: it needs stable keys */
-	}
+	if ((err = stale_keys(m->resp_origin, sizeof(*stale), origin_stale, p, (uint8_t **)&stale,
+			      &n)))
+		return err;
 	for (i = 0; i < n; i++)
 		if ((err = undo_del(ul, m->resp_origin, &stale[i], sizeof(stale[i]),
 				    sizeof(uint32_t), changes)))

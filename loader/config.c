@@ -11,6 +11,7 @@
  * between that read and write would be lost; configuration changes are rare
  * and the next ACK re-establishes the state, so this is accepted (a per-field
  * update would need a BPF-side helper). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -347,4 +348,30 @@ int cfg_group_get(const struct endmt_maps_fds *m, const struct endmt_group_key *
 	errorf("%s: group %s/%u: %s", cmd, addr_str(k->proxy, b), k->dqpn,
 	       err == -ENOENT ? "no such group (endmt group add first)" : strerror(-err));
 	return err;
+}
+
+/* "ADDR/LEN" (LEN 0..128) into a, *plen; the host bits must be zero, as a
+ * prefix written by an operator who meant it. */
+int prefix_parse(const char *s, struct in6_addr *a, uint8_t *plen)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long n;
+	struct in6_addr net = {};
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (!slash)
+		return -EINVAL;
+	*slash = 0;
+	errno = 0;
+	n = strtoul(slash + 1, &end, 10);
+	if (errno || *end || end == slash + 1 || n > 128 || inet_pton(AF_INET6, buf, a) != 1)
+		return -EINVAL;
+	*plen = (uint8_t)n;
+	memcpy(&net, a, (n + 7) / 8);
+	if (n % 8)
+		net.s6_addr[n / 8] &= (uint8_t)(0xff00u >> (n % 8));
+	return memcmp(&net, a, 16) ? -EDOM : 0;
 }

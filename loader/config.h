@@ -54,4 +54,8 @@ int group_find_branch(const struct endmt_group *v, const uint8_t id[16], int32_t
 /* "WHAT written|deleted" / "WHAT unchanged", or {"changed":...} with --json. */
 void report_change(bool changed, const char *what, const char *verb);
 
+/* "ADDR/LEN" (LEN 0..128) into a, *plen: 0, -EINVAL (not that form) or
+ * -EDOM (bits set past LEN). */
+int prefix_parse(const char *s, struct in6_addr *a, uint8_t *plen);
+
 #endif

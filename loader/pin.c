@@ -3,8 +3,6 @@
  * and the shared maps (created from bpf/maps.bpf.c, pinned by name).
  *
  *   PINROOT/endmt_<map>          every map of maps/endmt_maps.h
- *   PINROOT/endmt_rcv_group      which group each receiver QP belongs to
- *                                (userspace only, created here)
  *   PINROOT/dev/<ifname>/state   what attach did on that device (attach.c)
  */
 #include <errno.h>
@@ -176,42 +174,6 @@ static int maps_create(void)
 	return err;
 }
 
-/* endmt_rcv_group: receiver (address, QPN) -> the group key it belongs to
- * (an RC QP has one peer, the group's (Proxy Address, Designated QPN)).
- * Only the CLI reads and writes it; no BPF program knows it, so it is
- * created here rather than in bpf/maps.bpf.c. */
-static int rcv_group_create(void)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, mo);
-	char path[PATH_MAX];
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "%s/" ENDMT_PIN_NAME(rcv_group), env.pin_root);
-	fd = bpf_obj_get(path);
-	if (fd >= 0) {
-		close(fd);
-		return 0;
-	}
-	if (errno != ENOENT) {
-		err = -errno;
-		errorf("cannot open map %s: %s%s", path, strerror(-err), priv_hint(err));
-		return err;
-	}
-	fd = bpf_map_create(BPF_MAP_TYPE_HASH, ENDMT_PIN_NAME(rcv_group), sizeof(struct endmt_rcv_key),
-			    sizeof(struct endmt_group_key), ENDMT_MAX_XLATE, &mo);
-	if (fd < 0) {
-		err = -errno;
-		errorf("cannot create map " ENDMT_PIN_NAME(rcv_group) ": %s%s", strerror(-err), priv_hint(err));
-		return err;
-	}
-	if (bpf_obj_pin(fd, path)) {
-		err = -errno;
-		errorf("cannot pin %s: %s%s", path, strerror(-err), priv_hint(err));
-	}
-	close(fd);
-	return err;
-}
-
 int maps_open(struct endmt_maps_fds *m, bool create)
 {
 	char path[PATH_MAX];
@@ -225,8 +187,6 @@ int maps_open(struct endmt_maps_fds *m, bool create)
 		if (err)
 			return err;
 		err = maps_create();
-		if (!err)
-			err = rcv_group_create();
 		if (err)
 			return err;
 	}

@@ -80,6 +80,8 @@ static int plan_repl(const struct tree *t, const struct grp *g, const bool *on, 
 	struct endmt_sid_key k = {};
 	struct endmt_repl v = {};
 	char msg[256], b[INET6_ADDRSTRLEN];
+	const char *dev = NULL;
+	unsigned int in = 0;
 	int j, err;
 
 	memcpy(k.sid, &g->repl_sid[x].addr, 16);
@@ -87,14 +89,29 @@ static int plan_repl(const struct tree *t, const struct grp *g, const bool *on, 
 		return err;
 	if ((err = repl_check(-1, &k, &v, msg, sizeof(msg))))
 		return tree_err(t, "group %s, node %s: %s", g->name, t->nodes[x].name, msg);
+	/* The SR domain's boundary: from the head's address only, and only
+	 * where the tree arrives (the head's own copies: its source link,
+	 * where its TC encapsulates). */
+	if ((err = link_dev(t, x, x == g->head ? g->src_name : t->nodes[t->nodes[x].parent].name,
+			    &dev, &in, "where the tree arrives")))
+		return err;
+	v.in_ifindex = in;
+	memcpy(v.src, &t->nodes[g->head].addr, 16);
+	v.src_plen = 128;
 	for (j = 0; j < p->nrepls; j++)
 		if (!memcmp(&p->repl_keys[j], &k, sizeof(k)))
 			break;
 	if (j < p->nrepls) {
-		if (memcmp(&p->repl_vals[j], &v, sizeof(v)))
+		struct endmt_repl *o = &p->repl_vals[j];
+
+		if (o->n != v.n || memcmp(o->sids, v.sids, sizeof(v.sids)) ||
+		    o->in_ifindex != v.in_ifindex)
 			return tree_err(t, "group %s, node %s: Replication SID %s is used by another "
 					"group with other downstream SIDs", g->name,
 					t->nodes[x].name, addr_str(k.sid, b));
+		/* groups of several heads: the prefix they share */
+		while (o->src_plen && !endmt_prefix_match(v.src, o->src, o->src_plen))
+			o->src_plen--;
 		return 0;
 	}
 	p->repl_keys[p->nrepls] = k;
@@ -229,7 +246,9 @@ static int plan_edge(const struct tree *t, const struct grp *g, int x, struct pl
 		     struct group_plan *gp)
 {
 	const struct node *node = &t->nodes[x];
-	struct endmt_sid sv = { .flags = ENDMT_SID_F_ENDMT, .max_rcv = ENDMT_DEF_MAX_RCV };
+	/* Strict: the groups and receivers this file gives the edge only. */
+	struct endmt_sid sv = { .flags = ENDMT_SID_F_ENDMT | ENDMT_SID_F_STRICT,
+				.max_rcv = ENDMT_DEF_MAX_RCV };
 	struct endmt_sid_key sk = {};
 	unsigned int up = 0;
 	char why[96];

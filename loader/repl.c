@@ -4,6 +4,7 @@
  * docs/FORWARD-PATH.md, "RFC 9524 replication").  The checks here are shared
  * with `apply`, so an entry is refused the same way from either. */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +94,7 @@ int repl_check(int fd, const struct endmt_sid_key *k, const struct endmt_repl *v
 
 struct repl_args {
 	struct in6_addr sid;
-	const char *to;
+	const char *to, *from, *in_dev;
 };
 
 /* "a,b,c" -> v->sids; one error line naming the bad element. */
@@ -143,6 +144,15 @@ static int repl_run(struct repl_args *a, bool del)
 		err = parse_to(a->to, &v);
 		if (err)
 			return err;
+		if (a->from && (err = prefix_parse(a->from, (struct in6_addr *)v.src, &v.src_plen))) {
+			errorf("repl add: --from %s: %s", a->from, err == -EDOM ?
+			       "bits set past the prefix length" : "want ADDR/LEN, LEN 0..128");
+			return -EINVAL;
+		}
+		if (a->in_dev && !(v.in_ifindex = if_nametoindex(a->in_dev))) {
+			errorf("repl add: --in-dev %s: no such device here", a->in_dev);
+			return -ENODEV;
+		}
 		/* Address checks before touching the maps (no pin root needed
 		 * to be told an address is wrong). */
 		err = repl_check(-1, &k, &v, msg, sizeof(msg));
@@ -183,6 +193,8 @@ static int repl_del_run(void *p) { return repl_run(p, true); }
 static const struct opt repl_add_opts[] = {
 	{ "sid", OPT_ADDR, O(sid), NOSET, "SID", "the Replication SID (unicast, local to this node)", 0, 0, NULL, true, true },
 	{ "to", OPT_STR, O(to), NOSET, "SID[,SID...]", "downstream SIDs, 1..16 (End.MT or Replication SIDs of other nodes)", 0, 0, NULL, true, false },
+	{ "from", OPT_STR, O(from), NOSET, "ADDR/LEN", "accept outer sources in this prefix only (the heads; default any)", 0, 0, NULL, false, false },
+	{ "in-dev", OPT_STR, O(in_dev), NOSET, "DEV", "accept packets arriving on this device only (the tree's; default any)", 0, 0, NULL, false, false },
 	{}
 };
 static const struct opt repl_del_opts[] = {

@@ -182,10 +182,22 @@ static int show_groups(const struct endmt_maps_fds *m, json_t *arr)
 	return 0;
 }
 
+/* A SID's SR-domain boundary (End.MT or Replication): src_prefix,
+ * in_ifindex, in_dev; null = any. */
+static void boundary_json(json_t *o, const uint8_t src[16], uint8_t plen, uint32_t ifindex)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN + 8], name[IF_NAMESIZE];
+
+	snprintf(b, sizeof(b), "%s/%u", addr_str(src, a), plen);
+	json_object_set_new(o, "src_prefix", plen ? json_string(b) : json_null());
+	json_object_set_new(o, "in_ifindex", ifindex ? json_integer(ifindex) : json_null());
+	json_object_set_new(o, "in_dev", ifindex && if_indextoname(ifindex, name) ?
+			    json_string(name) : json_null());
+}
+
 static void show_sids(int fd, json_t *arr)
 {
 	struct endmt_sid_key k, *prev = NULL;
-	char name[IF_NAMESIZE];
 	struct endmt_sid v;
 	json_t *o;
 
@@ -199,19 +211,8 @@ static void show_sids(int fd, json_t *arr)
 		json_object_set_new(o, "behavior", json_string(v.flags & ENDMT_SID_F_ENDMT ? "End.MT" :
 							       "?"));
 		json_object_set_new(o, "max_receivers", json_integer(v.max_rcv));
-		/* the SR domain's boundary: null = any */
-		if (v.src_plen) {
-			char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN + 8];
-
-			snprintf(b, sizeof(b), "%s/%u", addr_str(v.src, a), v.src_plen);
-			json_object_set_new(o, "src_prefix", json_string(b));
-		} else {
-			json_object_set_new(o, "src_prefix", json_null());
-		}
-		json_object_set_new(o, "in_ifindex", v.in_ifindex ? json_integer(v.in_ifindex) :
-				    json_null());
-		json_object_set_new(o, "in_dev", v.in_ifindex && if_indextoname(v.in_ifindex, name) ?
-				    json_string(name) : json_null());
+		json_object_set_new(o, "strict", json_boolean(v.flags & ENDMT_SID_F_STRICT));
+		boundary_json(o, v.src, v.src_plen, v.in_ifindex);
 		json_object_set_new(o, "hmac", json_string(v.hmac_policy == ENDMT_HMAC_REQUIRE ? "require" :
 							   v.hmac_policy == ENDMT_HMAC_VERIFY ? "verify" :
 							   "ignore"));
@@ -385,6 +386,7 @@ static void show_repl(int fd, json_t *arr)
 		for (i = 0; i < v.n && i < ENDMT_MAX_REPL; i++)
 			json_array_append_new(to, jaddr(v.sids[i]));
 		json_object_set_new(o, "to", to);
+		boundary_json(o, v.src, v.src_plen, v.in_ifindex);
 		json_array_append_new(arr, o);
 	}
 }
@@ -464,6 +466,16 @@ static const char *get_str(json_t *o, const char *k)
 static long long get_int(json_t *o, const char *k)
 {
 	return json_integer_value(json_object_get(o, k));
+}
+
+/* The text of boundary_json's fields: " from P on DEV (ifindex N)". */
+static void print_boundary(json_t *o)
+{
+	if (!json_is_null(json_object_get(o, "src_prefix")))
+		printf(" from %s", get_str(o, "src_prefix"));
+	if (!json_is_null(json_object_get(o, "in_ifindex")))
+		printf(" on %s (ifindex %lld)", json_is_null(json_object_get(o, "in_dev")) ?
+		       "?" : get_str(o, "in_dev"), get_int(o, "in_ifindex"));
 }
 
 /* One branch row of `endmt show`. */
@@ -551,11 +563,9 @@ static void print_human(json_t *root)
 	json_array_foreach(a, i, o) {
 		printf("  %-24s %s edge %s max-receivers %lld", get_str(o, "sid"),
 		       get_str(o, "behavior"), get_str(o, "edge"), get_int(o, "max_receivers"));
-		if (!json_is_null(json_object_get(o, "src_prefix")))
-			printf(" from %s", get_str(o, "src_prefix"));
-		if (!json_is_null(json_object_get(o, "in_ifindex")))
-			printf(" on %s (ifindex %lld)", json_is_null(json_object_get(o, "in_dev")) ?
-			       "?" : get_str(o, "in_dev"), get_int(o, "in_ifindex"));
+		if (json_is_true(json_object_get(o, "strict")))
+			printf(" strict");
+		print_boundary(o);
 		if (strcmp(get_str(o, "hmac"), "ignore") &&
 		    json_is_null(json_object_get(o, "hmac_key_id")))
 			printf(" hmac %s any key", get_str(o, "hmac"));
@@ -604,6 +614,7 @@ static void print_human(json_t *root)
 			printf("%s %s", j ? "," : "", json_string_value(t));
 		if (get_int(o, "n") < 1 || get_int(o, "n") > ENDMT_MAX_REPL)
 			printf("  (bad entry: %lld downstream SIDs)", get_int(o, "n"));
+		print_boundary(o);
 		printf("\n");
 	}
 	a = json_object_get(root, "counters");

@@ -18,36 +18,11 @@ struct sid_args {
 	uint32_t max_rcv, hmac_key_id;
 	const char *from, *in_dev;
 	int hmac;
-	bool hmac_set;
+	bool hmac_set, strict;
 };
 
 static const char *const hmac_policy_names[] = { "ignore", "verify", "require", NULL };
 
-/* "ADDR/LEN" (LEN 0..128) into a, *plen; the host bits must be zero, as a
- * prefix written by an operator who meant it. */
-static int parse_prefix(const char *s, struct in6_addr *a, uint8_t *plen)
-{
-	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
-	unsigned long n;
-	struct in6_addr net = {};
-
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	slash = strchr(buf, '/');
-	if (!slash)
-		return -EINVAL;
-	*slash = 0;
-	errno = 0;
-	n = strtoul(slash + 1, &end, 10);
-	if (errno || *end || end == slash + 1 || n > 128 || inet_pton(AF_INET6, buf, a) != 1)
-		return -EINVAL;
-	*plen = (uint8_t)n;
-	memcpy(&net, a, (n + 7) / 8);
-	if (n % 8)
-		net.s6_addr[n / 8] &= (uint8_t)(0xff00u >> (n % 8));
-	return memcmp(&net, a, 16) ? -EDOM : 0;
-}
 
 static void sid_defaults(void *p)
 {
@@ -65,7 +40,7 @@ static int sid_run(struct sid_args *a, bool del)
 
 	memcpy(k.sid, &a->sid, 16);
 	memcpy(v.edge, &a->edge, 16);
-	v.flags = ENDMT_SID_F_ENDMT;
+	v.flags = ENDMT_SID_F_ENDMT | (a->strict ? ENDMT_SID_F_STRICT : 0);
 	v.max_rcv = a->max_rcv;
 	/* a key without a policy: require it (what a key is for) */
 	v.hmac_key_id = a->hmac_key_id;
@@ -78,7 +53,7 @@ static int sid_run(struct sid_args *a, bool del)
 	if (!del && a->from) {
 		struct in6_addr pa;
 
-		err = parse_prefix(a->from, &pa, &v.src_plen);
+		err = prefix_parse(a->from, &pa, &v.src_plen);
 		if (err) {
 			errorf("sid add: --from %s: %s", a->from, err == -EDOM ?
 			       "bits set past the prefix length" : "want ADDR/LEN, LEN 0..128");
@@ -117,6 +92,7 @@ static const struct opt sid_add_opts[] = {
 	{ "edge", OPT_ADDR, O(edge), NOSET, "ADDR", "this node's Edge Node Address, matched in TLVs", 0, 0, NULL, true, false },
 	{ "max-receivers", OPT_U32, O(max_rcv), NOSET, "N", "receivers accepted per packet (default 64)", 1, ENDMT_MAX_RCV, NULL, false, false },
 	{ "from", OPT_STR, O(from), NOSET, "ADDR/LEN", "accept outer sources in this prefix only (the heads; default any)", 0, 0, NULL, false, false },
+	{ "strict", OPT_FLAG, O(strict), NOSET, NULL, "only configured groups, copies only to their receivers (as apply sets)", 0, 0, NULL, false, false },
 	{ "in-dev", OPT_STR, O(in_dev), NOSET, "DEV", "accept packets arriving on this device only (the tree's; default any)", 0, 0, NULL, false, false },
 	{ "hmac-key-id", OPT_U32, O(hmac_key_id), NOSET, "N", "SRH HMAC Key ID packets must carry (a key of `endmt hmac set`; implies --hmac require)", 1, UINT32_MAX, NULL, false, false },
 	{ "hmac", OPT_ENUM, O(hmac), O(hmac_set), "POLICY", "SRH HMAC TLV: require (drop packets without a valid one), verify (when present), ignore (default without --hmac-key-id); without a key ID any key of this node", 0, 0, hmac_policy_names, false, false },

@@ -113,6 +113,19 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } endmt_stale SEC(".maps");
 
+/* Receiver records: which group each receiver QP belongs to.  key: struct
+ * endmt_rcv_key (address, QPN); value: struct endmt_group_key.  Written by
+ * the CLI (receiver add/del, apply); read by the CLI's checks and, at a
+ * strict End.MT SID, by the edge TC for every copy (a TLV entry that is no
+ * receiver of the packet's group gets none). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENDMT_MAX_XLATE);
+	__type(key, struct endmt_rcv_key);
+	__type(value, struct endmt_group_key);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_rcv_group SEC(".maps");
+
 /* Response origins.  key: struct endmt_origin_key (group, source address);
  * value: __u32 ifindex the response must arrive on.  Written by apply;
  * read by the response path (all roles) for groups with ENDMT_GF_ORIGIN.

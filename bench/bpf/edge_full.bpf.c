@@ -139,7 +139,7 @@ int endmt_edge_xdp(struct xdp_md *ctx)
 
 	if (act >= 0)
 		return act;
-	act = endmt_resp_xdp(ctx);
+	act = endmt_resp_xdp(ctx, 0);
 	if (act >= 0)
 		return act;
 	return endmt_verdict(ENDMT_STAT_PASS_NOT_OURS, XDP_PASS);

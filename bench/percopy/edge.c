@@ -250,6 +250,38 @@ struct edge {
 	struct point (*pts)[NN];
 };
 
+/* The bench group (BP_PROXY, BP_DQPN) and its BP_MAX_RCV receivers'
+ * records, for a strict SID. */
+static int edge_strict_cfg(struct bpf_object *obj)
+{
+	int gfd = bpf_object__find_map_fd_by_name(obj, "endmt_groups");
+	int rfd = bpf_object__find_map_fd_by_name(obj, "endmt_rcv_group");
+	struct endmt_group_key gk = { .dqpn = BP_DQPN };
+	struct in6_addr px = endmt_in6(BP_PROXY);
+	struct endmt_group *g;
+	int i, err = 0;
+
+	if (gfd < 0 || rfd < 0)
+		return -ENOENT;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->flags = ENDMT_GF_PSN_GUARD;
+	memcpy(gk.proxy, &px, 16);
+	if (bpf_map_update_elem(gfd, &gk, g, BPF_F_LOCK))
+		err = -errno;
+	for (i = 1; !err && i <= BP_MAX_RCV; i++) {
+		struct endmt_rcv_key k = { .qpn = BP_QPN(i) };
+		struct in6_addr a = bp_rcv_addr(i);
+
+		memcpy(k.addr, &a, 16);
+		if (bpf_map_update_elem(rfd, &k, &gk, BPF_ANY))
+			err = -errno;
+	}
+	free(g);
+	return err;
+}
+
 /* Loads the variants (argv: LABEL OBJ ...) and installs the End.MT SID. */
 static int edge_load(struct edge *e, char **lv)
 {
@@ -261,6 +293,16 @@ static int edge_load(struct edge *e, char **lv)
 	for (vi = 0; vi < e->nv; vi++) {
 		e->vs[vi].label = lv[2 * vi];
 		e->vs[vi].obj = load_obj(lv[2 * vi + 1], e->pin);
+		if (!e->vs[vi].obj && vi > 0) {
+			/* a bench-only variant the verifier refuses (the full
+			 * ICRC's call chain is at the 512-octet stack limit):
+			 * measure the others, say so */
+			printf("edge-todo variant %s does not load here; left out\n", lv[2 * vi]);
+			memmove(lv + 2 * vi, lv + 2 * vi + 2, (size_t)(2 * (e->nv - vi - 1)) * sizeof(*lv));
+			e->nv--;
+			vi--;
+			continue;
+		}
 		if (!e->vs[vi].obj)
 			return -EINVAL;
 		e->vs[vi].xfd = prog_fd(e->vs[vi].obj, "endmt_edge_xdp");
@@ -276,9 +318,14 @@ static int edge_load(struct edge *e, char **lv)
 	e->stats = bpf_object__find_map_fd_by_name(e->vs[0].obj, "endmt_stats");
 	memcpy(sk.sid, &edge, 16);
 	memcpy(sv.edge, &edge, 16);
+	/* STRICT=1: the SID as apply writes it, with the group and every
+	 * receiver's record, so each copy pays the allowlist lookup and each
+	 * packet the group lookup and its data-PSN note. */
+	if (getenv("STRICT") && !strcmp(getenv("STRICT"), "1"))
+		sv.flags |= ENDMT_SID_F_STRICT;
 	if (e->sids < 0 || e->stats < 0 || bpf_map_update_elem(e->sids, &sk, &sv, 0))
 		return -ENOENT;
-	return 0;
+	return (sv.flags & ENDMT_SID_F_STRICT) ? edge_strict_cfg(e->vs[0].obj) : 0;
 }
 
 /* The clsact hook on d0, the sending socket on s0, BPF run-time stats. */

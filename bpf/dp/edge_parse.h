@@ -225,6 +225,11 @@ static __always_inline __u32 endmt_inner_check(struct xdp_md *ctx, __u32 off, __
 	 * that would expire here is dropped here, once, not per copy. */
 	if (hp->ip6.hop_limit <= 1)
 		return ENDMT_STAT_DROP_INNER_HLIM;
+	/* The head sets the inner SA to the Proxy Address (the inner DA): any
+	 * other is not a group packet a head made, and every copy would
+	 * carry that SA to a receiver (and its errors back to it). */
+	if (!endmt_addr_eq(hp->ip6.saddr.in6_u.u6_addr8, hp->ip6.daddr.in6_u.u6_addr8))
+		return ENDMT_STAT_DROP_INNER_SADDR;
 	__builtin_memcpy(gk->proxy, &hp->ip6.daddr, 16);
 	gk->dqpn = bpf_ntohl(hp->bth.fb_dqpn) & ENDMT_BTH_QPN_MASK;
 	*psn = bpf_ntohl(hp->bth.ar_psn) & ENDMT_BTH_PSN_MASK;
@@ -347,7 +352,7 @@ static __always_inline __u32 endmt_edge_tlvs(struct xdp_md *ctx, const struct en
  * cheaply, so the caller does not pass half a job.  Packet pointers are
  * invalid afterwards. */
 static __always_inline int endmt_edge_meta_write(struct xdp_md *ctx, const struct endmt_tlv_walk *w,
-						 __u32 srh_end, __u8 sl)
+						 __u32 srh_end, __u8 sl, int strict)
 {
 	struct endmt_meta *meta;
 
@@ -361,7 +366,7 @@ static __always_inline int endmt_edge_meta_write(struct xdp_md *ctx, const struc
 	meta->inner_off = (__u16)srh_end;
 	meta->nrcv = w->nrcv;
 	meta->ntlv = w->ntlv;
-	meta->flags = sl > 0 ? ENDMT_META_F_CHAIN : 0;
+	meta->flags = (sl > 0 ? ENDMT_META_F_CHAIN : 0) | (strict ? ENDMT_META_F_STRICT : 0);
 	__builtin_memcpy(meta->tlv_off, w->tlv_off, sizeof(meta->tlv_off));
 	return 0;
 }
@@ -396,12 +401,22 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	sid = bpf_map_lookup_elem(&endmt_sids, &key);
 	if (!sid || !(sid->flags & ENDMT_SID_F_ENDMT))
 		goto not_ours;
+	if (ip6->version != 6)	/* RFC 8200 §3: then nothing after it means anything */
+		return endmt_verdict(ENDMT_STAT_DROP_OUTER_VERSION, XDP_DROP);
 	/* The SR domain's boundary: only where the tree arrives, only from
 	 * the heads that may send to this SID (struct endmt_sid). */
 	if (sid->in_ifindex && ctx->ingress_ifindex != sid->in_ifindex)
 		return endmt_verdict(ENDMT_STAT_DROP_SID_DEVICE, XDP_DROP);
 	if (!endmt_prefix_match((const __u8 *)&ip6->saddr, sid->src, sid->src_plen))
 		return endmt_verdict(ENDMT_STAT_DROP_SID_SOURCE, XDP_DROP);
+	/* A group MAC must be the DA's (RFC 2464 §7: 33:33 and the DA's last
+	 * 4 octets); broadcast is no way to reach a SID.  (A unicast MAC of
+	 * another host is TC's to see: skb->pkt_type.) */
+	if ((eth->h_dest[0] & 1) &&
+	    (eth->h_dest[0] != 0x33 || eth->h_dest[1] != 0x33 ||
+	     eth->h_dest[2] != key.sid[12] || eth->h_dest[3] != key.sid[13] ||
+	     eth->h_dest[4] != key.sid[14] || eth->h_dest[5] != key.sid[15]))
+		return endmt_verdict(ENDMT_STAT_DROP_OUTER_MAC, XDP_DROP);
 	/* Copies leave with the inner packet, but an outer SA no head can
 	 * have says the packet was made up (and the stack would answer errors
 	 * to it). */
@@ -459,13 +474,21 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	grp = bpf_map_lookup_elem(&endmt_groups, &gk);
 	if (grp)
 		endmt_data_psn_note(grp, psn);
+	else if (sid->flags & ENDMT_SID_F_STRICT)
+		/* strict: only the groups configured at this edge */
+		return endmt_verdict(ENDMT_STAT_DROP_ENDMT_GROUP, XDP_DROP);
+	/* Strict: the tree ends here (apply's segment lists are [Proxy, SID]);
+	 * chain mode would send the whole outer packet, every edge's TLVs
+	 * in it, to whatever the next segment names. */
+	if (sl > 1 && (sid->flags & ENDMT_SID_F_STRICT))
+		return endmt_verdict(ENDMT_STAT_DROP_CHAIN_STRICT, XDP_DROP);
 
 	/* S02/S03 need SRH[SL - 1]; read it before adjust_meta moves data. */
 	sl--;
 	if (bpf_xdp_load_bytes(ctx, ENDMT_SRH_OFF + sizeof(*srh) + 16 * (__u32)sl, da, 16))
 		return endmt_verdict(ENDMT_STAT_DROP_SRH_TRUNC, XDP_DROP);
 
-	if (endmt_edge_meta_write(ctx, &w, srh_end, sl))
+	if (endmt_edge_meta_write(ctx, &w, srh_end, sl, sid->flags & ENDMT_SID_F_STRICT))
 		return endmt_verdict(ENDMT_STAT_DROP_META, XDP_DROP);
 
 	c.pos = (void *)(long)ctx->data;

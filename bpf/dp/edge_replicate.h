@@ -52,6 +52,7 @@ struct endmt_copy_ctx {
 	__u32 shift;		/* x^(8 * tail): computed once per packet */
 	__u32 has_reth;
 	__u32 udp_csum;		/* non-zero: keep the UDP checksum right */
+	__u32 strict;		/* ENDMT_META_F_STRICT: the group's receivers only */
 	__u8 hl;		/* inner hop limit as received */
 	/* orig_w, cur_w, eth_orig, saddr: in struct endmt_edge_scratch */
 };
@@ -87,6 +88,22 @@ static __always_inline int endmt_rcv_seen(const struct endmt_edge_scratch *sc, _
 /* One copy per call (bpf_loop): the body is verified once instead of
  * ENDMT_MAX_RCV times.  Every field is computed from the ORIGINAL window,
  * never from the previous copy's. */
+/* Strict SID: is the QP k a configured receiver (endmt_rcv_group) of the
+ * packet's group, (inner DA = Proxy Address, DestQPN) as received?  A TLV
+ * can name any address and QP; only the operator's receivers get copies. */
+static __always_inline int endmt_rcv_member(const struct endmt_edge_scratch *sc,
+					    const struct endmt_rcv_key *k)
+{
+	const struct endmt_group_key *g = bpf_map_lookup_elem(&endmt_rcv_group, k);
+	__u32 dqpn;
+
+	if (!g)
+		return 0;
+	dqpn = (__u32)sc->orig_w[ENDMT_W_QPN] << 16 | (__u32)sc->orig_w[ENDMT_W_QPN + 1] << 8 |
+	       sc->orig_w[ENDMT_W_QPN + 2];
+	return g->dqpn == dqpn && endmt_addr_eq(g->proxy, sc->orig_w + ENDMT_W_DA);
+}
+
 static long endmt_copy_one(__u32 i, void *data)
 {
 	struct endmt_copy_ctx *c = data;
@@ -94,7 +111,7 @@ static long endmt_copy_one(__u32 i, void *data)
 	struct endmt_edge_scratch *sc;
 	struct endmt_rcv_xlate *xl;
 	struct endmt_rcv_key key = {};
-	struct endmt_mt_rcv rcv;
+	__be32 qpn_rsvd;
 	__u8 nw[ENDMT_W_LEN_RETH];
 	__u32 zero = 0, wlen, raw, icrc, psn;
 	__s64 d;
@@ -105,30 +122,36 @@ static long endmt_copy_one(__u32 i, void *data)
 	asm volatile("" : "+r"(i));
 	if (!sc || i >= ENDMT_MAX_RCV)
 		return 1;
-	__builtin_memcpy(&rcv, &sc->rcv[i], sizeof(rcv));
-	key.qpn = bpf_ntohl(rcv.qpn_rsvd) >> 8;
+	/* into the lookup key itself, not a copy of the entry: the callback's
+	 * stack is near the 512-octet limit (with the caller's) */
+	__builtin_memcpy(key.addr, sc->rcv[i].addr, 16);
+	qpn_rsvd = sc->rcv[i].qpn_rsvd;
+	key.qpn = bpf_ntohl(qpn_rsvd) >> 8;
 	/* Whatever the TLV says: no copy to an address or QP no receiver can
 	 * have, above all not to the Proxy Address, the source's side (the
 	 * inner DA, or any Proxy Address this node aggregates for), where a
 	 * copy would be taken for a response.  The next receiver still gets
 	 * its copy. */
-	if (endmt_rcv_refusal(rcv.addr, key.qpn, sc->orig_w + ENDMT_W_DA) ||
-	    bpf_map_lookup_elem(&endmt_proxies, rcv.addr)) {
+	if (endmt_rcv_refusal(key.addr, key.qpn, sc->orig_w + ENDMT_W_DA) ||
+	    bpf_map_lookup_elem(&endmt_proxies, key.addr)) {
 		endmt_event(ENDMT_STAT_DROP_RCV_INVALID);
 		return 0;
 	}
-	if (endmt_rcv_seen(sc, i, rcv.addr)) {
+	if (endmt_rcv_seen(sc, i, key.addr)) {
 		endmt_event(ENDMT_STAT_DROP_RCV_DUP);
+		return 0;
+	}
+	if (c->strict && !endmt_rcv_member(sc, &key)) {
+		endmt_event(ENDMT_STAT_DROP_RCV_MEMBER);
 		return 0;
 	}
 	/* & 1: the verifier lost i's bound by here (ENDMT_MAX_RCV <= 128) */
 	sc->taken[(i >> 6) & 1] |= 1ull << (i & 63);
 	wlen = c->has_reth ? ENDMT_W_LEN_RETH : ENDMT_W_LEN;
 	__builtin_memcpy(nw, sc->orig_w, sizeof(nw));
-	__builtin_memcpy(nw + ENDMT_W_DA, rcv.addr, 16);
-	__builtin_memcpy(nw + ENDMT_W_QPN, &rcv.qpn_rsvd, 3);
+	__builtin_memcpy(nw + ENDMT_W_DA, key.addr, 16);
+	__builtin_memcpy(nw + ENDMT_W_QPN, &qpn_rsvd, 3);
 
-	__builtin_memcpy(key.addr, rcv.addr, 16);
 	xl = bpf_map_lookup_elem(&endmt_rcv_xlate, &key);
 	if (xl && (xl->flags & ENDMT_XL_PSN)) {
 		psn = (__u32)nw[ENDMT_W_PSN] << 16 | (__u32)nw[ENDMT_W_PSN + 1] << 8 |
@@ -345,6 +368,11 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 	    bpf_skb_load_bytes(skb, 0, sc->eth_orig, sizeof(sc->eth_orig)))
 		return endmt_verdict(ENDMT_STAT_DROP_META, TC_ACT_SHOT);
 
+	/* Addressed to another host's MAC (the stack would not take it
+	 * either): no copies on its behalf. */
+	if (skb->pkt_type == PACKET_OTHERHOST)
+		return endmt_verdict(ENDMT_STAT_DROP_OUTER_MAC, TC_ACT_SHOT);
+	c.strict = m.flags & ENDMT_META_F_STRICT;
 	if (m.flags & ENDMT_META_F_CHAIN)
 		endmt_chain(skb, sc->eth_orig);
 	/* After the chain copy: the outer packet goes on with its CE mark,

@@ -21,6 +21,7 @@
 #include "endmt/srh.h"
 #include "endmt/roce.h"
 #include "endmt/maps.h"
+#include "endmt/addr.h"
 #include "dp/stats.h"
 #include "dp/send.h"
 
@@ -101,6 +102,13 @@ static __always_inline int endmt_repl_tc(struct __sk_buff *skb, enum endmt_stat 
 	if (ip6.version != 6 ||
 	    ENDMT_REPL_IP6 + ENDMT_IP6_HLEN + (__u32)bpf_ntohs(ip6.payload_len) > skb->len)
 		return endmt_verdict(ENDMT_STAT_DROP_REPL_TRUNC, TC_ACT_SHOT);
+	/* The SR domain's boundary (as at an End.MT SID): the transit role is
+	 * on the child links too, and a copy made for a packet from below is
+	 * an amplifier in the wrong direction. */
+	if (r->in_ifindex && skb->ingress_ifindex != r->in_ifindex)
+		return endmt_verdict(ENDMT_STAT_DROP_REPL_DEVICE, TC_ACT_SHOT);
+	if (!endmt_prefix_match((const __u8 *)&ip6.saddr, r->src, r->src_plen))
+		return endmt_verdict(ENDMT_STAT_DROP_REPL_SOURCE, TC_ACT_SHOT);
 	/* A new DA is invisible to an SRH payload (its upper layer checksums
 	 * use the final segment, RFC 8200 8.1) and to IPv6-in-IPv6; a
 	 * transport header right behind the outer header checksums the DA

@@ -473,12 +473,17 @@ static __always_inline int endmt_resp_kind(__u8 syn)
 }
 
 /* Returns an XDP verdict for a response to a known Proxy Address, or -1 when
- * the packet is not a response endmt handles (the caller goes on). */
-static __always_inline int endmt_resp_xdp(struct xdp_md *ctx)
+ * the packet is not a response endmt handles (the caller goes on).
+ * source_link: the head's link to the source, the one place where requests
+ * (the source's data) to a Proxy Address come from; anywhere else such a
+ * request is made up (it would be routed toward the source, from below)
+ * and is dropped. */
+static __always_inline int endmt_resp_xdp(struct xdp_md *ctx, int source_link)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct endmt_cursor c = { .pos = data, .end = end };
 	struct endmt_group_key key = {};
+	struct endmt_origin_key okey;
 	struct endmt_resp_out o = {};
 	struct endmt_resp_ctx rc = {};
 	struct endmt_group *g;
@@ -488,7 +493,7 @@ static __always_inline int endmt_resp_xdp(struct xdp_md *ctx)
 	struct udphdr *udp;
 	struct ethhdr *eth;
 	__u64 id[2] = {};
-	__u32 ulen, zero = 0;
+	__u32 ulen, zero = 0, *oifx;
 	__u8 op, syn = 0;
 	int kind, bi;
 
@@ -510,8 +515,12 @@ static __always_inline int endmt_resp_xdp(struct xdp_md *ctx)
 		return -1;
 	}
 	op = bth->opcode;
-	if (!endmt_op_is_response(op))
-		return -1;	/* e.g. the source's data toward the Proxy at the head */
+	if (!endmt_op_is_response(op)) {
+		/* the source's data toward the Proxy at the head: its TC's */
+		if (!source_link && bpf_map_lookup_elem(&endmt_proxies, key.proxy))
+			return endmt_verdict(ENDMT_STAT_DROP_PROXY_DATA, XDP_DROP);
+		return -1;
+	}
 	key.dqpn = bpf_ntohl(bth->fb_dqpn) & ENDMT_BTH_QPN_MASK;
 	g = bpf_map_lookup_elem(&endmt_groups, &key);
 	if (!g) {
@@ -546,18 +555,18 @@ static __always_inline int endmt_resp_xdp(struct xdp_md *ctx)
 	}
 
 	/* A branch is (source address, ingress device): the right address on
-	 * another device is someone else speaking for that receiver. */
+	 * another device is someone else speaking for that receiver.  The key
+	 * is built and looked up for every group, flag or not: a stack that
+	 * differs after the check (the key written on one way only) keeps the
+	 * verifier from pruning, and it walks all that follows twice. */
+	__builtin_memcpy(okey.proxy, key.proxy, 16);
+	okey.dqpn = key.dqpn;
+	__builtin_memcpy(okey.addr, &ip6->saddr, 16);
+	oifx = bpf_map_lookup_elem(&endmt_resp_origin, &okey);
 	if (g->flags & ENDMT_GF_ORIGIN) {
-		struct endmt_origin_key ok;
-		__u32 *ifx;
-
-		__builtin_memcpy(ok.proxy, key.proxy, 16);
-		ok.dqpn = key.dqpn;
-		__builtin_memcpy(ok.addr, &ip6->saddr, 16);
-		ifx = bpf_map_lookup_elem(&endmt_resp_origin, &ok);
-		if (!ifx)
+		if (!oifx)
 			return endmt_verdict(ENDMT_STAT_DROP_RESP_ORIGIN, XDP_DROP);
-		if (*ifx != ctx->ingress_ifindex)
+		if (*oifx != ctx->ingress_ifindex)
 			return endmt_verdict(ENDMT_STAT_DROP_RESP_WRONG_DEV, XDP_DROP);
 	}
 	if (g->flags & ENDMT_GF_BRANCH_IFINDEX)

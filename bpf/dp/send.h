@@ -19,6 +19,9 @@
 #ifndef PACKET_HOST
 #define PACKET_HOST 0		/* linux/if_packet.h */
 #endif
+#ifndef PACKET_OTHERHOST
+#define PACKET_OTHERHOST 3	/* linux/if_packet.h */
+#endif
 
 /* skb mark of a slow-path copy between endmt_send() and its return to TC
  * ingress (endmt_slow_path_rx()), where it is cleared.  An operator's own

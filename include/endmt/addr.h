@@ -35,6 +35,17 @@ static inline int endmt_addr_kind(const __u8 *a)
 	return ENDMT_ADDR_UNICAST;
 }
 
+/* a == b, octet by octet: any alignment (BPF stack accesses must be
+ * aligned to their size; a packed header copy is not). */
+static inline int endmt_addr_eq(const __u8 *a, const __u8 *b)
+{
+	__u32 i, diff = 0;
+
+	for (i = 0; i < 16; i++)
+		diff |= (__u32)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
 /* Is a in prefix p/plen (plen 0..128; 0 matches everything)?  Octet by
  * octet with a mask, no early exit on a partial octet: the same work for
  * every address. */

@@ -27,6 +27,8 @@ struct endmt_sid_key {
 };
 
 #define ENDMT_SID_F_ENDMT 0x1	/* End.MT: decapsulate and replicate */
+#define ENDMT_SID_F_STRICT 0x8	/* only groups configured here (endmt_groups), and
+				 * per copy only their receivers (endmt_rcv_group) */
 
 struct endmt_sid {
 	__u8 edge[16];		/* Edge Node Address this node matches in TLVs */
@@ -234,18 +236,24 @@ struct endmt_encap {
 /* endmt_repl (transit, RFC 9524): key = local Replication SID. */
 struct endmt_repl {
 	__u32 n;		/* downstream SIDs in use */
-	__u32 reserved;
+	__u32 in_ifindex;	/* the SR domain's boundary, as struct endmt_sid:
+				 * only packets arriving here (0 = any) */
 	__u8 sids[ENDMT_MAX_REPL][16];
+	__u8 src[16];		/* ...and from src/src_plen (0 = any source) */
+	__u8 src_plen;
+	__u8 reserved[3];
 };
+_Static_assert(sizeof(struct endmt_repl) == 8 + 16 * ENDMT_MAX_REPL + 20, "endmt_repl layout");
 
 /* Every pinned map: PINROOT/endmt_<name>, the name of its definition in
  * maps/endmt_maps.h.  Pinned names are ABI.  X(name) for each map the BPF
- * objects define (maps/endmt_maps.h, created by loading bpf/maps.bpf.c),
- * then the userspace-only endmt_rcv_group (loader/pin.c creates it). */
+ * objects define (maps/endmt_maps.h, created by loading bpf/maps.bpf.c).
+ * (endmt_rcv_group was created by loader/pin.c while only the CLI read it;
+ * the edge reads it now, with the same layout, so old pins are reused.) */
 #define ENDMT_BPF_PINNED_MAPS(X)					\
 	X(sids) X(groups) X(rcv_xlate) X(encap) X(repl) X(stats) X(proxies)	\
-	X(cnp_epoch) X(stale) X(cnp_limit) X(resp_origin) X(hmac_keys)
-#define ENDMT_PINNED_MAPS(X) ENDMT_BPF_PINNED_MAPS(X) X(rcv_group)
+	X(cnp_epoch) X(stale) X(cnp_limit) X(resp_origin) X(rcv_group) X(hmac_keys)
+#define ENDMT_PINNED_MAPS(X) ENDMT_BPF_PINNED_MAPS(X)
 #define ENDMT_PIN_NAME(name) "endmt_" #name
 
 /* endmt_resp_origin: where a group's responses may come from (groups with

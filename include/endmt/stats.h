@@ -26,8 +26,12 @@
 	/* edge, XDP: End.MT parse */						\
 	X(VERDICT, ENDMT_RX,            "endmt_rx",            "packets to a local End.MT SID") \
 	X(VERDICT, DROP_OUTER_TRUNC,    "drop_outer_truncated", "outer IPv6 header truncated") \
+	X(VERDICT, DROP_OUTER_VERSION,  "drop_outer_version",  "packet to a local End.MT SID whose IP version is not 6 (RFC 8200)") \
+	X(VERDICT, DROP_REPL_DEVICE,    "drop_repl_wrong_device", "packet to a Replication SID on a device the tree does not arrive on (from below, say)") \
+	X(VERDICT, DROP_REPL_SOURCE,    "drop_repl_source",    "packet to a Replication SID whose outer source is outside its SR-domain source prefix") \
 	X(VERDICT, DROP_SID_DEVICE,     "drop_endmt_wrong_device", "End.MT packet on a device the tree does not arrive on (a receiver LAN, say)") \
 	X(VERDICT, DROP_SID_SOURCE,     "drop_endmt_source",   "End.MT packet whose outer source is outside the SID's SR-domain source prefix") \
+	X(VERDICT, DROP_OUTER_MAC,      "drop_outer_mac",      "End.MT frame to a multicast MAC that is not its DA's (RFC 2464; broadcast too), or to another host's MAC") \
 	X(VERDICT, DROP_OUTER_SADDR,    "drop_outer_saddr",    "outer source multicast, unspecified or loopback (RFC 4291): no head sends that") \
 	X(VERDICT, DROP_NO_SRH,         "drop_no_srh",         "End.MT SID without an SRH")	\
 	X(VERDICT, DROP_SL_ZERO,        "drop_sl_zero",        "End.MT SID with Segments Left 0") \
@@ -44,6 +48,9 @@
 	X(VERDICT, DROP_INNER_LEN,      "drop_inner_length",   "inner lengths disagree with the packet") \
 	X(VERDICT, DROP_OUTER_LEN,      "drop_outer_length",   "outer payload length disagrees with the packet") \
 	X(VERDICT, DROP_INNER_HLIM,     "drop_inner_hop_limit", "inner hop limit expires at this node") \
+	X(VERDICT, DROP_INNER_SADDR,    "drop_inner_saddr",    "inner source is not the Proxy Address (the inner DA), as every head sets it") \
+	X(VERDICT, DROP_CHAIN_STRICT,   "drop_chain_strict",   "chain mode (segments left after End.MT) at a strict SID: no tree apply builds goes on past an edge") \
+	X(VERDICT, DROP_ENDMT_GROUP,    "drop_endmt_unknown_group", "End.MT packet of a group not configured at this edge (strict SID)") \
 	X(VERDICT, DROP_INNER_UNPADDED, "drop_inner_unpadded", "inner UDP length - 8 not a multiple of 4 (IBTA pads; the ICRC must be aligned)") \
 	X(VERDICT, DROP_INNER_OPCODE,   "drop_inner_opcode",   "inner opcode not an RC SEND/WRITE request (READ/ATOMIC have no single responder)") \
 	X(VERDICT, DROP_HMAC_MISSING,   "drop_hmac_missing",   "End.MT SID requires an SRH HMAC TLV; the packet has none") \
@@ -68,6 +75,7 @@
 	X(VERDICT, FWD_SLOW_RX,         "fwd_slow_path_rx",    "slow-path copies back at ingress, handed to the stack to route") \
 	X(VERDICT, DROP_SLOW_TYPE,      "drop_slow_path_type", "slow-path copy could not be made PACKET_HOST") \
 	X(EVENT,   DROP_RCV_INVALID,    "drop_rcv_never_valid", "copies not made: a TLV receiver that is never valid (multicast, ::, ::1, v4-mapped, link-local, the Proxy Address; QPN 0, 1, 0xffffff)") \
+	X(EVENT,   DROP_RCV_MEMBER,     "drop_rcv_not_member", "copies not made: a TLV receiver that is not a configured receiver of the packet's group (strict SID)") \
 	X(EVENT,   DROP_RCV_DUP,        "drop_rcv_duplicate",  "copies not made: a TLV receiver address already listed in this packet (one copy per receiver)") \
 	/* head: H.Encaps.MT */							\
 	X(VERDICT, HEAD_ENCAP,          "head_encap",          "source packets encapsulated, then routed by the kernel or replicated here (repl_copies)") \
@@ -106,6 +114,7 @@
 	X(VERDICT, DROP_RESP_MALFORMED, "drop_resp_malformed", "truncated or inconsistent response headers") \
 	X(VERDICT, DROP_RESP_OPCODE,    "drop_resp_opcode",    "response opcode endmt does not aggregate") \
 	X(VERDICT, RESP_NAK_STALE,      "resp_nak_stale",      "PSN sequence NAKs older than the branch's AckPSN or ePSN") \
+	X(VERDICT, DROP_PROXY_DATA,     "drop_proxy_data",     "a request (not a response) to a Proxy Address that did not come in on the head's source link") \
 	X(VERDICT, DROP_RESP_ORIGIN,    "drop_resp_unknown_origin", "response whose source address is no receiver or child node of the group below this node") \
 	X(VERDICT, DROP_RESP_WRONG_DEV, "drop_resp_wrong_device", "response from a known source address on another device than the one toward it") \
 	X(VERDICT, DROP_RESP_PSN_AHEAD, "drop_resp_psn_ahead", "ACK/NAK whose PSN is after every data PSN this node forwarded (or before any)")

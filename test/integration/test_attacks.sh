@@ -17,6 +17,9 @@
 #                         its TLV) sent from R2's LAN: N1 makes no copy
 #   endmt_foreign_source  the same from N4's side but with N4's own outer SA;
 #                         then with the head's SA, which N1 takes (control)
+#   tlv_not_members       a TLV naming R1, another edge's receiver, the source
+#                         and nobody's address: only R1 gets a copy
+#   request_to_proxy      a SEND to the Proxy Address from R2's LAN: dropped at N1
 # Run as root: O=build-dir bash test/integration/test_attacks.sh
 #              TEST="child_spoof" bash test/integration/test_attacks.sh
 set -uo pipefail
@@ -148,14 +151,17 @@ for p in sys.argv[1:]:
 		bad "R1's ACK of 7: resp_ack_absorbed moved by $(moved N1 a b resp_ack_absorbed)"
 }
 
-# endmt_pkt FROM TO OUTER_SA: an End.MT packet to N1's SID, R1 and R2 in its TLV
+# endmt_pkt FROM TO OUTER_SA [ADDR/QPN...]: an End.MT packet to N1's SID,
+# its TLV listing the receivers given (default R1 and R2)
 endmt_pkt() {
-	local from=$1 to=$2 dev smac dmac
+	local from=$1 to=$2 sa=$3 dev smac dmac
+	shift 3
+	[ $# -gt 0 ] || set -- "$(f1_addr R1)/256" "$(f1_addr R2)/257"
 	dev=$(f1_dev "$from" "$to")
 	smac=$(f1_mac "$(fig1_ns "$ID" "$from")" "$dev")
 	dmac=$(f1_mac "$(fig1_ns "$ID" "$to")" "$(f1_dev "$to" "$from")")
-	f1_in "$ID" "$from" $PY test/py/forge_roce.py endmt "$dev" "$smac" "$dmac" "$3" \
-		"$F1_MCAST_SID" "$DQPN" 9 "$F1_PROXY" "${F1_LO[N1]}" "$(f1_addr R1)/256" "$(f1_addr R2)/257"
+	f1_in "$ID" "$from" $PY test/py/forge_roce.py endmt "$dev" "$smac" "$dmac" "$sa" \
+		"$F1_MCAST_SID" "$DQPN" 9 "$F1_PROXY" "${F1_LO[N1]}" "$@"
 }
 
 # copies: what N1 sent between snapshots a and b, on the fast path or
@@ -195,6 +201,33 @@ case_endmt_foreign_source() {
 		bad "control: endmt_rx moved by $(moved N1 a b endmt_rx), copies $(copies)"
 }
 
+# A TLV naming, besides R1, a receiver of another edge (R3), the source S1
+# and an address of nobody: N1 (a strict SID, apply's default) copies to R1
+# only, one drop_rcv_not_member per other entry.
+case_tlv_not_members() {
+	snap a N1
+	endmt_pkt N4 N1 "${F1_LO[N6]}" "$(f1_addr R1)/256" "$(f1_addr R3)/258" "$(f1_addr S1)/17" \
+		fd00:77::2/300 || bad "forge"
+	tsleep 300
+	snap b N1
+	[ "$(moved N1 a b endmt_rx)" = 1 ] && [ "$(copies)" = 1 ] && [ "$(moved N1 a b drop_rcv_not_member)" = 3 ] &&
+		ok "TLV with R3, S1 and fd00:77::2 besides R1: one copy (R1), 3 drop_rcv_not_member" ||
+		bad "not members: endmt_rx $(moved N1 a b endmt_rx), copies $(copies), drop_rcv_not_member $(moved N1 a b drop_rcv_not_member)"
+}
+
+# A SEND to the Proxy Address from a receiver's LAN would be routed up the
+# tree to the source: the edge's XDP drops it (only the head's source link
+# carries requests to a Proxy Address).
+case_request_to_proxy() {
+	snap a N1 N4
+	forge data R2 N1 "$(f1_addr R2)" 3 || bad "forge"
+	tsleep 300
+	snap b N1 N4
+	[ "$(moved N1 a b drop_proxy_data)" = 1 ] && [ "$(moved N4 a b pass_not_ours)" = 0 ] &&
+		ok "SEND to the Proxy from R2's LAN: N1 counted drop_proxy_data, N4 saw nothing" ||
+		bad "request to proxy: N1 drop_proxy_data $(moved N1 a b drop_proxy_data), N4 pass_not_ours $(moved N4 a b pass_not_ours)"
+}
+
 fig1_up "$ID" >"$TMP/up.log" 2>&1 || { cat "$TMP/up.log"; echo "FAIL: fig1 up"; exit 1; }
 run_cases ack_wrong_device cnp_wrong_device unknown_origin child_spoof ack_ahead_of_data \
-	endmt_from_receivers endmt_foreign_source
+	endmt_from_receivers endmt_foreign_source tlv_not_members request_to_proxy

@@ -188,7 +188,7 @@ case_config() {
 	(g := G[("fd00:ff::1", 7)]) and not g["head"] and g["branch_by"] == "addr" and g["cnp_cap"] == 4
 	and (g["cnp_rate"], g["cnp_burst"], g["cnps_sent"], g["cnps_withheld"]) == (1000, 8, None, None)
 	and [(b["addr"], b["psn_offset"], b["ack_psn"]) for b in g["branches"]] == [("fd00:11::2", -5, 16777209)]
-	and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 20,
+	and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 20, "strict": False,
 	                   "src_prefix": None, "in_ifindex": None, "in_dev": None, "hmac": "ignore", "hmac_key_id": None}]
 	and j["receivers"][0]["psn_offset"] == -5 and j["receivers"][0]["rkey"] == 99 and (j["receivers"][0]["proxy"], j["receivers"][0]["dqpn"]) == ("fd00:ff::1", 7) and j["receivers"][0]["va_delta"] == 4096
 	and (e := j["encaps"][0])["segments"] == ["fd00:ff::1", "ff3e::4d54"] and e["segments_left"] == 1
@@ -225,10 +225,10 @@ case_config() {
 	expect_fail "encap tlv type 4 refused" "--tlv-type 4: PadN \(RFC 8754\) cannot be the End.MT TLV type" "$A" encap set --proxy $P --dqpn 1 --src fd00::1 --sid ff3e::1 --edge fd00:1::1=fd00::2/5 --tlv-type 4
 	expect_fail "group del of an unknown group" "no such group" "$A" group del --proxy $P --dqpn 12345
 	jcheck "failed commands changed nothing" "$A" 'len(j["groups"]) == 2 and len(j["sids"]) == 1 and len(j["receivers"]) == 1'
-	expect_ok "sid add with the SR domain's boundary" "$A" sid add fd00:1::4d54 --edge fd00:1::1 --from fd00:6::/48 --in-dev ca1
+	expect_ok "sid add with the SR domain's boundary" "$A" sid add fd00:1::4d54 --edge fd00:1::1 --from fd00:6::/48 --in-dev ca1 --strict
 	jcheck "sid's source prefix and device in show --json" "$A" '
-	[(s["src_prefix"], s["in_dev"], s["in_ifindex"] > 1) for s in j["sids"] if s["sid"] == "fd00:1::4d54"] == [("fd00:6::/48", "ca1", True)]'
-	X "$A" show >"$TMP/out" && grep -q "fd00:1::4d54 .* from fd00:6::/48 on ca1" "$TMP/out" && ok "show (text): the SID's boundary" || bad "show text: $(grep 4d54 "$TMP/out")"
+	[(s["src_prefix"], s["in_dev"], s["in_ifindex"] > 1, s["strict"]) for s in j["sids"] if s["sid"] == "fd00:1::4d54"] == [("fd00:6::/48", "ca1", True, True)]'
+	X "$A" show >"$TMP/out" && grep -q "fd00:1::4d54 .* strict from fd00:6::/48 on ca1" "$TMP/out" && ok "show (text): the SID's boundary" || bad "show text: $(grep 4d54 "$TMP/out")"
 	expect_ok "sid del" "$A" sid del fd00:1::4d54
 }
 
@@ -242,11 +242,13 @@ case_repl() {
 	X "$A" repl add fd00:4::100 --to fd00:1::4d54,fd00:2::4d54 >"$TMP/out" 2>&1
 	grep -q "unchanged" "$TMP/out" && ok "repl add of the same entry changes nothing" || bad "repl add again: $(cat "$TMP/out")"
 	jcheck "show --json lists the replication entry" "$A" \
-		'j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"]}]'
+		'j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"], "src_prefix": None, "in_ifindex": None, "in_dev": None}]'
 	X "$A" --json repl add fd00:4::100 --to fd00:3::4d54 >"$TMP/out" 2>&1
 	grep -qx '{"changed":true}' "$TMP/out" && ok "repl add replaces an entry (--json: changed)" || bad "repl replace: $(cat "$TMP/out")"
+	expect_fail "repl --from with host bits" "--from fd00:6::1/64: bits set past the prefix length" "$A" repl add fd00:4::101 --to fd00:3::4d54 --from fd00:6::1/64
+	expect_fail "repl --in-dev unknown" "--in-dev nosuch0: no such device here" "$A" repl add fd00:4::101 --to fd00:3::4d54 --in-dev nosuch0
 	jcheck "replaced entry has the new downstream SIDs only" "$A" \
-		'j["replication"] == [{"sid": "fd00:4::100", "n": 1, "to": ["fd00:3::4d54"]}]'
+		'j["replication"] == [{"sid": "fd00:4::100", "n": 1, "to": ["fd00:3::4d54"], "src_prefix": None, "in_ifindex": None, "in_dev": None}]'
 	SIXTEEN=$(seq -s, -f 'fd00:1::%g' 1 16)
 	expect_ok "repl add with 16 downstream SIDs" "$A" repl add fd00:5::100 --to "$SIXTEEN"
 	X "$A" show >"$TMP/out" && grep -q "^replication (2)" "$TMP/out" && grep -Eq "^  fd00:4::100 +-> fd00:3::4d54$" "$TMP/out" \
@@ -453,7 +455,7 @@ case_apply() {
 	jcheck "N1: edge group by addr with offsets, SID, translation, edge devices" "$G" '
 	(g := G[("fd00:ff::1", 4660)]) and g["branch_by"] == "addr" and g["resp_saddr"] == "fd00:1::1"
 	and [(b["addr"], b["psn_offset"]) for b in g["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 1000)]
-	and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64,
+	and j["sids"] == [{"sid": "ff3e::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64, "strict": True,
 	                   "src_prefix": "fd00:6::1/128", "in_ifindex": D["n1-n4"]["ifindex"], "in_dev": "n1-n4", "hmac": "ignore", "hmac_key_id": None}]
 	and sorted((r["addr"], r["qpn"], r["psn_offset"], r["dqpn"]) for r in j["receivers"]) == [("fd00:11::2", 256, 0, 4660), ("fd00:12::2", 257, 1000, 4660)]
 	and sorted(D) == ["n1-n4", "n1-r1", "n1-r2"] and all(d["role"] == "edge" for d in D.values())
@@ -565,7 +567,8 @@ case_apply_repl() {
 	r=$(apply_json "$H2" N6)
 	[ "$r" = "9 3" ] && ok "apply N6 (replication): group, template, Replication SID, 6 response origins; 3 devices" || bad "apply N6 (replication): '$r' $(cat "$TMP/err")"
 	jcheck "N6: Replication SID to N4 and N5, template DA = its own Replication SID" "$H2" '
-	j["replication"] == [{"sid": "fd00:6::100", "n": 2, "to": ["fd00:4::100", "fd00:5::100"]}]
+	[{k: r[k] for k in ("sid", "n", "to", "src_prefix", "in_dev")} for r in j["replication"]] == [{"sid": "fd00:6::100", "n": 2,
+	  "to": ["fd00:4::100", "fd00:5::100"], "src_prefix": "fd00:6::1/128", "in_dev": "n6-s1"}]
 	and (e := j["encaps"][0])["outer_dst"] == "fd00:6::100" and e["segments"] == ["fd00:ff::1", "fd00:6::100"] and e["segments_left"] == 1
 	and len(e["tlvs"]) == 3 and j["sids"] == [] and sorted(D) == ["n6-n4", "n6-n5", "n6-s1"] and D["n6-s1"]["role"] == "head"'
 	r=$(apply_json "$H2" N6)
@@ -573,14 +576,15 @@ case_apply_repl() {
 	r=$(apply_json "$T2" N4)
 	[ "$r" = "7 3" ] && ok "apply N4 (replication): group, Replication SID, 5 response origins; parent link too" || bad "apply N4 (replication): '$r' $(cat "$TMP/err")"
 	jcheck "N4: Replication SID to the edges' End.MT SIDs, transit on the parent link and child links" "$T2" '
-	j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"]}]
+	[{k: r[k] for k in ("sid", "n", "to", "src_prefix", "in_dev")} for r in j["replication"]] == [{"sid": "fd00:4::100", "n": 2,
+	  "to": ["fd00:1::4d54", "fd00:2::4d54"], "src_prefix": "fd00:6::1/128", "in_dev": "n4-n6"}]
 	and sorted(D) == ["n4-n1", "n4-n2", "n4-n6"] and all(d["role"] == "transit" and d["tc"] for d in D.values())
 	and [b["dev"] for b in G[("fd00:ff::1", 4660)]["branches"]] == ["n4-n1", "n4-n2"]'
 	if tc -n "$T2" filter show dev n4-n6 ingress | grep -q "endmt_transit_t\b"; then ok "N4 n4-n6: endmt_transit_tc on TC ingress"; else bad "N4 n4-n6: no endmt_transit_tc"; fi
 	r=$(apply_json "$G2" N1)
 	[ "$r" = "7 3" ] && ok "apply N1 (replication): group, its own End.MT SID, translation, 2 receiver records, 2 response origins" || bad "apply N1 (replication): '$r' $(cat "$TMP/err")"
 	jcheck "N1: End.MT on its unicast SID, no replication" "$G2" '
-	j["sids"] == [{"sid": "fd00:1::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64,
+	j["sids"] == [{"sid": "fd00:1::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64, "strict": True,
 	               "src_prefix": "fd00:6::1/128", "in_ifindex": D["n1-n4"]["ifindex"], "in_dev": "n1-n4", "hmac": "ignore", "hmac_key_id": None}]
 	and j["replication"] == []'
 
@@ -601,7 +605,7 @@ case_apply_repl() {
 	bad_repl "apply: one SID for two nodes" "groups\[0\]\.replication\.N5: fd00:4::100 is also N4's Replication SID" 'g["replication"]["N5"] = "fd00:4::100"'
 	bad_repl "apply: head with two children and no Replication SID" "the head N6 sends to 2 downstream SIDs but has no Replication SID" 'del g["replication"]["N6"]'
 	bad_repl "apply: Replication SID off the tree" "replication\.N5: node N5 is not on the tree" 'g["receivers"] = [r for r in g["receivers"] if r["edge"] != "N3"]; del g["edge_sids"]["N3"]'
-	jcheck "refused applies wrote nothing on N4" "$T2" 'j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"]}]'
+	jcheck "refused applies wrote nothing on N4" "$T2" '[(r["sid"], r["n"], r["to"]) for r in j["replication"]] == [("fd00:4::100", 2, ["fd00:1::4d54", "fd00:2::4d54"])]'
 	# A head with one child needs no Replication SID: its DA is the child's.
 	$PY "$CHECKS" one_child "$F" "$TMP/one.json"
 	r=$(X "$H2" --json apply "$TMP/one.json" --node N6 2>"$TMP/err" | $PY "$CHECKS" apply_result replication changed)

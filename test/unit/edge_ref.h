@@ -127,6 +127,10 @@ static inline int ref_inner(const uint8_t *f, size_t in, size_t len)
 	/* DECISIONS "Hop limits": copies leave as if routed, RFC 8200 §3 */
 	if (x[W_IP6_HLIM] <= 1)
 		return ENDMT_STAT_DROP_INNER_HLIM;
+	/* draft §5.1: the head rewrites the inner SA to the Proxy Address,
+	 * the inner DA; DECISIONS "Inner source address" */
+	if (memcmp(x + W_IP6_SADDR, x + W_IP6_DADDR, 16))
+		return ENDMT_STAT_DROP_INNER_SADDR;
 	return -1;
 }
 
@@ -150,6 +154,15 @@ static inline int ref_classify(const uint8_t *f, size_t len, const struct refcfg
 	 * SID"; anything else (other DAs, Replication SIDs) goes on */
 	if (memcmp(ip6 + W_IP6_DADDR, &cfg->sid, 16) || !(cfg->flags & ENDMT_SID_F_ENDMT))
 		return ENDMT_STAT_PASS_NOT_OURS;
+	/* RFC 8200 §3: Version = 6 */
+	if ((ip6[0] >> 4) != 6)
+		return ENDMT_STAT_DROP_OUTER_VERSION;
+	/* RFC 2464 §7: a multicast frame to an IPv6 address goes to 33:33
+	 * and its last 4 octets; any other group MAC (broadcast included) is
+	 * not the SID's (DECISIONS "Destination MAC") */
+	if ((f[0] & 1) && (f[0] != 0x33 || f[1] != 0x33 ||
+			   memcmp(f + 2, ip6 + W_IP6_DADDR + 12, 4)))
+		return ENDMT_STAT_DROP_OUTER_MAC;
 	/* RFC 4291 §2.7: a multicast address is never a source; §2.5.2/§2.5.3:
 	 * :: and ::1 never appear as a source on a link (DECISIONS "Outer
 	 * source address") */

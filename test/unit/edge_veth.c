@@ -341,6 +341,107 @@ static void test_duplicates(struct env *e)
 	ASSERT_EQ(b.v[ENDMT_STAT_ENDMT_CONSUMED] - a.v[ENDMT_STAT_ENDMT_CONSUMED], 1, "endmt_consumed");
 }
 
+/* A frame to another host's unicast MAC reaches the edge (a shared or
+ * flooding segment does that): XDP cannot know the device's MAC, TC sees
+ * PACKET_OTHERHOST and makes no copy. */
+static void test_other_mac(struct env *e)
+{
+	static const uint8_t other[6] = { 0x02, 0x99, 0, 0, 0, 0x01 };
+	static uint8_t pay[64], f[EU_MAXPKT];
+	struct inner_spec in = { .opcode = ENDMT_OP_SEND_ONLY, .psn = 95, .paylen = 64,
+				 .udp_csum = 1, .hl = 64 };
+	struct rcv r[2] = { { .qpn = 0x351 }, { .qpn = 0x352 } };
+	struct eu_stats a, b;
+	size_t len, ngot;
+
+	if (!ASSERT_OK(rcv_setup(e, r, 2, 0), "receivers"))
+		return;
+	inj_dmac = other;
+	len = build_endmt(f, &in, pay, r, 2, 0, 0);
+	inj_dmac = mac_e0;
+	if (inject_match(e, f, len, &in, pay, r, 2, &a, &b, &ngot) < 0)
+		return;
+	ASSERT_EQ(ngot, 0, "no copies");
+	ASSERT_EQ(b.v[ENDMT_STAT_DROP_OUTER_MAC] - a.v[ENDMT_STAT_DROP_OUTER_MAC], 1, "drop_outer_mac");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_COPY] - a.v[ENDMT_STAT_FWD_COPY], 0, "fwd_copies");
+}
+
+/* sid/group/records of the strict case, written or (del) removed */
+static int strict_cfg(struct env *e, const struct rcv *r, size_t n, int del)
+{
+	int sfd = e->o.sids_fd, gfd = bpf_map__fd(e->o.skel->maps.endmt_groups),
+	    rfd = bpf_map__fd(e->o.skel->maps.endmt_rcv_group);
+	struct endmt_group_key gk = { .dqpn = 4660 };
+	struct in6_addr px = endmt_in6(PROXY), sa = endmt_in6(SID);
+	struct endmt_sid_key sk;
+	struct endmt_sid sv;
+	struct endmt_group g = {};
+	size_t i;
+
+	memcpy(gk.proxy, &px, 16);
+	memcpy(sk.sid, &sa, 16);
+	if (bpf_map_lookup_elem(sfd, &sk, &sv))
+		return -errno;
+	sv.flags = del ? sv.flags & ~ENDMT_SID_F_STRICT : sv.flags | ENDMT_SID_F_STRICT;
+	if (bpf_map_update_elem(sfd, &sk, &sv, BPF_ANY))
+		return -errno;
+	if (del)
+		bpf_map_delete_elem(gfd, &gk);
+	else if (bpf_map_update_elem(gfd, &gk, &g, BPF_F_LOCK))
+		return -errno;
+	for (i = 0; i < n; i++) {
+		struct endmt_rcv_key k = { .qpn = r[i].qpn };
+		struct endmt_group_key rg = gk;
+
+		memcpy(k.addr, &r[i].addr, 16);
+		rg.dqpn = i == n - 1 ? 4661 : 4660;	/* the last: another group's */
+		if (del)
+			bpf_map_delete_elem(rfd, &k);
+		else if (bpf_map_update_elem(rfd, &k, &rg, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/* A strict SID (apply's default) copies only to the configured receivers
+ * of the packet's group (endmt_rcv_group): a TLV naming another group's
+ * receiver, or a QP nobody configured, gets no copy (drop_rcv_not_member,
+ * per entry); the group's own receivers still get theirs. */
+static void test_strict(struct env *e)
+{
+	static uint8_t pay[64], f[EU_MAXPKT];
+	struct inner_spec in = { .opcode = ENDMT_OP_SEND_ONLY, .psn = 93, .paylen = 64,
+				 .udp_csum = 1, .hl = 64 };
+	struct rcv r[3] = {0}, l[5];
+	struct eu_stats a, b;
+	size_t i, len, ngot;
+	int matched;
+
+	r[0].qpn = 0x341, r[1].qpn = 0x342, r[2].qpn = 0x343;
+	if (!ASSERT_OK(rcv_setup(e, r, 3, 0), "receivers") ||
+	    !ASSERT_OK(strict_cfg(e, r, 3, 0), "strict SID, group, records"))
+		goto out;
+	l[0] = r[0];
+	l[1] = r[2];			/* a receiver of group 4661 */
+	l[2] = r[1];
+	l[3] = r[1], l[3].addr = endmt_in6("fd00:55::2");	/* nobody's */
+	l[4] = r[0], l[4].qpn = 0x777;	/* R1's address, a QP not configured */
+	l[4].addr = endmt_in6("fd00:56::2");
+	for (i = 0; i < in.paylen; i++)
+		pay[i] = (uint8_t)(i * 3 + 7);
+	len = build_endmt(f, &in, pay, l, NELEM(l), 0, 0);
+	matched = inject_match(e, f, len, &in, pay, r, 2, &a, &b, &ngot);
+	if (matched < 0)
+		goto out;
+	ASSERT_EQ(ngot, 2, "copies: the group's two receivers only");
+	ASSERT_EQ(matched, 2, "exact copies");
+	ASSERT_EQ(b.v[ENDMT_STAT_DROP_RCV_MEMBER] - a.v[ENDMT_STAT_DROP_RCV_MEMBER], 3,
+		  "drop_rcv_not_member per foreign entry");
+	ASSERT_EQ(b.v[ENDMT_STAT_FWD_COPY] - a.v[ENDMT_STAT_FWD_COPY], 2, "fwd_copies");
+out:
+	ASSERT_OK(strict_cfg(e, r, 3, 1), "strict configuration removed");
+}
+
 void test_edge_veth(void)
 {
 	struct env e;
@@ -368,6 +469,10 @@ void test_edge_veth(void)
 		test_ecn(&e);
 	if (test__start_subtest("never_valid_receivers"))
 		test_never_valid(&e);
+	if (test__start_subtest("other_host_mac"))
+		test_other_mac(&e);
+	if (test__start_subtest("strict_receivers"))
+		test_strict(&e);
 	if (test__start_subtest("duplicate_receivers"))
 		test_duplicates(&e);
 	if (exp_f) {

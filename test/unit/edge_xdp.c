@@ -264,6 +264,14 @@ static void m_dport(struct xcase *c) { c->pkt[c->meta.inner_off + W_IN_UDP_DPORT
 static void m_inner_plen(struct xcase *c) { c->pkt[c->meta.inner_off + W_IP6_PLEN + 1]++; }
 static void m_ulen(struct xcase *c) { c->pkt[c->meta.inner_off + W_IN_UDP_LEN + 1]--; }
 static void m_inner_hl(struct xcase *c) { c->pkt[c->meta.inner_off + W_IP6_HLIM] = 1; }
+/* destination MACs: the SID's group MAC (RFC 2464: 33:33 + the DA's last 4
+ * octets of ff3e::4d54), another group's, broadcast */
+static void m_mac_sid(struct xcase *c) { static const uint8_t m[6] = { 0x33, 0x33, 0, 0, 0x4d, 0x54 }; memcpy(c->pkt, m, 6); }
+static void m_mac_other_group(struct xcase *c) { m_mac_sid(c); c->pkt[5] ^= 1; }
+static void m_mac_bcast(struct xcase *c) { memset(c->pkt, 0xff, 6); }
+static void m_outer_v4(struct xcase *c) { c->pkt[W_OUT] = (uint8_t)(0x40 | (c->pkt[W_OUT] & 0x0f)); }
+/* inner SA not the Proxy Address (a head always sets it so) */
+static void m_inner_sa(struct xcase *c) { c->pkt[c->meta.inner_off + W_IP6_SADDR + 15] ^= 1; }
 /* Cut the inner packet to n octets, lengths kept consistent, so only the
  * missing headers can be blamed. */
 static void cut_inner(struct xcase *c, size_t n)
@@ -377,6 +385,14 @@ static const struct tcase tcases[] = {
 	{ .name = "drop_inner_length_plen", .fn = m_inner_plen, .stat = ENDMT_STAT_DROP_INNER_LEN },
 	{ .name = "drop_inner_length_ulen", .fn = m_ulen, .stat = ENDMT_STAT_DROP_INNER_LEN },
 	{ .name = "drop_inner_hop_limit", .fn = m_inner_hl, .stat = ENDMT_STAT_DROP_INNER_HLIM },
+	{ .name = "drop_inner_saddr", .fn = m_inner_sa, .stat = ENDMT_STAT_DROP_INNER_SADDR },
+	{ .name = "valid_mac_sid_group", .fn = m_mac_sid, .stat = ENDMT_STAT_ENDMT_RX },
+	{ .name = "drop_mac_other_group", .fn = m_mac_other_group, .stat = ENDMT_STAT_DROP_OUTER_MAC },
+	{ .name = "drop_mac_broadcast", .fn = m_mac_bcast, .stat = ENDMT_STAT_DROP_OUTER_MAC },
+	{ .name = "drop_outer_version_4", .fn = m_outer_v4, .stat = ENDMT_STAT_DROP_OUTER_VERSION },
+	/* a strict SID (apply's) knows its groups: none is configured here */
+	{ .name = "drop_strict_unknown_group", .fn = m_none, .stat = ENDMT_STAT_DROP_ENDMT_GROUP,
+	  .sid_flags = ENDMT_SID_F_ENDMT | ENDMT_SID_F_STRICT },
 	{ .name = "drop_inner_unpadded_61", .fn = m_ulen61, .stat = ENDMT_STAT_DROP_INNER_UNPADDED },
 	{ .name = "drop_inner_unpadded_62", .fn = m_ulen62, .stat = ENDMT_STAT_DROP_INNER_UNPADDED },
 	{ .name = "drop_inner_unpadded_63", .fn = m_ulen63, .stat = ENDMT_STAT_DROP_INNER_UNPADDED },
@@ -524,6 +540,40 @@ out:
 	eu_close(&o);
 }
 
+/* A strict SID with its group configured: a packet passes with the STRICT
+ * metadata flag for TC; one in chain mode is refused (apply's trees end at
+ * the edge). */
+static void test_strict(void)
+{
+	static struct xcase c;
+	static uint8_t exp[EU_MAXPKT + 64];
+	struct endmt_group_key k = { .dqpn = 4660 };
+	struct in6_addr proxy = endmt_in6(PROXY);
+	struct xparams p = base5;
+	struct endmt_group g = {};
+	struct eu_obj o;
+	size_t el;
+	int fd;
+
+	if (!ASSERT_OK(eu_open(&o, 0), "open edge object"))
+		return;
+	fd = bpf_program__fd(o.skel->progs.endmt_edge_xdp);
+	memcpy(k.proxy, &proxy, 16);
+	if (!ASSERT_OK(eu_sid_add(&o, SID, EDGE, ENDMT_SID_F_ENDMT | ENDMT_SID_F_STRICT, 0), "sid") ||
+	    !ASSERT_OK(bpf_map_update_elem(bpf_map__fd(o.skel->maps.endmt_groups), &k, &g,
+					   BPF_F_LOCK) ? -errno : 0, "group"))
+		goto out;
+	make_case(&c, &p);
+	c.meta.flags |= ENDMT_META_F_STRICT;
+	el = expect_pass(exp, c.pkt, c.len, &c.meta, &c.new_da, c.new_sl);
+	run_one(&o, fd, c.pkt, c.len, ENDMT_STAT_ENDMT_RX, exp, el, "strict, group known");
+	p.chain = 1;
+	make_case(&c, &p);
+	run_one(&o, fd, c.pkt, c.len, ENDMT_STAT_DROP_CHAIN_STRICT, NULL, 0, "strict, chain mode");
+out:
+	eu_close(&o);
+}
+
 static uint32_t rnd(void) { return (uint32_t)rand(); }
 
 /* Random damage to a valid frame: the kinds a broken encoder, a broken
@@ -651,6 +701,8 @@ void test_edge_xdp(void)
 		test_tlv_type();
 	if (test__start_subtest("data_psn"))
 		test_data_psn();
+	if (test__start_subtest("strict_sid"))
+		test_strict();
 	if (test__start_subtest("fuzz_vs_reference"))
 		test_fuzz();
 }

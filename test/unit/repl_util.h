@@ -34,6 +34,28 @@ static inline int ru_repl_set(int fd, const char *sid, uint32_t n, const char *c
 	return bpf_map_update_elem(fd, &k, &v, BPF_ANY) ? -errno : 0;
 }
 
+/* The SR-domain boundary of Replication SID sid: source prefix (src NULL:
+ * any) and the device the tree arrives on (0: any). */
+static inline int ru_repl_domain(int fd, const char *sid, const char *src, uint8_t plen,
+				 uint32_t in_ifindex)
+{
+	struct endmt_sid_key k;
+	struct endmt_repl v;
+	struct in6_addr a = endmt_in6(sid);
+
+	memcpy(k.sid, &a, 16);
+	if (bpf_map_lookup_elem(fd, &k, &v))
+		return -errno;
+	memset(v.src, 0, 16);
+	if (src) {
+		a = endmt_in6(src);
+		memcpy(v.src, &a, 16);
+	}
+	v.src_plen = src ? plen : 0;
+	v.in_ifindex = in_ifindex;
+	return bpf_map_update_elem(fd, &k, &v, BPF_ANY) ? -errno : 0;
+}
+
 /* The inner RoCEv2 packet of s without its Ethernet header (IPv6 onward),
  * into out (EU_MAXPKT octets); its length.  Aborts when it does not fit. */
 static inline size_t ru_roce_ip6(uint8_t *out, const struct endmt_roce_spec *s)

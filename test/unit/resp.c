@@ -411,12 +411,18 @@ static void test_edges(void)
 		  0, 0, XDP_DROP, ENDMT_STAT_DROP_RESP_MALFORMED, 1 },
 		{ "read_response", { R1, PROXY, ENDMT_OP_READ_RESP_ONLY, 0, DQPN, 5, 0, 0 },
 		  0, 0, XDP_DROP, ENDMT_STAT_DROP_RESP_OPCODE, 1 },
-		/* the source's data toward the Proxy must go on untouched */
+		/* Requests to a Proxy Address come from the source, on the
+		 * head's source link (its XDP, verdicts.c); on any other
+		 * link (this is the transit program) they are made up and
+		 * would be routed toward the source from below. */
 		{ "data_send_only", { SRC, PROXY, ENDMT_OP_SEND_ONLY, 0, DQPN, 5, 0, 0 },
-		  0, 0, XDP_PASS, ENDMT_STAT_PASS_NOT_OURS, 0 },
+		  0, 0, XDP_DROP, ENDMT_STAT_DROP_PROXY_DATA, 0 },
 		{ "data_write_only", { SRC, PROXY, ENDMT_OP_WRITE_ONLY, 0, DQPN, 5, 0, 0 },
-		  0, 0, XDP_PASS, ENDMT_STAT_PASS_NOT_OURS, 0 },
+		  0, 0, XDP_DROP, ENDMT_STAT_DROP_PROXY_DATA, 0 },
 		{ "data_unknown_qpn", { SRC, PROXY, ENDMT_OP_SEND_LAST, 0, 77, 5, 0, 0 },
+		  0, 0, XDP_DROP, ENDMT_STAT_DROP_PROXY_DATA, 0 },
+		/* not to a Proxy Address: not ours */
+		{ "data_not_a_proxy", { SRC, "fd00:ee::1", ENDMT_OP_SEND_ONLY, 0, DQPN, 5, 0, 0 },
 		  0, 0, XDP_PASS, ENDMT_STAT_PASS_NOT_OURS, 0 },
 	};
 	size_t i;

@@ -133,7 +133,8 @@ static void run_row(struct tr_obj *o, struct row *r)
 	static uint8_t out[CAP];
 	uint64_t a[ENDMT_STAT_MAX], b[ENDMT_STAT_MAX], want[ENDMT_STAT_MAX] = {0};
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	struct __sk_buff ctx = { .ifindex = (uint32_t)o->up_ifindex };
+	struct __sk_buff ctx = { .ifindex = (uint32_t)o->up_ifindex,
+				 .ingress_ifindex = (uint32_t)o->up_ifindex };
 	const uint8_t *exp = r->exp_len ? r->exp : r->in;
 	size_t exp_len = r->exp_len ? r->exp_len : r->in_len, i;
 	bool ok = true;
@@ -325,6 +326,30 @@ static void rows_bad_input(struct tr_obj *o)
 /* Replication: the last copy (fast path) is what data_out holds. */
 static void rows_replication(struct tr_obj *o)
 {
+	/* The SR domain's boundary (struct endmt_repl): where the tree
+	 * arrives (the packet's ingress, up0), from the head's prefix. */
+	ROW("boundary_device_and_source") {
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		ASSERT_OK(ru_repl_domain(o->repl_fd, RSID, HEADSA, 128, (uint32_t)o->up_ifindex), "domain");
+		row_in(&r, 64, 200, 0);
+		row_fast_copy(&r, 200, 0);
+		row_verdict(&r, TC_ACT_SHOT, d_down3, NELEM(d_down3));
+		run_row(o, &r);
+	}
+	ROW("boundary_wrong_device") {
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		ASSERT_OK(ru_repl_domain(o->repl_fd, RSID, NULL, 0, (uint32_t)o->up_ifindex + 1000), "domain");
+		row_in(&r, 64, 64, 0);
+		row_drop(&r, ENDMT_STAT_DROP_REPL_DEVICE);
+		run_row(o, &r);
+	}
+	ROW("boundary_other_source") {
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		ASSERT_OK(ru_repl_domain(o->repl_fd, RSID, "fd00:6::2", 128, 0), "domain");
+		row_in(&r, 64, 64, 0);
+		row_drop(&r, ENDMT_STAT_DROP_REPL_SOURCE);
+		run_row(o, &r);
+	}
 	ROW("srh_three_downstream") {
 		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
 		row_in(&r, 64, 200, 0);

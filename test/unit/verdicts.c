@@ -181,10 +181,12 @@ struct vcase {
 };
 
 #define V(st) ENDMT_STAT_##st
+/* A group packet (the source's data to a Proxy Address) is only the head's,
+ * on its source link (endmt_head_xdp); anywhere else its XDP drops it. */
 static const struct vcase edge_cases[] = {
 	{ F_RESP,  "response",        V(RESP_ACK_FWD),  V(PASS_NOT_OURS) },
 	{ F_RSID,  "replication_sid", V(PASS_NOT_OURS), V(PASS_NOT_OURS) },
-	{ F_GROUP, "group_packet",    V(PASS_NOT_OURS), V(PASS_NOT_OURS) },
+	{ F_GROUP, "group_packet",    V(DROP_PROXY_DATA), V(PASS_NOT_OURS) },
 	{ F_OTHER, "not_ours",        V(PASS_NOT_OURS), V(PASS_NOT_OURS) },
 };
 static const struct vcase head_cases[] = {
@@ -198,7 +200,7 @@ static const struct vcase head_cases[] = {
 static const struct vcase transit_cases[] = {
 	{ F_RESP,  "response",        V(RESP_ACK_FWD),  V(PASS_NOT_OURS) },
 	{ F_RSID,  "replication_sid", V(PASS_NOT_OURS), V(REPL_RX) },
-	{ F_GROUP, "group_packet",    V(PASS_NOT_OURS), V(PASS_NOT_OURS) },
+	{ F_GROUP, "group_packet",    V(DROP_PROXY_DATA), V(PASS_NOT_OURS) },
 	{ F_OTHER, "not_ours",        V(PASS_NOT_OURS), V(PASS_NOT_OURS) },
 };
 #undef V
