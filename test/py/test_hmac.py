@@ -78,23 +78,30 @@ for v in out.values():
 """
 
 
+def ip(*args, **kw):
+    return subprocess.run(["ip"] + list(args), capture_output=True, text=True, **kw)
+
+
+def veth_pair(a, b):
+    """Namespaces a and b joined by veth a0 (fd00:a::1) - b0 (fd00:a::2)."""
+    ip("netns", "add", a, check=True)
+    ip("netns", "add", b, check=True)
+    ip("-n", a, "link", "add", "a0", "type", "veth", "peer", "name", "b0", "netns", b,
+       check=True)
+    for ns, dev, addr in ((a, "a0", "fd00:a::1/64"), (b, "b0", "fd00:a::2/64")):
+        ip("-n", ns, "link", "set", "lo", "up", check=True)
+        ip("-n", ns, "link", "set", dev, "up", check=True)
+        ip("-n", ns, "-6", "addr", "add", addr, "dev", dev, "nodad", check=True)
+
+
 def kernel_srhs(check):
     """(SA, SRH) of the outer packets the kernel's seg6 encapsulation with
     HMAC sent, one per entry of KERNEL_SEGS."""
     a, b = f"hmac{os.getpid()}a", f"hmac{os.getpid()}b"
 
-    def ip(*args, **kw):
-        return subprocess.run(["ip"] + list(args), capture_output=True, text=True, **kw)
 
     try:
-        ip("netns", "add", a, check=True)
-        ip("netns", "add", b, check=True)
-        ip("-n", a, "link", "add", "a0", "type", "veth", "peer", "name", "b0", "netns", b,
-           check=True)
-        for ns, dev, addr in ((a, "a0", "fd00:a::1/64"), (b, "b0", "fd00:a::2/64")):
-            ip("-n", ns, "link", "set", "lo", "up", check=True)
-            ip("-n", ns, "link", "set", dev, "up", check=True)
-            ip("-n", ns, "-6", "addr", "add", addr, "dev", dev, "nodad", check=True)
+        veth_pair(a, b)
         r = ip("-n", a, "sr", "hmac", "set", str(KERNEL_KEYID), "sha256",
                input=KERNEL_KEY + "\n")
         if r.returncode:
@@ -156,21 +163,12 @@ def kernel_endpoint(frames, sid, key, keyid, check):
     kernel forwarded it to its segment 0 (back on the same link)."""
     a, b = f"hmke{os.getpid()}a", f"hmke{os.getpid()}b"
 
-    def ip(*args, **kw):
-        return subprocess.run(["ip"] + list(args), capture_output=True, text=True, **kw)
 
     def sysctl(ns, k, v):
         ip("netns", "exec", ns, "sysctl", "-qw", f"{k}={v}", check=True)
 
     try:
-        ip("netns", "add", a, check=True)
-        ip("netns", "add", b, check=True)
-        ip("-n", a, "link", "add", "a0", "type", "veth", "peer", "name", "b0", "netns", b,
-           check=True)
-        for ns, dev, addr in ((a, "a0", "fd00:a::1/64"), (b, "b0", "fd00:a::2/64")):
-            ip("-n", ns, "link", "set", "lo", "up", check=True)
-            ip("-n", ns, "link", "set", dev, "up", check=True)
-            ip("-n", ns, "-6", "addr", "add", addr, "dev", dev, "nodad", check=True)
+        veth_pair(a, b)
         ip("-n", b, "-6", "addr", "add", f"{sid}/128", "dev", "lo", check=True)
         ip("-n", b, "-6", "route", "add", "fd00:ff::/64", "via", "fd00:a::1", check=True)
         sysctl(b, "net.ipv6.conf.all.forwarding", 1)

@@ -18,18 +18,11 @@
  *   withheld (with burst 1 a window after a late one would be). */
 #include <time.h>
 #include "resp_fx.h"
+#include "util.h"
 #include "cnp.h"
 
 #define PROXY "fd00:ff::9"
 #define DQPN  0x4321
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void bucket_case(void)
 {
@@ -151,18 +144,18 @@ static void flood_case(void)
 	resp_stats(&f, before);
 	/* Windows as short as the loop makes them (tens of us: shorter than
 	 * the agent's smallest, 50 us), each flooded on one branch. */
-	t_first0 = mono_ns();
+	t_first0 = now_ns();
 	for (;;) {
 		uint64_t t0, t1;
 
 		if (!ASSERT_OK(send_cnps(&f, forger, DQPN, FLOOD_PER), "flood") ||
 		    !ASSERT_OK(send_cnps(&f, forger, DQPN + 1, FLOOD_PER), "flood, no limit"))
 			goto out;
-		t0 = mono_ns();
+		t0 = now_ns();
 		if (!ASSERT_OK(endmt_cnp_tick_emit(f.groups, f.epoch, &lim, count_emit, &pg, &res),
 			       "tick"))
 			goto out;
-		t1 = mono_ns();
+		t1 = now_ns();
 		if (!ticks)
 			t_first1 = t1;
 		t_last0 = t0;
@@ -255,7 +248,7 @@ static void paced_case(const char *name, int nwin, uint64_t win_ns)
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
 			;
 		due = (uint64_t)next.tv_sec * 1000000000ull + (uint64_t)next.tv_nsec;
-		late = mono_ns() - due;
+		late = now_ns() - due;
 		if (late > win_ns)
 			clock_gettime(CLOCK_MONOTONIC, &next);
 		if (!ASSERT_OK(send_cnps(&f, rcv[i % 2], DQPN, 1), "a CNP in the window") ||

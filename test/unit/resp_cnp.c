@@ -21,6 +21,7 @@
 #include <linux/udp.h>
 #include <unistd.h>
 #include "resp_fx.h"
+#include "util.h"
 #include "cnp.h"
 
 #define PROXY "fd00:ff::9"
@@ -28,14 +29,6 @@
 #define SADDR "fd00:4::1"
 #define SRC   "fd00:10::2"
 #define SRCQP 17
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 struct sink {
 	int n;
@@ -150,7 +143,7 @@ static void window_case(int head, struct sink *all)
 	ASSERT_TRUE(endmt_icrc_ok(s.pkt[0], s.len[0]), "CNP ICRC (full computation)");
 	if (ASSERT_OK(resp_group_get(&f, PROXY, DQPN, &g), "group get")) {
 		for (i = 0; i < 3; i++) {
-			ASSERT_EQ(endmt_cnp_count(&g, (unsigned)i, *f.epoch, mono_ns()), 0,
+			ASSERT_EQ(endmt_cnp_count(&g, (unsigned)i, *f.epoch, now_ns()), 0,
 				  "nothing counted in the new window");
 			ASSERT_EQ(g.br[i].cnps, counts[i], "lifetime CNPs kept");
 			ASSERT_EQ(g.br[i].ccount, counts[i], "the tick wrote nothing");
@@ -206,7 +199,7 @@ static void send_case(void)
 	/* as the data path leaves it after 2 CNPs in epoch 0 */
 	g.br[0].ccount = 2;
 	g.cnp_epoch = 0;
-	g.window_start_ns = mono_ns();
+	g.window_start_ns = now_ns();
 	if (!ASSERT_OK(resp_group_put(&f, "::1", DQPN, &g), "group put"))
 		goto out;
 	ASSERT_OK(endmt_cnp_tick(f.groups, f.epoch, NULL, rs, &res), "tick on a raw socket");
@@ -282,7 +275,7 @@ static void epochs_case(void)
 	__atomic_store_n(f.epoch, 1, __ATOMIC_SEQ_CST);
 	ASSERT_OK(send_resp(&f, rcv[2], ENDMT_OP_CNP, 0, 2), "CNPs");
 	if (ASSERT_OK(resp_group_get(&f, PROXY, DQPN, &g), "group get")) {
-		now = mono_ns();
+		now = now_ns();
 		ASSERT_EQ(g.cnp_epoch, 1, "tagged with the new epoch");
 		ASSERT_EQ(g.br[1].ccount_prev, 7, "window 0 kept in ccount_prev");
 		ASSERT_EQ(endmt_cnp_count(&g, 0, 0, now), 3, "window 0, branch 0");
@@ -311,7 +304,7 @@ static void epochs_case(void)
 	 * ENDMT_CNP_MAX_AGE_NS ago (a 32-bit tag that came round again) are
 	 * neither counted by the agent nor carried by the data path. */
 	if (ASSERT_OK(resp_group_get(&f, PROXY, DQPN, &g), "group get")) {
-		now = mono_ns();
+		now = now_ns();
 		g.window_start_ns = now - ENDMT_CNP_MAX_AGE_NS - 1000000000ull;
 		ASSERT_EQ(endmt_cnp_count(&g, 0, 3, now), 0, "too old for the agent");
 		g.window_start_ns = now;
@@ -363,7 +356,7 @@ static void stale_case(void)
 	/* the agent marks it: still held back */
 	memset(&st, 0, sizeof(st));
 	st.mask = 1ull << 2;
-	st.marked_ns = mono_ns();
+	st.marked_ns = now_ns();
 	memcpy(st.id[2], g.br[2].id, 16);
 	ASSERT_OK(bpf_map_update_elem(f.stale, &k, &st, BPF_F_LOCK) ? -errno : 0, "mark");
 	ASSERT_TRUE(endmt_stale_branch(&st, &g, 2), "show reports the silent branch");
@@ -480,7 +473,7 @@ static void race_case(void)
 	for (;;) {
 		bool running = __atomic_load_n(&done, __ATOMIC_SEQ_CST) < started;
 
-		st.marked_ns = mono_ns();
+		st.marked_ns = now_ns();
 		if (!ASSERT_OK(bpf_map_update_elem(f.stale, &k, &st, BPF_F_LOCK) ? -errno : 0,
 			       "mark"))
 			break;
