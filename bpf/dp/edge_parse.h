@@ -24,6 +24,7 @@
 #include "dp/parse.h"
 #include "dp/stats.h"
 #include "dp/data_psn.h"
+#include "dp/srh_hmac.h"
 #include "maps/endmt_maps.h"
 
 #define ENDMT_OUTER_OFF (ETH_HLEN)				/* outer IPv6 */
@@ -237,70 +238,17 @@ static __always_inline __u32 endmt_inner_check(struct xdp_md *ctx, __u32 off, __
 }
 
 /* RFC 8754 §2.1.2.1 at an End.MT SID with an HMAC policy (struct
- * endmt_sid): the HMAC text is built from the packet into the per-CPU
- * scratch, one copy of the SRH after its fixed part: outer SA (16), Last
- * Entry and Flags (2), Key ID (4), then SRH[8 ..]: the Segment List (RFC
- * 8754 text) or the Segment List and every TLV octet, the HMAC field
- * zeroed (extended text; docs/DECISIONS.md "HMAC text", lib/srh_hmac.h is
- * the same definition in userspace).  The key's mode decides the text.
- * Runs after the TLV walk found at most one HMAC TLV of Length 38 (w),
- * before anything of the End.MT TLVs is used.  Returns 0 or the drop
- * reason. */
+ * endmt_sid): the text and its check are bpf/dp/srh_hmac.h's, shared with
+ * the Replication SID's TC.  Runs after the TLV walk found at most one HMAC
+ * TLV of Length 38 (w), before anything of the End.MT TLVs is used.
+ * Returns 0 or the drop reason. */
 static __always_inline __u32 endmt_edge_hmac(struct xdp_md *ctx, const struct endmt_sid *sid,
 					     const struct endmt_tlv_walk *w, __u32 srh_len,
 					     __u32 seg_len)
 {
-	struct endmt_hmac_scratch *s;
-	struct endmt_hmac_key *k;
-	__u32 zero = 0, key_id, rest, f, off = w->hmac_off;
-	__u64 tlen;
-	__be32 kid;
-
 	if ((__u8)(w->nhmac - w->base) == 0)
 		return sid->hmac_policy == ENDMT_HMAC_REQUIRE ? ENDMT_STAT_DROP_HMAC_MISSING : 0;
-	if (bpf_xdp_load_bytes(ctx, off + offsetof(struct endmt_hmac_tlv, key_id), &kid, 4))
-		return ENDMT_STAT_DROP_TLV_TRUNC;	/* inside the checked TLV */
-	key_id = bpf_ntohl(kid);
-	/* The SID's key, when it names one; else any key of the node. */
-	if (!key_id || (sid->hmac_key_id && key_id != sid->hmac_key_id))
-		return ENDMT_STAT_DROP_HMAC_KEY;
-	k = bpf_map_lookup_elem(&endmt_hmac_keys, &key_id);
-	if (!k || k->alg != ENDMT_HMAC_ALG_SHA256)
-		return ENDMT_STAT_DROP_HMAC_KEY;
-	s = bpf_map_lookup_elem(&endmt_hmac_scratch, &zero);
-	if (!s)		/* a per-CPU array's key 0: cannot happen */
-		return ENDMT_STAT_DROP_HMAC_MISMATCH;
-	/* Bounds for the verifier, true of every SRH the caller checked:
-	 * 8 + 16 <= srh_len <= 2048, the HMAC TLV's 40 octets inside it. */
-	rest = srh_len - sizeof(struct endmt_srh);
-	if (rest < 16 || rest > ENDMT_SRH_LEN(255) - sizeof(struct endmt_srh))
-		return ENDMT_STAT_DROP_TLV_TRUNC;
-	/* The HMAC TLV within the SRH (< 2048 - 40), masked rather than
-	 * compared: clang proved a compare's bound in one register and used
-	 * another ("R2 unbounded memory access" at the memset). */
-	f = (off - ENDMT_SRH_OFF) & (ENDMT_SRH_LEN(255) - 1);
-	if (bpf_xdp_load_bytes(ctx, ENDMT_OUTER_OFF + offsetof(struct ipv6hdr, saddr), s->buf, 16) ||
-	    bpf_xdp_load_bytes(ctx, ENDMT_SRH_OFF + offsetof(struct endmt_srh, last_entry),
-			       s->buf + 16, 2) ||
-	    bpf_xdp_load_bytes(ctx, ENDMT_SRH_OFF + sizeof(struct endmt_srh), s->buf + 22, rest))
-		return ENDMT_STAT_DROP_SRH_TRUNC;	/* checked SRH: cannot happen */
-	__builtin_memcpy(s->buf + 18, &kid, 4);
-	if (k->mode == ENDMT_HMAC_EXTENDED) {
-		tlen = 22 + (__u64)rest;
-		__builtin_memset(s->buf + 22 - sizeof(struct endmt_srh) + ENDMT_HMAC_FIELD_OFF + f,
-				 0, ENDMT_SHA256_LEN);
-	} else {
-		tlen = 22 + (__u64)seg_len;
-	}
-	if (endmt_hmac_sha256(s, &k->pads, tlen))
-		return ENDMT_STAT_DROP_HMAC_MISMATCH;	/* text too long: cannot happen */
-	/* The packet's HMAC field, into the text's (spent) buffer. */
-	if (bpf_xdp_load_bytes(ctx, off + ENDMT_HMAC_FIELD_OFF, s->buf, ENDMT_SHA256_LEN))
-		return ENDMT_STAT_DROP_TLV_TRUNC;
-	if (!endmt_hmac_equal(s->mac, s->buf))
-		return ENDMT_STAT_DROP_HMAC_MISMATCH;
-	endmt_event(ENDMT_STAT_HMAC_OK);
-	return 0;
+	return endmt_srh_hmac_verify(ctx, 0, sid->hmac_key_id, w->hmac_off, srh_len, seg_len);
 }
 
 /* S04/S05: walks the TLVs between the segment list (seg_end) and the end

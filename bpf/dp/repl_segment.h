@@ -7,6 +7,8 @@
  * inner packet with its ICRC are untouched, and IPv6 has no header checksum.
  * endmt_sids is not consulted: the endmt_repl key alone makes a SID a
  * Replication SID here (one lookup per packet, one source of truth).
+ * An entry with an HMAC policy (struct endmt_repl) verifies the SRH's HMAC
+ * TLV before any copy is made, as an edge does (bpf/dp/srh_hmac.h).
  *
  * Offsets are from the Ethernet header (skb->data at TC ingress). */
 #ifndef ENDMT_DP_REPL_SEGMENT_H
@@ -24,6 +26,7 @@
 #include "endmt/addr.h"
 #include "dp/stats.h"
 #include "dp/send.h"
+#include "dp/srh_hmac.h"
 
 #define ENDMT_REPL_IP6   ETH_HLEN			/* outer IPv6 */
 #define ENDMT_REPL_HLIM  (ENDMT_REPL_IP6 + 7)		/* its Hop Limit */
@@ -71,11 +74,111 @@ static long endmt_repl_one(__u32 i, void *data)
 	return 0;
 }
 
+/* The HMAC TLV search after the Segment List, one TLV per bpf_loop call
+ * (the callback is verified once whatever the count).  nhmac counts
+ * relative to base, a value the verifier cannot know: before 6.7 a callback
+ * is checked once with the caller's state, and a count starting at constant
+ * 0 would have "a second one" hard-wired away (edge_parse.h
+ * endmt_tlv_count()). */
+struct endmt_repl_tlvs {
+	struct __sk_buff *skb;
+	__u32 off;			/* next TLV */
+	__u32 end;			/* end of the SRH */
+	__u32 hmac_off;			/* the HMAC TLV, when nhmac - base = 1 */
+	__u32 err;			/* 0 or the enum endmt_stat to drop with */
+	__u8 base;
+	__u8 nhmac;
+};
+
+static long endmt_repl_tlv_step(__u32 idx, void *data)
+{
+	struct endmt_repl_tlvs *w = data;
+	struct endmt_tlv_hdr t;
+	__u32 off = w->off, tl;
+
+	(void)idx;
+	if (off >= w->end)
+		return 1;
+	if (bpf_skb_load_bytes(w->skb, off, &t, 1))
+		goto trunc;
+	if (t.type == ENDMT_TLV_PAD1) {
+		w->off = off + 1;
+		return 0;
+	}
+	/* Type and Length must both lie inside the SRH. */
+	if (off + 2 > w->end || bpf_skb_load_bytes(w->skb, off, &t, 2))
+		goto trunc;
+	tl = 2 + (__u32)t.len;
+	if (off + tl > w->end)
+		goto trunc;
+	if (t.type == ENDMT_TLV_HMAC) {
+		/* HMAC-SHA256 only, one per SRH: as at an edge. */
+		if (t.len != ENDMT_HMAC_TLV_LEN) {
+			w->err = ENDMT_STAT_DROP_HMAC_LEN;
+			return 1;
+		}
+		if ((__u8)(w->nhmac - w->base) != 0) {
+			w->err = ENDMT_STAT_DROP_HMAC_DUP;
+			return 1;
+		}
+		w->nhmac++;
+		w->hmac_off = off;
+	}
+	w->off = off + tl;
+	return 0;
+trunc:
+	w->err = ENDMT_STAT_DROP_TLV_TRUNC;
+	return 1;
+}
+
+/* The HMAC check of a Replication SID whose policy is not IGNORE, for a
+ * packet of plen payload octets whose outer next header is nh.  Returns 0
+ * or the drop reason.  Its own frame (noinline): the walk's state is not
+ * on the stack while the copies are made. */
+static __noinline __u32 endmt_repl_hmac(struct __sk_buff *skb, __u8 policy, __u32 key_id,
+					__u32 plen, __u8 nh)
+{
+	struct endmt_repl_tlvs w = {};
+	struct endmt_srh srh;
+	__u32 srh_len, seg_end, srh_end;
+
+	/* Without an SRH there is no HMAC TLV to carry (IPv6-in-IPv6). */
+	if (nh != ENDMT_NEXTHDR_ROUTING)
+		goto missing;
+	if (plen < sizeof(srh) || bpf_skb_load_bytes(skb, ENDMT_HMAC_SRH_OFF, &srh, sizeof(srh)))
+		return ENDMT_STAT_DROP_SRH_TRUNC;
+	/* Another Routing header type has no HMAC TLV either. */
+	if (srh.type != ENDMT_SRH_ROUTING_TYPE)
+		goto missing;
+	srh_len = ENDMT_SRH_LEN(srh.hdrlen);
+	seg_end = ENDMT_HMAC_SRH_OFF + sizeof(srh) + 16 * ((__u32)srh.last_entry + 1);
+	srh_end = ENDMT_HMAC_SRH_OFF + srh_len;
+	if (srh_len > plen || seg_end > srh_end)
+		return ENDMT_STAT_DROP_SRH_TRUNC;
+	w.skb = skb;
+	w.off = seg_end;
+	w.end = srh_end;
+	w.base = (__u8)skb->len;
+	w.nhmac = w.base;
+	bpf_loop(ENDMT_SRH_LEN(255), endmt_repl_tlv_step, &w, 0);
+	if (!w.err && w.off < w.end)	/* cannot happen: a step takes an octet */
+		w.err = ENDMT_STAT_DROP_TLV_TRUNC;
+	if (w.err)
+		return w.err;
+	if ((__u8)(w.nhmac - w.base) == 0)
+		goto missing;
+	return endmt_srh_hmac_verify(skb, 1, key_id, w.hmac_off, srh_len,
+				     seg_end - ENDMT_HMAC_SRH_OFF - sizeof(srh));
+missing:
+	return policy == ENDMT_HMAC_REQUIRE ? ENDMT_STAT_DROP_HMAC_MISSING : 0;
+}
+
 /* Returns a TC verdict for packets to a local Replication SID, or -1 (not
  * ours: the caller passes it on untouched).  done: the verdict once the
  * copies are made, repl_rx for a packet that arrived addressed to the SID,
  * head_encap for one the head has just encapsulated (its run is one
- * encapsulation, whose copies are the repl_copies events). */
+ * encapsulation, whose copies are the repl_copies events; its SRH the head
+ * has just signed itself, so its HMAC is not verified here). */
 static __always_inline int endmt_repl_tc(struct __sk_buff *skb, enum endmt_stat done)
 {
 	struct endmt_repl_ctx c = {};
@@ -124,6 +227,14 @@ static __always_inline int endmt_repl_tc(struct __sk_buff *skb, enum endmt_stat 
 	n = r->n;
 	if (n == 0 || n > ENDMT_MAX_REPL)
 		return endmt_verdict(ENDMT_STAT_DROP_REPL_ENTRY, TC_ACT_SHOT);
+	/* Before any copy: a forged tree is not amplified. */
+	if (r->hmac_policy != ENDMT_HMAC_IGNORE && done != ENDMT_STAT_HEAD_ENCAP) {
+		__u32 err = endmt_repl_hmac(skb, r->hmac_policy, r->hmac_key_id,
+					    bpf_ntohs(ip6.payload_len), ip6.nexthdr);
+
+		if (err)
+			return endmt_verdict(err, TC_ACT_SHOT);
+	}
 	if (bpf_skb_load_bytes(skb, 0, c.eth_orig, sizeof(c.eth_orig)))
 		return endmt_verdict(ENDMT_STAT_DROP_REPL_TRUNC, TC_ACT_SHOT);
 

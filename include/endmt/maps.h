@@ -241,9 +241,11 @@ struct endmt_repl {
 	__u8 sids[ENDMT_MAX_REPL][16];
 	__u8 src[16];		/* ...and from src/src_plen (0 = any source) */
 	__u8 src_plen;
-	__u8 reserved[3];
+	__u8 hmac_policy;	/* enum endmt_hmac_policy, as struct endmt_sid */
+	__u8 reserved[2];
+	__u32 hmac_key_id;	/* as struct endmt_sid: 0 = any key of the node */
 };
-_Static_assert(sizeof(struct endmt_repl) == 8 + 16 * ENDMT_MAX_REPL + 20, "endmt_repl layout");
+_Static_assert(sizeof(struct endmt_repl) == 8 + 16 * ENDMT_MAX_REPL + 24, "endmt_repl layout");
 
 /* Every pinned map: PINROOT/endmt_<name>, the name of its definition in
  * maps/endmt_maps.h.  Pinned names are ABI.  X(name) for each map the BPF

@@ -21,6 +21,7 @@
 #include <net/if.h>
 #include <linux/pkt_cls.h>
 #include "repl_util.h"
+#include "srh_hmac.h"
 #include "wire.h"
 
 #define SID_FAST "fd00:d1::1"
@@ -38,7 +39,7 @@ static const uint8_t mac_dn1[6] = { 0x02, 0x9e, 0, 0, 1, 0x02 };
 struct tr_obj {
 	struct endmt_transit *skel;
 	char pin_root[128];
-	int prog, repl_fd, sids_fd, stats_fd, up_ifindex;
+	int prog, repl_fd, sids_fd, stats_fd, keys_fd, up_ifindex;
 };
 
 static void tr_close(struct tr_obj *o)
@@ -58,6 +59,7 @@ static int tr_open(struct tr_obj *o)
 	o->repl_fd = bpf_map__fd(o->skel->maps.endmt_repl);
 	o->sids_fd = bpf_map__fd(o->skel->maps.endmt_sids);
 	o->stats_fd = bpf_map__fd(o->skel->maps.endmt_stats);
+	o->keys_fd = bpf_map__fd(o->skel->maps.endmt_hmac_keys);
 	return 0;
 }
 
@@ -219,6 +221,71 @@ static void row_verdict(struct row *r, uint32_t verdict, const struct stat_delta
 		abort();	/* a table bigger than a row holds: fix the test */
 	r->verdict = verdict;
 	memcpy(r->d, d, n * sizeof(*d));
+}
+
+/* HMAC keys of the node (endmt_hmac_keys): KEY_EXT with the extended
+ * text, KEY_RFC with RFC 8754's; KEY_NONE is not installed. */
+#define KEY_EXT  7
+#define KEY_RFC  8
+#define KEY_NONE 9
+static const uint8_t hmac_secret[] = "transit replication secret";
+
+static int key_set(struct tr_obj *o, uint32_t id, enum endmt_hmac_mode mode)
+{
+	struct endmt_hmac_key k = { .alg = ENDMT_HMAC_ALG_SHA256, .mode = (uint8_t)mode };
+
+	endmt_hmac_pads_init(&k.pads, hmac_secret, sizeof(hmac_secret) - 1);
+	return bpf_map_update_elem(o->keys_fd, &id, &k, BPF_ANY) ? -errno : 0;
+}
+
+/* The HMAC policy of Replication SID sid's entry. */
+static int repl_hmac(int fd, const char *sid, uint8_t policy, uint32_t key_id)
+{
+	struct endmt_sid_key k;
+	struct endmt_repl v;
+	struct in6_addr a = endmt_in6(sid);
+
+	memcpy(k.sid, &a, 16);
+	if (bpf_map_lookup_elem(fd, &k, &v))
+		return -errno;
+	v.hmac_policy = policy;
+	v.hmac_key_id = key_id;
+	return bpf_map_update_elem(fd, &k, &v, BPF_ANY) ? -errno : 0;
+}
+
+/* Frame f (len octets, SRH right behind the outer header) with an HMAC TLV
+ * of key_id appended to its SRH and signed in mode with hmac_secret by
+ * lib/srh_hmac (the head's signer); the new length. */
+static size_t sign_frame(uint8_t *f, size_t len, uint32_t key_id, enum endmt_hmac_mode mode)
+{
+	static uint8_t srh[2048 + 64], rest[CAP];
+	struct endmt_hmac_pads p;
+	size_t so = W_OUT + W_IP6_LEN, sl = ((size_t)f[so + 1] + 1) * 8, rl = len - so - sl;
+	uint16_t plen;
+	int l;
+
+	memcpy(srh, f + so, sl);
+	memcpy(rest, f + so + sl, rl);
+	endmt_hmac_pads_init(&p, hmac_secret, sizeof(hmac_secret) - 1);
+	l = endmt_srh_add_hmac(srh, sizeof(srh), sl, key_id);
+	if (l < 0 || endmt_srh_hmac_set(f + W_OUT + 8, srh, (size_t)l, mode, &p) ||
+	    so + (size_t)l + rl > CAP)
+		abort();
+	memcpy(f + so, srh, (size_t)l);
+	memcpy(f + so + l, rest, rl);
+	plen = (uint16_t)(((f[W_OUT + 4] << 8) | f[W_OUT + 5]) + (l - (int)sl));
+	f[W_OUT + 4] = (uint8_t)(plen >> 8), f[W_OUT + 5] = (uint8_t)plen;
+	return len + (size_t)l - sl;
+}
+
+/* The input and its fast-path copy, both signed (the copy's SRH is the
+ * input's: replication leaves it alone). */
+static void row_signed(struct row *r, uint32_t key_id, enum endmt_hmac_mode mode)
+{
+	row_in(r, 64, 64, 0);
+	row_fast_copy(r, 64, 0);
+	r->in_len = sign_frame(r->in, r->in_len, key_id, mode);
+	r->exp_len = sign_frame(r->exp, r->exp_len, key_id, mode);
 }
 
 /* Untouched and passed: TC_ACT_OK, pass_not_ours. */
@@ -421,6 +488,112 @@ static void rows_replication(struct tr_obj *o)
 		run_row(o, &r);
 	}
 }
+
+/* The SRH HMAC at the Replication SID (struct endmt_repl hmac_policy):
+ * verified before any copy, dropped with the edge's counters. */
+static void rows_hmac(struct tr_obj *o)
+{
+	static const struct stat_delta d_ok[] = {
+		D(REPL_RX, 1), D(REPL_COPY, 1), D(FWD_NEIGH_SLOW, 1), D(FWD_NO_ROUTE, 1),
+		D(HMAC_OK, 1),
+	};
+
+	if (!ASSERT_OK(key_set(o, KEY_EXT, ENDMT_HMAC_EXTENDED), "key ext") ||
+	    !ASSERT_OK(key_set(o, KEY_RFC, ENDMT_HMAC_RFC8754), "key rfc"))
+		return;
+	ROW("hmac_require_valid") {
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		ASSERT_OK(repl_hmac(o->repl_fd, RSID, ENDMT_HMAC_REQUIRE, KEY_EXT), "hmac");
+		row_signed(&r, KEY_EXT, ENDMT_HMAC_EXTENDED);
+		row_verdict(&r, TC_ACT_SHOT, d_ok, NELEM(d_ok));
+		run_row(o, &r);
+	}
+	ROW("hmac_verify_valid_rfc_text_any_key") {
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		ASSERT_OK(repl_hmac(o->repl_fd, RSID, ENDMT_HMAC_VERIFY, 0), "hmac");
+		row_signed(&r, KEY_RFC, ENDMT_HMAC_RFC8754);
+		row_verdict(&r, TC_ACT_SHOT, d_ok, NELEM(d_ok));
+		run_row(o, &r);
+	}
+	ROW("hmac_require_missing") {
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		ASSERT_OK(repl_hmac(o->repl_fd, RSID, ENDMT_HMAC_REQUIRE, KEY_EXT), "hmac");
+		row_in(&r, 64, 64, 0);
+		row_drop(&r, ENDMT_STAT_DROP_HMAC_MISSING);
+		run_row(o, &r);
+	}
+	ROW("hmac_require_missing_no_srh") {
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		ASSERT_OK(repl_hmac(o->repl_fd, RSID, ENDMT_HMAC_REQUIRE, KEY_EXT), "hmac");
+		r.in_len = plain_frame(r.in, RSID, 64, ENDMT_NEXTHDR_IPV6, mac_up0, mac_inj, 64);
+		row_drop(&r, ENDMT_STAT_DROP_HMAC_MISSING);
+		run_row(o, &r);
+	}
+	ROW("hmac_verify_missing_copied") {
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		ASSERT_OK(repl_hmac(o->repl_fd, RSID, ENDMT_HMAC_VERIFY, KEY_EXT), "hmac");
+		row_in(&r, 64, 64, 0);
+		row_fast_copy(&r, 64, 0);
+		row_verdict(&r, TC_ACT_SHOT, d_down3, NELEM(d_down3));
+		run_row(o, &r);
+	}
+	ROW("hmac_segment_bit_flipped") {
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		ASSERT_OK(repl_hmac(o->repl_fd, RSID, ENDMT_HMAC_REQUIRE, KEY_EXT), "hmac");
+		row_signed(&r, KEY_EXT, ENDMT_HMAC_EXTENDED);
+		r.in[W_OUT + W_IP6_LEN + 8 + 5] ^= 0x10;	/* SRH[0], the Proxy */
+		r.exp_len = 0;
+		row_drop(&r, ENDMT_STAT_DROP_HMAC_MISMATCH);
+		run_row(o, &r);
+	}
+	ROW("hmac_tlv_bit_flipped_extended") {
+		/* The last receiver's QPN: in the extended text only. */
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		ASSERT_OK(repl_hmac(o->repl_fd, RSID, ENDMT_HMAC_REQUIRE, KEY_EXT), "hmac");
+		row_signed(&r, KEY_EXT, ENDMT_HMAC_EXTENDED);
+		r.in[W_OUT + W_IP6_LEN + 8 + 32 + 24 + 20 + 17] ^= 0x01;
+		r.exp_len = 0;
+		row_drop(&r, ENDMT_STAT_DROP_HMAC_MISMATCH);
+		run_row(o, &r);
+	}
+	ROW("hmac_unknown_key") {
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		ASSERT_OK(repl_hmac(o->repl_fd, RSID, ENDMT_HMAC_VERIFY, 0), "hmac");
+		row_signed(&r, KEY_NONE, ENDMT_HMAC_EXTENDED);
+		r.exp_len = 0;
+		row_drop(&r, ENDMT_STAT_DROP_HMAC_KEY);
+		run_row(o, &r);
+	}
+	ROW("hmac_not_the_entrys_key") {
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		ASSERT_OK(repl_hmac(o->repl_fd, RSID, ENDMT_HMAC_REQUIRE, KEY_EXT), "hmac");
+		row_signed(&r, KEY_RFC, ENDMT_HMAC_RFC8754);
+		r.exp_len = 0;
+		row_drop(&r, ENDMT_STAT_DROP_HMAC_KEY);
+		run_row(o, &r);
+	}
+	ROW("hmac_ignore_flipped_copied") {
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		row_signed(&r, KEY_EXT, ENDMT_HMAC_EXTENDED);
+		r.in[W_OUT + W_IP6_LEN + 8 + 5] ^= 0x10;
+		r.exp[W_OUT + W_IP6_LEN + 8 + 5] ^= 0x10;
+		row_verdict(&r, TC_ACT_SHOT, d_down3, NELEM(d_down3));
+		run_row(o, &r);
+	}
+	ROW("hmac_length_not_38") {
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		ASSERT_OK(repl_hmac(o->repl_fd, RSID, ENDMT_HMAC_VERIFY, 0), "hmac");
+		row_signed(&r, KEY_EXT, ENDMT_HMAC_EXTENDED);
+		/* The HMAC TLV is the SRH's last 40 octets; Length 30 leaves
+		 * 8 octets of it that parse as Pad1s. */
+		r.in[W_OUT + W_IP6_LEN + (r.in[W_OUT + W_IP6_LEN + 1] + 1) * 8 - 40 + 1] = 30;
+		memset(r.in + W_OUT + W_IP6_LEN + (r.in[W_OUT + W_IP6_LEN + 1] + 1) * 8 - 8, 0, 8);
+		r.exp_len = 0;
+		row_drop(&r, ENDMT_STAT_DROP_HMAC_LEN);
+		run_row(o, &r);
+	}
+	ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry back to no HMAC");
+}
 #undef ROW
 
 static void rows_run(struct tr_obj *o)
@@ -435,6 +608,7 @@ static void rows_run(struct tr_obj *o)
 	rows_not_ours(o);
 	rows_bad_input(o);
 	rows_replication(o);
+	rows_hmac(o);
 }
 
 static void *repl_thread(void *arg)
