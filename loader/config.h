@@ -36,6 +36,8 @@ int cfg_group_get(const struct endmt_maps_fds *m, const struct endmt_group_key *
  * downstream SID is a local Replication SID and k is no other entry's
  * downstream SID.  Returns 0 or -errno with the problem in msg. */
 const char *repl_addr_problem(const struct in6_addr *a);
+/* enum endmt_hmac_policy's names, for sid add and repl add --hmac. */
+extern const char *const hmac_policy_names[];
 int repl_check(int fd, const struct endmt_sid_key *k, const struct endmt_repl *v,
 	       char *msg, size_t len);
 /* Receivers at an edge.  A receiver QP (address, QPN) belongs to one group

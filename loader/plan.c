@@ -73,6 +73,20 @@ static int plan_link(const struct tree *t, struct plan *p, int x, const char *nb
 	return 0;
 }
 
+/* Notes that this node needs g's HMAC key (once per key). */
+static void need_key(struct plan *p, const struct grp *g)
+{
+	int i;
+
+	for (i = 0; i < p->nneed; i++)
+		if (p->need_keys[i] == g->hmac_key_id)
+			return;
+	if (p->nneed < MAX_GROUPS) {
+		p->need_keys[p->nneed] = g->hmac_key_id;
+		p->need_key_grp[p->nneed++] = g->name;
+	}
+}
+
 /* This node's Replication SID of g with its downstream SIDs. */
 static int plan_repl(const struct tree *t, const struct grp *g, const bool *on, int x,
 		     struct plan *p)
@@ -98,6 +112,13 @@ static int plan_repl(const struct tree *t, const struct grp *g, const bool *on, 
 	v.in_ifindex = in;
 	memcpy(v.src, &t->nodes[g->head].addr, 16);
 	v.src_plen = 128;
+	/* A group with a key: copies only of packets it signed.  Not at the
+	 * head's own Replication SID, whose TC copies what it just signed. */
+	if (g->hmac_key_id && x != g->head) {
+		v.hmac_key_id = g->hmac_key_id;
+		v.hmac_policy = ENDMT_HMAC_REQUIRE;
+		need_key(p, g);
+	}
 	for (j = 0; j < p->nrepls; j++)
 		if (!memcmp(&p->repl_keys[j], &k, sizeof(k)))
 			break;
@@ -109,6 +130,10 @@ static int plan_repl(const struct tree *t, const struct grp *g, const bool *on, 
 			return tree_err(t, "group %s, node %s: Replication SID %s is used by another "
 					"group with other downstream SIDs", g->name,
 					t->nodes[x].name, addr_str(k.sid, b));
+		if (o->hmac_key_id != v.hmac_key_id)
+			return tree_err(t, "groups %s: hmac_key_id differs from another group's at "
+					"the same Replication SID on node %s (one SID, one HMAC "
+					"policy)", g->name, t->nodes[x].name);
 		/* groups of several heads: the prefix they share */
 		while (o->src_plen && !endmt_prefix_match(v.src, o->src, o->src_plen))
 			o->src_plen--;
@@ -228,20 +253,6 @@ static int plan_receiver(const struct tree *t, const struct grp *g, const struct
 
 /* Edge: its End.MT SID (the replication variant's own unicast one, the DA
  * its parent's copies carry), the link to its parent and its receivers. */
-/* Notes that this node needs g's HMAC key (once per key). */
-static void need_key(struct plan *p, const struct grp *g)
-{
-	int i;
-
-	for (i = 0; i < p->nneed; i++)
-		if (p->need_keys[i] == g->hmac_key_id)
-			return;
-	if (p->nneed < MAX_GROUPS) {
-		p->need_keys[p->nneed] = g->hmac_key_id;
-		p->need_key_grp[p->nneed++] = g->name;
-	}
-}
-
 static int plan_edge(const struct tree *t, const struct grp *g, int x, struct plan *p,
 		     struct group_plan *gp)
 {

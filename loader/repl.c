@@ -95,6 +95,9 @@ int repl_check(int fd, const struct endmt_sid_key *k, const struct endmt_repl *v
 struct repl_args {
 	struct in6_addr sid;
 	const char *to, *from, *in_dev;
+	uint32_t hmac_key_id;
+	int hmac;
+	bool hmac_set;
 };
 
 /* "a,b,c" -> v->sids; one error line naming the bad element. */
@@ -153,6 +156,14 @@ static int repl_run(struct repl_args *a, bool del)
 			errorf("repl add: --in-dev %s: no such device here", a->in_dev);
 			return -ENODEV;
 		}
+		/* as sid add: a key without a policy is required */
+		v.hmac_key_id = a->hmac_key_id;
+		v.hmac_policy = (uint8_t)(a->hmac_set ? a->hmac : a->hmac_key_id ?
+					  ENDMT_HMAC_REQUIRE : ENDMT_HMAC_IGNORE);
+		if (a->hmac_key_id && v.hmac_policy == ENDMT_HMAC_IGNORE) {
+			errorf("repl add: --hmac-key-id with --hmac ignore: the key would not be checked");
+			return -EINVAL;
+		}
 		/* Address checks before touching the maps (no pin root needed
 		 * to be told an address is wrong). */
 		err = repl_check(-1, &k, &v, msg, sizeof(msg));
@@ -195,6 +206,8 @@ static const struct opt repl_add_opts[] = {
 	{ "to", OPT_STR, O(to), NOSET, "SID[,SID...]", "downstream SIDs, 1..16 (End.MT or Replication SIDs of other nodes)", 0, 0, NULL, true, false },
 	{ "from", OPT_STR, O(from), NOSET, "ADDR/LEN", "accept outer sources in this prefix only (the heads; default any)", 0, 0, NULL, false, false },
 	{ "in-dev", OPT_STR, O(in_dev), NOSET, "DEV", "accept packets arriving on this device only (the tree's; default any)", 0, 0, NULL, false, false },
+	{ "hmac-key-id", OPT_U32, O(hmac_key_id), NOSET, "N", "SRH HMAC Key ID packets must carry (a key of `endmt hmac set`; implies --hmac require)", 1, UINT32_MAX, NULL, false, false },
+	{ "hmac", OPT_ENUM, O(hmac), O(hmac_set), "POLICY", "SRH HMAC TLV: require (drop packets without a valid one), verify (when present), ignore (default without --hmac-key-id); without a key ID any key of this node", 0, 0, hmac_policy_names, false, false },
 	{}
 };
 static const struct opt repl_del_opts[] = {

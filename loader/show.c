@@ -184,6 +184,16 @@ static int show_groups(const struct endmt_maps_fds *m, json_t *arr)
 
 /* A SID's SR-domain boundary (End.MT or Replication): src_prefix,
  * in_ifindex, in_dev; null = any. */
+/* A SID's or Replication SID's HMAC policy: "hmac", "hmac_key_id" (null:
+ * any key of the node). */
+static void hmac_json(json_t *o, uint8_t policy, uint32_t key_id)
+{
+	json_object_set_new(o, "hmac", json_string(policy == ENDMT_HMAC_REQUIRE ? "require" :
+						   policy == ENDMT_HMAC_VERIFY ? "verify" :
+						   "ignore"));
+	json_object_set_new(o, "hmac_key_id", key_id ? json_integer(key_id) : json_null());
+}
+
 static void boundary_json(json_t *o, const uint8_t src[16], uint8_t plen, uint32_t ifindex)
 {
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN + 8], name[IF_NAMESIZE];
@@ -213,11 +223,7 @@ static void show_sids(int fd, json_t *arr)
 		json_object_set_new(o, "max_receivers", json_integer(v.max_rcv));
 		json_object_set_new(o, "strict", json_boolean(v.flags & ENDMT_SID_F_STRICT));
 		boundary_json(o, v.src, v.src_plen, v.in_ifindex);
-		json_object_set_new(o, "hmac", json_string(v.hmac_policy == ENDMT_HMAC_REQUIRE ? "require" :
-							   v.hmac_policy == ENDMT_HMAC_VERIFY ? "verify" :
-							   "ignore"));
-		json_object_set_new(o, "hmac_key_id", v.hmac_key_id ? json_integer(v.hmac_key_id) :
-				    json_null());
+		hmac_json(o, v.hmac_policy, v.hmac_key_id);
 		json_array_append_new(arr, o);
 	}
 }
@@ -387,6 +393,7 @@ static void show_repl(int fd, json_t *arr)
 			json_array_append_new(to, jaddr(v.sids[i]));
 		json_object_set_new(o, "to", to);
 		boundary_json(o, v.src, v.src_plen, v.in_ifindex);
+		hmac_json(o, v.hmac_policy, v.hmac_key_id);
 		json_array_append_new(arr, o);
 	}
 }
@@ -469,6 +476,17 @@ static long long get_int(json_t *o, const char *k)
 }
 
 /* The text of boundary_json's fields: " from P on DEV (ifindex N)". */
+/* hmac_json()'s fields, nothing under policy ignore. */
+static void print_hmac(json_t *o)
+{
+	if (!strcmp(get_str(o, "hmac"), "ignore"))
+		return;
+	if (json_is_null(json_object_get(o, "hmac_key_id")))
+		printf(" hmac %s any key", get_str(o, "hmac"));
+	else
+		printf(" hmac %s key %lld", get_str(o, "hmac"), get_int(o, "hmac_key_id"));
+}
+
 static void print_boundary(json_t *o)
 {
 	if (!json_is_null(json_object_get(o, "src_prefix")))
@@ -566,11 +584,7 @@ static void print_human(json_t *root)
 		if (json_is_true(json_object_get(o, "strict")))
 			printf(" strict");
 		print_boundary(o);
-		if (strcmp(get_str(o, "hmac"), "ignore") &&
-		    json_is_null(json_object_get(o, "hmac_key_id")))
-			printf(" hmac %s any key", get_str(o, "hmac"));
-		else if (strcmp(get_str(o, "hmac"), "ignore"))
-			printf(" hmac %s key %lld", get_str(o, "hmac"), get_int(o, "hmac_key_id"));
+		print_hmac(o);
 		printf("\n");
 	}
 	a = json_object_get(root, "hmac_keys");
@@ -615,6 +629,7 @@ static void print_human(json_t *root)
 		if (get_int(o, "n") < 1 || get_int(o, "n") > ENDMT_MAX_REPL)
 			printf("  (bad entry: %lld downstream SIDs)", get_int(o, "n"));
 		print_boundary(o);
+		print_hmac(o);
 		printf("\n");
 	}
 	a = json_object_get(root, "counters");

@@ -21,7 +21,7 @@ struct sid_args {
 	bool hmac_set, strict;
 };
 
-static const char *const hmac_policy_names[] = { "ignore", "verify", "require", NULL };
+const char *const hmac_policy_names[] = { "ignore", "verify", "require", NULL };
 
 
 static void sid_defaults(void *p)

@@ -242,13 +242,20 @@ case_repl() {
 	X "$A" repl add fd00:4::100 --to fd00:1::4d54,fd00:2::4d54 >"$TMP/out" 2>&1
 	grep -q "unchanged" "$TMP/out" && ok "repl add of the same entry changes nothing" || bad "repl add again: $(cat "$TMP/out")"
 	jcheck "show --json lists the replication entry" "$A" \
-		'j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"], "src_prefix": None, "in_ifindex": None, "in_dev": None}]'
+		'j["replication"] == [{"sid": "fd00:4::100", "n": 2, "to": ["fd00:1::4d54", "fd00:2::4d54"], "src_prefix": None, "in_ifindex": None, "in_dev": None, "hmac": "ignore", "hmac_key_id": None}]'
 	X "$A" --json repl add fd00:4::100 --to fd00:3::4d54 >"$TMP/out" 2>&1
 	grep -qx '{"changed":true}' "$TMP/out" && ok "repl add replaces an entry (--json: changed)" || bad "repl replace: $(cat "$TMP/out")"
 	expect_fail "repl --from with host bits" "--from fd00:6::1/64: bits set past the prefix length" "$A" repl add fd00:4::101 --to fd00:3::4d54 --from fd00:6::1/64
 	expect_fail "repl --in-dev unknown" "--in-dev nosuch0: no such device here" "$A" repl add fd00:4::101 --to fd00:3::4d54 --in-dev nosuch0
 	jcheck "replaced entry has the new downstream SIDs only" "$A" \
-		'j["replication"] == [{"sid": "fd00:4::100", "n": 1, "to": ["fd00:3::4d54"], "src_prefix": None, "in_ifindex": None, "in_dev": None}]'
+		'j["replication"] == [{"sid": "fd00:4::100", "n": 1, "to": ["fd00:3::4d54"], "src_prefix": None, "in_ifindex": None, "in_dev": None, "hmac": "ignore", "hmac_key_id": None}]'
+	expect_ok "repl add --hmac-key-id 7" "$A" repl add fd00:4::102 --to fd00:3::4d54 --hmac-key-id 7
+	if X "$A" show | grep -q "fd00:4::102 .* hmac require key 7"; then ok "show: the Replication SID requires key 7"; else bad "show: $(X "$A" show | grep fd00:4::102)"; fi
+	expect_ok "repl add --hmac verify (any key)" "$A" repl add fd00:4::102 --to fd00:3::4d54 --hmac verify
+	jcheck "show --json: hmac verify, any key" "$A" \
+		'[(r["hmac"], r["hmac_key_id"]) for r in j["replication"] if r["sid"] == "fd00:4::102"] == [("verify", None)]'
+	expect_fail "repl add: key with --hmac ignore" "repl add: --hmac-key-id with --hmac ignore: the key would not be checked" "$A" repl add fd00:4::102 --to fd00:3::4d54 --hmac-key-id 7 --hmac ignore
+	expect_ok "repl del of the HMAC entry" "$A" repl del fd00:4::102
 	SIXTEEN=$(seq -s, -f 'fd00:1::%g' 1 16)
 	expect_ok "repl add with 16 downstream SIDs" "$A" repl add fd00:5::100 --to "$SIXTEEN"
 	X "$A" show >"$TMP/out" && grep -q "^replication (2)" "$TMP/out" && grep -Eq "^  fd00:4::100 +-> fd00:3::4d54$" "$TMP/out" \
@@ -587,6 +594,25 @@ case_apply_repl() {
 	j["sids"] == [{"sid": "fd00:1::4d54", "edge": "fd00:1::1", "behavior": "End.MT", "max_receivers": 64, "strict": True,
 	               "src_prefix": "fd00:6::1/128", "in_ifindex": D["n1-n4"]["ifindex"], "in_dev": "n1-n4", "hmac": "ignore", "hmac_key_id": None}]
 	and j["replication"] == []'
+
+	# A group with hmac_key_id: the transit's Replication SID requires the
+	# key (and apply wants it on the node); the head's own does not verify,
+	# its TC copies what it has just signed.
+	$PY "$CHECKS" edit "$F" "$TMP/repl_hmac.json" 'g["hmac_key_id"] = 7'
+	printf 'repl-secret-%s' $$ >"$TMP/rsecret"
+	expect_fail "apply N4 (replication, HMAC): the transit has no key 7" "repl_hmac\.json: groups g1: hmac_key_id 7: no such key on this node" "$T2" apply "$TMP/repl_hmac.json" --node N4
+	must X "$T2" hmac set --key-id 7 --secret-file "$TMP/rsecret"
+	must X "$H2" hmac set --key-id 7 --secret-file "$TMP/rsecret"
+	expect_ok "apply N4 (replication) with hmac_key_id 7" "$T2" apply "$TMP/repl_hmac.json" --node N4
+	jcheck "N4: its Replication SID requires key 7" "$T2" '
+	[(r["sid"], r["hmac"], r["hmac_key_id"]) for r in j["replication"]] == [("fd00:4::100", "require", 7)]'
+	expect_ok "apply N6 (replication) with hmac_key_id 7" "$H2" apply "$TMP/repl_hmac.json" --node N6
+	jcheck "N6: its own Replication SID does not verify; the template is signed with key 7" "$H2" '
+	[(r["sid"], r["hmac"], r["hmac_key_id"]) for r in j["replication"]] == [("fd00:6::100", "ignore", None)]
+	and j["encaps"][0]["hmac_key_id"] == 7'
+	expect_ok "apply N4 without hmac_key_id" "$T2" apply "$F" --node N4
+	jcheck "N4: the Replication SID is back to ignore" "$T2" '
+	[(r["hmac"], r["hmac_key_id"]) for r in j["replication"]] == [("ignore", None)]'
 
 	# validation of the variant: file, field, problem; nothing written
 	bad_repl() { # DESC REGEX PYTHON-EDIT [NODE]
