@@ -4,7 +4,9 @@
 # apply (fig1.sh FIG1_HMAC_*), once per text mode (rfc8754, extended).  The
 # demo's WRITE must still reach R1..R5 byte-identical, the head's template
 # carry the HMAC TLV, the edges' SIDs require it and every edge count
-# hmac_verified and no drop_hmac_*.
+# hmac_verified and no drop_hmac_*.  Then once in the RFC 9524 variant
+# (fig1_repl.json, extended text): the transits' Replication SIDs N4, N5
+# require the key too and verify every packet before they copy it.
 # Run as root: bash test/integration/test_fig1_hmac.sh   (O=build-dir)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,8 +26,11 @@ ok() { echo "ok: $*"; }
 
 head -c 32 /dev/urandom | base64 >"$TMP/key"
 $PY test/py/cli_checks.py edit test/integration/fig1.json "$TMP/fig1-hmac.json" 'g["hmac_key_id"] = 41'
-for mode in rfc8754 extended; do
-	FIG1_JSON=$TMP/fig1-hmac.json FIG1_HMAC_KEY_ID=41 FIG1_HMAC_MODE=$mode \
+$PY test/py/cli_checks.py edit test/integration/fig1_repl.json "$TMP/fig1_repl-hmac.json" 'g["hmac_key_id"] = 41'
+for mode in rfc8754 extended repl; do
+	json=$TMP/fig1-hmac.json smc=1 what=$mode
+	[ "$mode" = repl ] && mode=extended json=$TMP/fig1_repl-hmac.json smc=0 what="extended, RFC 9524"
+	FIG1_JSON=$json FIG1_SMCROUTE=$smc FIG1_HMAC_KEY_ID=41 FIG1_HMAC_MODE=$mode \
 		FIG1_HMAC_SECRET_FILE=$TMP/key ./test/integration/demo.sh --bytes "${FIG1_DEMO_BYTES:-2M}" --keep \
 		>"$TMP/demo-$mode.out" 2>&1 || { cat "$TMP/demo-$mode.out"; fail "demo ($mode)"; }
 	line=$(grep "topology kept" "$TMP/demo-$mode.out") || fail "demo ($mode) kept nothing"
@@ -34,11 +39,11 @@ for mode in rfc8754 extended; do
 	kept+=("$id")
 	grep -q "result: 5/5 receivers byte-identical" "$TMP/demo-$mode.out" ||
 		{ cat "$TMP/demo-$mode.out"; fail "$mode: not 5/5 byte-identical"; }
-	ok "$mode: $(grep -o '5/5.*' "$TMP/demo-$mode.out") with HMAC required at N1, N2, N3"
-	$PY - "$out" "$mode" <<'PYEOF' || fail "$mode: counters"
+	ok "$what: $(grep -o '5/5.*' "$TMP/demo-$mode.out") with HMAC required at N1, N2, N3"
+	$PY - "$out" "$mode" "$smc" <<'PYEOF' || fail "$mode: counters"
 import json, os, sys
-out, mode = sys.argv[1], sys.argv[2]
-show = {n: json.load(open(os.path.join(out, f"show-{n}.json"))) for n in ("N6", "N1", "N2", "N3")}
+out, mode, mc = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+show = {n: json.load(open(os.path.join(out, f"show-{n}.json"))) for n in ("N6", "N1", "N2", "N3", "N4", "N5")}
 e = show["N6"]["encaps"][0]
 assert e["hmac_key_id"] == 41, e
 assert show["N6"]["hmac_keys"] == [{"key_id": 41, "algorithm": "hmac-sha256", "mode": mode}]
@@ -49,9 +54,18 @@ for n in ("N1", "N2", "N3"):
     assert c.get("hmac_verified", 0) > 0, (n, c)
     assert not any(v for k, v in c.items() if k.startswith("drop_hmac")), (n, c)
     print(f"  {n}: hmac_verified {c['hmac_verified']}, endmt_rx {c.get('endmt_rx')}, no drop_hmac_*")
+for n in ("N4", "N5") if not mc else ():
+    j = show[n]
+    assert [(r["hmac"], r["hmac_key_id"]) for r in j["replication"]] == [("require", 41)], j["replication"]
+    c = j["counters"]
+    assert c.get("hmac_verified", 0) > 0, (n, c)
+    assert not any(v for k, v in c.items() if k.startswith("drop_hmac")), (n, c)
+    print(f"  {n}: Replication SID, hmac_verified {c['hmac_verified']}, repl_rx {c.get('repl_rx')}, no drop_hmac_*")
+if not mc:
+    assert [r["hmac"] for r in show["N6"]["replication"]] == ["ignore"], show["N6"]["replication"]
 print(f"  N6: template with the HMAC TLV of key 41 ({e['len']} octets)")
 PYEOF
-	ok "$mode: template signed, edges require key 41 and verified every packet"
+	ok "$what: template signed, edges (and Replication SIDs) require key 41 and verified every packet"
 	bash test/integration/fig1.sh down "$id" >/dev/null 2>&1 || fail "teardown $id"
 	kept=()
 	rm -rf "$out"
