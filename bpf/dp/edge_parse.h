@@ -111,22 +111,9 @@ static long endmt_tlv_step(__u32 idx, void *data)
 	tl = 2 + (__u32)t.len;
 	if (off + tl > w->end)
 		goto trunc;
-	if (t.type == ENDMT_TLV_HMAC && w->hmac_on) {
-		/* RFC 8754 §2.1.2: HMAC-SHA256 only, so Length 38; one HMAC
-		 * TLV per SRH (which one would the text's Key ID be?).  The
-		 * count is relative to base like ntlv (endmt_tlv_count()),
-		 * or 6.1 would hard-wire "a second one" away. */
-		if (t.len != ENDMT_HMAC_TLV_LEN) {
-			w->err = ENDMT_STAT_DROP_HMAC_LEN;
-			return 1;
-		}
-		if ((__u8)(w->nhmac - w->base) != 0) {
-			w->err = ENDMT_STAT_DROP_HMAC_DUP;
-			return 1;
-		}
-		w->nhmac++;
-		w->hmac_off = off;
-	}
+	if (t.type == ENDMT_TLV_HMAC && w->hmac_on &&
+	    (w->err = endmt_hmac_tlv_note(t.len, off, w->base, &w->nhmac, &w->hmac_off)))
+		return 1;
 	if (t.type == w->tlv_type) {
 		/* Every End.MT TLV is checked, ours or not: a lying Num
 		 * Receivers means the sender's encoder is broken. */

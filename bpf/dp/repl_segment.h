@@ -111,19 +111,9 @@ static long endmt_repl_tlv_step(__u32 idx, void *data)
 	tl = 2 + (__u32)t.len;
 	if (off + tl > w->end)
 		goto trunc;
-	if (t.type == ENDMT_TLV_HMAC) {
-		/* HMAC-SHA256 only, one per SRH: as at an edge. */
-		if (t.len != ENDMT_HMAC_TLV_LEN) {
-			w->err = ENDMT_STAT_DROP_HMAC_LEN;
-			return 1;
-		}
-		if ((__u8)(w->nhmac - w->base) != 0) {
-			w->err = ENDMT_STAT_DROP_HMAC_DUP;
-			return 1;
-		}
-		w->nhmac++;
-		w->hmac_off = off;
-	}
+	if (t.type == ENDMT_TLV_HMAC &&
+	    (w->err = endmt_hmac_tlv_note(t.len, off, w->base, &w->nhmac, &w->hmac_off)))
+		return 1;
 	w->off = off + tl;
 	return 0;
 trunc:

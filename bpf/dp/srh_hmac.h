@@ -37,6 +37,25 @@
 
 /* bpf_xdp_load_bytes() or bpf_skb_load_bytes(): skb is a constant of each
  * caller, so only one of them is left after inlining. */
+/* A TLV walk (the edge's XDP, a Replication SID's TC) met an HMAC TLV of
+ * value length len at off.  RFC 8754 §2.1.2: HMAC-SHA256 only, so Length
+ * 38; one HMAC TLV per SRH (which one would the text's Key ID be?).  The
+ * count *nhmac is relative to base, a value the verifier cannot know: a
+ * callback is verified once with the caller's state before 6.7, and a
+ * count from constant 0 would have "a second one" hard-wired away.
+ * Returns 0 (noted) or the drop reason. */
+static __always_inline __u32 endmt_hmac_tlv_note(__u8 len, __u32 off, __u8 base, __u8 *nhmac,
+						 __u32 *hmac_off)
+{
+	if (len != ENDMT_HMAC_TLV_LEN)
+		return ENDMT_STAT_DROP_HMAC_LEN;
+	if ((__u8)(*nhmac - base) != 0)
+		return ENDMT_STAT_DROP_HMAC_DUP;
+	(*nhmac)++;
+	*hmac_off = off;
+	return 0;
+}
+
 static __always_inline long endmt_pkt_load(void *ctx, int skb, __u32 off, void *to, __u32 len)
 {
 	if (skb)
