@@ -66,18 +66,8 @@ static void bucket_case(void)
 static int send_cnps(struct resp_fx *f, const char *sa, uint32_t dqpn, int n)
 {
 	struct resp_spec r = { sa, PROXY, ENDMT_OP_CNP, 0, dqpn, 0, 0, 0 };
-	uint8_t in[128];
-	uint32_t ret = 0;
-	int len = resp_build(in, sizeof(in), &r), i, err;
 
-	for (i = 0; i < n; i++) {
-		err = resp_run(f, in, (size_t)len, 0, NULL, NULL, &ret);
-		if (err)
-			return err;
-		if (ret != XDP_DROP)
-			return -EPROTO;	/* a CNP is never forwarded */
-	}
-	return 0;
+	return resp_send_n(f, &r, n, XDP_DROP);	/* a CNP is never forwarded */
 }
 
 struct per_group {

@@ -223,16 +223,8 @@ out:
 static int send_resp(struct resp_fx *f, const char *sa, uint8_t op, uint32_t psn, int n)
 {
 	struct resp_spec r = { sa, PROXY, op, op ? 0 : RESP_SYN_ACK, DQPN, psn, 0, 0 };
-	uint8_t in[128];
-	uint32_t ret = 0;
-	int len = resp_build(in, sizeof(in), &r), i, err;
 
-	for (i = 0; i < n; i++) {
-		err = resp_run(f, in, (size_t)len, 0, NULL, NULL, &ret);
-		if (err)
-			return err;
-	}
-	return 0;
+	return resp_send_n(f, &r, n, -1);
 }
 
 static int count_tick(const uint8_t *ip6, size_t len, const struct endmt_group_key *key,

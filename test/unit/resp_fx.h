@@ -182,6 +182,24 @@ static inline int resp_run(struct resp_fx *f, const void *pkt, size_t len, uint3
 	return 0;
 }
 
+/* Runs the response r through the program n times; with want >= 0 every
+ * run must end in that XDP verdict (else -EPROTO).  0 or -errno. */
+static inline int resp_send_n(struct resp_fx *f, const struct resp_spec *r, int n, int want)
+{
+	uint8_t in[128];
+	uint32_t ret = 0;
+	int len = resp_build(in, sizeof(in), r), i, err;
+
+	for (i = 0; i < n; i++) {
+		err = resp_run(f, in, (size_t)len, 0, NULL, NULL, &ret);
+		if (err)
+			return err;
+		if (want >= 0 && ret != (uint32_t)want)
+			return -EPROTO;
+	}
+	return 0;
+}
+
 static inline void resp_stats(struct resp_fx *f, uint64_t *v)
 {
 	tu_stats_read(f->stats, v);
