@@ -15,6 +15,7 @@
 #include "dp/stats.h"
 #include "dp/send.h"
 #include "dp/edge_parse.h"
+#include "dp/edge_fanout.h"
 #include "dp/edge_replicate.h"
 #include "dp/resp_aggregate.h"
 
@@ -48,6 +49,13 @@ int endmt_edge_xdp(struct xdp_md *ctx)
 {
 	int act = endmt_edge_xdp_endmt(ctx);
 
+	if (act == XDP_PASS) {
+		/* accepted, metadata written: the XDP fan-out, or TC */
+		int f = endmt_edge_fanout(ctx);
+
+		if (f >= 0)
+			return f;
+	}
 	if (act >= 0)
 		return act;
 	act = endmt_edge_xdp_resp(ctx);

@@ -45,14 +45,20 @@
 #include <bpf/bpf.h>
 #include "endmt.h"
 #include "cnp.h"
+#include "fanout.h"
 #include "endmt/psn.h"
+#include "endmt/fanout.h"
 
 struct agent_args {
 	uint32_t window_us;
 	uint32_t liveness_ms;
 	uint32_t windows;	/* 0: until a signal */
 	bool once;
+	bool no_fanout;
 };
+
+/* How often the XDP fan-out follows the FIB without a change notice. */
+#define FANOUT_REFRESH_NS ((uint64_t)ENDMT_FANOUT_REFRESH_MS * 1000000ull)
 
 /* How often the rate-limit counters are written for `show`. */
 #define REPORT_NS (100ull * 1000000)
@@ -223,7 +229,9 @@ static int agent_run(void *p)
 	struct timespec next;
 	uint64_t win = (uint64_t)a->window_us * 1000, t, since, next_live = 0, next_report;
 	uint64_t limit = (uint64_t)a->liveness_ms * 1000000, live_every;
-	uint64_t *epoch = NULL;
+	uint64_t *epoch = NULL, next_fanout = 0;
+	struct fanout *fo = NULL;
+	bool fanout_due = false;
 	int sock = -1, err, r;
 
 	if (a->once)
@@ -245,6 +253,11 @@ static int agent_run(void *p)
 		err = sock;
 		errorf("agent: cannot open the raw IPv6 socket for CNPs: %s", strerror(-err));
 		goto out;
+	}
+	if (!a->no_fanout) {
+		err = fanout_open(&fo, &m);
+		if (err)
+			goto out;
 	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -292,6 +305,18 @@ static int agent_run(void *p)
 				fprintf(stderr, "endmt agent: liveness: %s\n", strerror(-r));
 			next_live = t + live_every;
 		}
+		/* XDP fan-out: every refresh period, and soon after the
+		 * kernel announced a change (at most every 10 ms). */
+		if (fo && fanout_changed(fo))
+			fanout_due = true;
+		if (fo && (t >= next_fanout ||
+			   (fanout_due && t + FANOUT_REFRESH_NS - 10000000ull >= next_fanout))) {
+			fanout_due = false;
+			r = fanout_refresh(fo);
+			if (r && env.verbose)
+				fprintf(stderr, "endmt agent: fan-out: %s\n", strerror(-r));
+			next_fanout = t + FANOUT_REFRESH_NS;
+		}
 		s.windows++;
 	}
 	agent_report(&lim, m.groups);
@@ -318,6 +343,7 @@ static int agent_run(void *p)
 		       (unsigned long long)s.stale_reports,
 		       stop_sig ? (stop_sig == SIGTERM ? " (SIGTERM)" : " (SIGINT)") : "");
 out:
+	fanout_close(fo);
 	if (sock >= 0)
 		close(sock);
 	endmt_cnp_epoch_munmap(epoch);
@@ -340,6 +366,7 @@ static const struct opt agent_opts[] = {
 	{ "liveness-ms", OPT_U32, O(liveness_ms), NOSET, "N", "report branches silent this long with data unacknowledged (default 1000, 0 = off)", 0, 3600000, NULL, false, false },
 	{ "windows", OPT_U32, O(windows), NOSET, "N", "stop after N windows (tests)", 1, UINT32_MAX, NULL, false, false },
 	{ "once", OPT_FLAG, O(once), NOSET, NULL, "run one window and exit (same as --windows 1)", 0, 0, NULL, false, false },
+	{ "no-fanout", OPT_FLAG, O(no_fanout), NOSET, NULL, "do not keep the edge's XDP fan-out (every copy takes the TC path)", 0, 0, NULL, false, false },
 	{}
 };
 #undef O

@@ -17,11 +17,13 @@ struct sid_args {
 	struct in6_addr sid, edge;
 	uint32_t max_rcv, hmac_key_id;
 	const char *from, *in_dev;
-	int hmac;
+	int hmac, fanout;
 	bool hmac_set, strict;
 };
 
 const char *const hmac_policy_names[] = { "ignore", "verify", "require", NULL };
+/* index 1 = ENDMT_SID_F_TC_ONLY */
+static const char *const fanout_names[] = { "xdp", "tc", NULL };
 
 
 static void sid_defaults(void *p)
@@ -40,7 +42,8 @@ static int sid_run(struct sid_args *a, bool del)
 
 	memcpy(k.sid, &a->sid, 16);
 	memcpy(v.edge, &a->edge, 16);
-	v.flags = ENDMT_SID_F_ENDMT | (a->strict ? ENDMT_SID_F_STRICT : 0);
+	v.flags = ENDMT_SID_F_ENDMT | (a->strict ? ENDMT_SID_F_STRICT : 0) |
+		  (a->fanout == 1 ? ENDMT_SID_F_TC_ONLY : 0);
 	v.max_rcv = a->max_rcv;
 	/* a key without a policy: require it (what a key is for) */
 	v.hmac_key_id = a->hmac_key_id;
@@ -94,6 +97,7 @@ static const struct opt sid_add_opts[] = {
 	{ "from", OPT_STR, O(from), NOSET, "ADDR/LEN", "accept outer sources in this prefix only (the heads; default any)", 0, 0, NULL, false, false },
 	{ "strict", OPT_FLAG, O(strict), NOSET, NULL, "only configured groups, copies only to their receivers (as apply sets)", 0, 0, NULL, false, false },
 	{ "in-dev", OPT_STR, O(in_dev), NOSET, "DEV", "accept packets arriving on this device only (the tree's; default any)", 0, 0, NULL, false, false },
+	{ "fanout", OPT_ENUM, O(fanout), NOSET, "MODE", "xdp (default): copies made in XDP where the agent has every receiver's slot ready, the TC path for the rest; tc: every copy by the TC path", 0, 0, fanout_names, false, false },
 	{ "hmac-key-id", OPT_U32, O(hmac_key_id), NOSET, "N", "SRH HMAC Key ID packets must carry (a key of `endmt hmac set`; implies --hmac require)", 1, UINT32_MAX, NULL, false, false },
 	{ "hmac", OPT_ENUM, O(hmac), O(hmac_set), "POLICY", "SRH HMAC TLV: require (drop packets without a valid one), verify (when present), ignore (default without --hmac-key-id); without a key ID any key of this node", 0, 0, hmac_policy_names, false, false },
 	{}

@@ -11,6 +11,7 @@
 #include "endmt/maps.h"
 #include "endmt/stats.h"
 #include "endmt/srh.h"
+#include "endmt/fanout.h"
 
 /* Local SIDs.  key: SID (outer DA); value: struct endmt_sid.
  * Written by the CLI (sid add/apply); read by edge and transit XDP/TC. */
@@ -163,6 +164,50 @@ struct {
 	__type(value, struct endmt_hmac_key);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } endmt_hmac_keys SEC(".maps");
+
+/* XDP fan-out (include/endmt/fanout.h: what each holds, who writes it).
+ * All four are written only by the agent (loader/fanout.c) and read by the
+ * edge's XDP program and its slot programs (bpf/edge_slot.bpf.c). */
+struct endmt_fanout_devmap {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, ENDMT_FANOUT_SLOTS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct bpf_devmap_val));
+};
+
+/* key: group key; value: the group's devmap, entry i = (egress of slot i,
+ * the program of slot i). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(max_entries, ENDMT_MAX_GROUPS);
+	__type(key, struct endmt_group_key);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct endmt_fanout_devmap);
+} endmt_fanout_dev SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENDMT_MAX_XLATE);
+	__type(key, struct endmt_rcv_key);
+	__type(value, struct endmt_fanout_rcv);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_fanout_rcv SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENDMT_MAX_XLATE);
+	__type(key, struct endmt_fanout_key);
+	__type(value, struct endmt_fanout_slot);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_fanout_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct endmt_fanout_in);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_fanout_in SEC(".maps");
 
 /* The edge's HMAC work area (text, SHA-256 state, result), per CPU: 2.3
  * KiB, far over the 512-octet stack.  key 0.  Not pinned: each edge object

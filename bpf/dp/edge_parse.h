@@ -287,7 +287,7 @@ static __always_inline __u32 endmt_edge_tlvs(struct xdp_md *ctx, const struct en
  * cheaply, so the caller does not pass half a job.  Packet pointers are
  * invalid afterwards. */
 static __always_inline int endmt_edge_meta_write(struct xdp_md *ctx, const struct endmt_tlv_walk *w,
-						 __u32 srh_end, __u8 sl, int strict)
+						 __u32 srh_end, __u8 sl, __u32 sid_flags)
 {
 	struct endmt_meta *meta;
 
@@ -301,7 +301,9 @@ static __always_inline int endmt_edge_meta_write(struct xdp_md *ctx, const struc
 	meta->inner_off = (__u16)srh_end;
 	meta->nrcv = w->nrcv;
 	meta->ntlv = w->ntlv;
-	meta->flags = (sl > 0 ? ENDMT_META_F_CHAIN : 0) | (strict ? ENDMT_META_F_STRICT : 0);
+	meta->flags = (sl > 0 ? ENDMT_META_F_CHAIN : 0) |
+		      (sid_flags & ENDMT_SID_F_STRICT ? ENDMT_META_F_STRICT : 0) |
+		      (sid_flags & ENDMT_SID_F_TC_ONLY ? 0 : ENDMT_META_F_FANOUT);
 	__builtin_memcpy(meta->tlv_off, w->tlv_off, sizeof(meta->tlv_off));
 	return 0;
 }
@@ -423,7 +425,7 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	if (bpf_xdp_load_bytes(ctx, ENDMT_SRH_OFF + sizeof(*srh) + 16 * (__u32)sl, da, 16))
 		return endmt_verdict(ENDMT_STAT_DROP_SRH_TRUNC, XDP_DROP);
 
-	if (endmt_edge_meta_write(ctx, &w, srh_end, sl, sid->flags & ENDMT_SID_F_STRICT))
+	if (endmt_edge_meta_write(ctx, &w, srh_end, sl, sid->flags))
 		return endmt_verdict(ENDMT_STAT_DROP_META, XDP_DROP);
 
 	c.pos = (void *)(long)ctx->data;

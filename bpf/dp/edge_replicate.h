@@ -26,6 +26,7 @@
 #include "dp/stats.h"
 #include "dp/icrc.h"
 #include "dp/send.h"
+#include "dp/ecn.h"
 
 /* Window of the inner packet rewritten per copy, from the inner IPv6 DA:
  * DA(16) UDP(8) BTH(12) [RETH(16)].  The UDP checksum octets (masked in the
@@ -298,40 +299,21 @@ static __noinline void endmt_chain(struct __sk_buff *skb, const __u8 *eth_orig)
 		   ETH_HLEN + 7, ip6.hop_limit, ENDMT_STAT_FWD_CHAIN);
 }
 
-/* RFC 6040 decapsulation, normal mode (the head copied the inner Traffic
- * Class into the outer header, so a CE on the outer one was set by a
- * congested link of the tree).  Reads the ECN field (Traffic Class bits
- * 1..0 = bits 5..4 of IPv6 octet 1) of the outer header and of the inner one
- * at inner_off, before decapsulation.  Per RFC 6040 figure 4, an ECT inner
- * packet takes an outer CE, and an outer ECT(1) over an inner ECT(0); every
- * other combination keeps the inner value.  Sets *ecn to the value the
- * inner packet must carry, or ENDMT_ECN_KEEP.  Returns 0, -EPROTO for outer
- * CE over a Not-ECT inner packet (the congestion signal cannot be carried:
- * RFC 6040 section 4.2 says drop; a head never builds one, only a marker
- * that ignores the outer Not-ECT would), -EFAULT if a header is unreadable
- * (endmt_meta_check read both: the metadata was wrong). */
-#define ENDMT_ECN(octet1) (((octet1) >> 4) & 3)
-#define ENDMT_ECN_NOT_ECT 0
-#define ENDMT_ECN_ECT1 1
-#define ENDMT_ECN_ECT0 2
-#define ENDMT_ECN_CE 3
-#define ENDMT_ECN_KEEP 0xff
+/* RFC 6040 decapsulation (the rule: dp/ecn.h).  Reads the ECN field of the
+ * outer header and of the inner one at inner_off, before decapsulation.
+ * Sets *ecn to the value the inner packet must carry, or ENDMT_ECN_KEEP.
+ * Returns 0, -EPROTO for outer CE over a Not-ECT inner packet, -EFAULT if
+ * a header is unreadable (endmt_meta_check read both: the metadata was
+ * wrong). */
 static __always_inline int endmt_ecn_decap(struct __sk_buff *skb, __u32 inner_off, __u8 *ecn)
 {
-	__u8 o[2], in[2], oe, ie;
+	__u8 o[2], in[2];
 
 	*ecn = ENDMT_ECN_KEEP;
 	if (bpf_skb_load_bytes(skb, ETH_HLEN, o, 2) ||
 	    bpf_skb_load_bytes(skb, inner_off, in, 2))
 		return -EFAULT;
-	oe = ENDMT_ECN(o[1]);
-	ie = ENDMT_ECN(in[1]);
-	if (oe == ENDMT_ECN_CE && ie == ENDMT_ECN_NOT_ECT)
-		return -EPROTO;
-	if ((ie == ENDMT_ECN_ECT0 || ie == ENDMT_ECN_ECT1) && oe != ie &&
-	    (oe == ENDMT_ECN_CE || oe == ENDMT_ECN_ECT1))
-		*ecn = oe;
-	return 0;
+	return endmt_ecn_rule(ENDMT_ECN(o[1]), ENDMT_ECN(in[1]), ecn);
 }
 
 /* The whole TC half.  Returns a TC verdict for a packet our XDP half

@@ -29,6 +29,8 @@ struct endmt_sid_key {
 #define ENDMT_SID_F_ENDMT 0x1	/* End.MT: decapsulate and replicate */
 #define ENDMT_SID_F_STRICT 0x8	/* only groups configured here (endmt_groups), and
 				 * per copy only their receivers (endmt_rcv_group) */
+#define ENDMT_SID_F_TC_ONLY 0x10	/* no XDP fan-out (include/endmt/fanout.h): every
+				 * copy made by the TC half (`sid add --fanout tc`) */
 
 struct endmt_sid {
 	__u8 edge[16];		/* Edge Node Address this node matches in TLVs */
@@ -254,7 +256,8 @@ _Static_assert(sizeof(struct endmt_repl) == 8 + 16 * ENDMT_MAX_REPL + 24, "endmt
  * the edge reads it now, with the same layout, so old pins are reused.) */
 #define ENDMT_BPF_PINNED_MAPS(X)					\
 	X(sids) X(groups) X(rcv_xlate) X(encap) X(repl) X(stats) X(proxies)	\
-	X(cnp_epoch) X(stale) X(cnp_limit) X(resp_origin) X(rcv_group) X(hmac_keys)
+	X(cnp_epoch) X(stale) X(cnp_limit) X(resp_origin) X(rcv_group) X(hmac_keys)	\
+	X(fanout_dev) X(fanout_rcv) X(fanout_slots) X(fanout_in)
 #define ENDMT_PINNED_MAPS(X) ENDMT_BPF_PINNED_MAPS(X)
 #define ENDMT_PIN_NAME(name) "endmt_" #name
 

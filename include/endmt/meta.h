@@ -11,6 +11,7 @@
 #define ENDMT_META_MAGIC 0x454d5431u	/* "EMT1" */
 #define ENDMT_META_F_CHAIN 0x1		/* SL > 0 after decrement: forward outer too */
 #define ENDMT_META_F_STRICT 0x2		/* the SID is strict: copies to the group's receivers only */
+#define ENDMT_META_F_FANOUT 0x4		/* the SID allows the XDP fan-out (bpf/dp/edge_fanout.h) */
 
 struct endmt_meta {
 	__u32 magic;

@@ -77,6 +77,13 @@
 	X(EVENT,   DROP_RCV_INVALID,    "drop_rcv_never_valid", "copies not made: a TLV receiver that is never valid (multicast, ::, ::1, v4-mapped, link-local, the Proxy Address; QPN 0, 1, 0xffffff)") \
 	X(EVENT,   DROP_RCV_MEMBER,     "drop_rcv_not_member", "copies not made: a TLV receiver that is not a configured receiver of the packet's group (strict SID)") \
 	X(EVENT,   DROP_RCV_DUP,        "drop_rcv_duplicate",  "copies not made: a TLV receiver address already listed in this packet (one copy per receiver)") \
+	/* edge, XDP fan-out (include/endmt/fanout.h) */			\
+	X(EVENT,   ENDMT_FANOUT,        "endmt_fanout",        "End.MT packets (endmt_rx) decapsulated and replicated in XDP (devmap broadcast): no TC half") \
+	X(EVENT,   FANOUT_TC,           "fanout_to_tc",        "End.MT packets of a group with XDP slots that took the TC path (a receiver without a valid slot, chain mode, UDP checksum, too long for an egress)") \
+	X(EVENT,   FWD_COPY_XDP,        "fwd_copies_xdp",      "per-receiver copies sent by the XDP fan-out (also counted in fwd_copies)") \
+	X(EVENT,   FANOUT_SKIP,         "fanout_slot_skipped", "broadcast clones a slot discarded: its receiver is not in this packet's TLVs") \
+	X(EVENT,   DROP_FANOUT_META,    "drop_fanout_decap",   "End.MT packets (endmt_rx) lost in the XDP fan-out's decapsulation: a metadata or head adjustment failed after the decision") \
+	X(EVENT,   DROP_FANOUT_SLOT,    "drop_fanout_slot",    "XDP copies not sent: the slot changed between the decision and the copy, or the frame is not what the decision saw") \
 	/* head: H.Encaps.MT */							\
 	X(VERDICT, HEAD_ENCAP,          "head_encap",          "source packets encapsulated, then routed by the kernel or replicated here (repl_copies)") \
 	X(VERDICT, DROP_HEAD_ENCAP,     "drop_head_encap_failed", "could not push the outer headers") \

@@ -7,9 +7,9 @@ SID], SL 1, one End.MT TLV of type 124) carrying such a SEND.  Built with struct
 Run inside the sender's network namespace (nsenter --net=...).
 
 usage: forge_roce.py KIND DEV SMAC DMAC SRC DST DQPN PSN [PROXY EDGE RCV/QPN...]
-  KIND: data | ack | cnp, or endmt: SRC/DST are the outer SA and the SID,
-  the inner SEND goes from PROXY to PROXY, the TLV names EDGE and the
-  receivers
+  KIND: data | write | ack | cnp, or endmt (endmt-write): SRC/DST are the
+  outer SA and the SID, the inner SEND (WRITE with a RETH) goes from PROXY
+  to PROXY, the TLV names EDGE and the receivers
 """
 import ipaddress
 import socket
@@ -19,16 +19,18 @@ import sys
 from endmt_oracle import icrc
 
 ROCE_PORT = 4791
-OP = {"data": 0x04, "ack": 0x11, "cnp": 0x81}   # SEND only, ACK, CNP
+OP = {"data": 0x04, "write": 0x0A, "ack": 0x11, "cnp": 0x81}   # SEND/WRITE only, ACK, CNP
 
 
 def frame(kind, smac, dmac, src, dst, dqpn, psn):
     op = OP[kind]
     becn = 0x40 if kind == "cnp" else 0
-    ackreq = 0x80 if kind == "data" else 0
+    ackreq = 0x80 if kind in ("data", "write") else 0
     bth = struct.pack(">BBHI I", op, 0, 0xFFFF, (becn << 24) | dqpn, (ackreq << 24) | psn)
     if kind == "data":
         body = bytes(range(16))
+    elif kind == "write":   # RETH: VA, R_Key, DMA length; then the payload
+        body = struct.pack(">QII", 0x10000, 0x55, 16) + bytes(range(16))
     elif kind == "ack":
         body = struct.pack(">I", (0x1F << 24) | (psn & 0xFFFFFF))   # ACK, MSN
     else:
@@ -43,10 +45,10 @@ def frame(kind, smac, dmac, src, dst, dqpn, psn):
     return mac(dmac) + mac(smac) + b"\x86\xdd" + pkt
 
 
-def endmt(smac, dmac, src, sid, dqpn, psn, proxy, edge, rcvs):
-    """End.MT packet as a head sends it: the inner SEND (SA = DA = Proxy)
-    behind an SRH [Proxy, SID] with one End.MT TLV (draft section 4)."""
-    inner = frame("data", smac, dmac, proxy, proxy, dqpn, psn)[14:]
+def endmt(smac, dmac, src, sid, dqpn, psn, proxy, edge, rcvs, inner_kind="data"):
+    """End.MT packet as a head sends it: the inner SEND or WRITE (SA = DA =
+    Proxy) behind an SRH [Proxy, SID] with one End.MT TLV (draft section 4)."""
+    inner = frame(inner_kind, smac, dmac, proxy, proxy, dqpn, psn)[14:]
     a16 = lambda a: ipaddress.IPv6Address(a).packed  # noqa: E731
     tlv = struct.pack(">BBH", 124, 22 + 20 * len(rcvs), 0) + a16(edge)
     tlv += struct.pack(">B3x", len(rcvs))
@@ -63,14 +65,14 @@ def endmt(smac, dmac, src, sid, dqpn, psn, proxy, edge, rcvs):
 
 
 def main(argv):
-    if len(argv) < 9 or argv[1] not in OP and argv[1] != "endmt" or \
-            (argv[1] == "endmt") != (len(argv) > 9):
+    is_endmt = argv[1] in ("endmt", "endmt-write") if len(argv) > 1 else False
+    if len(argv) < 9 or argv[1] not in OP and not is_endmt or is_endmt != (len(argv) > 9):
         print(__doc__.strip(), file=sys.stderr)
         return 2
     kind, dev, smac, dmac, src, dst = argv[1:7]
-    if kind == "endmt":
+    if is_endmt:
         f = endmt(smac, dmac, src, dst, int(argv[7], 0), int(argv[8], 0), argv[9], argv[10],
-                  argv[11:])
+                  argv[11:], "write" if kind == "endmt-write" else "data")
     else:
         f = frame(kind, smac, dmac, src, dst, int(argv[7], 0), int(argv[8], 0))
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)

@@ -242,6 +242,10 @@ static inline int ref_classify(const uint8_t *f, size_t len, const struct refcfg
 	 * outer packet also goes on to its next segment (DECISIONS "Segment
 	 * list": chain mode) */
 	m->flags = sl - 1 ? ENDMT_META_F_CHAIN : 0;
+	/* DECISIONS "XDP fan-out": the SID lets TC know whether the XDP
+	 * half may replicate it instead (every SID but `--fanout tc`) */
+	if (!(cfg->flags & ENDMT_SID_F_TC_ONLY))
+		m->flags |= ENDMT_META_F_FANOUT;
 	return ENDMT_STAT_ENDMT_RX;
 }
 

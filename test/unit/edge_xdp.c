@@ -137,7 +137,8 @@ static void make_case(struct xcase *c, const struct xparams *p)
 	c->meta.srh_off = W_SRH;
 	c->meta.inner_off = (uint16_t)(W_SRH + srh_len);
 	c->meta.nrcv = (uint16_t)p->nrcv;
-	c->meta.flags = p->chain ? ENDMT_META_F_CHAIN : 0;
+	/* the unit's SIDs allow the XDP fan-out (no --fanout tc) */
+	c->meta.flags = (p->chain ? ENDMT_META_F_CHAIN : 0) | ENDMT_META_F_FANOUT;
 	c->new_sl = (uint8_t)(nseg - 2);
 	c->new_da = segs[nseg - 2];
 }
