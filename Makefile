@@ -161,6 +161,12 @@ $(addprefix $(O)/bench/,$(BENCH_DIRS)): $(O)/bench/%: $(LIB_A) $(SKELS) $(TEST_S
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itest -Ibench -o $@ $(filter %.c,$^) $(LIB_A) $(LIBS) -lpthread
 
+# Test-only XDP program of bench/rate.sh's kind "floor" (loaded with bpftool).
+all: $(O)/bench/floor.bpf.o
+$(O)/bench/floor.bpf.o: bench/bpf/floor.bpf.c | $(O)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@ && touch $@
+
 $(O) $(O)/bpf $(O)/lib $(O)/loader $(O)/test/unit $(O)/test/bpf $(O)/tools $(O)/bench:
 	$(Q)mkdir -p $@
 
@@ -192,7 +198,8 @@ clean:
 DIR_BINS := $(addprefix $(O)/tools/,$(TOOL_DIRS)) $(addprefix $(O)/bench/,$(BENCH_DIRS))
 OBJ_DEPS := $(BPF_OBJS:.o=.d) $(TEST_BPF_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(LOADER_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
 DEPS := $(OBJ_DEPS) \
-	$(addsuffix .d,$(filter-out $(DIR_BINS),$(TOOLS) $(BENCHES)) $(O)/tools/rdmacast)
+	$(addsuffix .d,$(filter-out $(DIR_BINS),$(TOOLS) $(BENCHES)) $(O)/tools/rdmacast) \
+	$(O)/bench/floor.bpf.d
 # An object is a target of its .d too: one without (built before -MMD, or
 # the .d lost) is rebuilt rather than trusted with headers make cannot see.
 # The compile rules touch the object after the compiler wrote its .d, so an

@@ -19,6 +19,7 @@
 #define BP_SRC     "fd00:a::1"		/* outer source (the head) */
 #define BP_DT6_SID "fd00:e:6::1"	/* kernel seg6local End.DT6 SID */
 #define BP_RCV_PFX "fd00:f::"		/* receiver i (1-based) is fd00:f::i */
+#define BP_MCAST_GROUP "ff3e::4d54"	/* kernel ip6mr group of kind mcast */
 #define BP_DQPN    0x11			/* Designated QPN */
 #define BP_QPN(i)  (0x100u + (uint32_t)(i))
 #define BP_MAX_RCV 88
@@ -27,6 +28,7 @@ enum bp_kind {
 	BP_ENDMT,	/* outer IPv6 + SRH [Proxy, SID] SL=1 + End.MT TLVs + inner */
 	BP_DT6,		/* outer IPv6 + SRH [DT6 SID] SL=0 + inner to receiver 1 */
 	BP_PLAIN,	/* the inner packet alone, to receiver 1 */
+	BP_MCAST,	/* the inner packet from BP_SRC to BP_MCAST_GROUP (ip6mr) */
 };
 
 static inline struct in6_addr bp_rcv_addr(int i)
@@ -63,6 +65,16 @@ static inline int bp_build(uint8_t *out, size_t cap, enum bp_kind k, int nrcv,
 	memcpy(r.dmac, dmac, 6);
 	r.saddr = endmt_in6(BP_PROXY);
 	r.daddr = k == BP_ENDMT ? endmt_in6(BP_PROXY) : rcv[0].addr;
+	if (k == BP_MCAST) {
+		/* (S,G) of the DUT's MFC entry: the sender's own address, so
+		 * the source is on-link; the MAC is the group's (RFC 2464 s7),
+		 * 33:33 + its low 32 bits, which veth accepts like any other. */
+		r.saddr = endmt_in6(BP_SRC);
+		r.daddr = endmt_in6(BP_MCAST_GROUP);
+		r.dmac[0] = 0x33;
+		r.dmac[1] = 0x33;
+		memcpy(r.dmac + 2, &r.daddr.s6_addr[12], 4);
+	}
 	r.opcode = ENDMT_OP_SEND_ONLY;
 	r.dqpn = k == BP_ENDMT ? BP_DQPN : rcv[0].qpn;
 	r.psn = 0x1000;
@@ -70,7 +82,7 @@ static inline int bp_build(uint8_t *out, size_t cap, enum bp_kind k, int nrcv,
 	r.payload = payload;
 	r.paylen = paylen;
 	r.udp_csum = 0;		/* as rdma_rxe sends over IPv6 */
-	if (k == BP_PLAIN)
+	if (k == BP_PLAIN || k == BP_MCAST)
 		return endmt_build_roce(out, cap, &r);
 
 	n = endmt_build_roce(inner, sizeof(inner), &r);

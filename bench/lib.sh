@@ -5,6 +5,13 @@
 # behind d1, and has the kernel's End.DT6 SID fd00:e:6::1.  The sink has IPv6
 # off on k0: ipv6_rcv discards at once (this kernel has no matchall/gact), and
 # k0's rx counter is what the DUT delivered.
+# TOPO_NEGRESS=N (1..32, bench/rate.sh) gives the DUT N egress veths instead,
+#   d1..dN ==veth== k1..kN (IPv6 off on every k_i): receivers 1..88 stay
+#   behind d1 (its /64), and receiver i <= N gets a /128 route and its
+#   permanent neighbour (k_i's MAC) on d_i, so copy i leaves by d_i.  A /128
+#   per receiver rather than a /64 per device: the receivers' addresses
+#   (fd00:f::i, in every benchmark packet) share one /64.  For N = 1 this is
+#   the default topology with k1 for k0.
 T=bench$$
 NS_S=${T}s NS_D=${T}d NS_K=${T}k
 
@@ -13,16 +20,27 @@ mac_of() { # ns dev
 		'import json,sys;print(json.load(sys.stdin)[0]["address"])'
 }
 
+# The sink-side peer of egress d_i: k0 in the default topology, else k_i.
+topo_sink() { # i
+	if [ "${TOPO_NEGRESS:-0}" -ge 1 ]; then echo k$1; else echo k0; fi
+}
+
 topo_setup() {
-	local ns dev kmac i
+	local ns dev kmac i k neg=${TOPO_NEGRESS:-0}
+	[ "$neg" -le 32 ] || return 1
 	ip netns add $NS_S && ip netns add $NS_D && ip netns add $NS_K || return 1
 	ip link add s0 netns $NS_S type veth peer name d0 netns $NS_D || return 1
-	ip link add d1 netns $NS_D type veth peer name k0 netns $NS_K || return 1
+	for i in $(seq 1 $((neg > 1 ? neg : 1))); do
+		ip link add d$i netns $NS_D type veth peer name $(topo_sink $i) netns $NS_K || return 1
+	done
 	for ns in $NS_S $NS_D $NS_K; do ip -n $ns link set lo up; done
 	# 9000 so 4 KiB payloads fit; TOPO_MTU0 for s0/d0: veth refuses native
 	# XDP on d0 when its peer's MTU exceeds a page less headroom (ERANGE).
-	for dev in s0:$NS_S:${TOPO_MTU0:-9000} d0:$NS_D:${TOPO_MTU0:-9000} \
-		   d1:$NS_D:9000 k0:$NS_K:9000; do
+	local devs="s0:$NS_S:${TOPO_MTU0:-9000} d0:$NS_D:${TOPO_MTU0:-9000}"
+	for i in $(seq 1 $((neg > 1 ? neg : 1))); do
+		devs+=" d$i:$NS_D:9000 $(topo_sink $i):$NS_K:9000"
+	done
+	for dev in $devs; do
 		IFS=: read -r d n m <<<"$dev"
 		ip -n $n link set $d mtu $m up || return 1
 	done
@@ -32,12 +50,20 @@ topo_setup() {
 	ip -n $NS_S -6 addr add fd00:a::1/64 dev s0 nodad
 	# Permanent neighbours: every copy leaves at once (no ND, no queueing
 	# on an incomplete entry).
-	kmac=$(mac_of $NS_K k0)
+	kmac=$(mac_of $NS_K $(topo_sink 1))
 	for i in $(seq 1 88); do
 		ip -n $NS_D -6 neigh replace fd00:f::$(printf %x $i) lladdr $kmac dev d1 nud permanent
 	done
+	for i in $(seq 2 $neg); do
+		kmac=$(mac_of $NS_K k$i)
+		ip -n $NS_D -6 route add fd00:f::$(printf %x $i)/128 dev d$i || return 1
+		ip -n $NS_D -6 neigh replace fd00:f::$(printf %x $i) lladdr $kmac dev d$i nud permanent || return 1
+	done
 	ip -n $NS_D -6 route add fd00:e:6::1/128 encap seg6local action End.DT6 table main dev d0 || return 1
-	ip netns exec $NS_K sysctl -qw net.ipv6.conf.k0.disable_ipv6=1 || return 1
+	for i in $(seq 1 $((neg > 1 ? neg : 1))); do
+		k=$(topo_sink $i)
+		ip netns exec $NS_K sysctl -qw net.ipv6.conf.$k.disable_ipv6=1 || return 1
+	done
 }
 
 topo_cleanup() {

@@ -2,7 +2,7 @@
 /* Writes one benchmark frame (bench/benchpkt.h) as a trafgen configuration
  * ("{ 0x.., ... }") or as raw octets, for bench/rate.sh.
  *   mkpkt KIND NRCV PAYLEN SMAC DMAC [raw]
- * KIND: endmt | dt6 | plain. */
+ * KIND: endmt | dt6 | plain | mcast. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +16,7 @@ int main(int argc, char **argv)
 	int n, i;
 
 	if (argc < 6) {
-		fprintf(stderr, "usage: mkpkt endmt|dt6|plain NRCV PAYLEN SMAC DMAC [raw]\n");
+		fprintf(stderr, "usage: mkpkt endmt|dt6|plain|mcast NRCV PAYLEN SMAC DMAC [raw]\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "endmt"))
@@ -25,6 +25,8 @@ int main(int argc, char **argv)
 		k = BP_DT6;
 	else if (!strcmp(argv[1], "plain"))
 		k = BP_PLAIN;
+	else if (!strcmp(argv[1], "mcast"))
+		k = BP_MCAST;
 	else {
 		fprintf(stderr, "mkpkt: unknown kind '%s'\n", argv[1]);
 		return 2;

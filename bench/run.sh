@@ -3,7 +3,8 @@
 # what each number means).  A few minutes on a 2-core VM.
 #   percopy.sh  End.MT per packet / per copy (incremental vs full ICRC),
 #               XDP half under BPF_PROG_TEST_RUN, ACK aggregation per branch count
-#   rate.sh     copies/s on veth: plain IPv6 forwarding, kernel End.DT6, End.MT
+#   rate.sh     copies/s on veth: plain IPv6 forwarding, kernel End.DT6, kernel
+#               multicast (ip6mr), XDP redirect floor, End.MT over N egress veths
 #   fanout.sh   N receivers: endmt tree vs N unicast RC streams, shaped source link
 #   profile.sh  perf cpu-clock profile of the edge at N = 32 (top symbols)
 #   hmac.sh     HMAC-SHA256 of an SRH's HMAC text in BPF (test run), N = 1, 5, 32
@@ -102,13 +103,45 @@ for l in raw:
 rate = {(l[1], int(l[2])): l for l in raw if l[0] == "rate" and len(l) >= 8}
 for (k, n), l in rate.items():
     note = f"{float(l[6]):.0f} pkt/s, CPU {l[5]} ns/copy"
-    if k == "endmt": note += f", BPF {l[7]} ns/pkt"
+    if k.startswith("endmt") or k == "floor": note += f", BPF {l[7]} ns/pkt"
+    if len(l) >= 9 and float(l[8]) < 0.9:
+        note += f"; UNEVEN: the least-served receiver got {l[8]} of its share"
     add("copies/s (veth)", f"{k} N={n} {l[3]} B", l[4], "copies/s", note)
+for l in raw:
+    if l[0] == "rate-na":
+        add("copies/s (veth)", f"{l[1]} N={l[2]} {l[3]} B", "n/a", "", " ".join(l[4:]))
+# Ratios within this run, for every End.MT variant present (endmt, endmt-tc, ...).
+endmts = [k for k in dict.fromkeys(k for k, _ in rate) if k == "endmt" or k.startswith("endmt-")]
+cps = lambda k, n: float(rate[(k, n)][4])
+cpu = lambda k, n: float(rate[(k, n)][5])
+def cpu_row(sec, cfg, a, b):
+    if cpu(*b) > 0:
+        add(sec, cfg, f"{cpu(*a) / cpu(*b):.2f}", "x",
+            f"{cpu(*a):.0f} vs {cpu(*b):.0f} ns/copy (lower is better)")
 base = rate.get(("dt6", 1))
 for (k, n), l in rate.items():
-    if base and k == "endmt":
-        add("copies/s vs End.DT6", f"endmt N={n}", f"{float(l[4]) / float(base[4]):.2f}", "x",
-            "same run, same sender")
+    if base and k in endmts:
+        add("copies/s vs End.DT6", f"{k} N={n}", f"{float(l[4]) / float(base[4]):.2f}", "x",
+            "same run, same sender" + ("; target >= 1.0" if n == 1 else ""))
+for k in endmts:
+    if base and (k, 1) in rate:
+        cpu_row("CPU/copy vs End.DT6", f"{k} N=1", (k, 1), ("dt6", 1))
+for k in endmts:
+    for n in sorted(n for kk, n in rate if kk == k):
+        # ip6mr stops at 31 egress devices (MAXMIFS): N = 32 against its 31
+        m = n if ("mcast", n) in rate else 31 if n > 31 and ("mcast", 31) in rate else None
+        if m is None: continue
+        cfg = f"{k} N={n}" + (f" / mcast N={m}" if m != n else "")
+        add("copies/s vs ip6mr", cfg, f"{cps(k, n) / cps('mcast', m):.2f}", "x",
+            "kernel multicast forwarding, same run; target >= 2" +
+            (f" (ip6mr reaches {m} egress devices at most: MAXMIFS)" if m != n else ""))
+        cpu_row("CPU/copy vs ip6mr", cfg, (k, n), ("mcast", m))
+for k in endmts:
+    for n in sorted(n for kk, n in rate if kk == k):
+        if ("floor", n) in rate and cps(k, n) > 0:
+            add("floor / End.MT", f"floor/{k} N={n}", f"{cps('floor', n) / cps(k, n):.2f}", "x",
+                "copies/s of one XDP redirect per copy, no rewrite, over End.MT's")
+            cpu_row("CPU/copy vs floor", f"{k} N={n}", (k, n), ("floor", n))
 for l in raw:
     if l[0] == "profile" and len([r for r in rows if r[0].startswith("profile")]) < 12:
         add(f"profile (N={l[1]})", " ".join(l[3:])[:40], l[2].rstrip("%"), "% CPU",
