@@ -9,7 +9,11 @@
 #   floor   bench/bpf/floor.bpf.c on d0 (native XDP): the plain frame
 #           broadcast-redirected unchanged to d1..dN over a devmap, one frame
 #           copy and one transmit per copy and nothing else (the cost floor)
-#   endmt   End.MT (endmt edge XDP + TC) replicating to N receivers
+#   endmt   End.MT replicating to N receivers (the group of bench/benchpkt.h,
+#           its N receivers configured with `endmt receiver add`), variant
+#           xdp: the XDP fan-out (the default path; the agent runs and gives
+#           the receivers their slots before the case starts), tc: `sid add
+#           --fanout tc`, every copy by the TC half (the fallback)
 # Topology (three private netns, names carry this shell's pid; bench/lib.sh
 # with TOPO_NEGRESS = the largest N of the cases, at most 32):
 #   [src] s0 ==veth== d0 [dut] d1..dM ==veth== k1..kM [sink]
@@ -67,6 +71,7 @@ XDP_DIR_OURS=0
 [ -e /sys/fs/bpf/xdp ] || XDP_DIR_OURS=1
 
 cleanup() {
+	agent_down
 	if [ -x "$ENDMT" ] && [ -d "$PIN" ]; then
 		nsenter --net=/run/netns/$NS_D "$ENDMT" --pin-root "$PIN" detach d0 >/dev/null 2>&1
 	fi
@@ -103,24 +108,35 @@ setup() { # negress
 D0=
 d0_down() {
 	case $D0 in
-	endmt*) in_dut "$ENDMT" --pin-root "$PIN" detach d0 >/dev/null 2>&1 ;;
+	endmt*) agent_down; in_dut "$ENDMT" --pin-root "$PIN" detach d0 >/dev/null 2>&1
+		rm -rf "$PIN" ;;
 	floor)  in_dut ip link set dev d0 xdpdrv off ;;
 	esac
 	D0=
 }
-d0_want() { # label [variant]: sets TODO and fails when it cannot be brought up
+d0_want() { # label [variant [nrcv]]: sets TODO and fails when it cannot be brought up
 	[ "$D0" = "$1" ] && return 0
 	d0_down
 	case $1 in
-	endmt*) endmt_up "${2:-}" || return 1 ;;
+	endmt*) endmt_up "${2:-}" "${3:-1}" || return 1 ;;
 	floor)  floor_up || return 1 ;;
 	esac
 	D0=$1
 }
 
-endmt_up() { # [variant]
+# The edge with the group of bench/benchpkt.h and its n receivers (slots
+# 0..n-1: a packet naming all of them leaves no slot idle), and for the xdp
+# variant the agent, which gives them their slots; the case waits until it
+# has (the agent's first refresh, then the counter shows the XDP path).
+AGENT_PID=
+agent_down() {
+	[ -n "$AGENT_PID" ] || return 0
+	kill -TERM $AGENT_PID 2>/dev/null; wait $AGENT_PID 2>/dev/null
+	AGENT_PID=
+}
+endmt_up() { # variant nrcv
 	[ -x "$ENDMT" ] || { TODO="endmt CLI ($ENDMT) not built"; return 1; }
-	local E="in_dut $ENDMT --pin-root $PIN" fan=()
+	local E="in_dut $ENDMT --pin-root $PIN" fan=() i
 	[ -n "$1" ] && fan=(--fanout "$1")
 	if ! $E attach d0 --role edge --mode ${XDP_MODE:-native} >$TMP/attach.log 2>&1; then
 		TODO="endmt attach --role edge failed: $(tail -1 $TMP/attach.log)"
@@ -130,6 +146,25 @@ endmt_up() { # [variant]
 		TODO="endmt sid add ${fan[*]} failed: $(tail -1 $TMP/sid.log)"
 		$E detach d0 >/dev/null 2>&1; return 1
 	fi
+	if ! $E group add --proxy fd00:e::100 --dqpn 0x11 >$TMP/group.log 2>&1; then
+		TODO="endmt group add failed: $(tail -1 $TMP/group.log)"; return 1
+	fi
+	for i in $(seq 1 $2); do
+		$E receiver add --proxy fd00:e::100 --dqpn 0x11 --addr fd00:f::$(printf %x $i) \
+			--qpn $((0x100 + i)) >>$TMP/group.log 2>&1 ||
+			{ TODO="endmt receiver add failed: $(tail -1 $TMP/group.log)"; return 1; }
+	done
+	[ "$1" = xdp ] || return 0
+	setsid nsenter --net=/run/netns/$NS_D $ENDMT --pin-root $PIN agent \
+		>$TMP/agent.log 2>&1 </dev/null &
+	AGENT_PID=$!
+	for i in $(seq 1 30); do	# its first refresh: slots valid
+		sleep 0.1
+		[ "$(bpftool map dump pinned $PIN/endmt_fanout_slots 2>/dev/null | grep -c '"flags": 1')" \
+			-ge "$2" ] && return 0
+	done
+	TODO="the agent gave the receivers no valid XDP slot in 3 s: $(tail -1 $TMP/agent.log)"
+	return 1
 }
 
 # The floor program is loaded and pinned once (bpftool), attached and
@@ -287,7 +322,8 @@ CASES=("$@")
 [ ${#CASES[@]} -gt 0 ] || CASES=(plain:1:1024 dt6:1:1024
 	mcast:1:1024 mcast:5:1024 mcast:11:1024 mcast:31:1024 mcast:32:1024
 	floor:1:1024 floor:5:1024 floor:11:1024 floor:32:1024
-	endmt:1:1024 endmt:5:1024 endmt:11:1024 endmt:32:1024)
+	endmt:1:1024:xdp endmt:5:1024:xdp endmt:11:1024:xdp endmt:32:1024:xdp
+	endmt:1:1024:tc endmt:5:1024:tc endmt:11:1024:tc endmt:32:1024:tc)
 # One topology for every case: as many egress devices as the largest N.
 NEG=1
 for c in "${CASES[@]}"; do
@@ -315,7 +351,8 @@ for r in $(seq 1 $REPEAT); do
 		TODO=
 		pkt=$kind
 		case $kind in
-		endmt) d0_want $label "$var" ;;
+		endmt) if [ "$var" = xdp ]; then d0_want $label-$n "$var" $n
+		       else d0_want $label "$var" $NEG; fi ;;
 		floor) pkt=plain; d0_want floor && { floor_fill $n || TODO="floor devmap update failed"; } ;;
 		mcast) d0_want "" && mcast_route $n ;;
 		plain|dt6) d0_want "" ;;

@@ -375,8 +375,9 @@ static void slot_update(struct fanout *f, const struct rcv *r, int dm)
 	struct endmt_fanout_key fk = { .group = r->g, .slot = r->slot };
 	struct endmt_fanout_slot old = {}, nv = {};
 	struct endmt_nh_probe p = {};
-	struct endmt_fanout_rcv fr = { .group = r->g, .slot = r->slot };
+	struct endmt_fanout_rcv fr = { .group = r->g, .slot = r->slot }, ofr = {};
 	bool had = !bpf_map_lookup_elem(f->m->fanout_slots, &fk, &old);
+	bool had_fr = !bpf_map_lookup_elem(f->m->fanout_rcv, &r->k, &ofr);
 	int err;
 
 	memcpy(nv.addr, r->k.addr, 16);
@@ -395,12 +396,20 @@ static void slot_update(struct fanout *f, const struct rcv *r, int dm)
 		memcpy(nv.smac, p.smac, 6);
 		memcpy(nv.dmac, p.dmac, 6);
 	}
-	if (had && !memcmp(&old, &nv, sizeof(nv)))
-		goto rcv;	/* unchanged: no write at all */
+	fr.flags = nv.flags;
+	fr.mtu = nv.mtu;
+	if (had && had_fr && !memcmp(&old, &nv, sizeof(nv)) && !memcmp(&ofr, &fr, sizeof(fr)))
+		goto out;	/* unchanged: no write at all */
+	if (had_fr && (ofr.flags & ENDMT_FS_VALID)) {
+		struct endmt_fanout_rcv inv = ofr;
+
+		inv.flags &= ~ENDMT_FS_VALID;		/* first: no new decision */
+		bpf_map_update_elem(f->m->fanout_rcv, &r->k, &inv, 0);
+	}
 	if (had && (old.flags & ENDMT_FS_VALID)) {
 		struct endmt_fanout_slot inv = old;
 
-		inv.flags &= ~ENDMT_FS_VALID;		/* first: no new decision */
+		inv.flags &= ~ENDMT_FS_VALID;		/* then: no copy in flight */
 		bpf_map_update_elem(f->m->fanout_slots, &fk, &inv, 0);
 	}
 	if (nv.flags & ENDMT_FS_VALID) {
@@ -416,10 +425,11 @@ static void slot_update(struct fanout *f, const struct rcv *r, int dm)
 	} else {
 		bpf_map_delete_elem(dm, &r->slot);
 	}
-	bpf_map_update_elem(f->m->fanout_slots, &fk, &nv, 0);	/* last: valid */
+	fr.flags = nv.flags;
+	bpf_map_update_elem(f->m->fanout_slots, &fk, &nv, 0);
+	bpf_map_update_elem(f->m->fanout_rcv, &r->k, &fr, 0);	/* last: valid */
 	f->st.changes++;
-rcv:
-	bpf_map_update_elem(f->m->fanout_rcv, &r->k, &fr, 0);
+out:
 	if (nv.flags & ENDMT_FS_VALID)
 		f->st.valid++;
 }
@@ -430,12 +440,12 @@ static void slot_remove(struct fanout *f, const struct endmt_rcv_key *k,
 	struct endmt_fanout_key fk = { .group = fr->group, .slot = fr->slot };
 	int dm = devmap_of(f, &fr->group, false);
 
+	bpf_map_delete_elem(f->m->fanout_rcv, k);	/* first: no new decision */
 	bpf_map_delete_elem(f->m->fanout_slots, &fk);
 	if (dm >= 0) {
 		bpf_map_delete_elem(dm, &fr->slot);
 		close(dm);
 	}
-	bpf_map_delete_elem(f->m->fanout_rcv, k);
 	f->st.changes++;
 }
 
@@ -600,6 +610,24 @@ void fanout_close(struct fanout *f)
 		return;
 	/* No agent, no next hops followed: leases end, slots invalid. */
 	leases_write(f, 0);
+	{
+		struct endmt_rcv_key rk, rn;
+
+		if (!bpf_map_get_next_key(f->m->fanout_rcv, NULL, &rk)) {
+			do {
+				struct endmt_fanout_rcv fr;
+
+				if (!bpf_map_lookup_elem(f->m->fanout_rcv, &rk, &fr) &&
+				    (fr.flags & ENDMT_FS_VALID)) {
+					fr.flags &= ~ENDMT_FS_VALID;
+					bpf_map_update_elem(f->m->fanout_rcv, &rk, &fr, 0);
+				}
+				if (bpf_map_get_next_key(f->m->fanout_rcv, &rk, &rn))
+					break;
+				rk = rn;
+			} while (1);
+		}
+	}
 	if (!bpf_map_get_next_key(f->m->fanout_slots, NULL, &k)) {
 		do {
 			struct endmt_fanout_slot s;

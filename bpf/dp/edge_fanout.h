@@ -55,61 +55,52 @@ struct endmt_fanout_walk {
 
 /* One receiver: its slot's bit, or fail (then the TC path, which counts
  * each case: not configured here, not resolved, too long for its egress,
- * listed twice). */
+ * listed twice).  One lookup: endmt_fanout_rcv says it all; the slot
+ * program checks membership (endmt_rcv_group) again per copy, so a
+ * receiver removed by the CLI gets no copy even before the agent saw it. */
 static long endmt_fanout_step(__u32 i, void *data)
 {
 	struct endmt_fanout_walk *w = data;
-	const struct endmt_group_key *g;
+	void *pkt = (void *)(long)w->ctx->data;
+	void *pend = (void *)(long)w->ctx->data_end;
 	const struct endmt_fanout_rcv *fr;
-	const struct endmt_fanout_slot *s;
-	struct endmt_fanout_key fk = {};
 	struct endmt_rcv_key k = {};
-	struct endmt_mt_tlv tlv;
-	struct endmt_mt_rcv r;
-	__u32 off;
+	struct endmt_mt_tlv *tlv;
+	struct endmt_mt_rcv *r;
+	__u32 off, n;
 
 	(void)i;
 	/* next TLV when this one is done (one with 0 receivers: the next) */
-	for (off = 0; off < ENDMT_MAX_NODE_TLVS && w->j >= w->n; off++) {
+	for (n = 0; n < ENDMT_MAX_NODE_TLVS && w->j >= w->n; n++) {
 		__u32 t = w->t;
 
 		if (t >= w->ntlv || t >= ENDMT_MAX_NODE_TLVS)
 			return 1;
-		if (bpf_xdp_load_bytes(w->ctx, w->tlv_off[t], &tlv, sizeof(tlv)))
+		tlv = pkt + (w->tlv_off[t] & 0xfff);
+		if ((void *)(tlv + 1) > pend)
 			goto fail;
-		w->n = tlv.num_receivers;
+		w->n = tlv->num_receivers;
 		w->j = 0;
 		w->t = t + 1;
 	}
-	if (w->j >= w->n)
-		return 1;
-	off = w->tlv_off[(w->t - 1) & (ENDMT_MAX_NODE_TLVS - 1)];
-	if (w->j >= ENDMT_MT_TLV_MAX_RCV ||
-	    bpf_xdp_load_bytes(w->ctx, off + sizeof(tlv) + w->j * sizeof(r), &r, sizeof(r)))
+	if (w->j >= w->n || w->j >= ENDMT_MT_TLV_MAX_RCV || w->t < 1 ||
+	    w->t > ENDMT_MAX_NODE_TLVS)
+		goto fail;
+	off = (w->tlv_off[(w->t - 1) & (ENDMT_MAX_NODE_TLVS - 1)] & 0xfff) +
+	      sizeof(struct endmt_mt_tlv) + w->j * sizeof(*r);
+	r = pkt + (off & 0x1fff);
+	if ((void *)(r + 1) > pend)
 		goto fail;
 	w->j++;
-	__builtin_memcpy(k.addr, r.addr, 16);
-	k.qpn = bpf_ntohl(r.qpn_rsvd) >> 8;
-	/* a configured receiver of this group (what a strict SID's TC half
-	 * requires of every copy) ... */
-	g = bpf_map_lookup_elem(&endmt_rcv_group, &k);
-	if (!g || !endmt_gk_eq(g, &w->gk))
-		goto fail;
-	/* ... with a slot in the group's devmap ... */
+	__builtin_memcpy(k.addr, r->addr, 16);
+	k.qpn = bpf_ntohl(r->qpn_rsvd) >> 8;
 	fr = bpf_map_lookup_elem(&endmt_fanout_rcv, &k);
-	if (!fr || !endmt_gk_eq(&fr->group, &w->gk) || fr->slot >= ENDMT_FANOUT_SLOTS)
+	if (!fr || !(fr->flags & ENDMT_FS_VALID) || fr->slot >= ENDMT_FANOUT_SLOTS ||
+	    !endmt_gk_eq(&fr->group, &w->gk) || w->inner_len > fr->mtu)
 		goto fail;
-	fk.group = w->gk;
-	fk.slot = fr->slot;
-	/* ... that is valid now, is this receiver's, and whose egress takes
-	 * the copy whole */
-	s = bpf_map_lookup_elem(&endmt_fanout_slots, &fk);
-	if (!s || !(s->flags & ENDMT_FS_VALID) || s->qpn != k.qpn ||
-	    !endmt_addr_eq(s->addr, k.addr) || w->inner_len > s->mtu)
+	if (w->bits & (1ull << (fr->slot & 63)))	/* listed twice */
 		goto fail;
-	if (w->bits & (1ull << (fk.slot & 63)))	/* listed twice */
-		goto fail;
-	w->bits |= 1ull << (fk.slot & 63);
+	w->bits |= 1ull << (fr->slot & 63);
 	return 0;
 fail:
 	w->fail = 1;
@@ -221,6 +212,7 @@ static __always_inline int endmt_fanout_copy(struct xdp_md *ctx, __u32 slot)
 	void *end = (void *)(long)ctx->data_end;
 	struct endmt_fanout_meta *m = (void *)(long)ctx->data_meta;
 	const struct endmt_fanout_slot *s;
+	const struct endmt_group_key *g;
 	const struct endmt_rcv_xlate *xl;
 	struct endmt_fanout_key fk = {};
 	struct endmt_rcv_key rk = {};
@@ -263,6 +255,13 @@ static __always_inline int endmt_fanout_copy(struct xdp_md *ctx, __u32 slot)
 	 * change): never a copy to a place the slot no longer names. */
 	if (!s || !(s->flags & ENDMT_FS_VALID) || s->ifindex != ctx->egress_ifindex)
 		goto bad;
+	/* Still a receiver of this group (the CLI's word, endmt_rcv_group):
+	 * `receiver del` takes effect at once, as on the TC path. */
+	__builtin_memcpy(rk.addr, s->addr, 16);
+	rk.qpn = s->qpn;
+	g = bpf_map_lookup_elem(&endmt_rcv_group, &rk);
+	if (!g || !endmt_gk_eq(g, &fk.group))
+		goto bad;
 
 	__builtin_memcpy(ow, win, ENDMT_FW_LEN);
 	if (wlen == ENDMT_FW_LEN_RETH) {
@@ -278,8 +277,6 @@ static __always_inline int endmt_fanout_copy(struct xdp_md *ctx, __u32 slot)
 	__builtin_memcpy(nw, s->addr, 16);
 	q = bpf_htonl(s->qpn << 8);
 	__builtin_memcpy(nw + 29, &q, 3);
-	__builtin_memcpy(rk.addr, s->addr, 16);
-	rk.qpn = s->qpn;
 	xl = bpf_map_lookup_elem(&endmt_rcv_xlate, &rk);
 	if (xl && (xl->flags & ENDMT_XL_PSN)) {
 		psn = (__u32)nw[33] << 16 | (__u32)nw[34] << 8 | nw[35];

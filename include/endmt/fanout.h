@@ -37,13 +37,21 @@ struct endmt_fanout_in {
 	__u64 lease_until_ns;	/* bpf_ktime_get_ns() clock */
 };
 
+#define ENDMT_FS_VALID 0x1	/* next hop resolved, the device takes XDP frames,
+				 * the devmap entry of this slot points there */
+
 /* endmt_fanout_rcv: key = struct endmt_rcv_key (receiver address, QPN);
- * its slot in its group's devmap. */
+ * its slot in its group's devmap, and what the ingress needs to decide
+ * with this one lookup per receiver (the slot's validity and MTU, written
+ * by the agent after the slot entry when it becomes valid, before it when
+ * it stops being valid). */
 struct endmt_fanout_rcv {
 	struct endmt_group_key group;
 	__u32 slot;		/* < ENDMT_FANOUT_SLOTS */
+	__u32 flags;		/* ENDMT_FS_VALID, as the slot's */
+	__u32 mtu;		/* as the slot's */
 };
-_Static_assert(sizeof(struct endmt_fanout_rcv) == 24, "fanout_rcv layout");
+_Static_assert(sizeof(struct endmt_fanout_rcv) == 32, "fanout_rcv layout");
 
 /* endmt_fanout_slots: key = (group, slot). */
 struct endmt_fanout_key {
@@ -51,9 +59,6 @@ struct endmt_fanout_key {
 	__u32 slot;
 };
 _Static_assert(sizeof(struct endmt_fanout_key) == 24, "fanout key layout");
-
-#define ENDMT_FS_VALID 0x1	/* next hop resolved, the device takes XDP frames,
-				 * the devmap entry of this slot points there */
 
 struct endmt_fanout_slot {
 	__u8 addr[16];		/* the receiver this slot rewrites for */
