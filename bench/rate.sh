@@ -334,7 +334,7 @@ for c in "${CASES[@]}"; do
 done
 [ $NEG -gt 32 ] && NEG=32	# receivers past 32 stay behind d1 (lib.sh)
 setup $NEG || die "topology setup failed"
-echo 1 > /proc/sys/kernel/bpf_stats_enabled 2>/dev/null
+[ "${BPF_STATS:-1}" = 1 ] && echo 1 > /proc/sys/kernel/bpf_stats_enabled 2>/dev/null
 
 # REPEAT rounds over all cases (what d0 runs switched as needed), so every
 # case, and the ratios between them, see the same machine conditions.  A case

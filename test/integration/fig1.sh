@@ -36,6 +36,8 @@
 #        test/integration/fig1.json; fig1_repl.json: RFC 9524 variant),
 #        FIG1_SMCROUTE (0: no smcrouted, for fig1_repl.json),
 #        FIG1_WINDOW_US (agent CNP window),
+#        FIG1_RCV_NAPI (default 1: GRO on the receivers' ends, so the edges'
+#        copies take the XDP fan-out; 0: the TC path only),
 #        FIG1_HMAC_KEY_ID, FIG1_HMAC_SECRET_FILE, FIG1_HMAC_MODE (an SRH HMAC key
 #        set on every router before apply, for a FIG1_JSON with hmac_key_id)
 # Sourced (e.g. by demo.sh), it defines fig1_up/fig1_down/fig1_ns/fig1_endmt.
@@ -119,7 +121,17 @@ fig1_up() {
 		ip -n "$(fig1_ns "$id" "$up")" addr add "$net::1/64" dev "$pdev" nodad || return 1
 		ip -n "$(fig1_ns "$id" "$c")" link set "$dev" up || return 1
 		ip -n "$(fig1_ns "$id" "$up")" link set "$pdev" up || return 1
-		case $c in R*) continue ;; esac
+		# A receiver's host runs NAPI on its end (GRO on, as a NIC does):
+		# then the edge's link takes XDP frames and the edge's copies take
+		# the XDP fan-out, endmt's default path (FIG1_RCV_NAPI=0: the
+		# TC path only).  Without ethtool the TC path too.
+		case $c in R*)
+			if [ "${FIG1_RCV_NAPI:-1}" = 1 ] && command -v ethtool >/dev/null; then
+				ip netns exec "$(fig1_ns "$id" "$c")" ethtool -K "$dev" gro on \
+					>/dev/null 2>&1 || true
+			fi
+			continue ;;
+		esac
 		mac=$(f1_mac "$(fig1_ns "$id" "$up")" "$pdev")
 		ip -n "$(fig1_ns "$id" "$c")" neigh replace "$net::1" lladdr "$mac" dev "$dev" nud permanent
 		mac=$(f1_mac "$(fig1_ns "$id" "$c")" "$dev")

@@ -146,7 +146,12 @@ assert c("N6", "head_encap") == s["packets_sent"], ("head_encap", c("N6", "head_
 # Receivers have no permanent neighbour entry (fig1.sh): the first copies
 # to each went through the slow path, every one handed on to the stack.
 sent = lambda n: c(n, "fwd_copies") + c(n, "fwd_neigh_slow_path")
-assert sent("N1") == 2 * c("N1", "endmt_consumed") == 2 * s["packets_sent"], (sent("N1"), s["packets_sent"])
+# Each packet replicated once, by the TC half (endmt_consumed) or the XDP
+# fan-out (endmt_fanout: the receivers' links take XDP frames, fig1.sh).
+done = lambda n: c(n, "endmt_consumed") + c(n, "endmt_fanout")
+assert sent("N1") == 2 * done("N1") == 2 * s["packets_sent"], (sent("N1"), done("N1"), s["packets_sent"])
+for n in ("N1", "N2", "N3"):
+    assert c(n, "drop_fanout_slot") == 0 and c(n, "drop_fanout_decap") == 0, n
 assert sent("N3") == 2 * s["packets_sent"], (sent("N3"), s["packets_sent"])
 for n in ("N1", "N3"):
     assert c(n, "fwd_neigh_slow_path") >= 1, (n, "no copy took the slow path: neighbours not dynamic?")

@@ -12,6 +12,7 @@ usage: forge_roce.py KIND DEV SMAC DMAC SRC DST DQPN PSN [PROXY EDGE RCV/QPN...]
   to PROXY, the TLV names EDGE and the receivers
 """
 import ipaddress
+import os
 import socket
 import struct
 import sys
@@ -27,8 +28,9 @@ def frame(kind, smac, dmac, src, dst, dqpn, psn):
     becn = 0x40 if kind == "cnp" else 0
     ackreq = 0x80 if kind in ("data", "write") else 0
     bth = struct.pack(">BBHI I", op, 0, 0xFFFF, (becn << 24) | dqpn, (ackreq << 24) | psn)
-    if kind == "data":
-        body = bytes(range(16))
+    if kind == "data":   # FORGE_PAD=N: N octets of payload (a multiple of 4)
+        body = bytes(range(16)) if "FORGE_PAD" not in os.environ else \
+            bytes(i & 0xFF for i in range(int(os.environ["FORGE_PAD"]) & ~3))
     elif kind == "write":   # RETH: VA, R_Key, DMA length; then the payload
         body = struct.pack(">QII", 0x10000, 0x55, 16) + bytes(range(16))
     elif kind == "ack":
