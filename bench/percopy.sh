@@ -7,7 +7,9 @@
 #          copy, and no ICRC work at all (to isolate the update's cost)
 #   acks   the response path (endmt_transit_xdp) for 2, 8, 64 branches
 #   O=build bench/percopy.sh [xdp] [edge] [acks]       (default: all)
-# Env: COUNT, REPEAT (see bench/percopy/main.c).
+# Env: COUNT, REPEAT (see bench/percopy/main.c); BASE=OBJ adds an edge object
+# built elsewhere (e.g. another commit's $O/bpf/edge.bpf.o) as variant "base",
+# measured in the same rounds as the others: before/after on equal terms.
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
@@ -50,6 +52,7 @@ for w in "${WHAT[@]}"; do
 		topo_setup || die "topology setup failed"
 		args=(incr "$O/bpf/edge.bpf.o")
 		for v in "${VARIANTS[@]}"; do args+=($v "$O/bench/edge_$v.bpf.o"); done
+		[ -n "${BASE:-}" ] && args+=(base "$BASE")
 		nsenter --net=/run/netns/$NS_D "$PC" edge $NS_S $NS_K "${args[@]}"
 		topo_cleanup
 		;;

@@ -6,11 +6,12 @@
  * into $O/bench/edge_full.bpf.o and checks that its copies carry valid ICRCs.
  *
  * How: the per-copy code in bpf/dp/edge_replicate.h computes
- *   icrc = endmt_icrc_apply(c->icrc_orig, raw, c->shift);
- * with the new window nw[0..wlen) still on its stack.  Here, for that header
- * only, endmt_icrc_apply is a macro calling bench_icrc_full() on the copy as
- * it will be sent (packet with nw in place).  If edge_replicate.h renames those
- * locals this file stops compiling and the bench says so.
+ *   icrc = endmt_icrc_apply_tab(c->icrc_orig, raw, &sc->mul);
+ * with the new window nw[0..36 or 52) still on its stack.  Here, for that
+ * header only, endmt_icrc_apply_tab is a macro calling bench_icrc_full() on
+ * the copy as it will be sent (packet with nw in place).  If
+ * edge_replicate.h renames those locals this file stops compiling and the
+ * bench says so.
  * Built a second time with -DBENCH_NO_ICRC (see below). */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -120,15 +121,18 @@ bench_icrc_full(struct __sk_buff *skb, const __u8 *nw, __u32 wlen, __u32 icrc_of
 /* -DBENCH_NO_ICRC: no ICRC work at all (copies keep the received ICRC, so
  * receivers would drop them): the difference to the shipped object is
  * what the incremental update costs per copy. */
-#define endmt_icrc_delta_raw(o, n, l) ((void)(o), (void)(n), (void)(l), 0u)
-#define endmt_icrc_apply(icrc, raw, shift) ((void)(raw), (void)(shift), (icrc))
+#define endmt_icrc_delta_more(r, o, n, f, l) ((void)(r), (void)(o), (void)(n), 0u)
+#define endmt_icrc_zeros(r, l) ((void)(r), 0u)
+#define endmt_icrc_apply_tab(icrc, raw, m) ((void)(raw), (void)(m), (icrc))
 #else
-#define endmt_icrc_apply(icrc, raw, shift) \
-	((void)(icrc), (void)(raw), (void)(shift), bench_icrc_full(c->skb, nw, wlen, c->icrc_off))
+#define endmt_icrc_apply_tab(icrc, raw, m) \
+	((void)(icrc), (void)(raw), (void)(m), \
+	 bench_icrc_full(c->skb, nw, c->has_reth ? 52 : 36, c->icrc_off))
 #endif
 #include "dp/edge_replicate.h"
-#undef endmt_icrc_apply
-#undef endmt_icrc_delta_raw
+#undef endmt_icrc_apply_tab
+#undef endmt_icrc_zeros
+#undef endmt_icrc_delta_more
 
 const volatile __u8 cfg_tlv_type = ENDMT_TLV_ENDMT_DEFAULT;
 
