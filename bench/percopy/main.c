@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "benchpkt.h"
 #include "percopy.h"
 
 static int libbpf_quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap)
@@ -47,6 +48,11 @@ int main(int argc, char **argv)
 	int err;
 
 	libbpf_set_print(libbpf_quiet);
+	if (points_init()) {
+		fprintf(stderr, "percopy: NS (1..%d) or PAYS: at most %d and %d numbers\n",
+			BP_MAX_RCV, PC_MAXN, PC_MAXP);
+		return 2;
+	}
 	if (argc >= 6 && argc % 2 == 0 && !strcmp(argv[1], "edge"))
 		err = cmd_edge((argc - 4) / 2, argv + 4, argv[2], argv[3]);
 	else if (argc >= 3 && !strcmp(argv[1], "xdp"))
