@@ -100,6 +100,10 @@ for l in raw:
     elif l[0] == "hmac" and len(l) == 7:
         add("HMAC-SHA256 (test run)", f"{l[1]} N={l[2]:<2} {l[3]:>4} B", l[5], "ns/HMAC",
             f"{l[4]} blocks; least of the rounds {l[6]} ns")
+    elif l[0] == "icrc" and len(l) == 4:
+        add("ICRC update (test run)", f"{l[1]}", l[2], "ns/copy",
+            f"per packet {l[3]} ns; " + ("whole window, bitwise product (the edge before)"
+            if l[1] == "dense" else "DA + QPN walked, zero steps, table product (the edge now)"))
     elif l[0] == "acks-floor":
         add("ACK aggregation", "not a response", l[2], "ns/pkt", "floor: test-run call + parse + pass")
 for l in raw:
@@ -114,8 +118,6 @@ for l in raw:
         add("edge map memory", f"{l[1]:>5} groups", f"{int(l[4]) / 2**20:.1f}", "MiB",
             "bytes_memlock of every map (preallocated: max_entries, not use); largest "
             + ", ".join(f"{nm} {b / 2**20:.1f}" for b, nm in big))
-    elif l[0] == "scale-todo":
-        add("TODO", "scale", "-", "", " ".join(l[1:])); bad = True
 rate = {(l[1], int(l[2])): l for l in raw if l[0] == "rate" and len(l) >= 8}
 for (k, n), l in rate.items():
     note = f"{float(l[6]):.0f} pkt/s, CPU {l[5]} ns/copy"
@@ -132,7 +134,7 @@ for l in raw:
             "samples in trafgen/ksoftirqd context (veth rx softirq); full list: $O/bench/profile.txt")
     if l[0] == "edge" and len(l) < 9:
         add("TODO", "edge", "-", "", " ".join(l[1:])); bad = True
-    elif l[0] in ("rate-todo", "edge-todo", "fanout-todo", "profile-todo"):
+    elif l[0] in ("rate-todo", "edge-todo", "fanout-todo", "profile-todo", "icrc-todo", "scale-todo"):
         add("TODO", l[0], "-", "", " ".join(l[1:])); bad = True
     elif l[0] == "fanout":
         n = int(l[1]); ok = l[7] == "ok"

@@ -40,5 +40,6 @@ int prog_stats(int fd, uint64_t *rt, uint64_t *cnt);
 int cmd_edge(int nv, char **lv, const char *src_ns, const char *sink_ns);
 int cmd_xdp(const char *obj_path);
 int cmd_acks(const char *obj_path);
+int cmd_icrc(const char *obj_path);
 
 #endif
