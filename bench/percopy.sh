@@ -6,8 +6,13 @@
 #          variants (bench/bpf/edge_full.bpf.c): the whole ICRC recomputed per
 #          copy, and no ICRC work at all (to isolate the update's cost)
 #   acks   the response path (endmt_transit_xdp) for 2, 8, 64 branches
-#   O=build bench/percopy.sh [xdp] [edge] [acks]       (default: all)
-# Env: COUNT, REPEAT (see bench/percopy/main.c).
+#   icrc   the per-copy ICRC update alone under BPF_PROG_TEST_RUN
+#          (bench/bpf/icrc_bench.bpf.c): the edge's sparse walk with the table
+#          product against the whole window with the bitwise one
+#   O=build bench/percopy.sh [xdp] [edge] [acks] [icrc]   (default: all)
+# Env: COUNT, REPEAT (see bench/percopy/main.c); BASE=OBJ adds an edge object
+# built elsewhere (e.g. another commit's $O/bpf/edge.bpf.o) as variant "base",
+# measured in the same rounds as the others: before/after on equal terms.
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
@@ -24,7 +29,7 @@ die() { echo "percopy: $*" >&2; exit 1; }
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
 WHAT=("$@")
-[ ${#WHAT[@]} -gt 0 ] || WHAT=(xdp edge acks)
+[ ${#WHAT[@]} -gt 0 ] || WHAT=(xdp edge acks icrc)
 
 for w in "${WHAT[@]}"; do
 	case $w in
@@ -50,11 +55,22 @@ for w in "${WHAT[@]}"; do
 		topo_setup || die "topology setup failed"
 		args=(incr "$O/bpf/edge.bpf.o")
 		for v in "${VARIANTS[@]}"; do args+=($v "$O/bench/edge_$v.bpf.o"); done
+		[ -n "${BASE:-}" ] && args+=(base "$BASE")
 		nsenter --net=/run/netns/$NS_D "$PC" edge $NS_S $NS_K "${args[@]}"
 		topo_cleanup
 		;;
 	acks)
 		"$PC" acks "$O/bpf/transit.bpf.o"
+		;;
+	icrc)
+		if clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+			-Iinclude -I. -Ibpf -I/usr/include/$(uname -m)-linux-gnu \
+			-c bench/bpf/icrc_bench.bpf.c -o "$O/bench/icrc_bench.bpf.o" \
+			2>"$O/bench/icrc_bench.log"; then
+			"$PC" icrc "$O/bench/icrc_bench.bpf.o"
+		else
+			echo "icrc-todo bench/bpf/icrc_bench.bpf.c does not build (see $O/bench/icrc_bench.log)"
+		fi
 		;;
 	*)
 		die "unknown part '$w'"

@@ -8,7 +8,9 @@
 #   fanout.sh   N receivers: endmt tree vs N unicast RC streams, shaped source link
 #   profile.sh  perf cpu-clock profile of the edge at N = 32 (top symbols)
 #   hmac.sh     HMAC-SHA256 of an SRH's HMAC text in BPF (test run), N = 1, 5, 32
-# Env: O (build dir), PARTS (default "percopy rate fanout profile hmac"), and each script's
+#   scale.sh    the edge with 1, 1024, 65536 groups configured, N = 1 and 88:
+#               XDP + TC per packet, and the maps' memory
+# Env: O (build dir), PARTS (default "percopy rate fanout profile hmac scale"), and each script's
 # own knobs (COUNT, REPEAT, SECS, RATE, BYTES).  Raw lines: $O/bench/raw.txt.
 # Speed targets are reported here, never asserted: exit status is non-zero only
 # when a benchmark could not run or a transfer/ICRC check failed.
@@ -16,7 +18,7 @@ set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
 export O
-PARTS=${PARTS:-percopy rate fanout profile hmac}
+PARTS=${PARTS:-percopy rate fanout profile hmac scale}
 mkdir -p "$O/bench"
 RAW=$O/bench/raw.txt
 : > "$RAW"
@@ -35,6 +37,7 @@ for p in $PARTS; do
 	fanout)  bench/fanout.sh >> "$RAW" || rc=1 ;;
 	profile) bench/profile.sh 32 >> "$RAW" || rc=1 ;;
 	hmac)    bench/hmac.sh >> "$RAW" || rc=1 ;;
+	scale)   bench/scale.sh >> "$RAW" || rc=1 ;;
 	*) echo "bench: unknown part $p" >&2; rc=1 ;;
 	esac
 done
@@ -98,8 +101,24 @@ for l in raw:
     elif l[0] == "hmac" and len(l) == 7:
         add("HMAC-SHA256 (test run)", f"{l[1]} N={l[2]:<2} {l[3]:>4} B", l[5], "ns/HMAC",
             f"{l[4]} blocks; least of the rounds {l[6]} ns")
+    elif l[0] == "icrc" and len(l) == 4:
+        add("ICRC update (test run)", f"{l[1]}", l[2], "ns/copy",
+            f"per packet {l[3]} ns; " + ("whole window, bitwise product (the edge before)"
+            if l[1] == "dense" else "DA + QPN walked, zero steps, table product (the edge now)"))
     elif l[0] == "acks-floor":
         add("ACK aggregation", "not a response", l[2], "ns/pkt", "floor: test-run call + parse + pass")
+for l in raw:
+    if l[0] == "scale" and len(l) >= 9:
+        g, n, p, xdp, tc, pc, chk, nbad = l[1], int(l[2]), l[3], *map(float, l[4:9])
+        if nbad: bad = True
+        add("edge at scale", f"{g:>5} groups N={n:<2} {p:>4} B", f"{xdp + tc:.0f}", "ns/pkt",
+            f"XDP {xdp:.0f} + TC {tc:.0f} ns/pkt, {pc:.0f} ns/copy; ICRC ok {int(chk - nbad)}/{int(chk)}")
+    elif l[0] == "scale-mem" and l[2] == "total":
+        big = sorted(((int(m[4]), m[2]) for m in raw
+                      if m[0] == "scale-mem" and m[1] == l[1] and m[2] != "total"), reverse=True)[:3]
+        add("edge map memory", f"{l[1]:>5} groups", f"{int(l[4]) / 2**20:.1f}", "MiB",
+            "bytes_memlock of every map (preallocated: max_entries, not use); largest "
+            + ", ".join(f"{nm} {b / 2**20:.1f}" for b, nm in big))
 rate = {(l[1], int(l[2])): l for l in raw if l[0] == "rate" and len(l) >= 8}
 for (k, n), l in rate.items():
     note = f"{float(l[6]):.0f} pkt/s, CPU {l[5]} ns/copy"
@@ -148,7 +167,7 @@ for l in raw:
             "samples in trafgen/ksoftirqd context (veth rx softirq); full list: $O/bench/profile.txt")
     if l[0] == "edge" and len(l) < 9:
         add("TODO", "edge", "-", "", " ".join(l[1:])); bad = True
-    elif l[0] in ("rate-todo", "edge-todo", "fanout-todo", "profile-todo"):
+    elif l[0] in ("rate-todo", "edge-todo", "fanout-todo", "profile-todo", "icrc-todo", "scale-todo"):
         add("TODO", l[0], "-", "", " ".join(l[1:])); bad = True
     elif l[0] == "fanout":
         n = int(l[1]); ok = l[7] == "ok"

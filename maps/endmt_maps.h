@@ -12,6 +12,7 @@
 #include "endmt/stats.h"
 #include "endmt/srh.h"
 #include "endmt/fanout.h"
+#include "endmt/icrc.h"	/* struct endmt_crc32_mul */
 
 /* Local SIDs.  key: SID (outer DA); value: struct endmt_sid.
  * Written by the CLI (sid add/apply); read by edge and transit XDP/TC. */
@@ -219,6 +220,16 @@ struct {
 	__type(value, struct endmt_hmac_scratch);
 } endmt_hmac_scratch SEC(".maps");
 
+/* The octets endmt_send_now() (bpf/dp/send.h) may rewrite, as the frame
+ * holds them now: a sender of many copies of one packet skips a store of
+ * octets already there (valid 0: unknown, store everything). */
+struct endmt_frame_now {
+	__u8 eth[12];		/* destination, source MAC */
+	__u8 hl;		/* the hop limit at hl_off */
+	__u8 valid;
+	__u8 pad[2];
+} __attribute__((aligned(8)));	/* compared as words */
+
 /* Edge TC scratch: the receivers (address, QPN) copied out of this node's
  * End.MT TLVs before decapsulation removes them; too big for the stack.
  * key: 0; value: ENDMT_MAX_RCV entries plus one TLV's worth of slack so the
@@ -229,13 +240,18 @@ struct endmt_edge_scratch {
 	/* Per-packet replication state (bpf/dp/edge_replicate.h), here rather
 	 * than on the 512-octet stack: the inner window DA..RETH as received
 	 * and as the packet holds it now, the received MACs, the inner SA. */
-	__u8 orig_w[52];
-	__u8 cur_w[52];
+	__u8 orig_w[52] __attribute__((aligned(8)));	/* read as 32-bit words */
+	__u8 cur_w[52] __attribute__((aligned(8)));
 	__u8 eth_orig[12];
 	__u8 saddr[16];
 	/* bit i: rcv[i] was taken (not refused, not a duplicate); the
 	 * duplicate check compares only with taken entries. */
 	__u64 taken[2];
+	/* The packet's ICRC shift (octets after the window) as a multiply
+	 * table (include/endmt/icrc.h): one per packet, used by every copy. */
+	struct endmt_crc32_mul mul;
+	/* What the frame holds now, for endmt_send_now() (bpf/dp/send.h). */
+	struct endmt_frame_now now;
 };
 _Static_assert(ENDMT_MAX_RCV <= 128, "endmt_edge_scratch.taken holds 128 bits");
 

@@ -247,7 +247,7 @@ struct edge {
 	int count, repeat, copies, stream;
 	int sids, stats, tx, cap, ifi, xdp_on, stats_fd;
 	__u32 xdp_flags;
-	struct point (*pts)[NN];
+	struct point (*pts)[PC_MAXN];
 };
 
 /* The bench group (BP_PROXY, BP_DQPN) and its BP_MAX_RCV receivers'
@@ -256,6 +256,7 @@ static int edge_strict_cfg(struct bpf_object *obj)
 {
 	int gfd = bpf_object__find_map_fd_by_name(obj, "endmt_groups");
 	int rfd = bpf_object__find_map_fd_by_name(obj, "endmt_rcv_group");
+	int pfd = bpf_object__find_map_fd_by_name(obj, "endmt_proxies");
 	struct endmt_group_key gk = { .dqpn = BP_DQPN };
 	struct in6_addr px = endmt_in6(BP_PROXY);
 	struct endmt_group *g;
@@ -278,8 +279,65 @@ static int edge_strict_cfg(struct bpf_object *obj)
 		if (bpf_map_update_elem(rfd, &k, &gk, BPF_ANY))
 			err = -errno;
 	}
+	/* NGROUPS=G: G - 1 more groups (Proxy fd00:e:1:<i>::, the same
+	 * Designated QPN), each with one receiver record, and every group's
+	 * Proxy in endmt_proxies, as apply writes them: the tables an edge
+	 * with G groups has, around the one the packets use. */
+	for (i = 0; !err && i < scale_groups() && i < 65536; i++) {
+		struct endmt_group_key fk = { .dqpn = BP_DQPN };
+		struct endmt_rcv_key rk = { .qpn = BP_QPN(1) };
+		struct endmt_proxy_key pk;
+		__u32 one = 1;
+
+		if (i) {
+			px = endmt_in6("fd00:e:1::");
+			px.s6_addr[6] = (uint8_t)(i >> 8), px.s6_addr[7] = (uint8_t)i;
+			memcpy(fk.proxy, &px, 16);
+			memcpy(rk.addr, &px, 16);
+			rk.addr[15] = 1;	/* fd00:e:1:<i>::1 */
+			if (bpf_map_update_elem(gfd, &fk, g, BPF_F_LOCK) ||
+			    bpf_map_update_elem(rfd, &rk, &fk, BPF_ANY))
+				err = -errno;
+		} else {
+			px = endmt_in6(BP_PROXY);
+		}
+		memcpy(pk.addr, &px, 16);
+		if (!err && pfd >= 0 && bpf_map_update_elem(pfd, &pk, &one, BPF_ANY))
+			err = -errno;
+	}
+	if (err)
+		fprintf(stderr, "percopy: NGROUPS=%d: configuring: %s\n", scale_groups(), strerror(-err));
 	free(g);
 	return err;
+}
+
+/* NGROUPS: every map of the object as `bpftool map show` reports it
+ * (memlock from fdinfo): mem G NAME MAX_ENTRIES BYTES, and
+ * a total. */
+static void edge_mem(struct bpf_object *obj)
+{
+	struct bpf_map *m;
+	long long total = 0;
+
+	bpf_object__for_each_map(m, obj) {
+		char path[64], line[128];
+		long long ml = -1;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(m));
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "memlock: %lld", &ml) == 1)
+				break;
+		if (f)
+			fclose(f);
+		if (ml < 0)
+			continue;
+		total += ml;
+		printf("mem %d %s %u %lld\n", scale_groups(), bpf_map__name(m),
+		       bpf_map__max_entries(m), ml);
+	}
+	printf("mem %d total - %lld\n", scale_groups(), total);
 }
 
 /* Loads the variants (argv: LABEL OBJ ...) and installs the End.MT SID. */
@@ -288,7 +346,7 @@ static int edge_load(struct edge *e, char **lv)
 	struct endmt_sid_key sk;
 	struct endmt_sid sv = { .flags = ENDMT_SID_F_ENDMT, .max_rcv = ENDMT_MAX_RCV };
 	struct in6_addr edge = endmt_in6(BP_EDGE);
-	int vi;
+	int vi, err;
 
 	for (vi = 0; vi < e->nv; vi++) {
 		e->vs[vi].label = lv[2 * vi];
@@ -321,11 +379,16 @@ static int edge_load(struct edge *e, char **lv)
 	/* STRICT=1: the SID as apply writes it, with the group and every
 	 * receiver's record, so each copy pays the allowlist lookup and each
 	 * packet the group lookup and its data-PSN note. */
-	if (getenv("STRICT") && !strcmp(getenv("STRICT"), "1"))
+	if ((getenv("STRICT") && !strcmp(getenv("STRICT"), "1")) || scale_groups() > 0)
 		sv.flags |= ENDMT_SID_F_STRICT;
 	if (e->sids < 0 || e->stats < 0 || bpf_map_update_elem(e->sids, &sk, &sv, 0))
 		return -ENOENT;
-	return (sv.flags & ENDMT_SID_F_STRICT) ? edge_strict_cfg(e->vs[0].obj) : 0;
+	if (!(sv.flags & ENDMT_SID_F_STRICT))
+		return 0;
+	err = edge_strict_cfg(e->vs[0].obj);
+	if (!err && scale_groups() > 0)
+		edge_mem(e->vs[0].obj);
+	return err;
 }
 
 /* The clsact hook on d0, the sending socket on s0, BPF run-time stats. */
@@ -499,7 +562,7 @@ static void edge_cleanup(struct edge *e)
 int cmd_edge(int nv, char **lv, const char *src_ns, const char *sink_ns)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
-	static struct point pts[NP][NN];
+	static struct point pts[PC_MAXP][PC_MAXN];
 	struct edge e = {
 		.nv = nv, .src_ns = src_ns, .sink_ns = sink_ns, .hook = &hook,
 		.count = env_int("COUNT", 3000), .repeat = env_int("REPEAT", 5),

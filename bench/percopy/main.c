@@ -23,16 +23,22 @@
  *     the branches, each ACKing the next PSN, so one ACK in B advances the
  *     group minimum and is forwarded, the others are absorbed.
  *     Prints: acks B ns_per_ack forwarded absorbed
+ *   percopy icrc OBJ                         (BPF_PROG_TEST_RUN)
+ *     The per-copy ICRC update alone (bench/bpf/icrc_bench.bpf.c): the
+ *     whole window's delta with the bitwise product (before) and the
+ *     sparse walk with the table product (bpf/dp/edge_replicate.h now).
+ *     Prints: icrc VARIANT ns_per_copy ns_per_packet_setup
  * Env: COUNT (test runs per point, and edge packets with SENDER=send; default
  * 3000), COPIES (edge with trafgen, the default sender: copies per point,
  * default 40000), REPEAT (default 5; medians).
- * Files: one per command (edge.c, xdp.c, acks.c), what they share in
+ * Files: one per command (edge.c, xdp.c, acks.c, icrc.c), what they share in
  * common.c (percopy.h), this one the command line. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "benchpkt.h"
 #include "percopy.h"
 
 static int libbpf_quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap)
@@ -47,15 +53,22 @@ int main(int argc, char **argv)
 	int err;
 
 	libbpf_set_print(libbpf_quiet);
+	if (points_init()) {
+		fprintf(stderr, "percopy: NS (1..%d) or PAYS: at most %d and %d numbers\n",
+			BP_MAX_RCV, PC_MAXN, PC_MAXP);
+		return 2;
+	}
 	if (argc >= 6 && argc % 2 == 0 && !strcmp(argv[1], "edge"))
 		err = cmd_edge((argc - 4) / 2, argv + 4, argv[2], argv[3]);
 	else if (argc >= 3 && !strcmp(argv[1], "xdp"))
 		err = cmd_xdp(argv[2]);
 	else if (argc >= 3 && !strcmp(argv[1], "acks"))
 		err = cmd_acks(argv[2]);
+	else if (argc >= 3 && !strcmp(argv[1], "icrc"))
+		err = cmd_icrc(argv[2]);
 	else {
 		fprintf(stderr, "usage: percopy edge SRC_NS SINK_NS LABEL OBJ [LABEL OBJ...] | "
-			"xdp OBJ | acks OBJ\n");
+			"xdp OBJ | acks OBJ | icrc OBJ\n");
 		return 2;
 	}
 	if (err)

@@ -9,12 +9,23 @@
 #include <stdint.h>
 #include <bpf/libbpf.h>
 
-static const int ns_list[] = { 1, 5, 11, 32 };
-static const size_t pay_list[] = { 256, 1024, 4096 };
-#define NN (sizeof(ns_list) / sizeof(ns_list[0]))
-#define NP (sizeof(pay_list) / sizeof(pay_list[0]))
+/* The points: N receivers x payload octets, by default N = 1, 5, 11, 32
+ * and 256, 1024, 4096 B; env NS="1 88" and PAYS="1024" choose others (at
+ * most PC_MAXN and PC_MAXP values; points_init() in main). */
+#define PC_MAXN 8
+#define PC_MAXP 4
+extern int ns_list[PC_MAXN];
+extern size_t pay_list[PC_MAXP];
+extern size_t pc_nn, pc_np;
+#define NN pc_nn
+#define NP pc_np
+int points_init(void);
 
 int env_int(const char *name, int def);
+/* NGROUPS (bench only; bash reserves GROUPS): the group-sized maps of every object loaded are
+ * raised to hold that many groups, with their receivers, when the shipped
+ * limits (ENDMT_MAX_GROUPS, ENDMT_MAX_XLATE) are smaller. */
+int scale_groups(void);
 double median(double *v, int n);
 /* Opens and loads an object with its pinned maps under pin_root. */
 struct bpf_object *load_obj(const char *path, const char *pin_root);
@@ -29,5 +40,6 @@ int prog_stats(int fd, uint64_t *rt, uint64_t *cnt);
 int cmd_edge(int nv, char **lv, const char *src_ns, const char *sink_ns);
 int cmd_xdp(const char *obj_path);
 int cmd_acks(const char *obj_path);
+int cmd_icrc(const char *obj_path);
 
 #endif

@@ -36,6 +36,7 @@
 #define ENDMT_W_CSUM  22
 #define ENDMT_W_BTH   24
 #define ENDMT_W_QPN   29	/* 3 octets; octet 28 (FECN/BECN) is kept */
+#define ENDMT_W_QPN_END 32
 #define ENDMT_W_PSN   33	/* 3 octets; octet 32 (AckReq) is kept */
 #define ENDMT_W_RETH  36
 #define ENDMT_W_LEN   36
@@ -50,7 +51,6 @@ struct endmt_copy_ctx {
 	__u32 icrc_off;		/* ICRC offset in the decapsulated frame */
 	__u32 icrc_orig;	/* as stored (little-endian value) */
 	__u32 icrc_cur;		/* what the packet holds now */
-	__u32 shift;		/* x^(8 * tail): computed once per packet */
 	__u32 has_reth;
 	__u32 udp_csum;		/* non-zero: keep the UDP checksum right */
 	__u32 strict;		/* ENDMT_META_F_STRICT: the group's receivers only */
@@ -105,6 +105,30 @@ static __always_inline int endmt_rcv_member(const struct endmt_edge_scratch *sc,
 	return g->dqpn == dqpn && endmt_addr_eq(g->proxy, sc->orig_w + ENDMT_W_DA);
 }
 
+/* The 32-bit word at octet off of a window (8-aligned, off a multiple of 4). */
+static __always_inline __u32 endmt_w32(const __u8 *w, __u32 off)
+{
+	__u32 v;
+
+	__builtin_memcpy(&v, w + off, 4);
+	return v;
+}
+
+/* One's complement sum of (~from, to), 32-bit words in memory order: any
+ * value congruent mod 2^32 - 1 to what bpf_csum_diff returns does for
+ * bpf_l4_csum_replace (it adds the difference in one's complement). */
+static __always_inline __u64 endmt_csum_w(__u64 sum, __u32 from, __u32 to)
+{
+	return sum + (__u32)~from + to;
+}
+
+static __always_inline __s64 endmt_csum_fold32(__u64 sum)
+{
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	return (__u32)sum;
+}
+
 static long endmt_copy_one(__u32 i, void *data)
 {
 	struct endmt_copy_ctx *c = data;
@@ -113,9 +137,9 @@ static long endmt_copy_one(__u32 i, void *data)
 	struct endmt_rcv_xlate *xl;
 	struct endmt_rcv_key key = {};
 	__be32 qpn_rsvd;
-	__u8 nw[ENDMT_W_LEN_RETH];
-	__u32 zero = 0, wlen, raw, icrc, psn;
-	__s64 d;
+	__u8 nw[ENDMT_W_LEN_RETH] __attribute__((aligned(8)));	/* read as words */
+	__u32 zero = 0, raw, icrc, psn, rlen;
+	int xpsn, xreth, dq, dr;
 
 	sc = bpf_map_lookup_elem(&endmt_edge_scratch, &zero);
 	/* Barrier: without it clang indexes with a copy of i spilled before
@@ -148,13 +172,14 @@ static long endmt_copy_one(__u32 i, void *data)
 	}
 	/* & 1: the verifier lost i's bound by here (ENDMT_MAX_RCV <= 128) */
 	sc->taken[(i >> 6) & 1] |= 1ull << (i & 63);
-	wlen = c->has_reth ? ENDMT_W_LEN_RETH : ENDMT_W_LEN;
 	__builtin_memcpy(nw, sc->orig_w, sizeof(nw));
 	__builtin_memcpy(nw + ENDMT_W_DA, key.addr, 16);
 	__builtin_memcpy(nw + ENDMT_W_QPN, &qpn_rsvd, 3);
 
 	xl = bpf_map_lookup_elem(&endmt_rcv_xlate, &key);
-	if (xl && (xl->flags & ENDMT_XL_PSN)) {
+	xpsn = xl && (xl->flags & ENDMT_XL_PSN);
+	xreth = xl && (xl->flags & ENDMT_XL_RETH) && c->has_reth;
+	if (xpsn) {
 		psn = (__u32)nw[ENDMT_W_PSN] << 16 | (__u32)nw[ENDMT_W_PSN + 1] << 8 |
 		      nw[ENDMT_W_PSN + 2];
 		psn = endmt_psn_add(psn, xl->psn_offset);
@@ -162,7 +187,7 @@ static long endmt_copy_one(__u32 i, void *data)
 		nw[ENDMT_W_PSN + 1] = psn >> 8;
 		nw[ENDMT_W_PSN + 2] = psn;
 	}
-	if (xl && (xl->flags & ENDMT_XL_RETH) && c->has_reth) {
+	if (xreth) {
 		__u64 va;
 		__u32 rkey = bpf_htonl(xl->rkey);
 
@@ -172,37 +197,81 @@ static long endmt_copy_one(__u32 i, void *data)
 		__builtin_memcpy(nw + ENDMT_W_RETH + 8, &rkey, 4);
 	}
 
-	/* ICRC: original value XOR the shifted CRC of the window delta. */
-	raw = endmt_icrc_delta_raw(sc->orig_w, nw, wlen);
-	icrc = endmt_icrc_apply(c->icrc_orig, raw, c->shift);
+	/* ICRC: original value XOR the shifted CRC of the window delta.  Of
+	 * the window only the DA, the QPN and (translated) the PSN and the
+	 * RETH's VA and R_Key can differ from the original: the octets
+	 * between and after them are zeros of the delta, one table step
+	 * each, no loads (include/endmt/icrc.h); the shift's product from its
+	 * table, built once per packet. */
+	raw = endmt_icrc_delta_more(0, sc->orig_w, nw, ENDMT_W_DA, 16);
+	raw = endmt_icrc_zeros(raw, ENDMT_W_QPN - 16);
+	raw = endmt_icrc_delta_more(raw, sc->orig_w, nw, ENDMT_W_QPN, 3);
+	if (xpsn || xreth) {
+		raw = endmt_icrc_zeros(raw, ENDMT_W_PSN - ENDMT_W_QPN_END);
+		raw = endmt_icrc_delta_more(raw, sc->orig_w, nw, ENDMT_W_PSN, 3);
+		if (c->has_reth) {
+			raw = endmt_icrc_delta_more(raw, sc->orig_w, nw, ENDMT_W_RETH, 12);
+			raw = endmt_icrc_zeros(raw, ENDMT_W_LEN_RETH - ENDMT_W_RETH - 12);
+		}
+	} else if (c->has_reth) {
+		raw = endmt_icrc_zeros(raw, ENDMT_W_LEN_RETH - ENDMT_W_QPN_END);
+	} else {
+		raw = endmt_icrc_zeros(raw, ENDMT_W_LEN - ENDMT_W_QPN_END);
+	}
+	icrc = endmt_icrc_apply_tab(c->icrc_orig, raw, &sc->mul);
 
-	/* The UDP checksum field (window octets 22-23) is never stored from
-	 * the window, so the l4 updates below own it. */
+	/* Only what differs from what the packet holds now (the previous
+	 * copy) is stored: the DA always (receivers are distinct), the
+	 * DestQPN unless equal to the previous copy's (the same QPN on every
+	 * host is common), PSN..RETH when one of the two was translated; as
+	 * one span when both.  The UDP checksum field (window octets 22-23)
+	 * is never stored from the window, so the l4 updates below own it.
+	 * As 32-bit words: octets 28 and 32 are never rewritten, 48-51 (the
+	 * DMA length, or zeros past a window without RETH) neither. */
+	dq = endmt_w32(nw, 28) != endmt_w32(sc->cur_w, 28);
+	dr = endmt_w32(nw, 32) != endmt_w32(sc->cur_w, 32) ||
+	     endmt_w32(nw, 36) != endmt_w32(sc->cur_w, 36) ||
+	     endmt_w32(nw, 40) != endmt_w32(sc->cur_w, 40) ||
+	     endmt_w32(nw, 44) != endmt_w32(sc->cur_w, 44);
+	rlen = (c->has_reth ? ENDMT_W_LEN_RETH - 4 : ENDMT_W_LEN) - ENDMT_W_PSN;
 	if (bpf_skb_store_bytes(skb, ENDMT_IN_WIN, nw, 16, 0) ||
-	    bpf_skb_store_bytes(skb, ENDMT_IN_WIN + ENDMT_W_BTH, nw + ENDMT_W_BTH,
-				c->has_reth ? ENDMT_W_LEN_RETH - ENDMT_W_BTH :
-					      ENDMT_W_LEN - ENDMT_W_BTH, 0) ||
+	    (dq && dr && bpf_skb_store_bytes(skb, ENDMT_IN_WIN + ENDMT_W_QPN, nw + ENDMT_W_QPN,
+					      ENDMT_W_PSN - ENDMT_W_QPN + rlen, 0)) ||
+	    (dq && !dr && bpf_skb_store_bytes(skb, ENDMT_IN_WIN + ENDMT_W_QPN, nw + ENDMT_W_QPN,
+					       3, 0)) ||
+	    (!dq && dr && bpf_skb_store_bytes(skb, ENDMT_IN_WIN + ENDMT_W_PSN, nw + ENDMT_W_PSN,
+					       rlen, 0)) ||
 	    bpf_skb_store_bytes(skb, c->icrc_off, &icrc, 4, 0))
 		goto fail;
 	if (c->udp_csum) {
 		/* Relative to what the packet holds now (the previous copy):
 		 * DA is in the pseudo header, the rest is payload; split so
-		 * CHECKSUM_PARTIAL packets get only the pseudo-header part. */
-		d = bpf_csum_diff((void *)sc->cur_w, 16, (void *)nw, 16, 0);
-		if (bpf_l4_csum_replace(skb, ENDMT_IN_CSUM, 0, d,
+		 * CHECKSUM_PARTIAL packets get only the pseudo-header part.
+		 * The differences as bpf_csum_diff would return them, without
+		 * its three calls. */
+		__u64 sum = 0;
+		__u32 k;
+
+		for (k = 0; k < 16; k += 4)
+			sum = endmt_csum_w(sum, endmt_w32(sc->cur_w, k), endmt_w32(nw, k));
+		if (bpf_l4_csum_replace(skb, ENDMT_IN_CSUM, 0, endmt_csum_fold32(sum),
 					BPF_F_PSEUDO_HDR | BPF_F_MARK_MANGLED_0))
 			goto fail;
-		d = bpf_csum_diff((void *)(sc->cur_w + ENDMT_W_BTH), ENDMT_W_LEN_RETH - ENDMT_W_BTH,
-				  (void *)(nw + ENDMT_W_BTH), ENDMT_W_LEN_RETH - ENDMT_W_BTH, 0);
-		d = bpf_csum_diff(&c->icrc_cur, 4, &icrc, 4, d);
-		if (bpf_l4_csum_replace(skb, ENDMT_IN_CSUM, 0, d, BPF_F_MARK_MANGLED_0))
+		/* every word that can change, changed or not (an equal one
+		 * adds ~x + x, a zero): no branch on dq/dr keeps apart
+		 * verifier states that could be pruned */
+		sum = endmt_csum_w(0, c->icrc_cur, icrc);
+		for (k = 28; k < 48; k += 4)
+			sum = endmt_csum_w(sum, endmt_w32(sc->cur_w, k), endmt_w32(nw, k));
+		if (bpf_l4_csum_replace(skb, ENDMT_IN_CSUM, 0, endmt_csum_fold32(sum),
+					BPF_F_MARK_MANGLED_0))
 			goto fail;
 	}
 	__builtin_memcpy(sc->cur_w, nw, sizeof(nw));
 	c->icrc_cur = icrc;
 
-	endmt_send(skb, nw + ENDMT_W_DA, sc->saddr, sc->eth_orig, ENDMT_IN_IP6 + 7, c->hl,
-		   ENDMT_STAT_FWD_COPY);
+	endmt_send_now(skb, nw + ENDMT_W_DA, sc->saddr, sc->eth_orig, ENDMT_IN_IP6 + 7, c->hl,
+		       ENDMT_STAT_FWD_COPY, &sc->now);
 	return 0;
 fail:
 	/* Store helpers fail only on an skb they cannot write: the packet
@@ -404,7 +473,11 @@ static __always_inline int endmt_edge_tc_run(struct __sk_buff *skb, __u8 tlv_typ
 	/* Octets after the window up to the ICRC; plen >= window end is
 	 * guaranteed by the XDP half (BTH/RETH present before the ICRC). */
 	tail = ENDMT_IP6_HLEN + plen - ENDMT_ICRC_LEN - (ENDMT_IP6_OFF_DADDR + wlen);
-	c.shift = endmt_crc32_x8n(tail & ENDMT_ICRC_MAX_TAIL);
+	endmt_crc32_mul_init(&sc->mul, endmt_crc32_x8n(tail & ENDMT_ICRC_MAX_TAIL));
+	/* the frame as it is: the chain copy rewrote the MACs */
+	__builtin_memcpy(sc->now.eth, sc->eth_orig, sizeof(sc->now.eth));
+	sc->now.hl = c.hl;
+	sc->now.valid = !(m.flags & ENDMT_META_F_CHAIN);
 	c.udp_csum = sc->orig_w[ENDMT_W_CSUM] | sc->orig_w[ENDMT_W_CSUM + 1];
 	__builtin_memcpy(sc->saddr, &ip6.saddr, 16);
 	__builtin_memcpy(sc->cur_w, sc->orig_w, sizeof(sc->cur_w));

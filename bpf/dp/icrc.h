@@ -35,4 +35,41 @@ static __always_inline __u32 endmt_icrc_apply(__u32 icrc, __u32 raw, __u32 shift
 	return icrc ^ endmt_crc32_mulmod(raw, shift);
 }
 
+/* For many windows of one packet whose octets mostly do not change (the
+ * edge's copies): the raw CRC built span by span, constant offsets and
+ * lengths (unrolled), octets known to be equal as zeros without loading
+ * them, and a trailing run of them folded into the shift; the shift's
+ * product from its table (endmt_crc32_mul_init once per packet).  Same
+ * value as endmt_icrc_delta_raw + endmt_icrc_apply over the whole window. */
+
+/* raw continued over the delta of window octets [from, from + len). */
+static __always_inline __u32 endmt_icrc_delta_more(__u32 raw, const __u8 *oldw,
+						   const __u8 *neww, __u32 from, __u32 len)
+{
+	__u32 i;
+
+#pragma unroll
+	for (i = 0; i < len; i++)
+		raw = endmt_crc32_byte(raw, oldw[from + i] ^ neww[from + i]);
+	return raw;
+}
+
+/* raw continued over len octets whose delta is zero. */
+static __always_inline __u32 endmt_icrc_zeros(__u32 raw, __u32 len)
+{
+	__u32 i;
+
+#pragma unroll
+	for (i = 0; i < len; i++)
+		raw = endmt_crc32_table[raw & 0xff] ^ (raw >> 8);
+	return raw;
+}
+
+/* endmt_icrc_apply with the shift's table. */
+static __always_inline __u32 endmt_icrc_apply_tab(__u32 icrc, __u32 raw,
+						  const struct endmt_crc32_mul *m)
+{
+	return icrc ^ endmt_crc32_mul_by(m, raw);
+}
+
 #endif /* ENDMT_DP_ICRC_H */

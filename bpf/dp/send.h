@@ -30,8 +30,9 @@
 
 struct endmt_nexthop {
 	__u32 ifindex;			/* egress device */
-	__u8 smac[ETH_ALEN];		/* egress device's address */
-	__u8 dmac[ETH_ALEN];		/* next hop's address (valid on SUCCESS) */
+	/* In the frame's order, so one store writes both: the next hop's
+	 * address (valid on SUCCESS), the egress device's. */
+	__u8 eth[2 * ETH_ALEN];
 };
 
 /* Looks up the route to daddr for a packet from saddr that arrived on
@@ -52,8 +53,8 @@ static __always_inline int endmt_fib6(struct __sk_buff *skb, const __u8 *daddr,
 	rc = bpf_fib_lookup(skb, &p, sizeof(p), 0);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
 		nh->ifindex = p.ifindex;
-		__builtin_memcpy(nh->smac, p.smac, ETH_ALEN);
-		__builtin_memcpy(nh->dmac, p.dmac, ETH_ALEN);
+		__builtin_memcpy(nh->eth, p.dmac, ETH_ALEN);
+		__builtin_memcpy(nh->eth + ETH_ALEN, p.smac, ETH_ALEN);
 	}
 	return rc;
 }
@@ -62,10 +63,16 @@ static __always_inline int endmt_fib6(struct __sk_buff *skb, const __u8 *daddr,
  * Shared by the edge (bpf/dp/edge_replicate.h) and RFC 9524 replication
  * (bpf/dp/repl_segment.h): every replicated copy leaves the same way.
  * hl_off/hl: where the hop limit is and its value as received.  Sent by
- * us: hl - 1.  Handed to the stack: hl, since its forwarding decrements. */
-static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
-				       const __u8 *saddr, const __u8 *eth_orig,
-				       __u32 hl_off, __u8 hl, enum endmt_stat ok)
+ * us: hl - 1.  Handed to the stack: hl, since its forwarding decrements.
+ * now (NULL: none): what the frame holds now at hl_off and in its Ethernet
+ * header (struct endmt_frame_now), kept up to date here; a store of octets
+ * already there is skipped.  For a sender of many copies of one packet:
+ * after the first copy to a next hop the hop limit and MACs are in place,
+ * so the next copies behind it store nothing here. */
+static __always_inline void endmt_send_now(struct __sk_buff *skb, const __u8 *daddr,
+					   const __u8 *saddr, const __u8 *eth_orig,
+					   __u32 hl_off, __u8 hl, enum endmt_stat ok,
+					   struct endmt_frame_now *now)
 {
 	struct endmt_nexthop nh = {};
 	int rc = endmt_fib6(skb, daddr, saddr, &nh);
@@ -75,11 +82,33 @@ static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
 		 * that itself).  Clones keep the Ethernet header we give
 		 * them: with the wrong MACs the peer drops the copy. */
 		__u8 nhl = hl - 1;
+		int skip = 0;
 
-		if (bpf_skb_store_bytes(skb, hl_off, &nhl, 1, 0) ||
-		    bpf_skb_store_bytes(skb, 0, nh.dmac, ETH_ALEN, 0) ||
-		    bpf_skb_store_bytes(skb, ETH_ALEN, nh.smac, ETH_ALEN, 0) ||
-		    bpf_clone_redirect(skb, nh.ifindex, 0) < 0)
+		if (now && now->valid && now->hl == nhl) {
+			__u64 e0, e1;
+			__u32 f0, f1;
+
+			__builtin_memcpy(&e0, now->eth, 8);
+			__builtin_memcpy(&f0, now->eth + 8, 4);
+			__builtin_memcpy(&e1, nh.eth, 8);
+			__builtin_memcpy(&f1, nh.eth + 8, 4);
+			skip = e0 == e1 && f0 == f1;
+		}
+		if (!skip) {
+			if (now)
+				now->valid = 0;	/* until both stores are done */
+			if (bpf_skb_store_bytes(skb, hl_off, &nhl, 1, 0) ||
+			    bpf_skb_store_bytes(skb, 0, nh.eth, sizeof(nh.eth), 0)) {
+				endmt_event(ENDMT_STAT_DROP_CLONE);
+				return;
+			}
+			if (now) {
+				__builtin_memcpy(now->eth, nh.eth, sizeof(nh.eth));
+				now->hl = nhl;
+				now->valid = 1;
+			}
+		}
+		if (bpf_clone_redirect(skb, nh.ifindex, 0) < 0)
 			endmt_event(ENDMT_STAT_DROP_CLONE);
 		else
 			endmt_event(ok);
@@ -99,6 +128,8 @@ static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
 		__u32 mark = skb->mark;
 		long err;
 
+		if (now)
+			now->valid = 0;	/* rare: store both, do not track */
 		skb->mark = ENDMT_SLOW_MARK;
 		err = bpf_skb_store_bytes(skb, hl_off, &hl, 1, 0) ||
 		      bpf_skb_store_bytes(skb, 0, eth_orig, ETH_ALEN * 2, 0) ||
@@ -114,6 +145,15 @@ static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
 		/* blackhole/unreachable/prohibit/not forwarded/forwarding off */
 		endmt_event(ENDMT_STAT_FWD_NO_ROUTE);
 	}
+}
+
+/* One copy of its own (the chain packet, RFC 9524 replication): every
+ * store is done. */
+static __always_inline void endmt_send(struct __sk_buff *skb, const __u8 *daddr,
+				       const __u8 *saddr, const __u8 *eth_orig,
+				       __u32 hl_off, __u8 hl, enum endmt_stat ok)
+{
+	endmt_send_now(skb, daddr, saddr, eth_orig, hl_off, hl, ok, NULL);
 }
 
 /* A slow-path copy of endmt_send() back at this device's TC ingress (any

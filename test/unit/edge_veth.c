@@ -154,6 +154,29 @@ static void test_xlate(struct env *e)
 	replicate_case(e, &in, r, 4, 0, "WRITE_MIDDLE, PSN wrap");
 }
 
+/* The same DestQPN on every host (each host's first QP gets the same
+ * number), translated copies between untranslated ones: the edge stores
+ * only the octets that differ from the previous copy's, so every octet it
+ * leaves alone must already be this copy's (the QPN always, the PSN and
+ * RETH after a translated copy must come back). */
+static void test_same_qpn(struct env *e)
+{
+	struct rcv r[6] = {0};
+	struct inner_spec in = { .opcode = ENDMT_OP_WRITE_FIRST, .psn = 0x10, .paylen = 300,
+				 .va = 0x5000, .rkey = 0x42, .udp_csum = 1, .hl = 64 };
+	size_t i;
+
+	for (i = 0; i < 6; i++)
+		r[i].qpn = 17;
+	r[1].xl = (struct endmt_rcv_xlate){ .psn_offset = 3, .flags = ENDMT_XL_PSN };
+	r[3].xl = (struct endmt_rcv_xlate){ .flags = ENDMT_XL_RETH, .va_delta = 0x40, .rkey = 9 };
+	r[4].xl = (struct endmt_rcv_xlate){ .psn_offset = -1, .flags = ENDMT_XL_PSN | ENDMT_XL_RETH,
+					    .va_delta = 0x80, .rkey = 10 };
+	replicate_case(e, &in, r, 6, 0, "one QPN, WRITE_FIRST, translations in between");
+	in.opcode = ENDMT_OP_SEND_ONLY, in.udp_csum = 0;
+	replicate_case(e, &in, r, 6, 0, "one QPN, SEND_ONLY, UDP checksum 0");
+}
+
 /* RFC 6040 normal-mode decapsulation (figure 4): a CE mark a transit link
  * put on the outer header reaches every copy when the inner packet is ECT;
  * an outer ECT(1) turns an inner ECT(0) into ECT(1); other outer values
@@ -463,6 +486,8 @@ void test_edge_veth(void)
 		edge_veth_gro(&e);
 	if (test__start_subtest("psn_wrap_reth_xlate"))
 		test_xlate(&e);
+	if (test__start_subtest("same_qpn_mixed_xlate"))
+		test_same_qpn(&e);
 	if (test__start_subtest("chain_mode"))
 		test_chain(&e);
 	if (test__start_subtest("ecn_rfc6040"))

@@ -163,9 +163,64 @@ static void test_incremental(void)
 	ASSERT_EQ(n, 4000, "cases run");
 }
 
+/* The table-driven product (endmt_crc32_mul_by, the edge's per-copy
+ * shift) against the bitwise one, over random and edge-case operands, and
+ * as the edge uses it: the delta's raw CRC with the unchanged octets
+ * between the rewritten fields as zero steps, shifted by the table. */
+static void test_mul_table(void)
+{
+	static const uint32_t special[] = { 0, 1, 0x80000000u, 0xffffffffu, ENDMT_CRC32_POLY };
+	struct endmt_crc32_mul m;
+	int iter, fails = 0, n = 0;
+	size_t i, j;
+
+	for (i = 0; i < 5; i++) {
+		for (j = 0; j < 5; j++) {
+			endmt_crc32_mul_init(&m, special[j]);
+			fails += endmt_crc32_mul_by(&m, special[i]) !=
+				 endmt_crc32_mulmod(special[i], special[j]);
+			n++;
+		}
+	}
+	srand(4321);
+	for (iter = 0; iter < 100000; iter++) {
+		uint32_t a = (uint32_t)rand() << 16 ^ (uint32_t)rand();
+		uint32_t b = (uint32_t)rand() << 16 ^ (uint32_t)rand();
+
+		endmt_crc32_mul_init(&m, b);
+		fails += endmt_crc32_mul_by(&m, a) != endmt_crc32_mulmod(a, b);
+		n++;
+	}
+	ASSERT_EQ(fails, 0, "table product != bitwise product");
+	ASSERT_EQ(n, 100025, "products compared");
+
+	/* 52-octet window, delta nonzero only in DA 0-15, QPN 29-31, PSN
+	 * 33-35, RETH 36-47: the sparse walk equals the dense one */
+	fails = 0;
+	for (iter = 0; iter < 2000; iter++) {
+		uint8_t d[52] = {0};
+		uint32_t dense = 0, sparse = 0, tail = (uint32_t)rand() % 9000;
+
+		for (i = 0; i < 52; i++)
+			if (i < 16 || (i >= 29 && i < 32) || (i >= 33 && i < 48))
+				d[i] = (uint8_t)rand();
+		for (i = 0; i < 52; i++)
+			dense = endmt_crc32_byte(dense, d[i]);
+		for (i = 0; i < 52; i++)
+			sparse = d[i] || (i < 16 || (i >= 29 && i < 32) || (i >= 33 && i < 48)) ?
+				 endmt_crc32_byte(sparse, d[i]) :
+				 endmt_crc32_table[sparse & 0xff] ^ (sparse >> 8);
+		endmt_crc32_mul_init(&m, endmt_crc32_x8n(tail));
+		fails += endmt_crc32_mul_by(&m, sparse) != endmt_icrc_shift(dense, tail);
+	}
+	ASSERT_EQ(fails, 0, "sparse window walk + table shift != dense walk + bitwise shift");
+}
+
 void test_icrc(void)
 {
 	test_captures();
 	if (test__start_subtest("incremental_vs_full"))
 		test_incremental();
+	if (test__start_subtest("mul_table_vs_bitwise"))
+		test_mul_table();
 }
