@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "endmt/icrc.h"
@@ -45,12 +46,16 @@ int cmd_icrc(const char *obj_path)
 {
 	static struct bi_win w;
 	uint32_t dense[BI_COPIES], zero = 0;
-	struct bpf_object *obj = load_obj(obj_path, NULL);
+	struct bpf_object *obj;
+	char pin[64];
 	int mfd, i, k, err = 0;
 	double d, s, ds, ss;
 
+	/* its maps pinned under a root of its own, removed at the end (no
+	 * pins at /sys/fs/bpf's top, libbpf's default for pinned-by-name) */
+	obj = load_obj_own_pins(obj_path, "benchpi", pin, sizeof(pin), &err);
 	if (!obj)
-		return -EINVAL;
+		return err;
 	mfd = bpf_object__find_map_fd_by_name(obj, "bench_icrc_win");
 	srand(77);
 	for (i = 0; i < 52; i++)
@@ -89,6 +94,8 @@ int cmd_icrc(const char *obj_path)
 	printf("icrc dense %.1f %.1f\n", (d - ds) / BI_COPIES, ds);
 	printf("icrc sparse %.1f %.1f\n", (s - ss) / BI_COPIES, ss);
 out:
+	bpf_object__unpin_maps(obj, NULL);
 	bpf_object__close(obj);
+	rmdir(pin);
 	return err;
 }

@@ -147,8 +147,13 @@ __noinline int endmt_edge_fanout(struct xdp_md *ctx)
 		return -1;
 	inner_len = pkt_len - m.inner_off;
 	outer_len = m.inner_off - ETH_HLEN;
-	/* The copies carry the UDP checksum unchanged: only packets without
-	 * one (RoCEv2's usual zero) take this path. */
+	/* The copies carry the UDP checksum as received: only packets without
+	 * one (RoCEv2's usual zero, what rxe sends) take this path.  A non-zero
+	 * one may be no checksum at all yet: an skb of a local UDP socket stays
+	 * CHECKSUM_PARTIAL across veths (the field holds the pseudo header's
+	 * sum only), which XDP cannot see and its frames lose; the TC half
+	 * keeps that state (measured: every XDP copy failed the receiver's
+	 * check, Udp6InCsumErrors). */
 	if (bpf_xdp_load_bytes(ctx, m.inner_off + ENDMT_IP6_HLEN + 6, csum, 2) ||
 	    csum[0] | csum[1])
 		goto to_tc;

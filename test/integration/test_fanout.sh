@@ -8,6 +8,7 @@
 #   same_bytes            the XDP path's copies equal the TC path's octet for
 #                         octet (`sid add --fanout tc`), ICRC, PSN and RETH
 #                         right; each path says so in its counters
+#   csum_tc               packets with a real UDP checksum: the TC path
 #   no_napi               R2's end without NAPI (GRO off): its link takes no
 #                         XDP frames, the packets take the TC path and both
 #                         receivers get their copies; GRO on: the XDP path
@@ -181,7 +182,12 @@ for i, (addr, qpn, poff, vad, rkey) in want.items():
         dq = int.from_bytes(bth[5:8], "big")
         psn = int.from_bytes(bth[9:12], "big")
         ok = struct.unpack("<I", ip6[-4:])[0] == o.icrc(ip6) and str(da) == addr and dq == qpn
-        ok = ok and ip6[7] == 63 and ip6[40+6:40+8] == b"\0\0"
+        ok = ok and ip6[7] == 63
+        csum = ip6[40+6:40+8]
+        if os.environ.get("FORGE_UDP_CSUM"):
+            ok = ok and int.from_bytes(csum, "big") == o.udp6_csum(ip6)
+        else:
+            ok = ok and csum == b"\0\0"
         if bth[0] == 0x0A:   # WRITE Only: RETH after the BTH
             va, rk = struct.unpack(">QI", ip6[60:72])
             ok = ok and va == 0x10000 + vad and rk == (rkey if rkey is not None else 0x55)
@@ -195,6 +201,24 @@ EOF
 psns() {
 	$PY -c "$ROCE"'
 import sys;print(" ".join(str(int.from_bytes(f[14+48+9:14+48+12],"big")) for f in roce(sys.argv[1])))' "$TMP/$1-r$2.pcap"
+}
+
+# Real UDP checksums (as a UDP socket sends them; rxe sends 0): the TC
+# path, whose copies keep them right
+case_csum_tc() {
+	topo
+	neigh 1
+	neigh 2
+	edge
+	slots_valid 2 || die "no valid slots"
+	cap_start csum
+	FORGE_UDP_CSUM=1 send endmt 1 2 $R1 $R2
+	FORGE_UDP_CSUM=1 send endmt-write 3 2 $R1 $R2
+	cap_stop
+	[ "$(ctr endmt_fanout)" = 0 ] && [ "$(ctr fanout_to_tc)" = 4 ] &&
+		ok "a UDP checksum: the TC path" || bad "fanout $(ctr endmt_fanout), to_tc $(ctr fanout_to_tc)"
+	[ "$(counts csum)" = "4 4 -" ] && [ "$(FORGE_UDP_CSUM=1 check_copies csum)" = 0 ] &&
+		ok "copies' ICRC and UDP checksum right (zlib, RFC 8200 oracle)" || bad "captured $(counts csum)"
 }
 
 case_same_bytes() {
@@ -443,7 +467,7 @@ case_kernel_features() {
 HAS_FEATURES=0
 genl ctrl get name netdev >/dev/null 2>&1 && HAS_FEATURES=1
 if [ $HAS_FEATURES = 1 ]; then
-	run_cases same_bytes no_napi unresolved_neighbour agent_stops subset receiver_removed \
+	run_cases same_bytes csum_tc no_napi unresolved_neighbour agent_stops subset receiver_removed \
 		route_moves generic_mode mtu kernel_features
 else
 	echo "this kernel ($(uname -r)) has no netlink family \"netdev\": the XDP fan-out cannot" \

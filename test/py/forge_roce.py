@@ -17,7 +17,7 @@ import socket
 import struct
 import sys
 
-from endmt_oracle import icrc
+from endmt_oracle import icrc, udp6_csum
 
 ROCE_PORT = 4791
 OP = {"data": 0x04, "write": 0x0A, "ack": 0x11, "cnp": 0x81}   # SEND/WRITE only, ACK, CNP
@@ -43,6 +43,8 @@ def frame(kind, smac, dmac, src, dst, dqpn, psn):
     udp = struct.pack(">HHHH", 0xC000, ROCE_PORT, ulen, 0)
     pkt = ip6 + udp + bth + body + b"\0\0\0\0"
     pkt = pkt[:-4] + struct.pack("<I", icrc(pkt))
+    if os.environ.get("FORGE_UDP_CSUM"):   # a real UDP checksum, as a UDP socket sends
+        pkt = pkt[:46] + struct.pack(">H", udp6_csum(pkt)) + pkt[48:]
     mac = lambda m: bytes(int(x, 16) for x in m.split(":"))  # noqa: E731
     return mac(dmac) + mac(smac) + b"\x86\xdd" + pkt
 

@@ -47,6 +47,7 @@ static void usage(FILE *f)
 "usage: rcpeer send --local ADDR --peer ADDR --qpn N --dqpn N [--psn N] --bytes N\n"
 "                   [--mtu 1024] [--op write|send] [--rate-mbps R] [--timeout-ms T]\n"
 "                   [--ecn] [--window 64] [--msg-bytes 65536] [--max-retries 100]\n"
+"                   [--udp-csum0]\n"
 "                   [--rai-mbps 100] [--va N] [--rkey N] [--seed N] [--out FILE]\n"
 "       rcpeer recv --local ADDR --peer ADDR --qpn N --dqpn N [--psn N] --bytes N\n"
 "                   [--mtu 1024] [--op write|send] [--ack-every 16] [--stall-after N]\n"
@@ -55,7 +56,9 @@ static void usage(FILE *f)
 "                   [--va N] [--rkey N] [--seed N] [--out FILE]\n"
 "       rcpeer selftest\n"
 "--qpn is this peer's own QP (DestQP of packets it accepts), --dqpn the QP it\n"
-"sends to (the Designated QPN of the group).  Both ends use UDP port 4791.\n");
+"sends to (the Designated QPN of the group).  Both ends use UDP port 4791.\n"
+"--udp-csum0: data packets carry UDP checksum 0, as rxe sends them (default:\n"
+"the socket's checksum, which stays CHECKSUM_PARTIAL across veths).\n");
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -112,6 +115,7 @@ static int parse_opt(int c, uint64_t v, struct opts *o)
 	case 'a': o->rai_mbps = atof(optarg); break;
 	case 't': o->timeout_ms = (uint32_t)v; break;
 	case 'e': o->ecn = 1; break;
+	case 'Z': o->udp_csum0 = 1; break;
 	case 'O': o->out = optarg; break;
 	case 'S': o->stall_after = v; break;
 	case 'n': o->rnr_first = v; break;
@@ -176,6 +180,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "rkey", 1, 0, 'R' }, { "idle-ms", 1, 0, 'i' }, { "linger-ms", 1, 0, 'L' },
 		{ "cnp-gap-us", 1, 0, 'c' }, { "max-retries", 1, 0, 'X' },
 		{ "rai-mbps", 1, 0, 'a' }, { "rnr-first", 1, 0, 'n' },
+		{ "udp-csum0", 0, 0, 'Z' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	uint64_t v;
@@ -183,7 +188,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		v = 0;
-		if (c != 'l' && c != 'p' && c != 'o' && c != 'O' && c != 'e' && c != 'h' &&
+		if (c != 'l' && c != 'p' && c != 'o' && c != 'O' && c != 'e' && c != 'Z' && c != 'h' &&
 		    c != '?' && c != 'r' && c != 'a' && parse_u64(optarg, &v)) {
 			fprintf(stderr, "rcpeer: bad number '%s'\n", optarg);
 			return -EINVAL;

@@ -106,7 +106,9 @@ int sock_open(struct sock *s, const struct opts *o)
 	/* RoCEv2 over IPv6 may carry UDP checksum 0 (rxe sends 0; the edges
 	 * keep a 0 they receive); the ICRC is the integrity check, so accept
 	 * them as a RoCE NIC does.  The agents' CNPs carry a real checksum. */
-	if (setsockopt(s->fd, IPPROTO_UDP, UDP_NO_CHECK6_RX, &one, sizeof(one)))
+	if (setsockopt(s->fd, IPPROTO_UDP, UDP_NO_CHECK6_RX, &one, sizeof(one)) ||
+	    (o->udp_csum0 &&
+	     setsockopt(s->fd, IPPROTO_UDP, UDP_NO_CHECK6_TX, &one, sizeof(one))))
 		goto err;
 	/* Larger buffers so a burst of a window is not lost in the socket;
 	 * best effort (net.core.*mem_max caps them). */

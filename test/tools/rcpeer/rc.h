@@ -38,6 +38,7 @@ struct opts {
 	uint32_t timeout_ms;	/* retransmission timeout */
 	uint32_t max_retries;	/* consecutive timeouts before giving up */
 	int ecn;
+	int udp_csum0;		/* send UDP checksum 0 (UDP_NO_CHECK6_TX), as rxe */
 	const char *out;
 	uint64_t stall_after;	/* 0: never */
 	uint64_t rnr_first;	/* recv: answer RNR to the first N in-order packets */
