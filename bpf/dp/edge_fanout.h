@@ -50,6 +50,7 @@ struct endmt_fanout_walk {
 	__u32 inner_len;
 	__u32 t, j, n;		/* TLV t, its receiver j of n */
 	__u32 fail;
+	__u32 last;		/* the slot of the last receiver */
 	__u64 bits;
 };
 
@@ -101,6 +102,7 @@ static long endmt_fanout_step(__u32 i, void *data)
 	if (w->bits & (1ull << (fr->slot & 63)))	/* listed twice */
 		goto fail;
 	w->bits |= 1ull << (fr->slot & 63);
+	w->last = fr->slot & 63;
 	return 0;
 fail:
 	w->fail = 1;
@@ -201,6 +203,10 @@ __noinline int endmt_edge_fanout(struct xdp_md *ctx)
 	    bpf_xdp_adjust_head(ctx, (int)outer_len))
 		return endmt_event(ENDMT_STAT_DROP_FANOUT_META), XDP_DROP;
 	endmt_event(ENDMT_STAT_ENDMT_FANOUT);
+	/* One receiver: to its entry alone, no walk over the devmap's slots
+	 * (its program runs all the same). */
+	if (!(w.bits & (w.bits - 1)))
+		return bpf_redirect_map(dm, w.last, 0);
 	return bpf_redirect_map(dm, 0, BPF_F_BROADCAST);
 to_tc:
 	endmt_event(ENDMT_STAT_FANOUT_TC);

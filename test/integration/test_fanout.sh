@@ -16,8 +16,9 @@
 #                         the agent's refresh puts the packets on the XDP path
 #   agent_stops           SIGTERM: the TC path at once; SIGKILL: when the
 #                         lease runs out (ENDMT_FANOUT_LEASE_NS)
-#   subset                a TLV naming R1 only: R1's copy only (R2's slot
-#                         skips its clone); with a stranger: the TC path
+#   subset                a TLV naming R1 only: R1's copy only, to its slot
+#                         alone; R1 and R2 of three: R3's slot skips its
+#                         clone; with a stranger: the TC path
 #   receiver_removed      `receiver del` R2: no copy for R2 from the next
 #                         packet on, before the agent's refresh
 #   route_moves           R2's address moves behind e3: the copies follow
@@ -345,25 +346,34 @@ case_agent_stops() {
 }
 
 case_subset() {
-	topo
+	topo e3
 	neigh 1
 	neigh 2
+	neigh 3
 	edge
-	slots_valid 2 || die "no valid slots"
+	must X $EN receiver add --proxy $PROXY --dqpn $DQPN --addr fd00:3::1 --qpn 0x33
+	slots_valid 3 || die "no valid slots"
 	cap_start one
 	send endmt 1 3 $R1
 	cap_stop
-	[ "$(ctr endmt_fanout)" = 3 ] && [ "$(ctr fanout_slot_skipped)" = 3 ] &&
-		ok "R1 only: XDP, R2's slot skipped its clone" ||
+	[ "$(ctr endmt_fanout)" = 3 ] && [ "$(ctr fanout_slot_skipped)" = 0 ] &&
+		ok "R1 only: XDP, to its slot alone (no clone for the others)" ||
 		bad "fanout $(ctr endmt_fanout), skipped $(ctr fanout_slot_skipped)"
-	[ "$(counts one)" = "3 0 -" ] && ok "only R1 got copies" || bad "captured $(counts one)"
-	cap_start stranger
-	send endmt 4 2 $R1 fd00:2::99/0x33
+	[ "$(counts one)" = "3 0 0" ] && ok "only R1 got copies" || bad "captured $(counts one)"
+	cap_start two
+	send endmt 4 2 $R1 $R2
 	cap_stop
-	[ "$(ctr endmt_fanout)" = 3 ] && [ "$(ctr drop_rcv_not_member)" = 2 ] &&
+	[ "$(ctr endmt_fanout)" = 5 ] && [ "$(ctr fanout_slot_skipped)" = 2 ] &&
+		ok "R1 and R2 of three: R3's slot skipped its clone" ||
+		bad "fanout $(ctr endmt_fanout), skipped $(ctr fanout_slot_skipped)"
+	[ "$(counts two)" = "2 2 0" ] && ok "R1 and R2 got theirs, R3 none" || bad "captured $(counts two)"
+	cap_start stranger
+	send endmt 6 2 $R1 fd00:2::99/0x33
+	cap_stop
+	[ "$(ctr endmt_fanout)" = 5 ] && [ "$(ctr drop_rcv_not_member)" = 2 ] &&
 		ok "a stranger in the TLV: the TC path, which refuses it" ||
 		bad "fanout $(ctr endmt_fanout), not_member $(ctr drop_rcv_not_member)"
-	[ "$(counts stranger)" = "2 0 -" ] && ok "R1 got its copies, nobody else" || bad "captured $(counts stranger)"
+	[ "$(counts stranger)" = "2 0 0" ] && ok "R1 got its copies, nobody else" || bad "captured $(counts stranger)"
 }
 
 case_receiver_removed() {
