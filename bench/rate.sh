@@ -276,6 +276,13 @@ walk(json.load(sys.stdin)); print(" ".join(map(str,sorted(ids))))')
 	echo "$t $c"
 }
 
+# The edge's packets replicated by the XDP fan-out and by the TC half.
+path_counts() {
+	in_dut "$ENDMT" --pin-root "$PIN" --json show 2>/dev/null | /usr/bin/python3 -c \
+		'import json,sys;c=json.load(sys.stdin)["counters"];print(c.get("endmt_fanout",0),c.get("endmt_consumed",0))' ||
+		echo "0 0"
+}
+
 # One measurement: prints "copies_per_s cpu_ns_per_copy pps bpf_ns_per_pkt even".
 measure() { # pktkind nrcv paylen
 	local kind=$1 n=$2 len=$3 cfg=$TMP/$1-$2-$3.cfg nk=$(($2 < NEG ? $2 : NEG))
@@ -361,7 +368,16 @@ for r in $(seq 1 $REPEAT); do
 		if [ -n "$TODO" ]; then
 			TODOS[$c]=$TODO; continue
 		fi
+		[ "$label" = endmt-xdp ] && path_counts > "$TMP/path0"
 		measure $pkt $n $len >> "$TMP/res.$label.$n.$len"
+		# the xdp variant must have taken the XDP fan-out, not TC
+		if [ "$label" = endmt-xdp ]; then
+			read -r f0 c0 < "$TMP/path0"
+			read -r f1 c1 < <(path_counts)
+			if [ $((c1 - c0)) -gt $(((f1 - f0) / 100)) ]; then
+				TODOS[$c]="the xdp variant fell back to the TC path for $((c1 - c0)) of $((f1 - f0 + c1 - c0)) packets"
+			fi
+		fi
 	done
 done
 for c in "${CASES[@]}"; do
