@@ -41,6 +41,7 @@
 #include "endmt.h"
 #include "fanout.h"
 #include "endmt/fanout.h"
+#include "endmt/icrc.h"
 #include "edge_slot.skel.h"
 
 /* linux/netdev.h (6.3+), not in every distribution's headers */
@@ -369,6 +370,28 @@ static int probe(struct fanout *f, const struct rcv *r, struct endmt_nh_probe *o
 	return err;
 }
 
+/* The raw CRC of the window delta a copy for r always has: DA (Proxy ->
+ * receiver) at window octets 0..15, DestQPN (DQPN -> QPN) at 29..31; for
+ * the 36-octet window and the 52-octet one (16 zero octets more). */
+static void slot_raw(const struct rcv *r, struct endmt_fanout_slot *s)
+{
+	uint8_t d[36] = {};
+	uint32_t raw = 0;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		d[i] = r->g.proxy[i] ^ r->k.addr[i];
+	d[29] = (uint8_t)((r->g.dqpn ^ r->k.qpn) >> 16);
+	d[30] = (uint8_t)((r->g.dqpn ^ r->k.qpn) >> 8);
+	d[31] = (uint8_t)(r->g.dqpn ^ r->k.qpn);
+	for (i = 0; i < 36; i++)
+		raw = endmt_crc32_byte(raw, d[i]);
+	s->raw36 = raw;
+	for (i = 0; i < 16; i++)
+		raw = endmt_crc32_byte(raw, 0);
+	s->raw52 = raw;
+}
+
 /* Makes slot r->slot of r's group say what the FIB says now. */
 static void slot_update(struct fanout *f, const struct rcv *r, int dm)
 {
@@ -382,6 +405,7 @@ static void slot_update(struct fanout *f, const struct rcv *r, int dm)
 
 	memcpy(nv.addr, r->k.addr, 16);
 	nv.qpn = r->k.qpn;
+	slot_raw(r, &nv);
 	err = probe(f, r, &p);
 	if (err && !f->warned_probe) {
 		fprintf(stderr, "endmt agent: fan-out: next-hop probe failed: %s (TC path)\n",

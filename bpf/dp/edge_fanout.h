@@ -230,7 +230,7 @@ static __always_inline int endmt_fanout_copy(struct xdp_md *ctx, __u32 slot)
 	struct ethhdr *eth = data;
 	struct ipv6hdr *ip6 = (void *)(eth + 1);
 	struct endmt_bth *bth = (void *)((__u8 *)(ip6 + 1) + ENDMT_UDP_HLEN);
-	__u8 ow[ENDMT_FW_LEN_RETH], nw[ENDMT_FW_LEN_RETH], *win, *ic;
+	__u8 *win, *ic;
 	__u32 plen, wlen, icoff, icrc, raw, psn;
 	__be32 q;
 
@@ -274,49 +274,51 @@ static __always_inline int endmt_fanout_copy(struct xdp_md *ctx, __u32 slot)
 	if (!g || !endmt_gk_eq(g, &fk.group))
 		goto bad;
 
-	__builtin_memcpy(ow, win, ENDMT_FW_LEN);
-	if (wlen == ENDMT_FW_LEN_RETH) {
-		if (win + ENDMT_FW_LEN_RETH > (__u8 *)end)
-			goto bad;
-		__builtin_memcpy(ow + ENDMT_FW_LEN, win + ENDMT_FW_LEN,
-				 ENDMT_FW_LEN_RETH - ENDMT_FW_LEN);
-	} else {
-		__builtin_memset(ow + ENDMT_FW_LEN, 0, ENDMT_FW_LEN_RETH - ENDMT_FW_LEN);
-	}
-	__builtin_memcpy(nw, ow, sizeof(nw));
-	/* window offsets: DA 0, BTH 24 (DestQPN 29..31, PSN 33..35), RETH 36 */
-	__builtin_memcpy(nw, s->addr, 16);
-	q = bpf_htonl(s->qpn << 8);
-	__builtin_memcpy(nw + 29, &q, 3);
+	/* The DA and DestQPN deltas are fixed by the group and the receiver:
+	 * their raw CRC comes with the slot (the agent's, for both window
+	 * lengths).  Only a translated PSN or RETH is walked here, as zeros
+	 * before it cost nothing and zeros after it are a shift. */
+	raw = wlen == ENDMT_FW_LEN_RETH ? s->raw52 : s->raw36;
 	xl = bpf_map_lookup_elem(&endmt_rcv_xlate, &rk);
 	if (xl && (xl->flags & ENDMT_XL_PSN)) {
-		psn = (__u32)nw[33] << 16 | (__u32)nw[34] << 8 | nw[35];
+		__u8 *p = win + 33;	/* BTH PSN, window octets 33..35 */
+		__u32 d;
+
+		psn = (__u32)p[0] << 16 | (__u32)p[1] << 8 | p[2];
 		psn = endmt_psn_add(psn, xl->psn_offset);
-		nw[33] = psn >> 16;
-		nw[34] = psn >> 8;
-		nw[35] = psn;
+		d = endmt_crc32_byte(0, p[0] ^ (__u8)(psn >> 16));
+		d = endmt_crc32_byte(d, p[1] ^ (__u8)(psn >> 8));
+		d = endmt_crc32_byte(d, p[2] ^ (__u8)psn);
+		if (wlen == ENDMT_FW_LEN_RETH)
+			d = endmt_icrc_zeros(d, ENDMT_FW_LEN_RETH - ENDMT_FW_LEN);
+		raw ^= d;
+		p[0] = psn >> 16;
+		p[1] = psn >> 8;
+		p[2] = psn;
 	}
 	if (xl && (xl->flags & ENDMT_XL_RETH) && wlen == ENDMT_FW_LEN_RETH) {
+		__u8 *r = win + ENDMT_FW_LEN, nr[12];	/* RETH: VA(8) R_Key(4) */
+		__u32 rkey = bpf_htonl(xl->rkey), d = 0, k;
 		__u64 va;
-		__u32 rkey = bpf_htonl(xl->rkey);
 
-		__builtin_memcpy(&va, nw + 36, 8);
-		va = bpf_cpu_to_be64(bpf_be64_to_cpu(va) + xl->va_delta);
-		__builtin_memcpy(nw + 36, &va, 8);
-		__builtin_memcpy(nw + 44, &rkey, 4);
-	}
-	__builtin_memcpy(&icrc, ic, 4);
-	raw = endmt_icrc_delta_raw(ow, nw, wlen);
-	icrc = endmt_icrc_apply(icrc, raw, m->shift);
-
-	/* Only what changes: DA, BTH (QPN, PSN), RETH, ICRC, hop limit, MACs. */
-	__builtin_memcpy(win, nw, 16);
-	__builtin_memcpy(win + 24, nw + 24, 12);
-	if (wlen == ENDMT_FW_LEN_RETH) {
 		if (win + ENDMT_FW_LEN_RETH > (__u8 *)end)
 			goto bad;
-		__builtin_memcpy(win + 36, nw + 36, 16);
+		__builtin_memcpy(&va, r, 8);
+		va = bpf_cpu_to_be64(bpf_be64_to_cpu(va) + xl->va_delta);
+		__builtin_memcpy(nr, &va, 8);
+		__builtin_memcpy(nr + 8, &rkey, 4);
+		for (k = 0; k < 12; k++)
+			d = endmt_crc32_byte(d, r[k] ^ nr[k]);
+		d = endmt_icrc_zeros(d, 4);	/* the DMA length: unchanged */
+		raw ^= d;
+		__builtin_memcpy(r, nr, 12);
 	}
+	__builtin_memcpy(&icrc, ic, 4);
+	icrc = endmt_icrc_apply(icrc, raw, m->shift);
+	/* window offsets: DA 0, BTH 24 (DestQPN 29..31) */
+	__builtin_memcpy(win, s->addr, 16);
+	q = bpf_htonl(s->qpn << 8);
+	__builtin_memcpy(win + 29, &q, 3);
 	__builtin_memcpy(ic, &icrc, 4);
 	ip6->hop_limit--;	/* > 1: the XDP half dropped the rest */
 	__builtin_memcpy(eth->h_dest, s->dmac, ETH_ALEN);

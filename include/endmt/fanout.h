@@ -68,9 +68,14 @@ struct endmt_fanout_slot {
 	__u32 mtu;		/* its MTU: longer copies take the TC path */
 	__u8 smac[6];		/* egress device's address */
 	__u8 dmac[6];		/* next hop's address */
-	__u32 reserved;
+	/* crc_raw (include/endmt/icrc.h) of the copy's window delta from DA
+	 * (group Proxy -> addr) and DestQPN (group DQPN -> qpn) alone, over the
+	 * 36-octet window and the 52-octet one (with a RETH); a PSN or RETH
+	 * translation adds its own delta per packet. */
+	__u32 raw36;
+	__u32 raw52;
 };
-_Static_assert(sizeof(struct endmt_fanout_slot) == 48, "fanout slot layout");
+_Static_assert(sizeof(struct endmt_fanout_slot) == 52, "fanout slot layout");
 
 /* Metadata in front of the decapsulated frame, read by every slot's
  * program (xdp_frame keeps it through the broadcast clone). */
