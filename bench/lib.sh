@@ -72,3 +72,17 @@ topo_cleanup() {
 	ip netns del $NS_K 2>/dev/null
 	return 0
 }
+
+# percopy_prep NAME: what the scripts that drive bench/percopy (percopy.sh,
+# scale.sh) need first: PC, die() in NAME's words, cleanup on exit, the
+# program and the edge object built, bpffs mounted.
+percopy_prep() {
+	BENCH_NAME=$1
+	PC=$O/bench/percopy
+	trap topo_cleanup EXIT
+	trap 'exit 130' INT TERM
+	[ -x "$PC" ] || die "$PC missing: make O=$O $PC"
+	[ -f "$O/bpf/edge.bpf.o" ] || die "$O/bpf/edge.bpf.o missing: make O=$O bpf"
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+}
+die() { echo "${BENCH_NAME:-bench}: $*" >&2; exit 1; }

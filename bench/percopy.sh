@@ -17,16 +17,7 @@ set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
 . bench/lib.sh
-PC=$O/bench/percopy
-
-cleanup() { topo_cleanup; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-die() { echo "percopy: $*" >&2; exit 1; }
-
-[ -x "$PC" ] || die "$PC missing: make O=$O $PC"
-[ -f "$O/bpf/edge.bpf.o" ] || die "$O/bpf/edge.bpf.o missing: make O=$O bpf"
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+percopy_prep percopy
 
 WHAT=("$@")
 [ ${#WHAT[@]} -gt 0 ] || WHAT=(xdp edge acks icrc)

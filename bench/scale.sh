@@ -16,16 +16,7 @@ set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
 . bench/lib.sh
-PC=$O/bench/percopy
-
-cleanup() { topo_cleanup; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-die() { echo "scale: $*" >&2; exit 1; }
-
-[ -x "$PC" ] || die "$PC missing: make O=$O $PC"
-[ -f "$O/bpf/edge.bpf.o" ] || die "$O/bpf/edge.bpf.o missing: make O=$O bpf"
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+percopy_prep scale
 
 rc=0
 topo_setup || die "topology setup failed"
