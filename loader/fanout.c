@@ -587,7 +587,8 @@ int fanout_refresh(struct fanout *f)
 			"features (netlink family \"netdev\", Linux 6.3+): copies take the TC path\n");
 		f->warned_features = true;
 	}
-	leases_write(f, f->nin ? mono_ns() + ENDMT_FANOUT_LEASE_NS : 0);
+	/* No lease where no slot can be valid: the ingress stops at once. */
+	leases_write(f, f->nin && f->genl >= 0 ? mono_ns() + ENDMT_FANOUT_LEASE_NS : 0);
 	f->st.refreshes++;
 	return err;
 }

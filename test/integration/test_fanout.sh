@@ -472,6 +472,8 @@ case_kernel_features() {
 	cap_stop
 	[ "$(ctr endmt_fanout)" = 0 ] && [ "$(ctr endmt_consumed)" = 3 ] && ok "the TC path" ||
 		bad "fanout $(ctr endmt_fanout), consumed $(ctr endmt_consumed)"
+	[ "$(ctr fanout_to_tc)" = 0 ] && ok "no lease: the XDP half does not even try" ||
+		bad "fanout_to_tc $(ctr fanout_to_tc)"
 	[ "$(counts old)" = "3 3 -" ] && [ "$(check_copies old)" = 0 ] && ok "copies right" ||
 		bad "captured $(counts old)"
 }
