@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -626,47 +627,43 @@ const struct fanout_stats *fanout_stats(const struct fanout *f)
 	return f ? &f->st : NULL;
 }
 
+/* Clears ENDMT_FS_VALID in the __u32 at flags_off of every value of fd
+ * (endmt_fanout_rcv, endmt_fanout_slots). */
+static void invalidate_all(int fd, size_t ksz, size_t vsz, size_t flags_off)
+{
+	uint8_t k[64], next[64], v[64];
+	uint32_t flags;
+
+	if (ksz > sizeof(k) || vsz > sizeof(v) || bpf_map_get_next_key(fd, NULL, k))
+		return;
+	do {
+		if (!bpf_map_lookup_elem(fd, k, v)) {
+			memcpy(&flags, v + flags_off, sizeof(flags));
+			if (flags & ENDMT_FS_VALID) {
+				flags &= ~ENDMT_FS_VALID;
+				memcpy(v + flags_off, &flags, sizeof(flags));
+				bpf_map_update_elem(fd, k, v, 0);
+			}
+		}
+		if (bpf_map_get_next_key(fd, k, next))
+			break;
+		memcpy(k, next, ksz);
+	} while (1);
+}
+
 void fanout_close(struct fanout *f)
 {
-	struct endmt_fanout_key k, next;
 	unsigned i;
 
 	if (!f)
 		return;
-	/* No agent, no next hops followed: leases end, slots invalid. */
+	/* No agent, no next hops followed: leases end, slots invalid (the
+	 * ingress's view first, as slot_update does). */
 	leases_write(f, 0);
-	{
-		struct endmt_rcv_key rk, rn;
-
-		if (!bpf_map_get_next_key(f->m->fanout_rcv, NULL, &rk)) {
-			do {
-				struct endmt_fanout_rcv fr;
-
-				if (!bpf_map_lookup_elem(f->m->fanout_rcv, &rk, &fr) &&
-				    (fr.flags & ENDMT_FS_VALID)) {
-					fr.flags &= ~ENDMT_FS_VALID;
-					bpf_map_update_elem(f->m->fanout_rcv, &rk, &fr, 0);
-				}
-				if (bpf_map_get_next_key(f->m->fanout_rcv, &rk, &rn))
-					break;
-				rk = rn;
-			} while (1);
-		}
-	}
-	if (!bpf_map_get_next_key(f->m->fanout_slots, NULL, &k)) {
-		do {
-			struct endmt_fanout_slot s;
-
-			if (!bpf_map_lookup_elem(f->m->fanout_slots, &k, &s) &&
-			    (s.flags & ENDMT_FS_VALID)) {
-				s.flags &= ~ENDMT_FS_VALID;
-				bpf_map_update_elem(f->m->fanout_slots, &k, &s, 0);
-			}
-			if (bpf_map_get_next_key(f->m->fanout_slots, &k, &next))
-				break;
-			k = next;
-		} while (1);
-	}
+	invalidate_all(f->m->fanout_rcv, sizeof(struct endmt_rcv_key),
+		       sizeof(struct endmt_fanout_rcv), offsetof(struct endmt_fanout_rcv, flags));
+	invalidate_all(f->m->fanout_slots, sizeof(struct endmt_fanout_key),
+		       sizeof(struct endmt_fanout_slot), offsetof(struct endmt_fanout_slot, flags));
 	for (i = 0; i < ENDMT_FANOUT_SLOTS; i++)
 		if (f->inst[i])
 			endmt_edge_slot__destroy(f->inst[i]);
