@@ -3,7 +3,9 @@
  * devmaps, next hops and leases.
  *
  * Every refresh (ENDMT_FANOUT_REFRESH_MS, and at once after the kernel
- * announced a route, neighbour, address or link change):
+ * announced a route, neighbour, address or link change, or when one of the
+ * valid slots' egress devices stopped taking XDP frames, checked every
+ * 10 ms: no notice says so):
  *   1. the ingress devices: every device of this pin root attached as edge
  *      in native XDP mode gets (renews) its lease in endmt_fanout_in;
  *   2. the receivers: endmt_rcv_group (written by apply and `receiver add`)
@@ -52,6 +54,8 @@
 #define NETDEV_XDP_ACT_NDO_XMIT 4
 
 #define MAX_IN 16
+#define MAX_EGRESS 64
+#define EGRESS_CHECK_NS (10ull * 1000000)
 #define MAX_RCVS ENDMT_MAX_XLATE
 
 struct fanout {
@@ -61,6 +65,12 @@ struct fanout {
 	unsigned nin;
 	int genl, genl_family;		/* -1 / 0: the kernel cannot tell XDP features */
 	int rtnl;			/* change notifications */
+	/* the egress devices of the valid slots, whose XDP features are
+	 * checked every EGRESS_CHECK_NS between refreshes: a device that
+	 * stops taking XDP frames announces no route or link change */
+	uint32_t egress[MAX_EGRESS];
+	unsigned negress;
+	uint64_t next_check_ns;
 	bool warned_features, warned_probe;
 	struct fanout_stats st;
 };
@@ -200,13 +210,70 @@ static void rtnl_open(struct fanout *f)
 	}
 }
 
+/* Has a valid slot's egress device stopped taking XDP frames (a veth
+ * whose peer turned NAPI off)?  Checked every EGRESS_CHECK_NS with one
+ * dump of every device's XDP features (one request, not one per device).
+ * An unreadable answer counts as lost: a refresh then asks again. */
+static bool egress_lost(struct fanout *f)
+{
+	struct nlreq req = {};
+	uint64_t now = mono_ns();
+	char buf[16384];
+	unsigned i, seen = 0;
+	bool lost = false;
+
+	if (now < f->next_check_ns || !f->negress || f->genl < 0)
+		return false;
+	f->next_check_ns = now + EGRESS_CHECK_NS;
+	req.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	req.nh.nlmsg_type = (uint16_t)f->genl_family;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.g.cmd = NETDEV_CMD_DEV_GET;
+	req.g.version = 1;
+	if (send(f->genl, &req, req.nh.nlmsg_len, 0) < 0)
+		return true;
+	for (;;) {
+		ssize_t n = recv(f->genl, buf, sizeof(buf), 0);
+		struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+
+		if (n <= 0)
+			return true;
+		for (; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
+			struct nlattr *ia, *fa;
+			uint32_t ifindex;
+			uint64_t feat;
+
+			if (nh->nlmsg_type == NLMSG_DONE)
+				return lost || seen < f->negress;
+			if (nh->nlmsg_type == NLMSG_ERROR)
+				return true;
+			ia = genl_attr((char *)nh, (int)nh->nlmsg_len, NETDEV_A_DEV_IFINDEX);
+			fa = genl_attr((char *)nh, (int)nh->nlmsg_len, NETDEV_A_DEV_XDP_FEATURES);
+			if (!ia || !fa || fa->nla_len < NLA_HDRLEN + sizeof(feat))
+				continue;
+			memcpy(&ifindex, (char *)ia + NLA_HDRLEN, sizeof(ifindex));
+			memcpy(&feat, (char *)fa + NLA_HDRLEN, sizeof(feat));
+			for (i = 0; i < f->negress; i++) {
+				if (f->egress[i] != ifindex)
+					continue;
+				seen++;
+				if (!(feat & NETDEV_XDP_ACT_NDO_XMIT))
+					lost = true;
+			}
+		}
+	}
+}
+
 bool fanout_changed(struct fanout *f)
 {
 	char buf[8192];
-	bool any = false;
+	bool any;
 
-	if (!f || f->rtnl < 0)
+	if (!f)
 		return false;
+	any = egress_lost(f);
+	if (f->rtnl < 0)
+		return any;
 	/* Drain: one refresh answers any number of messages.  ENOBUFS (we
 	 * were too slow and lost some) says "something changed" too. */
 	for (;;) {
@@ -455,8 +522,15 @@ static void slot_update(struct fanout *f, const struct rcv *r, int dm)
 	bpf_map_update_elem(f->m->fanout_rcv, &r->k, &fr, 0);	/* last: valid */
 	f->st.changes++;
 out:
-	if (nv.flags & ENDMT_FS_VALID)
+	if (nv.flags & ENDMT_FS_VALID) {
+		unsigned i;
+
 		f->st.valid++;
+		for (i = 0; i < f->negress && f->egress[i] != nv.ifindex; i++)
+			;
+		if (i == f->negress && i < MAX_EGRESS)
+			f->egress[f->negress++] = nv.ifindex;
+	}
 }
 
 static void slot_remove(struct fanout *f, const struct endmt_rcv_key *k,
@@ -485,6 +559,7 @@ int fanout_refresh(struct fanout *f)
 		return 0;
 	ingress_scan(f);
 	f->st.valid = 0;
+	f->negress = 0;
 	rs = calloc(MAX_RCVS, sizeof(*rs));
 	if (!rs)
 		return -ENOMEM;
@@ -591,6 +666,8 @@ int fanout_refresh(struct fanout *f)
 	/* No lease where no slot can be valid: the ingress stops at once. */
 	leases_write(f, f->nin && f->genl >= 0 ? mono_ns() + ENDMT_FANOUT_LEASE_NS : 0);
 	f->st.refreshes++;
+	infof("agent: fan-out: refresh %llu, %llu slots valid",
+	      (unsigned long long)f->st.refreshes, (unsigned long long)f->st.valid);
 	return err;
 }
 

@@ -12,6 +12,8 @@
 #   no_napi               R2's end without NAPI (GRO off): its link takes no
 #                         XDP frames, the packets take the TC path and both
 #                         receivers get their copies; GRO on: the XDP path
+#   napi_off_live         R2's end drops NAPI while the XDP path runs: the
+#                         agent's 10 ms check of the slots' devices, no loss
 #   unresolved_neighbour  R2 not yet resolved: TC (slow path); once it is,
 #                         the agent's refresh puts the packets on the XDP path
 #   agent_stops           SIGTERM: the TC path at once; SIGKILL: when the
@@ -94,7 +96,7 @@ edge() {
 	agent_start
 }
 agent_start() {
-	nsenter --net=/run/netns/$EN "$E" --pin-root "$(pin_of $EN)" agent \
+	nsenter --net=/run/netns/$EN "$E" --pin-root "$(pin_of $EN)" -v agent \
 		>>"$TMP/agent.log" 2>&1 &
 	AGENT=$!
 	APIDS+=($AGENT)
@@ -294,6 +296,35 @@ case_no_napi() {
 		bad "captured $(counts on)"
 }
 
+# NAPI off on R2's end while the XDP path runs: no route, neighbour or link
+# notice says so; the agent checks the valid slots' devices every 10 ms and
+# takes R2's slot out before its next refresh (up to a second in which the
+# kernel would drop every copy to R2 without a trace)
+case_napi_off_live() {
+	topo
+	neigh 1
+	neigh 2
+	edge
+	slots_valid 2 || die "no valid slots"
+	cap_start live
+	# just after a refresh (the agent runs with -v: one log line each),
+	# so the next periodic one is most of a second away
+	local n0 i
+	n0=$(grep -c 'fan-out: refresh' "$TMP/agent.log")
+	for i in $(seq 1 30); do
+		[ "$(grep -c 'fan-out: refresh' "$TMP/agent.log")" -gt "$n0" ] && break
+		sleep 0.05
+	done
+	ip netns exec ${ID}r2 ethtool -K r2 gro off >/dev/null
+	sleep 0.3
+	send endmt 1 3 $R1 $R2
+	cap_stop
+	[ "$(counts live)" = "3 3 -" ] && ok "no copy lost after R2's end dropped NAPI" ||
+		bad "captured $(counts live)"
+	[ "$(ctr endmt_consumed)" = 3 ] && ok "the TC path within the check's period" ||
+		bad "consumed $(ctr endmt_consumed), fanout $(ctr endmt_fanout)"
+}
+
 case_unresolved_neighbour() {
 	topo
 	neigh 1
@@ -481,7 +512,7 @@ case_kernel_features() {
 HAS_FEATURES=0
 genl ctrl get name netdev >/dev/null 2>&1 && HAS_FEATURES=1
 if [ $HAS_FEATURES = 1 ]; then
-	run_cases same_bytes csum_tc no_napi unresolved_neighbour agent_stops subset receiver_removed \
+	run_cases same_bytes csum_tc no_napi napi_off_live unresolved_neighbour agent_stops subset receiver_removed \
 		route_moves generic_mode mtu kernel_features
 else
 	echo "this kernel ($(uname -r)) has no netlink family \"netdev\": the XDP fan-out cannot" \
