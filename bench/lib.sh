@@ -86,3 +86,35 @@ percopy_prep() {
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 }
 die() { echo "${BENCH_NAME:-bench}: $*" >&2; exit 1; }
+
+# The DUT edge's group of bench/benchpkt.h (Proxy fd00:e::100, DQPN 0x11)
+# and its receivers fd00:f::1..n (QPN 0x100 + i), for End.MT on the XDP
+# fan-out or the TC half (bench/rate.sh, bench/profile.sh).  Needs ENDMT,
+# PIN, TMP.  Output of the commands in $TMP/group.log.
+bench_group_up() { # n
+	local E="nsenter --net=/run/netns/$NS_D $ENDMT --pin-root $PIN" i
+	$E group add --proxy fd00:e::100 --dqpn 0x11 >$TMP/group.log 2>&1 || return 1
+	for i in $(seq 1 $1); do
+		$E receiver add --proxy fd00:e::100 --dqpn 0x11 --addr fd00:f::$(printf %x $i) \
+			--qpn $((0x100 + i)) >>$TMP/group.log 2>&1 || return 1
+	done
+}
+# The agent on the DUT (its pid in BENCH_AGENT, log in $TMP/agent.log),
+# back once n slots are valid (its first refresh); fails after 3 s.
+bench_agent_up() { # n
+	local i
+	setsid nsenter --net=/run/netns/$NS_D $ENDMT --pin-root $PIN agent \
+		>$TMP/agent.log 2>&1 </dev/null &
+	BENCH_AGENT=$!
+	for i in $(seq 1 30); do
+		sleep 0.1
+		[ "$(bpftool map dump pinned $PIN/endmt_fanout_slots 2>/dev/null | grep -c '"flags": 1')" \
+			-ge "$1" ] && return 0
+	done
+	return 1
+}
+bench_agent_down() {
+	[ -n "${BENCH_AGENT:-}" ] || return 0
+	kill -TERM $BENCH_AGENT 2>/dev/null; wait $BENCH_AGENT 2>/dev/null
+	BENCH_AGENT=
+}

@@ -21,12 +21,11 @@ PIN=/sys/fs/bpf/$T
 TMP=$(mktemp -d /tmp/$T.XXXX)
 KALL_OLD=$(cat /proc/sys/net/core/bpf_jit_kallsyms 2>/dev/null || echo 0)
 tg=
-agent=
 FANOUT=${FANOUT:-xdp}	# the edge's path: xdp (the default) or tc
 
 cleanup() {
 	[ -n "$tg" ] && kill -INT -- -$tg 2>/dev/null && wait $tg 2>/dev/null
-	[ -n "$agent" ] && kill -TERM $agent 2>/dev/null && wait $agent 2>/dev/null
+	bench_agent_down
 	[ -d "$PIN" ] && nsenter --net=/run/netns/$NS_D "$ENDMT" --pin-root "$PIN" detach d0 >/dev/null 2>&1
 	topo_cleanup
 	rm -rf "$PIN" "$TMP"
@@ -43,23 +42,12 @@ TOPO_MTU0=3000 topo_setup || { echo "profile: topology setup failed" >&2; exit 1
 E="nsenter --net=/run/netns/$NS_D $ENDMT --pin-root $PIN"
 $E attach d0 --role edge --mode native >/dev/null && \
 	$E sid add fd00:e::1 --edge fd00:e::1 --max-receivers 88 --fanout $FANOUT >/dev/null &&
-	$E group add --proxy fd00:e::100 --dqpn 0x11 >/dev/null ||
-	{ echo "profile: endmt attach/sid/group failed" >&2; exit 1; }
-for i in $(seq 1 $N); do
-	$E receiver add --proxy fd00:e::100 --dqpn 0x11 --addr fd00:f::$(printf %x $i) \
-		--qpn $((0x100 + i)) >/dev/null || { echo "profile: receiver add failed" >&2; exit 1; }
-done
+	bench_group_up $N || { echo "profile: endmt attach/sid/group/receivers failed" >&2; exit 1; }
 if [ "$FANOUT" = xdp ]; then
 	# k0 runs NAPI (GRO), so d1 takes XDP frames; the agent gives the
 	# receivers their slots (as bench/rate.sh's xdp variant)
 	ip netns exec $NS_K ethtool -K k0 gro on >/dev/null
-	setsid nsenter --net=/run/netns/$NS_D $ENDMT --pin-root $PIN agent >$TMP/agent.log 2>&1 </dev/null &
-	agent=$!
-	for i in $(seq 1 30); do
-		sleep 0.1
-		[ "$(bpftool map dump pinned $PIN/endmt_fanout_slots 2>/dev/null | grep -c '"flags": 1')" \
-			-ge "$N" ] && break
-	done
+	bench_agent_up $N || echo "profile: the agent gave no valid slot in 3 s" >&2
 fi
 # JITed programs appear as bpf_prog_<tag>_<name> only with jit kallsyms.
 echo 1 > /proc/sys/net/core/bpf_jit_kallsyms 2>/dev/null

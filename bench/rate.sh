@@ -71,7 +71,7 @@ XDP_DIR_OURS=0
 [ -e /sys/fs/bpf/xdp ] || XDP_DIR_OURS=1
 
 cleanup() {
-	agent_down
+	bench_agent_down
 	if [ -x "$ENDMT" ] && [ -d "$PIN" ]; then
 		nsenter --net=/run/netns/$NS_D "$ENDMT" --pin-root "$PIN" detach d0 >/dev/null 2>&1
 	fi
@@ -108,7 +108,7 @@ setup() { # negress
 D0=
 d0_down() {
 	case $D0 in
-	endmt*) agent_down; in_dut "$ENDMT" --pin-root "$PIN" detach d0 >/dev/null 2>&1
+	endmt*) bench_agent_down; in_dut "$ENDMT" --pin-root "$PIN" detach d0 >/dev/null 2>&1
 		rm -rf "$PIN" ;;
 	floor)  in_dut ip link set dev d0 xdpdrv off ;;
 	esac
@@ -128,12 +128,6 @@ d0_want() { # label [variant [nrcv]]: sets TODO and fails when it cannot be brou
 # 0..n-1: a packet naming all of them leaves no slot idle), and for the xdp
 # variant the agent, which gives them their slots; the case waits until it
 # has (the agent's first refresh, then the counter shows the XDP path).
-AGENT_PID=
-agent_down() {
-	[ -n "$AGENT_PID" ] || return 0
-	kill -TERM $AGENT_PID 2>/dev/null; wait $AGENT_PID 2>/dev/null
-	AGENT_PID=
-}
 endmt_up() { # variant nrcv
 	[ -x "$ENDMT" ] || { TODO="endmt CLI ($ENDMT) not built"; return 1; }
 	local E="in_dut $ENDMT --pin-root $PIN" fan=() i
@@ -146,23 +140,9 @@ endmt_up() { # variant nrcv
 		TODO="endmt sid add ${fan[*]} failed: $(tail -1 $TMP/sid.log)"
 		$E detach d0 >/dev/null 2>&1; return 1
 	fi
-	if ! $E group add --proxy fd00:e::100 --dqpn 0x11 >$TMP/group.log 2>&1; then
-		TODO="endmt group add failed: $(tail -1 $TMP/group.log)"; return 1
-	fi
-	for i in $(seq 1 $2); do
-		$E receiver add --proxy fd00:e::100 --dqpn 0x11 --addr fd00:f::$(printf %x $i) \
-			--qpn $((0x100 + i)) >>$TMP/group.log 2>&1 ||
-			{ TODO="endmt receiver add failed: $(tail -1 $TMP/group.log)"; return 1; }
-	done
+	bench_group_up $2 || { TODO="endmt group/receiver add failed: $(tail -1 $TMP/group.log)"; return 1; }
 	[ "$1" = xdp ] || return 0
-	setsid nsenter --net=/run/netns/$NS_D $ENDMT --pin-root $PIN agent \
-		>$TMP/agent.log 2>&1 </dev/null &
-	AGENT_PID=$!
-	for i in $(seq 1 30); do	# its first refresh: slots valid
-		sleep 0.1
-		[ "$(bpftool map dump pinned $PIN/endmt_fanout_slots 2>/dev/null | grep -c '"flags": 1')" \
-			-ge "$2" ] && return 0
-	done
+	bench_agent_up $2 && return 0
 	TODO="the agent gave the receivers no valid XDP slot in 3 s: $(tail -1 $TMP/agent.log)"
 	return 1
 }

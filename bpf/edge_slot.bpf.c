@@ -25,6 +25,20 @@ int endmt_edge_slot(struct xdp_md *ctx)
 	return endmt_fanout_copy(ctx, cfg_slot);
 }
 
+/* The FIB's answer for the probe's addresses from the ingress device,
+ * tot_len octets long (0: no MTU check). */
+static __always_inline long probe_fib(struct xdp_md *ctx, const struct endmt_nh_probe *p,
+				      __u16 tot_len, struct bpf_fib_lookup *f)
+{
+	__builtin_memset(f, 0, sizeof(*f));
+	f->family = AF_INET6;
+	f->ifindex = ctx->ingress_ifindex;
+	__builtin_memcpy(f->ipv6_dst, p->daddr, 16);
+	__builtin_memcpy(f->ipv6_src, p->saddr, 16);
+	f->tot_len = tot_len;
+	return bpf_fib_lookup(ctx, f, sizeof(*f), 0);
+}
+
 /* Test-run by the agent with a struct endmt_nh_probe as the packet and the
  * edge's ingress device as ctx->ingress_ifindex: the FIB answers the question
  * the TC path's endmt_fib6() asks (bpf/dp/send.h), from the same device.
@@ -36,25 +50,14 @@ int endmt_nh_probe(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct endmt_nh_probe *p = data;
-	struct bpf_fib_lookup f = {};
+	struct bpf_fib_lookup f;
 	long rc;
 
 	if ((void *)(p + 1) > end)
 		return XDP_ABORTED;
-	f.family = AF_INET6;
-	f.ifindex = ctx->ingress_ifindex;
-	__builtin_memcpy(f.ipv6_dst, p->daddr, 16);
-	__builtin_memcpy(f.ipv6_src, p->saddr, 16);
-	f.tot_len = 0xffff;
-	rc = bpf_fib_lookup(ctx, &f, sizeof(f), 0);
+	rc = probe_fib(ctx, p, 0xffff, &f);
 	p->mtu = rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ? f.mtu_result : 0xffff;
-
-	__builtin_memset(&f, 0, sizeof(f));
-	f.family = AF_INET6;
-	f.ifindex = ctx->ingress_ifindex;
-	__builtin_memcpy(f.ipv6_dst, p->daddr, 16);
-	__builtin_memcpy(f.ipv6_src, p->saddr, 16);
-	rc = bpf_fib_lookup(ctx, &f, sizeof(f), 0);
+	rc = probe_fib(ctx, p, 0, &f);
 	p->rc = (__s32)rc;
 	p->ifindex = f.ifindex;
 	__builtin_memcpy(p->smac, f.smac, ETH_ALEN);

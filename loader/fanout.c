@@ -361,26 +361,22 @@ static void ingress_scan(struct fanout *f)
 
 static void leases_write(struct fanout *f, uint64_t until)
 {
-	uint32_t k, next, keep[MAX_IN * 2];
+	uint32_t k, *prev = NULL, keep[MAX_IN * 2];
 	unsigned i, nold = 0;
 	struct endmt_fanout_in v = { .lease_until_ns = until };
 
 	for (i = 0; i < f->nin; i++)
 		bpf_map_update_elem(f->m->fanout_in, &f->in[i], &v, 0);
 	/* devices no longer attached natively: no lease */
-	if (bpf_map_get_next_key(f->m->fanout_in, NULL, &k))
-		return;
-	do {
+	while (!bpf_map_get_next_key(f->m->fanout_in, prev, &k)) {
 		bool ours = false;
 
+		prev = &k;
 		for (i = 0; i < f->nin; i++)
 			ours |= f->in[i] == k;
 		if ((!ours || !until) && nold < sizeof(keep) / sizeof(keep[0]))
 			keep[nold++] = k;
-		if (bpf_map_get_next_key(f->m->fanout_in, &k, &next))
-			break;
-		k = next;
-	} while (1);
+	}
 	for (i = 0; i < nold; i++)
 		bpf_map_delete_elem(f->m->fanout_in, &keep[i]);
 }
@@ -443,19 +439,19 @@ static int probe(struct fanout *f, const struct rcv *r, struct endmt_nh_probe *o
  * the 36-octet window and the 52-octet one (16 zero octets more). */
 static void slot_raw(const struct rcv *r, struct endmt_fanout_slot *s)
 {
-	uint8_t d[36] = {};
-	uint32_t raw = 0;
+	uint8_t d[ENDMT_W_LEN] = {};
+	uint32_t raw = 0, q = r->g.dqpn ^ r->k.qpn;
 	int i;
 
 	for (i = 0; i < 16; i++)
-		d[i] = r->g.proxy[i] ^ r->k.addr[i];
-	d[29] = (uint8_t)((r->g.dqpn ^ r->k.qpn) >> 16);
-	d[30] = (uint8_t)((r->g.dqpn ^ r->k.qpn) >> 8);
-	d[31] = (uint8_t)(r->g.dqpn ^ r->k.qpn);
-	for (i = 0; i < 36; i++)
+		d[ENDMT_W_DA + i] = r->g.proxy[i] ^ r->k.addr[i];
+	d[ENDMT_W_QPN] = (uint8_t)(q >> 16);
+	d[ENDMT_W_QPN + 1] = (uint8_t)(q >> 8);
+	d[ENDMT_W_QPN + 2] = (uint8_t)q;
+	for (i = 0; i < ENDMT_W_LEN; i++)
 		raw = endmt_crc32_byte(raw, d[i]);
 	s->raw36 = raw;
-	for (i = 0; i < 16; i++)
+	for (i = ENDMT_W_LEN; i < ENDMT_W_LEN_RETH; i++)
 		raw = endmt_crc32_byte(raw, 0);
 	s->raw52 = raw;
 }
@@ -551,7 +547,7 @@ static void slot_remove(struct fanout *f, const struct endmt_rcv_key *k,
 int fanout_refresh(struct fanout *f)
 {
 	struct rcv *rs;
-	struct endmt_rcv_key k, next;
+	struct endmt_rcv_key k, *prev = NULL;
 	size_t n = 0, i, j;
 	int err = 0;
 
@@ -563,46 +559,40 @@ int fanout_refresh(struct fanout *f)
 	rs = calloc(MAX_RCVS, sizeof(*rs));
 	if (!rs)
 		return -ENOMEM;
-	if (f->m->rcv_group >= 0 && !bpf_map_get_next_key(f->m->rcv_group, NULL, &k)) {
-		do {
-			if (n < MAX_RCVS &&
-			    !bpf_map_lookup_elem(f->m->rcv_group, &k, &rs[n].g)) {
-				rs[n].k = k;
-				rs[n].slot = ENDMT_FANOUT_SLOTS;
-				n++;
-			}
-			if (bpf_map_get_next_key(f->m->rcv_group, &k, &next))
-				break;
-			k = next;
-		} while (1);
+	while (f->m->rcv_group >= 0 && n < MAX_RCVS &&
+	       !bpf_map_get_next_key(f->m->rcv_group, prev, &k)) {
+		prev = &k;
+		if (!bpf_map_lookup_elem(f->m->rcv_group, &k, &rs[n].g)) {
+			rs[n].k = k;
+			rs[n].slot = ENDMT_FANOUT_SLOTS;
+			n++;
+		}
 	}
 	qsort(rs, n, sizeof(*rs), rcv_cmp);
 
 	/* What is gone: receivers out of rcv_group or in another group. */
-	if (!bpf_map_get_next_key(f->m->fanout_rcv, NULL, &k)) {
+	{
 		struct endmt_rcv_key gone[256];
 		struct endmt_fanout_rcv gfr[256];
 		unsigned ngone = 0;
 
-		do {
+		prev = NULL;
+		while (!bpf_map_get_next_key(f->m->fanout_rcv, prev, &k)) {
 			struct endmt_fanout_rcv fr;
-			struct rcv key = { .k = k };
-			struct rcv *hit = NULL;
+			struct rcv key = { .k = k }, *hit;
 
-			if (!bpf_map_lookup_elem(f->m->fanout_rcv, &k, &fr)) {
-				key.g = fr.group;
-				hit = bsearch(&key, rs, n, sizeof(*rs), rcv_cmp);
-				if (!hit && ngone < 256) {
-					gone[ngone] = k;
-					gfr[ngone++] = fr;
-				} else if (hit) {
-					hit->slot = fr.slot;	/* keeps its slot */
-				}
+			prev = &k;
+			if (bpf_map_lookup_elem(f->m->fanout_rcv, &k, &fr))
+				continue;
+			key.g = fr.group;
+			hit = bsearch(&key, rs, n, sizeof(*rs), rcv_cmp);
+			if (hit) {
+				hit->slot = fr.slot;	/* keeps its slot */
+			} else if (ngone < 256) {
+				gone[ngone] = k;
+				gfr[ngone++] = fr;
 			}
-			if (bpf_map_get_next_key(f->m->fanout_rcv, &k, &next))
-				break;
-			k = next;
-		} while (1);
+		}
 		for (j = 0; j < ngone; j++)
 			slot_remove(f, &gone[j], &gfr[j]);
 	}
@@ -635,22 +625,17 @@ int fanout_refresh(struct fanout *f)
 
 	/* Groups with no receiver left. */
 	{
-		struct endmt_group_key g, gn, drop[64];
+		struct endmt_group_key g, *gprev = NULL, drop[64];
 		unsigned nd = 0;
 
-		if (!bpf_map_get_next_key(f->m->fanout_dev, NULL, &g)) {
-			do {
-				struct rcv key = { .g = g };
-				bool any = false;
+		while (!bpf_map_get_next_key(f->m->fanout_dev, gprev, &g)) {
+			bool any = false;
 
-				for (i = 0; i < n && !any; i++)
-					any = !memcmp(&rs[i].g, &key.g, sizeof(g));
-				if (!any && nd < 64)
-					drop[nd++] = g;
-				if (bpf_map_get_next_key(f->m->fanout_dev, &g, &gn))
-					break;
-				g = gn;
-			} while (1);
+			gprev = &g;
+			for (i = 0; i < n && !any; i++)
+				any = !memcmp(&rs[i].g, &g, sizeof(g));
+			if (!any && nd < 64)
+				drop[nd++] = g;
 		}
 		for (i = 0; i < nd; i++)
 			bpf_map_delete_elem(f->m->fanout_dev, &drop[i]);
@@ -708,24 +693,22 @@ const struct fanout_stats *fanout_stats(const struct fanout *f)
  * (endmt_fanout_rcv, endmt_fanout_slots). */
 static void invalidate_all(int fd, size_t ksz, size_t vsz, size_t flags_off)
 {
-	uint8_t k[64], next[64], v[64];
+	uint8_t k[64], *prev = NULL, v[64];
 	uint32_t flags;
 
-	if (ksz > sizeof(k) || vsz > sizeof(v) || bpf_map_get_next_key(fd, NULL, k))
+	if (ksz > sizeof(k) || vsz > sizeof(v))
 		return;
-	do {
-		if (!bpf_map_lookup_elem(fd, k, v)) {
-			memcpy(&flags, v + flags_off, sizeof(flags));
-			if (flags & ENDMT_FS_VALID) {
-				flags &= ~ENDMT_FS_VALID;
-				memcpy(v + flags_off, &flags, sizeof(flags));
-				bpf_map_update_elem(fd, k, v, 0);
-			}
+	while (!bpf_map_get_next_key(fd, prev, k)) {
+		prev = k;
+		if (bpf_map_lookup_elem(fd, k, v))
+			continue;
+		memcpy(&flags, v + flags_off, sizeof(flags));
+		if (flags & ENDMT_FS_VALID) {
+			flags &= ~ENDMT_FS_VALID;
+			memcpy(v + flags_off, &flags, sizeof(flags));
+			bpf_map_update_elem(fd, k, v, 0);
 		}
-		if (bpf_map_get_next_key(fd, k, next))
-			break;
-		memcpy(k, next, ksz);
-	} while (1);
+	}
 }
 
 void fanout_close(struct fanout *f)

@@ -29,11 +29,6 @@
 #include "dp/icrc.h"
 #include "dp/ecn.h"
 
-/* The per-copy window (as TC's): from the inner DA, DA(16) UDP(8) BTH(12)
- * [RETH(16)]. */
-#define ENDMT_FW_LEN 36
-#define ENDMT_FW_LEN_RETH 52
-
 static __always_inline int endmt_gk_eq(const struct endmt_group_key *a,
 				       const struct endmt_group_key *b)
 {
@@ -174,7 +169,7 @@ __noinline int endmt_edge_fanout(struct xdp_md *ctx)
 	bpf_loop(ENDMT_MAX_RCV, endmt_fanout_step, &w, 0);
 	if (w.fail || !w.bits || m.nrcv > ENDMT_MAX_RCV)
 		goto to_tc;
-	wlen = endmt_op_has_reth(op) ? ENDMT_FW_LEN_RETH : ENDMT_FW_LEN;
+	wlen = endmt_op_has_reth(op) ? ENDMT_W_LEN_RETH : ENDMT_W_LEN;
 	/* The inner check guaranteed BTH/RETH and the ICRC after the window. */
 	tail = inner_len - ENDMT_ICRC_LEN - (ENDMT_IP6_OFF_DADDR + wlen);
 
@@ -187,7 +182,7 @@ __noinline int endmt_edge_fanout(struct xdp_md *ctx)
 	if ((void *)(fm + 1) > (void *)(long)ctx->data)
 		return endmt_event(ENDMT_STAT_DROP_FANOUT_META), XDP_DROP;
 	fm->magic = ENDMT_FANOUT_MAGIC;
-	fm->flags = wlen == ENDMT_FW_LEN_RETH ? ENDMT_FANOUT_F_RETH : 0;
+	fm->flags = wlen == ENDMT_W_LEN_RETH ? ENDMT_FANOUT_F_RETH : 0;
 	fm->slots = w.bits;
 	fm->shift = endmt_crc32_x8n(tail & ENDMT_ICRC_MAX_TAIL);
 	fm->reserved = 0;
@@ -245,11 +240,11 @@ static __always_inline int endmt_fanout_copy(struct xdp_md *ctx, __u32 slot)
 	plen = bpf_ntohs(ip6->payload_len);
 	if ((__u32)(end - data) != ETH_HLEN + ENDMT_IP6_HLEN + plen)
 		goto bad;
-	wlen = (m->flags & ENDMT_FANOUT_F_RETH) ? ENDMT_FW_LEN_RETH : ENDMT_FW_LEN;
+	wlen = (m->flags & ENDMT_FANOUT_F_RETH) ? ENDMT_W_LEN_RETH : ENDMT_W_LEN;
 	win = (__u8 *)&ip6->daddr;
-	if (win + ENDMT_FW_LEN_RETH > (__u8 *)end && wlen == ENDMT_FW_LEN_RETH)
+	if (win + ENDMT_W_LEN_RETH > (__u8 *)end && wlen == ENDMT_W_LEN_RETH)
 		goto bad;
-	if (win + ENDMT_FW_LEN > (__u8 *)end)
+	if (win + ENDMT_W_LEN > (__u8 *)end)
 		goto bad;
 	icoff = ENDMT_IP6_HLEN + plen - ENDMT_ICRC_LEN;
 	if (icoff > 0x3fff)
@@ -278,10 +273,10 @@ static __always_inline int endmt_fanout_copy(struct xdp_md *ctx, __u32 slot)
 	 * their raw CRC comes with the slot (the agent's, for both window
 	 * lengths).  Only a translated PSN or RETH is walked here, as zeros
 	 * before it cost nothing and zeros after it are a shift. */
-	raw = wlen == ENDMT_FW_LEN_RETH ? s->raw52 : s->raw36;
+	raw = wlen == ENDMT_W_LEN_RETH ? s->raw52 : s->raw36;
 	xl = bpf_map_lookup_elem(&endmt_rcv_xlate, &rk);
 	if (xl && (xl->flags & ENDMT_XL_PSN)) {
-		__u8 *p = win + 33;	/* BTH PSN, window octets 33..35 */
+		__u8 *p = win + ENDMT_W_PSN;
 		__u32 d;
 
 		psn = (__u32)p[0] << 16 | (__u32)p[1] << 8 | p[2];
@@ -289,19 +284,19 @@ static __always_inline int endmt_fanout_copy(struct xdp_md *ctx, __u32 slot)
 		d = endmt_crc32_byte(0, p[0] ^ (__u8)(psn >> 16));
 		d = endmt_crc32_byte(d, p[1] ^ (__u8)(psn >> 8));
 		d = endmt_crc32_byte(d, p[2] ^ (__u8)psn);
-		if (wlen == ENDMT_FW_LEN_RETH)
-			d = endmt_icrc_zeros(d, ENDMT_FW_LEN_RETH - ENDMT_FW_LEN);
+		if (wlen == ENDMT_W_LEN_RETH)
+			d = endmt_icrc_zeros(d, ENDMT_W_LEN_RETH - ENDMT_W_LEN);
 		raw ^= d;
 		p[0] = psn >> 16;
 		p[1] = psn >> 8;
 		p[2] = psn;
 	}
-	if (xl && (xl->flags & ENDMT_XL_RETH) && wlen == ENDMT_FW_LEN_RETH) {
-		__u8 *r = win + ENDMT_FW_LEN, nr[12];	/* RETH: VA(8) R_Key(4) */
+	if (xl && (xl->flags & ENDMT_XL_RETH) && wlen == ENDMT_W_LEN_RETH) {
+		__u8 *r = win + ENDMT_W_RETH, nr[12];	/* VA(8) R_Key(4) */
 		__u32 rkey = bpf_htonl(xl->rkey), d = 0, k;
 		__u64 va;
 
-		if (win + ENDMT_FW_LEN_RETH > (__u8 *)end)
+		if (win + ENDMT_W_LEN_RETH > (__u8 *)end)
 			goto bad;
 		__builtin_memcpy(&va, r, 8);
 		va = bpf_cpu_to_be64(bpf_be64_to_cpu(va) + xl->va_delta);
@@ -315,10 +310,9 @@ static __always_inline int endmt_fanout_copy(struct xdp_md *ctx, __u32 slot)
 	}
 	__builtin_memcpy(&icrc, ic, 4);
 	icrc = endmt_icrc_apply(icrc, raw, m->shift);
-	/* window offsets: DA 0, BTH 24 (DestQPN 29..31) */
-	__builtin_memcpy(win, s->addr, 16);
+	__builtin_memcpy(win + ENDMT_W_DA, s->addr, 16);
 	q = bpf_htonl(s->qpn << 8);
-	__builtin_memcpy(win + 29, &q, 3);
+	__builtin_memcpy(win + ENDMT_W_QPN, &q, 3);
 	__builtin_memcpy(ic, &icrc, 4);
 	ip6->hop_limit--;	/* > 1: the XDP half dropped the rest */
 	__builtin_memcpy(eth->h_dest, s->dmac, ETH_ALEN);

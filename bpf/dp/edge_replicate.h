@@ -28,19 +28,7 @@
 #include "dp/send.h"
 #include "dp/ecn.h"
 
-/* Window of the inner packet rewritten per copy, from the inner IPv6 DA:
- * DA(16) UDP(8) BTH(12) [RETH(16)].  The UDP checksum octets (masked in the
- * ICRC) lie inside it but never change within the window copies. */
-#define ENDMT_W_DA    0
-#define ENDMT_W_UDP   16
-#define ENDMT_W_CSUM  22
-#define ENDMT_W_BTH   24
-#define ENDMT_W_QPN   29	/* 3 octets; octet 28 (FECN/BECN) is kept */
-#define ENDMT_W_QPN_END 32
-#define ENDMT_W_PSN   33	/* 3 octets; octet 32 (AckReq) is kept */
-#define ENDMT_W_RETH  36
-#define ENDMT_W_LEN   36
-#define ENDMT_W_LEN_RETH 52
+/* The per-copy window: include/endmt/icrc.h (ENDMT_W_*). */
 #define ENDMT_IN_IP6  ETH_HLEN	/* inner IPv6 after decapsulation */
 #define ENDMT_IN_WIN  (ENDMT_IN_IP6 + ENDMT_IP6_OFF_DADDR)
 #define ENDMT_IN_CSUM (ENDMT_IN_IP6 + ENDMT_IP6_HLEN + 6)

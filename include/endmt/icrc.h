@@ -25,6 +25,20 @@
 /* Longest shift the data path computes: payload + headers after a window. */
 #define ENDMT_ICRC_MAX_TAIL  0xffffu
 
+/* Window of the inner packet rewritten per copy (the TC half and the XDP
+ * fan-out alike), from the inner IPv6 DA: DA(16) UDP(8) BTH(12) [RETH(16)].  The UDP checksum octets (masked in the
+ * ICRC) lie inside it but never change within the window copies. */
+#define ENDMT_W_DA    0
+#define ENDMT_W_UDP   16
+#define ENDMT_W_CSUM  22
+#define ENDMT_W_BTH   24
+#define ENDMT_W_QPN   29	/* 3 octets; octet 28 (FECN/BECN) is kept */
+#define ENDMT_W_QPN_END 32
+#define ENDMT_W_PSN   33	/* 3 octets; octet 32 (AckReq) is kept */
+#define ENDMT_W_RETH  36
+#define ENDMT_W_LEN   36
+#define ENDMT_W_LEN_RETH 52
+
 /* Byte-at-a-time table for the reflected polynomial. */
 static const __u32 endmt_crc32_table[256] __attribute__((unused)) = {
 	0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
