@@ -231,7 +231,10 @@ _Static_assert(sizeof(struct endmt_rcv_xlate) == 24, "xlate layout");
 struct endmt_encap {
 	__u16 len;		/* octets of hdr[] in use: 40 + SRH length */
 	__u16 flags;
-	__u32 reserved;
+	__u8 tm_sample;		/* telemetry: ENDMT_TM_OFF or 1 + log2 of the
+				 * sampling period (include/endmt/ioam.h) */
+	__u8 tm_slots;		/* IOAM node entries the head pre-allocates */
+	__u8 reserved[2];
 	__u8 hdr[ENDMT_MAX_ENCAP];
 };
 
