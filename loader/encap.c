@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include "endmt.h"
 #include "config.h"
 #include "encap_tmpl.h"
@@ -101,6 +102,16 @@ static int encap_set_run(void *p)
 	err = cfg_begin(&m, &lock);
 	if (err)
 		goto out;
+	{
+		/* A new template keeps the group's telemetry (endmt telemetry group). */
+		struct endmt_encap *old = malloc(sizeof(*old));
+
+		if (old && !bpf_map_lookup_elem(m.encap, &k, old)) {
+			v->tm_sample = old->tm_sample;
+			v->tm_slots = old->tm_slots;
+		}
+		free(old);
+	}
 	if (a->hmac_key_id) {
 		/* as apply signs a template (lib/encap_tmpl.h endmt_encap_hmac) */
 		struct endmt_hmac_key hk;

@@ -13,6 +13,7 @@
 #include "endmt/srh.h"
 #include "endmt/fanout.h"
 #include "endmt/icrc.h"	/* struct endmt_crc32_mul */
+#include "endmt/ioam.h"
 
 /* Local SIDs.  key: SID (outer DA); value: struct endmt_sid.
  * Written by the CLI (sid add/apply); read by edge and transit XDP/TC. */
@@ -209,6 +210,48 @@ struct {
 	__type(value, struct endmt_fanout_in);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } endmt_fanout_in SEC(".maps");
+
+/* Telemetry (include/endmt/ioam.h, docs/TELEMETRY.md).  endmt_tm: this
+ * node's IOAM identity, key 0, written by the CLI and the agent (the clock
+ * offset), read by every role.  endmt_postcards: the postcards the edges
+ * and forks export, read by the agent's IPFIX exporter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct endmt_tm_node);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_tm SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, ENDMT_POSTCARD_RING);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_postcards SEC(".maps");
+
+/* The trace's work area, per CPU, key 0, not pinned: the Hop-by-Hop
+ * header as read (edge, fork) or built (head), and the postcard being
+ * filled; far over the stack's 512 octets with everything else. */
+#define ENDMT_TM_HBH_READ 512	/* longest Hop-by-Hop header endmt reads */
+struct endmt_tm_scratch {
+	/* + one entry of slack: 16-octet copies at a masked offset */
+	__u8 hbh[ENDMT_TM_HBH_READ + ENDMT_IOAM_NODE_OCTETS];
+	__u8 l2l3[14 + 40];	/* the edge: Ethernet + IPv6 moved over it */
+	__u8 pad[2];
+	__u32 hbh_len;		/* a fork: the header it took off ... */
+	__u32 cls;		/* ... and what its trace is (enum endmt_tm_class) */
+	struct endmt_tm_trace_pos {
+		__u32 hdr_off, data_len;
+	} trace;		/* ... and where its trace is */
+	struct endmt_postcard pc;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct endmt_tm_scratch);
+} endmt_tm_scratch SEC(".maps");
 
 /* The edge's HMAC work area (text, SHA-256 state, result), per CPU: 2.3
  * KiB, far over the 512-octet stack.  key 0.  Not pinned: each edge object

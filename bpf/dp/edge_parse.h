@@ -25,6 +25,7 @@
 #include "dp/stats.h"
 #include "dp/data_psn.h"
 #include "dp/srh_hmac.h"
+#include "dp/edge_tm.h"
 #include "maps/endmt_maps.h"
 
 #define ENDMT_OUTER_OFF (ETH_HLEN)				/* outer IPv6 */
@@ -325,7 +326,7 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	struct ipv6hdr *ip6;
 	struct ethhdr *eth;
 	__u32 pkt_len, srh_len, srh_end, seg_end, err, psn;
-	__u8 sl, da[16];
+	__u8 sl, da[16], tm_pc = 0;
 
 	pkt_len = (__u32)(data_end - data);
 	eth = endmt_parse_eth(&c);
@@ -359,6 +360,24 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	 * to it). */
 	if (endmt_saddr_never_valid((const __u8 *)&ip6->saddr))
 		return endmt_verdict(ENDMT_STAT_DROP_OUTER_SADDR, XDP_DROP);
+	/* A Hop-by-Hop header (the IOAM trace, docs/TELEMETRY.md) is judged
+	 * and removed here, inside the SR domain's boundary: a packet from
+	 * outside it makes no postcard.  From here on the packet is as if it
+	 * had none. */
+	if (ip6->nexthdr == ENDMT_NEXTHDR_HOP) {
+		int r = endmt_edge_tm_strip(ctx);
+
+		if (r > 0)
+			return endmt_verdict((__u32)r, XDP_DROP);
+		tm_pc = r == ENDMT_EDGE_TM_PENDING;
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
+		pkt_len = (__u32)(data_end - data);
+		c.pos = data;
+		c.end = data_end;
+		if (!endmt_parse_eth(&c) || !(ip6 = endmt_parse_ip6(&c)))
+			return endmt_verdict(ENDMT_STAT_DROP_HBH, XDP_DROP);
+	}
 
 	/* S01: NH = SRH and SL > 0, else S14 drop. */
 	if (ip6->nexthdr != ENDMT_NEXTHDR_ROUTING)
@@ -435,6 +454,8 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 		return endmt_verdict(ENDMT_STAT_DROP_META, XDP_DROP);
 	srh->segments_left = sl;		/* S02 */
 	__builtin_memcpy(&ip6->daddr, da, 16);	/* S03 */
+	if (tm_pc)
+		endmt_edge_tm_export(&gk, psn, w.nrcv);
 	return endmt_verdict(ENDMT_STAT_ENDMT_RX, XDP_PASS);
 
 not_ours:

@@ -20,6 +20,7 @@
 #include "dp/parse.h"
 #include "dp/stats.h"
 #include "dp/data_psn.h"
+#include "dp/tm_trace.h"
 
 /* The ICRC is stored little-endian; loading its 4 octets into a __u32 gives
  * the stored value as-is only on a little-endian target (bpfel). */
@@ -72,8 +73,11 @@ struct endmt_head_pkt {
 	__u32 elen;			/* template length */
 	__u32 icrc_old;			/* ICRC as received (stored little-endian) */
 	__u32 psn;			/* BTH PSN (the source's) */
+	__u32 tm_len;			/* octets of the IOAM trace's Hop-by-Hop
+					 * header this packet gets, 0: none */
 	__u8 tclass;			/* inner Traffic Class */
 	__u8 has_csum;			/* inner UDP checksum in use */
+	__u8 tm_slots;			/* its node entries */
 };
 
 /* Packet pointers of the match, valid until the first write. */
@@ -139,6 +143,39 @@ static __always_inline int endmt_head_match(struct __sk_buff *skb, struct endmt_
 	return ENDMT_HEAD_GO_ON;
 }
 
+/* Telemetry (docs/TELEMETRY.md): does this packet carry an IOAM trace?
+ * The group's sampling selects by PSN, so every node agrees which packets
+ * are samples; one that would not fit the MTU with the trace goes without
+ * (a trace never costs a packet).  Sets p->tm_len and p->tm_slots. */
+static __always_inline void endmt_head_tm_decide(struct __sk_buff *skb,
+						 const struct endmt_encap *tmpl,
+						 struct endmt_head_pkt *p)
+{
+	const struct endmt_tm_node *cfg;
+	__u32 k, slots;
+
+	p->tm_len = 0;
+	if (tmpl->tm_sample == ENDMT_TM_OFF)
+		return;
+	k = tmpl->tm_sample - 1u;
+	if (k > ENDMT_TM_SHIFT_MAX || (p->psn & ((1u << k) - 1)))
+		return;
+	cfg = endmt_tm_cfg();
+	if (!cfg || !cfg->node_id)
+		return;
+	slots = tmpl->tm_slots;
+	if (slots < 1 || slots > ENDMT_IOAM_SLOTS_MAX)
+		slots = ENDMT_IOAM_SLOTS_DEF;
+	if (p->elen + ENDMT_IOAM_HBH_FIXED + slots * ENDMT_IOAM_NODE_OCTETS + p->plen >
+	    ENDMT_IP6_MAX_PLEN ||
+	    !endmt_head_mtu_ok(skb, p->elen + ENDMT_IOAM_HBH_FIXED + slots * ENDMT_IOAM_NODE_OCTETS)) {
+		endmt_event(ENDMT_STAT_TM_TRACE_MTU);
+		return;
+	}
+	p->tm_slots = (__u8)slots;
+	p->tm_len = ENDMT_IOAM_HBH_FIXED + slots * ENDMT_IOAM_NODE_OCTETS;
+}
+
 /* Check: from here the packet is the group's and every inconsistency
  * drops.  Also reads into p everything the rewrite needs, before the first
  * write invalidates h.  Returns a drop verdict or -1. */
@@ -191,6 +228,7 @@ static __always_inline int endmt_head_check(struct __sk_buff *skb, const struct 
 	p->tclass = (__u8)(bpf_ntohl(*(__be32 *)ip6) >> 20);
 	p->has_csum = h->udp->check != 0;
 	p->psn = bpf_ntohl(h->bth->ar_psn) & ENDMT_BTH_PSN_MASK;
+	endmt_head_tm_decide(skb, h->tmpl, p);
 	if (bpf_skb_load_bytes(skb, ENDMT_HEAD_UDP_OFF + p->plen - ENDMT_ICRC_LEN,
 			       &p->icrc_old, 4))
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_MALFORMED, TC_ACT_SHOT);
@@ -230,6 +268,63 @@ static __always_inline int endmt_head_rewrite_inner(struct __sk_buff *skb,
 	return ENDMT_HEAD_GO_ON;
 }
 
+/* The traced form of the template (room for sz + p->tm_len octets made
+ * at ENDMT_HEAD_L3_OFF): outer IPv6 with Next Header Hop-by-Hop, the
+ * trace's header (include/endmt/ioam.h; built in the scratch) with the
+ * head's entry in the last slot, then the template's SRH.  Returns 0 or
+ * -1. */
+static __always_inline int endmt_head_tm_push(struct __sk_buff *skb, const struct endmt_encap *tmpl,
+					      const struct endmt_head_pkt *p, __u64 sz)
+{
+	const struct endmt_tm_node *cfg = endmt_tm_cfg();
+	struct endmt_tm_scratch *sc;
+	struct endmt_ioam_node *e;
+	__u32 zero = 0, slots = p->tm_slots, data = slots * ENDMT_IOAM_NODE_OCTETS, rem, hw;
+	__u64 rest = sz - ENDMT_IP6_HLEN, hlen = p->tm_len;
+	__u8 nh = ENDMT_NEXTHDR_HOP;
+
+	sc = bpf_map_lookup_elem(&endmt_tm_scratch, &zero);
+	if (!sc || !cfg || slots < 1 || slots > ENDMT_IOAM_SLOTS_MAX)
+		return -1;
+	__builtin_memset(sc->hbh, 0, ENDMT_IOAM_HBH_MAX);
+	sc->hbh[0] = tmpl->hdr[6];			/* Next Header: the SRH */
+	sc->hbh[1] = (__u8)(p->tm_len / 8 - 1);
+	sc->hbh[2] = 1;					/* PadN, 0 octets */
+	sc->hbh[4] = ENDMT_IPV6_OPT_IOAM;
+	sc->hbh[5] = (__u8)(2 + 8 + data);		/* Opt Data Len */
+	sc->hbh[7] = ENDMT_IOAM_OPT_PREALLOC;
+	sc->hbh[8] = (__u8)(cfg->ns_id >> 8);
+	sc->hbh[9] = (__u8)cfg->ns_id;
+	/* NodeLen, Flags 0, RemainingLen after the head's own entry. */
+	rem = (slots - 1) * ENDMT_IOAM_NODE_LEN;
+	hw = (ENDMT_IOAM_NODE_LEN << 11) | rem;
+	sc->hbh[10] = (__u8)(hw >> 8);
+	sc->hbh[11] = (__u8)hw;
+	sc->hbh[12] = (__u8)(ENDMT_IOAM_TRACE_TYPE >> 16);
+	sc->hbh[13] = (__u8)(ENDMT_IOAM_TRACE_TYPE >> 8);
+	sc->hbh[14] = (__u8)ENDMT_IOAM_TRACE_TYPE;
+	e = (struct endmt_ioam_node *)&sc->hbh[ENDMT_IOAM_HBH_FIXED +
+					       ((slots - 1) & (ENDMT_IOAM_SLOTS_MAX - 1)) *
+					       ENDMT_IOAM_NODE_OCTETS];
+	/* The source's device in, the egress the kernel's routing picks
+	 * (unknown here, and possibly many: a fork). */
+	endmt_tm_entry(e, cfg, tmpl->hdr[7], skb->ifindex, 0);
+
+	asm volatile("" : "+r"(rest));
+	asm volatile("" : "+r"(hlen));
+	if (rest < 8 || rest > ENDMT_MAX_ENCAP - ENDMT_IP6_HLEN ||
+	    hlen < ENDMT_IOAM_HBH_FIXED || hlen > ENDMT_IOAM_HBH_MAX)
+		return -1;
+	if (bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF, tmpl->hdr, ENDMT_IP6_HLEN, 0) ||
+	    bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + 6, &nh, 1, 0) ||
+	    bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + ENDMT_IP6_HLEN, sc->hbh, hlen, 0) ||
+	    bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + ENDMT_IP6_HLEN + p->tm_len,
+				tmpl->hdr + ENDMT_IP6_HLEN, rest, BPF_F_RECOMPUTE_CSUM))
+		return -1;
+	endmt_event(ENDMT_STAT_TM_TRACE_ADDED);
+	return 0;
+}
+
 /* Push template: the group's outer IPv6 + SRH in front of the inner
  * packet, Traffic Class from the inner one.  Returns a drop verdict or -1. */
 static __always_inline int endmt_head_push(struct __sk_buff *skb, const struct endmt_head_pkt *p)
@@ -242,7 +337,7 @@ static __always_inline int endmt_head_push(struct __sk_buff *skb, const struct e
 
 	/* Room between Ethernet and the inner IPv6, flagged as IPv6-in-IPv6 so
 	 * the stack sees an encapsulated skb (inner headers recorded). */
-	if (bpf_skb_adjust_room(skb, (__s32)p->elen, BPF_ADJ_ROOM_MAC,
+	if (bpf_skb_adjust_room(skb, (__s32)(p->elen + p->tm_len), BPF_ADJ_ROOM_MAC,
 				BPF_F_ADJ_ROOM_ENCAP_L3_IPV6))
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
 
@@ -258,8 +353,12 @@ static __always_inline int endmt_head_push(struct __sk_buff *skb, const struct e
 	asm volatile("" : "+r"(sz));
 	if (sz < ENDMT_IP6_HLEN || sz > ENDMT_MAX_ENCAP)
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
-	if (bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF, tmpl->hdr, sz, BPF_F_RECOMPUTE_CSUM))
+	if (p->tm_len) {
+		if (endmt_head_tm_push(skb, tmpl, p, sz))
+			return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
+	} else if (bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF, tmpl->hdr, sz, BPF_F_RECOMPUTE_CSUM)) {
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
+	}
 
 	/* Outer Traffic Class := inner (DSCP selects the lossless class in a
 	 * RoCE fabric; ECN must reach the edge, RFC 6040 normal mode); flow
@@ -267,7 +366,7 @@ static __always_inline int endmt_head_push(struct __sk_buff *skb, const struct e
 	hdr0 = bpf_ntohl(*(__be32 *)tmpl->hdr);
 	hdr0 = (hdr0 & 0xf00fffffu) | ((__u32)p->tclass << 20);
 	first = bpf_htonl(hdr0);
-	opl = bpf_htons((__u16)(p->elen + p->plen));
+	opl = bpf_htons((__u16)(p->elen + p->tm_len + p->plen));
 	if (bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF, &first, 4, BPF_F_RECOMPUTE_CSUM) ||
 	    bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + 4, &opl, 2, BPF_F_RECOMPUTE_CSUM))
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);

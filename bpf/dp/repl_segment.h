@@ -27,6 +27,7 @@
 #include "dp/stats.h"
 #include "dp/send.h"
 #include "dp/srh_hmac.h"
+#include "dp/repl_tm.h"
 
 #define ENDMT_REPL_IP6   ETH_HLEN			/* outer IPv6 */
 #define ENDMT_REPL_HLIM  (ENDMT_REPL_IP6 + 7)		/* its Hop Limit */
@@ -175,7 +176,8 @@ static __always_inline int endmt_repl_tc(struct __sk_buff *skb, enum endmt_stat 
 	struct endmt_sid_key key;
 	struct endmt_repl *r;
 	struct ipv6hdr ip6;
-	__u32 n;
+	__u32 n, err;
+	__u8 hbh = 0;
 
 	if (skb->protocol != bpf_htons(ETH_P_IPV6))
 		return -1;
@@ -202,6 +204,17 @@ static __always_inline int endmt_repl_tc(struct __sk_buff *skb, enum endmt_stat 
 		return endmt_verdict(ENDMT_STAT_DROP_REPL_DEVICE, TC_ACT_SHOT);
 	if (!endmt_prefix_match((const __u8 *)&ip6.saddr, r->src, r->src_plen))
 		return endmt_verdict(ENDMT_STAT_DROP_REPL_SOURCE, TC_ACT_SHOT);
+	/* A Hop-by-Hop header (the IOAM trace) is off while the entry's
+	 * checks read the packet, and back on before the copies
+	 * (bpf/dp/repl_tm.h). */
+	if (ip6.nexthdr == ENDMT_NEXTHDR_HOP) {
+		err = endmt_repl_tm_strip(skb, bpf_ntohs(ip6.payload_len));
+		if (err)
+			return endmt_verdict(err, TC_ACT_SHOT);
+		if (bpf_skb_load_bytes(skb, ENDMT_REPL_IP6, &ip6, sizeof(ip6)))
+			return endmt_verdict(ENDMT_STAT_DROP_REPL_TRUNC, TC_ACT_SHOT);
+		hbh = 1;
+	}
 	/* A new DA is invisible to an SRH payload (its upper layer checksums
 	 * use the final segment, RFC 8200 8.1) and to IPv6-in-IPv6; a
 	 * transport header right behind the outer header checksums the DA
@@ -222,6 +235,12 @@ static __always_inline int endmt_repl_tc(struct __sk_buff *skb, enum endmt_stat 
 		__u32 err = endmt_repl_hmac(skb, r->hmac_policy, r->hmac_key_id,
 					    bpf_ntohs(ip6.payload_len), ip6.nexthdr);
 
+		if (err)
+			return endmt_verdict(err, TC_ACT_SHOT);
+	}
+	if (hbh) {
+		err = endmt_repl_tm_restore(skb, bpf_ntohs(ip6.payload_len), ip6.nexthdr, n,
+					    done != ENDMT_STAT_HEAD_ENCAP);
 		if (err)
 			return endmt_verdict(err, TC_ACT_SHOT);
 	}

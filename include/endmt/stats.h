@@ -101,6 +101,16 @@
 	X(VERDICT, DROP_REPL_HLIM,      "drop_repl_hop_limit", "Replication SID packet whose hop limit expires here") \
 	X(VERDICT, DROP_REPL_ENTRY,     "drop_repl_bad_entry", "replication entry with 0 or more than ENDMT_MAX_REPL downstream SIDs") \
 	X(EVENT,   DROP_REPL_LOOP,      "drop_repl_loop",      "copies not sent: downstream SID is a local Replication SID") \
+	/* telemetry (include/endmt/ioam.h): edge, fork, head */		\
+	X(VERDICT, DROP_HBH,            "drop_hbh_malformed",  "End.MT or Replication SID packet whose Hop-by-Hop header is truncated, longer than endmt reads (512 octets), or has an option running past it") \
+	X(VERDICT, DROP_HBH_OPTION,     "drop_hbh_option",     "Hop-by-Hop option unknown to endmt whose action bits say discard (RFC 8200 4.2)") \
+	X(EVENT,   TM_TRACE_ADDED,      "tm_traces",           "head: packets sent with an IOAM trace (sampled)") \
+	X(EVENT,   TM_TRACE_MTU,        "tm_trace_mtu",        "head: sampled packets sent without a trace, which would not fit the MTU") \
+	X(EVENT,   TM_POSTCARD,         "tm_postcards",        "postcards exported: a trace's last section (edge) or a section ending at a fork") \
+	X(EVENT,   TM_POSTCARD_LOST,    "tm_postcards_lost",   "postcards not exported: the ring buffer was full (no agent reading it?)") \
+	X(EVENT,   TM_TRACE_BAD,        "tm_trace_malformed",  "IOAM trace whose lengths (Opt Data Len, NodeLen, RemainingLen) disagree: neither filled nor exported, forwarded as it is or stripped with the outer header") \
+	X(EVENT,   TM_TRACE_FOREIGN,    "tm_trace_foreign",    "IOAM option of another namespace, option type or trace type, or telemetry off here: forwarded untouched, not exported") \
+	X(EVENT,   TM_TRACE_FULL,       "tm_trace_full",       "IOAM trace with no room left for this node: Overflow flag set (RFC 9197 4.4.1)") \
 	/* responses (all roles) */						\
 	X(EVENT,   RESP_RX,             "resp_rx",             "responses to a known group") \
 	X(VERDICT, RESP_ACK_FWD,        "resp_ack_forwarded",  "ACKs forwarded (group minimum advanced)") \
