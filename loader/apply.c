@@ -18,6 +18,8 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "plan.h"
+#include "telemetry.h"
+#include "endmt/ioam.h"
 
 enum undo_kind { U_ATTACH, U_GROUP, U_MAP };
 
@@ -359,6 +361,23 @@ static int write_maps(const struct apply_args *a, const struct endmt_maps_fds *m
 				return err;
 			}
 		}
+	if (m->tm >= 0) {
+		/* This node's telemetry identity (the tree is its truth:
+		 * without telemetry keys, off). */
+		struct endmt_tm_node tv = {
+			.node_id = p->tm_node_id, .ns_id = p->tm_ns,
+			.flags = p->tm_node_id ? ENDMT_TM_F_EXPORT : 0,
+			.real_minus_tai_ns = p->tm_node_id ? tm_real_minus_tai() : 0,
+		};
+		uint32_t zero = 0;
+
+		err = undo_set(ul, m->tm, &zero, sizeof(zero), &tv, sizeof(tv), changes);
+		if (err) {
+			errorf("%s: writing the telemetry identity of node %s: %s", a->file,
+			       a->node, strerror(-err));
+			return err;
+		}
+	}
 	err = apply_receivers(m, p, ul, changes);
 	if (err) {
 		errorf("%s: writing the receivers of node %s: %s", a->file, a->node,

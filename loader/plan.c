@@ -353,6 +353,8 @@ static int plan_template(const struct tree *t, const struct grp *g, const bool *
 	if (err)
 		return tree_err(t, "groups %s: cannot build the head's template: %s", g->name,
 				err == -E2BIG ? "too many receivers for one SRH" : strerror(-err));
+	p->encaps[p->nencaps].tm_sample = g->tm_sample;
+	p->encaps[p->nencaps].tm_slots = g->tm_slots;
 	p->encap_hmac[p->nencaps] = g->hmac_key_id;
 	p->encap_keys[p->nencaps++] = gp->g.key;
 	return 0;
@@ -471,6 +473,8 @@ int plan_node(const struct tree *t, int x, struct plan *p)
 {
 	int i, err;
 
+	p->tm_node_id = t->tm_on ? t->nodes[x].ioam_id : 0;
+	p->tm_ns = t->ioam_ns;
 	for (i = 0; i < t->ngroups; i++)
 		if ((err = plan_group(t, &t->groups[i], x, p)))
 			return err;

@@ -33,6 +33,9 @@ struct plan {
 	struct endmt_group_key encap_keys[MAX_GROUPS];	/* the head's templates */
 	struct endmt_encap encaps[MAX_GROUPS];
 	int nencaps;
+	/* On-path telemetry: this node's endmt_tm (node_id 0: off). */
+	uint32_t tm_node_id;
+	uint16_t tm_ns;
 	struct endmt_sid_key sid_keys[MAX_GROUPS];
 	struct endmt_sid sid_vals[MAX_GROUPS];
 	int nsids;

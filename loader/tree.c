@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tree.h"
+#include "endmt/ioam.h"
 #include "config.h"
 #include "endmt/srh.h"
 
@@ -82,6 +83,7 @@ static int parse_nodes(struct tree *t, json_t *nodes)
 	char path[128];
 	json_t *n, *v, *dev;
 	const char *nb;
+	long long iv;
 	int i, j, err;
 
 	if (!json_is_object(nodes))
@@ -108,6 +110,9 @@ static int parse_nodes(struct tree *t, json_t *nodes)
 				return tree_err(t, "%s.links.%s: must be a device name of 1..%d characters",
 					    path, nb, IF_NAMESIZE - 1);
 		}
+		if ((err = get_int(t, n, "ioam_id", path, 1, 0xffffff, t->nnodes + 1, false, &iv)))
+			return err;
+		nd->ioam_id = (uint32_t)iv;
 		nd->mode = 0;
 		v = json_object_get(n, "mode");
 		if (v && !json_is_null(v)) {
@@ -317,6 +322,39 @@ static int check_qp_once(const struct tree *t)
 	return 0;
 }
 
+/* A group's "telemetry": {"sample": "off" | K, "slots": N} (docs/TREE-FORMAT.md). */
+static int parse_group_tm(struct tree *t, json_t *g, const char *path, struct grp *o)
+{
+	json_t *tm = json_object_get(g, "telemetry"), *v;
+	char tpath[160];
+	long long n;
+	int err;
+
+	o->tm_sample = ENDMT_TM_OFF;
+	o->tm_slots = ENDMT_IOAM_SLOTS_DEF;
+	if (!tm || json_is_null(tm))
+		return 0;
+	snprintf(tpath, sizeof(tpath), "%s.telemetry", path);
+	if (!json_is_object(tm))
+		return tree_err(t, "%s: must be an object with sample and slots", tpath);
+	v = json_object_get(tm, "sample");
+	if (json_is_string(v) && !strcmp(json_string_value(v), "off")) {
+		o->tm_sample = ENDMT_TM_OFF;
+	} else if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+		   json_integer_value(v) <= ENDMT_TM_SHIFT_MAX) {
+		o->tm_sample = (uint8_t)(json_integer_value(v) + 1);
+		t->tm_on = true;
+	} else {
+		return tree_err(t, "%s.sample: %s", tpath, v ? "must be \"off\" or an integer K in "
+				"0..16 (1 packet in 2^K)" : "missing (\"off\" or K in 0..16)");
+	}
+	if ((err = get_int(t, tm, "slots", tpath, 1, ENDMT_IOAM_SLOTS_MAX, ENDMT_IOAM_SLOTS_DEF,
+			   false, &n)))
+		return err;
+	o->tm_slots = (uint8_t)n;
+	return 0;
+}
+
 static int parse_groups(struct tree *t, json_t *groups)
 {
 	char path[128], rpath[160];
@@ -372,6 +410,8 @@ static int parse_groups(struct tree *t, json_t *groups)
 		if ((err = get_int(t, g, "hmac_key_id", path, 1, UINT32_MAX, 0, false, &v)))
 			return err;
 		o->hmac_key_id = v;
+		if ((err = parse_group_tm(t, g, path, o)))
+			return err;
 		src = json_object_get(g, "source");
 		snprintf(rpath, sizeof(rpath), "%s.source", path);
 		if (!json_is_object(src))
@@ -547,6 +587,13 @@ int tree_load(struct tree *t)
 	if (v && !(json_is_integer(v) && json_integer_value(v) >= 50 &&
 		   json_integer_value(v) <= 10000000))
 		return tree_err(t, "cnp_window_us: must be 50..10000000 (the agent's --window-us)");
+	v = json_object_get(t->root, "ioam_namespace");
+	if (v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 0xffff)
+			return tree_err(t, "ioam_namespace: must be 0..65535 (the IOAM Namespace-ID)");
+		t->ioam_ns = (uint16_t)json_integer_value(v);
+		t->tm_on = true;
+	}
 	if ((err = parse_nodes(t, json_object_get(t->root, "nodes"))) ||
 	    (err = parse_groups(t, json_object_get(t->root, "groups"))))
 		return err;

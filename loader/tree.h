@@ -20,6 +20,7 @@ struct node {
 	int parent;		/* index, -1 for none */
 	json_t *links;		/* neighbour name -> device name */
 	int mode;		/* enum endmt_mode */
+	uint32_t ioam_id;	/* IOAM node_id: "ioam_id", default index + 1 */
 };
 
 struct rcv {
@@ -48,6 +49,7 @@ struct grp {
 	struct node_sid *repl_sid, *edge_sid;
 	uint32_t dqpn, start_psn, cnp_cap, cnp_rate, cnp_burst, src_qpn;
 	uint32_t hmac_key_id;	/* SRH HMAC key of the group, 0: none */
+	uint8_t tm_sample, tm_slots;	/* "telemetry": struct endmt_encap's */
 	const char *src_name;
 	int head;
 	struct rcv *rcv;
@@ -58,6 +60,10 @@ struct tree {
 	const char *file;
 	json_t *root;
 	uint32_t tlv_type;
+	/* On-path telemetry: on when "ioam_namespace" is given or a group
+	 * samples; every node then gets its ioam_id. */
+	bool tm_on;
+	uint16_t ioam_ns;
 	struct node nodes[MAX_NODES];
 	int nnodes;
 	struct grp groups[MAX_GROUPS];

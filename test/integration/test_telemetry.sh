@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# On-path telemetry on Figure 1 (docs/TELEMETRY.md): the tree of fig1.json
+# with telemetry on (every node its ioam_id, the group sampled 1 in 2^K),
+# and N4 and N5, the kernel's multicast routers, as kernel IOAM nodes (the
+# independent peer: `ip ioam namespace add`, ioam6_enabled, ioam6_id).  A
+# 1 MB WRITE S1 -> R1..R5 with captures on every link, decoded by tshark:
+# one entry per hop with the right node ids and interfaces and sane
+# timestamps, the kernel's entry between the head's and the edge's, no
+# trace toward any receiver and every receiver's data byte-identical; the
+# edges' postcards counted.  One function per case.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+O=${O:-build}
+export O
+PY=/usr/bin/python3
+export PYTHONPATH=$PWD/test/py
+TMP=$(mktemp -d /tmp/tm-test.XXXXXX)
+ID=tm$$
+NS_ID=123		# the IOAM Namespace-ID of the tree
+SAMPLE=2		# 1 packet in 2^2
+. test/integration/fig1.sh
+. test/integration/fig1_lib.sh
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	fig1_down "$ID" >/dev/null 2>&1 || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+
+# fig1.json with telemetry: its nodes' ioam_id are their positions (1..6,
+# the default), written out so the test reads them from the file.
+tree_json() {
+	$PY - "$F1_DIR/fig1.json" "$TMP/fig1_tm.json" "$NS_ID" "$SAMPLE" <<'EOF'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["ioam_namespace"] = int(sys.argv[3])
+for i, n in enumerate(t["nodes"].values()):
+    n["ioam_id"] = 0x10 * (i + 1)
+for g in t["groups"]:
+    g["telemetry"] = {"sample": int(sys.argv[4]), "slots": 5}
+json.dump(t, open(sys.argv[2], "w"), indent=1)
+EOF
+}
+ifindex() { ip -n "$(fig1_ns "$ID" "$1")" -j link show "$2" | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["ifindex"])'; }
+ioam_id() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"][sys.argv[2]]["ioam_id"])' "$TMP/fig1_tm.json" "$1"; }
+
+# N4 and N5 as kernel IOAM nodes: the namespace, their node id (the
+# tree's), and IOAM on the link from the parent, every device's IOAM id
+# its ifindex (as endmt writes interface ids).
+kernel_ioam() {
+	local n=$1 d
+	f1_in "$ID" "$n" ip ioam namespace add "$NS_ID" || return 1
+	f1_in "$ID" "$n" sysctl -qw "net.ipv6.ioam6_id=$(ioam_id "$n")" || return 1
+	for d in $(ip -n "$(fig1_ns "$ID" "$n")" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1); do
+		[ "$d" = lo ] && continue
+		f1_in "$ID" "$n" sysctl -qw "net.ipv6.conf.$d.ioam6_id=$(ifindex "$n" "$d")" || return 1
+	done
+	f1_in "$ID" "$n" sysctl -qw "net.ipv6.conf.$(f1_dev "$n" N6).ioam6_enabled=1"
+}
+
+# The links captured: NODE:DEVICE, the sending end of each tree link (the
+# receiving end's XDP program sees a frame before a capture there does, and
+# an edge's takes the trace off), and R1's and R4's links.
+LINKS="N6:n6-n4 N6:n6-n5 N4:n4-n1 N4:n4-n2 N5:n5-n3 R1:r1-n1 R4:r4-n3"
+
+capture_start() {
+	local l n d
+	TPIDS=()
+	for l in $LINKS; do
+		n=${l%%:*} d=${l#*:}
+		ip netns exec "$(fig1_ns "$ID" "$n")" tcpdump --immediate-mode -B 32768 -i "$d" \
+			-s 2000 -U -w "$TMP/$d.pcap" ip6 2>"$TMP/tcpdump-$d.err" &
+		TPIDS+=($!)
+		pids+=($!)
+	done
+	for l in $LINKS; do
+		d=${l#*:}
+		for _ in $(seq "$(tn 50)"); do grep -qs listening "$TMP/tcpdump-$d.err" && break; sleep 0.1; done
+	done
+}
+
+capture_stop() {
+	local last=-1 same=0 size p
+	while [ $same -lt 3 ]; do
+		tsleep 300
+		size=$(cat "$TMP"/*.pcap | wc -c)
+		if [ "$size" = "$last" ]; then same=$((same + 1)); else same=0; last=$size; fi
+	done
+	for p in "${TPIDS[@]}"; do kill -INT "$p"; wait "$p" 2>/dev/null || true; done
+	pids=()
+}
+
+transfer() {
+	local n a q off va rk
+	RPIDS=()
+	while read -r n a q off va rk; do
+		nsenter --net="/run/netns/$(fig1_ns "$ID" "$n")" "$O/tools/rcpeer" recv \
+			--local "$a" --peer fd00:ff::1 --qpn "$q" --dqpn 4660 --psn $((off & 0xffffff)) \
+			--va "$va" --rkey "$rk" --bytes 1M --idle-ms "$(tms 20000)" --linger-ms "$(tms 500)" \
+			--out "$TMP/$n.json" >/dev/null 2>"$TMP/$n.err" &
+		RPIDS+=($!)
+		pids+=($!)
+	done < <(fig1_rcvs "$F1_JSON")
+	for n in R1 R2 R3 R4 R5; do
+		for _ in $(seq "$(tn 50)"); do grep -qs listening "$TMP/$n.err" && break; sleep 0.1; done
+		grep -qs listening "$TMP/$n.err" || fail "receiver $n did not start: $(cat "$TMP/$n.err")"
+	done
+	nsenter --net="/run/netns/$(fig1_ns "$ID" S1)" "$O/tools/rcpeer" send --local fd00:10::2 \
+		--udp-csum0 --peer fd00:ff::1 --qpn 17 --dqpn 4660 --bytes 1M --timeout-ms "$(tms 100)" \
+		--out "$TMP/S1.json" >/dev/null || fail "transfer: $(cat "$TMP/S1.json")"
+	for p in "${RPIDS[@]}"; do wait "$p" || fail "a receiver failed"; done
+}
+
+# tshark's view of one capture: per traced packet PSN, then the trace's
+# entries newest first as id/iif/eif/tss/tsf.
+decode() {
+	tshark -r "$TMP/$1.pcap" -Y 'ipv6.opt.ioam.trace.ns' -T fields -E separator='|' -E occurrence=a \
+		-E aggregator=';' -e infiniband.bth.psn -e ipv6.opt.ioam.trace.ns \
+		-e ipv6.opt.ioam.trace.node.id -e ipv6.opt.ioam.trace.node.iif \
+		-e ipv6.opt.ioam.trace.node.eif -e ipv6.opt.ioam.trace.node.tss \
+		-e ipv6.opt.ioam.trace.node.tsf -e ipv6.opt.ioam.trace.remlen 2>/dev/null
+}
+
+# CASE: every traced packet on a tree link carries exactly the entries of
+# the hops so far (head, then the kernel router on links below N4/N5), the
+# right ids and ingress interfaces, timestamps ordered and recent; sampled
+# by PSN (1 in 2^SAMPLE, and all of those).
+case_trace_on_every_link() {
+	local n hops ifs
+	for n in n6-n4 n6-n5 n4-n1 n4-n2 n5-n3; do
+		case $n in
+		n6-*) hops="N6" ;;
+		n4-*) hops="N4 N6" ;;
+		n5-*) hops="N5 N6" ;;
+		esac
+		# ingress interface id of each hop: N6's from S1, the kernel
+		# router's from N6 (ifindex in its netns)
+		ifs=""
+		for h in $hops; do
+			case $h in
+			N6) ifs+="$(ifindex N6 n6-s1) " ;;
+			*) ifs+="$(ifindex "$h" "$(f1_dev "$h" N6)") " ;;
+			esac
+		done
+		decode "$n" >"$TMP/$n.trace"
+		$PY - "$TMP/$n.trace" "$n" "$NS_ID" "$SAMPLE" "$(for h in $hops; do ioam_id "$h"; done | xargs)" "$ifs" <<'EOF' ||
+import sys, time
+rows = [l.rstrip("\n").split("|") for l in open(sys.argv[1]) if l.strip()]
+name, ns, k = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+ids = [int(x) for x in sys.argv[5].split()]
+ifs = [int(x) for x in sys.argv[6].split()]
+now = time.time()
+psns = set()
+assert rows, f"{name}: no traced packet"
+for psn, tns, nid, iif, eif, tss, tsf, rem in rows:
+    psn = int(psn, 0)
+    assert psn % (1 << k) == 0, (name, "not a sample", psn)
+    psns.add(psn)
+    assert int(tns, 0) == ns, (name, "namespace", tns)
+    got = [int(x, 0) for x in nid.split(";")]
+    assert got == ids, (name, "node ids newest first", got, ids)
+    gi = [int(x, 0) for x in iif.split(";")]
+    assert gi == ifs, (name, "ingress ids", gi, ifs)
+    t = [int(s, 0) + int(f, 0) / 1e6 for s, f in zip(tss.split(";"), tsf.split(";"))]
+    assert all(0 <= int(f, 0) < 1000000 for f in tsf.split(";")), (name, "fraction", tsf)
+    assert all(a >= b - 0.001 for a, b in zip(t, t[1:])), (name, "newest first in time", t)
+    assert all(now - 300 < x <= now + 1 for x in t), (name, "timestamps not recent", t, now)
+    assert int(rem, 0) == (5 - len(ids)) * 4, (name, "remaining length", rem)
+# 1 MB in 1024 packets, PSN 0..1023: every sample, retransmissions aside
+want = {p for p in range(1024) if p % (1 << k) == 0}
+assert want <= psns, (name, "samples missing", sorted(want - psns)[:8])
+print(f"{name}: {len(rows)} traced packets, {len(psns)} PSNs, hops {ids}")
+EOF
+		fail "trace on $n"
+	done
+	ok "IOAM trace on every tree link: the head's entry, then the kernel router's (N4, N5), decoded by tshark"
+}
+
+# CASE: no receiver sees a trace, and every receiver's data is whole.
+case_receivers_untraced() {
+	local n
+	for n in r1-n1 r4-n3; do
+		[ "$(tshark -r "$TMP/$n.pcap" -Y 'ipv6.nxt == 0 || ipv6.opt.ioam.trace.ns' 2>/dev/null | wc -l)" = 0 ] ||
+			fail "$n: a frame toward the receiver carries a Hop-by-Hop header"
+		[ "$(tshark -r "$TMP/$n.pcap" -Y infiniband 2>/dev/null | wc -l)" -gt 0 ] || fail "$n: no RoCE frames captured"
+	done
+	for n in R1 R2 R3 R4 R5; do
+		$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d.get("match") is True else 1)' "$TMP/$n.json" ||
+			fail "receiver $n: $(cat "$TMP/$n.json")"
+	done
+	ok "receivers: no Hop-by-Hop header on their links, all 5 byte-identical"
+}
+
+# CASE: the counters say the same: the head traced 1 in 2^SAMPLE, every
+# edge judged each trace its own (a postcard each, or lost for want of a
+# reader), none malformed or foreign.
+case_counters() {
+	local n j
+	for n in N6 N1 N2 N3; do
+		fig1_endmt "$ID" "$n" --json show >"$TMP/show-$n.json" || fail "show $n"
+	done
+	$PY - "$TMP" "$SAMPLE" <<'EOF' || fail "counters"
+import json, sys
+d, k = sys.argv[1], int(sys.argv[2])
+def c(n):
+    return json.load(open(f"{d}/show-{n}.json"))["counters"]
+h = c("N6")
+assert h.get("tm_traces", 0) >= 1024 >> k, ("head traces", h.get("tm_traces"))
+for e in ("N1", "N2", "N3"):
+    s = c(e)
+    got = s.get("tm_postcards", 0) + s.get("tm_postcards_lost", 0)
+    assert got >= 1024 >> k, (e, "postcards", got)
+    assert s.get("tm_trace_malformed", 0) == 0 and s.get("tm_trace_foreign", 0) == 0, (e, s)
+    assert s.get("drop_hbh_malformed", 0) == 0 and s.get("drop_hbh_option", 0) == 0, (e, s)
+print("head tm_traces", h.get("tm_traces"), "; edges' postcards",
+      [c(e).get("tm_postcards", 0) + c(e).get("tm_postcards_lost", 0) for e in ("N1", "N2", "N3")])
+EOF
+	ok "counters: head traces, edges' postcards, nothing malformed"
+}
+
+tree_json
+FIG1_JSON=$TMP/fig1_tm.json
+F1_JSON=$FIG1_JSON
+fig1_up "$ID" >"$TMP/up.log" 2>&1 || { cat "$TMP/up.log"; fail "fig1 up"; }
+kernel_ioam N4 || fail "kernel IOAM on N4"
+kernel_ioam N5 || fail "kernel IOAM on N5"
+capture_start
+tsleep 300
+transfer
+capture_stop
+case_trace_on_every_link
+case_receivers_untraced
+case_counters
+fig1_down "$ID" >/dev/null || fail "teardown"
+ok "teardown: nothing left"
