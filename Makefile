@@ -31,6 +31,10 @@ CFLAGS    += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -I$(
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror \
 	      -Iinclude -I. -Ibpf $(ARCH_INC) $(EXTRA_BPF_CFLAGS)
 LIBS      := -lbpf -lxdp -lelf -lz -ljansson
+# libfixbuf (IPFIX, on glib) for the CLI's telemetry export and collector
+# only: nothing else sees glib's headers.
+FIXBUF_CFLAGS := $(shell pkg-config --cflags libfixbuf)
+FIXBUF_LIBS   := $(shell pkg-config --libs libfixbuf)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -115,11 +119,11 @@ $(LIB_A): $(LIB_OBJS)
 # .d files know which object includes which only after it).
 $(O)/loader/%.o: loader/%.c $(O)/loader/%.d $(SKELS) | $(O)/loader
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Iloader -c $< -o $@ && touch $@
+	$(Q)$(CC) $(CFLAGS) $(FIXBUF_CFLAGS) $(DEPFLAGS) -Iloader -c $< -o $@ && touch $@
 
 $(O)/endmt: $(LOADER_OBJS) $(LIB_A)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(FIXBUF_LIBS)
 
 # Unit tests register themselves: every `void test_NAME(void)` in test/unit.
 $(O)/tests.h: $(wildcard test/unit/*.c) | $(O)

@@ -33,7 +33,10 @@
  *
  * The agent never writes endmt_groups, the data path's state: it only reads
  * groups (BPF_F_LOCK lookups) and writes endmt_cnp_epoch, endmt_stale and
- * endmt_cnp_limit, which `endmt show` reads (docs/REVERSE-PATH.md, "Concurrency"). */
+ * endmt_cnp_limit, which `endmt show` reads (docs/REVERSE-PATH.md, "Concurrency").
+ *
+ * Telemetry (--ipfix): every window also drains the postcard ring and sends
+ * what it held as IPFIX (tm_export.c, docs/TELEMETRY.md). */
 #include <errno.h>
 #include <net/if.h>
 #include <signal.h>
@@ -46,6 +49,7 @@
 #include "endmt.h"
 #include "cnp.h"
 #include "fanout.h"
+#include "tm_export.h"
 #include "endmt/psn.h"
 #include "endmt/fanout.h"
 
@@ -55,6 +59,8 @@ struct agent_args {
 	uint32_t windows;	/* 0: until a signal */
 	bool once;
 	bool no_fanout;
+	const char *ipfix;	/* NULL: no telemetry export */
+	uint32_t ipfix_refresh_s;
 };
 
 /* How often the XDP fan-out follows the FIB without a change notice. */
@@ -231,6 +237,7 @@ static int agent_run(void *p)
 	uint64_t limit = (uint64_t)a->liveness_ms * 1000000, live_every;
 	uint64_t *epoch = NULL, next_fanout = 0;
 	struct fanout *fo = NULL;
+	struct tm_export *tx = NULL;
 	bool fanout_due = false;
 	int sock = -1, err, r;
 
@@ -256,6 +263,11 @@ static int agent_run(void *p)
 	}
 	if (!a->no_fanout) {
 		err = fanout_open(&fo, &m);
+		if (err)
+			goto out;
+	}
+	if (a->ipfix) {
+		err = tm_export_open(&tx, env.pin_root, a->ipfix, a->ipfix_refresh_s);
 		if (err)
 			goto out;
 	}
@@ -317,6 +329,7 @@ static int agent_run(void *p)
 				fprintf(stderr, "endmt agent: fan-out: %s\n", strerror(-r));
 			next_fanout = t + FANOUT_REFRESH_NS;
 		}
+		tm_export_poll(tx, t);
 		s.windows++;
 	}
 	agent_report(&lim, m.groups);
@@ -343,6 +356,7 @@ static int agent_run(void *p)
 		       (unsigned long long)s.stale_reports,
 		       stop_sig ? (stop_sig == SIGTERM ? " (SIGTERM)" : " (SIGINT)") : "");
 out:
+	tm_export_close(tx);
 	fanout_close(fo);
 	if (sock >= 0)
 		close(sock);
@@ -358,14 +372,19 @@ static void agent_defaults(void *p)
 
 	a->window_us = 1000;
 	a->liveness_ms = 1000;
+	a->ipfix_refresh_s = TM_EXPORT_REFRESH_S;
 }
 
+#define STR_(x) #x
+#define STR(x) STR_(x)	/* a default in a help text, as the code has it */
 #define O(f) offsetof(struct agent_args, f)
 static const struct opt agent_opts[] = {
 	{ "window-us", OPT_U32, O(window_us), NOSET, "N", "CNP window T in microseconds (default 1000)", 50, 10000000, NULL, false, false },
 	{ "liveness-ms", OPT_U32, O(liveness_ms), NOSET, "N", "report branches silent this long with data unacknowledged (default 1000, 0 = off)", 0, 3600000, NULL, false, false },
 	{ "windows", OPT_U32, O(windows), NOSET, "N", "stop after N windows (tests)", 1, UINT32_MAX, NULL, false, false },
 	{ "once", OPT_FLAG, O(once), NOSET, NULL, "run one window and exit (same as --windows 1)", 0, 0, NULL, false, false },
+	{ "ipfix", OPT_STR, O(ipfix), NOSET, "HOST[:PORT]", "export telemetry postcards as IPFIX over UDP to this collector (port 4739 if omitted; [IPV6]:PORT)", 0, 0, NULL, false, false },
+	{ "ipfix-refresh-s", OPT_U32, O(ipfix_refresh_s), NOSET, "N", "resend the IPFIX template every N seconds (default " STR(TM_EXPORT_REFRESH_S) ")", 1, 3600, NULL, false, false },
 	{ "no-fanout", OPT_FLAG, O(no_fanout), NOSET, NULL, "do not keep the edge's XDP fan-out (every copy takes the TC path)", 0, 0, NULL, false, false },
 	{}
 };

@@ -123,6 +123,13 @@ static int parse_nodes(struct tree *t, json_t *nodes)
 				return tree_err(t, "%s.mode: must be native, skb or hw", path);
 			nd->mode = j;
 		}
+		/* Telemetry names nodes by IOAM node_id: two of one id would be
+		 * one node of `endmt tree`'s picture. */
+		for (j = 0; j < t->nnodes; j++)
+			if (t->nodes[j].ioam_id == nd->ioam_id)
+				return tree_err(t, "%s.ioam_id: %u is also node %s's (a node "
+					    "without ioam_id has its 1-based position)", path,
+					    nd->ioam_id, t->nodes[j].name);
 		t->nnodes++;
 	}
 	/* Parents once every name is known. */

@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
 	clang llvm make gcc pkg-config
 	libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev
-	libjansson-dev
+	libjansson-dev libfixbuf-dev
 	iproute2 smcroute tshark python3-scapy netsniff-ng ethtool tcpdump
 	iputils-ping procps util-linux linux-perf
 	qemu-system-x86 busybox-static kmod rdma-core ibverbs-utils ibverbs-providers perftest

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* endmt collect: an IPFIX collector (UDP, libfixbuf) for the agents'
+ * postcards (tm_ipfix.h) that rebuilds every group's tree (tm_state.c) and
+ * writes it to --state FILE once a second and on SIGTERM/SIGINT, for
+ * `endmt tree`.
+ *
+ * The socket is ours, not a fixbuf listener: fixbuf's listener blocks
+ * until a message comes, and the state must be written on time without
+ * one.  Each datagram is one IPFIX message (RFC 7011 §10.3.3) handed to
+ * fixbuf's buffer of its exporter: templates are scoped to the transport
+ * session (the exporter's address and port) and observation domain
+ * (RFC 7011 §8), so each exporter has a session of its own. */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include "endmt.h"
+#include "tm_ipfix.h"
+#include "tm_state.h"
+
+#define MAX_EXPORTERS	256
+#define WRITE_NS	1000000000ull	/* the state file, once a second */
+#define TICK_MS		100		/* grace times are judged this often */
+
+struct collect_args {
+	const char *listen;
+	const char *state;
+	uint32_t grace_ms;
+};
+
+struct exporter {
+	struct sockaddr_storage addr;
+	socklen_t alen;
+	fBuf_t *fbuf;		/* owns its session */
+	uint64_t last_ns;	/* the least recent goes when the table is full */
+};
+
+struct collector {
+	fbInfoModel_t *model;
+	struct exporter ex[MAX_EXPORTERS];
+	int nex;
+	uint64_t messages, records, foreign, bad;
+};
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_signal(int sig)
+{
+	stop_sig = sig;
+}
+
+static uint64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* "ADDR:PORT", "[IPV6]:PORT", ":PORT" (every address), "ADDR" (port 4739). */
+static int listen_open(const char *l, int *fd_out)
+{
+	char host[256] = "", svc[16] = TM_IPFIX_PORT;
+	const char *colon = strrchr(l, ':'), *end;
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_PASSIVE },
+			*res = NULL;
+	size_t hl;
+	int fd = -1, err, zero = 0;
+
+	if (l[0] == '[') {
+		end = strchr(l, ']');
+		if (!end || (end[1] && (end[1] != ':' || !end[2])))
+			return -EINVAL;
+		hl = end - l - 1;
+		if (end[1])
+			snprintf(svc, sizeof(svc), "%s", end + 2);
+		l++;
+	} else if (colon && strchr(l, ':') == colon) {
+		hl = colon - l;
+		if (!colon[1])
+			return -EINVAL;
+		snprintf(svc, sizeof(svc), "%s", colon + 1);
+	} else {
+		hl = strlen(l);
+	}
+	if (hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, l, hl);
+	host[hl] = '\0';
+	err = getaddrinfo(hl ? host : NULL, svc, &hints, &res);
+	if (err) {
+		errorf("collect: --listen %s: %s", l, gai_strerror(err));
+		return -EINVAL;
+	}
+	fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	/* "[::]": IPv4 exporters too. */
+	if (res->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, res->ai_addr, res->ai_addrlen)) {
+		err = -errno;
+		close(fd);
+		goto out;
+	}
+	*fd_out = fd;
+	err = 0;
+out:
+	if (err)
+		errorf("collect: cannot listen on %s port %s: %s", hl ? host : "*", svc,
+		       strerror(-err));
+	freeaddrinfo(res);
+	return err;
+}
+
+static void exporter_drop(struct exporter *e)
+{
+	if (e->fbuf)
+		fBufFree(e->fbuf);
+	e->fbuf = NULL;
+}
+
+static struct exporter *exporter_get(struct collector *c, const struct sockaddr_storage *a,
+				     socklen_t alen, uint64_t now)
+{
+	struct exporter *e, *old = &c->ex[0];
+	GError *err = NULL;
+	fbSession_t *s;
+	int i;
+
+	for (i = 0; i < c->nex; i++) {
+		e = &c->ex[i];
+		if (e->alen == alen && !memcmp(&e->addr, a, alen))
+			goto found;
+		if (e->last_ns < old->last_ns)
+			old = e;
+	}
+	if (c->nex < MAX_EXPORTERS) {
+		e = &c->ex[c->nex++];
+	} else {
+		e = old;
+		exporter_drop(e);
+	}
+	s = tm_ipfix_session(c->model, FALSE, &err);
+	if (!s) {
+		fprintf(stderr, "endmt collect: IPFIX session: %s\n", err ? err->message : "?");
+		g_clear_error(&err);
+		memset(e, 0, sizeof(*e));	/* an empty address matches nobody */
+		return NULL;
+	}
+	memset(e, 0, sizeof(*e));
+	memcpy(&e->addr, a, alen);
+	e->alen = alen;
+	e->fbuf = fBufAllocForCollection(s, NULL);
+	fBufSetAutomaticMode(e->fbuf, FALSE);
+	if (!fBufSetInternalTemplate(e->fbuf, TM_IPFIX_TID, &err)) {
+		fprintf(stderr, "endmt collect: %s\n", err->message);
+		g_clear_error(&err);
+		exporter_drop(e);
+		return NULL;
+	}
+found:
+	e->last_ns = now;
+	return e;
+}
+
+/* Records of another template (another exporter's flows on the same
+ * port) would transcode into a zeroed postcard: only ours count. */
+static bool ours(fBuf_t *fbuf)
+{
+	fbInfoElementSpec_t spec[] = { { "endmtIoamNodeData", 0, 0 }, FB_IESPEC_NULL };
+	fbTemplate_t *t = fBufGetCollectionTemplate(fbuf, NULL);
+
+	return t && fbTemplateContainsAllElementsByName(t, spec);
+}
+
+static void message(struct collector *c, struct tm_state *st, struct exporter *e,
+		    uint8_t *buf, size_t len, uint64_t mono, uint64_t real)
+{
+	struct endmt_postcard pc;
+	struct tm_rec r;
+	GError *err = NULL;
+	size_t rl;
+
+	c->messages++;
+	fBufSetBuffer(e->fbuf, buf, len);
+	for (;;) {
+		rl = sizeof(r);
+		if (!fBufNext(e->fbuf, (uint8_t *)&r, &rl, &err))
+			break;
+		if (!ours(e->fbuf)) {
+			c->foreign++;
+			continue;
+		}
+		c->records++;
+		tm_rec_to_postcard(&r, &pc);
+		tm_state_add(st, &pc, mono, real);
+	}
+	if (!g_error_matches(err, FB_ERROR_DOMAIN, FB_ERROR_BUFSZ) &&
+	    !g_error_matches(err, FB_ERROR_DOMAIN, FB_ERROR_EOM)) {
+		c->bad++;
+		if (c->bad == 1 || env.verbose)
+			fprintf(stderr, "endmt collect: message %llu: %s\n",
+				(unsigned long long)c->messages, err ? err->message : "?");
+	}
+	g_clear_error(&err);
+}
+
+static int collect_run(void *p)
+{
+	struct collect_args *a = p;
+	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
+	struct collector *c = calloc(1, sizeof(*c));
+	struct tm_state *st = calloc(1, sizeof(*st));
+	struct sockaddr_storage from;
+	static uint8_t buf[65536];
+	uint64_t next_write = 0, next_tick = 0, mono;
+	struct pollfd pfd;
+	socklen_t alen;
+	struct exporter *e;
+	ssize_t n;
+	int fd = -1, err, i;
+
+	if (!c || !st) {
+		err = -ENOMEM;
+		goto out;
+	}
+	tm_state_init(st, a->grace_ms);
+	tm_ipfix_log_init("collect");
+	c->model = tm_ipfix_model();
+	if (!c->model) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = listen_open(a->listen, &fd);
+	if (err)
+		goto out;
+	/* The file exists from the start (`endmt tree` on an empty one says
+	 * "no postcards yet" rather than "no such file"). */
+	err = tm_state_write(st, a->state, real_ns());
+	if (err) {
+		errorf("collect: cannot write %s: %s", a->state, strerror(-err));
+		goto out;
+	}
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	infof("collect: listening on %s, state in %s", a->listen, a->state);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (!stop_sig) {
+		if (poll(&pfd, 1, TICK_MS) > 0) {
+			alen = sizeof(from);
+			n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
+				     &alen);
+			mono = now_ns();
+			if (n > 0 && (e = exporter_get(c, &from, alen, mono)))
+				message(c, st, e, buf, n, mono, real_ns());
+		}
+		mono = now_ns();
+		if (mono >= next_tick) {
+			tm_state_expire(st, mono, false);
+			next_tick = mono + TICK_MS * 1000000ull;
+		}
+		if (mono >= next_write) {
+			err = tm_state_write(st, a->state, real_ns());
+			if (err)
+				fprintf(stderr, "endmt collect: writing %s: %s\n", a->state,
+					strerror(-err));
+			next_write = mono + WRITE_NS;
+		}
+	}
+	/* Samples still in their grace time are not judged: their postcards
+	 * may be on the way still. */
+	tm_state_expire(st, now_ns(), false);
+	err = tm_state_write(st, a->state, real_ns());
+	if (err)
+		errorf("collect: writing %s: %s", a->state, strerror(-err));
+	if (env.json)
+		json_print(json_pack("{s:I, s:I, s:I, s:I, s:i}",
+				     "messages", (json_int_t)c->messages,
+				     "records", (json_int_t)c->records,
+				     "foreign", (json_int_t)c->foreign,
+				     "bad_messages", (json_int_t)c->bad, "signal", (int)stop_sig));
+	else
+		printf("collect: %llu messages, %llu postcards, %llu foreign records, "
+		       "%llu bad messages\n", (unsigned long long)c->messages,
+		       (unsigned long long)c->records, (unsigned long long)c->foreign,
+		       (unsigned long long)c->bad);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (c) {
+		for (i = 0; i < c->nex; i++)
+			exporter_drop(&c->ex[i]);
+		if (c->model)
+			fbInfoModelFree(c->model);
+	}
+	if (st)
+		tm_state_free(st);
+	free(st);
+	free(c);
+	return err;
+}
+
+static void collect_defaults(void *p)
+{
+	struct collect_args *a = p;
+
+	a->grace_ms = TM_GRACE_MS_DEF;
+}
+
+#define STR_(x) #x
+#define STR(x) STR_(x)	/* a default in a help text, as the code has it */
+#define O(f) offsetof(struct collect_args, f)
+static const struct opt collect_opts[] = {
+	{ "listen", OPT_STR, O(listen), NOSET, "ADDR:PORT", "UDP address to receive IPFIX on ([IPV6]:PORT, ADDR:PORT, :PORT for all; port 4739 if omitted)", 0, 0, NULL, true, false },
+	{ "state", OPT_STR, O(state), NOSET, "FILE", "where the trees go (JSON, rewritten once a second and at exit)", 0, 0, NULL, true, false },
+	{ "grace-ms", OPT_U32, O(grace_ms), NOSET, "N", "a sample not seen below a branch this long after its first postcard is lost there (default " STR(TM_GRACE_MS_DEF) ")", 10, 600000, NULL, false, false },
+	{}
+};
+#undef O
+
+const struct cmd cmd_collect = {
+	"collect", "Collect telemetry postcards (IPFIX) and rebuild each group's tree until SIGTERM/SIGINT.",
+	collect_opts, sizeof(struct collect_args), collect_defaults, collect_run,
+};

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The agent's telemetry exporter: postcards from PINROOT/endmt_postcards
+ * (a BPF ring buffer) to an IPFIX collector over UDP (tm_ipfix.h). */
+#ifndef ENDMT_TM_EXPORT_H
+#define ENDMT_TM_EXPORT_H
+
+#include <stdint.h>
+
+struct tm_export;
+
+/* Default seconds between template refreshes (RFC 7011 §8.4: over UDP the
+ * exporter resends its templates, so a collector started late decodes). */
+#define TM_EXPORT_REFRESH_S 10
+
+/* dest: HOST, HOST:PORT, [IPV6]:PORT or a bare IPv6 address (port 4739).
+ * A ring not pinned yet is "telemetry off" until it appears (looked for
+ * once a second).  0 or -errno after printing why. */
+int tm_export_open(struct tm_export **out, const char *pin_root, const char *dest,
+		   uint32_t refresh_s);
+/* From the agent's loop: reads what the ring holds, sends it, refreshes
+ * the templates when due.  now: CLOCK_MONOTONIC ns.  Never blocks. */
+void tm_export_poll(struct tm_export *x, uint64_t now);
+/* Sends what is buffered, prints the counts with -v, frees.  NULL is fine. */
+void tm_export_close(struct tm_export *x);
+
+#endif

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The IPFIX (RFC 7011) form of a postcard (include/endmt/ioam.h): the
+ * information elements, the one template, and the record both the agent's
+ * exporter (tm_export.c) and `endmt collect` (collect.c) use, so the two
+ * cannot disagree.  docs/TELEMETRY.md, "Export (IPFIX)", lists every IE. */
+#ifndef ENDMT_TM_IPFIX_H
+#define ENDMT_TM_IPFIX_H
+
+#include <stdint.h>
+#include <fixbuf/public.h>
+#include "endmt/ioam.h"
+
+/* RFC 5612 reserves Private Enterprise Number 32473 for documentation and
+ * examples: endmt has no PEN of its own, and a number taken from the
+ * registry's list of real enterprises would claim somebody else's. */
+#define TM_IPFIX_PEN		32473
+#define TM_IPFIX_TID		256	/* the template, internal and external */
+#define TM_IPFIX_PORT		"4739"	/* RFC 7011 §10.3.4 (IANA "ipfix") */
+
+/* Enterprise IE numbers under TM_IPFIX_PEN. */
+enum tm_ipfix_ie {
+	TM_IE_KIND = 1,		/* endmtPostcardKind, unsigned8 */
+	TM_IE_NODE_ID,		/* endmtNodeId, unsigned32 */
+	TM_IE_PROXY,		/* endmtGroupProxy, ipv6Address */
+	TM_IE_DQPN,		/* endmtGroupDqpn, unsigned32 */
+	TM_IE_PSN,		/* endmtPsn, unsigned32 */
+	TM_IE_NS_ID,		/* endmtIoamNamespaceId, unsigned16 */
+	TM_IE_TRACE_TYPE,	/* endmtIoamTraceType, unsigned32 */
+	TM_IE_COPIES,		/* endmtCopies, unsigned32 */
+	TM_IE_NODE_DATA,	/* endmtIoamNodeData, octetArray (variable) */
+	TM_IE_TRACE_FLAGS,	/* endmtIoamTraceFlags, unsigned8 */
+	TM_IE_NODES,		/* endmtIoamNodes, unsigned8 */
+};
+
+/* The internal record (fixbuf's memory layout of the template: fields in
+ * template order, widest first so none needs padding but the tail). */
+struct tm_rec {
+	uint64_t export_ntp;	/* observationTimeNanoseconds, NTP format */
+	uint64_t obs_point;	/* observationPointId: node_id << 32 | in_ifindex */
+	fbVarfield_t data;	/* endmtIoamNodeData */
+	uint8_t src[16];	/* sourceIPv6Address: outer source (the head) */
+	uint8_t dst[16];	/* destinationIPv6Address: outer destination */
+	uint8_t proxy[16];
+	uint32_t in_if;		/* ingressInterface */
+	uint32_t out_if;	/* egressInterface: the exporter's own entry's */
+	uint32_t node_id, dqpn, psn, trace_type, copies;
+	uint16_t ns_id;
+	uint8_t kind, flags, nodes;
+	uint8_t pad[7];		/* paddingOctets, internal template only */
+};
+
+/* The information model: IANA's and endmt's elements.  NULL: no memory. */
+fbInfoModel_t *tm_ipfix_model(void);
+/* A session holding the internal template (and, for an exporter, the
+ * external one) under TM_IPFIX_TID.  NULL with *err set on failure. */
+fbSession_t *tm_ipfix_session(fbInfoModel_t *model, gboolean exporter, GError **err);
+
+/* An exporter's session to observation domain `domain`: fixbuf keeps
+ * external templates per domain, so the template is added to a new one
+ * (*added: and fixbuf has written it into the buffer already). */
+gboolean tm_ipfix_domain(fbSession_t *s, uint32_t domain, gboolean *added, GError **err);
+
+/* Postcard <-> record.  The record points into pc's data (from) or the
+ * message buffer (to: copied out, at most ENDMT_IOAM_SLOTS_MAX entries). */
+void tm_rec_from_postcard(struct tm_rec *r, const struct endmt_postcard *pc);
+void tm_rec_to_postcard(const struct tm_rec *r, struct endmt_postcard *pc);
+
+/* fixbuf (glib) logs on its own (a UDP send refused, "packets will be
+ * lost"): its messages go to stderr as "endmt WHO: ipfix: ...", at most
+ * one every 10 s unless -v, debug output only with -vv. */
+void tm_ipfix_log_init(const char *who);
+
+/* CLOCK_REALTIME nanoseconds <-> the NTP format of dateTimeNanoseconds
+ * (RFC 7011 §6.1.10: seconds since 1900 . 2^-32 fractions). */
+uint64_t tm_ns_to_ntp(uint64_t ns);
+uint64_t tm_ntp_to_ns(uint64_t ntp);
+
+#endif

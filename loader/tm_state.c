@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The tree `endmt collect` rebuilds (tm_state.h).  A postcard carries one
+ * section of the path: its node entries newest first, the exporter's own
+ * entry at data[0], so read backwards they are the section from its first
+ * node.  Consecutive node_ids are a branch, the child's entry timestamp
+ * minus the parent's its one-way delay.  A section that starts at a fork
+ * starts with the fork's own (per-copy) entry, the same node_id as the end
+ * of the fork's earlier section, so the sections join at that node.
+ *
+ * Loss: the head samples by PSN (include/endmt/ioam.h), so every node sees
+ * the same sampled packets.  A sample is held for the grace time after its
+ * first postcard; then a branch whose parent saw it and whose child did
+ * not has lost it.  A packet lost above a node with no postcards of its
+ * own (a transit without forks) is never seen there either, so the loss
+ * lands on the lowest branch with evidence of the packet above it. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <jansson.h>
+#include "endmt.h"
+#include "tm_state.h"
+
+void tm_state_init(struct tm_state *s, uint32_t grace_ms)
+{
+	memset(s, 0, sizeof(*s));
+	s->grace_ns = (uint64_t)grace_ms * 1000000ull;
+}
+
+void tm_state_free(struct tm_state *s)
+{
+	int i;
+
+	for (i = 0; i < s->ngroups; i++)
+		free(s->group[i]);
+	s->ngroups = 0;
+}
+
+static struct tm_group *group_get(struct tm_state *s, const struct endmt_postcard *pc)
+{
+	struct tm_group *g;
+	int i;
+
+	for (i = 0; i < s->ngroups; i++) {
+		g = s->group[i];
+		if (g->dqpn == pc->dqpn && !memcmp(g->proxy, pc->proxy, 16))
+			return g;
+	}
+	if (s->ngroups == TM_MAX_GROUPS)
+		return NULL;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	memcpy(g->proxy, pc->proxy, 16);
+	g->dqpn = pc->dqpn;
+	s->group[s->ngroups++] = g;
+	return g;
+}
+
+static struct tm_node *node_get(struct tm_group *g, uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < g->nnodes; i++)
+		if (g->node[i].id == id)
+			return &g->node[i];
+	if (g->nnodes == TM_MAX_NODES)
+		return NULL;
+	g->node[g->nnodes].id = id;
+	return &g->node[g->nnodes++];
+}
+
+static int branch_get(struct tm_group *g, uint32_t parent, uint32_t child)
+{
+	int i;
+
+	for (i = 0; i < g->nbr; i++)
+		if (g->br[i].parent == parent && g->br[i].child == child)
+			return i;
+	if (g->nbr == TM_MAX_BRANCHES)
+		return -1;
+	g->br[g->nbr].parent = parent;
+	g->br[g->nbr].child = child;
+	g->br[g->nbr].delay.min = INT64_MAX;
+	g->br[g->nbr].delay.max = INT64_MIN;
+	return g->nbr++;
+}
+
+static bool sample_has(const struct tm_sample *sm, uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < sm->nnodes; i++)
+		if (sm->node[i] == id)
+			return true;
+	return false;
+}
+
+/* A sample's verdict, once: every branch that had it at the parent and
+ * not at the child lost it. */
+static void sample_judge(struct tm_group *g, struct tm_sample *sm)
+{
+	int i;
+
+	for (i = 0; i < g->nbr; i++)
+		if (sample_has(sm, g->br[i].parent) && !sample_has(sm, g->br[i].child))
+			g->br[i].lost++;
+	sm->used = false;
+}
+
+static void delay_add(struct tm_delay *d, int64_t us)
+{
+	d->n++;
+	d->sum += us;
+	d->last = us;
+	if (us < d->min)
+		d->min = us;
+	if (us > d->max)
+		d->max = us;
+}
+
+/* IOAM timestamp (POSIX seconds, microseconds) in microseconds. */
+static int64_t entry_us(const struct endmt_ioam_node *e)
+{
+	return (int64_t)ntohl(e->ts_sec) * 1000000 + ntohl(e->ts_frac);
+}
+
+static uint32_t entry_id(const struct endmt_ioam_node *e)
+{
+	return (uint32_t)e->node_id[0] << 16 | e->node_id[1] << 8 | e->node_id[2];
+}
+
+void tm_state_add(struct tm_state *s, const struct endmt_postcard *pc, uint64_t now_mono,
+		  uint64_t now_real)
+{
+	const struct endmt_ioam_node *e = (const void *)pc->data, *prev = NULL;
+	struct tm_group *g = group_get(s, pc);
+	struct tm_sample *sm;
+	struct tm_node *n;
+	int i, b, nodes = pc->nodes < ENDMT_IOAM_SLOTS_MAX ? pc->nodes : ENDMT_IOAM_SLOTS_MAX;
+
+	s->postcards++;
+	if (!g) {
+		s->dropped++;
+		return;
+	}
+	g->postcards++;
+	if (pc->flags & ENDMT_IOAM_FLAG_OVERFLOW)
+		g->truncated++;
+	n = node_get(g, pc->node_id);
+	if (n) {
+		n->edge |= pc->kind == ENDMT_PC_EDGE;
+		n->fork |= pc->kind == ENDMT_PC_FORK;
+		n->copies = pc->copies;
+		n->postcards++;
+		n->last_seen_ns = now_real;
+	}
+	sm = &g->sample[pc->psn % TM_SAMPLE_SLOTS];
+	if (sm->used && sm->psn != pc->psn)
+		sample_judge(g, sm);	/* its slot is wanted: judged early */
+	if (!sm->used) {
+		memset(sm, 0, sizeof(*sm));
+		sm->used = true;
+		sm->psn = pc->psn;
+		sm->first_ns = now_mono;
+	}
+	/* Oldest entry first: the section from its first node down. */
+	for (i = nodes - 1; i >= 0; i--) {
+		const struct endmt_ioam_node *cur = &e[i];
+		uint32_t id = entry_id(cur);
+
+		if (!id)	/* a slot no node filled */
+			continue;
+		n = node_get(g, id);
+		if (n)
+			n->last_seen_ns = now_real;
+		if (!sample_has(sm, id) && sm->nnodes < TM_SAMPLE_NODES)
+			sm->node[sm->nnodes++] = id;
+		if (prev && entry_id(prev) != id) {
+			b = branch_get(g, entry_id(prev), id);
+			if (b < 0) {
+				s->dropped++;
+			} else if (!(sm->counted[b / 64] >> (b % 64) & 1)) {
+				/* Once per sample: sections below a node all
+				 * repeat the entries above it. */
+				sm->counted[b / 64] |= 1ull << (b % 64);
+				g->br[b].samples++;
+				delay_add(&g->br[b].delay, entry_us(cur) - entry_us(prev));
+				g->br[b].last_seen_ns = now_real;
+			}
+		}
+		prev = cur;
+	}
+}
+
+void tm_state_expire(struct tm_state *s, uint64_t now_mono, bool flush)
+{
+	int i, j;
+
+	for (i = 0; i < s->ngroups; i++)
+		for (j = 0; j < TM_SAMPLE_SLOTS; j++) {
+			struct tm_sample *sm = &s->group[i]->sample[j];
+
+			if (sm->used && (flush || now_mono - sm->first_ns >= s->grace_ns))
+				sample_judge(s->group[i], sm);
+		}
+}
+
+static json_t *group_json(const struct tm_group *g)
+{
+	json_t *o = json_object(), *nodes = json_array(), *brs = json_array();
+	char a[INET6_ADDRSTRLEN];
+	int i, pending = 0;
+
+	for (i = 0; i < TM_SAMPLE_SLOTS; i++)
+		pending += g->sample[i].used;
+	json_object_set_new(o, "proxy", json_string(addr_str(g->proxy, a)));
+	json_object_set_new(o, "dqpn", json_integer(g->dqpn));
+	json_object_set_new(o, "postcards", json_integer(g->postcards));
+	json_object_set_new(o, "truncated", json_integer(g->truncated));
+	json_object_set_new(o, "samples_pending", json_integer(pending));
+	for (i = 0; i < g->nnodes; i++) {
+		const struct tm_node *n = &g->node[i];
+
+		json_array_append_new(nodes, json_pack("{s:i, s:b, s:b, s:i, s:I, s:I}",
+			"node_id", (int)n->id, "edge", n->edge, "fork", n->fork,
+			"copies", (int)n->copies, "postcards", (json_int_t)n->postcards,
+			"last_seen_ns", (json_int_t)n->last_seen_ns));
+	}
+	for (i = 0; i < g->nbr; i++) {
+		const struct tm_branch *b = &g->br[i];
+		json_t *d = json_null();
+
+		if (b->delay.n)
+			d = json_pack("{s:I, s:f, s:I, s:I}", "min", (json_int_t)b->delay.min,
+				      "avg", (double)b->delay.sum / b->delay.n,
+				      "max", (json_int_t)b->delay.max, "last", (json_int_t)b->delay.last);
+		json_array_append_new(brs, json_pack("{s:i, s:i, s:I, s:I, s:f, s:o, s:I}",
+			"parent", (int)b->parent, "child", (int)b->child,
+			"samples", (json_int_t)b->samples, "lost", (json_int_t)b->lost,
+			"loss_pct", b->samples + b->lost ?
+				100.0 * b->lost / (b->samples + b->lost) : 0.0,
+			"delay_us", d, "last_seen_ns", (json_int_t)b->last_seen_ns));
+	}
+	json_object_set_new(o, "nodes", nodes);
+	json_object_set_new(o, "branches", brs);
+	return o;
+}
+
+int tm_state_write(const struct tm_state *s, const char *file, uint64_t now_real)
+{
+	char tmp[PATH_MAX];
+	json_t *o = json_object(), *gs = json_array();
+	int i, err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", file, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	json_object_set_new(o, "version", json_integer(1));
+	json_object_set_new(o, "written_ns", json_integer(now_real));
+	json_object_set_new(o, "grace_ms", json_integer(s->grace_ns / 1000000));
+	json_object_set_new(o, "postcards", json_integer(s->postcards));
+	json_object_set_new(o, "dropped", json_integer(s->dropped));
+	for (i = 0; i < s->ngroups; i++)
+		json_array_append_new(gs, group_json(s->group[i]));
+	json_object_set_new(o, "groups", gs);
+	/* A reader sees the old file or the new one, never half of one. */
+	if (json_dump_file(o, tmp, JSON_INDENT(1) | JSON_SORT_KEYS))
+		err = -EIO;
+	else if (rename(tmp, file))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	json_decref(o);
+	return err;
+}
