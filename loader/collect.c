@@ -93,6 +93,9 @@ static int listen_open(const char *l, int *fd_out)
 		return -EINVAL;
 	memcpy(host, l, hl);
 	host[hl] = '\0';
+	/* No address: every one, IPv6 and (through the dual stack) IPv4. */
+	if (!hl)
+		hints.ai_family = AF_INET6;
 	err = getaddrinfo(hl ? host : NULL, svc, &hints, &res);
 	if (err) {
 		errorf("collect: --listen %s: %s", l, gai_strerror(err));

@@ -13,6 +13,8 @@ it.  Cases (TEST=name runs one):
                  later ones; tshark's cflow dissector decodes the stream:
                  the template's IEs (ids, PEN 32473, lengths) and every
                  record's values equal the postcards'.
+  batch          12 postcards waiting in the ring: one drain sends them in
+                 messages of at most 5 records (within 1150 octets).
   collect_tree   IPv6; Figure 1 (test/integration/fig1.json), multicast
                  variant (edges export), 20 samples, N4->N2 loses 2: `endmt
                  tree --json` has exactly Figure 1's tree, the generator's
@@ -250,6 +252,40 @@ def case_ipfix_tshark():
         env.close()
 
 
+def case_batch():
+    env = Env("batch")
+    try:
+        pcs = one_node_postcards(9, range(200, 212), nodes=T.SLOTS_MAX)
+        env.ring.put(pcs)       # waiting in the ring: the agent's first drain takes all
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        ag = env.agent("127.0.0.1:%d" % port)
+        s.settimeout(1.0)
+        msgs = []
+        try:
+            while True:
+                msgs.append(s.recv(65536))
+        except socket.timeout:
+            pass
+        s.close()
+        rc, _, err = env.stop(ag)
+        check(rc == 0, "agent exits 0 (%s)" % err.strip()[-200:])
+        check(max(len(m) for m in msgs) <= 1150, "every message within 1150 octets (%s)" %
+              sorted(set(len(m) for m in msgs)))
+        pcap = os.path.join(env.tmp, "batch.pcap")
+        write_pcap(pcap, msgs, port)
+        pkts = tshark_ipfix(pcap, port)
+        _, recs = templates_and_records(pkts)
+        psns = sorted(be(sub(r, "cflow.enterprise_private_entry")[4]) for r in recs)
+        check(psns == list(range(200, 212)), "all 12 records decoded once (%s)" % psns)
+        per = [len([k for k, _ in v if k.startswith("Flow ")]) for cf in walk(pkts, "cflow")
+               for k, v in cf if k.startswith("Set ") and "[id=256]" in k]
+        check(per and max(per) == 5, "at most 5 records per message, 5 when the ring had more (%s)" % per)
+    finally:
+        env.close()
+
+
 def state_tree(env, tf, postcards, name):
     port = 47000 + os.getpid() % 1000
     state = os.path.join(env.tmp, "state.json")
@@ -372,7 +408,7 @@ def case_no_ring():
         subprocess.run(["rm", "-rf", pin])
 
 
-CASES = {"ipfix_tshark": case_ipfix_tshark, "collect_tree": case_collect_tree,
+CASES = {"ipfix_tshark": case_ipfix_tshark, "batch": case_batch, "collect_tree": case_collect_tree,
          "collect_forks": case_collect_forks, "no_ring": case_no_ring}
 
 
