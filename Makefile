@@ -31,8 +31,8 @@ CFLAGS    += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -I$(
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror \
 	      -Iinclude -I. -Ibpf $(ARCH_INC) $(EXTRA_BPF_CFLAGS)
 LIBS      := -lbpf -lxdp -lelf -lz -ljansson
-# libfixbuf (IPFIX, on glib) for the CLI's telemetry export and collector
-# only: nothing else sees glib's headers.
+# libfixbuf (IPFIX, on glib) for the CLI (loader/: the telemetry exporter
+# and collector) only: lib/, tests and tools never see glib's headers.
 FIXBUF_CFLAGS := $(shell pkg-config --cflags libfixbuf)
 FIXBUF_LIBS   := $(shell pkg-config --libs libfixbuf)
 

@@ -177,8 +177,12 @@ void tm_state_add(struct tm_state *s, const struct endmt_postcard *pc, uint64_t 
 		n = node_get(g, id);
 		if (n)
 			n->last_seen_ns = now_real;
-		if (!sample_has(sm, id) && sm->nnodes < TM_SAMPLE_NODES)
-			sm->node[sm->nnodes++] = id;
+		if (!sample_has(sm, id)) {
+			if (sm->nnodes < TM_SAMPLE_NODES)
+				sm->node[sm->nnodes++] = id;
+			else
+				s->dropped++;
+		}
 		if (prev && entry_id(prev) != id) {
 			b = branch_get(g, entry_id(prev), id);
 			if (b < 0) {

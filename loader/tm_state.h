@@ -13,7 +13,7 @@
 #define TM_MAX_NODES	64	/* per group */
 #define TM_MAX_BRANCHES	128	/* per group (a bitmap per sample) */
 #define TM_SAMPLE_SLOTS	1024	/* sampled packets in their grace time, per group */
-#define TM_SAMPLE_NODES	32	/* nodes one sampled packet is seen at */
+#define TM_SAMPLE_NODES	TM_MAX_NODES	/* nodes one sampled packet is seen at */
 #define TM_GRACE_MS_DEF	2000
 
 struct tm_delay {		/* microseconds, signed: clocks may disagree */

@@ -21,6 +21,9 @@ it.  Cases (TEST=name runs one):
                  delay per branch, loss on N4->N2 only; text and --dot too.
   collect_forks  the same tree with RFC 9524 forks (N6, N4 export their
                  sections): sections join at the forks; N6->N5 loses 1.
+  collect_late   `endmt collect` started after the agent's first postcards:
+                 it skips records it has no template for and decodes those
+                 after the next refresh.
   no_ring        the agent with --ipfix and no ring pinned: telemetry
                  off, said once, exit 0.
 Needs root (BPF, bpffs).  Leaves no pins and no processes.
@@ -323,10 +326,8 @@ def flatten(roots):
 def check_tree(name, tf, doc, samples, lost, forks):
     got = flatten(doc["roots"])
     g = tf.group("g1")
-    want_nodes = tf.path_nodes(g)
     check(len(doc["roots"]) == 1, "%s: one root" % name)
-    check({k: v[0] for k, v in got.items()} ==
-          {n: (tf.parent[n] if n != g["source"]["head"] else None) for n in want_nodes},
+    check({k: v[0] for k, v in got.items()} == tf.expected_parents(g),
           "%s: exactly Figure 1's tree: %s" % (name, {k: v[0] for k, v in got.items()}))
     rcvs = {}
     for r in g["receivers"]:
@@ -396,6 +397,30 @@ def case_collect_forks():
     tree_case("collect_forks", True, [("N6", "N5", 3)])
 
 
+def case_collect_late():
+    env = Env("late")
+    try:
+        port = 48000 + os.getpid() % 1000
+        state = os.path.join(env.tmp, "state.json")
+        ag = env.agent("[::1]:%d" % port, "--ipfix-refresh-s", "2")
+        time.sleep(0.3)
+        env.ring.put(one_node_postcards(7, [1]))       # nobody listens: lost
+        co = env.start("collect", "--listen", "[::1]:%d" % port, "--state", state)
+        time.sleep(0.3)
+        env.ring.put(one_node_postcards(7, [2, 3]))    # no template yet: skipped
+        time.sleep(2.5)                                # a refresh
+        env.ring.put(one_node_postcards(7, [4, 5]))
+        time.sleep(0.5)
+        env.stop(ag)
+        rc, out, err = env.stop(co)
+        doc = json.load(open(state))
+        check(rc == 0 and doc["postcards"] == 2 and "2 postcards" in out,
+              "collect started late decodes after the template refresh: %d postcards (%s; %s)" %
+              (doc["postcards"], out.strip(), err.strip()))
+    finally:
+        env.close()
+
+
 def case_no_ring():
     pin = "/sys/fs/bpf/endmt-test-tm-noring-%d" % os.getpid()
     try:
@@ -409,7 +434,7 @@ def case_no_ring():
 
 
 CASES = {"ipfix_tshark": case_ipfix_tshark, "batch": case_batch, "collect_tree": case_collect_tree,
-         "collect_forks": case_collect_forks, "no_ring": case_no_ring}
+         "collect_forks": case_collect_forks, "collect_late": case_collect_late, "no_ring": case_no_ring}
 
 
 def main():

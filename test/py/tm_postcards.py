@@ -10,6 +10,7 @@ into a ring pinned as PINROOT/endmt_postcards, as the data path's would be.
                          with chosen branches losing chosen PSNs
   Ring(pin_root)         loads pcgen into a pin root; .put(postcards)
   branch_delay_us(...)   the one-way delay the generator gives a branch
+  TreeFile.expected_parents(g)  the tree `endmt tree` must rebuild
 
 Used by test/py/test_tm_ipfix.py; meant for the end-to-end tests too (the
 same expected tree and figures from the same tree file).  Layout: from
@@ -103,6 +104,12 @@ class TreeFile:
                     break
                 n = self.parent[n]
         return on
+
+    def expected_parents(self, g):
+        """What `endmt tree --json` must show for g: node name -> parent name
+        (None for the head), every node on a path from the head to an edge."""
+        head = g["source"]["head"]
+        return {n: (self.parent[n] if n != head else None) for n in self.path_nodes(g)}
 
     def children(self, g, n):
         on = self.path_nodes(g)
