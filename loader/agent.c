@@ -333,8 +333,8 @@ static int agent_run(void *p)
 		s.windows++;
 	}
 	agent_report(&lim, m.groups);
-	if (env.json)
-		json_print(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}",
+	if (env.json) {
+		json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}",
 				     "windows", (json_int_t)s.windows,
 				     "cnps_sent", (json_int_t)s.cnps,
 				     "cnps_withheld", (json_int_t)s.withheld,
@@ -345,8 +345,12 @@ static int agent_run(void *p)
 				     "stale_reports", (json_int_t)s.stale_reports,
 				     "recoveries", (json_int_t)s.recoveries,
 				     "tick_errors", (json_int_t)s.tick_errors,
-				     "signal", (int)stop_sig));
-	else
+				     "signal", (int)stop_sig);
+
+		if (tx)
+			json_object_set_new(o, "telemetry", tm_export_json(tx));
+		json_print(o);
+	} else {
 		printf("agent: %llu windows, %llu CNPs sent, %llu withheld (rate limit), "
 		       "%llu overruns, wakeup late avg %llu us max %llu us, %llu stale reports%s\n",
 		       (unsigned long long)s.windows, (unsigned long long)s.cnps,
@@ -355,6 +359,8 @@ static int agent_run(void *p)
 		       (unsigned long long)(s.late_max_ns / 1000),
 		       (unsigned long long)s.stale_reports,
 		       stop_sig ? (stop_sig == SIGTERM ? " (SIGTERM)" : " (SIGINT)") : "");
+		tm_export_print(tx);
+	}
 out:
 	tm_export_close(tx);
 	fanout_close(fo);

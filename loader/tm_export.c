@@ -268,16 +268,29 @@ void tm_export_poll(struct tm_export *x, uint64_t now)
 	x->pending = 0;
 }
 
+json_t *tm_export_json(const struct tm_export *x)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:b}", "postcards", (json_int_t)x->postcards,
+			 "messages", (json_int_t)x->messages,
+			 "send_errors", (json_int_t)x->send_errors,
+			 "short_records", (json_int_t)x->short_records, "ring", x->rb != NULL);
+}
+
+void tm_export_print(const struct tm_export *x)
+{
+	if (!x)
+		return;
+	printf("agent: telemetry: %llu postcards exported in %llu messages, %llu send errors%s\n",
+	       (unsigned long long)x->postcards, (unsigned long long)x->messages,
+	       (unsigned long long)x->send_errors, x->rb ? "" : " (no ring: telemetry off)");
+}
+
 void tm_export_close(struct tm_export *x)
 {
 	if (!x)
 		return;
 	if (x->fbuf && x->pending)
 		emit(x);
-	infof("agent: telemetry: %llu postcards in %llu messages, %llu send errors, "
-	      "%llu short records", (unsigned long long)x->postcards,
-	      (unsigned long long)x->messages, (unsigned long long)x->send_errors,
-	      (unsigned long long)x->short_records);
 	ring_buffer__free(x->rb);
 	if (x->ring_fd >= 0)
 		close(x->ring_fd);

@@ -5,6 +5,7 @@
 #define ENDMT_TM_EXPORT_H
 
 #include <stdint.h>
+#include <jansson.h>
 
 struct tm_export;
 
@@ -20,7 +21,12 @@ int tm_export_open(struct tm_export **out, const char *pin_root, const char *des
 /* From the agent's loop: reads what the ring holds, sends it, refreshes
  * the templates when due.  now: CLOCK_MONOTONIC ns.  Never blocks. */
 void tm_export_poll(struct tm_export *x, uint64_t now);
-/* Sends what is buffered, prints the counts with -v, frees.  NULL is fine. */
+/* What it did: {"postcards","messages","send_errors","short_records",
+ * "ring"} (ring: whether the ring was found). */
+json_t *tm_export_json(const struct tm_export *x);
+/* The same as one line for people on stdout; NULL prints nothing. */
+void tm_export_print(const struct tm_export *x);
+/* Sends what is buffered, frees.  NULL is fine. */
 void tm_export_close(struct tm_export *x);
 
 #endif

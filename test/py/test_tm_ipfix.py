@@ -263,7 +263,7 @@ def case_batch():
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-        ag = env.agent("127.0.0.1:%d" % port)
+        ag = env.agent("127.0.0.1:%d" % port, "--json")
         s.settimeout(1.0)
         msgs = []
         try:
@@ -272,8 +272,11 @@ def case_batch():
         except socket.timeout:
             pass
         s.close()
-        rc, _, err = env.stop(ag)
+        rc, out, err = env.stop(ag)
         check(rc == 0, "agent exits 0 (%s)" % err.strip()[-200:])
+        tel = json.loads(out).get("telemetry", {})
+        check(tel.get("postcards") == 12 and tel.get("messages") == len(msgs) and tel.get("ring"),
+              "agent --json: telemetry %s, %d messages received" % (tel, len(msgs)))
         check(max(len(m) for m in msgs) <= 1150, "every message within 1150 octets (%s)" %
               sorted(set(len(m) for m in msgs)))
         pcap = os.path.join(env.tmp, "batch.pcap")
