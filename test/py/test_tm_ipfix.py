@@ -24,8 +24,8 @@ it.  Cases (TEST=name runs one):
   collect_late   `endmt collect` started after the agent's first postcards:
                  it skips records it has no template for and decodes those
                  after the next refresh.
-  no_ring        the agent with --ipfix and no ring pinned: telemetry
-                 off, said once, exit 0.
+  idle           the agent with --ipfix and a ring nobody writes (a node with
+                 telemetry off): exit 0, nothing sent, not even the template.
 Needs root (BPF, bpffs).  Leaves no pins and no processes.
 Env: O (build dir, default build), TEST."""
 import json
@@ -424,20 +424,32 @@ def case_collect_late():
         env.close()
 
 
-def case_no_ring():
-    pin = "/sys/fs/bpf/endmt-test-tm-noring-%d" % os.getpid()
+def case_idle():
+    pin = "/sys/fs/bpf/endmt-test-tm-idle-%d" % os.getpid()
     try:
-        r = subprocess.run([ENDMT, "--pin-root", pin, "agent", "--no-fanout", "--liveness-ms", "0",
-                            "--ipfix", "127.0.0.1:9", "--windows", "1500"],
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        r = subprocess.run([ENDMT, "--json", "--pin-root", pin, "agent", "--no-fanout",
+                            "--liveness-ms", "0", "--ipfix", "127.0.0.1:%d" % port,
+                            "--ipfix-refresh-s", "1", "--windows", "1500"],
                            capture_output=True, text=True, timeout=60)
-        check(r.returncode == 0, "agent without a ring exits 0 (%s)" % r.stderr.strip())
-        check(r.stderr.count("telemetry off") == 1, "said once: %s" % r.stderr.strip())
+        s.setblocking(False)
+        try:
+            got = s.recv(65536)
+        except BlockingIOError:
+            got = None
+        s.close()
+        tel = json.loads(r.stdout).get("telemetry", {}) if r.returncode == 0 else {}
+        check(r.returncode == 0 and tel.get("ring") and tel.get("postcards") == 0,
+              "agent with an empty ring (maps_open created it) exits 0: %s %s" % (tel, r.stderr.strip()))
+        check(got is None, "and sends nothing, not even the template (no node_id yet)")
     finally:
         subprocess.run(["rm", "-rf", pin])
 
 
 CASES = {"ipfix_tshark": case_ipfix_tshark, "batch": case_batch, "collect_tree": case_collect_tree,
-         "collect_forks": case_collect_forks, "collect_late": case_collect_late, "no_ring": case_no_ring}
+         "collect_forks": case_collect_forks, "collect_late": case_collect_late, "idle": case_idle}
 
 
 def main():
