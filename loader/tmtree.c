@@ -69,6 +69,23 @@ static bool has_parent(const struct view *v, uint32_t id)
 }
 
 /* "head", "fork", "edge, 2 receivers", comma separated; "" for a transit. */
+/* The branches out of id, by child node_id (the same order every time). */
+static int children(const struct view *v, uint32_t id, json_t **kids)
+{
+	int nk = 0, k;
+	size_t i;
+	json_t *b;
+
+	json_array_foreach(v->brs, i, b) {
+		if (jint(b, "parent") != id || jint(b, "child") == id || nk == KIDS_MAX)
+			continue;
+		for (k = nk++; k > 0 && jint(kids[k - 1], "child") > jint(b, "child"); k--)
+			kids[k] = kids[k - 1];
+		kids[k] = b;
+	}
+	return nk;
+}
+
 static void kind_str(json_t *n, bool root, char *buf, size_t len)
 {
 	long long c = jint(n, "copies");
@@ -113,10 +130,9 @@ static void draw(struct view *v, uint32_t id, json_t *via, const char *prefix, b
 {
 	char nb[32], kind[96], fig[256], pre[512];
 	int x = node_index(v, id);
-	json_t *n = x >= 0 ? json_array_get(v->nodes, x) : NULL, *b;
+	json_t *n = x >= 0 ? json_array_get(v->nodes, x) : NULL;
 	json_t *kids[KIDS_MAX];
 	int nk = 0, k;
-	size_t i;
 
 	kind[0] = fig[0] = '\0';
 	if (n)
@@ -124,9 +140,7 @@ static void draw(struct view *v, uint32_t id, json_t *via, const char *prefix, b
 	if (via)
 		branch_str(v, via, fig, sizeof(fig));
 	if (x < 0 || !v->done[x])
-		json_array_foreach(v->brs, i, b)
-			if (jint(b, "parent") == id && jint(b, "child") != id && nk < KIDS_MAX)
-				kids[nk++] = b;
+		nk = children(v, id, kids);
 	printf("%s%s%s%s%s%s\n", prefix, root ? "" : (last ? "`-- " : "+-- "),
 	       node_name(v, id, nb, sizeof(nb)), *kind ? "  [" : "", kind, *kind ? "]" : "");
 	/* The branch's figures under the node, inside its subtree's rule. */
@@ -150,9 +164,8 @@ static json_t *node_json(struct view *v, uint32_t id, json_t *via, bool root)
 {
 	char nb[32];
 	int x = node_index(v, id);
-	json_t *n = x >= 0 ? json_array_get(v->nodes, x) : NULL, *o = json_object(), *kids, *b;
+	json_t *n = x >= 0 ? json_array_get(v->nodes, x) : NULL, *o = json_object(), *kids;
 	bool named = false;
-	size_t i;
 	int j;
 
 	for (j = 0; v->t && j < v->t->nnodes; j++)
@@ -176,11 +189,13 @@ static json_t *node_json(struct view *v, uint32_t id, json_t *via, bool root)
 	}
 	kids = json_array();
 	if (x < 0 || !v->done[x]) {
+		json_t *kb[KIDS_MAX];
+		int nk = children(v, id, kb), k;
+
 		if (x >= 0)
 			v->done[x] = true;
-		json_array_foreach(v->brs, i, b)
-			if (jint(b, "parent") == id && jint(b, "child") != id)
-				json_array_append_new(kids, node_json(v, jint(b, "child"), b, false));
+		for (k = 0; k < nk; k++)
+			json_array_append_new(kids, node_json(v, jint(kb[k], "child"), kb[k], false));
 	}
 	json_object_set_new(o, "children", kids);
 	return o;
