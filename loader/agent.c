@@ -46,6 +46,7 @@
 #include "endmt.h"
 #include "cnp.h"
 #include "fanout.h"
+#include "telemetry.h"
 #include "endmt/psn.h"
 #include "endmt/fanout.h"
 
@@ -297,6 +298,10 @@ static int agent_run(void *p)
 		s.withheld += res.cnps_withheld;
 		if (t >= next_report) {
 			agent_report(&lim, m.groups);
+			/* IOAM timestamps are POSIX time, the data path reads
+			 * TAI: keep their offset current (leap seconds). */
+			if (tm_clock_sync(m.tm) > 0 && env.verbose)
+				fprintf(stderr, "endmt agent: telemetry clock offset updated\n");
 			next_report = t + REPORT_NS;
 		}
 		if (limit && t >= next_live) {
