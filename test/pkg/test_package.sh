@@ -37,8 +37,13 @@ done
 rel=$(cat VERSION)
 dir=$TMP/src/endmt-$rel
 mkdir -p "$dir"
-git ls-files -z -co --exclude-standard | grep -zv '^build' | tar -C "$SRC" --null -T - -cf - |
-	tar -C "$dir" -xf -
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	git ls-files -z -co --exclude-standard | grep -zv '^build' |
+		xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
+		tar -C "$SRC" --null -T - -cf - | tar -C "$dir" -xf -
+else	# a tree without git (a tarball): everything but build output
+	tar -C "$SRC" --exclude='./build*' --exclude=./vmtest/cache -cf - . | tar -C "$dir" -xf -
+fi
 [ -e "$dir/.git" ] && die "the copy has .git"
 t0=$SECONDS
 if (cd "$dir" && dpkg-buildpackage -us -uc -b) >"$TMP/build.log" 2>&1; then

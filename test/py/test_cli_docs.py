@@ -148,8 +148,11 @@ def main():
         else:
             ok(f"global option {g}: endmt --help, man page, docs/CLI.md")
     ver = run("--version").strip()
-    if not re.fullmatch(r"endmt \S+( \(\S+\))?", ver):
-        bad(f"endmt --version: {ver!r}")
+    rel = open("VERSION").read().strip()
+    if not re.fullmatch(r"endmt " + re.escape(rel) + r"( \(\S+\))?", ver):
+        bad(f"endmt --version: {ver!r}, want 'endmt {rel}' with or without '(git describe)'")
+    else:
+        ok(f"endmt --version: {ver} (release {rel} of VERSION)")
     print(f"{passes} passed, {len(failures)} failed")
     return 1 if failures else 0
 
