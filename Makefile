@@ -99,7 +99,7 @@ help:
 	@echo '  install  install cli and the bash completion (PREFIX=/usr/local, DESTDIR)'
 	@echo '  uninstall remove what install installed'
 	@echo '  deps     install the Debian packages the build and tests need'
-	@echo '  test     deps + build + every test suite (unit, oracle, integration, vmtest)'
+	@echo '  test     deps + build + every test suite (unit, oracle, integration, package, vmtest)'
 	@echo '  unit     BPF_PROG_TEST_RUN unit tests only (TEST=name filters)'
 	@echo '  demo     the main job: a reliable multicast transfer on Figure 1'
 	@echo '  vmtest   the suites inside a Debian 6.1 kernel VM'
