@@ -5,6 +5,7 @@
  * What attach did is recorded in PINROOT/dev/<ifname>/state, a pinned
  * one-slot array map; detach undoes exactly that and nothing else.
  * A second attach of an attached device is refused (-EEXIST). */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
@@ -378,13 +379,71 @@ const struct cmd cmd_attach = {
 
 struct detach_args {
 	const char *dev;
+	bool all;
 };
+
+/* detach --all: every device with a record under PINROOT/dev/, under one
+ * lock (the teardown of a node, endmt-teardown@.service).  No pin root or
+ * no record is nothing to do. */
+static int detach_all(void)
+{
+	char path[PATH_MAX], done[4096] = "";
+	json_t *list = env.json ? json_array() : NULL;
+	struct dirent *d;
+	int lock = -1, err = 0, n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/dev", env.pin_root);
+	dir = opendir(path);
+	if (!dir && errno != ENOENT) {
+		err = -errno;
+		errorf("detach: cannot read %s: %s", path, strerror(-err));
+		goto out;
+	}
+	if (dir) {
+		err = pin_lock(&lock);
+		if (err)
+			goto out;
+		while ((d = readdir(dir))) {
+			if (d->d_name[0] == '.')
+				continue;
+			err = do_detach(d->d_name);
+			if (err)
+				break;
+			n++;
+			if (list)
+				json_array_append_new(list, json_string(d->d_name));
+			snprintf(done + strlen(done), sizeof(done) - strlen(done), " %s",
+				 d->d_name);
+		}
+		pin_unlock(lock);
+	}
+	if (err)
+		goto out;
+	if (list) {
+		json_print(json_pack("{s:o, s:b}", "devs", list, "detached", 1));
+		list = NULL;
+	} else {
+		printf("detached %d device%s%s\n", n, n == 1 ? "" : "s", done);
+	}
+out:
+	if (dir)
+		closedir(dir);
+	json_decref(list);
+	return err;
+}
 
 static int detach_run(void *p)
 {
 	struct detach_args *a = p;
 	int lock = -1, err;
 
+	if (!a->all == !a->dev) {
+		errorf("detach: name a device or give --all (see endmt detach --help)");
+		return -EINVAL;
+	}
+	if (a->all)
+		return detach_all();
 	if (access(env.pin_root, F_OK)) {
 		errorf("detach: %s is not attached by endmt (no pin root %s)", a->dev,
 		       env.pin_root);
@@ -406,8 +465,10 @@ static int detach_run(void *p)
 
 static const struct opt detach_opts[] = {
 	{ .name = "dev", .type = OPT_STR, .off = offsetof(struct detach_args, dev),
-	  .set_off = NOSET, .metavar = "DEV", .help = "network device", .required = true,
+	  .set_off = NOSET, .metavar = "DEV", .help = "network device",
 	  .positional = true },
+	{ .name = "all", .type = OPT_FLAG, .off = offsetof(struct detach_args, all),
+	  .set_off = NOSET, .help = "every device attached under the pin root (a node's teardown)" },
 	{}
 };
 

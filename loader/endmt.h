@@ -90,6 +90,18 @@ int params_parse(const struct cmd *c, int argc, char **argv, void *cfg);
  * not, -errno after printing why. */
 int params_global(int argc, char **argv, int i, int *used);
 void params_usage(const struct cmd *c, FILE *f);
+/* The pieces of params_usage, for the man page (man.c): the usage line
+ * after "endmt ", and one option's left column and help text. */
+void params_synopsis(const struct cmd *c, char *buf, size_t len);
+void params_opt_text(const struct opt *o, char *left, size_t llen, char *help, size_t hlen);
+/* The global options' line at the end of every command's --help. */
+#define ENDMT_GLOBAL_HELP "-v (libbpf/libxdp output), --json, --pin-root DIR " \
+	"(or ENDMT_PIN_ROOT; default " ENDMT_DEF_PIN_ROOT ")"
+
+/* ---- version and manual (version.c, man.c) ---- */
+const char *endmt_version(void);	/* "0.1.0 (git describe)" or "0.1.0" */
+int version_print(void);		/* endmt --version, endmt version */
+int man_print(FILE *f);			/* endmt --man: endmt(8) in roff */
 int parse_addr(const char *s, struct in6_addr *a);
 int parse_u64(const char *s, uint64_t *v);
 const char *addr_str(const void *a16, char *buf);	/* buf >= INET6_ADDRSTRLEN */
