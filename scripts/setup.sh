@@ -11,6 +11,7 @@ PKGS=(
 	iputils-ping procps util-linux linux-perf
 	qemu-system-x86 busybox-static kmod rdma-core ibverbs-utils ibverbs-providers perftest
 	libibverbs-dev
+	libmicrohttpd-dev prometheus tmux
 )
 
 missing=()
