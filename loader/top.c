@@ -583,6 +583,9 @@ static int top_run(void *p)
 	}
 	err = snap_take(&m, &s[cur]);
 	next = s[cur].t + ival;
+	if (ui.tty)
+		printf("endmt top: %s, first rates in %.1f s\033[K\r\n", env.pin_root, ival / 1e9);
+	fflush(stdout);
 	while (!err && !top_stop && (!limit || frames < limit)) {
 		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 		uint64_t t = now_ns();
