@@ -10,6 +10,8 @@
 #     gives the copies, End.MT packets and branches `endmt show --json`
 #     counts, and no ACK lag;
 #  3. `promtool check metrics` accepts every router's /metrics;
+#  3b. a receiver that stalls: Prometheus counts a stale branch with a lag,
+#     and `endmt top --once` on its edge shows it STALE;
 #  4. `endmt top --once` on the head prints one frame and exits;
 #  5. teardown leaves no netns, pins or processes (agents, Prometheus, tmux).
 # Run it alone with `flock -o /tmp/endmt-net.lock bash test/integration/test_watch.sh`
@@ -35,7 +37,7 @@ cleanup() {
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	fig1_down "$ID" >/dev/null 2>&1 || true
 	if [ -n "${WATCH_KEEP:-}" ]; then
-		cp "$TMP"/pane*.txt "$TMP"/top-once.txt "$TMP"/metrics-*.txt "$WATCH_KEEP"/ 2>/dev/null || true
+		cp "$TMP"/pane*.txt "$TMP"/top-*.txt "$TMP"/metrics-*.txt "$WATCH_KEEP"/ 2>/dev/null || true
 	fi
 	rm -rf "$TMP"
 }
@@ -194,6 +196,48 @@ grep -q '^endmt_branch_acks_total{proxy="fd00:ff::1",dqpn="4660",branch="n6-n4"}
 	"$TMP/metrics-N6.txt" || fail "N6: no ACK count for branch n6-n4 (a device)"
 grep -q '^endmt_group_ack_lag_psns' "$TMP/metrics-N4.txt" && fail "N4 (transit) exports a lag it cannot know"
 ok "promtool check metrics passes on all 6 routers; branches named by address (edge) and device (head)"
+
+# 3b. a receiver that stalls: R2 stops answering after 200 packets of a
+# second transfer (PSNs from 12288 on), the source gives up, and N1's
+# agent marks R2's branch stale; Prometheus and top say so
+RPIDS=()
+while read -r n a q off va rk; do
+	extra=
+	[ "$n" = R2 ] && extra="--stall-after 200"
+	# shellcheck disable=SC2086
+	nsenter --net="/run/netns/$(fig1_ns "$ID" "$n")" "$O/tools/rcpeer" recv \
+		--local "$a" --peer fd00:ff::1 --qpn "$q" --dqpn 4660 --psn $(((12288 + off) & 0xffffff)) \
+		--va "$va" --rkey "$rk" --bytes 1M --idle-ms "$(tms 3000)" --linger-ms "$(tms 500)" \
+		$extra --out "$TMP/stall-$n.json" >/dev/null 2>"$TMP/stall-$n.err" &
+	RPIDS+=($!)
+	pids+=($!)
+done < <(fig1_rcvs "$F1_JSON")
+for n in R1 R2 R3 R4 R5; do
+	for _ in $(seq "$(tn 50)"); do grep -qs listening "$TMP/stall-$n.err" && break; sleep 0.1; done
+	grep -qs listening "$TMP/stall-$n.err" || fail "stall: receiver $n did not start"
+done
+nsenter --net="/run/netns/$(fig1_ns "$ID" S1)" "$O/tools/rcpeer" send --local fd00:10::2 \
+	--udp-csum0 --peer fd00:ff::1 --qpn 17 --dqpn 4660 --psn 12288 --bytes 1M \
+	--timeout-ms "$(tms 50)" --max-retries 20 --out "$TMP/stall-S1.json" >/dev/null 2>&1 &&
+	fail "stall: the source claims success"
+for p in "${RPIDS[@]}"; do wait "$p" || true; done
+got=none
+for _ in $(seq "$(tn 50)"); do
+	got=$(prom 'endmt_group_stale_branches{proxy="fd00:ff::1",dqpn="4660"}' || echo none)
+	[ "$got" = 1 ] && break
+	sleep 0.1
+done
+[ "$got" = 1 ] || fail "PromQL endmt_group_stale_branches = $got after R2 stalled, want 1"
+got=$(prom 'endmt_branch_stale{branch="fd00:12::2"}')
+[ "$got" = 1 ] || fail "PromQL endmt_branch_stale for R2 = $got"
+lag=$(prom 'endmt_branch_ack_lag_psns{branch="fd00:12::2"}')
+[ "${lag%.*}" -gt 0 ] 2>/dev/null || fail "PromQL R2's ACK lag = $lag after its stall"
+got=$(prom 'endmt_branch_ack_lag_psns{branch="fd00:11::2"} < bool endmt_branch_ack_lag_psns{branch="fd00:12::2"}' | cut -d. -f1)
+[ "$got" = 0 ] && fail "PromQL: R1 lags as much as the stalled R2"
+fig1_endmt "$ID" N1 top --once >"$TMP/top-stall.txt" 2>&1 || fail "top --once on N1: $(cat "$TMP/top-stall.txt")"
+grep -Eq '^  fd00:12::2 +[1-9][0-9.kM]* .* STALE$' "$TMP/top-stall.txt" ||
+	{ cat "$TMP/top-stall.txt"; fail "top --once on N1: R2's branch not STALE with a lag"; }
+ok "stalled R2: Prometheus has 1 stale branch at N1, R2 behind by $lag PSNs; top --once shows it STALE"
 
 # 4. top for batch use, on the head
 fig1_endmt "$ID" N6 top --once >"$TMP/top-once.txt" 2>&1 || fail "top --once: $(cat "$TMP/top-once.txt")"
