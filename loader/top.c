@@ -19,8 +19,9 @@
  * Keys: s cycles the sort key (lag, rate, silence, name), g / down arrow /
  * j selects the next group, G / up arrow / k the previous one, q quits.
  * Batch use: --once prints one frame (after one interval, so rates are
- * real) and exits; --iterations N stops after N frames; when stdin or
- * stdout is not a terminal the frames are printed one after the other. */
+ * real) and exits; --iterations N stops after N frames; with either, and
+ * when stdin or stdout is not a terminal, the frames are plain text one
+ * after the other. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -345,8 +346,13 @@ static void line(struct frame *fr, const char *fmt, ...)
 	va_end(ap);
 	if (w > 0 && w < (int)sizeof(b))
 		b[w] = 0;
+	/* the line break before a line, not after: the last row of the
+	 * screen must not scroll it */
+	if (fr->lines)
+		fputs(fr->ui->tty ? "\r\n" : "\n", fr->out);
 	fputs(b, fr->out);
-	fputs(fr->ui->tty ? "\033[K\r\n" : "\n", fr->out);
+	if (fr->ui->tty)
+		fputs("\033[K", fr->out);
 	fr->lines++;
 }
 
@@ -433,6 +439,10 @@ static void draw(FILE *out, struct top_ui *ui, const struct snap *cur, const str
 
 			if (!(c->g.br[r->i].flags & ENDMT_BR_VALID))
 				continue;
+			if (ui->tty && fr.lines == ui->rows - 1 && i + 1 < n) {
+				line(&fr, "  ... %u more (a taller terminal shows them)", n - i);
+				break;
+			}
 			line(&fr, "  %-30s %7s %8u %10s %6s %6s %6s  %s", r->name,
 			     r->has_lag ? num(b1, sizeof(b1), r->lag) : "-", c->g.br[r->i].ack_psn,
 			     age_str(b2, sizeof(b2), r->has_age, r->age),
@@ -450,10 +460,10 @@ static void draw(FILE *out, struct top_ui *ui, const struct snap *cur, const str
 		line(&fr, "  %-26s %8s/s %12llu  %s", nodestat_stat_names[dr[i].s],
 		     num(b1, sizeof(b1), dr[i].rate), (unsigned long long)cur->v[dr[i].s],
 		     nodestat_stat_helps[dr[i].s]);
-	if (ui->tty)
-		fputs("\033[J", out);	/* the rest of the screen */
+	if (ui->tty)	/* the rest of the screen, without a scroll */
+		fputs(fr.lines < ui->rows ? "\r\n\033[J" : "\033[J", out);
 	else
-		fputs("\n", out);
+		fputs("\n\n", out);	/* a blank line between frames */
 	fflush(out);
 	free(br);
 	free(gr);
@@ -566,7 +576,9 @@ static int top_run(void *p)
 		       env.pin_root, strerror(-err));
 		return err;
 	}
-	ui.tty = !a->once && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	/* --once and --iterations are for batch use: plain frames, like
+	 * top -b -n, which stay on the screen */
+	ui.tty = !a->once && !a->iterations && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGWINCH, &sa, &old_winch);

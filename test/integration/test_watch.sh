@@ -112,7 +112,7 @@ nsenter --net="/run/netns/$(fig1_ns "$ID" S1)" "$O/tools/rcpeer" send --local fd
 	--udp-csum0 --peer fd00:ff::1 --qpn 17 --dqpn 4660 --bytes 12M --rate-mbps 16 \
 	--timeout-ms "$(tms 100)" --out "$TMP/S1.json" >/dev/null 2>"$TMP/S1.err" &
 SPID=$!
-pids+=($SPID)
+pids+=("$SPID")
 
 # 1. the group line with non-zero rates while the data flows
 seen=
