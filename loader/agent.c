@@ -33,7 +33,11 @@
  *
  * The agent never writes endmt_groups, the data path's state: it only reads
  * groups (BPF_F_LOCK lookups) and writes endmt_cnp_epoch, endmt_stale and
- * endmt_cnp_limit, which `endmt show` reads (docs/REVERSE-PATH.md, "Concurrency"). */
+ * endmt_cnp_limit, which `endmt show` reads (docs/REVERSE-PATH.md, "Concurrency").
+ *
+ * Metrics: with --metrics (or --metrics-addr) loader/metrics.c serves
+ * /metrics from a libmicrohttpd thread of its own, reading the same fds;
+ * the window loop never waits for a scrape. */
 #include <errno.h>
 #include <net/if.h>
 #include <signal.h>
