@@ -31,6 +31,8 @@ CFLAGS    += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -I$(
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror \
 	      -Iinclude -I. -Ibpf $(ARCH_INC) $(EXTRA_BPF_CFLAGS)
 LIBS      := -lbpf -lxdp -lelf -lz -ljansson
+# libmicrohttpd: the agent's /metrics (loader/metrics.c), only the endmt binary
+ENDMT_LIBS := $(LIBS) -lmicrohttpd -lpthread
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -144,7 +146,7 @@ $(O)/loader/%.o: loader/%.c $(O)/loader/%.d $(SKELS) | $(O)/loader
 
 $(O)/endmt: $(LOADER_OBJS) $(LIB_A)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ENDMT_LIBS)
 
 # Rewritten only when the version changes: only version.o and man.o rebuild.
 $(O)/version.h: FORCE | $(O)

@@ -33,7 +33,11 @@
  *
  * The agent never writes endmt_groups, the data path's state: it only reads
  * groups (BPF_F_LOCK lookups) and writes endmt_cnp_epoch, endmt_stale and
- * endmt_cnp_limit, which `endmt show` reads (docs/REVERSE-PATH.md, "Concurrency"). */
+ * endmt_cnp_limit, which `endmt show` reads (docs/REVERSE-PATH.md, "Concurrency").
+ *
+ * Metrics: with --metrics (or --metrics-addr) loader/metrics.c serves
+ * /metrics from a libmicrohttpd thread of its own, reading the same fds;
+ * the window loop never waits for a scrape. */
 #include <errno.h>
 #include <net/if.h>
 #include <signal.h>
@@ -47,6 +51,7 @@
 #include "cnp.h"
 #include "fanout.h"
 #include "telemetry.h"
+#include "metrics.h"
 #include "endmt/psn.h"
 #include "endmt/fanout.h"
 
@@ -56,6 +61,8 @@ struct agent_args {
 	uint32_t windows;	/* 0: until a signal */
 	bool once;
 	bool no_fanout;
+	bool metrics;		/* --metrics: serve /metrics on metrics_addr */
+	const char *metrics_addr;
 };
 
 /* How often the XDP fan-out follows the FIB without a change notice. */
@@ -232,6 +239,7 @@ static int agent_run(void *p)
 	uint64_t limit = (uint64_t)a->liveness_ms * 1000000, live_every;
 	uint64_t *epoch = NULL, next_fanout = 0;
 	struct fanout *fo = NULL;
+	struct metrics *mt = NULL;
 	bool fanout_due = false;
 	int sock = -1, err, r;
 
@@ -257,6 +265,11 @@ static int agent_run(void *p)
 	}
 	if (!a->no_fanout) {
 		err = fanout_open(&fo, &m);
+		if (err)
+			goto out;
+	}
+	if (a->metrics || a->metrics_addr) {
+		err = metrics_start(&mt, a->metrics_addr ? a->metrics_addr : ENDMT_METRICS_DEF_ADDR, &m);
 		if (err)
 			goto out;
 	}
@@ -348,6 +361,7 @@ static int agent_run(void *p)
 		       (unsigned long long)s.stale_reports,
 		       stop_sig ? (stop_sig == SIGTERM ? " (SIGTERM)" : " (SIGINT)") : "");
 out:
+	metrics_stop(mt);
 	fanout_close(fo);
 	if (sock >= 0)
 		close(sock);
@@ -372,6 +386,8 @@ static const struct opt agent_opts[] = {
 	{ "windows", OPT_U32, O(windows), NOSET, "N", "stop after N windows (tests)", 1, UINT32_MAX, NULL, false, false },
 	{ "once", OPT_FLAG, O(once), NOSET, NULL, "run one window and exit (same as --windows 1)", 0, 0, NULL, false, false },
 	{ "no-fanout", OPT_FLAG, O(no_fanout), NOSET, NULL, "do not keep the edge's XDP fan-out (every copy takes the TC path)", 0, 0, NULL, false, false },
+	{ "metrics", OPT_FLAG, O(metrics), NOSET, NULL, "serve Prometheus metrics on http://" ENDMT_METRICS_DEF_ADDR "/metrics (default: no metrics)", 0, 0, NULL, false, false },
+	{ "metrics-addr", OPT_STR, O(metrics_addr), NOSET, "ADDR:PORT", "serve them on ADDR:PORT instead (implies --metrics; [::1]:9477, 0.0.0.0:9477, ...)", 0, 0, NULL, false, false },
 	{}
 };
 #undef O

@@ -11,7 +11,7 @@ extern const struct cmd cmd_attach, cmd_detach, cmd_group_add, cmd_group_del,
 	cmd_branch_add, cmd_branch_del, cmd_sid_add, cmd_sid_del, cmd_receiver_add,
 	cmd_receiver_del, cmd_encap_set, cmd_encap_del, cmd_repl_add, cmd_repl_del,
 	cmd_apply, cmd_show, cmd_agent, cmd_hmac_set, cmd_hmac_del, cmd_hmac_show,
-	cmd_tm_set, cmd_tm_group, cmd_tm_show, cmd_version;
+	cmd_tm_set, cmd_tm_group, cmd_tm_show, cmd_version, cmd_top;
 extern bool error_printed;
 
 const struct cmd *const endmt_cmds[] = {
@@ -19,7 +19,7 @@ const struct cmd *const endmt_cmds[] = {
 	&cmd_branch_del, &cmd_sid_add, &cmd_sid_del, &cmd_receiver_add,
 	&cmd_receiver_del, &cmd_encap_set, &cmd_encap_del, &cmd_repl_add, &cmd_repl_del,
 	&cmd_apply, &cmd_show, &cmd_agent, &cmd_hmac_set, &cmd_hmac_del, &cmd_hmac_show,
-	&cmd_tm_set, &cmd_tm_group, &cmd_tm_show, &cmd_version, NULL,
+	&cmd_tm_set, &cmd_tm_group, &cmd_tm_show, &cmd_version, &cmd_top, NULL,
 };
 
 static void usage(FILE *f)

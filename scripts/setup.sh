@@ -12,6 +12,7 @@ PKGS=(
 	qemu-system-x86 busybox-static kmod rdma-core ibverbs-utils ibverbs-providers perftest
 	libibverbs-dev
 	dpkg-dev debhelper lintian fakeroot man-db systemd bash-completion
+	libmicrohttpd-dev prometheus tmux
 )
 
 missing=()

@@ -112,7 +112,7 @@ setup_fig1() {
 case_help() {
 	for c in attach detach "group add" "group del" "branch add" "branch del" "sid add" "sid del" \
 		"receiver add" "receiver del" "encap set" "encap del" "repl add" "repl del" apply show agent \
-		"hmac set" "hmac del" "hmac show"; do
+		"hmac set" "hmac del" "hmac show" top; do
 		# shellcheck disable=SC2086
 		if "$E" $c --help >"$TMP/help" 2>&1 && grep -q "^Usage: endmt $c" "$TMP/help"; then
 			if [ -f docs/CLI.md ] && ! $PY "$CHECKS" help_in_doc "$TMP/help"; then
