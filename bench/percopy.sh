@@ -12,7 +12,8 @@
 #   tm     telemetry's cost (docs/TELEMETRY.md): the edge's XDP half on
 #          untraced frames, traced ones with export off (walk + removal)
 #          and on (+ postcard, the ring drained outside the measured time);
-#          the head's TC with telemetry off and on (every packet traced)
+#          the head's TC with telemetry off and on (every packet traced);
+#          TM_BASE=DIR adds objects built before telemetry, to compare "off"
 #   O=build bench/percopy.sh [xdp] [edge] [acks] [icrc] [tm]   (default: all)
 # Env: COUNT, REPEAT (see bench/percopy/main.c); BASE=OBJ adds an edge object
 # built elsewhere (e.g. another commit's $O/bpf/edge.bpf.o) as variant "base",
@@ -36,6 +37,17 @@ for w in "${WHAT[@]}"; do
 		TM=strip "$PC" xdp "$O/bpf/edge.bpf.o"
 		TM=export "$PC" xdp "$O/bpf/edge.bpf.o"
 		"$PC" head "$O/bpf/head.bpf.o"
+		# TM_BASE=DIR: objects built before telemetry (DIR/bpf/edge.bpf.o,
+		# head.bpf.o), untraced, in alternating rounds with ours: what
+		# telemetry off costs
+		if [ -n "${TM_BASE:-}" ]; then
+			for r in 1 2 3; do
+				"$PC" xdp "$TM_BASE/bpf/edge.bpf.o" | sed 's/^xdp /xdp-base /'
+				"$PC" xdp "$O/bpf/edge.bpf.o"
+				TM_OFF_ONLY=1 "$PC" head "$TM_BASE/bpf/head.bpf.o" | sed 's/^head /head-base /'
+				TM_OFF_ONLY=1 "$PC" head "$O/bpf/head.bpf.o"
+			done
+		fi
 		;;
 	edge)
 		# Bench-only variants, same flags as the Makefile's BPF rule:

@@ -54,10 +54,13 @@ static int head_config(struct bpf_object *obj, int n, uint8_t tm_sample)
 	memcpy(pk.addr, k.proxy, 16);
 	if (bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "endmt_encap"), &k, &tmpl, 0) ||
 	    bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "endmt_groups"), &k, &g, 0) ||
-	    bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "endmt_proxies"), &pk, &one, 0) ||
-	    bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "endmt_tm"), &zero, &t, 0))
+	    bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "endmt_proxies"), &pk, &one, 0))
 		return -errno;
-	return 0;
+	/* An object from before telemetry (BASE=) has no endmt_tm: fine off. */
+	if (bpf_object__find_map_fd_by_name(obj, "endmt_tm") < 0)
+		return tm_sample == ENDMT_TM_OFF ? 0 : -ENOENT;
+	return bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "endmt_tm"), &zero, &t, 0) ?
+	       -errno : 0;
 }
 
 int cmd_head(const char *obj_path)
@@ -68,7 +71,7 @@ int cmd_head(const char *obj_path)
 	struct bpf_object *obj;
 	char pin[64];
 	size_t ni, pi;
-	int tm;
+	int tm, tm_max = env_int("TM_OFF_ONLY", 0) ? 1 : 2;
 
 	obj = load_obj_own_pins(obj_path, "benchph", pin, sizeof(pin), &err);
 	if (!obj)
@@ -86,7 +89,7 @@ int cmd_head(const char *obj_path)
 	s.payload = pay;
 	for (pi = 0; pi < NP; pi++)
 		for (ni = 0; ni < NN; ni++)
-			for (tm = 0; tm < 2; tm++) {
+			for (tm = 0; tm < tm_max; tm++) {
 				double v[64];
 				int len, r, runs = 0, i;
 
