@@ -426,7 +426,7 @@ static int apply_plan(const struct apply_args *a, const struct tree *t, struct p
 	int i, err, lock, changes = 0, attached = 0;
 	char msg[256];
 
-	err = cfg_begin(&m, &lock);
+	err = cfg_begin_create(&m, &lock, "apply");
 	if (err)
 		return err;
 	if ((err = check_attached(a, t, p)) || (err = plan_hmac(t, p, &m)))

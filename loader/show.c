@@ -646,6 +646,11 @@ static int show_run(void *p)
 	json_t *root = json_object(), *arr;
 	int err;
 
+	err = pin_root_check("show", false);
+	if (err) {
+		json_decref(root);
+		return err;
+	}
 	json_object_set_new(root, "pin_root", json_string(env.pin_root));
 	err = maps_open(&m, false);
 	if (err && err != -ENOENT) {

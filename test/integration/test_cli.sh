@@ -134,7 +134,8 @@ case_attach() {
 	veth "$A" ca1 cb1
 	veth "$A" ca2 cb2
 
-	expect_ok "show with nothing pinned" "$A" show
+	expect_fail "show before anything is pinned: the pin root is missing" \
+		"show: pin root $(pin_of "$A") does not exist \(endmt attach or endmt apply creates it" "$A" show
 	expect_ok "attach head" "$A" attach ca0 --role head
 	expect_ok "attach transit (skb mode)" "$A" attach ca1 --role transit --mode skb
 	expect_ok "attach edge (tlv type 130)" "$A" attach ca2 --role edge --tlv-type 130
@@ -676,8 +677,8 @@ case_receivers() {
 	expect_fail "apply: two QPs at one address at one edge refused" \
 		"twoqp.json: groups\[0\]\.receivers\[1\]\.addr: group g1 lists two QPs at fd00:11::2: R1 \(qpn 256, receivers\[0\]\) and R2 \(qpn 257\); responses carry no responder QPN \(their DestQPN is the Designated QPN\), so a node has one branch per receiver address" \
 		"$RE" apply "$TMP/twoqp.json" --node N1
-	jcheck "refused apply wrote nothing: no group, no receiver, no SID, nothing attached" "$RE" \
-		'j["groups"] == [] and j["receivers"] == [] and j["sids"] == [] and j["devices"] == []'
+	[ -e "$(pin_of "$RE")" ] && bad "refused apply created the pin root" ||
+		ok "refused apply wrote nothing: not even the pin root"
 	# The same address in two groups (another QP of the host) is fine.
 	edit_json "$TMP/twogrp.json" '
 	h = copy.deepcopy(g); h["name"] = "g2"; h["dqpn"] = 4661
@@ -728,8 +729,11 @@ case_receivers_by_hand() {
 	RE=${ID}e   # N1, edge
 	mkns "$RE"
 
-	# The same by hand at an edge (no devices needed): receiver add names the
+	# The same by hand at an edge (no devices needed, but a pin root: the
+	# first attach, apply or hmac set makes it): receiver add names the
 	# group; a second QP at the address in that group is refused.
+	veth "$RE" cz0 cy0
+	must X "$RE" attach cz0 --role edge --mode skb
 	expect_ok "group add (edge) 9" "$RE" group add --proxy $P --dqpn 9
 	expect_ok "group add (edge) 10" "$RE" group add --proxy $P --dqpn 10
 	expect_ok "receiver add creates the branch" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 256
@@ -840,9 +844,131 @@ case_hmac() {
 	detach_all "$H" "$T" "$G"
 }
 
+# A pin root belongs to the network namespace that made it: detach, show and
+# configuration from another namespace are refused and change nothing; a pin
+# root on the private bpffs of `ip netns exec` is refused by attach.
+case_netns() {
+	A=${ID}a B=${ID}b
+	mkns "$A"
+	mkns "$B"
+	veth "$A" ca0 cb0
+	veth "$B" ca0 cb0
+	must X "$A" attach ca0 --role transit --mode skb
+	local PA
+	PA=$(pin_of "$A")
+	other() { nsenter --net=/run/netns/"$B" "$E" --pin-root "$PA" "$@"; }
+	# expect_fail runs in the namespace of its pin root; these run in B on A's
+	for c in "detach ca0" "show" "group add --proxy $P --dqpn 9" "sid del ff3e::1" "hmac show"; do
+		# shellcheck disable=SC2086
+		other $c >"$TMP/out" 2>"$TMP/err"
+		rc=$?
+		if [ $rc -ne 0 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
+			grep -q "belongs to network namespace .*/run/netns/$A.*this command runs in .*/run/netns/$B.*nsenter --net=/run/netns/$A" "$TMP/err"; then
+			ok "'$c' from another namespace refused ($(cat "$TMP/err"))"
+		else
+			bad "'$c' from another namespace: exit $rc: $(cat "$TMP/out" "$TMP/err")"
+		fi
+	done
+	if ip -n "$A" -d link show ca0 | grep -q prog/xdp && tc -n "$A" qdisc show dev ca0 | grep -q clsact &&
+		[ -e "$PA/dev/ca0/state" ]; then
+		ok "the refused detach left ca0's XDP, TC and record in place"
+	else
+		bad "the refused detach removed something from ca0"
+	fi
+	jcheck "the refused group add wrote nothing" "$A" '(("fd00:ff::1", 9) not in G) and D["ca0"]["present"]'
+	# A record of another namespace (its pin root's owner record lost, as
+	# in a pin root of an older endmt) is still refused by the record's own
+	rm "$PA/owner"
+	other detach ca0 >"$TMP/out" 2>"$TMP/err"
+	if [ $? -ne 0 ] && grep -q "detach: ca0 was attached in another network namespace" "$TMP/err" &&
+		ip -n "$A" -d link show ca0 | grep -q prog/xdp; then
+		ok "detach refused by the device record's namespace ($(cat "$TMP/err"))"
+	else
+		bad "detach with the record of another namespace: $(cat "$TMP/out" "$TMP/err")"
+	fi
+	expect_ok "detach in the right namespace" "$A" detach ca0
+	nothing_left "$A" ca0
+
+	# ip netns exec: a private /sys, so a bpffs there dies with the command
+	ip netns exec "$B" "$E" --pin-root "$(pin_of "$B")" attach ca0 --role transit --mode skb \
+		>"$TMP/out" 2>"$TMP/err"
+	if [ $? -ne 0 ] && grep -q "private bpffs.*ip netns exec $B.*nsenter --net=/run/netns/$B" "$TMP/err"; then
+		ok "attach under ip netns exec refused ($(cat "$TMP/err"))"
+	else
+		bad "attach under ip netns exec: $(cat "$TMP/out" "$TMP/err")"
+	fi
+	nothing_left "$B" ca0
+	ip netns exec "$B" "$E" show >"$TMP/out" 2>"$TMP/err"
+	if [ $? -ne 0 ] && grep -q "show: .*private bpffs" "$TMP/err"; then
+		ok "show under ip netns exec refused"
+	else
+		bad "show under ip netns exec: $(cat "$TMP/out" "$TMP/err")"
+	fi
+}
+
+# A missing pin root is an error naming it, for show, detach, hmac show, the
+# agent and every configuration command (attach and apply create it).
+case_missing_root() {
+	A=${ID}a
+	mkns "$A"
+	local c
+	for c in "show" "detach ca0" "hmac show" "agent --windows 1" "group add --proxy $P --dqpn 1" \
+		"group del --proxy $P --dqpn 1" "branch add --proxy $P --dqpn 1 --addr fd00::2" \
+		"branch del --proxy $P --dqpn 1 --addr fd00::2" "sid add ff3e::4d54 --edge fd00:1::1" \
+		"sid del ff3e::4d54" "receiver add --proxy $P --dqpn 1 --addr fd00::2 --qpn 5" \
+		"receiver del --addr fd00::2 --qpn 5" "encap del --proxy $P --dqpn 1" \
+		"repl del fd00:9::1" "hmac del --key-id 1"; do
+		# shellcheck disable=SC2086
+		expect_fail "$c on a missing pin root" "pin root $(pin_of "$A") does not exist" "$A" $c
+	done
+	[ -e "$(pin_of "$A")" ] && bad "a command created the pin root" || ok "no pin root created"
+}
+
+# One agent per pin root; its log lines carry timestamps; after a restart a
+# branch that never answered stays stale (no "recovered").
+case_agent_safe() {
+	A=${ID}a
+	setup_attach "$A"
+	PIN_A=$(pin_of "$A")
+	must X "$A" group add --proxy $P --dqpn 23
+	nsenter --net=/run/netns/"$A" "$E" --pin-root "$PIN_A" agent --window-us 1000 >"$TMP/a1.out" 2>"$TMP/a1.err" &
+	local apid=$!
+	APIDS+=("$apid")
+	sleep 0.5
+	expect_fail "a second agent on the pin root" "another agent \\(pid $apid\\) runs on pin root $PIN_A" \
+		"$A" agent --windows 1
+	kill $apid
+	wait $apid
+	expect_ok "an agent after the first stopped" "$A" agent --windows 1
+
+	EPOCH=$(nsenter --net=/run/netns/"$A" bpftool -j map lookup pinned "$PIN_A/endmt_cnp_epoch" key 0 0 0 0 |
+		$PY "$CHECKS" map_value) || bad "read endmt_cnp_epoch"
+	export EPOCH
+	# branch 1 acknowledged 100; branch 2 never answered (last_seen 0), behind
+	# shellcheck disable=SC2046
+	nsenter --net=/run/netns/"$A" bpftool map update pinned "$PIN_A/endmt_groups" \
+		$($PY "$CHECKS" group_value 23 "fd00:23::1,100,5,0,1" "fd00:23::2,16777215,1,0,0") ||
+		bad "bpftool map update"
+	X "$A" agent --windows 30 --window-us 1000 --liveness-ms 5 >"$TMP/out" 2>"$TMP/err"
+	if grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z endmt agent: group fd00:ff::1/23 branch fd00:23::2 silent' "$TMP/err"; then
+		ok "agent log line with an ISO 8601 UTC timestamp ($(head -1 "$TMP/err"))"
+	else
+		bad "agent log lines: $(cat "$TMP/err")"
+	fi
+	jcheck "the never-answered branch is stale" "$A" '[b["stale"] for b in G[("fd00:ff::1", 23)]["branches"]] == [False, True]'
+	X "$A" agent --windows 30 --window-us 1000 --liveness-ms 5 >"$TMP/out" 2>"$TMP/err"
+	if grep -q "recovered" "$TMP/err"; then
+		bad "a restarted agent: $(grep recovered "$TMP/err")"
+	else
+		ok "a restarted agent logs no recovery for a branch that never answered"
+	fi
+	jcheck "still stale after the restart" "$A" '[b["stale"] for b in G[("fd00:ff::1", 23)]["branches"]] == [False, True]'
+	detach_all "$A"
+}
+
 if [ -z "${TEST:-}" ] && [ -n "${CLI_CASES:-}" ]; then
 	echo "test_cli: only CLI_CASES: $CLI_CASES"
 	TEST=$CLI_CASES
 fi
 run_cases help attach config repl privilege agent detach stale_record apply apply_errors \
-	apply_rollback apply_repl receivers receivers_by_hand hmac
+	apply_rollback apply_repl receivers receivers_by_hand hmac netns missing_root agent_safe
