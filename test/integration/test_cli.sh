@@ -966,9 +966,109 @@ case_agent_safe() {
 	detach_all "$A"
 }
 
+# The tree file is validated strictly, before anything is touched: unknown
+# keys with their JSON path, type errors naming the type expected, and
+# contradictions; the telemetry keys are accepted.
+case_tree_strict() {
+	H=${ID}h
+	T=${ID}t   # N4, transit
+	G=${ID}g
+	setup_fig1 "$H" "$T" "$G" x
+	tree_bad() { # DESC REGEX PYTHON-EDIT
+		$PY "$CHECKS" edit "$F" "$TMP/bad.json" "$3"
+		expect_fail "$1" "$2" "$T" apply "$TMP/bad.json" --node N4
+	}
+	tree_good() { # DESC PYTHON-EDIT
+		$PY "$CHECKS" edit "$F" "$TMP/good.json" "$2"
+		expect_ok "$1" "$T" apply "$TMP/good.json" --node N4 --dry-run
+	}
+	tree_bad "a typo in a receiver key" "bad.json: groups\[0\]\.receivers\[2\]\.psn_ofset: unknown key$" \
+		'g["receivers"][2]["psn_ofset"] = 3'
+	tree_bad "an unknown top-level key" "bad.json: top level\.tlv_typ: unknown key$" 'j["tlv_typ"] = 124'
+	tree_bad "an unknown node key" "bad.json: nodes\.N4\.parnt: unknown key$" 'j["nodes"]["N4"]["parnt"] = "N6"'
+	tree_bad "an unknown source key" "bad.json: groups\[0\]\.source\.qp: unknown key$" 'g["source"]["qp"] = 17'
+	tree_bad "dqpn as a string" "bad.json: groups\[0\]\.dqpn: expected an integer, got a string$" 'g["dqpn"] = "4660"'
+	tree_bad "qpn as a real number" "bad.json: groups\[0\]\.receivers\[0\]\.qpn: expected an integer, got a real number$" \
+		'g["receivers"][0]["qpn"] = 256.0'
+	tree_bad "a device name as a number" "bad.json: nodes\.N4\.links\.N1: expected a string, got an integer$" \
+		'j["nodes"]["N4"]["links"]["N1"] = 3'
+	tree_bad "source as an array" "bad.json: groups\[0\]\.source: expected an object, got an array$" 'g["source"] = []'
+	tree_bad "parent as a number" "bad.json: nodes\.N4\.parent: expected a string or null, got an integer$" \
+		'j["nodes"]["N4"]["parent"] = 6'
+	tree_good "telemetry keys accepted" '
+	j["ioam_namespace"] = 7
+	j["nodes"]["N4"]["ioam_id"] = 4
+	g["telemetry"] = {"sample": "off", "slots": 4}'
+	tree_good "telemetry sample 1 in 2^3" 'g["telemetry"] = {"sample": 3}'
+	tree_bad "telemetry sample out of range" "bad.json: groups\[0\]\.telemetry\.sample: must be 0\.\.16" \
+		'g["telemetry"] = {"sample": 17}'
+	tree_bad "telemetry sample not off" "bad.json: groups\[0\]\.telemetry\.sample: must be \"off\" or 0\.\.16" \
+		'g["telemetry"] = {"sample": "on"}'
+	tree_bad "telemetry slots out of range" "bad.json: groups\[0\]\.telemetry\.slots: must be 1\.\.8" \
+		'g["telemetry"] = {"slots": 9}'
+	tree_bad "a telemetry typo" "bad.json: groups\[0\]\.telemetry\.slot: unknown key" 'g["telemetry"] = {"slot": 2}'
+	tree_bad "ioam_id 0" "bad.json: nodes\.N4\.ioam_id: must be 1\.\.16777215" 'j["nodes"]["N4"]["ioam_id"] = 0'
+	tree_bad "ioam_namespace too big" "bad.json: top level\.ioam_namespace: must be 0\.\.65535" 'j["ioam_namespace"] = 65536'
+	# (one QP in two groups, two PSN offsets: case receivers)
+	tree_bad "a link another node needs, refused on this one too" \
+		"bad.json: nodes\.N1\.links\.R2: missing \(edge of g1, toward receiver R2\)" 'del j["nodes"]["N1"]["links"]["R2"]'
+	tree_bad "a child's link to its parent" \
+		"bad.json: nodes\.N3\.links\.N5: missing \(link to parent N5, on the tree of group g1\)" 'del j["nodes"]["N3"]["links"]["N5"]'
+	tree_bad "a node without an address for its responses" "bad.json: nodes\.N5\.addr: missing \(the node's address" \
+		'del j["nodes"]["N5"]["addr"]'
+	tree_bad "a node address that cannot source responses" "bad.json: nodes\.N5\.addr: :: cannot be the source address" \
+		'j["nodes"]["N5"]["addr"] = "::"'
+	[ -e "$(pin_of "$T")" ] && bad "a refused tree wrote something" || ok "no refused tree touched the node (no pin root)"
+}
+
+# apply --dry-run prints the node's plan and changes nothing
+case_dry_run() {
+	H=${ID}h
+	T=${ID}t
+	G=${ID}g   # N1, edge
+	setup_fig1 "$H" "$T" "$G" x
+	expect_ok "apply --dry-run on the head" "$H" apply "$F" --node N6 --dry-run
+	if grep -q "node N6: dry run, nothing changed" "$TMP/out" && grep -Eq "^  n6-s1 +head +native" "$TMP/out" &&
+		grep -q "^  fd00:ff::1/4660 head branch by ifindex" "$TMP/out" && grep -q "^templates (1)" "$TMP/out"; then
+		ok "the head's plan: devices, group, template"
+	else
+		bad "dry run output: $(cat "$TMP/out")"
+	fi
+	X "$G" --json apply "$F" --node N1 --dry-run >"$TMP/plan.json" 2>"$TMP/err" || bad "apply --json --dry-run: $(cat "$TMP/err")"
+	if $PY - "$TMP/plan.json" <<'PYEOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["dry_run"] and j["node"] == "N1"
+assert sorted((a["dev"], a["role"]) for a in j["attach"]) == [("n1-n4", "edge"), ("n1-r1", "edge"), ("n1-r2", "edge")]
+g = j["groups"][0]
+assert (g["branch_by"], g["resp_saddr"]) == ("addr", "fd00:1::1")
+assert [(b["addr"], b["psn_offset"]) for b in g["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 1000)]
+assert [(s["sid"], s["in_dev"]) for s in j["sids"]] == [("ff3e::4d54", "n1-n4")]
+assert [(r["addr"], r["qpn"], r.get("psn_offset")) for r in j["receivers"]] == [("fd00:11::2", 256, None), ("fd00:12::2", 257, 1000)]
+PYEOF
+	then
+		ok "the edge's plan as JSON: devices, branches, SID, receivers"
+	else
+		bad "dry run JSON: $(cat "$TMP/plan.json")"
+	fi
+	local ns
+	for ns in "$H" "$G"; do
+		[ -e "$(pin_of "$ns")" ] && bad "$ns: dry run made a pin root" || ok "$ns: dry run made no pin root"
+		ip -n "$ns" -d link show | grep -q prog/xdp && bad "$ns: dry run attached XDP" || ok "$ns: nothing attached"
+	done
+	# after a real apply, a dry run still touches nothing
+	must X "$G" apply "$F" --node N1
+	X "$G" show --json >"$TMP/before.json"
+	expect_ok "dry run on an applied node" "$G" apply "$F" --node N1 --dry-run
+	X "$G" show --json >"$TMP/after.json"
+	cmp -s "$TMP/before.json" "$TMP/after.json" && ok "show unchanged by the dry run" || bad "the dry run changed show"
+	detach_all "$G"
+}
+
 if [ -z "${TEST:-}" ] && [ -n "${CLI_CASES:-}" ]; then
 	echo "test_cli: only CLI_CASES: $CLI_CASES"
 	TEST=$CLI_CASES
 fi
 run_cases help attach config repl privilege agent detach stale_record apply apply_errors \
-	apply_rollback apply_repl receivers receivers_by_hand hmac netns missing_root agent_safe
+	apply_rollback apply_repl receivers receivers_by_hand hmac netns missing_root agent_safe \
+	tree_strict dry_run
