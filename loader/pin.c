@@ -238,7 +238,7 @@ static int owner_write(const struct pin_owner *o)
 	if (bpf_map_update_elem(fd, &key, o, 0) || bpf_obj_pin(fd, path))
 		err = -errno;
 	close(fd);
-	if (err)
+	if (err && err != -EEXIST)	/* -EEXIST: another first command won */
 		errorf("cannot record the owner of pin root %s in %s: %s", env.pin_root, path,
 		       strerror(-err));
 	return err;
@@ -295,7 +295,10 @@ int pin_root_check(const char *cmd, bool create)
 		self.netns_dev = ns.dev;
 		self.netns_ino = ns.ino;
 		self.bpffs_dev = sb.st_dev;
-		return owner_write(&self);
+		err = owner_write(&self);
+		if (err != -EEXIST)
+			return err;
+		err = owner_read(&o);	/* written meanwhile: check it */
 	}
 	if (err) {
 		errorf("%s: cannot read %s/owner: %s", cmd, env.pin_root, strerror(-err));

@@ -425,6 +425,9 @@ static void show_devs(json_t *arr)
 		json_object_set_new(o, "tlv_type", json_integer(st.tlv_type));
 		json_object_set_new(o, "present", json_boolean(if_nametoindex(d->d_name) ==
 							       st.ifindex));
+		/* The network namespace of the attach (null: an older record). */
+		json_object_set_new(o, "netns", st.netns_ino ? json_integer((json_int_t)st.netns_ino) :
+							       json_null());
 		json_array_append_new(arr, o);
 	}
 	closedir(dir);

@@ -833,7 +833,7 @@ case_hmac() {
 		expect_fail "$1" "$2" "$G" apply "$TMP/bad.json" --node N1
 	}
 	bad_key "apply: hmac_key_id 0" "bad\.json: groups\[0\]\.hmac_key_id: must be 1\.\.4294967295" 'g["hmac_key_id"] = 0'
-	bad_key "apply: hmac_key_id not an integer" "bad\.json: groups\[0\]\.hmac_key_id: must be 1\.\.4294967295" 'g["hmac_key_id"] = "7"'
+	bad_key "apply: hmac_key_id not an integer" "bad\.json: groups\[0\]\.hmac_key_id: expected an integer, got a string" 'g["hmac_key_id"] = "7"'
 	# a template by hand, signed the same way
 	expect_ok "encap set --hmac-key-id 7" "$H" encap set --proxy $P --dqpn 99 --src fd00:6::1 \
 		--sid ff3e::4d54 --edge fd00:1::1=fd00:11::2/256 --hmac-key-id 7
@@ -856,6 +856,8 @@ case_netns() {
 	must X "$A" attach ca0 --role transit --mode skb
 	local PA
 	PA=$(pin_of "$A")
+	jcheck "show: the record names the attach's network namespace" "$A" \
+		"D['ca0']['netns'] == $(stat -L -c %i /run/netns/"$A")"
 	other() { nsenter --net=/run/netns/"$B" "$E" --pin-root "$PA" "$@"; }
 	# expect_fail runs in the namespace of its pin root; these run in B on A's
 	for c in "detach ca0" "show" "group add --proxy $P --dqpn 9" "sid del ff3e::1" "hmac show"; do
