@@ -663,7 +663,8 @@ static int show_run(void *p)
 	arr = json_array();
 	show_devs(arr);
 	json_object_set_new(root, "devices", arr);
-	/* Nothing pinned yet: an empty node, not an error. */
+	/* A pin root without the maps (made by hand): an empty node.  A missing
+	 * pin root was refused above. */
 	json_object_set_new(root, "groups", arr = json_array());
 	if (!err)
 		err = show_groups(&m, arr);
