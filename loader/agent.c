@@ -124,14 +124,19 @@ static bool liveness_group(const struct endmt_group_key *k, const struct endmt_g
 	}
 	for (i = 0; i < n; i++) {
 		const struct endmt_branch *b = &g->br[i];
-		uint64_t seen = b->last_seen_ns ? b->last_seen_ns : since;
+		/* What the data path applies now: the mark, unless the branch
+		 * answered after it was made. */
+		bool in_force = endmt_stale_branch(st, g, i);
+		/* Silence is measured from the branch's own last answer.  One
+		 * that never answered is measured from this agent's start,
+		 * unless an earlier agent's mark still holds it: that mark is
+		 * older evidence than our start (a restart is no answer). */
+		uint64_t seen = b->last_seen_ns ? b->last_seen_ns :
+				(held >> i & 1) && in_force ? 0 : since;
 		bool behind = endmt_psn_before(b->ack_psn, newest) ||
 			      (b->flags & ENDMT_BR_NAK_PENDING);
 		bool stale = (b->flags & ENDMT_BR_VALID) && behind && now > seen &&
 			     now - seen > limit_ns;
-		/* What the data path applies now: the mark, unless the branch
-		 * answered after it was made. */
-		bool in_force = endmt_stale_branch(st, g, i);
 
 		if (stale) {
 			nst->mask |= 1ull << i;
@@ -144,13 +149,13 @@ static bool liveness_group(const struct endmt_group_key *k, const struct endmt_g
 		branch_name(g, b, bn, sizeof(bn));
 		if ((held >> i & 1) && !(stale && in_force)) {
 			s->recoveries++;
-			fprintf(stderr, "endmt agent: group %s/%u branch %s recovered\n",
+			agent_log("group %s/%u branch %s recovered",
 				addr_str(k->proxy, p), k->dqpn, bn);
 		}
 		if (stale && !in_force) {
 			s->stale_reports++;
-			fprintf(stderr, "endmt agent: group %s/%u branch %s silent for %llu ms "
-				"with data unacknowledged (AckPSN %u, newest %u%s)\n",
+			agent_log("group %s/%u branch %s silent for %llu ms "
+				"with data unacknowledged (AckPSN %u, newest %u%s)",
 				addr_str(k->proxy, p), k->dqpn, bn,
 				(unsigned long long)((now - seen) / 1000000), b->ack_psn, newest,
 				b->flags & ENDMT_BR_NAK_PENDING ? ", NAK pending" : "");
@@ -216,7 +221,7 @@ static void agent_report(struct endmt_cnp_limiter *lim, int groups_fd)
 	int r = endmt_cnp_limit_publish(lim, groups_fd);
 
 	if (r)
-		fprintf(stderr, "endmt agent: writing endmt_cnp_limit: %s\n", strerror(-r));
+		agent_log("writing endmt_cnp_limit: %s", strerror(-r));
 }
 
 static void ts_add(struct timespec *t, uint64_t ns)
@@ -241,13 +246,21 @@ static int agent_run(void *p)
 	struct fanout *fo = NULL;
 	struct metrics *mt = NULL;
 	bool fanout_due = false;
-	int sock = -1, err, r;
+	int sock = -1, agent_lock = -1, err, r;
 
 	if (a->once)
 		a->windows = 1;
-	err = maps_open(&m, true);
+	err = pin_root_check("agent", false);
+	if (!err)
+		err = pin_agent_lock(&agent_lock);
 	if (err)
 		return err;
+	env.log_ts = true;
+	err = maps_open(&m, true);
+	if (err) {
+		pin_unlock(agent_lock);
+		return err;
+	}
 	err = endmt_cnp_limiter_init(&lim, m.cnp_limit);
 	if (err)
 		goto out;
@@ -305,7 +318,7 @@ static int agent_run(void *p)
 		if (r) {
 			s.tick_errors++;
 			if (s.tick_errors == 1 || env.verbose)
-				fprintf(stderr, "endmt agent: CNP window: %s\n", strerror(-r));
+				agent_log("CNP window: %s", strerror(-r));
 		}
 		s.cnps += res.cnps_sent;
 		s.withheld += res.cnps_withheld;
@@ -320,7 +333,7 @@ static int agent_run(void *p)
 		if (limit && t >= next_live) {
 			r = liveness_check(m.groups, m.stale, since, limit, &s);
 			if (r)
-				fprintf(stderr, "endmt agent: liveness: %s\n", strerror(-r));
+				agent_log("liveness: %s", strerror(-r));
 			next_live = t + live_every;
 		}
 		/* XDP fan-out: every refresh period, and soon after the
@@ -332,7 +345,7 @@ static int agent_run(void *p)
 			fanout_due = false;
 			r = fanout_refresh(fo);
 			if (r && env.verbose)
-				fprintf(stderr, "endmt agent: fan-out: %s\n", strerror(-r));
+				agent_log("fan-out: %s", strerror(-r));
 			next_fanout = t + FANOUT_REFRESH_NS;
 		}
 		s.windows++;
@@ -368,6 +381,7 @@ out:
 	endmt_cnp_epoch_munmap(epoch);
 	endmt_cnp_limiter_free(&lim);
 	maps_close(&m);
+	pin_unlock(agent_lock);
 	return err;
 }
 

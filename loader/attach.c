@@ -43,6 +43,7 @@ int dev_state_read(const char *ifname, struct dev_state *st)
 	__u32 key = 0;
 	int fd, err = 0;
 
+	memset(st, 0, sizeof(*st));	/* an older endmt's record is shorter */
 	dev_paths(ifname, dir, path);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
@@ -211,6 +212,22 @@ int do_attach(const char *ifname, enum endmt_role role, int mode, uint8_t tlv_ty
 	st.ifindex = ifindex;
 	st.mode = mode;
 	st.tlv_type = tlv_type;
+	{
+		struct netns_id ns;
+		struct stat sb;
+
+		err = netns_self(&ns);
+		if (!err && stat(env.pin_root, &sb))
+			err = -errno;
+		if (err) {
+			errorf("attach: cannot identify this network namespace and pin root: %s",
+			       strerror(-err));
+			return err;
+		}
+		st.netns_dev = ns.dev;
+		st.netns_ino = ns.ino;
+		st.bpffs_dev = sb.st_dev;
+	}
 
 	err = role_open(role, tlv_type, env.pin_root, &ro);
 	if (err) {
@@ -285,6 +302,18 @@ int do_detach(const char *ifname)
 		errorf("detach: cannot read the state of %s: %s", ifname, strerror(-err));
 		return err;
 	}
+	if (st.netns_ino) {
+		struct netns_id own = { st.netns_dev, st.netns_ino }, self;
+		char why[3 * PATH_MAX];
+
+		err = netns_self(&self);
+		if (err || !netns_same(&own, &self)) {
+			/* Its ifindex may name another device here: touch nothing. */
+			errorf("detach: %s was attached in another network namespace: it %s",
+			       ifname, netns_refusal(&own, why, sizeof(why)));
+			return -EXDEV;
+		}
+	}
 	ifindex = if_nametoindex(ifname);
 	if (!ifindex || (uint32_t)ifindex != st.ifindex) {
 		/* The device went away (or is a new one with the same name):
@@ -338,7 +367,7 @@ static int attach_run(void *p)
 		return -EINVAL;
 	}
 	/* Maps exist (created under the lock) before the role object loads. */
-	err = cfg_begin(&m, &lock);
+	err = cfg_begin_create(&m, &lock, "attach");
 	if (err)
 		return err;
 	err = do_attach(a->dev, a->role, a->mode, a->tlv_type);
@@ -442,13 +471,11 @@ static int detach_run(void *p)
 		errorf("detach: name a device or give --all (see endmt detach --help)");
 		return -EINVAL;
 	}
+	err = pin_root_check("detach", false);
+	if (err)
+		return err;
 	if (a->all)
 		return detach_all();
-	if (access(env.pin_root, F_OK)) {
-		errorf("detach: %s is not attached by endmt (no pin root %s)", a->dev,
-		       env.pin_root);
-		return -ENOENT;
-	}
 	err = pin_lock(&lock);
 	if (err)
 		return err;

@@ -95,6 +95,7 @@ int main(int argc, char **argv)
 		       i + 1 < argc && n < 0 ? " " : "", i + 1 < argc && n < 0 ? argv[i + 1] : "");
 		return 2;
 	}
+	env.cmd = (*c)->name;
 	cfg = calloc(1, (*c)->cfg_size ? (*c)->cfg_size : 1);
 	if (!cfg) {
 		errorf("out of memory");
