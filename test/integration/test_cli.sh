@@ -1063,7 +1063,14 @@ PYEOF
 	X "$G" show --json >"$TMP/before.json"
 	expect_ok "dry run on an applied node" "$G" apply "$F" --node N1 --dry-run
 	X "$G" show --json >"$TMP/after.json"
-	cmp -s "$TMP/before.json" "$TMP/after.json" && ok "show unchanged by the dry run" || bad "the dry run changed show"
+	# the configuration, not the counters (a neighbour solicitation
+	# arriving in between moves pass_not_ours)
+	if $PY -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); [d.pop("counters",None) for d in (a,b)]; sys.exit(a!=b)' \
+		"$TMP/before.json" "$TMP/after.json"; then
+		ok "show unchanged by the dry run"
+	else
+		bad "the dry run changed show: $(diff "$TMP/before.json" "$TMP/after.json" | head -5)"
+	fi
 	detach_all "$G"
 }
 
