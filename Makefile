@@ -27,14 +27,16 @@ ARCH_INC  := -I/usr/include/$(MACHINE)-linux-gnu
 # next to the objects, included at the end).
 DEPFLAGS  := -MMD -MP
 CFLAGS    ?= -O2 -g
-CFLAGS    += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -I$(O)
+CFLAGS    += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -I$(O) $(CPPFLAGS)
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror \
 	      -Iinclude -I. -Ibpf $(ARCH_INC) $(EXTRA_BPF_CFLAGS)
 LIBS      := -lbpf -lxdp -lelf -lz -ljansson
-# libfixbuf (IPFIX, on glib) for the CLI (loader/: the telemetry exporter
-# and collector) only: lib/, tests and tools never see glib's headers.
+# libmicrohttpd: the agent's /metrics (loader/metrics.c), only the endmt binary
+# libfixbuf (IPFIX, on glib): the telemetry exporter and collector, the
+# endmt binary only (loader/): lib/, tests and tools never see glib's headers.
 FIXBUF_CFLAGS := $(shell pkg-config --cflags libfixbuf)
 FIXBUF_LIBS   := $(shell pkg-config --libs libfixbuf)
+ENDMT_LIBS := $(LIBS) -lmicrohttpd -lpthread $(FIXBUF_LIBS)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -69,22 +71,47 @@ BENCH_DIRS := $(patsubst bench/%/,%,$(sort $(dir $(filter-out %.bpf.c,$(wildcard
 BENCHES   := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRCS)) \
 	     $(addprefix $(O)/bench/,$(BENCH_DIRS))
 
-.DELETE_ON_ERROR:
-.PHONY: all help deps bpf clean test unit demo vmtest bench
+# Installation (make install, debian/rules): PREFIX and DESTDIR as usual.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR     ?= $(PREFIX)/share/doc/endmt
+SYSCONFDIR ?= /etc
+INSTALL    ?= install
 
-all: $(if $(LOADER_SRCS),$(O)/endmt) $(O)/test_progs $(TOOLS) $(BENCHES)
+# The version: the release number in VERSION and, in a git checkout of this
+# tree (not of a directory above it), `git describe --always --dirty`.
+ENDMT_RELEASE := $(shell cat VERSION)
+ENDMT_GIT := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(realpath $(CURDIR))" ] && \
+		git describe --always --dirty 2>/dev/null)
+
+UNITS := $(patsubst dist/systemd/%.in,$(O)/systemd/%,$(wildcard dist/systemd/*.in))
+
+.DELETE_ON_ERROR:
+.PHONY: all help deps bpf clean test unit demo vmtest bench cli units install uninstall FORCE
+
+all: $(if $(LOADER_SRCS),cli) $(O)/test_progs $(TOOLS) $(BENCHES)
+
+# What `make install` installs, and nothing else (debian/rules builds this).
+cli: $(O)/endmt $(O)/man/endmt.8 units
+units: $(UNITS)
 
 help:
 	@echo 'endmt targets:'
 	@echo '  all      build BPF objects, skeletons, the endmt CLI, tests and tools'
+	@echo '  cli      the endmt binary (BPF objects embedded), its man page, systemd units'
+	@echo '  install  install cli and the bash completion (PREFIX=/usr/local, DESTDIR)'
+	@echo '  uninstall remove what install installed'
 	@echo '  deps     install the Debian packages the build and tests need'
-	@echo '  test     deps + build + every test suite (unit, oracle, integration, vmtest)'
+	@echo '  test     deps + build + every test suite (unit, oracle, integration, package, vmtest)'
 	@echo '  unit     BPF_PROG_TEST_RUN unit tests only (TEST=name filters)'
 	@echo '  demo     the main job: a reliable multicast transfer on Figure 1'
 	@echo '  vmtest   the suites inside a Debian 6.1 kernel VM'
 	@echo '  bench    benchmarks (results: docs/BENCHMARKS.md)'
 	@echo '  clean    remove $(O)/'
-	@echo 'variables: O=build-dir V=1 (verbose) TEST=filter'
+	@echo 'variables: O=build-dir V=1 (verbose) TEST=filter PREFIX DESTDIR'
 
 deps:
 	$(Q)./scripts/setup.sh
@@ -123,7 +150,45 @@ $(O)/loader/%.o: loader/%.c $(O)/loader/%.d $(SKELS) | $(O)/loader
 
 $(O)/endmt: $(LOADER_OBJS) $(LIB_A)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(FIXBUF_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ENDMT_LIBS)
+
+# Rewritten only when the version changes: only version.o and man.o rebuild.
+$(O)/version.h: FORCE | $(O)
+	$(Q)printf '#define ENDMT_RELEASE "%s"\n#define ENDMT_GIT "%s"\n' \
+		'$(ENDMT_RELEASE)' '$(ENDMT_GIT)' > $@.tmp && \
+		{ cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@; }
+$(O)/loader/version.o $(O)/loader/man.o: $(O)/version.h
+
+# endmt(8) from the command and option tables (loader/man.c).
+$(O)/man/endmt.8: $(O)/endmt | $(O)/man
+	$(call msg,GEN,$@)
+	$(Q)$(O)/endmt --man > $@
+
+# The units name the installed binary and configuration directory; they are
+# rewritten whenever those change (make units SBINDIR=...).
+$(O)/systemd/%: dist/systemd/%.in FORCE | $(O)/systemd
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< > $@.tmp && \
+		{ cmp -s $@.tmp $@ && rm -f $@.tmp || { mv $@.tmp $@ && printf '  %-8s %s\n' GEN $@; }; }
+
+install: cli
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples
+	$(Q)$(INSTALL) -m 0755 $(O)/endmt $(DESTDIR)$(SBINDIR)/endmt
+	$(Q)$(INSTALL) -m 0644 $(O)/man/endmt.8 $(DESTDIR)$(MANDIR)/man8/endmt.8
+	$(Q)$(INSTALL) -m 0644 $(UNITS) $(DESTDIR)$(UNITDIR)/
+	$(Q)$(INSTALL) -m 0644 dist/bash-completion/endmt $(DESTDIR)$(BASHCOMPDIR)/endmt
+	$(Q)$(INSTALL) -m 0644 README.md docs/CLI.md docs/OPERATOR-GUIDE.md docs/TREE-FORMAT.md \
+		docs/PROTOCOL.md docs/DECISIONS.md $(DESTDIR)$(DOCDIR)/
+	$(Q)$(INSTALL) -m 0644 dist/endmt-NAME.default test/integration/fig1.json \
+		$(DESTDIR)$(DOCDIR)/examples/
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/endmt $(DESTDIR)$(MANDIR)/man8/endmt.8 \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
+		$(DESTDIR)$(BASHCOMPDIR)/endmt
+	$(Q)rm -rf $(DESTDIR)$(DOCDIR)
 
 # Unit tests register themselves: every `void test_NAME(void)` in test/unit.
 $(O)/tests.h: $(wildcard test/unit/*.c) | $(O)
@@ -171,7 +236,8 @@ $(O)/bench/floor.bpf.o: bench/bpf/floor.bpf.c | $(O)/bench
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@ && touch $@
 
-$(O) $(O)/bpf $(O)/lib $(O)/loader $(O)/test/unit $(O)/test/bpf $(O)/tools $(O)/bench:
+$(O) $(O)/bpf $(O)/lib $(O)/loader $(O)/test/unit $(O)/test/bpf $(O)/tools $(O)/bench \
+		$(O)/man $(O)/systemd:
 	$(Q)mkdir -p $@
 
 # The README's test command: installs what it needs, builds, runs everything.

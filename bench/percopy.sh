@@ -9,7 +9,12 @@
 #   icrc   the per-copy ICRC update alone under BPF_PROG_TEST_RUN
 #          (bench/bpf/icrc_bench.bpf.c): the edge's sparse walk with the table
 #          product against the whole window with the bitwise one
-#   O=build bench/percopy.sh [xdp] [edge] [acks] [icrc]   (default: all)
+#   tm     telemetry's cost (docs/TELEMETRY.md): the edge's XDP half on
+#          untraced frames, traced ones with export off (walk + removal)
+#          and on (+ postcard, the ring drained outside the measured time);
+#          the head's TC with telemetry off and on (every packet traced);
+#          TM_BASE=DIR adds objects built before telemetry, to compare "off"
+#   O=build bench/percopy.sh [xdp] [edge] [acks] [icrc] [tm]   (default: all)
 # Env: COUNT, REPEAT (see bench/percopy/main.c); BASE=OBJ adds an edge object
 # built elsewhere (e.g. another commit's $O/bpf/edge.bpf.o) as variant "base",
 # measured in the same rounds as the others: before/after on equal terms.
@@ -20,12 +25,29 @@ O=${O:-build}
 percopy_prep percopy
 
 WHAT=("$@")
-[ ${#WHAT[@]} -gt 0 ] || WHAT=(xdp edge acks icrc)
+[ ${#WHAT[@]} -gt 0 ] || WHAT=(xdp edge acks icrc tm)
 
 for w in "${WHAT[@]}"; do
 	case $w in
 	xdp)
 		"$PC" xdp "$O/bpf/edge.bpf.o"
+		;;
+	tm)
+		"$PC" xdp "$O/bpf/edge.bpf.o"
+		TM=strip "$PC" xdp "$O/bpf/edge.bpf.o"
+		TM=export "$PC" xdp "$O/bpf/edge.bpf.o"
+		"$PC" head "$O/bpf/head.bpf.o"
+		# TM_BASE=DIR: objects built before telemetry (DIR/bpf/edge.bpf.o,
+		# head.bpf.o), untraced, in alternating rounds with ours: what
+		# telemetry off costs
+		if [ -n "${TM_BASE:-}" ]; then
+			for r in 1 2 3; do
+				"$PC" xdp "$TM_BASE/bpf/edge.bpf.o" | sed 's/^xdp /xdp-base /'
+				"$PC" xdp "$O/bpf/edge.bpf.o"
+				TM_OFF_ONLY=1 "$PC" head "$TM_BASE/bpf/head.bpf.o" | sed 's/^head /head-base /'
+				TM_OFF_ONLY=1 "$PC" head "$O/bpf/head.bpf.o"
+			done
+		fi
 		;;
 	edge)
 		# Bench-only variants, same flags as the Makefile's BPF rule:

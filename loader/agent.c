@@ -35,6 +35,10 @@
  * groups (BPF_F_LOCK lookups) and writes endmt_cnp_epoch, endmt_stale and
  * endmt_cnp_limit, which `endmt show` reads (docs/REVERSE-PATH.md, "Concurrency").
  *
+ * Metrics: with --metrics (or --metrics-addr) loader/metrics.c serves
+ * /metrics from a libmicrohttpd thread of its own, reading the same fds;
+ * the window loop never waits for a scrape.
+ *
  * Telemetry (--ipfix): every window also drains the postcard ring and sends
  * what it held as IPFIX (tm_export.c, docs/TELEMETRY.md). */
 #include <errno.h>
@@ -49,6 +53,8 @@
 #include "endmt.h"
 #include "cnp.h"
 #include "fanout.h"
+#include "telemetry.h"
+#include "metrics.h"
 #include "tm_export.h"
 #include "endmt/psn.h"
 #include "endmt/fanout.h"
@@ -59,6 +65,8 @@ struct agent_args {
 	uint32_t windows;	/* 0: until a signal */
 	bool once;
 	bool no_fanout;
+	bool metrics;		/* --metrics: serve /metrics on metrics_addr */
+	const char *metrics_addr;
 	const char *ipfix;	/* NULL: no telemetry export */
 	uint32_t ipfix_refresh_s;
 };
@@ -122,14 +130,19 @@ static bool liveness_group(const struct endmt_group_key *k, const struct endmt_g
 	}
 	for (i = 0; i < n; i++) {
 		const struct endmt_branch *b = &g->br[i];
-		uint64_t seen = b->last_seen_ns ? b->last_seen_ns : since;
+		/* What the data path applies now: the mark, unless the branch
+		 * answered after it was made. */
+		bool in_force = endmt_stale_branch(st, g, i);
+		/* Silence is measured from the branch's own last answer.  One
+		 * that never answered is measured from this agent's start,
+		 * unless an earlier agent's mark still holds it: that mark is
+		 * older evidence than our start (a restart is no answer). */
+		uint64_t seen = b->last_seen_ns ? b->last_seen_ns :
+				(held >> i & 1) && in_force ? 0 : since;
 		bool behind = endmt_psn_before(b->ack_psn, newest) ||
 			      (b->flags & ENDMT_BR_NAK_PENDING);
 		bool stale = (b->flags & ENDMT_BR_VALID) && behind && now > seen &&
 			     now - seen > limit_ns;
-		/* What the data path applies now: the mark, unless the branch
-		 * answered after it was made. */
-		bool in_force = endmt_stale_branch(st, g, i);
 
 		if (stale) {
 			nst->mask |= 1ull << i;
@@ -142,13 +155,13 @@ static bool liveness_group(const struct endmt_group_key *k, const struct endmt_g
 		branch_name(g, b, bn, sizeof(bn));
 		if ((held >> i & 1) && !(stale && in_force)) {
 			s->recoveries++;
-			fprintf(stderr, "endmt agent: group %s/%u branch %s recovered\n",
+			agent_log("group %s/%u branch %s recovered",
 				addr_str(k->proxy, p), k->dqpn, bn);
 		}
 		if (stale && !in_force) {
 			s->stale_reports++;
-			fprintf(stderr, "endmt agent: group %s/%u branch %s silent for %llu ms "
-				"with data unacknowledged (AckPSN %u, newest %u%s)\n",
+			agent_log("group %s/%u branch %s silent for %llu ms "
+				"with data unacknowledged (AckPSN %u, newest %u%s)",
 				addr_str(k->proxy, p), k->dqpn, bn,
 				(unsigned long long)((now - seen) / 1000000), b->ack_psn, newest,
 				b->flags & ENDMT_BR_NAK_PENDING ? ", NAK pending" : "");
@@ -214,7 +227,7 @@ static void agent_report(struct endmt_cnp_limiter *lim, int groups_fd)
 	int r = endmt_cnp_limit_publish(lim, groups_fd);
 
 	if (r)
-		fprintf(stderr, "endmt agent: writing endmt_cnp_limit: %s\n", strerror(-r));
+		agent_log("writing endmt_cnp_limit: %s", strerror(-r));
 }
 
 static void ts_add(struct timespec *t, uint64_t ns)
@@ -237,15 +250,24 @@ static int agent_run(void *p)
 	uint64_t limit = (uint64_t)a->liveness_ms * 1000000, live_every;
 	uint64_t *epoch = NULL, next_fanout = 0;
 	struct fanout *fo = NULL;
+	struct metrics *mt = NULL;
 	struct tm_export *tx = NULL;
 	bool fanout_due = false;
-	int sock = -1, err, r;
+	int sock = -1, agent_lock = -1, err, r;
 
 	if (a->once)
 		a->windows = 1;
-	err = maps_open(&m, true);
+	err = pin_root_check("agent", false);
+	if (!err)
+		err = pin_agent_lock(&agent_lock);
 	if (err)
 		return err;
+	env.log_ts = true;
+	err = maps_open(&m, true);
+	if (err) {
+		pin_unlock(agent_lock);
+		return err;
+	}
 	err = endmt_cnp_limiter_init(&lim, m.cnp_limit);
 	if (err)
 		goto out;
@@ -263,6 +285,11 @@ static int agent_run(void *p)
 	}
 	if (!a->no_fanout) {
 		err = fanout_open(&fo, &m);
+		if (err)
+			goto out;
+	}
+	if (a->metrics || a->metrics_addr) {
+		err = metrics_start(&mt, a->metrics_addr ? a->metrics_addr : ENDMT_METRICS_DEF_ADDR, &m);
 		if (err)
 			goto out;
 	}
@@ -303,18 +330,22 @@ static int agent_run(void *p)
 		if (r) {
 			s.tick_errors++;
 			if (s.tick_errors == 1 || env.verbose)
-				fprintf(stderr, "endmt agent: CNP window: %s\n", strerror(-r));
+				agent_log("CNP window: %s", strerror(-r));
 		}
 		s.cnps += res.cnps_sent;
 		s.withheld += res.cnps_withheld;
 		if (t >= next_report) {
 			agent_report(&lim, m.groups);
+			/* IOAM timestamps are POSIX time, the data path reads
+			 * TAI: keep their offset current (leap seconds). */
+			if (tm_clock_sync(m.tm) > 0 && env.verbose)
+				fprintf(stderr, "endmt agent: telemetry clock offset updated\n");
 			next_report = t + REPORT_NS;
 		}
 		if (limit && t >= next_live) {
 			r = liveness_check(m.groups, m.stale, since, limit, &s);
 			if (r)
-				fprintf(stderr, "endmt agent: liveness: %s\n", strerror(-r));
+				agent_log("liveness: %s", strerror(-r));
 			next_live = t + live_every;
 		}
 		/* XDP fan-out: every refresh period, and soon after the
@@ -326,7 +357,7 @@ static int agent_run(void *p)
 			fanout_due = false;
 			r = fanout_refresh(fo);
 			if (r && env.verbose)
-				fprintf(stderr, "endmt agent: fan-out: %s\n", strerror(-r));
+				agent_log("fan-out: %s", strerror(-r));
 			next_fanout = t + FANOUT_REFRESH_NS;
 		}
 		tm_export_poll(tx, t);
@@ -363,12 +394,14 @@ static int agent_run(void *p)
 	}
 out:
 	tm_export_close(tx);
+	metrics_stop(mt);
 	fanout_close(fo);
 	if (sock >= 0)
 		close(sock);
 	endmt_cnp_epoch_munmap(epoch);
 	endmt_cnp_limiter_free(&lim);
 	maps_close(&m);
+	pin_unlock(agent_lock);
 	return err;
 }
 
@@ -392,6 +425,8 @@ static const struct opt agent_opts[] = {
 	{ "ipfix", OPT_STR, O(ipfix), NOSET, "HOST[:PORT]", "export telemetry postcards as IPFIX over UDP to this collector (port 4739 if omitted; [IPV6]:PORT)", 0, 0, NULL, false, false },
 	{ "ipfix-refresh-s", OPT_U32, O(ipfix_refresh_s), NOSET, "N", "resend the IPFIX template every N seconds (default " STR(TM_EXPORT_REFRESH_S) ")", 1, 3600, NULL, false, false },
 	{ "no-fanout", OPT_FLAG, O(no_fanout), NOSET, NULL, "do not keep the edge's XDP fan-out (every copy takes the TC path)", 0, 0, NULL, false, false },
+	{ "metrics", OPT_FLAG, O(metrics), NOSET, NULL, "serve Prometheus metrics on http://" ENDMT_METRICS_DEF_ADDR "/metrics (default: no metrics)", 0, 0, NULL, false, false },
+	{ "metrics-addr", OPT_STR, O(metrics_addr), NOSET, "ADDR:PORT", "serve them on ADDR:PORT instead (implies --metrics; [::1]:9477, 0.0.0.0:9477, ...)", 0, 0, NULL, false, false },
 	{}
 };
 #undef O

@@ -278,6 +278,7 @@ out:
 struct apply_args {
 	const char *file;
 	const char *node;
+	bool dry_run;
 };
 
 /* Every device is either not attached or attached as the plan needs it
@@ -445,7 +446,7 @@ static int apply_plan(const struct apply_args *a, const struct tree *t, struct p
 	int i, err, lock, changes = 0, attached = 0;
 	char msg[256];
 
-	err = cfg_begin(&m, &lock);
+	err = cfg_begin_create(&m, &lock, "apply");
 	if (err)
 		return err;
 	if ((err = check_attached(a, t, p)) || (err = plan_hmac(t, p, &m)))
@@ -494,6 +495,19 @@ static int apply_run(void *cfg)
 	}
 	if ((err = plan_node(t, x, p)))
 		goto out;
+	if (a->dry_run) {
+		/* Phases 1 and 2 only: no pin root, no lock, no map, no device. */
+		json_t *o = plan_json(a->node, p);
+
+		if (env.json) {
+			json_dumpf(o, stdout, JSON_INDENT(2));
+			printf("\n");
+		} else {
+			plan_print(a->file, o);
+		}
+		json_decref(o);
+		goto out;
+	}
 	err = apply_plan(a, t, p);
 out:
 	if (t)
@@ -507,6 +521,8 @@ static const struct opt apply_opts[] = {
 	  "tree description (JSON, docs/TREE-FORMAT.md)", 0, 0, NULL, true, true },
 	{ "node", OPT_STR, offsetof(struct apply_args, node), NOSET, "NAME",
 	  "which node of the tree this is", 0, 0, NULL, true, false },
+	{ "dry-run", OPT_FLAG, offsetof(struct apply_args, dry_run), NOSET, NULL,
+	  "print what the node would get (devices, groups, SIDs, receivers, templates) and change nothing", 0, 0, NULL, false, false },
 	{}
 };
 

@@ -5,6 +5,7 @@
  * What attach did is recorded in PINROOT/dev/<ifname>/state, a pinned
  * one-slot array map; detach undoes exactly that and nothing else.
  * A second attach of an attached device is refused (-EEXIST). */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
@@ -42,6 +43,7 @@ int dev_state_read(const char *ifname, struct dev_state *st)
 	__u32 key = 0;
 	int fd, err = 0;
 
+	memset(st, 0, sizeof(*st));	/* an older endmt's record is shorter */
 	dev_paths(ifname, dir, path);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
@@ -210,6 +212,22 @@ int do_attach(const char *ifname, enum endmt_role role, int mode, uint8_t tlv_ty
 	st.ifindex = ifindex;
 	st.mode = mode;
 	st.tlv_type = tlv_type;
+	{
+		struct netns_id ns;
+		struct stat sb;
+
+		err = netns_self(&ns);
+		if (!err && stat(env.pin_root, &sb))
+			err = -errno;
+		if (err) {
+			errorf("attach: cannot identify this network namespace and pin root: %s",
+			       strerror(-err));
+			return err;
+		}
+		st.netns_dev = ns.dev;
+		st.netns_ino = ns.ino;
+		st.bpffs_dev = sb.st_dev;
+	}
 
 	err = role_open(role, tlv_type, env.pin_root, &ro);
 	if (err) {
@@ -284,6 +302,18 @@ int do_detach(const char *ifname)
 		errorf("detach: cannot read the state of %s: %s", ifname, strerror(-err));
 		return err;
 	}
+	if (st.netns_ino) {
+		struct netns_id own = { st.netns_dev, st.netns_ino }, self;
+		char why[3 * PATH_MAX];
+
+		err = netns_self(&self);
+		if (err || !netns_same(&own, &self)) {
+			/* Its ifindex may name another device here: touch nothing. */
+			errorf("detach: %s was attached in another network namespace: it %s",
+			       ifname, netns_refusal(&own, why, sizeof(why)));
+			return -EXDEV;
+		}
+	}
 	ifindex = if_nametoindex(ifname);
 	if (!ifindex || (uint32_t)ifindex != st.ifindex) {
 		/* The device went away (or is a new one with the same name):
@@ -337,7 +367,7 @@ static int attach_run(void *p)
 		return -EINVAL;
 	}
 	/* Maps exist (created under the lock) before the role object loads. */
-	err = cfg_begin(&m, &lock);
+	err = cfg_begin_create(&m, &lock, "attach");
 	if (err)
 		return err;
 	err = do_attach(a->dev, a->role, a->mode, a->tlv_type);
@@ -378,18 +408,74 @@ const struct cmd cmd_attach = {
 
 struct detach_args {
 	const char *dev;
+	bool all;
 };
+
+/* detach --all: every device with a record under PINROOT/dev/, under one
+ * lock (the teardown of a node, endmt-teardown@.service).  No pin root or
+ * no record is nothing to do. */
+static int detach_all(void)
+{
+	char path[PATH_MAX], done[4096] = "";
+	json_t *list = env.json ? json_array() : NULL;
+	struct dirent *d;
+	int lock = -1, err = 0, n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/dev", env.pin_root);
+	dir = opendir(path);
+	if (!dir && errno != ENOENT) {
+		err = -errno;
+		errorf("detach: cannot read %s: %s", path, strerror(-err));
+		goto out;
+	}
+	if (dir) {
+		err = pin_lock(&lock);
+		if (err)
+			goto out;
+		while ((d = readdir(dir))) {
+			if (d->d_name[0] == '.')
+				continue;
+			err = do_detach(d->d_name);
+			if (err)
+				break;
+			n++;
+			if (list)
+				json_array_append_new(list, json_string(d->d_name));
+			snprintf(done + strlen(done), sizeof(done) - strlen(done), " %s",
+				 d->d_name);
+		}
+		pin_unlock(lock);
+	}
+	if (err)
+		goto out;
+	if (list) {
+		json_print(json_pack("{s:o, s:b}", "devs", list, "detached", 1));
+		list = NULL;
+	} else {
+		printf("detached %d device%s%s\n", n, n == 1 ? "" : "s", done);
+	}
+out:
+	if (dir)
+		closedir(dir);
+	json_decref(list);
+	return err;
+}
 
 static int detach_run(void *p)
 {
 	struct detach_args *a = p;
 	int lock = -1, err;
 
-	if (access(env.pin_root, F_OK)) {
-		errorf("detach: %s is not attached by endmt (no pin root %s)", a->dev,
-		       env.pin_root);
-		return -ENOENT;
+	if (!a->all == !a->dev) {
+		errorf("detach: name a device or give --all (see endmt detach --help)");
+		return -EINVAL;
 	}
+	err = pin_root_check("detach", false);
+	if (err)
+		return err;
+	if (a->all)
+		return detach_all();
 	err = pin_lock(&lock);
 	if (err)
 		return err;
@@ -406,8 +492,10 @@ static int detach_run(void *p)
 
 static const struct opt detach_opts[] = {
 	{ .name = "dev", .type = OPT_STR, .off = offsetof(struct detach_args, dev),
-	  .set_off = NOSET, .metavar = "DEV", .help = "network device", .required = true,
+	  .set_off = NOSET, .metavar = "DEV", .help = "network device",
 	  .positional = true },
+	{ .name = "all", .type = OPT_FLAG, .off = offsetof(struct detach_args, all),
+	  .set_off = NOSET, .help = "every device attached under the pin root (a node's teardown)" },
 	{}
 };
 

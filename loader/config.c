@@ -307,13 +307,24 @@ void report_change(bool changed, const char *what, const char *verb)
 }
 
 /* Opens the maps (creating them) and takes the lock: every change runs
- * between cfg_begin and cfg_end. */
+ * between cfg_begin and cfg_end.  The pin root must exist (attach and apply
+ * create it: cfg_begin_create) and belong to this network namespace. */
 int cfg_begin(struct endmt_maps_fds *m, int *lock)
+{
+	return cfg_begin_mode(m, lock, env.cmd ? env.cmd : env.prog, false);
+}
+
+int cfg_begin_create(struct endmt_maps_fds *m, int *lock, const char *cmd)
+{
+	return cfg_begin_mode(m, lock, cmd, true);
+}
+
+int cfg_begin_mode(struct endmt_maps_fds *m, int *lock, const char *cmd, bool create)
 {
 	int err;
 
 	*lock = -1;
-	err = pin_root_prepare();
+	err = pin_root_check(cmd, create);
 	if (err)
 		return err;
 	err = pin_lock(lock);	/* before creating maps: two first users do not race */

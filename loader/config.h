@@ -22,6 +22,9 @@ int map_del(int fd, const void *key);
  * right after any sequence of adds, deletes, re-adds and undos. */
 int proxy_sync(const struct endmt_maps_fds *m, const uint8_t proxy[16]);
 int cfg_begin(struct endmt_maps_fds *m, int *lock);
+/* cfg_begin that also creates a missing pin root (attach, apply). */
+int cfg_begin_create(struct endmt_maps_fds *m, int *lock, const char *cmd);
+int cfg_begin_mode(struct endmt_maps_fds *m, int *lock, const char *cmd, bool create);
 void cfg_end(struct endmt_maps_fds *m, int lock);
 /* *g := a newly allocated copy of group k (BPF_F_LOCK read); on failure
  * says why, prefixed with cmd ("no such group ..." for -ENOENT), *g may

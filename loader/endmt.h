@@ -29,6 +29,8 @@ struct endmt_env {
 	bool json;
 	const char *pin_root;
 	const char *prog;	/* "endmt" */
+	const char *cmd;	/* the command running ("group add"), for messages */
+	bool log_ts;		/* errorf/infof lines start with a timestamp (agent) */
 };
 extern struct endmt_env env;
 
@@ -37,6 +39,9 @@ extern struct endmt_env env;
  * print the one line themselves, never both). */
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void infof(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* -v only */
+/* The agent's log: "<ISO 8601 UTC with ms> endmt agent: <msg>" on stderr. */
+void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_stamp(FILE *f);	/* "2026-12-03T16:51:48.123Z " */
 void setup_libbpf_print(void);
 /* --json output: o on one line of stdout, compact; takes the reference. */
 void json_print(json_t *o);
@@ -90,6 +95,18 @@ int params_parse(const struct cmd *c, int argc, char **argv, void *cfg);
  * not, -errno after printing why. */
 int params_global(int argc, char **argv, int i, int *used);
 void params_usage(const struct cmd *c, FILE *f);
+/* The pieces of params_usage, for the man page (man.c): the usage line
+ * after "endmt ", and one option's left column and help text. */
+void params_synopsis(const struct cmd *c, char *buf, size_t len);
+void params_opt_text(const struct opt *o, char *left, size_t llen, char *help, size_t hlen);
+/* The global options' line at the end of every command's --help. */
+#define ENDMT_GLOBAL_HELP "-v (libbpf/libxdp output), --json, --pin-root DIR " \
+	"(or ENDMT_PIN_ROOT; default " ENDMT_DEF_PIN_ROOT ")"
+
+/* ---- version and manual (version.c, man.c) ---- */
+const char *endmt_version(void);	/* "0.1.0 (git describe)" or "0.1.0" */
+int version_print(void);		/* endmt --version, endmt version */
+int man_print(FILE *f);			/* endmt --man: endmt(8) in roff */
 int parse_addr(const char *s, struct in6_addr *a);
 int parse_u64(const char *s, uint64_t *v);
 const char *addr_str(const void *a16, char *buf);	/* buf >= INET6_ADDRSTRLEN */
@@ -108,6 +125,39 @@ struct endmt_maps_fds {
 
 /* Mounts bpffs if needed, creates the pin root and its dev/ directory. */
 int pin_root_prepare(void);
+
+/* A network namespace: st_dev/st_ino of /proc/<pid>/ns/net. */
+struct netns_id {
+	uint64_t dev, ino;
+};
+int netns_self(struct netns_id *ns);
+bool netns_same(const struct netns_id *a, const struct netns_id *b);
+/* "net:[4026532301] (/run/netns/a)" into buf. */
+const char *netns_str(const struct netns_id *ns, char *buf, size_t len);
+/* "belongs to network namespace ..., this command runs in ...: run it there
+ * (nsenter ...)" into buf, for a record made in owner. */
+const char *netns_refusal(const struct netns_id *owner, char *buf, size_t len);
+
+/* PINROOT/owner (a one-slot array map): where the pin root belongs. */
+struct pin_owner {
+	uint32_t magic;
+	uint32_t reserved;
+	uint64_t netns_dev, netns_ino;	/* /proc/self/ns/net of the first writer */
+	uint64_t bpffs_dev;		/* st_dev of the pin root */
+};
+#define PIN_OWNER_MAGIC 0x454d544fu	/* "EMTO" */
+
+/* 0, or -EXDEV after saying why: the pin root is on a bpffs private to
+ * this command (ip netns exec's /sys, another mount namespace). */
+int pin_root_shared(const char *cmd);
+/* Every command's check of its pin root, messages prefixed with cmd:
+ * on a shared bpffs (pin_root_shared); existing unless create (then
+ * prepared, and its owner recorded if it has none); owned by this network
+ * namespace and on the bpffs of its records.  0 or -errno after saying why. */
+int pin_root_check(const char *cmd, bool create);
+/* The agent's lock per pin root; -EBUSY (naming the holder's pid) when
+ * another agent holds it. */
+int pin_agent_lock(int *lock_fd);
 /* flock(LOCK_EX) on the pin root directory; returns the fd to close. */
 int pin_lock(int *lock_fd);
 void pin_unlock(int lock_fd);
@@ -136,6 +186,10 @@ struct dev_state {
 	uint32_t tc_hook_created;	/* we created clsact: destroy it on detach */
 	uint32_t tlv_type;
 	uint32_t reserved;
+	/* Where the attachment lives: /proc/self/ns/net of attach (0 in the
+	 * records of an older endmt: not checked), st_dev of the pin root. */
+	uint64_t netns_dev, netns_ino;
+	uint64_t bpffs_dev;
 };
 #define DEV_STATE_MAGIC 0x454d5444u	/* "EMTD" */
 

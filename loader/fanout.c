@@ -472,7 +472,7 @@ static void slot_update(struct fanout *f, const struct rcv *r, int dm)
 	slot_raw(r, &nv);
 	err = probe(f, r, &p);
 	if (err && !f->warned_probe) {
-		fprintf(stderr, "endmt agent: fan-out: next-hop probe failed: %s (TC path)\n",
+		agent_log("fan-out: next-hop probe failed: %s (TC path)",
 			strerror(-err));
 		f->warned_probe = true;
 	}
@@ -644,8 +644,8 @@ int fanout_refresh(struct fanout *f)
 
 	/* Leases last: an ingress device uses the slots as written above. */
 	if (f->genl < 0 && !f->warned_features && n) {
-		fprintf(stderr, "endmt agent: fan-out: this kernel does not report XDP "
-			"features (netlink family \"netdev\", Linux 6.3+): copies take the TC path\n");
+		agent_log("fan-out: this kernel does not report XDP "
+			"features (netlink family \"netdev\", Linux 6.3+): copies take the TC path");
 		f->warned_features = true;
 	}
 	/* No lease where no slot can be valid: the ingress stops at once. */
@@ -675,8 +675,8 @@ int fanout_open(struct fanout **out, const struct endmt_maps_fds *m)
 	rtnl_open(f);
 	err = inst_load(f, 0);
 	if (err) {
-		fprintf(stderr, "endmt agent: fan-out: cannot load the slot program: %s "
-			"(TC path)\n", strerror(-err));
+		agent_log("fan-out: cannot load the slot program: %s "
+			"(TC path)", strerror(-err));
 		fanout_close(f);
 		return 0;
 	}

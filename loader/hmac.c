@@ -96,7 +96,7 @@ static int hmac_set_run(void *p)
 		return n;
 	endmt_hmac_pads_init(&k.pads, secret, (size_t)n);
 	explicit_bzero(secret, sizeof(secret));
-	err = cfg_begin(&m, &lock);
+	err = cfg_begin_create(&m, &lock, "hmac set");
 	if (err)
 		goto out;
 	err = map_set(m.hmac_keys, &a->key_id, &k, sizeof(k), &changed);
@@ -174,6 +174,11 @@ static int hmac_show_run(void *p)
 	int err;
 
 	(void)p;
+	err = pin_root_check("hmac show", false);
+	if (err) {
+		json_decref(arr);
+		return err;
+	}
 	err = maps_open(&m, false);
 	if (err && err != -ENOENT) {
 		json_decref(arr);

@@ -12,6 +12,32 @@
 struct endmt_env env = { .prog = "endmt" };
 bool error_printed;
 
+/* "2026-12-03T16:51:48.123Z ": ISO 8601, UTC, milliseconds, the wall clock
+ * (a log is read next to other logs, not against CLOCK_MONOTONIC). */
+void log_stamp(FILE *f)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(f, "%s.%03ldZ ", buf, ts.tv_nsec / 1000000);
+}
+
+void agent_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	log_stamp(stderr);
+	fprintf(stderr, "%s agent: ", env.prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 void errorf(const char *fmt, ...)
 {
 	va_list ap;
@@ -19,6 +45,8 @@ void errorf(const char *fmt, ...)
 	if (error_printed)	/* one line per failure, the most specific one */
 		return;
 	error_printed = true;
+	if (env.log_ts)
+		log_stamp(stderr);
 	fprintf(stderr, "%s: ", env.prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -32,6 +60,8 @@ void infof(const char *fmt, ...)
 
 	if (!env.verbose)
 		return;
+	if (env.log_ts)
+		log_stamp(stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

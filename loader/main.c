@@ -11,7 +11,7 @@ extern const struct cmd cmd_attach, cmd_detach, cmd_group_add, cmd_group_del,
 	cmd_branch_add, cmd_branch_del, cmd_sid_add, cmd_sid_del, cmd_receiver_add,
 	cmd_receiver_del, cmd_encap_set, cmd_encap_del, cmd_repl_add, cmd_repl_del,
 	cmd_apply, cmd_show, cmd_agent, cmd_hmac_set, cmd_hmac_del, cmd_hmac_show,
-	cmd_tm_set, cmd_tm_group, cmd_tm_show, cmd_collect, cmd_tree;
+	cmd_tm_set, cmd_tm_group, cmd_tm_show, cmd_version, cmd_top, cmd_collect, cmd_tree;
 extern bool error_printed;
 
 const struct cmd *const endmt_cmds[] = {
@@ -19,7 +19,8 @@ const struct cmd *const endmt_cmds[] = {
 	&cmd_branch_del, &cmd_sid_add, &cmd_sid_del, &cmd_receiver_add,
 	&cmd_receiver_del, &cmd_encap_set, &cmd_encap_del, &cmd_repl_add, &cmd_repl_del,
 	&cmd_apply, &cmd_show, &cmd_agent, &cmd_hmac_set, &cmd_hmac_del, &cmd_hmac_show,
-	&cmd_tm_set, &cmd_tm_group, &cmd_tm_show, &cmd_collect, &cmd_tree, NULL,
+	&cmd_tm_set, &cmd_tm_group, &cmd_tm_show, &cmd_version, &cmd_top, &cmd_collect,
+	&cmd_tree, NULL,
 };
 
 static void usage(FILE *f)
@@ -27,6 +28,7 @@ static void usage(FILE *f)
 	const struct cmd *const *c;
 
 	fprintf(f, "Usage: endmt [-v] [--json] [--pin-root DIR] COMMAND [ARGS]\n"
+		   "       endmt --version\n"
 		   "RDMA RC multicast over SRv6: attach the data path, configure it, "
 		   "watch it.\n\nCommands:\n");
 	for (c = endmt_cmds; *c; c++)
@@ -65,6 +67,10 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
+		if (!strcmp(argv[i], "--version"))
+			return version_print();
+		if (!strcmp(argv[i], "--man"))	/* hidden: the build writes endmt.8 */
+			return man_print(stdout);
 		err = params_global(argc, argv, i, &used);
 		if (err < 0)
 			return 2;
@@ -90,6 +96,7 @@ int main(int argc, char **argv)
 		       i + 1 < argc && n < 0 ? " " : "", i + 1 < argc && n < 0 ? argv[i + 1] : "");
 		return 2;
 	}
+	env.cmd = (*c)->name;
 	cfg = calloc(1, (*c)->cfg_size ? (*c)->cfg_size : 1);
 	if (!cfg) {
 		errorf("out of memory");

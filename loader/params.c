@@ -262,40 +262,64 @@ int params_parse(const struct cmd *c, int argc, char **argv, void *cfg)
 	return 0;
 }
 
+/* The usage line after "endmt ": the command, its positional arguments and
+ * its required options.  --help and the man page (man.c) both print it. */
+void params_synopsis(const struct cmd *c, char *buf, size_t len)
+{
+	const struct opt *o;
+	size_t n;
+
+	snprintf(buf, len, "%s", c->name);
+	for (o = c->opts; o && o->name; o++) {
+		n = strlen(buf);
+		if (o->positional)
+			snprintf(buf + n, len - n, o->required ? " %s" : " [%s]", o->metavar);
+		else if (o->required)
+			snprintf(buf + n, len - n, " --%s %s", o->name, o->metavar);
+	}
+	n = strlen(buf);
+	snprintf(buf + n, len - n, " [options]");
+}
+
+/* One option as --help and the man page show it: the left column (name and
+ * metavar) and the help text (with the choices of an enum and whether it is
+ * required), both from the command's option table. */
+void params_opt_text(const struct opt *o, char *left, size_t llen, char *help, size_t hlen)
+{
+	size_t n;
+	int i;
+
+	if (o->positional)
+		snprintf(left, llen, "%s", o->metavar);
+	else if (o->type == OPT_FLAG)
+		snprintf(left, llen, "--%s", o->name);
+	else
+		snprintf(left, llen, "--%s %s", o->name, o->metavar);
+	snprintf(help, hlen, "%s", o->help);
+	if (o->type == OPT_ENUM) {
+		for (i = 0; o->choices[i]; i++) {
+			n = strlen(help);
+			snprintf(help + n, hlen - n, "%s%s", i ? "|" : " (", o->choices[i]);
+		}
+		n = strlen(help);
+		snprintf(help + n, hlen - n, ")");
+	}
+	n = strlen(help);
+	if (o->required && !o->positional)
+		snprintf(help + n, hlen - n, " [required]");
+}
+
 void params_usage(const struct cmd *c, FILE *f)
 {
 	const struct opt *o;
-	int i;
+	char syn[512], left[64], help[512];
 
-	fprintf(f, "Usage: endmt %s", c->name);
+	params_synopsis(c, syn, sizeof(syn));
+	fprintf(f, "Usage: endmt %s\n%s\n\nOptions:\n", syn, c->summary);
 	for (o = c->opts; o && o->name; o++) {
-		if (o->positional)
-			fprintf(f, o->required ? " %s" : " [%s]", o->metavar);
-		else if (o->required)
-			fprintf(f, " --%s %s", o->name, o->metavar);
-	}
-	fprintf(f, " [options]\n%s\n\nOptions:\n", c->summary);
-	for (o = c->opts; o && o->name; o++) {
-		char left[64];
-
-		if (o->positional)
-			snprintf(left, sizeof(left), "%s", o->metavar);
-		else if (o->type == OPT_FLAG)
-			snprintf(left, sizeof(left), "--%s", o->name);
-		else
-			snprintf(left, sizeof(left), "--%s %s", o->name, o->metavar);
-		fprintf(f, "  %-28s %s", left, o->help);
-		if (o->type == OPT_ENUM) {
-			fprintf(f, " (");
-			for (i = 0; o->choices[i]; i++)
-				fprintf(f, "%s%s", i ? "|" : "", o->choices[i]);
-			fprintf(f, ")");
-		}
-		if (o->required && !o->positional)
-			fprintf(f, " [required]");
-		fprintf(f, "\n");
+		params_opt_text(o, left, sizeof(left), help, sizeof(help));
+		fprintf(f, "  %-28s %s\n", left, help);
 	}
 	fprintf(f, "  %-28s %s\n", "-h, --help", "show this help");
-	fprintf(f, "Global: -v (libbpf/libxdp output), --json, --pin-root DIR "
-		"(or ENDMT_PIN_ROOT; default " ENDMT_DEF_PIN_ROOT ")\n");
+	fprintf(f, "Global: " ENDMT_GLOBAL_HELP "\n");
 }

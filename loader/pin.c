@@ -3,7 +3,17 @@
  * and the shared maps (created from bpf/maps.bpf.c, pinned by name).
  *
  *   PINROOT/endmt_<map>          every map of maps/endmt_maps.h
+ *   PINROOT/owner                the network namespace and bpffs the pin
+ *                                root belongs to (struct pin_owner)
  *   PINROOT/dev/<ifname>/state   what attach did on that device (attach.c)
+ *   PINROOT/agent/               a directory the running agent flocks
+ *
+ * A pin root belongs to one node: the network namespace of the command that
+ * first configured it.  Every command checks that it runs there (a detach
+ * from another namespace would remove the record and leave the programs on
+ * the live device), and that the pin root is on a bpffs that outlives the
+ * command (`ip netns exec` mounts a private /sys, so a bpffs mounted there
+ * dies with the command and orphans what was attached).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +29,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <dirent.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -49,6 +61,316 @@ static const char *priv_hint(int err)
 {
 	return (err == -EPERM || err == -EACCES) ?
 		" (run as root: needs CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN)" : "";
+}
+
+int netns_self(struct netns_id *ns)
+{
+	struct stat sb;
+
+	if (stat("/proc/self/ns/net", &sb))
+		return -errno;
+	ns->dev = sb.st_dev;
+	ns->ino = sb.st_ino;
+	return 0;
+}
+
+bool netns_same(const struct netns_id *a, const struct netns_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
+/* "net:[4026532301] (/run/netns/a)": the name when /run/netns has one. */
+const char *netns_str(const struct netns_id *ns, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+	int n;
+
+	n = snprintf(buf, len, "net:[%llu]", (unsigned long long)ns->ino);
+	d = opendir("/run/netns");
+	if (!d)
+		return buf;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
+		if (!stat(path, &sb) && sb.st_dev == ns->dev && sb.st_ino == ns->ino) {
+			if (n > 0 && (size_t)n < len)
+				snprintf(buf + n, len - n, " (/run/netns/%s)", de->d_name);
+			break;
+		}
+	}
+	closedir(d);
+	return buf;
+}
+
+/* The hint every refusal of another namespace's pin root ends with. */
+static void netns_hint(const struct netns_id *owner, char *buf, size_t len)
+{
+	char name[PATH_MAX + 64];
+	const char *p;
+
+	netns_str(owner, name, sizeof(name));
+	p = strstr(name, "(/run/netns/");
+	if (p)
+		snprintf(buf, len, "run it there: nsenter --net=%.*s endmt ...", 
+			 (int)(strlen(p) - 2), p + 1);
+	else
+		snprintf(buf, len, "run it in that namespace (nsenter --net=...), or "
+			 "give this node its own --pin-root");
+}
+
+const char *netns_refusal(const struct netns_id *owner, char *buf, size_t len)
+{
+	char a[PATH_MAX + 64], b[PATH_MAX + 64], h[PATH_MAX + 64];
+	struct netns_id self = {};
+
+	netns_self(&self);
+	netns_hint(owner, h, sizeof(h));
+	snprintf(buf, len, "belongs to network namespace %s, this command runs in %s: %s",
+		 netns_str(owner, a, sizeof(a)), netns_str(&self, b, sizeof(b)), h);
+	return buf;
+}
+
+/* The mount at /sys is the one `ip netns exec NAME` makes: a sysfs whose
+ * source is NAME (iproute2 lib/namespace.c), in a mount namespace of the
+ * command's own. */
+static bool sys_is_ip_netns_exec(char *name, size_t len)
+{
+	char line[4096], src[256], fstype[64], mnt[PATH_MAX], path[PATH_MAX];
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char *sep = strstr(line, " - ");
+
+		/* id parent major:minor root MOUNTPOINT ... - FSTYPE SOURCE ... */
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+		    sscanf(sep + 3, "%63s %255s", fstype, src) != 2)
+			continue;
+		if (strcmp(mnt, "/sys"))
+			continue;
+		/* The last mount on /sys is the one in effect. */
+		found = !strcmp(fstype, "sysfs") && strcmp(src, "sysfs") && strcmp(src, "none") &&
+			!strchr(src, '/');
+		if (found) {
+			snprintf(path, sizeof(path), "/run/netns/%s", src);
+			found = !access(path, F_OK);
+			snprintf(name, len, "%s", src);
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+int pin_root_shared(const char *cmd)
+{
+	char name[256], path[PATH_MAX];
+	struct stat here, init;
+
+	/* Under the private /sys of `ip netns exec`, any bpffs beneath it is
+	 * this command's own, unmounted when it exits. */
+	if (!strncmp(env.pin_root, "/sys/", 5) && sys_is_ip_netns_exec(name, sizeof(name))) {
+		errorf("%s: pin root %s would be on a private bpffs: 'ip netns exec %s' "
+		       "mounts its own /sys, and what is pinned there vanishes when endmt "
+		       "exits, orphaning what it attached; run endmt with "
+		       "'nsenter --net=/run/netns/%s' instead, or give --pin-root on a bpffs "
+		       "shared with the host", cmd, env.pin_root, name, name);
+		return -EXDEV;
+	}
+	/* Another mount namespace (unshare -m, a container's child): the pin
+	 * root must be the same bpffs that PID 1 sees at that path.  Only
+	 * checked when PID 1's root can be read. */
+	snprintf(path, sizeof(path), "/proc/1/root%s", env.pin_root);
+	if (!stat(env.pin_root, &here) && !stat("/proc/1/root/", &init) &&
+	    (stat(path, &init) || init.st_dev != here.st_dev)) {
+		errorf("%s: pin root %s is on a bpffs that PID 1's mount namespace does not "
+		       "see (a private mount: its pins vanish with this mount namespace); "
+		       "run endmt with 'nsenter --net=...' instead of in a new mount "
+		       "namespace, or give --pin-root on a bpffs shared with the host",
+		       cmd, env.pin_root);
+		return -EXDEV;
+	}
+	return 0;
+}
+
+static void owner_path(char *path)
+{
+	snprintf(path, PATH_MAX, "%s/owner", env.pin_root);
+}
+
+/* -ENOENT: no record (a pin root of an older endmt, or not configured yet). */
+static int owner_read(struct pin_owner *o)
+{
+	char path[PATH_MAX];
+	__u32 key = 0;
+	int fd, err = 0;
+
+	memset(o, 0, sizeof(*o));
+	owner_path(path);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_lookup_elem(fd, &key, o))
+		err = -errno;
+	else if (o->magic != PIN_OWNER_MAGIC)
+		err = -EBADMSG;
+	close(fd);
+	return err;
+}
+
+static int owner_write(const struct pin_owner *o)
+{
+	char path[PATH_MAX];
+	__u32 key = 0;
+	int fd, err = 0;
+
+	owner_path(path);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "endmt_owner", sizeof(key), sizeof(*o), 1,
+			    NULL);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_update_elem(fd, &key, o, 0) || bpf_obj_pin(fd, path))
+		err = -errno;
+	close(fd);
+	if (err && err != -EEXIST)	/* -EEXIST: another first command won */
+		errorf("cannot record the owner of pin root %s in %s: %s", env.pin_root, path,
+		       strerror(-err));
+	return err;
+}
+
+int pin_root_check(const char *cmd, bool create)
+{
+	char why[3 * PATH_MAX];
+	struct pin_owner o, self = { .magic = PIN_OWNER_MAGIC };
+	struct netns_id ns = {};
+	struct statfs sfs;
+	struct stat sb;
+	int err;
+
+	err = pin_root_shared(cmd);
+	if (err)
+		return err;
+	if (!create) {
+		if (stat(env.pin_root, &sb)) {
+			err = -errno;
+			if (err == -ENOENT)
+				errorf("%s: pin root %s does not exist (endmt attach or endmt "
+				       "apply creates it; --pin-root or ENDMT_PIN_ROOT names "
+				       "another)", cmd, env.pin_root);
+			else
+				errorf("%s: pin root %s: %s%s", cmd, env.pin_root,
+				       strerror(-err), priv_hint(err));
+			return err;
+		}
+		if (statfs(env.pin_root, &sfs) || sfs.f_type != BPF_FS_MAGIC) {
+			errorf("%s: pin root %s is not on a bpf filesystem", cmd, env.pin_root);
+			return -EINVAL;
+		}
+	} else {
+		err = pin_root_prepare();
+		if (err)
+			return err;
+		if (stat(env.pin_root, &sb)) {
+			err = -errno;
+			errorf("%s: pin root %s: %s", cmd, env.pin_root, strerror(-err));
+			return err;
+		}
+	}
+	err = netns_self(&ns);
+	if (err) {
+		errorf("%s: cannot identify this network namespace (/proc/self/ns/net): %s",
+		       cmd, strerror(-err));
+		return err;
+	}
+	err = owner_read(&o);
+	if (err == -ENOENT) {
+		if (!create)
+			return 0;	/* nothing configured here yet, or an older endmt's */
+		self.netns_dev = ns.dev;
+		self.netns_ino = ns.ino;
+		self.bpffs_dev = sb.st_dev;
+		err = owner_write(&self);
+		if (err != -EEXIST)
+			return err;
+		err = owner_read(&o);	/* written meanwhile: check it */
+	}
+	if (err) {
+		errorf("%s: cannot read %s/owner: %s", cmd, env.pin_root, strerror(-err));
+		return err;
+	}
+	if (o.bpffs_dev != (uint64_t)sb.st_dev) {
+		errorf("%s: pin root %s: its records were made on another bpffs (device %llu, "
+		       "this is %llu): give --pin-root on the bpffs they belong to", cmd,
+		       env.pin_root, (unsigned long long)o.bpffs_dev,
+		       (unsigned long long)sb.st_dev);
+		return -EXDEV;
+	}
+	if (o.netns_dev != ns.dev || o.netns_ino != ns.ino) {
+		struct netns_id own = { o.netns_dev, o.netns_ino };
+
+		errorf("%s: pin root %s %s", cmd, env.pin_root,
+		       netns_refusal(&own, why, sizeof(why)));
+		return -EXDEV;
+	}
+	return 0;
+}
+
+/* The agent's lock: flock on PINROOT/agent/, held for the agent's life
+ * (released by the kernel when it exits, however it exits).  The holder's
+ * pid comes from /proc/locks (flock records no owner of its own). */
+int pin_agent_lock(int *lock_fd)
+{
+	char path[PATH_MAX], line[512];
+	unsigned long long ino;
+	unsigned int maj, min;
+	struct stat sb;
+	long pid = 0, p;
+	FILE *f;
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/agent", env.pin_root);
+	if (mkdir(path, 0700) && errno != EEXIST) {
+		err = -errno;
+		errorf("agent: cannot create %s: %s", path, strerror(-err));
+		return err;
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		errorf("agent: cannot open %s: %s", path, strerror(-err));
+		return err;
+	}
+	if (!flock(fd, LOCK_EX | LOCK_NB)) {
+		*lock_fd = fd;
+		return 0;
+	}
+	err = -errno;
+	if (err == -EWOULDBLOCK && !fstat(fd, &sb) && (f = fopen("/proc/locks", "re"))) {
+		/* "1: FLOCK  ADVISORY  WRITE 1234 00:28:17 0 EOF" */
+		while (fgets(line, sizeof(line), f))
+			if (strstr(line, "FLOCK") &&
+			    sscanf(line, "%*s %*s %*s %*s %ld %x:%x:%llu", &p, &maj, &min, &ino) == 4 &&
+			    ino == (unsigned long long)sb.st_ino &&
+			    maj == major(sb.st_dev) && min == minor(sb.st_dev))
+				pid = p;
+		fclose(f);
+	}
+	close(fd);
+	if (err == -EWOULDBLOCK && pid)
+		errorf("agent: another agent (pid %ld) runs on pin root %s: one agent per "
+		       "pin root (stop it first)", pid, env.pin_root);
+	else if (err == -EWOULDBLOCK)
+		errorf("agent: another agent runs on pin root %s (%s is locked): one agent "
+		       "per pin root", env.pin_root, path);
+	else
+		errorf("agent: cannot lock %s: %s", path, strerror(-err));
+	return err == -EWOULDBLOCK ? -EBUSY : err;
 }
 
 int pin_root_prepare(void)

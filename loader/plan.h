@@ -71,4 +71,9 @@ int plan_node(const struct tree *t, int x, struct plan *p);
 struct endmt_maps_fds;
 int plan_hmac(const struct tree *t, struct plan *p, const struct endmt_maps_fds *m);
 
+/* endmt apply --dry-run (plan_show.c): the plan of node as JSON (a new
+ * reference), and that JSON as text on stdout. */
+json_t *plan_json(const char *node, const struct plan *p);
+void plan_print(const char *file, json_t *o);
+
 #endif

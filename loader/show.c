@@ -425,6 +425,9 @@ static void show_devs(json_t *arr)
 		json_object_set_new(o, "tlv_type", json_integer(st.tlv_type));
 		json_object_set_new(o, "present", json_boolean(if_nametoindex(d->d_name) ==
 							       st.ifindex));
+		/* The network namespace of the attach (null: an older record). */
+		json_object_set_new(o, "netns", st.netns_ino ? json_integer((json_int_t)st.netns_ino) :
+							       json_null());
 		json_array_append_new(arr, o);
 	}
 	closedir(dir);
@@ -646,6 +649,11 @@ static int show_run(void *p)
 	json_t *root = json_object(), *arr;
 	int err;
 
+	err = pin_root_check("show", false);
+	if (err) {
+		json_decref(root);
+		return err;
+	}
 	json_object_set_new(root, "pin_root", json_string(env.pin_root));
 	err = maps_open(&m, false);
 	if (err && err != -ENOENT) {
@@ -655,7 +663,8 @@ static int show_run(void *p)
 	arr = json_array();
 	show_devs(arr);
 	json_object_set_new(root, "devices", arr);
-	/* Nothing pinned yet: an empty node, not an error. */
+	/* A pin root without the maps (made by hand): an empty node.  A missing
+	 * pin root was refused above. */
 	json_object_set_new(root, "groups", arr = json_array());
 	if (!err)
 		err = show_groups(&m, arr);

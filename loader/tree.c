@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tree.h"
 #include "endmt/ioam.h"
 #include "config.h"
+#include "endmt/addr.h"
 #include "endmt/srh.h"
 
 int tree_err(const struct tree *t, const char *fmt, ...)
@@ -33,6 +35,218 @@ int tree_node_index(const struct tree *t, const char *name)
 		if (!strcmp(t->nodes[i].name, name))
 			return i;
 	return -1;
+}
+
+/* ---- the schema: one table of allowed keys per object level ----
+ * A key is accepted here or nowhere: unknown keys are errors with their
+ * JSON path, and a value of the wrong JSON type is refused naming the type
+ * expected and the type given.  Integer ranges are checked here too; what
+ * values mean together (names, parents, variants) is checked by the
+ * parsers below.  A new key is one line in its level's table. */
+enum sk_type {
+	SK_INT,		/* integer in [min, max] */
+	SK_STR,		/* string */
+	SK_NAME_NULL,	/* string or null */
+	SK_OBJ,		/* object of the keys in sub */
+	SK_ARR_OBJ,	/* array of objects of the keys in sub */
+	SK_MAP_OBJ,	/* object name -> object of the keys in sub */
+	SK_MAP_STR,	/* object name -> string */
+	SK_SAMPLE,	/* "off" or an integer in [min, max] */
+};
+
+struct skey {
+	const char *key;
+	enum sk_type type;
+	long long min, max;
+	const struct skey *sub;
+};
+
+#define SK_END { NULL, 0, 0, 0, NULL }
+
+static const struct skey sk_source[] = {
+	{ "name", SK_STR, 0, 0, NULL },
+	{ "addr", SK_STR, 0, 0, NULL },
+	{ "qpn", SK_INT, 0, QPN_MAX, NULL },
+	{ "head", SK_STR, 0, 0, NULL },
+	SK_END
+};
+
+static const struct skey sk_receiver[] = {
+	{ "name", SK_STR, 0, 0, NULL },
+	{ "addr", SK_STR, 0, 0, NULL },
+	{ "qpn", SK_INT, 0, QPN_MAX, NULL },
+	{ "edge", SK_STR, 0, 0, NULL },
+	{ "psn_offset", SK_INT, -QPN_MAX, QPN_MAX, NULL },
+	{ "va_delta", SK_INT, INT64_MIN, INT64_MAX, NULL },	/* modulo 2^64 */
+	{ "rkey", SK_INT, 0, UINT32_MAX, NULL },
+	SK_END
+};
+
+/* On-path telemetry of a group (include/endmt/ioam.h): 1 in 2^sample
+ * packets carries a trace of `slots` node entries. */
+static const struct skey sk_telemetry[] = {
+	{ "sample", SK_SAMPLE, 0, 16, NULL },
+	{ "slots", SK_INT, 1, 8, NULL },
+	SK_END
+};
+
+static const struct skey sk_group[] = {
+	{ "name", SK_STR, 0, 0, NULL },
+	{ "proxy", SK_STR, 0, 0, NULL },
+	{ "dqpn", SK_INT, 0, QPN_MAX, NULL },
+	{ "start_psn", SK_INT, 0, QPN_MAX, NULL },
+	{ "sid", SK_STR, 0, 0, NULL },
+	{ "replication", SK_MAP_STR, 0, 0, NULL },
+	{ "edge_sids", SK_MAP_STR, 0, 0, NULL },
+	{ "cnp_cap", SK_INT, 0, UINT32_MAX, NULL },
+	{ "cnp_rate", SK_INT, 0, ENDMT_CNP_RATE_MAX, NULL },
+	{ "cnp_burst", SK_INT, 1, ENDMT_CNP_BURST_MAX, NULL },
+	{ "hmac_key_id", SK_INT, 1, UINT32_MAX, NULL },
+	{ "telemetry", SK_OBJ, 0, 0, sk_telemetry },
+	{ "source", SK_OBJ, 0, 0, sk_source },
+	{ "receivers", SK_ARR_OBJ, 0, 0, sk_receiver },
+	SK_END
+};
+
+static const struct skey sk_node[] = {
+	{ "addr", SK_STR, 0, 0, NULL },
+	{ "parent", SK_NAME_NULL, 0, 0, NULL },
+	{ "links", SK_MAP_STR, 0, 0, NULL },
+	{ "mode", SK_STR, 0, 0, NULL },
+	{ "ioam_id", SK_INT, 1, 16777215, NULL },	/* IOAM node ID (24 bits) */
+	SK_END
+};
+
+static const struct skey sk_top[] = {
+	{ "tlv_type", SK_INT, 1, 255, NULL },
+	{ "cnp_window_us", SK_INT, 50, 10000000, NULL },
+	{ "ioam_namespace", SK_INT, 0, 65535, NULL },
+	{ "nodes", SK_MAP_OBJ, 0, 0, sk_node },
+	{ "groups", SK_ARR_OBJ, 0, 0, sk_group },
+	SK_END
+};
+
+static const char *json_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a real number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	default: return "null";
+	}
+}
+
+static int schema_check(const struct tree *t, json_t *o, const struct skey *tab,
+			const char *path);
+
+/* A JSON path into buf (a longer one is cut: it only names a place). */
+static void __attribute__((format(printf, 3, 4))) path_fmt(char *buf, size_t len,
+							    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+static int schema_type(const struct tree *t, const char *path, const char *want, json_t *v)
+{
+	return tree_err(t, "%s: expected %s, got %s", path, want, json_type_name(v));
+}
+
+static int schema_int(const struct tree *t, const char *path, const struct skey *k, json_t *v)
+{
+	if (!json_is_integer(v))
+		return schema_type(t, path, "an integer", v);
+	if (json_integer_value(v) < k->min || json_integer_value(v) > k->max)
+		return tree_err(t, "%s: must be %lld..%lld", path, k->min, k->max);
+	return 0;
+}
+
+static int schema_value(const struct tree *t, const struct skey *k, json_t *v, const char *path)
+{
+	char sub[512];
+	const char *name;
+	json_t *e;
+	size_t i;
+	int err;
+
+	switch (k->type) {
+	case SK_INT:
+		return schema_int(t, path, k, v);
+	case SK_STR:
+		return json_is_string(v) ? 0 : schema_type(t, path, "a string", v);
+	case SK_NAME_NULL:
+		return json_is_string(v) || json_is_null(v) ? 0 :
+		       schema_type(t, path, "a string or null", v);
+	case SK_SAMPLE:
+		if (json_is_string(v))
+			return strcmp(json_string_value(v), "off") ? tree_err(t, "%s: must be "
+				"\"off\" or %lld..%lld (1 in 2^N packets)", path, k->min, k->max) : 0;
+		if (!json_is_integer(v))
+			return schema_type(t, path, "\"off\" or an integer", v);
+		return schema_int(t, path, k, v);
+	case SK_OBJ:
+		if (!json_is_object(v))
+			return schema_type(t, path, "an object", v);
+		return schema_check(t, v, k->sub, path);
+	case SK_ARR_OBJ:
+		if (!json_is_array(v))
+			return schema_type(t, path, "an array", v);
+		json_array_foreach(v, i, e) {
+			path_fmt(sub, sizeof(sub), "%s[%zu]", path, i);
+			if (!json_is_object(e))
+				return schema_type(t, sub, "an object", e);
+			if ((err = schema_check(t, e, k->sub, sub)))
+				return err;
+		}
+		return 0;
+	case SK_MAP_OBJ:
+	case SK_MAP_STR:
+		if (!json_is_object(v))
+			return schema_type(t, path, "an object", v);
+		json_object_foreach(v, name, e) {
+			path_fmt(sub, sizeof(sub), "%s.%s", path, name);
+			if (k->type == SK_MAP_STR && !json_is_string(e))
+				return schema_type(t, sub, "a string", e);
+			if (k->type == SK_MAP_OBJ && !json_is_object(e))
+				return schema_type(t, sub, "an object", e);
+			if (k->type == SK_MAP_OBJ && (err = schema_check(t, e, k->sub, sub)))
+				return err;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+static int schema_check(const struct tree *t, json_t *o, const struct skey *tab,
+			const char *path)
+{
+	const struct skey *k;
+	char sub[512];
+	const char *key;
+	json_t *v;
+	int err;
+
+	json_object_foreach(o, key, v) {
+		for (k = tab; k->key && strcmp(k->key, key); k++)
+			;
+		/* Top-level scalars are "top level.KEY", containers their name. */
+		if (*path || (k->key && k->type != SK_INT))
+			path_fmt(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", key);
+		else
+			path_fmt(sub, sizeof(sub), "top level.%s", key);
+		if (!k->key)
+			return tree_err(t, "%s: unknown key", sub);
+		if ((err = schema_value(t, k, v, sub)))
+			return err;
+	}
+	return 0;
 }
 
 /* Integer field: absent -> def (or an error if required). */
@@ -97,9 +311,20 @@ static int parse_nodes(struct tree *t, json_t *nodes)
 		if (!json_is_object(n))
 			return tree_err(t, "%s: must be an object", path);
 		nd->name = name;
+		if (!json_object_get(n, "addr"))
+			return tree_err(t, "%s.addr: missing (the node's address: its End.MT "
+				    "Edge Node Address, the outer source at a head and the "
+				    "source of its responses and CNPs)", path);
 		err = get_addr(t, n, "addr", path, &nd->addr);
 		if (err)
 			return err;
+		if (endmt_addr_kind(nd->addr.s6_addr) != ENDMT_ADDR_UNICAST) {
+			char ab[INET6_ADDRSTRLEN];
+
+			return tree_err(t, "%s.addr: %s cannot be the source address of the node's "
+				    "responses and CNPs (a unicast address of the node)", path,
+				    addr_str(&nd->addr, ab));
+		}
 		nd->links = json_object_get(n, "links");
 		if (!json_is_object(nd->links))
 			return tree_err(t, "%s.links: %s", path, nd->links ?
@@ -565,6 +790,55 @@ static int check_repl(const struct tree *t, int gi)
 }
 
 
+static int need_link(const struct tree *t, int x, const char *nb, const char *why)
+{
+	if (json_object_get(t->nodes[x].links, nb))
+		return 0;
+	return tree_err(t, "nodes.%s.links.%s: missing (%s)", t->nodes[x].name, nb, why);
+}
+
+/* The links every node of every group's tree needs, checked on every node
+ * (not only on the one that needs them): a tree whose head or transit has a
+ * branch toward a child that has no link back (or an edge without its
+ * receiver's link) is refused wherever it is applied. */
+static int check_links(const struct tree *t)
+{
+	bool on[MAX_NODES];
+	char why[160];
+	int x, i, err;
+
+	for (i = 0; i < t->ngroups; i++) {
+		const struct grp *g = &t->groups[i];
+
+		tree_mark_path(t, g, on);
+		snprintf(why, sizeof(why), "the head's link to source %s of group %s",
+			 g->src_name, g->name);
+		if ((err = need_link(t, g->head, g->src_name, why)))
+			return err;
+		for (x = 0; x < t->nnodes; x++) {
+			int up = t->nodes[x].parent;
+
+			if (!on[x] || x == g->head)
+				continue;
+			snprintf(why, sizeof(why), "link to child %s, on the tree of group %s",
+				 t->nodes[x].name, g->name);
+			if ((err = need_link(t, up, t->nodes[x].name, why)))
+				return err;
+			snprintf(why, sizeof(why), "link to parent %s, on the tree of group %s",
+				 t->nodes[up].name, g->name);
+			if ((err = need_link(t, x, t->nodes[up].name, why)))
+				return err;
+		}
+		for (x = 0; x < g->nrcv; x++) {
+			snprintf(why, sizeof(why), "edge of %s, toward receiver %s", g->name,
+				 g->rcv[x].name);
+			if ((err = need_link(t, g->rcv[x].edge, g->rcv[x].name, why)))
+				return err;
+		}
+	}
+	return 0;
+}
+
 /* The top level: tlv_type, cnp_window_us (read by the agent), nodes, groups. */
 int tree_load(struct tree *t)
 {
@@ -583,6 +857,8 @@ int tree_load(struct tree *t)
 	}
 	if (!json_is_object(t->root))
 		return tree_err(t, "top level: must be an object with nodes and groups");
+	if ((err = schema_check(t, t->root, sk_top, "")))
+		return err;
 	if ((err = get_int(t, t->root, "tlv_type", "top level", 1, 255, ENDMT_TLV_ENDMT_DEFAULT,
 			   false, &tlv)))
 		return err;
@@ -607,7 +883,7 @@ int tree_load(struct tree *t)
 	for (i = 0; i < t->ngroups; i++)
 		if ((err = check_repl(t, i)))
 			return err;
-	return 0;
+	return check_links(t);
 }
 
 void tree_free(struct tree *t)

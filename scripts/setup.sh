@@ -11,6 +11,8 @@ PKGS=(
 	iputils-ping procps util-linux linux-perf
 	qemu-system-x86 busybox-static kmod rdma-core ibverbs-utils ibverbs-providers perftest
 	libibverbs-dev
+	dpkg-dev debhelper lintian fakeroot man-db systemd bash-completion
+	libmicrohttpd-dev prometheus tmux
 )
 
 missing=()

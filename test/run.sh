@@ -3,13 +3,14 @@
 #   unit         BPF_PROG_TEST_RUN and library tests (build/test_progs)
 #   oracle       independent decoders: Python zlib/scapy, tshark (test/py/test_*.py)
 #   integration  network namespaces + veth + the endmt CLI (test/integration/test_*.sh)
+#   package      the Debian package built, linted, installed, run, purged (test/pkg/)
 #   vmtest       the suites again in a Debian 6.1 kernel VM (vmtest/run.sh)
 # SUITES="unit oracle" limits the run; exit status is non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
 export O
-SUITES=${SUITES:-unit oracle integration vmtest}
+SUITES=${SUITES:-unit oracle integration package vmtest}
 PY=/usr/bin/python3
 pass=0
 fail=0
@@ -55,6 +56,23 @@ for suite in $SUITES; do
 			# script run by hand (TEST=agent bash test_cli.sh); a whole run
 			# runs every case.
 			timeout $((900 * ${ENDMT_TIME_SCALE:-1})) env -u TEST bash "$t"; rc=$?
+			record "$t" $rc
+			echo "--- $t: exit $rc after $((SECONDS - t0)) s"
+		done
+		;;
+	package)
+		# Not optional: scripts/setup.sh installs dpkg-buildpackage.  If it
+		# is missing anyway the suite fails, loudly, rather than skip.
+		for t in test/pkg/test_*.sh; do
+			[ -e "$t" ] || continue
+			echo "--- $t"
+			if ! command -v dpkg-buildpackage >/dev/null; then
+				echo "!!! $t: dpkg-buildpackage is missing (scripts/setup.sh installs dpkg-dev): NOT RUN, counted as failed"
+				record "$t" 1
+				continue
+			fi
+			t0=$SECONDS
+			timeout 900 bash "$t"; rc=$?
 			record "$t" $rc
 			echo "--- $t: exit $rc after $((SECONDS - t0)) s"
 		done

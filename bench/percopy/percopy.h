@@ -41,5 +41,6 @@ int cmd_edge(int nv, char **lv, const char *src_ns, const char *sink_ns);
 int cmd_xdp(const char *obj_path);
 int cmd_acks(const char *obj_path);
 int cmd_icrc(const char *obj_path);
+int cmd_head(const char *obj_path);
 
 #endif

@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include "endmt/maps.h"
 #include "endmt/srh.h"
+#include "endmt/ioam.h"
 #include "srh_hmac.h"
 #include "benchpkt.h"
 #include "percopy.h"
@@ -43,6 +44,43 @@ static int add_hmac(uint8_t *frame, size_t cap, int len, enum endmt_hmac_mode mo
 	return len + 40;
 }
 
+/* TM=strip|export: every frame carries an IOAM trace as the head makes
+ * it (docs/TELEMETRY.md: 5 slots, the head's entry filled), the node has
+ * a telemetry identity, and the run includes the trace's walk and removal
+ * (strip: export off) and also the postcard (export: the ring is drained
+ * after each run, outside the measured time).  The frame grows by 96. */
+static int add_trace(uint8_t *frame, size_t cap, int len)
+{
+	const size_t off = 14 + 40, hl = ENDMT_IOAM_HBH_FIXED + 5 * ENDMT_IOAM_NODE_OCTETS;
+	size_t plen;
+	uint8_t *h = frame + off;
+
+	if (len < 0 || (size_t)len + hl > cap)
+		return -1;
+	memmove(frame + off + hl, frame + off, (size_t)len - off);
+	memset(h, 0, hl);
+	h[0] = frame[14 + 6];
+	h[1] = (uint8_t)(hl / 8 - 1);
+	h[2] = 1;				/* PadN 0 */
+	h[4] = ENDMT_IPV6_OPT_IOAM;
+	h[5] = (uint8_t)(2 + 8 + 5 * 16);
+	h[11] = 4 * 4;				/* RemainingLen after the head */
+	h[10] = ENDMT_IOAM_NODE_LEN << 3;
+	h[12] = 0xf0;				/* trace type bits 0-3 */
+	h[16 + 4 * 16 + 3] = 6;			/* the head's entry: node 6 */
+	frame[14 + 6] = 0;
+	plen = (size_t)len + hl - off;
+	frame[18] = (uint8_t)(plen >> 8), frame[19] = (uint8_t)plen;
+	return len + (int)hl;
+}
+
+static int tm_drain(void *ctx, void *data, size_t len)
+{
+	(void)data, (void)len;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
 /* BPF_PROG_TEST_RUN of the XDP half with repeat. */
 int cmd_xdp(const char *obj_path)
 {
@@ -59,6 +97,10 @@ int cmd_xdp(const char *obj_path)
 		   ENDMT_HMAC_RFC8754;
 	const char *label = mode < 0 ? "xdp" : mode == ENDMT_HMAC_EXTENDED ? "xdp-hmac-ext" :
 			    "xdp-hmac";
+	const char *tm = getenv("TM");
+	int tmode = !tm || !*tm ? 0 : !strcmp(tm, "export") ? 2 : 1;
+	struct ring_buffer *rb = NULL;
+	uint64_t drained = 0;
 	size_t ni, pi;
 
 	obj = load_obj_own_pins(obj_path, "benchpx", pin, sizeof(pin), &err);
@@ -87,6 +129,19 @@ int cmd_xdp(const char *obj_path)
 		err = -ENOENT;
 		goto out;
 	}
+	if (tmode) {
+		struct endmt_tm_node t = { .node_id = 1, .flags = tmode == 2 ? ENDMT_TM_F_EXPORT : 0 };
+		int tfd = bpf_object__find_map_fd_by_name(obj, "endmt_tm");
+		int pfd = bpf_object__find_map_fd_by_name(obj, "endmt_postcards");
+		uint32_t zero = 0;
+
+		label = tmode == 2 ? "xdp-tm-export" : "xdp-tm-strip";
+		if (tfd < 0 || pfd < 0 || bpf_map_update_elem(tfd, &zero, &t, 0) ||
+		    !(rb = ring_buffer__new(pfd, tm_drain, &drained, NULL))) {
+			err = -ENOENT;
+			goto out;
+		}
+	}
 	for (pi = 0; pi < NP; pi++) {
 		for (ni = 0; ni < NN; ni++) {
 			int n = ns_list[ni], len = bp_build(frame, sizeof(frame), BP_ENDMT, n,
@@ -95,6 +150,8 @@ int cmd_xdp(const char *obj_path)
 
 			if (mode >= 0)
 				len = add_hmac(frame, sizeof(frame), len, (enum endmt_hmac_mode)mode);
+			if (tmode)
+				len = add_trace(frame, sizeof(frame), len);
 
 			for (r = 0; r < repeat && r < 64; r++) {
 				double total = 0;
@@ -118,6 +175,8 @@ int cmd_xdp(const char *obj_path)
 						break;
 					}
 					total += o.duration;
+					if (rb)
+						ring_buffer__consume(rb);
 				}
 				if (i < count)
 					break;
@@ -133,6 +192,9 @@ int cmd_xdp(const char *obj_path)
 		}
 	}
 out:
+	if (rb && tmode == 2)
+		fprintf(stderr, "percopy: %llu postcards read\n", (unsigned long long)drained);
+	ring_buffer__free(rb);
 	bpf_object__unpin_maps(obj, NULL);
 	bpf_object__close(obj);
 	rmdir(pin);

@@ -111,7 +111,8 @@ struct endmt_postcard {
 	__u32 in_ifindex;	/* device the packet arrived on */
 	__u16 ns_id;		/* IOAM Namespace-ID of the trace */
 	__u8 nodes;		/* node entries in data[], newest first */
-	__u8 flags;		/* trace Flags (ENDMT_IOAM_FLAG_OVERFLOW) */
+	__u8 flags;		/* the trace's Flags (ENDMT_IOAM_FLAG_OVERFLOW),
+				 * | ENDMT_PC_F_TRUNC */
 	__u32 trace_type;	/* the trace's IOAM-Trace-Type, host order */
 	__u32 copies;		/* copies the exporter made of this packet
 				 * (receivers at an edge, SIDs at a fork) */
@@ -123,6 +124,8 @@ struct endmt_postcard {
 };
 _Static_assert(sizeof(struct endmt_postcard) == 88 + ENDMT_IOAM_SLOTS_MAX * ENDMT_IOAM_NODE_OCTETS,
 	       "postcard layout");
+
+#define ENDMT_PC_F_TRUNC 0x10	/* postcard flag: older entries left out */
 
 #define ENDMT_POSTCARD_RING	(256 * 1024)	/* octets */
 

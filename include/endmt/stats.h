@@ -143,6 +143,11 @@ enum endmt_stat_kind {
 /* What `endmt show` calls each kind: ENDMT_STAT_KIND_NAME_##kind. */
 #define ENDMT_STAT_KIND_NAME_VERDICT "verdict"
 #define ENDMT_STAT_KIND_NAME_EVENT   "event"
+/* What each kind means, in a sentence (the agent's /metrics HELP lines). */
+#define ENDMT_STAT_KIND_HELP_VERDICT \
+	"Program runs by the reason they ended: each run of an endmt program counts exactly one verdict, so a program's verdicts add up to the packets it saw"
+#define ENDMT_STAT_KIND_HELP_EVENT \
+	"Things that happened along the way (a copy sent, a response seen), any number per program run; never a packet's explanation"
 
 #define ENDMT_STAT_ENUM(kind, name, str, help) ENDMT_STAT_##name,
 enum endmt_stat {

@@ -35,8 +35,9 @@
 # env:   O (build dir, default build), FIG1_JSON (tree description, default
 #        test/integration/fig1.json; fig1_repl.json: RFC 9524 variant),
 #        FIG1_SMCROUTE (0: no smcrouted, for fig1_repl.json),
-#        FIG1_WINDOW_US (agent CNP window), FIG1_AGENT_ARGS (more options for
-#        every router's agent, e.g. --ipfix [fd00:6::1]:4739),
+#        FIG1_WINDOW_US (agent CNP window),
+#        FIG1_AGENT_ARGS (more options of every router's agent, e.g. --metrics:
+#        each serves /metrics on its own namespace's 127.0.0.1:9477),
 #        FIG1_RCV_NAPI (default 1: GRO on the receivers' ends, so the edges'
 #        copies take the XDP fan-out; 0: the TC path only),
 #        FIG1_HMAC_KEY_ID, FIG1_HMAC_SECRET_FILE, FIG1_HMAC_MODE (an SRH HMAC key
@@ -182,9 +183,7 @@ fig1_up() {
 	done
 	f1_head_children "$id" || return 1
 	for n in $F1_ROUTERS; do
-		# nsenter execs the command, so $! is the agent itself;
-		# FIG1_AGENT_ARGS are words
-		# shellcheck disable=SC2086
+		# nsenter execs the command, so $! is the agent itself
 		nsenter --net="/run/netns/$(fig1_ns "$id" "$n")" "$F1_ENDMT" \
 			--pin-root "$(f1_pin "$id" "$n")" agent --window-us "${FIG1_WINDOW_US:-1000}" \
 			${FIG1_AGENT_ARGS:-} >"$st/agent-$n.log" 2>&1 &

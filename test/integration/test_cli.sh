@@ -112,7 +112,7 @@ setup_fig1() {
 case_help() {
 	for c in attach detach "group add" "group del" "branch add" "branch del" "sid add" "sid del" \
 		"receiver add" "receiver del" "encap set" "encap del" "repl add" "repl del" apply show agent \
-		"hmac set" "hmac del" "hmac show" collect tree; do
+		"hmac set" "hmac del" "hmac show" top collect tree; do
 		# shellcheck disable=SC2086
 		if "$E" $c --help >"$TMP/help" 2>&1 && grep -q "^Usage: endmt $c" "$TMP/help"; then
 			if [ -f docs/CLI.md ] && ! $PY "$CHECKS" help_in_doc "$TMP/help"; then
@@ -134,7 +134,8 @@ case_attach() {
 	veth "$A" ca1 cb1
 	veth "$A" ca2 cb2
 
-	expect_ok "show with nothing pinned" "$A" show
+	expect_fail "show before anything is pinned: the pin root is missing" \
+		"show: pin root $(pin_of "$A") does not exist \(endmt attach or endmt apply creates it" "$A" show
 	expect_ok "attach head" "$A" attach ca0 --role head
 	expect_ok "attach transit (skb mode)" "$A" attach ca1 --role transit --mode skb
 	expect_ok "attach edge (tlv type 130)" "$A" attach ca2 --role edge --tlv-type 130
@@ -676,8 +677,8 @@ case_receivers() {
 	expect_fail "apply: two QPs at one address at one edge refused" \
 		"twoqp.json: groups\[0\]\.receivers\[1\]\.addr: group g1 lists two QPs at fd00:11::2: R1 \(qpn 256, receivers\[0\]\) and R2 \(qpn 257\); responses carry no responder QPN \(their DestQPN is the Designated QPN\), so a node has one branch per receiver address" \
 		"$RE" apply "$TMP/twoqp.json" --node N1
-	jcheck "refused apply wrote nothing: no group, no receiver, no SID, nothing attached" "$RE" \
-		'j["groups"] == [] and j["receivers"] == [] and j["sids"] == [] and j["devices"] == []'
+	[ -e "$(pin_of "$RE")" ] && bad "refused apply created the pin root" ||
+		ok "refused apply wrote nothing: not even the pin root"
 	# The same address in two groups (another QP of the host) is fine.
 	edit_json "$TMP/twogrp.json" '
 	h = copy.deepcopy(g); h["name"] = "g2"; h["dqpn"] = 4661
@@ -728,8 +729,11 @@ case_receivers_by_hand() {
 	RE=${ID}e   # N1, edge
 	mkns "$RE"
 
-	# The same by hand at an edge (no devices needed): receiver add names the
+	# The same by hand at an edge (no devices needed, but a pin root: the
+	# first attach, apply or hmac set makes it): receiver add names the
 	# group; a second QP at the address in that group is refused.
+	veth "$RE" cz0 cy0
+	must X "$RE" attach cz0 --role edge --mode skb
 	expect_ok "group add (edge) 9" "$RE" group add --proxy $P --dqpn 9
 	expect_ok "group add (edge) 10" "$RE" group add --proxy $P --dqpn 10
 	expect_ok "receiver add creates the branch" "$RE" receiver add --proxy $P --dqpn 9 --addr fd00:21::2 --qpn 256
@@ -829,7 +833,7 @@ case_hmac() {
 		expect_fail "$1" "$2" "$G" apply "$TMP/bad.json" --node N1
 	}
 	bad_key "apply: hmac_key_id 0" "bad\.json: groups\[0\]\.hmac_key_id: must be 1\.\.4294967295" 'g["hmac_key_id"] = 0'
-	bad_key "apply: hmac_key_id not an integer" "bad\.json: groups\[0\]\.hmac_key_id: must be 1\.\.4294967295" 'g["hmac_key_id"] = "7"'
+	bad_key "apply: hmac_key_id not an integer" "bad\.json: groups\[0\]\.hmac_key_id: expected an integer, got a string" 'g["hmac_key_id"] = "7"'
 	# a template by hand, signed the same way
 	expect_ok "encap set --hmac-key-id 7" "$H" encap set --proxy $P --dqpn 99 --src fd00:6::1 \
 		--sid ff3e::4d54 --edge fd00:1::1=fd00:11::2/256 --hmac-key-id 7
@@ -840,9 +844,240 @@ case_hmac() {
 	detach_all "$H" "$T" "$G"
 }
 
+# A pin root belongs to the network namespace that made it: detach, show and
+# configuration from another namespace are refused and change nothing; a pin
+# root on the private bpffs of `ip netns exec` is refused by attach.
+case_netns() {
+	A=${ID}a B=${ID}b
+	mkns "$A"
+	mkns "$B"
+	veth "$A" ca0 cb0
+	veth "$B" ca0 cb0
+	must X "$A" attach ca0 --role transit --mode skb
+	local PA
+	PA=$(pin_of "$A")
+	jcheck "show: the record names the attach's network namespace" "$A" \
+		"D['ca0']['netns'] == $(stat -L -c %i /run/netns/"$A")"
+	other() { nsenter --net=/run/netns/"$B" "$E" --pin-root "$PA" "$@"; }
+	# expect_fail runs in the namespace of its pin root; these run in B on A's
+	for c in "detach ca0" "show" "group add --proxy $P --dqpn 9" "sid del ff3e::1" "hmac show"; do
+		# shellcheck disable=SC2086
+		other $c >"$TMP/out" 2>"$TMP/err"
+		rc=$?
+		if [ $rc -ne 0 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
+			grep -q "belongs to network namespace .*/run/netns/$A.*this command runs in .*/run/netns/$B.*nsenter --net=/run/netns/$A" "$TMP/err"; then
+			ok "'$c' from another namespace refused ($(cat "$TMP/err"))"
+		else
+			bad "'$c' from another namespace: exit $rc: $(cat "$TMP/out" "$TMP/err")"
+		fi
+	done
+	if ip -n "$A" -d link show ca0 | grep -q prog/xdp && tc -n "$A" qdisc show dev ca0 | grep -q clsact &&
+		[ -e "$PA/dev/ca0/state" ]; then
+		ok "the refused detach left ca0's XDP, TC and record in place"
+	else
+		bad "the refused detach removed something from ca0"
+	fi
+	jcheck "the refused group add wrote nothing" "$A" '(("fd00:ff::1", 9) not in G) and D["ca0"]["present"]'
+	# A record of another namespace (its pin root's owner record lost, as
+	# in a pin root of an older endmt) is still refused by the record's own
+	rm "$PA/owner"
+	other detach ca0 >"$TMP/out" 2>"$TMP/err"
+	if [ $? -ne 0 ] && grep -q "detach: ca0 was attached in another network namespace" "$TMP/err" &&
+		ip -n "$A" -d link show ca0 | grep -q prog/xdp; then
+		ok "detach refused by the device record's namespace ($(cat "$TMP/err"))"
+	else
+		bad "detach with the record of another namespace: $(cat "$TMP/out" "$TMP/err")"
+	fi
+	expect_ok "detach in the right namespace" "$A" detach ca0
+	nothing_left "$A" ca0
+
+	# ip netns exec: a private /sys, so a bpffs there dies with the command
+	ip netns exec "$B" "$E" --pin-root "$(pin_of "$B")" attach ca0 --role transit --mode skb \
+		>"$TMP/out" 2>"$TMP/err"
+	if [ $? -ne 0 ] && grep -q "private bpffs.*ip netns exec $B.*nsenter --net=/run/netns/$B" "$TMP/err"; then
+		ok "attach under ip netns exec refused ($(cat "$TMP/err"))"
+	else
+		bad "attach under ip netns exec: $(cat "$TMP/out" "$TMP/err")"
+	fi
+	nothing_left "$B" ca0
+	ip netns exec "$B" "$E" show >"$TMP/out" 2>"$TMP/err"
+	if [ $? -ne 0 ] && grep -q "show: .*private bpffs" "$TMP/err"; then
+		ok "show under ip netns exec refused"
+	else
+		bad "show under ip netns exec: $(cat "$TMP/out" "$TMP/err")"
+	fi
+}
+
+# A missing pin root is an error naming it, for show, detach, hmac show, the
+# agent and every configuration command (attach and apply create it).
+case_missing_root() {
+	A=${ID}a
+	mkns "$A"
+	local c
+	for c in "show" "detach ca0" "hmac show" "agent --windows 1" "group add --proxy $P --dqpn 1" \
+		"group del --proxy $P --dqpn 1" "branch add --proxy $P --dqpn 1 --addr fd00::2" \
+		"branch del --proxy $P --dqpn 1 --addr fd00::2" "sid add ff3e::4d54 --edge fd00:1::1" \
+		"sid del ff3e::4d54" "receiver add --proxy $P --dqpn 1 --addr fd00::2 --qpn 5" \
+		"receiver del --addr fd00::2 --qpn 5" "encap del --proxy $P --dqpn 1" \
+		"repl del fd00:9::1" "hmac del --key-id 1"; do
+		# shellcheck disable=SC2086
+		expect_fail "$c on a missing pin root" "pin root $(pin_of "$A") does not exist" "$A" $c
+	done
+	[ -e "$(pin_of "$A")" ] && bad "a command created the pin root" || ok "no pin root created"
+}
+
+# One agent per pin root; its log lines carry timestamps; after a restart a
+# branch that never answered stays stale (no "recovered").
+case_agent_safe() {
+	A=${ID}a
+	setup_attach "$A"
+	PIN_A=$(pin_of "$A")
+	must X "$A" group add --proxy $P --dqpn 23
+	nsenter --net=/run/netns/"$A" "$E" --pin-root "$PIN_A" agent --window-us 1000 >"$TMP/a1.out" 2>"$TMP/a1.err" &
+	local apid=$!
+	APIDS+=("$apid")
+	sleep 0.5
+	expect_fail "a second agent on the pin root" "another agent \\(pid $apid\\) runs on pin root $PIN_A" \
+		"$A" agent --windows 1
+	kill $apid
+	wait $apid
+	expect_ok "an agent after the first stopped" "$A" agent --windows 1
+
+	EPOCH=$(nsenter --net=/run/netns/"$A" bpftool -j map lookup pinned "$PIN_A/endmt_cnp_epoch" key 0 0 0 0 |
+		$PY "$CHECKS" map_value) || bad "read endmt_cnp_epoch"
+	export EPOCH
+	# branch 1 acknowledged 100; branch 2 never answered (last_seen 0), behind
+	# shellcheck disable=SC2046
+	nsenter --net=/run/netns/"$A" bpftool map update pinned "$PIN_A/endmt_groups" \
+		$($PY "$CHECKS" group_value 23 "fd00:23::1,100,5,0,1" "fd00:23::2,16777215,1,0,0") ||
+		bad "bpftool map update"
+	X "$A" agent --windows 30 --window-us 1000 --liveness-ms 5 >"$TMP/out" 2>"$TMP/err"
+	if grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z endmt agent: group fd00:ff::1/23 branch fd00:23::2 silent' "$TMP/err"; then
+		ok "agent log line with an ISO 8601 UTC timestamp ($(head -1 "$TMP/err"))"
+	else
+		bad "agent log lines: $(cat "$TMP/err")"
+	fi
+	jcheck "the never-answered branch is stale" "$A" '[b["stale"] for b in G[("fd00:ff::1", 23)]["branches"]] == [False, True]'
+	X "$A" agent --windows 30 --window-us 1000 --liveness-ms 5 >"$TMP/out" 2>"$TMP/err"
+	if grep -q "recovered" "$TMP/err"; then
+		bad "a restarted agent: $(grep recovered "$TMP/err")"
+	else
+		ok "a restarted agent logs no recovery for a branch that never answered"
+	fi
+	jcheck "still stale after the restart" "$A" '[b["stale"] for b in G[("fd00:ff::1", 23)]["branches"]] == [False, True]'
+	detach_all "$A"
+}
+
+# The tree file is validated strictly, before anything is touched: unknown
+# keys with their JSON path, type errors naming the type expected, and
+# contradictions; the telemetry keys are accepted.
+case_tree_strict() {
+	H=${ID}h
+	T=${ID}t   # N4, transit
+	G=${ID}g
+	setup_fig1 "$H" "$T" "$G" x
+	tree_bad() { # DESC REGEX PYTHON-EDIT
+		$PY "$CHECKS" edit "$F" "$TMP/bad.json" "$3"
+		expect_fail "$1" "$2" "$T" apply "$TMP/bad.json" --node N4
+	}
+	tree_good() { # DESC PYTHON-EDIT
+		$PY "$CHECKS" edit "$F" "$TMP/good.json" "$2"
+		expect_ok "$1" "$T" apply "$TMP/good.json" --node N4 --dry-run
+	}
+	tree_bad "a typo in a receiver key" "bad.json: groups\[0\]\.receivers\[2\]\.psn_ofset: unknown key$" \
+		'g["receivers"][2]["psn_ofset"] = 3'
+	tree_bad "an unknown top-level key" "bad.json: top level\.tlv_typ: unknown key$" 'j["tlv_typ"] = 124'
+	tree_bad "an unknown node key" "bad.json: nodes\.N4\.parnt: unknown key$" 'j["nodes"]["N4"]["parnt"] = "N6"'
+	tree_bad "an unknown source key" "bad.json: groups\[0\]\.source\.qp: unknown key$" 'g["source"]["qp"] = 17'
+	tree_bad "dqpn as a string" "bad.json: groups\[0\]\.dqpn: expected an integer, got a string$" 'g["dqpn"] = "4660"'
+	tree_bad "qpn as a real number" "bad.json: groups\[0\]\.receivers\[0\]\.qpn: expected an integer, got a real number$" \
+		'g["receivers"][0]["qpn"] = 256.0'
+	tree_bad "a device name as a number" "bad.json: nodes\.N4\.links\.N1: expected a string, got an integer$" \
+		'j["nodes"]["N4"]["links"]["N1"] = 3'
+	tree_bad "source as an array" "bad.json: groups\[0\]\.source: expected an object, got an array$" 'g["source"] = []'
+	tree_bad "parent as a number" "bad.json: nodes\.N4\.parent: expected a string or null, got an integer$" \
+		'j["nodes"]["N4"]["parent"] = 6'
+	tree_good "telemetry keys accepted" '
+	j["ioam_namespace"] = 7
+	j["nodes"]["N4"]["ioam_id"] = 4
+	g["telemetry"] = {"sample": "off", "slots": 4}'
+	tree_good "telemetry sample 1 in 2^3" 'g["telemetry"] = {"sample": 3}'
+	tree_bad "telemetry sample out of range" "bad.json: groups\[0\]\.telemetry\.sample: must be 0\.\.16" \
+		'g["telemetry"] = {"sample": 17}'
+	tree_bad "telemetry sample not off" "bad.json: groups\[0\]\.telemetry\.sample: must be \"off\" or 0\.\.16" \
+		'g["telemetry"] = {"sample": "on"}'
+	tree_bad "telemetry slots out of range" "bad.json: groups\[0\]\.telemetry\.slots: must be 1\.\.8" \
+		'g["telemetry"] = {"slots": 9}'
+	tree_bad "a telemetry typo" "bad.json: groups\[0\]\.telemetry\.slot: unknown key" 'g["telemetry"] = {"slot": 2}'
+	tree_bad "ioam_id 0" "bad.json: nodes\.N4\.ioam_id: must be 1\.\.16777215" 'j["nodes"]["N4"]["ioam_id"] = 0'
+	tree_bad "ioam_namespace too big" "bad.json: top level\.ioam_namespace: must be 0\.\.65535" 'j["ioam_namespace"] = 65536'
+	# (one QP in two groups, two PSN offsets: case receivers)
+	tree_bad "a link another node needs, refused on this one too" \
+		"bad.json: nodes\.N1\.links\.R2: missing \(edge of g1, toward receiver R2\)" 'del j["nodes"]["N1"]["links"]["R2"]'
+	tree_bad "a child's link to its parent" \
+		"bad.json: nodes\.N3\.links\.N5: missing \(link to parent N5, on the tree of group g1\)" 'del j["nodes"]["N3"]["links"]["N5"]'
+	tree_bad "a node without an address for its responses" "bad.json: nodes\.N5\.addr: missing \(the node's address" \
+		'del j["nodes"]["N5"]["addr"]'
+	tree_bad "a node address that cannot source responses" "bad.json: nodes\.N5\.addr: :: cannot be the source address" \
+		'j["nodes"]["N5"]["addr"] = "::"'
+	[ -e "$(pin_of "$T")" ] && bad "a refused tree wrote something" || ok "no refused tree touched the node (no pin root)"
+}
+
+# apply --dry-run prints the node's plan and changes nothing
+case_dry_run() {
+	H=${ID}h
+	T=${ID}t
+	G=${ID}g   # N1, edge
+	setup_fig1 "$H" "$T" "$G" x
+	expect_ok "apply --dry-run on the head" "$H" apply "$F" --node N6 --dry-run
+	if grep -q "node N6: dry run, nothing changed" "$TMP/out" && grep -Eq "^  n6-s1 +head +native" "$TMP/out" &&
+		grep -q "^  fd00:ff::1/4660 head branch by ifindex" "$TMP/out" && grep -q "^templates (1)" "$TMP/out"; then
+		ok "the head's plan: devices, group, template"
+	else
+		bad "dry run output: $(cat "$TMP/out")"
+	fi
+	X "$G" --json apply "$F" --node N1 --dry-run >"$TMP/plan.json" 2>"$TMP/err" || bad "apply --json --dry-run: $(cat "$TMP/err")"
+	if $PY - "$TMP/plan.json" <<'PYEOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["dry_run"] and j["node"] == "N1"
+assert sorted((a["dev"], a["role"]) for a in j["attach"]) == [("n1-n4", "edge"), ("n1-r1", "edge"), ("n1-r2", "edge")]
+g = j["groups"][0]
+assert (g["branch_by"], g["resp_saddr"]) == ("addr", "fd00:1::1")
+assert [(b["addr"], b["psn_offset"]) for b in g["branches"]] == [("fd00:11::2", 0), ("fd00:12::2", 1000)]
+assert [(s["sid"], s["in_dev"]) for s in j["sids"]] == [("ff3e::4d54", "n1-n4")]
+assert [(r["addr"], r["qpn"], r.get("psn_offset")) for r in j["receivers"]] == [("fd00:11::2", 256, None), ("fd00:12::2", 257, 1000)]
+PYEOF
+	then
+		ok "the edge's plan as JSON: devices, branches, SID, receivers"
+	else
+		bad "dry run JSON: $(cat "$TMP/plan.json")"
+	fi
+	local ns
+	for ns in "$H" "$G"; do
+		[ -e "$(pin_of "$ns")" ] && bad "$ns: dry run made a pin root" || ok "$ns: dry run made no pin root"
+		ip -n "$ns" -d link show | grep -q prog/xdp && bad "$ns: dry run attached XDP" || ok "$ns: nothing attached"
+	done
+	# after a real apply, a dry run still touches nothing
+	must X "$G" apply "$F" --node N1
+	X "$G" show --json >"$TMP/before.json"
+	expect_ok "dry run on an applied node" "$G" apply "$F" --node N1 --dry-run
+	X "$G" show --json >"$TMP/after.json"
+	# the configuration, not the counters (a neighbour solicitation
+	# arriving in between moves pass_not_ours)
+	if $PY -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); [d.pop("counters",None) for d in (a,b)]; sys.exit(a!=b)' \
+		"$TMP/before.json" "$TMP/after.json"; then
+		ok "show unchanged by the dry run"
+	else
+		bad "the dry run changed show: $(diff "$TMP/before.json" "$TMP/after.json" | head -5)"
+	fi
+	detach_all "$G"
+}
+
 if [ -z "${TEST:-}" ] && [ -n "${CLI_CASES:-}" ]; then
 	echo "test_cli: only CLI_CASES: $CLI_CASES"
 	TEST=$CLI_CASES
 fi
 run_cases help attach config repl privilege agent detach stale_record apply apply_errors \
-	apply_rollback apply_repl receivers receivers_by_hand hmac
+	apply_rollback apply_repl receivers receivers_by_hand hmac netns missing_root agent_safe \
+	tree_strict dry_run

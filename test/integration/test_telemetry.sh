@@ -7,7 +7,10 @@
 # one entry per hop with the right node ids and interfaces and sane
 # timestamps, the kernel's entry between the head's and the edge's, no
 # trace toward any receiver and every receiver's data byte-identical; the
-# edges' postcards counted.  One function per case.
+# edges' postcards counted.  Then the RFC 9524 variant (fig1_repl.json),
+# where endmt's Replication SIDs at N4 and N5 are the forks of RFC 9630's
+# per-section solution: each exports the section it ends and starts every
+# copy's trace afresh with its own entry.  One function per case.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 O=${O:-build}
@@ -35,7 +38,7 @@ ok() { echo "ok: $*"; }
 # fig1.json with telemetry: its nodes' ioam_id are their positions (1..6,
 # the default), written out so the test reads them from the file.
 tree_json() {
-	$PY - "$F1_DIR/fig1.json" "$TMP/fig1_tm.json" "$NS_ID" "$SAMPLE" <<'EOF'
+	$PY - "$F1_DIR/$1" "$TMP/fig1_tm.json" "$NS_ID" "$SAMPLE" <<'EOF'
 import json, sys
 t = json.load(open(sys.argv[1]))
 t["ioam_namespace"] = int(sys.argv[3])
@@ -133,13 +136,15 @@ decode() {
 case_trace_on_every_link() {
 	local n hops ifs
 	for n in n6-n4 n6-n5 n4-n1 n4-n2 n5-n3; do
-		case $n in
-		n6-*) hops="N6" ;;
-		n4-*) hops="N4 N6" ;;
-		n5-*) hops="N5 N6" ;;
+		case $VARIANT:$n in
+		*:n6-*) hops="N6" ;;
+		mcast:n4-*) hops="N4 N6" ;;	# the kernel's entry, then the head's
+		mcast:n5-*) hops="N5 N6" ;;
+		repl:n4-*) hops="N4" ;;		# a fork's fresh trace: its own entry
+		repl:n5-*) hops="N5" ;;
 		esac
-		# ingress interface id of each hop: N6's from S1, the kernel
-		# router's from N6 (ifindex in its netns)
+		# ingress interface id of each hop: N6's from S1, a router's
+		# from N6 (ifindex in its netns)
 		ifs=""
 		for h in $hops; do
 			case $h in
@@ -178,7 +183,11 @@ print(f"{name}: {len(rows)} traced packets, {len(psns)} PSNs, hops {ids}")
 EOF
 		fail "trace on $n"
 	done
-	ok "IOAM trace on every tree link: the head's entry, then the kernel router's (N4, N5), decoded by tshark"
+	if [ "$VARIANT" = mcast ]; then
+		ok "IOAM trace on every tree link: the head's entry, then the kernel router's (N4, N5), decoded by tshark"
+	else
+		ok "IOAM trace on every tree link: the head's entry, below the forks (N4, N5) their fresh one, decoded by tshark"
+	fi
 }
 
 # CASE: no receiver sees a trace, and every receiver's data is whole.
@@ -201,12 +210,12 @@ case_receivers_untraced() {
 # reader), none malformed or foreign.
 case_counters() {
 	local n j
-	for n in N6 N1 N2 N3; do
+	for n in N6 N4 N5 N1 N2 N3; do
 		fig1_endmt "$ID" "$n" --json show >"$TMP/show-$n.json" || fail "show $n"
 	done
-	$PY - "$TMP" "$SAMPLE" <<'EOF' || fail "counters"
+	$PY - "$TMP" "$SAMPLE" "$VARIANT" <<'EOF' || fail "counters"
 import json, sys
-d, k = sys.argv[1], int(sys.argv[2])
+d, k, variant = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 def c(n):
     return json.load(open(f"{d}/show-{n}.json"))["counters"]
 h = c("N6")
@@ -217,24 +226,43 @@ for e in ("N1", "N2", "N3"):
     assert got >= 1024 >> k, (e, "postcards", got)
     assert s.get("tm_trace_malformed", 0) == 0 and s.get("tm_trace_foreign", 0) == 0, (e, s)
     assert s.get("drop_hbh_malformed", 0) == 0 and s.get("drop_hbh_option", 0) == 0, (e, s)
-print("head tm_traces", h.get("tm_traces"), "; edges' postcards",
+forks = ("N4", "N5") if variant == "repl" else ()
+for f in forks:
+    s = c(f)
+    got = s.get("tm_postcards", 0) + s.get("tm_postcards_lost", 0)
+    assert got >= 1024 >> k, (f, "fork postcards", got)
+    assert s.get("tm_trace_malformed", 0) == 0 and s.get("drop_hbh_malformed", 0) == 0, (f, s)
+# the head's own replication (repl) restarts nothing: no postcard there
+assert h.get("tm_postcards", 0) == 0, ("head postcards", h.get("tm_postcards"))
+print("forks' postcards", [c(f).get("tm_postcards", 0) for f in forks],
+      "head tm_traces", h.get("tm_traces"), "; edges' postcards",
       [c(e).get("tm_postcards", 0) + c(e).get("tm_postcards_lost", 0) for e in ("N1", "N2", "N3")])
 EOF
-	ok "counters: head traces, edges' postcards, nothing malformed"
+	ok "counters ($VARIANT): head traces, forks' and edges' postcards, nothing malformed"
 }
 
-tree_json
-FIG1_JSON=$TMP/fig1_tm.json
-F1_JSON=$FIG1_JSON
-fig1_up "$ID" >"$TMP/up.log" 2>&1 || { cat "$TMP/up.log"; fail "fig1 up"; }
-kernel_ioam N4 || fail "kernel IOAM on N4"
-kernel_ioam N5 || fail "kernel IOAM on N5"
-capture_start
-tsleep 300
-transfer
-capture_stop
-case_trace_on_every_link
-case_receivers_untraced
-case_counters
-fig1_down "$ID" >/dev/null || fail "teardown"
-ok "teardown: nothing left"
+# One variant: the tree file, its topology, the transfer and the cases.
+run_variant() {
+	VARIANT=$1
+	rm -f "$TMP"/*.pcap "$TMP"/*.trace
+	tree_json "$2"
+	FIG1_JSON=$TMP/fig1_tm.json
+	F1_JSON=$FIG1_JSON
+	fig1_up "$ID" >"$TMP/up.log" 2>&1 || { cat "$TMP/up.log"; fail "fig1 up ($VARIANT)"; }
+	if [ "$VARIANT" = mcast ]; then
+		kernel_ioam N4 || fail "kernel IOAM on N4"
+		kernel_ioam N5 || fail "kernel IOAM on N5"
+	fi
+	capture_start
+	tsleep 300
+	transfer
+	capture_stop
+	case_trace_on_every_link
+	case_receivers_untraced
+	case_counters
+	fig1_down "$ID" >/dev/null || fail "teardown ($VARIANT)"
+	ok "teardown ($VARIANT): nothing left"
+}
+
+run_variant mcast fig1.json
+FIG1_SMCROUTE=0 run_variant repl fig1_repl.json
