@@ -426,6 +426,7 @@ def case_collect_late():
 
 def case_idle():
     pin = "/sys/fs/bpf/endmt-test-tm-idle-%d" % os.getpid()
+    os.makedirs(pin)    # the agent wants an existing pin root
     try:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.bind(("127.0.0.1", 0))
