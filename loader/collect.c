@@ -14,6 +14,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,20 @@ static volatile sig_atomic_t stop_sig;
 static void on_signal(int sig)
 {
 	stop_sig = sig;
+}
+
+/* A running collector's line: "<stamp> endmt collect: ..." (agent_log's form). */
+static void collect_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void collect_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	log_stamp(stderr);
+	fprintf(stderr, "%s collect: ", env.prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }
 
 static uint64_t real_ns(void)
@@ -154,7 +169,7 @@ static struct exporter *exporter_get(struct collector *c, const struct sockaddr_
 	}
 	s = tm_ipfix_session(c->model, FALSE, &err);
 	if (!s) {
-		fprintf(stderr, "endmt collect: IPFIX session: %s\n", err ? err->message : "?");
+		collect_log("IPFIX session: %s", err ? err->message : "?");
 		g_clear_error(&err);
 		memset(e, 0, sizeof(*e));	/* an empty address matches nobody */
 		return NULL;
@@ -165,7 +180,7 @@ static struct exporter *exporter_get(struct collector *c, const struct sockaddr_
 	e->fbuf = fBufAllocForCollection(s, NULL);
 	fBufSetAutomaticMode(e->fbuf, FALSE);
 	if (!fBufSetInternalTemplate(e->fbuf, TM_IPFIX_TID, &err)) {
-		fprintf(stderr, "endmt collect: %s\n", err->message);
+		collect_log("%s", err->message);
 		g_clear_error(&err);
 		exporter_drop(e);
 		return NULL;
@@ -211,8 +226,8 @@ static void message(struct collector *c, struct tm_state *st, struct exporter *e
 	    !g_error_matches(err, FB_ERROR_DOMAIN, FB_ERROR_EOM)) {
 		c->bad++;
 		if (c->bad == 1 || env.verbose)
-			fprintf(stderr, "endmt collect: message %llu: %s\n",
-				(unsigned long long)c->messages, err ? err->message : "?");
+			collect_log("message %llu: %s", (unsigned long long)c->messages,
+				    err ? err->message : "?");
 	}
 	g_clear_error(&err);
 }
@@ -275,8 +290,7 @@ static int collect_run(void *p)
 		if (mono >= next_write) {
 			err = tm_state_write(st, a->state, real_ns());
 			if (err)
-				fprintf(stderr, "endmt collect: writing %s: %s\n", a->state,
-					strerror(-err));
+				collect_log("writing %s: %s", a->state, strerror(-err));
 			next_write = mono + WRITE_NS;
 		}
 	}

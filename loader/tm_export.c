@@ -74,7 +74,7 @@ static void report(struct tm_export *x, int err, const char *what, const char *d
 	if (err == x->last_err && !env.verbose)
 		return;
 	x->last_err = err;
-	fprintf(stderr, "endmt agent: telemetry: %s: %s\n", what, detail);
+	agent_log("telemetry: %s: %s", what, detail);
 }
 
 static void emit(struct tm_export *x)

@@ -184,7 +184,8 @@ static void on_glib_log(const gchar *domain, GLogLevelFlags level, const gchar *
 	if (!env.verbose && now < next)
 		return;
 	next = now + LOG_EVERY_NS;
-	fprintf(stderr, "endmt %s: ipfix: %s\n", (const char *)who, msg);
+	log_stamp(stderr);	/* a daemon's line, as agent_log's */
+	fprintf(stderr, "%s %s: ipfix: %s\n", env.prog, (const char *)who, msg);
 }
 
 void tm_ipfix_log_init(const char *who)

@@ -66,7 +66,7 @@ void tm_rec_from_postcard(struct tm_rec *r, const struct endmt_postcard *pc);
 void tm_rec_to_postcard(const struct tm_rec *r, struct endmt_postcard *pc);
 
 /* fixbuf (glib) logs on its own (a UDP send refused, "packets will be
- * lost"): its messages go to stderr as "endmt WHO: ipfix: ...", at most
+ * lost"): its messages go to stderr as "STAMP endmt WHO: ipfix: ...", at most
  * one every 10 s unless -v, debug output only with -vv. */
 void tm_ipfix_log_init(const char *who);
 
