@@ -78,36 +78,21 @@ static uint64_t real_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* "ADDR:PORT", "[IPV6]:PORT", ":PORT" (every address), "ADDR" (port 4739). */
+/* --listen: "ADDR:PORT", "[IPV6]:PORT", ":PORT" (every address), "ADDR"
+ * (port 4739). */
 static int listen_open(const char *l, int *fd_out)
 {
-	char host[256] = "", svc[16] = TM_IPFIX_PORT;
-	const char *colon = strrchr(l, ':'), *end;
+	char host[TM_HOST_MAX], svc[TM_SVC_MAX];
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_PASSIVE },
 			*res = NULL;
 	size_t hl;
 	int fd = -1, err, zero = 0;
 
-	if (l[0] == '[') {
-		end = strchr(l, ']');
-		if (!end || (end[1] && (end[1] != ':' || !end[2])))
-			return -EINVAL;
-		hl = end - l - 1;
-		if (end[1])
-			snprintf(svc, sizeof(svc), "%s", end + 2);
-		l++;
-	} else if (colon && strchr(l, ':') == colon) {
-		hl = colon - l;
-		if (!colon[1])
-			return -EINVAL;
-		snprintf(svc, sizeof(svc), "%s", colon + 1);
-	} else {
-		hl = strlen(l);
-	}
-	if (hl >= sizeof(host))
+	if (tm_ipfix_hostport(l, host, svc)) {
+		errorf("collect: --listen %s: not ADDR:PORT, [IPV6]:PORT or :PORT", l);
 		return -EINVAL;
-	memcpy(host, l, hl);
-	host[hl] = '\0';
+	}
+	hl = strlen(host);
 	/* No address: every one, IPv6 and (through the dual stack) IPv4. */
 	if (!hl)
 		hints.ai_family = AF_INET6;

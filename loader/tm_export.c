@@ -25,7 +25,7 @@
 
 struct tm_export {
 	char path[PATH_MAX];	/* PINROOT/endmt_postcards */
-	char host[256], svc[16];
+	char host[TM_HOST_MAX], svc[TM_SVC_MAX];
 	fbConnSpec_t spec;
 	fbInfoModel_t *model;
 	fbSession_t *session;
@@ -39,35 +39,6 @@ struct tm_export {
 	uint64_t postcards, messages, short_records, send_errors;
 	int last_err;		/* reported once until it changes */
 };
-
-/* "host:port", "[v6]:port", "host", "v6" -> host and service. */
-static int parse_dest(struct tm_export *x, const char *d)
-{
-	const char *colon = strrchr(d, ':'), *end;
-	size_t hl;
-
-	if (d[0] == '[') {
-		end = strchr(d, ']');
-		if (!end || (end[1] && end[1] != ':') || (end[1] == ':' && !end[2]))
-			return -EINVAL;
-		hl = end - d - 1;
-		snprintf(x->svc, sizeof(x->svc), "%s", end[1] ? end + 2 : TM_IPFIX_PORT);
-		d++;
-	} else if (colon && strchr(d, ':') == colon) {	/* one colon: host:port */
-		hl = colon - d;
-		if (!colon[1])
-			return -EINVAL;
-		snprintf(x->svc, sizeof(x->svc), "%s", colon + 1);
-	} else {		/* no port, or a bare IPv6 address */
-		hl = strlen(d);
-		snprintf(x->svc, sizeof(x->svc), "%s", TM_IPFIX_PORT);
-	}
-	if (!hl || hl >= sizeof(x->host))
-		return -EINVAL;
-	memcpy(x->host, d, hl);
-	x->host[hl] = '\0';
-	return 0;
-}
 
 static void report(struct tm_export *x, int err, const char *what, const char *detail)
 {
@@ -202,7 +173,7 @@ int tm_export_open(struct tm_export **out, const char *pin_root, const char *des
 		return -ENOMEM;
 	x->ring_fd = -1;
 	tm_ipfix_log_init("agent");
-	if (parse_dest(x, dest)) {
+	if (tm_ipfix_hostport(dest, x->host, x->svc) || !x->host[0]) {
 		errorf("agent: --ipfix %s: not HOST[:PORT] or [IPV6]:PORT", dest);
 		err = -EINVAL;
 		goto fail;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The IPFIX template of a postcard (tm_ipfix.h): one table of enterprise
  * elements and one spec array, the exporter's and the collector's. */
+#include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include "endmt.h"
@@ -168,6 +169,34 @@ void tm_rec_to_postcard(const struct tm_rec *r, struct endmt_postcard *pc)
 	memcpy(pc->outer_dst, r->dst, 16);
 	if (len)
 		memcpy(pc->data, r->data.buf, len);
+}
+
+int tm_ipfix_hostport(const char *s, char host[TM_HOST_MAX], char svc[TM_SVC_MAX])
+{
+	const char *colon = strrchr(s, ':'), *end;
+	size_t hl;
+
+	snprintf(svc, TM_SVC_MAX, "%s", TM_IPFIX_PORT);
+	if (s[0] == '[') {
+		end = strchr(s, ']');
+		if (!end || (end[1] && (end[1] != ':' || !end[2])))
+			return -EINVAL;
+		hl = end - s - 1;
+		if (end[1] && snprintf(svc, TM_SVC_MAX, "%s", end + 2) >= TM_SVC_MAX)
+			return -EINVAL;
+		s++;
+	} else if (colon && strchr(s, ':') == colon) {	/* one colon: host:port */
+		hl = colon - s;
+		if (!colon[1] || snprintf(svc, TM_SVC_MAX, "%s", colon + 1) >= TM_SVC_MAX)
+			return -EINVAL;
+	} else {		/* no port, or a bare IPv6 address */
+		hl = strlen(s);
+	}
+	if (hl >= TM_HOST_MAX)
+		return -EINVAL;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	return 0;
 }
 
 #define LOG_EVERY_NS (10ull * 1000000000)

@@ -49,6 +49,13 @@ struct tm_rec {
 	uint8_t pad[7];		/* paddingOctets, internal template only */
 };
 
+/* "HOST:PORT", "[IPV6]:PORT", "HOST", a bare IPv6 address, ":PORT"
+ * (empty host) -> host and service (TM_IPFIX_PORT when none is given), for
+ * the agent's --ipfix and collect's --listen.  0 or -EINVAL. */
+#define TM_HOST_MAX 256
+#define TM_SVC_MAX 16
+int tm_ipfix_hostport(const char *s, char host[TM_HOST_MAX], char svc[TM_SVC_MAX]);
+
 /* The information model: IANA's and endmt's elements.  NULL: no memory. */
 fbInfoModel_t *tm_ipfix_model(void);
 /* A session holding the internal template (and, for an exporter, the
