@@ -310,15 +310,22 @@ static __always_inline int endmt_head_tm_push(struct __sk_buff *skb, const struc
 	 * (unknown here, and possibly many: a fork). */
 	endmt_tm_entry(e, cfg, tmpl->hdr[7], skb->ifindex, 0);
 
-	asm volatile("" : "+r"(rest));
-	asm volatile("" : "+r"(hlen));
-	if (rest < 8 || rest > ENDMT_MAX_ENCAP - ENDMT_IP6_HLEN ||
-	    hlen < ENDMT_IOAM_HBH_FIXED || hlen > ENDMT_IOAM_HBH_MAX)
-		return -1;
+	/* Each length bounded right before its helper call, on the register
+	 * passed: 6.1's verifier checks a spilled copy and loses the bound
+	 * across the calls in between ("R4 min value is outside of the
+	 * allowed memory range"). */
 	if (bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF, tmpl->hdr, ENDMT_IP6_HLEN, 0) ||
-	    bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + 6, &nh, 1, 0) ||
-	    bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + ENDMT_IP6_HLEN, sc->hbh, hlen, 0) ||
-	    bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + ENDMT_IP6_HLEN + p->tm_len,
+	    bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + 6, &nh, 1, 0))
+		return -1;
+	asm volatile("" : "+r"(hlen));
+	if (hlen < ENDMT_IOAM_HBH_FIXED || hlen > ENDMT_IOAM_HBH_MAX)
+		return -1;
+	if (bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + ENDMT_IP6_HLEN, sc->hbh, hlen, 0))
+		return -1;
+	asm volatile("" : "+r"(rest));
+	if (rest < 8 || rest > ENDMT_MAX_ENCAP - ENDMT_IP6_HLEN)
+		return -1;
+	if (bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + ENDMT_IP6_HLEN + p->tm_len,
 				tmpl->hdr + ENDMT_IP6_HLEN, rest, BPF_F_RECOMPUTE_CSUM))
 		return -1;
 	endmt_event(ENDMT_STAT_TM_TRACE_ADDED);
