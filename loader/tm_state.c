@@ -9,10 +9,13 @@
  *
  * Loss: the head samples by PSN (include/endmt/ioam.h), so every node sees
  * the same sampled packets.  A sample is held for the grace time after its
- * first postcard; then a branch whose parent saw it and whose child did
- * not has lost it.  A packet lost above a node with no postcards of its
- * own (a transit without forks) is never seen there either, so the loss
- * lands on the lowest branch with evidence of the packet above it. */
+ * first postcard; then every transmission of it seen at a node (the
+ * node's entry: an RC retransmission has the same PSN, a later timestamp)
+ * that no postcard shows reaching a child is lost on that branch, so a
+ * packet the source had to send again counts as the loss it was.  A
+ * packet lost above a node with no postcards of its own (a transit without
+ * forks) is never seen there either, so the loss lands on the lowest
+ * branch with evidence of the packet above it. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -89,25 +92,54 @@ static int branch_get(struct tm_group *g, uint32_t parent, uint32_t child)
 	return g->nbr++;
 }
 
-static bool sample_has(const struct tm_sample *sm, uint32_t id)
+/* The index of transmission (id, ts) in sm, added if new; -1 when full. */
+static int sample_hop(struct tm_sample *sm, uint32_t id, int64_t ts)
 {
 	int i;
 
-	for (i = 0; i < sm->nnodes; i++)
-		if (sm->node[i] == id)
-			return true;
-	return false;
+	for (i = 0; i < sm->nhops; i++)
+		if (sm->hop[i].id == id && sm->hop[i].ts_us == ts)
+			return i;
+	if (sm->nhops == TM_SAMPLE_NODES)
+		return -1;
+	sm->hop[sm->nhops].id = id;
+	sm->hop[sm->nhops].ts_us = ts;
+	return sm->nhops++;
 }
 
-/* A sample's verdict, once: every branch that had it at the parent and
- * not at the child lost it. */
-static void sample_judge(struct tm_group *g, struct tm_sample *sm)
+/* Transmission h reached branch b's child; false if already known. */
+static bool sample_down(struct tm_sample *sm, int h, int b, bool *full)
 {
 	int i;
 
-	for (i = 0; i < g->nbr; i++)
-		if (sample_has(sm, g->br[i].parent) && !sample_has(sm, g->br[i].child))
-			g->br[i].lost++;
+	for (i = 0; i < sm->ndown; i++)
+		if (sm->down[i].hop == h && sm->down[i].br == b)
+			return false;
+	if (sm->ndown == TM_SAMPLE_NODES) {
+		*full = true;
+		return false;
+	}
+	sm->down[sm->ndown].hop = (uint16_t)h;
+	sm->down[sm->ndown++].br = (uint16_t)b;
+	return true;
+}
+
+/* A sample's verdict, once: every transmission at a branch's parent that
+ * did not reach its child was lost there. */
+static void sample_judge(struct tm_group *g, struct tm_sample *sm)
+{
+	int h, b, i;
+
+	for (h = 0; h < sm->nhops; h++)
+		for (b = 0; b < g->nbr; b++) {
+			if (g->br[b].parent != sm->hop[h].id)
+				continue;
+			for (i = 0; i < sm->ndown; i++)
+				if (sm->down[i].hop == h && sm->down[i].br == b)
+					break;
+			if (i == sm->ndown)
+				g->br[b].lost++;
+		}
 	sm->used = false;
 }
 
@@ -171,30 +203,32 @@ void tm_state_add(struct tm_state *s, const struct endmt_postcard *pc, uint64_t 
 	for (i = nodes - 1; i >= 0; i--) {
 		const struct endmt_ioam_node *cur = &e[i];
 		uint32_t id = entry_id(cur);
+		bool full = false;
+		int h;
 
 		if (!id)	/* a slot no node filled */
 			continue;
 		n = node_get(g, id);
 		if (n)
 			n->last_seen_ns = now_real;
-		if (!sample_has(sm, id)) {
-			if (sm->nnodes < TM_SAMPLE_NODES)
-				sm->node[sm->nnodes++] = id;
-			else
-				s->dropped++;
-		}
+		h = sample_hop(sm, id, entry_us(cur));
+		if (h < 0)
+			s->dropped++;
 		if (prev && entry_id(prev) != id) {
+			int ph = sample_hop(sm, entry_id(prev), entry_us(prev));
+
 			b = branch_get(g, entry_id(prev), id);
-			if (b < 0) {
+			if (b < 0 || ph < 0) {
 				s->dropped++;
-			} else if (!(sm->counted[b / 64] >> (b % 64) & 1)) {
-				/* Once per sample: sections below a node all
-				 * repeat the entries above it. */
-				sm->counted[b / 64] |= 1ull << (b % 64);
+			} else if (sample_down(sm, ph, b, &full)) {
+				/* Once per transmission: sections below a node
+				 * all repeat the entries above it. */
 				g->br[b].samples++;
 				delay_add(&g->br[b].delay, entry_us(cur) - entry_us(prev));
 				g->br[b].last_seen_ns = now_real;
 			}
+			if (full)
+				s->dropped++;
 		}
 		prev = cur;
 	}

@@ -37,13 +37,25 @@ struct tm_branch {
 	uint64_t last_seen_ns;
 };
 
+/* One transmission of a sampled packet through a node: the node's entry,
+ * told apart from another transmission (an RC retransmission has the same
+ * PSN) by its timestamp.  Every copy of one transmission carries the same
+ * entry bytes (ip6mr copies the trace; a fork writes one entry for its
+ * postcard and every copy, bpf/dp/repl_tm.h). */
+struct tm_hop {
+	uint32_t id;
+	int64_t ts_us;
+};
+
 struct tm_sample {
 	bool used;
 	uint32_t psn;
 	uint64_t first_ns;	/* CLOCK_MONOTONIC of its first postcard */
-	uint32_t node[TM_SAMPLE_NODES];
-	int nnodes;
-	uint64_t counted[TM_MAX_BRANCHES / 64];	/* branches it has a delay on */
+	struct tm_hop hop[TM_SAMPLE_NODES];	/* transmissions seen, at a node */
+	int nhops;
+	/* hops that reached a child: (hop index, branch) pairs seen */
+	struct { uint16_t hop, br; } down[TM_SAMPLE_NODES];
+	int ndown;
 };
 
 struct tm_group {

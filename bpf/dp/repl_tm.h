@@ -113,7 +113,6 @@ __noinline int endmt_repl_tm_restore(struct __sk_buff *skb, __u32 plen, __u32 nh
 	struct endmt_tm_scratch *sc;
 	struct endmt_group_key gk;
 	__u32 zero = 0, len, psn, d, h, n, rem;
-	__u8 hl = 0;
 
 	if (!skb)
 		return ENDMT_STAT_DROP_HBH;
@@ -132,15 +131,17 @@ __noinline int endmt_repl_tm_restore(struct __sk_buff *skb, __u32 plen, __u32 nh
 		n = d / ENDMT_IOAM_NODE_OCTETS;
 		if (h > ENDMT_TM_HBH_READ - 8 || n < 1 || h + 8 + d > len)
 			return ENDMT_STAT_DROP_HBH;
-		bpf_skb_load_bytes(skb, ENDMT_REPL_TM_L3 + 7, &hl, 1);
 		rem = (n - 1) * ENDMT_IOAM_NODE_LEN;
 		/* NodeLen(5) Flags(4) RemainingLen(7), Flags cleared. */
 		sc->hbh[(h + 2) & ENDMT_HBH_MASK] = ENDMT_IOAM_NODE_LEN << 3;
 		sc->hbh[(h + 3) & ENDMT_HBH_MASK] = (__u8)rem;
 		endmt_tm_clear_data(sc, h + 8, n);
-		endmt_tm_entry((struct endmt_ioam_node *)
-			       &sc->hbh[(h + 8 + (n - 1) * ENDMT_IOAM_NODE_OCTETS) & ENDMT_HBH_MASK],
-			       cfg, hl, skb->ifindex, 0);
+		/* The same entry the postcard ends its section with (strip
+		 * wrote it to pc.data[0]): one transmission through this node,
+		 * one entry, as `endmt collect` tells transmissions apart by
+		 * their entries (an RC retransmission has the same PSN). */
+		__builtin_memcpy(&sc->hbh[(h + 8 + (n - 1) * ENDMT_IOAM_NODE_OCTETS) & ENDMT_HBH_MASK],
+				 sc->pc.data, ENDMT_IOAM_NODE_OCTETS);
 	}
 	if (bpf_skb_adjust_room(skb, (__s32)len, BPF_ADJ_ROOM_NET, 0) ||
 	    bpf_skb_store_bytes(skb, ENDMT_REPL_TM_L3 + 40, sc->hbh, len, 0) ||

@@ -121,9 +121,6 @@ def branch_delay_us(child_id):
     return 100 + 10 * child_id
 
 
-COPY_US = 5   # a fork's per-copy entry after its ingress entry
-
-
 def tree_postcards(tf, psns, group=None, lost=(), forks=False):
     """Postcards of one group for the sampled PSNs.  lost: (parent, child,
     psn) triples: that copy never reaches child.  forks: nodes with more than
@@ -157,12 +154,10 @@ def tree_postcards(tf, psns, group=None, lost=(), forks=False):
         for c in kids:
             if (n, c, psn) in lost:
                 continue
-            if forks and len(kids) > 1:
-                cts = ts + COPY_US
-                start = [node_entry(tf.id[n], cts, in_if=10 + tf.id[n], out_if=20 + tf.id[c])]
-            else:
-                cts, start = ts, sec
-            walk(c, cts + branch_delay_us(tf.id[c]), start, psn)
+            # a fork starts each copy's trace with the entry that ended
+            # its section (bpf/dp/repl_tm.h): one transmission, one entry
+            start = [mine] if forks and len(kids) > 1 else sec
+            walk(c, ts + branch_delay_us(tf.id[c]), start, psn)
 
     for psn in psns:
         walk(head, BASE_US + psn * 1000, [], psn)
