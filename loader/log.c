@@ -19,20 +19,27 @@ static int json_emit(json_t *o, size_t flags);
 
 void errorf(const char *fmt, ...)
 {
-	char msg[2048];
+	char *msg = NULL;
 	va_list ap;
+	int n;
 
 	if (error_printed)	/* one line per failure, the most specific one */
 		return;
 	error_printed = true;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: %s\n", env.prog, msg);
+	if (n >= 0 && (msg = malloc((size_t)n + 1))) {
+		va_start(ap, fmt);
+		vsnprintf(msg, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	fprintf(stderr, "%s: %s\n", env.prog, msg ? msg : fmt);
 	/* --json: the same line for a machine, on stdout where the result
 	 * would have been (docs/CLI.md, "--json output") */
 	if (env.json)
-		json_emit(json_pack("{s:o}", "error", json_str(msg)), JSON_COMPACT);
+		json_emit(json_pack("{s:o}", "error", json_str(msg ? msg : fmt)), JSON_COMPACT);
+	free(msg);
 }
 
 void infof(const char *fmt, ...)
