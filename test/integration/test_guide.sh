@@ -24,7 +24,7 @@
 #   flock -o /tmp/endmt-net.lock bash test/integration/test_guide.sh
 # (-o: the agents and smcrouted the guide starts must not hold the lock).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 O=${O:-build}
 case $O in /*) ;; *) O=$ROOT/$O ;; esac
