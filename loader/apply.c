@@ -431,7 +431,8 @@ static void apply_report(const struct apply_args *a, const struct plan *p, int a
 		       p->nattach, attached, changes, changes == 1 ? "y" : "ies");
 		return;
 	}
-	o = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "node", a->node,
+	o = json_pack("{s:o, s:o, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "file", json_str(a->file),
+		      "node", json_str(a->node),
 		      "groups", p->ngrp, "sids", p->nsids, "receivers", p->nxlates,
 		      "devices", p->nattach, "attached", attached, "changed", changes,
 		      "replication", p->nrepls);

@@ -375,7 +375,7 @@ static int attach_run(void *p)
 	if (err)
 		return err;
 	if (env.json)
-		json_print(json_pack("{s:s, s:s, s:s, s:i}", "dev", a->dev,
+		return json_print(json_pack("{s:o, s:s, s:s, s:i}", "dev", json_str(a->dev),
 				     "role", role_names[a->role], "mode", mode_names[a->mode],
 				     "tlv_type", (int)a->tlv_type));
 	else
@@ -441,7 +441,7 @@ static int detach_all(void)
 				break;
 			n++;
 			if (list)
-				json_array_append_new(list, json_string(d->d_name));
+				json_array_append_new(list, json_str(d->d_name));
 			snprintf(done + strlen(done), sizeof(done) - strlen(done), " %s",
 				 d->d_name);
 		}
@@ -450,7 +450,7 @@ static int detach_all(void)
 	if (err)
 		goto out;
 	if (list) {
-		json_print(json_pack("{s:o, s:b}", "devs", list, "detached", 1));
+		err = json_print(json_pack("{s:o, s:b}", "devs", list, "detached", 1));
 		list = NULL;
 	} else {
 		printf("detached %d device%s%s\n", n, n == 1 ? "" : "s", done);
@@ -484,7 +484,7 @@ static int detach_run(void *p)
 	if (err)
 		return err;
 	if (env.json)
-		json_print(json_pack("{s:s, s:b}", "dev", a->dev, "detached", 1));
+		return json_print(json_pack("{s:o, s:b}", "dev", json_str(a->dev), "detached", 1));
 	else
 		printf("detached %s\n", a->dev);
 	return err;

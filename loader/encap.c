@@ -137,7 +137,7 @@ static int encap_set_run(void *p)
 		goto out;
 	}
 	if (env.json)
-		json_print(json_pack("{s:b, s:i}", "changed", changed, "len", (int)v->len));
+		err = json_print(json_pack("{s:b, s:i}", "changed", changed, "len", (int)v->len));
 	else
 		printf("encap %s (%u octets)\n", changed ? "written" : "unchanged", v->len);
 out:
@@ -166,9 +166,8 @@ static int encap_del_run(void *p)
 		return err;
 	}
 	if (env.json)
-		json_print(json_pack("{s:b}", "changed", 1));
-	else
-		printf("encap deleted\n");
+		return json_print(json_pack("{s:b}", "changed", 1));
+	printf("encap deleted\n");
 	return 0;
 }
 

@@ -43,8 +43,15 @@ void infof(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* -v on
 void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_stamp(FILE *f);	/* "2026-12-03T16:51:48.123Z " */
 void setup_libbpf_print(void);
-/* --json output: o on one line of stdout, compact; takes the reference. */
-void json_print(json_t *o);
+/* --json output, the only way JSON reaches stdout (log.c): o on one line,
+ * compact (json_print), or indented (json_print_doc: `show`); each takes the
+ * reference and returns 0 or -errno (NULL o: -ENOMEM, said on stderr).
+ * Strings from outside (device names, paths, names from argv) go in through
+ * json_str: jansson escapes what JSON needs, and octets that are not UTF-8
+ * become U+FFFD instead of failing the whole object. */
+int json_print(json_t *o);
+int json_print_doc(json_t *o);
+json_t *json_str(const char *s);
 
 /* ---- option tables (params.c) ---- */
 enum opt_type {

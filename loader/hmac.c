@@ -188,9 +188,10 @@ static int hmac_show_run(void *p)
 		hmac_keys_json(m.hmac_keys, arr);
 		maps_close(&m);
 	}
+	err = 0;
 	if (env.json) {
-		json_dumpf(arr, stdout, JSON_INDENT(2));
-		printf("\n");
+		err = json_print(json_pack("{s:o}", "hmac_keys", arr));
+		arr = NULL;
 	} else {
 		printf("hmac keys (%zu)\n", json_array_size(arr));
 		for (i = 0; i < json_array_size(arr); i++) {
@@ -203,7 +204,7 @@ static int hmac_show_run(void *p)
 		}
 	}
 	json_decref(arr);
-	return 0;
+	return err;
 }
 
 static void hmac_defaults(void *p)

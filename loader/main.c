@@ -61,6 +61,10 @@ int main(int argc, char **argv)
 	bool noun = false;
 
 	env.pin_root = root && *root ? root : ENDMT_DEF_PIN_ROOT;
+	/* --json anywhere: also an error before it was parsed is JSON */
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		env.json |= !strcmp(argv[i], "--json") || !strcmp(argv[i], "-j");
+	i = 1;
 	/* Global options before the command (params_parse takes them after). */
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {

@@ -59,8 +59,8 @@ static const struct {
 } globals[] = {
 	{ "-v, --verbose", "show libbpf/libxdp output (verifier logs on load failures); "
 	  "twice adds libbpf debug" },
-	{ "-j, --json", "print JSON on stdout (one object per line; docs/CLI.md "
-	  "describes each command's)" },
+	{ "-j, --json", "print JSON on stdout (one object per line, show one document; "
+	  "a failure {\"error\": TEXT}; docs/CLI.md describes each command's)" },
 	{ "--pin-root DIR", "the pin root of the node's maps and records (env "
 	  "ENDMT_PIN_ROOT; default " ENDMT_DEF_PIN_ROOT ")" },
 	{ "--version", "print the version and exit (also: endmt version)" },

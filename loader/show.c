@@ -59,7 +59,7 @@ static json_t *branch_json(const struct endmt_group *g, unsigned int i, uint64_t
 		json_object_set_new(o, "kind", json_string("ifindex"));
 		json_object_set_new(o, "ifindex", json_integer(ifindex));
 		json_object_set_new(o, "dev", if_indextoname(ifindex, name) ?
-				    json_string(name) : json_null());
+				    json_str(name) : json_null());
 	} else {
 		json_object_set_new(o, "kind", json_string("addr"));
 		json_object_set_new(o, "addr", jaddr(b->id));
@@ -103,7 +103,7 @@ static json_t *origins_json(int fd, const struct endmt_group_key *k)
 		o = json_object();
 		json_object_set_new(o, "addr", jaddr(ok.addr));
 		json_object_set_new(o, "ifindex", json_integer(ifx));
-		json_object_set_new(o, "dev", if_indextoname(ifx, name) ? json_string(name) : json_null());
+		json_object_set_new(o, "dev", if_indextoname(ifx, name) ? json_str(name) : json_null());
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -202,7 +202,7 @@ static void boundary_json(json_t *o, const uint8_t src[16], uint8_t plen, uint32
 	json_object_set_new(o, "src_prefix", plen ? json_string(b) : json_null());
 	json_object_set_new(o, "in_ifindex", ifindex ? json_integer(ifindex) : json_null());
 	json_object_set_new(o, "in_dev", ifindex && if_indextoname(ifindex, name) ?
-			    json_string(name) : json_null());
+			    json_str(name) : json_null());
 }
 
 static void show_sids(int fd, json_t *arr)
@@ -414,7 +414,7 @@ static void show_devs(json_t *arr)
 		if (d->d_name[0] == '.' || dev_state_read(d->d_name, &st))
 			continue;
 		o = json_object();
-		json_object_set_new(o, "dev", json_string(d->d_name));
+		json_object_set_new(o, "dev", json_str(d->d_name));
 		json_object_set_new(o, "ifindex", json_integer(st.ifindex));
 		json_object_set_new(o, "role", json_string(st.role < ROLE__N ?
 							   role_names[st.role] : "?"));
@@ -692,8 +692,8 @@ static int show_run(void *p)
 		maps_close(&m);
 	if (!err) {
 		if (env.json) {
-			json_dumpf(root, stdout, JSON_INDENT(2));
-			printf("\n");
+			err = json_print_doc(root);
+			root = NULL;
 		} else {
 			print_human(root);
 		}

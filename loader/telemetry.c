@@ -174,10 +174,9 @@ static int tm_show_run(void *p)
 		      "namespace", (json_int_t)v.ns_id, "export",
 		      (v.flags & ENDMT_TM_F_EXPORT) != 0, "real_minus_tai_ns",
 		      (json_int_t)v.real_minus_tai_ns);
-	if (env.json) {
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		printf("\n");
-	} else if (!v.node_id) {
+	if (env.json)
+		return json_print(o);
+	if (!v.node_id) {
 		printf("telemetry off on this node (no IOAM node id)\n");
 	} else {
 		printf("telemetry node-id %u namespace %u export %s\n", v.node_id, v.ns_id,

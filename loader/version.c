@@ -15,7 +15,7 @@ const char *endmt_version(void)
 int version_print(void)
 {
 	if (env.json)
-		json_print(json_pack("{s:s, s:s, s:s?}", "version", endmt_version(),
+		return json_print(json_pack("{s:s, s:s, s:s?}", "version", endmt_version(),
 				     "release", ENDMT_RELEASE,
 				     "git", ENDMT_GIT[0] ? ENDMT_GIT : NULL));
 	else
