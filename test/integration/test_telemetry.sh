@@ -10,7 +10,12 @@
 # edges' postcards counted.  Then the RFC 9524 variant (fig1_repl.json),
 # where endmt's Replication SIDs at N4 and N5 are the forks of RFC 9630's
 # per-section solution: each exports the section it ends and starts every
-# copy's trace afresh with its own entry.  One function per case.
+# copy's trace afresh with its own entry.  In both, every router's agent
+# exports its postcards as IPFIX (--ipfix) to `endmt collect` in N6's netns,
+# and `endmt tree` must rebuild exactly Figure 1's tree under the file's
+# names, every sample on every branch, no loss, sane delays.  Last, the
+# multicast variant with a burst of 16 packets lost on N4 -> N2: its 4
+# samples are lost on that branch and on no other.  One function per case.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 O=${O:-build}
@@ -21,6 +26,7 @@ TMP=$(mktemp -d /tmp/tm-test.XXXXXX)
 ID=tm$$
 NS_ID=123		# the IOAM Namespace-ID of the tree
 SAMPLE=2		# 1 packet in 2^2
+PORT=4739		# the collector's
 . test/integration/fig1.sh
 . test/integration/fig1_lib.sh
 pids=()
@@ -35,22 +41,22 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 
-# fig1.json with telemetry: its nodes' ioam_id are their positions (1..6,
-# the default), written out so the test reads them from the file.
+# A tree file with telemetry; ioam_id not the default positions, so the
+# names must come from the file.
 tree_json() {
 	$PY - "$F1_DIR/$1" "$TMP/fig1_tm.json" "$NS_ID" "$SAMPLE" <<'EOF'
 import json, sys
 t = json.load(open(sys.argv[1]))
 t["ioam_namespace"] = int(sys.argv[3])
 for i, n in enumerate(t["nodes"].values()):
-    n["ioam_id"] = 0x10 * (i + 1)
+    n["ioam_id"] = 0x100 + 7 * i
 for g in t["groups"]:
     g["telemetry"] = {"sample": int(sys.argv[4]), "slots": 5}
 json.dump(t, open(sys.argv[2], "w"), indent=1)
 EOF
 }
 ifindex() { ip -n "$(fig1_ns "$ID" "$1")" -j link show "$2" | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["ifindex"])'; }
-ioam_id() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"][sys.argv[2]]["ioam_id"])' "$TMP/fig1_tm.json" "$1"; }
+ioam_id() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"][sys.argv[2]]["ioam_id"])' "$FIG1_JSON" "$1"; }
 
 # N4 and N5 as kernel IOAM nodes: the namespace, their node id (the
 # tree's), and IOAM on the link from the parent, every device's IOAM id
@@ -241,28 +247,137 @@ EOF
 	ok "counters ($VARIANT): head traces, forks' and edges' postcards, nothing malformed"
 }
 
+# CASE: the rebuilt tree is Figure 1, every sample on every branch.
+case_tree() {
+	"$O/endmt" tree g1 --state "$TMP/state.json" --tree "$FIG1_JSON" || fail "$1: endmt tree"
+	"$O/endmt" tree g1 --state "$TMP/state.json" --tree "$FIG1_JSON" --json >"$TMP/tree-$1.json" ||
+		fail "endmt tree --json"
+	$PY - "$TMP/tree-$1.json" "$FIG1_JSON" "$SAMPLE" "$1" <<'PYEOF' || fail "$1: the tree"
+import json, sys
+import tm_postcards as T
+doc = json.load(open(sys.argv[1]))
+tf = T.TreeFile(sys.argv[2])
+g = tf.group("g1")
+samples = 1024 >> int(sys.argv[3])
+# the head's Replication SID ends no section (the trace starts there)
+forks = set(g.get("replication", {})) - {g["source"]["head"]} if sys.argv[4] == "repl" else set()
+got = {}
+def walk(n, parent):
+    got[n["name"]] = (parent, n)
+    for c in n["children"]:
+        walk(c, n["name"])
+for r in doc["roots"]:
+    walk(r, None)
+assert len(doc["roots"]) == 1, ("roots", [r["name"] for r in doc["roots"]])
+assert {k: v[0] for k, v in got.items()} == tf.expected_parents(g), got.keys()
+rcvs = {}
+for r in g["receivers"]:
+    rcvs[r["edge"]] = rcvs.get(r["edge"], 0) + 1
+for name, (parent, n) in got.items():
+    assert n["node_id"] == tf.id[name], (name, n["node_id"])
+    assert n["edge"] == (name in rcvs), (name, "edge")
+    assert n["fork"] == (name in forks), (name, "fork")
+    if name in forks:
+        assert n["copies"] == len(tf.children(g, name)), (name, "SIDs", n["copies"])
+    if name in rcvs:
+        assert n["copies"] == rcvs[name], (name, "receivers", n["copies"])
+    if parent is None:
+        continue
+    b = n["branch"]
+    # every sample (retransmissions repeat PSNs, never add new ones)
+    assert b["lost"] == 0 and b["samples"] >= samples, (parent, name, b)
+    d = b["delay_us"]
+    assert 0 <= d["min"] <= d["avg"] <= d["max"] < 1000000, (parent, name, d)
+print("tree: %d nodes, %d samples per branch" % (len(got), samples))
+PYEOF
+	ok "$1: endmt tree: Figure 1's tree under the file's names, every sample, no loss, sane delays"
+}
+
+# CASE: the agents said what they sent; the collector got it all.
+case_counts() {
+	$PY - "$TMP/collect.json" "$SAMPLE" "$1" <<'PYEOF' || fail "$1: collector counts: $(cat "$TMP/collect.json")"
+import json, sys
+c = json.load(open(sys.argv[1]))
+# a postcard per sample from each edge, and from each fork below the
+# head (repl: N4, N5)
+want = (3 if sys.argv[3] == "mcast" else 5) * (1024 >> int(sys.argv[2]))
+assert c["records"] >= want and c["bad_messages"] == 0 and c["foreign"] == 0, c
+print("collect:", c)
+PYEOF
+	ok "$1: collect: every exporter's postcards, nothing malformed"
+}
+
+# CASE: with LOSS (a burst of packets N4 drops toward N2, each sent once
+# more by the source), the tree shows exactly the burst's samples lost on
+# N4 -> N2 and nothing lost anywhere else.
+case_tree_loss() {
+	"$O/endmt" tree g1 --state "$TMP/state.json" --tree "$FIG1_JSON" || fail "loss: endmt tree"
+	"$O/endmt" tree g1 --state "$TMP/state.json" --tree "$FIG1_JSON" --json >"$TMP/tree-loss.json" ||
+		fail "loss: endmt tree --json"
+	$PY - "$TMP/tree-loss.json" "$SAMPLE" "$BURST_AT" "$BURST_LEN" <<'PYEOF' || fail "loss: the tree"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+k, at, n = (int(x) for x in sys.argv[2:5])
+# the burst is the first transmissions of PSN at .. at+n-1 toward N2
+want = len([p for p in range(at, at + n) if p % (1 << k) == 0])
+lost = {}
+def walk(node, parent):
+    if parent:
+        lost[(parent, node["name"])] = node["branch"]["lost"]
+    for c in node["children"]:
+        walk(c, node["name"])
+for r in doc["roots"]:
+    walk(r, None)
+assert lost.pop(("N4", "N2")) == want, ("N4->N2", want, doc)
+assert all(v == 0 for v in lost.values()), lost
+print(f"loss: N4->N2 lost {want} samples (the burst's), every other branch 0")
+PYEOF
+	ok "loss: the burst's samples lost on N4 -> N2 and on no other branch"
+}
+
 # One variant: the tree file, its topology, the transfer and the cases.
+# LOSS=1: the burst on N4 -> N2 and only the tree's cases.
 run_variant() {
 	VARIANT=$1
-	rm -f "$TMP"/*.pcap "$TMP"/*.trace
+	rm -f "$TMP"/*.pcap "$TMP"/*.trace "$TMP"/state.json
 	tree_json "$2"
 	FIG1_JSON=$TMP/fig1_tm.json
 	F1_JSON=$FIG1_JSON
+	export FIG1_JSON FIG1_AGENT_ARGS="--ipfix [fd00:6::1]:$PORT"
 	fig1_up "$ID" >"$TMP/up.log" 2>&1 || { cat "$TMP/up.log"; fail "fig1 up ($VARIANT)"; }
 	if [ "$VARIANT" = mcast ]; then
 		kernel_ioam N4 || fail "kernel IOAM on N4"
 		kernel_ioam N5 || fail "kernel IOAM on N5"
 	fi
-	capture_start
+	if [ "${LOSS:-0}" = 1 ]; then
+		IMPAIR_DIR=$TMP impair_attach "$(fig1_ns "$ID" N4)" n4-n2 "BURST_AT=$BURST_AT BURST_LEN=$BURST_LEN" ||
+			fail "impair on N4 n4-n2"
+	fi
+	nsenter --net="/run/netns/$(fig1_ns "$ID" N6)" "$O/endmt" --json collect --listen "[::]:$PORT" \
+		--state "$TMP/state.json" --grace-ms "$(tms 1000)" >"$TMP/collect.json" 2>"$TMP/collect.err" &
+	CPID=$!
+	pids+=("$CPID")
+	[ "${LOSS:-0}" = 1 ] || capture_start
 	tsleep 300
 	transfer
-	capture_stop
-	case_trace_on_every_link
-	case_receivers_untraced
-	case_counters
+	[ "${LOSS:-0}" = 1 ] || capture_stop
+	tsleep 2500		# the last postcards in, their grace time over, the file written
+	kill -TERM "$CPID"
+	wait "$CPID" || fail "$VARIANT: collect: $(cat "$TMP/collect.err")"
+	if [ "${LOSS:-0}" = 1 ]; then
+		case_tree_loss
+	else
+		case_trace_on_every_link
+		case_receivers_untraced
+		case_counters
+		case_tree "$VARIANT"
+		case_counts "$VARIANT"
+	fi
 	fig1_down "$ID" >/dev/null || fail "teardown ($VARIANT)"
-	ok "teardown ($VARIANT): nothing left"
+	ok "teardown ($VARIANT${LOSS:+, loss}): nothing left"
 }
 
-run_variant mcast fig1.json
+BURST_AT=100 BURST_LEN=16
+FIG1_SMCROUTE=1 run_variant mcast fig1.json
 FIG1_SMCROUTE=0 run_variant repl fig1_repl.json
+LOSS=1 FIG1_SMCROUTE=1 run_variant mcast fig1.json
