@@ -7,9 +7,16 @@
 # talking to the Proxy Address only, moves the data, prints a report and
 # tears everything down (also on failure or ^C).
 #
+# With on-path telemetry (docs/TELEMETRY.md) the head traces 1 packet in
+# 2^K, every router's agent exports its postcards to `endmt collect` on N6,
+# and the report ends with `endmt tree`: the tree as the postcards show it,
+# per branch one-way delay, loss and samples.
+#
 # usage: demo.sh [--bytes N] [--op write|send] [--mtu N] [--ecn] [--keep]
+#                [--telemetry K | --no-telemetry]
 #   --bytes  transfer size, K/M/G suffixes (default 8M, env DEMO_BYTES)
 #   --op     RDMA WRITE (default) or SEND
+#   --telemetry K  trace 1 packet in 2^K (default 4); --no-telemetry: none
 #   --keep   leave the topology up (prints the fig1.sh down command)
 # env: O (build dir, default build)
 # Exit status 0 only when every receiver got every byte, byte-identical.
@@ -23,6 +30,7 @@ OP=write
 MTU=1024
 ECN=
 KEEP=
+TM_K=4
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bytes) BYTES=$2; shift 2 ;;
@@ -30,6 +38,8 @@ while [ $# -gt 0 ]; do
 	--mtu) MTU=$2; shift 2 ;;
 	--ecn) ECN=--ecn; shift ;;
 	--keep) KEEP=1; shift ;;
+	--telemetry) TM_K=$2; shift 2 ;;
+	--no-telemetry) TM_K=; shift ;;
 	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "demo: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -71,6 +81,22 @@ print("RCVS=(" + " ".join(f'{r["name"]},{r["addr"]},{r["qpn"]},{r.get("psn_offse
 EOF
 )"
 
+TM_PORT=4739
+if [ -n "$TM_K" ]; then
+	# fig1.json with telemetry: each node's IOAM id its position (the
+	# default), the group traced 1 in 2^K
+	$PY - "$F1_JSON" "$OUT/fig1_tm.json" "$TM_K" <<'EOF'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["ioam_namespace"] = 1
+for g in t["groups"]:
+    g["telemetry"] = {"sample": int(sys.argv[3])}
+json.dump(t, open(sys.argv[2], "w"), indent=1)
+EOF
+	F1_JSON=$OUT/fig1_tm.json
+	export FIG1_AGENT_ARGS="--ipfix [${F1_LO[N6]}]:$TM_PORT"
+fi
+
 echo "== building Figure 1 (id $ID)"
 t0=$(date +%s.%N)
 fig1_up "$ID"
@@ -86,6 +112,16 @@ counters() { # -> "NODE DEV rx tx" lines
 	done
 }
 counters >"$OUT/c0"
+if [ -n "$TM_K" ]; then
+	# N4 and N5 forward with the kernel's multicast routing: as kernel
+	# IOAM nodes they fill their entries too, and the tree shows them
+	fig1_kernel_ioam "$ID" N4 1 && fig1_kernel_ioam "$ID" N5 1 ||
+		echo "   (no kernel IOAM on N4/N5: the tree shows the edges under the head)"
+	nsenter --net="/run/netns/$(fig1_ns "$ID" N6)" "$O/endmt" collect --listen "[::]:$TM_PORT" \
+		--state "$OUT/tm-state.json" --grace-ms "$(tms 1000)" >/dev/null 2>"$OUT/collect.err" &
+	TM_PID=$!
+	echo "   telemetry: 1 packet in $((1 << TM_K)) traced (IOAM), N4 N5 kernel IOAM nodes, postcards to endmt collect on N6"
+fi
 
 echo "== transfer: $BYTES by RDMA $(echo "$OP" | tr a-z A-Z), MTU $MTU, S1 -> Proxy $PROXY (QPN $DQPN)"
 for r in "${RCVS[@]}"; do
@@ -115,8 +151,14 @@ pids=()
 set -e
 counters >"$OUT/c1"
 for n in N6 N4 N5 N1 N2 N3; do fig1_endmt "$ID" "$n" --json show >"$OUT/show-$n.json" 2>/dev/null || true; done
+if [ -n "$TM_K" ]; then
+	tsleep 2000	# the last postcards in and judged (grace time), the state written
+	kill -TERM "$TM_PID" 2>/dev/null || true
+	wait "$TM_PID" 2>/dev/null || true
+fi
 
-$PY - "$OUT" "$src_rc" "${RCVS[@]}" <<'EOF'
+rc=0
+$PY - "$OUT" "$src_rc" "${RCVS[@]}" <<'EOF' || rc=$?
 import json, os, sys
 out, src_rc, rcvs = sys.argv[1], int(sys.argv[2]), [r.split(",")[0] for r in sys.argv[3:]]
 def load(p):
@@ -169,3 +211,10 @@ print(f"result: {good}/{len(rcvs)} receivers byte-identical"
       + ("" if good == len(rcvs) and s.get("ok") else "  -- FAILED"))
 sys.exit(0 if good == len(rcvs) and s.get("ok") and src_rc == 0 else 1)
 EOF
+if [ -n "$TM_K" ]; then
+	echo
+	echo "the tree as its postcards show it (endmt tree g1 --state FILE --tree FILE):"
+	"$O/endmt" tree g1 --state "$OUT/tm-state.json" --tree "$F1_JSON" 2>&1 | sed 's/^/  /' ||
+		echo "  (no tree: $(cat "$OUT/collect.err"))"
+fi
+exit $rc

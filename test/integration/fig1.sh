@@ -234,6 +234,25 @@ f1_smcroute() { # id node in "outs"
 	return 1
 }
 
+# fig1_kernel_ioam ID NODE NS: a transit (N4, N5: the kernel's multicast
+# routing forwards there) as a kernel IOAM node (docs/TELEMETRY.md): the
+# namespace NS, the node's IOAM id from the tree file (its "ioam_id", else
+# its position), every device's IOAM id its ifindex (as endmt writes
+# interface ids), IOAM on the link from N6.
+fig1_kernel_ioam() {
+	local id=$1 n=$2 ns=$3 d nid
+	nid=$(/usr/bin/python3 -c 'import json,sys; ns=json.load(open(sys.argv[1]))["nodes"]
+print(ns[sys.argv[2]].get("ioam_id", list(ns).index(sys.argv[2]) + 1))' "$F1_JSON" "$n") || return 1
+	f1_in "$id" "$n" ip ioam namespace add "$ns" || return 1
+	f1_in "$id" "$n" sysctl -qw "net.ipv6.ioam6_id=$nid" || return 1
+	for d in $(ip -n "$(fig1_ns "$id" "$n")" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1); do
+		[ "$d" = lo ] && continue
+		f1_in "$id" "$n" sysctl -qw "net.ipv6.conf.$d.ioam6_id=$(ip -n "$(fig1_ns "$id" "$n")" -j link show "$d" |
+			/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ifindex"])')" || return 1
+	done
+	f1_in "$id" "$n" sysctl -qw "net.ipv6.conf.$(f1_dev "$n" N6).ioam6_enabled=1"
+}
+
 fig1_down() {
 	local id=$1 st n f pid ns dev
 	st=$(f1_state "$id")

@@ -58,20 +58,6 @@ EOF
 ifindex() { ip -n "$(fig1_ns "$ID" "$1")" -j link show "$2" | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["ifindex"])'; }
 ioam_id() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"][sys.argv[2]]["ioam_id"])' "$FIG1_JSON" "$1"; }
 
-# N4 and N5 as kernel IOAM nodes: the namespace, their node id (the
-# tree's), and IOAM on the link from the parent, every device's IOAM id
-# its ifindex (as endmt writes interface ids).
-kernel_ioam() {
-	local n=$1 d
-	f1_in "$ID" "$n" ip ioam namespace add "$NS_ID" || return 1
-	f1_in "$ID" "$n" sysctl -qw "net.ipv6.ioam6_id=$(ioam_id "$n")" || return 1
-	for d in $(ip -n "$(fig1_ns "$ID" "$n")" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1); do
-		[ "$d" = lo ] && continue
-		f1_in "$ID" "$n" sysctl -qw "net.ipv6.conf.$d.ioam6_id=$(ifindex "$n" "$d")" || return 1
-	done
-	f1_in "$ID" "$n" sysctl -qw "net.ipv6.conf.$(f1_dev "$n" N6).ioam6_enabled=1"
-}
-
 # The links captured: NODE:DEVICE, the sending end of each tree link (the
 # receiving end's XDP program sees a frame before a capture there does, and
 # an edge's takes the trace off), and R1's and R4's links.
@@ -346,8 +332,8 @@ run_variant() {
 	export FIG1_JSON FIG1_AGENT_ARGS="--ipfix [fd00:6::1]:$PORT"
 	fig1_up "$ID" >"$TMP/up.log" 2>&1 || { cat "$TMP/up.log"; fail "fig1 up ($VARIANT)"; }
 	if [ "$VARIANT" = mcast ]; then
-		kernel_ioam N4 || fail "kernel IOAM on N4"
-		kernel_ioam N5 || fail "kernel IOAM on N5"
+		fig1_kernel_ioam "$ID" N4 "$NS_ID" || fail "kernel IOAM on N4"
+		fig1_kernel_ioam "$ID" N5 "$NS_ID" || fail "kernel IOAM on N5"
 	fi
 	if [ "${LOSS:-0}" = 1 ]; then
 		IMPAIR_DIR=$TMP impair_attach "$(fig1_ns "$ID" N4)" n4-n2 "BURST_AT=$BURST_AT BURST_LEN=$BURST_LEN" ||
