@@ -304,6 +304,26 @@ static void row_drop(struct row *r, enum endmt_stat st)
 	row_verdict(r, TC_ACT_SHOT, d, NELEM(d));
 }
 
+/* A Hop-by-Hop header of hl octets put between r's outer IPv6 header and
+ * its SRH: PadN over all of it but the option opt (type, length, hl - 4
+ * octets of it) at offset 2, then hdrlen_add added to its Hdr Ext Len. */
+static void row_hbh(struct row *r, size_t hl, uint8_t opt, uint8_t optlen, int hdrlen_add)
+{
+	uint8_t *ip6 = r->in + ENDMT_ETH_HLEN, *h = ip6 + 40;
+	size_t plen = (size_t)ip6[4] << 8 | ip6[5];
+
+	memmove(h + hl, h, r->in_len - ENDMT_ETH_HLEN - 40);
+	memset(h, 0, hl);
+	h[0] = ip6[6];
+	h[1] = (uint8_t)((int)(hl / 8 - 1) + hdrlen_add);
+	h[2] = opt;
+	h[3] = optlen;
+	ip6[6] = 0;
+	plen += hl;
+	ip6[4] = (uint8_t)(plen >> 8), ip6[5] = (uint8_t)plen;
+	r->in_len += hl;
+}
+
 /* The rows: one subtest each, r reset and named by ROW. */
 static const char *const down3[] = { SID_NONE, SID_SLOW, SID_FAST };
 static const char *const down_loop[] = { RSID2, RSID, SID_FAST };
@@ -373,6 +393,26 @@ static void rows_bad_input(struct tr_obj *o)
 	ROW("hop_limit_0") {
 		r.in_len = plain_frame(r.in, RSID, 0, ENDMT_NEXTHDR_IPV6, mac_up0, mac_inj, 64);
 		row_drop(&r, ENDMT_STAT_DROP_REPL_HLIM);
+		run_row(o, &r);
+	}
+	/* A Hop-by-Hop header that cannot be walked, or whose option says
+	 * discard (RFC 8200 4.2), makes no copy (bpf/dp/repl_tm.h). */
+	ROW("hbh_past_packet") {
+		row_in(&r, 64, 64, 0);
+		row_hbh(&r, 32, 1, 28, 100);
+		row_drop(&r, ENDMT_STAT_DROP_HBH);
+		run_row(o, &r);
+	}
+	ROW("hbh_option_past_header") {
+		row_in(&r, 64, 64, 0);
+		row_hbh(&r, 32, 0x31, 60, 0);
+		row_drop(&r, ENDMT_STAT_DROP_HBH);
+		run_row(o, &r);
+	}
+	ROW("hbh_option_discard") {
+		row_in(&r, 64, 64, 0);
+		row_hbh(&r, 32, 0x41, 28, 0);
+		row_drop(&r, ENDMT_STAT_DROP_HBH_OPTION);
 		run_row(o, &r);
 	}
 	ROW("entry_n_0") {
