@@ -62,12 +62,9 @@ static void collect_log(const char *fmt, ...)
 {
 	va_list ap;
 
-	log_stamp(stderr);
-	fprintf(stderr, "%s collect: ", env.prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_vline("collect", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static uint64_t real_ns(void)

@@ -39,7 +39,9 @@ extern struct endmt_env env;
  * print the one line themselves, never both). */
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void infof(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* -v only */
-/* The agent's log: "<ISO 8601 UTC with ms> endmt agent: <msg>" on stderr. */
+/* A running daemon's log line on stderr: "<ISO 8601 UTC with ms> endmt WHO:
+ * <msg>"; agent_log is WHO "agent" (collect.c has "collect"). */
+void log_vline(const char *who, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_stamp(FILE *f);	/* "2026-12-03T16:51:48.123Z " */
 void setup_libbpf_print(void);

@@ -29,16 +29,21 @@ void log_stamp(FILE *f)
 	fprintf(f, "%s.%03ldZ ", buf, ts.tv_nsec / 1000000);
 }
 
+void log_vline(const char *who, const char *fmt, va_list ap)
+{
+	log_stamp(stderr);
+	fprintf(stderr, "%s %s: ", env.prog, who);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void agent_log(const char *fmt, ...)
 {
 	va_list ap;
 
-	log_stamp(stderr);
-	fprintf(stderr, "%s agent: ", env.prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_vline("agent", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 static int json_emit(json_t *o, size_t flags);
 

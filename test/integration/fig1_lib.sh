@@ -84,3 +84,26 @@ fig1_rx_in_order() {
 			echo 1 > "$q" || exit 1; done; done' rps $devs || return 1
 	done
 }
+
+# fig1_receivers ID DIR BYTES: an rcpeer responder on each receiver of
+# $F1_JSON as it describes them (fig1_rcvs: own start PSN, own RETH va and
+# rkey) for BYTES, reports in DIR/NAME.json, stderr in DIR/NAME.err; their
+# pids appended to RPIDS and pids.  Returns once all listen; 1 (with the
+# reason on stderr) if one does not.  Their idle bound (20 s, times
+# ENDMT_TIME_SCALE) only has to cover the wait for the first packet.
+fig1_receivers() {
+	local id=$1 dir=$2 bytes=$3 n a q off va rk
+	while read -r n a q off va rk; do
+		nsenter --net="/run/netns/$(fig1_ns "$id" "$n")" "$O/tools/rcpeer" recv \
+			--local "$a" --peer fd00:ff::1 --qpn "$q" --dqpn 4660 --psn $((off & 0xffffff)) \
+			--va "$va" --rkey "$rk" --bytes "$bytes" --idle-ms "$(tms 20000)" --linger-ms "$(tms 500)" \
+			--out "$dir/$n.json" >/dev/null 2>"$dir/$n.err" &
+		RPIDS+=($!)
+		pids+=($!)
+	done < <(fig1_rcvs "$F1_JSON")
+	for n in $(fig1_rcvs "$F1_JSON" | awk '{print $1}'); do
+		for _ in $(seq "$(tn 50)"); do grep -qs listening "$dir/$n.err" && break; sleep 0.1; done
+		grep -qs listening "$dir/$n.err" ||
+			{ echo "receiver $n did not start: $(cat "$dir/$n.err")" >&2; return 1; }
+	done
+}

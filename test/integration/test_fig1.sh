@@ -55,18 +55,7 @@ for n in R3 R4; do
 done
 tsleep 500
 RPIDS=()
-while read -r n a q off va rk; do
-	nsenter --net="/run/netns/$(fig1_ns "$ID" "$n")" "$O/tools/rcpeer" recv \
-		--local "$a" --peer fd00:ff::1 --qpn "$q" --dqpn 4660 --psn $((off & 0xffffff)) \
-		--va "$va" --rkey "$rk" --bytes 1M --idle-ms "$(tms 20000)" --linger-ms "$(tms 500)" \
-		--out "$TMP/$n.json" >/dev/null 2>"$TMP/$n.err" &
-	RPIDS+=($!)
-	pids+=($!)
-done < <(fig1_rcvs "$F1_JSON")
-for n in R1 R2 R3 R4 R5; do
-	for _ in $(seq "$(tn 50)"); do grep -qs listening "$TMP/$n.err" && break; sleep 0.1; done
-	grep -qs listening "$TMP/$n.err" || fail "receiver $n did not start: $(cat "$TMP/$n.err")"
-done
+fig1_receivers "$ID" "$TMP" 1M || fail "receivers"
 # UDP checksum 0, as rxe sends: the edges' XDP fan-out can take them (a
 # socket's checksum on veth is CHECKSUM_PARTIAL: the TC path, which the
 # other Figure 1 tests run)

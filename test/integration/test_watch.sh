@@ -96,18 +96,7 @@ pane() { tmux -L "$TMUX_SOCK" capture-pane -p -t top; }
 
 # a transfer slow enough to watch: 12 MB at 16 Mbit/s, about 6 s
 RPIDS=()
-while read -r n a q off va rk; do
-	nsenter --net="/run/netns/$(fig1_ns "$ID" "$n")" "$O/tools/rcpeer" recv \
-		--local "$a" --peer fd00:ff::1 --qpn "$q" --dqpn 4660 --psn $((off & 0xffffff)) \
-		--va "$va" --rkey "$rk" --bytes 12M --idle-ms "$(tms 20000)" --linger-ms "$(tms 500)" \
-		--out "$TMP/$n.json" >/dev/null 2>"$TMP/$n.err" &
-	RPIDS+=($!)
-	pids+=($!)
-done < <(fig1_rcvs "$F1_JSON")
-for n in R1 R2 R3 R4 R5; do
-	for _ in $(seq "$(tn 50)"); do grep -qs listening "$TMP/$n.err" && break; sleep 0.1; done
-	grep -qs listening "$TMP/$n.err" || fail "receiver $n did not start: $(cat "$TMP/$n.err")"
-done
+fig1_receivers "$ID" "$TMP" 12M || fail "receivers"
 nsenter --net="/run/netns/$(fig1_ns "$ID" S1)" "$O/tools/rcpeer" send --local fd00:10::2 \
 	--udp-csum0 --peer fd00:ff::1 --qpn 17 --dqpn 4660 --bytes 12M --rate-mbps 16 \
 	--timeout-ms "$(tms 100)" --out "$TMP/S1.json" >/dev/null 2>"$TMP/S1.err" &
