@@ -5,6 +5,7 @@
 #ifndef ENDMT_LOADER_H
 #define ENDMT_LOADER_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
