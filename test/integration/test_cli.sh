@@ -999,8 +999,11 @@ case_tree_strict() {
 		'j["nodes"]["N4"]["parent"] = 6'
 	tree_good "telemetry keys accepted" '
 	j["ioam_namespace"] = 7
-	j["nodes"]["N4"]["ioam_id"] = 4
+	j["nodes"]["N4"]["ioam_id"] = 0x4444
 	g["telemetry"] = {"sample": "off", "slots": 4}'
+	# N1 has no ioam_id and is the 4th node: its id is 4
+	tree_bad "two nodes with one ioam_id" "bad.json: nodes\.N1\.ioam_id: 4 is also node N4's" \
+		'j["nodes"]["N4"]["ioam_id"] = 4'
 	tree_good "telemetry sample 1 in 2^3" 'g["telemetry"] = {"sample": 3}'
 	tree_bad "telemetry sample out of range" "bad.json: groups\[0\]\.telemetry\.sample: must be 0\.\.16" \
 		'g["telemetry"] = {"sample": 17}'
