@@ -40,7 +40,8 @@
  * the window loop never waits for a scrape.
  *
  * Telemetry (--ipfix): every window also drains the postcard ring and sends
- * what it held as IPFIX (tm_export.c, docs/TELEMETRY.md). */
+ * what it held as IPFIX, and once a second every group's branches' ACK
+ * state (tm_export.c, docs/TELEMETRY.md). */
 #include <errno.h>
 #include <net/if.h>
 #include <signal.h>
@@ -361,6 +362,7 @@ static int agent_run(void *p)
 			next_fanout = t + FANOUT_REFRESH_NS;
 		}
 		tm_export_poll(tx, t);
+		tm_export_acks(tx, &m, t);
 		s.windows++;
 	}
 	agent_report(&lim, m.groups);
@@ -422,8 +424,8 @@ static const struct opt agent_opts[] = {
 	{ "liveness-ms", OPT_U32, O(liveness_ms), NOSET, "N", "report branches silent this long with data unacknowledged (default 1000, 0 = off)", 0, 3600000, NULL, false, false },
 	{ "windows", OPT_U32, O(windows), NOSET, "N", "stop after N windows (tests)", 1, UINT32_MAX, NULL, false, false },
 	{ "once", OPT_FLAG, O(once), NOSET, NULL, "run one window and exit (same as --windows 1)", 0, 0, NULL, false, false },
-	{ "ipfix", OPT_STR, O(ipfix), NOSET, "HOST[:PORT]", "export telemetry postcards as IPFIX over UDP to this collector (port 4739 if omitted; [IPV6]:PORT)", 0, 0, NULL, false, false },
-	{ "ipfix-refresh-s", OPT_U32, O(ipfix_refresh_s), NOSET, "N", "resend the IPFIX template every N seconds (default " STR(TM_EXPORT_REFRESH_S) ")", 1, 3600, NULL, false, false },
+	{ "ipfix", OPT_STR, O(ipfix), NOSET, "HOST[:PORT]", "export telemetry postcards, and every branch's ACK state once a second, as IPFIX over UDP to this collector (port 4739 if omitted; [IPV6]:PORT)", 0, 0, NULL, false, false },
+	{ "ipfix-refresh-s", OPT_U32, O(ipfix_refresh_s), NOSET, "N", "resend the IPFIX templates every N seconds (default " STR(TM_EXPORT_REFRESH_S) ")", 1, 3600, NULL, false, false },
 	{ "no-fanout", OPT_FLAG, O(no_fanout), NOSET, NULL, "do not keep the edge's XDP fan-out (every copy takes the TC path)", 0, 0, NULL, false, false },
 	{ "metrics", OPT_FLAG, O(metrics), NOSET, NULL, "serve Prometheus metrics on http://" ENDMT_METRICS_DEF_ADDR "/metrics (default: no metrics)", 0, 0, NULL, false, false },
 	{ "metrics-addr", OPT_STR, O(metrics_addr), NOSET, "ADDR:PORT", "serve them on ADDR:PORT instead (implies --metrics; [::1]:9477, 0.0.0.0:9477, ...)", 0, 0, NULL, false, false },

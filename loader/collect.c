@@ -40,13 +40,14 @@ struct exporter {
 	socklen_t alen;
 	fBuf_t *fbuf;		/* owns its session */
 	uint64_t last_ns;	/* the least recent goes when the table is full */
+	uint16_t itid;		/* the internal template set */
 };
 
 struct collector {
 	fbInfoModel_t *model;
 	struct exporter ex[MAX_EXPORTERS];
 	int nex;
-	uint64_t messages, records, foreign, bad;
+	uint64_t messages, records, ack_records, foreign, bad;
 };
 
 static volatile sig_atomic_t stop_sig;
@@ -167,42 +168,84 @@ static struct exporter *exporter_get(struct collector *c, const struct sockaddr_
 		exporter_drop(e);
 		return NULL;
 	}
+	e->itid = TM_IPFIX_TID;
 found:
 	e->last_ns = now;
 	return e;
 }
 
-/* Records of another template (another exporter's flows on the same
- * port) would transcode into a zeroed postcard: only ours count. */
-static bool ours(fBuf_t *fbuf)
+static bool has_ie(fbTemplate_t *t, const char *name)
 {
-	fbInfoElementSpec_t spec[] = { { "endmtIoamNodeData", 0, 0 }, FB_IESPEC_NULL };
-	fbTemplate_t *t = fBufGetCollectionTemplate(fbuf, NULL);
+	fbInfoElementSpec_t spec[] = { { (char *)name, 0, 0 }, FB_IESPEC_NULL };
 
 	return t && fbTemplateContainsAllElementsByName(t, spec);
 }
 
+static void ack_from_rec(struct tm_ack *a, const struct tm_ack_rec *r, uint64_t real)
+{
+	memset(a, 0, sizeof(*a));
+	a->node_id = r->node_id;
+	memcpy(a->proxy, r->proxy, 16);
+	a->dqpn = r->dqpn;
+	a->kind = r->kind;
+	memcpy(a->addr, r->addr, 16);
+	a->ifindex = r->out_if;
+	a->ack_psn = r->ack_psn;
+	a->data_psn = r->data_psn;
+	a->lag = r->lag;
+	a->age_ms = r->age_ms;
+	a->flags = r->flags;
+	a->acks = r->acks;
+	a->naks = r->naks;
+	a->cnps = r->cnps;
+	a->export_ns = tm_ntp_to_ns(r->export_ntp);
+	a->received_ns = real;
+}
+
+/* Each record by its template: a postcard (endmtIoamNodeData), an ACK
+ * state (endmtAckPsn), or another exporter's flows on the same port
+ * (read into a postcard's record and not counted: transcoded, they would
+ * be zeroed records). */
 static void message(struct collector *c, struct tm_state *st, struct exporter *e,
 		    uint8_t *buf, size_t len, uint64_t mono, uint64_t real)
 {
 	struct endmt_postcard pc;
-	struct tm_rec r;
+	union {
+		struct tm_rec pc;
+		struct tm_ack_rec ack;
+	} r;
+	struct tm_ack a;
 	GError *err = NULL;
+	fbTemplate_t *t;
+	uint16_t tid, itid;
 	size_t rl;
 
 	c->messages++;
 	fBufSetBuffer(e->fbuf, buf, len);
 	for (;;) {
-		rl = sizeof(r);
+		t = fBufNextCollectionTemplate(e->fbuf, &tid, &err);
+		if (!t)
+			break;
+		itid = has_ie(t, "endmtAckPsn") ? TM_IPFIX_TID_ACK : TM_IPFIX_TID;
+		if (itid != e->itid) {
+			if (!fBufSetInternalTemplate(e->fbuf, itid, &err))
+				break;
+			e->itid = itid;
+		}
+		rl = itid == TM_IPFIX_TID ? sizeof(r.pc) : sizeof(r.ack);
 		if (!fBufNext(e->fbuf, (uint8_t *)&r, &rl, &err))
 			break;
-		if (!ours(e->fbuf)) {
+		if (itid == TM_IPFIX_TID_ACK) {
+			c->ack_records++;
+			ack_from_rec(&a, &r.ack, real);
+			tm_state_ack(st, &a);
+		} else if (has_ie(t, "endmtIoamNodeData")) {
+			c->records++;
+			tm_rec_to_postcard(&r.pc, &pc);
+			tm_state_add(st, &pc, mono, real);
+		} else {
 			c->foreign++;
-			continue;
 		}
-		c->records++;
-		tm_rec_to_postcard(&r, &pc);
-		tm_state_add(st, &pc, mono, real);
 	}
 	if (!g_error_matches(err, FB_ERROR_DOMAIN, FB_ERROR_BUFSZ) &&
 	    !g_error_matches(err, FB_ERROR_DOMAIN, FB_ERROR_EOM)) {
@@ -283,15 +326,17 @@ static int collect_run(void *p)
 	if (err)
 		errorf("collect: writing %s: %s", a->state, strerror(-err));
 	if (env.json)
-		json_print(json_pack("{s:I, s:I, s:I, s:I, s:i}",
+		json_print(json_pack("{s:I, s:I, s:I, s:I, s:I, s:i}",
 				     "messages", (json_int_t)c->messages,
 				     "records", (json_int_t)c->records,
+				     "ack_records", (json_int_t)c->ack_records,
 				     "foreign", (json_int_t)c->foreign,
 				     "bad_messages", (json_int_t)c->bad, "signal", (int)stop_sig));
 	else
-		printf("collect: %llu messages, %llu postcards, %llu foreign records, "
-		       "%llu bad messages\n", (unsigned long long)c->messages,
-		       (unsigned long long)c->records, (unsigned long long)c->foreign,
+		printf("collect: %llu messages, %llu postcards, %llu ACK-state records, "
+		       "%llu foreign records, %llu bad messages\n", (unsigned long long)c->messages,
+		       (unsigned long long)c->records, (unsigned long long)c->ack_records,
+		       (unsigned long long)c->foreign,
 		       (unsigned long long)c->bad);
 out:
 	if (fd >= 0)
@@ -328,6 +373,6 @@ static const struct opt collect_opts[] = {
 #undef O
 
 const struct cmd cmd_collect = {
-	"collect", "Collect telemetry postcards (IPFIX) and rebuild each group's tree until SIGTERM/SIGINT.",
+	"collect", "Collect telemetry postcards and ACK states (IPFIX) and rebuild each group's tree until SIGTERM/SIGINT.",
 	collect_opts, sizeof(struct collect_args), collect_defaults, collect_run,
 };

@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "endmt.h"
+#include "nodestat.h"
 #include "tm_export.h"
 #include "tm_ipfix.h"
 
@@ -22,6 +24,10 @@
  * (a record with 8 node entries) = 1150 octets, within IPv6's minimum
  * 1280 with the IP and UDP headers. */
 #define MSG_RECORDS 5
+/* ACK-state records: 94 octets each on the wire, 11 in 16 + 4 + 11 * 94 =
+ * 1054 octets, within the same bound. */
+#define MSG_ACK_RECORDS 11
+#define ACK_EVERY_NS 1000000000ull	/* ACK state, once a second */
 
 struct tm_export {
 	char path[PATH_MAX];	/* PINROOT/endmt_postcards */
@@ -34,9 +40,10 @@ struct tm_export {
 	struct ring_buffer *rb;
 	int ring_fd;
 	uint32_t domain;	/* observation domain: the exporter's node_id */
-	uint64_t refresh_ns, next_refresh, next_open;
+	uint64_t refresh_ns, next_refresh, next_open, next_acks;
 	unsigned int pending;	/* records appended since the last emit */
-	uint64_t postcards, messages, short_records, send_errors;
+	uint16_t pending_tid;	/* their template */
+	uint64_t postcards, ack_records, messages, short_records, send_errors;
 	int last_err;		/* reported once until it changes */
 };
 
@@ -82,42 +89,57 @@ static void templates(struct tm_export *x)
 	}
 }
 
-static int on_postcard(void *ctx, void *data, size_t size)
+/* Before a record of node `node_id` in template tid: the observation
+ * domain (one per node, RFC 7011 §2: the templates go again in a new one)
+ * and the templates of a new set.  false: the record cannot go. */
+static bool record_start(struct tm_export *x, uint32_t node_id, uint16_t tid)
 {
-	struct tm_export *x = ctx;
-	struct endmt_postcard pc;
-	struct tm_rec r;
 	GError *err = NULL;
 	gboolean added;
 
-	if (size < sizeof(pc)) {	/* a producer of another layout */
-		x->short_records++;
-		return 0;
-	}
-	memcpy(&pc, data, sizeof(pc));
-	if (pc.node_id != x->domain) {
-		/* One observation domain per node (RFC 7011 §2): the
-		 * templates go again in the new one. */
+	if (node_id != x->domain) {
 		if (x->pending)
 			emit(x);
 		x->pending = 0;
-		x->domain = pc.node_id;
+		x->domain = node_id;
 		if (!tm_ipfix_domain(x->session, x->domain, &added, &err)) {
 			report(x, -EINVAL, "observation domain", err->message);
 			g_clear_error(&err);
-			return 0;
+			return false;
 		}
 		if (added)
 			emit(x);
 		else
 			templates(x);
 	}
-	if (!x->pending && (!fBufSetInternalTemplate(x->fbuf, TM_IPFIX_TID, &err) ||
-			    !fBufSetExportTemplate(x->fbuf, TM_IPFIX_TID, &err))) {
+	if (x->pending && x->pending_tid != tid) {	/* one template per message */
+		emit(x);
+		x->pending = 0;
+	}
+	if (!x->pending && (!fBufSetInternalTemplate(x->fbuf, tid, &err) ||
+			    !fBufSetExportTemplate(x->fbuf, tid, &err))) {
 		report(x, -EINVAL, "template", err->message);
 		g_clear_error(&err);
+		return false;
+	}
+	x->pending_tid = tid;
+	return true;
+}
+
+static int on_postcard(void *ctx, void *data, size_t size)
+{
+	struct tm_export *x = ctx;
+	struct endmt_postcard pc;
+	struct tm_rec r;
+	GError *err = NULL;
+
+	if (size < sizeof(pc)) {	/* a producer of another layout */
+		x->short_records++;
 		return 0;
 	}
+	memcpy(&pc, data, sizeof(pc));
+	if (!record_start(x, pc.node_id, TM_IPFIX_TID))
+		return 0;
 	tm_rec_from_postcard(&r, &pc);
 	/* Automatic mode: a full message goes out by itself. */
 	if (!fBufAppend(x->fbuf, (uint8_t *)&r, sizeof(r), &err)) {
@@ -239,9 +261,121 @@ void tm_export_poll(struct tm_export *x, uint64_t now)
 	x->pending = 0;
 }
 
+/* One branch of a group as its ACK-state record. */
+static void ack_rec(struct tm_ack_rec *r, const struct nodestat_group *ng, unsigned int i,
+		    uint32_t node_id, uint64_t real)
+{
+	const struct endmt_group *g = &ng->g;
+	const struct endmt_branch *b = &g->br[i];
+	uint64_t age;
+	uint32_t lag;
+
+	memset(r, 0, sizeof(*r));
+	r->export_ntp = tm_ns_to_ntp(real);
+	r->acks = b->acks;
+	r->naks = b->naks;
+	r->cnps = b->cnps;
+	memcpy(r->proxy, ng->key.proxy, 16);
+	if (g->flags & ENDMT_GF_BRANCH_IFINDEX) {
+		r->kind = TM_BRANCH_IFINDEX;
+		memcpy(&r->out_if, b->id, sizeof(r->out_if));
+	} else {
+		r->kind = TM_BRANCH_RECEIVER;
+		memcpy(r->addr, b->id, 16);
+	}
+	r->node_id = node_id;
+	r->dqpn = ng->key.dqpn;
+	r->ack_psn = b->ack_psn;
+	r->data_psn = g->data_psn;
+	if (nodestat_branch_lag(g, i, &lag)) {
+		r->lag = lag;
+		r->flags |= TM_ACK_F_LAG;
+	}
+	if (nodestat_branch_age(ng, i, &age)) {
+		age /= 1000000;
+		r->age_ms = age < TM_ACK_AGE_MAX ? age : TM_ACK_AGE_MAX;
+		r->flags |= TM_ACK_F_RESPONDED;
+	}
+	if (nodestat_branch_stale(ng, i))
+		r->flags |= TM_ACK_F_STALE;
+	if (b->flags & ENDMT_BR_FAILED)
+		r->flags |= TM_ACK_F_FAILED;
+	if (b->flags & ENDMT_BR_NAK_PENDING)
+		r->flags |= TM_ACK_F_NAK_PENDING;
+}
+
+struct ack_walk {
+	struct tm_export *x;
+	uint32_t node_id;
+	uint64_t real;
+};
+
+static int on_group(const struct nodestat_group *ng, void *ctx)
+{
+	struct ack_walk *w = ctx;
+	struct tm_export *x = w->x;
+	unsigned int i, n = nodestat_nbranches(&ng->g);
+	struct tm_ack_rec r;
+	GError *err = NULL;
+
+	/* A group with no traffic yet has nothing to say: no data forwarded
+	 * (head, edge), no branch ever answered (transit).  So a node's first
+	 * message (its templates) waits for its first packets, as with
+	 * postcards, and a collector started with the traffic decodes it. */
+	for (i = 0; i < n && !(ng->g.state & ENDMT_GS_DATA_FWD); i++)
+		if (ng->g.br[i].last_seen_ns)
+			break;
+	if (i == n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!(ng->g.br[i].flags & ENDMT_BR_VALID))
+			continue;
+		if (!record_start(x, w->node_id, TM_IPFIX_TID_ACK))
+			return -EINVAL;
+		ack_rec(&r, ng, i, w->node_id, w->real);
+		if (!fBufAppend(x->fbuf, (uint8_t *)&r, sizeof(r), &err)) {
+			x->send_errors++;
+			report(x, -EIO, "appending a record", err->message);
+			g_clear_error(&err);
+			fbExporterClose(x->exporter);
+			return -EIO;
+		}
+		x->ack_records++;
+		if (++x->pending == MSG_ACK_RECORDS) {
+			emit(x);
+			x->pending = 0;
+		}
+	}
+	return 0;
+}
+
+void tm_export_acks(struct tm_export *x, const struct endmt_maps_fds *m, uint64_t now)
+{
+	struct endmt_tm_node tm;
+	struct ack_walk w = { .x = x };
+	uint32_t zero = 0;
+	struct timespec ts;
+
+	if (!x || now < x->next_acks)
+		return;
+	x->next_acks = now + ACK_EVERY_NS;
+	/* Only a node with a telemetry identity exports: its node_id is the
+	 * observation domain and names the node in the collector's tree. */
+	if (m->tm < 0 || bpf_map_lookup_elem(m->tm, &zero, &tm) || !tm.node_id)
+		return;
+	w.node_id = tm.node_id;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	w.real = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	nodestat_groups(m, on_group, &w);
+	if (x->pending)
+		emit(x);
+	x->pending = 0;
+}
+
 json_t *tm_export_json(const struct tm_export *x)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:b}", "postcards", (json_int_t)x->postcards,
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:b}", "postcards", (json_int_t)x->postcards,
+			 "ack_records", (json_int_t)x->ack_records,
 			 "messages", (json_int_t)x->messages,
 			 "send_errors", (json_int_t)x->send_errors,
 			 "short_records", (json_int_t)x->short_records, "ring", x->rb != NULL);
@@ -251,8 +385,10 @@ void tm_export_print(const struct tm_export *x)
 {
 	if (!x)
 		return;
-	printf("agent: telemetry: %llu postcards exported in %llu messages, %llu send errors%s\n",
-	       (unsigned long long)x->postcards, (unsigned long long)x->messages,
+	printf("agent: telemetry: %llu postcards and %llu ACK-state records exported in %llu "
+	       "messages, %llu send errors%s\n",
+	       (unsigned long long)x->postcards, (unsigned long long)x->ack_records,
+	       (unsigned long long)x->messages,
 	       (unsigned long long)x->send_errors, x->rb ? "" : " (no ring: telemetry off)");
 }
 

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 struct tm_export;
+struct endmt_maps_fds;
 
 /* Default seconds between template refreshes (RFC 7011 §8.4: over UDP the
  * exporter resends its templates, so a collector started late decodes). */
@@ -21,8 +22,12 @@ int tm_export_open(struct tm_export **out, const char *pin_root, const char *des
 /* From the agent's loop: reads what the ring holds, sends it, refreshes
  * the templates when due.  now: CLOCK_MONOTONIC ns.  Never blocks. */
 void tm_export_poll(struct tm_export *x, uint64_t now);
-/* What it did: {"postcards","messages","send_errors","short_records",
- * "ring"} (ring: whether the ring was found). */
+/* From the agent's loop too: once a second, one ACK-state record
+ * (TM_IPFIX_TID_ACK) per valid branch of every group in m->groups, when the
+ * node has a telemetry identity (endmt_tm node_id != 0).  Never blocks. */
+void tm_export_acks(struct tm_export *x, const struct endmt_maps_fds *m, uint64_t now);
+/* What it did: {"postcards","ack_records","messages","send_errors",
+ * "short_records","ring"} (ring: whether the ring was found). */
 json_t *tm_export_json(const struct tm_export *x);
 /* The same as one line for people on stdout; NULL prints nothing. */
 void tm_export_print(const struct tm_export *x);

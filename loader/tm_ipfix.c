@@ -27,6 +27,15 @@ static fbInfoElement_t tm_ies[] = {
 	   "IOAM node data list as carried, newest entry first"),
 	EN("endmtIoamTraceFlags", TM_IE_TRACE_FLAGS, 1, FB_UINT_8, "IOAM trace Flags"),
 	EN("endmtIoamNodes", TM_IE_NODES, 1, FB_UINT_8, "entries in endmtIoamNodeData"),
+	EN("endmtAckPsn", TM_IE_ACK_PSN, 4, FB_UINT_32, "branch: newest AckPSN, source PSN space"),
+	EN("endmtDataPsn", TM_IE_DATA_PSN, 4, FB_UINT_32, "group: newest data PSN the node forwarded"),
+	EN("endmtAckLag", TM_IE_ACK_LAG, 4, FB_UINT_32, "PSNs forwarded, not acknowledged (24-bit serial)"),
+	EN("endmtResponseAgeMs", TM_IE_RESP_AGE_MS, 4, FB_UINT_32, "ms since the branch's last response"),
+	EN("endmtAcks", TM_IE_ACKS, 8, FB_UINT_64, "branch: ACKs received"),
+	EN("endmtNaks", TM_IE_NAKS, 8, FB_UINT_64, "branch: NAKs received"),
+	EN("endmtCnps", TM_IE_CNPS, 8, FB_UINT_64, "branch: CNPs received"),
+	EN("endmtBranchKind", TM_IE_BRANCH_KIND, 1, FB_UINT_8, "1 receiver address, 2 ifindex"),
+	EN("endmtAckFlags", TM_IE_ACK_FLAGS, 1, FB_UINT_8, "1 stale, 2 lag valid, 4 responded, 8 failed, 16 NAK pending"),
 	FB_IE_NULL
 };
 
@@ -56,6 +65,30 @@ static fbInfoElementSpec_t tm_spec[] = {
 	FB_IESPEC_NULL
 };
 
+/* In struct tm_ack_rec's order. */
+static fbInfoElementSpec_t tm_ack_spec[] = {
+	{ "observationTimeNanoseconds", 8, 0 },
+	{ "endmtAcks", 8, 0 },
+	{ "endmtNaks", 8, 0 },
+	{ "endmtCnps", 8, 0 },
+	{ "endmtGroupProxy", 16, 0 },
+	{ "destinationIPv6Address", 16, 0 },
+	{ "egressInterface", 4, 0 },
+	{ "endmtNodeId", 4, 0 },
+	{ "endmtGroupDqpn", 4, 0 },
+	{ "endmtAckPsn", 4, 0 },
+	{ "endmtDataPsn", 4, 0 },
+	{ "endmtAckLag", 4, 0 },
+	{ "endmtResponseAgeMs", 4, 0 },
+	{ "endmtBranchKind", 1, 0 },
+	{ "endmtAckFlags", 1, 0 },
+	{ "paddingOctets", 2, TM_SPEC_INTERNAL },
+	FB_IESPEC_NULL
+};
+
+_Static_assert(sizeof(struct tm_ack_rec) == 8 * 4 + 32 + 7 * 4 + 2 + 2,
+	       "tm_ack_rec must have no padding fixbuf does not know of");
+
 _Static_assert(sizeof(struct tm_rec) == 8 + 8 + sizeof(fbVarfield_t) + 48 + 7 * 4 + 2 + 3 + 7,
 	       "tm_rec must have no padding fixbuf does not know of");
 
@@ -68,30 +101,38 @@ fbInfoModel_t *tm_ipfix_model(void)
 	return m;
 }
 
-static fbTemplate_t *tm_template(fbInfoModel_t *model, uint32_t flags, GError **err)
+static fbTemplate_t *tm_template(fbInfoModel_t *model, uint16_t tid, uint32_t flags,
+				 GError **err)
 {
 	fbTemplate_t *t = fbTemplateAlloc(model);
 
-	if (t && !fbTemplateAppendSpecArray(t, tm_spec, flags, err)) {
+	if (t && !fbTemplateAppendSpecArray(t, tid == TM_IPFIX_TID ? tm_spec : tm_ack_spec,
+					    flags, err)) {
 		fbTemplateFreeUnused(t);
 		return NULL;
 	}
 	return t;
 }
 
+#define TM_NTIDS 2
+static const uint16_t tm_tids[TM_NTIDS] = { TM_IPFIX_TID, TM_IPFIX_TID_ACK };
+
 fbSession_t *tm_ipfix_session(fbInfoModel_t *model, gboolean exporter, GError **err)
 {
 	fbSession_t *s = fbSessionAlloc(model);
 	fbTemplate_t *t;
+	size_t i;
 
 	if (!s)
 		return NULL;
-	t = tm_template(model, TM_SPEC_INTERNAL, err);
-	if (!t || !fbSessionAddTemplate(s, TRUE, TM_IPFIX_TID, t, err))
-		goto fail;
-	if (exporter) {
-		t = tm_template(model, 0, err);
-		if (!t || !fbSessionAddTemplate(s, FALSE, TM_IPFIX_TID, t, err))
+	for (i = 0; i < TM_NTIDS; i++) {
+		t = tm_template(model, tm_tids[i], TM_SPEC_INTERNAL, err);
+		if (!t || !fbSessionAddTemplate(s, TRUE, tm_tids[i], t, err))
+			goto fail;
+		if (!exporter)
+			continue;
+		t = tm_template(model, tm_tids[i], 0, err);
+		if (!t || !fbSessionAddTemplate(s, FALSE, tm_tids[i], t, err))
 			goto fail;
 	}
 	return s;
@@ -103,15 +144,18 @@ fail:
 gboolean tm_ipfix_domain(fbSession_t *s, uint32_t domain, gboolean *added, GError **err)
 {
 	fbTemplate_t *t;
+	size_t i;
 
 	*added = FALSE;
 	fbSessionSetDomain(s, domain);
-	if (fbSessionGetTemplate(s, FALSE, TM_IPFIX_TID, NULL))
-		return TRUE;
-	t = tm_template(fbSessionGetInfoModel(s), 0, err);
-	if (!t || !fbSessionAddTemplate(s, FALSE, TM_IPFIX_TID, t, err))
-		return FALSE;
-	*added = TRUE;
+	for (i = 0; i < TM_NTIDS; i++) {
+		if (fbSessionGetTemplate(s, FALSE, tm_tids[i], NULL))
+			continue;
+		t = tm_template(fbSessionGetInfoModel(s), tm_tids[i], 0, err);
+		if (!t || !fbSessionAddTemplate(s, FALSE, tm_tids[i], t, err))
+			return FALSE;
+		*added = TRUE;
+	}
 	return TRUE;
 }
 

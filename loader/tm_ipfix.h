@@ -14,7 +14,8 @@
  * examples: endmt has no PEN of its own, and a number taken from the
  * registry's list of real enterprises would claim somebody else's. */
 #define TM_IPFIX_PEN		32473
-#define TM_IPFIX_TID		256	/* the template, internal and external */
+#define TM_IPFIX_TID		256	/* the postcard template, internal and external */
+#define TM_IPFIX_TID_ACK	257	/* the ACK-state template */
 #define TM_IPFIX_PORT		"4739"	/* RFC 7011 §10.3.4 (IANA "ipfix") */
 
 /* Enterprise IE numbers under TM_IPFIX_PEN. */
@@ -30,7 +31,33 @@ enum tm_ipfix_ie {
 	TM_IE_NODE_DATA,	/* endmtIoamNodeData, octetArray (variable) */
 	TM_IE_TRACE_FLAGS,	/* endmtIoamTraceFlags, unsigned8 */
 	TM_IE_NODES,		/* endmtIoamNodes, unsigned8 */
+	/* The ACK-state template: one receiver branch (edge) or device branch
+	 * (transit, head) of a group as the node's endmt_groups has it. */
+	TM_IE_ACK_PSN,		/* endmtAckPsn, unsigned32 */
+	TM_IE_DATA_PSN,		/* endmtDataPsn, unsigned32 */
+	TM_IE_ACK_LAG,		/* endmtAckLag, unsigned32: PSNs */
+	TM_IE_RESP_AGE_MS,	/* endmtResponseAgeMs, unsigned32 */
+	TM_IE_ACKS,		/* endmtAcks, unsigned64 */
+	TM_IE_NAKS,		/* endmtNaks, unsigned64 */
+	TM_IE_CNPS,		/* endmtCnps, unsigned64 */
+	TM_IE_BRANCH_KIND,	/* endmtBranchKind, unsigned8 */
+	TM_IE_ACK_FLAGS,	/* endmtAckFlags, unsigned8 */
 };
+
+/* endmtBranchKind: what names the branch. */
+enum tm_branch_kind {
+	TM_BRANCH_RECEIVER = 1,	/* destinationIPv6Address: the receiver (an edge) */
+	TM_BRANCH_IFINDEX = 2,	/* egressInterface: the device (transit, head) */
+};
+
+/* endmtAckFlags */
+#define TM_ACK_F_STALE		0x01	/* the agent's liveness mark holds */
+#define TM_ACK_F_LAG		0x02	/* endmtAckLag is valid (the node notes
+					 * the group's data PSN: head, edge) */
+#define TM_ACK_F_RESPONDED	0x04	/* endmtResponseAgeMs is valid */
+#define TM_ACK_F_FAILED		0x08	/* fatal NAK: the receiver's QP is in error */
+#define TM_ACK_F_NAK_PENDING	0x10	/* a NAK outstanding (endmt_branch) */
+#define TM_ACK_AGE_MAX		0xffffffffu	/* endmtResponseAgeMs saturates */
 
 /* The internal record (fixbuf's memory layout of the template: fields in
  * template order, widest first so none needs padding but the tail). */
@@ -49,6 +76,21 @@ struct tm_rec {
 	uint8_t pad[7];		/* paddingOctets, internal template only */
 };
 
+/* The ACK-state record, fixbuf's memory layout of template
+ * TM_IPFIX_TID_ACK (widest first, no padding but the tail's). */
+struct tm_ack_rec {
+	uint64_t export_ntp;	/* observationTimeNanoseconds, NTP format */
+	uint64_t acks, naks, cnps;
+	uint8_t proxy[16];	/* endmtGroupProxy */
+	uint8_t addr[16];	/* destinationIPv6Address: the receiver, or :: */
+	uint32_t out_if;	/* egressInterface: the device, or 0 */
+	uint32_t node_id, dqpn;
+	uint32_t ack_psn, data_psn, lag, age_ms;
+	uint8_t kind;		/* enum tm_branch_kind */
+	uint8_t flags;		/* TM_ACK_F_* */
+	uint8_t pad[2];		/* paddingOctets, internal template only */
+};
+
 /* "HOST:PORT", "[IPV6]:PORT", "HOST", a bare IPv6 address, ":PORT"
  * (empty host) -> host and service (TM_IPFIX_PORT when none is given), for
  * the agent's --ipfix and collect's --listen.  0 or -EINVAL. */
@@ -58,12 +100,12 @@ int tm_ipfix_hostport(const char *s, char host[TM_HOST_MAX], char svc[TM_SVC_MAX
 
 /* The information model: IANA's and endmt's elements.  NULL: no memory. */
 fbInfoModel_t *tm_ipfix_model(void);
-/* A session holding the internal template (and, for an exporter, the
- * external one) under TM_IPFIX_TID.  NULL with *err set on failure. */
+/* A session holding the internal templates (and, for an exporter, the
+ * external ones) under TM_IPFIX_TID and TM_IPFIX_TID_ACK.  NULL with *err set on failure. */
 fbSession_t *tm_ipfix_session(fbInfoModel_t *model, gboolean exporter, GError **err);
 
 /* An exporter's session to observation domain `domain`: fixbuf keeps
- * external templates per domain, so the template is added to a new one
+ * external templates per domain, so the templates are added to a new one
  * (*added: and fixbuf has written it into the buffer already). */
 gboolean tm_ipfix_domain(fbSession_t *s, uint32_t domain, gboolean *added, GError **err);
 

@@ -25,6 +25,7 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 #include "endmt.h"
+#include "tm_ipfix.h"
 #include "tm_state.h"
 
 void tm_state_init(struct tm_state *s, uint32_t grace_ms)
@@ -42,14 +43,14 @@ void tm_state_free(struct tm_state *s)
 	s->ngroups = 0;
 }
 
-static struct tm_group *group_get(struct tm_state *s, const struct endmt_postcard *pc)
+static struct tm_group *group_get(struct tm_state *s, const uint8_t *proxy, uint32_t dqpn)
 {
 	struct tm_group *g;
 	int i;
 
 	for (i = 0; i < s->ngroups; i++) {
 		g = s->group[i];
-		if (g->dqpn == pc->dqpn && !memcmp(g->proxy, pc->proxy, 16))
+		if (g->dqpn == dqpn && !memcmp(g->proxy, proxy, 16))
 			return g;
 	}
 	if (s->ngroups == TM_MAX_GROUPS)
@@ -57,8 +58,8 @@ static struct tm_group *group_get(struct tm_state *s, const struct endmt_postcar
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return NULL;
-	memcpy(g->proxy, pc->proxy, 16);
-	g->dqpn = pc->dqpn;
+	memcpy(g->proxy, proxy, 16);
+	g->dqpn = dqpn;
 	s->group[s->ngroups++] = g;
 	return g;
 }
@@ -169,7 +170,7 @@ void tm_state_add(struct tm_state *s, const struct endmt_postcard *pc, uint64_t 
 		  uint64_t now_real)
 {
 	const struct endmt_ioam_node *e = (const void *)pc->data, *prev = NULL;
-	struct tm_group *g = group_get(s, pc);
+	struct tm_group *g = group_get(s, pc->proxy, pc->dqpn);
 	struct tm_sample *sm;
 	struct tm_node *n;
 	int i, b, nodes = pc->nodes < ENDMT_IOAM_SLOTS_MAX ? pc->nodes : ENDMT_IOAM_SLOTS_MAX;
@@ -234,6 +235,34 @@ void tm_state_add(struct tm_state *s, const struct endmt_postcard *pc, uint64_t 
 	}
 }
 
+void tm_state_ack(struct tm_state *s, const struct tm_ack *a)
+{
+	struct tm_group *g = group_get(s, a->proxy, a->dqpn);
+	int i;
+
+	s->ack_records++;
+	if (!g) {
+		s->dropped++;
+		return;
+	}
+	g->ack_records++;
+	for (i = 0; i < g->nacks; i++) {
+		const struct tm_ack *o = &g->ack[i];
+
+		if (o->node_id == a->node_id && o->kind == a->kind &&
+		    (a->kind == TM_BRANCH_IFINDEX ? o->ifindex == a->ifindex :
+						    !memcmp(o->addr, a->addr, 16)))
+			break;
+	}
+	if (i == TM_MAX_ACKS) {
+		s->dropped++;
+		return;
+	}
+	if (i == g->nacks)
+		g->nacks++;
+	g->ack[i] = *a;
+}
+
 void tm_state_expire(struct tm_state *s, uint64_t now_mono, bool flush)
 {
 	int i, j;
@@ -249,7 +278,7 @@ void tm_state_expire(struct tm_state *s, uint64_t now_mono, bool flush)
 
 static json_t *group_json(const struct tm_group *g)
 {
-	json_t *o = json_object(), *nodes = json_array(), *brs = json_array();
+	json_t *o = json_object(), *nodes = json_array(), *brs = json_array(), *acks = json_array();
 	char a[INET6_ADDRSTRLEN];
 	int i, pending = 0;
 
@@ -283,8 +312,33 @@ static json_t *group_json(const struct tm_group *g)
 				100.0 * b->lost / (b->samples + b->lost) : 0.0,
 			"delay_us", d, "last_seen_ns", (json_int_t)b->last_seen_ns));
 	}
+	for (i = 0; i < g->nacks; i++) {
+		const struct tm_ack *k = &g->ack[i];
+		json_t *x = json_pack("{s:i, s:s, s:I, s:I, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:I}",
+			"node_id", (int)k->node_id,
+			"kind", k->kind == TM_BRANCH_IFINDEX ? "ifindex" : "receiver",
+			"ack_psn", (json_int_t)k->ack_psn, "data_psn", (json_int_t)k->data_psn,
+			"stale", !!(k->flags & TM_ACK_F_STALE),
+			"failed", !!(k->flags & TM_ACK_F_FAILED),
+			"nak_pending", !!(k->flags & TM_ACK_F_NAK_PENDING),
+			"acks", (json_int_t)k->acks, "naks", (json_int_t)k->naks,
+			"cnps", (json_int_t)k->cnps, "export_ns", (json_int_t)k->export_ns,
+			"received_ns", (json_int_t)k->received_ns);
+
+		if (k->kind == TM_BRANCH_IFINDEX)
+			json_object_set_new(x, "ifindex", json_integer(k->ifindex));
+		else
+			json_object_set_new(x, "addr", json_string(addr_str(k->addr, a)));
+		json_object_set_new(x, "lag", k->flags & TM_ACK_F_LAG ?
+				    json_integer(k->lag) : json_null());
+		json_object_set_new(x, "response_age_ms", k->flags & TM_ACK_F_RESPONDED ?
+				    json_integer(k->age_ms) : json_null());
+		json_array_append_new(acks, x);
+	}
 	json_object_set_new(o, "nodes", nodes);
 	json_object_set_new(o, "branches", brs);
+	json_object_set_new(o, "ack_records", json_integer(g->ack_records));
+	json_object_set_new(o, "acks", acks);
 	return o;
 }
 
@@ -301,6 +355,7 @@ int tm_state_write(const struct tm_state *s, const char *file, uint64_t now_real
 	json_object_set_new(o, "grace_ms", json_integer(s->grace_ns / 1000000));
 	json_object_set_new(o, "postcards", json_integer(s->postcards));
 	json_object_set_new(o, "dropped", json_integer(s->dropped));
+	json_object_set_new(o, "ack_records", json_integer(s->ack_records));
 	for (i = 0; i < s->ngroups; i++)
 		json_array_append_new(gs, group_json(s->group[i]));
 	json_object_set_new(o, "groups", gs);

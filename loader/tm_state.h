@@ -15,6 +15,7 @@
 #define TM_SAMPLE_SLOTS	1024	/* sampled packets in their grace time, per group */
 #define TM_SAMPLE_NODES	TM_MAX_NODES	/* nodes one sampled packet is seen at */
 #define TM_GRACE_MS_DEF	2000
+#define TM_MAX_ACKS	256	/* ACK-state branches per group (all nodes) */
 
 struct tm_delay {		/* microseconds, signed: clocks may disagree */
 	uint64_t n;
@@ -58,6 +59,22 @@ struct tm_sample {
 	int ndown;
 };
 
+/* The latest ACK state of one branch at one node (the agent's IPFIX
+ * ACK-state record, tm_ipfix.h), kept by (node, kind, receiver or ifindex). */
+struct tm_ack {
+	uint32_t node_id;
+	uint8_t proxy[16];
+	uint32_t dqpn;
+	uint8_t kind;		/* enum tm_branch_kind (tm_ipfix.h) */
+	uint8_t flags;		/* TM_ACK_F_* */
+	uint8_t addr[16];	/* receiver (kind 1) */
+	uint32_t ifindex;	/* device (kind 2) */
+	uint32_t ack_psn, data_psn, lag, age_ms;
+	uint64_t acks, naks, cnps;
+	uint64_t export_ns;	/* the exporter's CLOCK_REALTIME */
+	uint64_t received_ns;	/* the collector's */
+};
+
 struct tm_group {
 	uint8_t proxy[16];
 	uint32_t dqpn;
@@ -67,11 +84,15 @@ struct tm_group {
 	struct tm_branch br[TM_MAX_BRANCHES];
 	int nbr;
 	struct tm_sample sample[TM_SAMPLE_SLOTS];
+	struct tm_ack ack[TM_MAX_ACKS];
+	int nacks;
+	uint64_t ack_records;
 };
 
 struct tm_state {
 	uint64_t grace_ns;
 	uint64_t postcards, dropped;	/* dropped: over a table's bound */
+	uint64_t ack_records;
 	struct tm_group *group[TM_MAX_GROUPS];
 	int ngroups;
 };
@@ -81,6 +102,8 @@ void tm_state_free(struct tm_state *s);
 /* One postcard; now_mono for the grace time, now_real for "last seen". */
 void tm_state_add(struct tm_state *s, const struct endmt_postcard *pc, uint64_t now_mono,
 		  uint64_t now_real);
+/* One ACK-state record: replaces the branch's previous one. */
+void tm_state_ack(struct tm_state *s, const struct tm_ack *a);
 /* Judges the samples whose grace time ended (all of them with flush). */
 void tm_state_expire(struct tm_state *s, uint64_t now_mono, bool flush);
 /* FILE, atomically (a temporary in the same directory, then rename).

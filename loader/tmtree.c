@@ -13,6 +13,7 @@
 #include "tree.h"
 
 #define KIDS_MAX 64	/* children drawn per node */
+#define RCVS_MAX 64	/* receivers drawn per edge */
 
 struct tree_args {
 	const char *group;
@@ -25,6 +26,7 @@ struct tree_args {
 struct view {
 	json_t *g;		/* the state file's group object */
 	json_t *nodes, *brs;	/* its arrays */
+	json_t *acks;		/* its ACK states (the edges' agents), or NULL */
 	const struct tree *t;	/* names, or NULL */
 	uint64_t now;		/* CLOCK_REALTIME, for "seen ... ago" */
 	bool *done;		/* per node: drawn (a cycle is drawn once) */
@@ -124,6 +126,79 @@ static void branch_str(const struct view *v, json_t *b, char *buf, size_t len)
 		 jint(b, "lost") + jint(b, "samples"), jint(b, "samples"), ago);
 }
 
+/* The receivers an edge's agent reported (ACK-state records), by address
+ * (the same order every time). */
+static int receivers(const struct view *v, uint32_t id, json_t **r)
+{
+	const char *kind;
+	int nr = 0, k;
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(v->acks, i, a) {
+		kind = json_string_value(json_object_get(a, "kind"));
+		if (jint(a, "node_id") != id || !kind || strcmp(kind, "receiver") ||
+		    !json_is_string(json_object_get(a, "addr")) || nr == RCVS_MAX)
+			continue;
+		for (k = nr++; k > 0 && strcmp(json_string_value(json_object_get(r[k - 1], "addr")),
+					       json_string_value(json_object_get(a, "addr"))) > 0; k--)
+			r[k] = r[k - 1];
+		r[k] = a;
+	}
+	return nr;
+}
+
+/* A receiver's name in the tree file (any group's), or NULL. */
+static const char *rcv_name(const struct view *v, json_t *a)
+{
+	struct in6_addr addr;
+	int i, j;
+
+	if (!v->t || parse_addr(json_string_value(json_object_get(a, "addr")), &addr))
+		return NULL;
+	for (i = 0; i < v->t->ngroups; i++)
+		for (j = 0; j < v->t->groups[i].nrcv; j++)
+			if (!memcmp(&v->t->groups[i].rcv[j].addr, &addr, sizeof(addr)))
+				return v->t->groups[i].rcv[j].name;
+	return NULL;
+}
+
+/* Seconds since the receiver's last response, now: its age when the edge
+ * reported it plus the time since the collector received the report (the
+ * collector's clock, the same as ours when the state file is local).
+ * false: it never responded. */
+static bool rcv_age(const struct view *v, json_t *a, double *s)
+{
+	json_t *age = json_object_get(a, "response_age_ms");
+	long long rx = jint(a, "received_ns");
+
+	if (!json_is_integer(age))
+		return false;
+	*s = json_integer_value(age) / 1e3 + (rx && v->now > (uint64_t)rx ? (v->now - rx) / 1e9 : 0);
+	return true;
+}
+
+/* "ack lag 12 PSNs, last response 3.2s ago, STALE" */
+static void rcv_str(const struct view *v, json_t *a, char *buf, size_t len)
+{
+	json_t *lag = json_object_get(a, "lag");
+	size_t o;
+	double s;
+
+	if (json_is_integer(lag))
+		o = snprintf(buf, len, "ack lag %lld PSNs, ", json_integer_value(lag));
+	else
+		o = snprintf(buf, len, "ack lag unknown, ");
+	if (rcv_age(v, a, &s))
+		o += snprintf(buf + o, len - o, "last response %.1fs ago", s);
+	else
+		o += snprintf(buf + o, len - o, "never responded");
+	if (json_is_true(json_object_get(a, "stale")))
+		o += snprintf(buf + o, len - o, ", STALE");
+	if (json_is_true(json_object_get(a, "failed")))
+		snprintf(buf + o, len - o, ", FAILED");
+}
+
 /* ---- people: an indented tree ---- */
 static void draw(struct view *v, uint32_t id, json_t *via, const char *prefix, bool last,
 		 bool root)
@@ -131,22 +206,24 @@ static void draw(struct view *v, uint32_t id, json_t *via, const char *prefix, b
 	char nb[32], kind[96], fig[256], pre[512];
 	int x = node_index(v, id);
 	json_t *n = x >= 0 ? json_array_get(v->nodes, x) : NULL;
-	json_t *kids[KIDS_MAX];
-	int nk = 0, k;
+	json_t *kids[KIDS_MAX], *rcvs[RCVS_MAX];
+	int nk = 0, nr = 0, k;
 
 	kind[0] = fig[0] = '\0';
 	if (n)
 		kind_str(n, root, kind, sizeof(kind));
 	if (via)
 		branch_str(v, via, fig, sizeof(fig));
-	if (x < 0 || !v->done[x])
+	if (x < 0 || !v->done[x]) {
 		nk = children(v, id, kids);
+		nr = receivers(v, id, rcvs);
+	}
 	printf("%s%s%s%s%s%s\n", prefix, root ? "" : (last ? "`-- " : "+-- "),
 	       node_name(v, id, nb, sizeof(nb)), *kind ? "  [" : "", kind, *kind ? "]" : "");
 	/* The branch's figures under the node, inside its subtree's rule. */
 	if (*fig)
 		printf("%s%s%s %s\n", prefix, root ? "" : (last ? "    " : "|   "),
-		       nk ? "|  " : "   ", fig);
+		       nk + nr ? "|  " : "   ", fig);
 	if (x >= 0) {
 		if (v->done[x]) {
 			printf("%s    (drawn above)\n", prefix);
@@ -156,10 +233,50 @@ static void draw(struct view *v, uint32_t id, json_t *via, const char *prefix, b
 	}
 	snprintf(pre, sizeof(pre), "%s%s", prefix, root ? "" : (last ? "    " : "|   "));
 	for (k = 0; k < nk; k++)
-		draw(v, jint(kids[k], "child"), kids[k], pre, k == nk - 1, false);
+		draw(v, jint(kids[k], "child"), kids[k], pre, k == nk + nr - 1, false);
+	/* Leaves: the edge's receivers, as its agent reported their ACKs. */
+	for (k = 0; k < nr; k++) {
+		const char *name = rcv_name(v, rcvs[k]);
+		const char *addr = json_string_value(json_object_get(rcvs[k], "addr"));
+		bool end = k == nr - 1;
+
+		rcv_str(v, rcvs[k], fig, sizeof(fig));
+		if (name)
+			printf("%s%s%s (%s)  [receiver]\n", pre, end ? "`-- " : "+-- ", name, addr);
+		else
+			printf("%s%s%s  [receiver]\n", pre, end ? "`-- " : "+-- ", addr);
+		printf("%s%s    %s\n", pre, end ? "    " : "|   ", fig);
+	}
 }
 
 /* ---- machines: the same tree, nested ---- */
+static json_t *rcvs_json(const struct view *v, uint32_t id)
+{
+	json_t *out = json_array(), *rcvs[RCVS_MAX], *a, *r;
+	const char *name;
+	int nr = receivers(v, id, rcvs), k;
+	double s;
+
+	for (k = 0; k < nr; k++) {
+		a = rcvs[k];
+		name = rcv_name(v, a);
+		r = json_pack("{s:o, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}",
+			      "name", name ? json_string(name) : json_null(),
+			      "addr", json_object_get(a, "addr"),
+			      "ack_psn", json_object_get(a, "ack_psn"),
+			      "data_psn", json_object_get(a, "data_psn"),
+			      "lag", json_object_get(a, "lag"),
+			      "stale", json_object_get(a, "stale"),
+			      "failed", json_object_get(a, "failed"),
+			      "acks", json_object_get(a, "acks"),
+			      "naks", json_object_get(a, "naks"),
+			      "cnps", json_object_get(a, "cnps"));
+		json_object_set_new(r, "last_response_s", rcv_age(v, a, &s) ? json_real(s) : json_null());
+		json_array_append_new(out, r);
+	}
+	return out;
+}
+
 static json_t *node_json(struct view *v, uint32_t id, json_t *via, bool root)
 {
 	char nb[32];
@@ -198,6 +315,7 @@ static json_t *node_json(struct view *v, uint32_t id, json_t *via, bool root)
 			json_array_append_new(kids, node_json(v, jint(kb[k], "child"), kb[k], false));
 	}
 	json_object_set_new(o, "children", kids);
+	json_object_set_new(o, "receivers", rcvs_json(v, id));
 	return o;
 }
 
@@ -225,6 +343,24 @@ static void dot(struct view *v, const char *title)
 				 json_number_value(json_object_get(d, "avg")));
 		printf("\tn%lld -> n%lld [label=\"%s\"%s];\n", jint(b, "parent"), jint(b, "child"),
 		       fig, jint(b, "lost") ? ", color=red" : "");
+	}
+	/* The edges' receivers: leaves, their edges dashed (ACK state, not
+	 * postcards), red when stale. */
+	json_array_foreach(v->nodes, i, n) {
+		uint32_t id = jint(n, "node_id");
+		json_t *rcvs[RCVS_MAX];
+		int nr = receivers(v, id, rcvs), k;
+
+		for (k = 0; k < nr; k++) {
+			const char *name = rcv_name(v, rcvs[k]);
+			const char *addr = json_string_value(json_object_get(rcvs[k], "addr"));
+
+			rcv_str(v, rcvs[k], fig, sizeof(fig));
+			printf("\tr%u_%d [shape=ellipse, label=\"%s%s%s\"];\n", id, k,
+			       name ? name : addr, name ? "\\n" : "", name ? addr : "");
+			printf("\tn%u -> r%u_%d [style=dashed, label=\"%s\"%s];\n", id, id, k, fig,
+			       json_is_true(json_object_get(rcvs[k], "stale")) ? ", color=red" : "");
+		}
 	}
 	printf("}\n");
 }
@@ -306,6 +442,7 @@ static int tree_run(void *p)
 	}
 	v.nodes = json_object_get(v.g, "nodes");
 	v.brs = json_object_get(v.g, "branches");
+	v.acks = json_object_get(v.g, "acks");	/* absent in older state files */
 	v.done = calloc(json_array_size(v.nodes) + 1, sizeof(*v.done));
 	if (!v.done) {
 		err = -ENOMEM;
@@ -366,6 +503,6 @@ static const struct opt tree_opts[] = {
 };
 
 const struct cmd cmd_tree = {
-	"tree", "Draw a group's tree as `endmt collect` rebuilt it: per branch delay, loss, samples, last seen.",
+	"tree", "Draw a group's tree as `endmt collect` rebuilt it: per branch delay, loss, samples, last seen; each edge's receivers with their ACK lag.",
 	tree_opts, sizeof(struct tree_args), NULL, tree_run,
 };

@@ -213,7 +213,7 @@ sys.exit(0 if good == len(rcvs) and s.get("ok") and src_rc == 0 else 1)
 EOF
 if [ -n "$TM_K" ]; then
 	echo
-	echo "the tree as its postcards show it (endmt tree g1 --state FILE --tree FILE):"
+	echo "the tree as its postcards and the edges' ACK states show it (endmt tree g1 --state FILE --tree FILE):"
 	"$O/endmt" tree g1 --state "$OUT/tm-state.json" --tree "$F1_JSON" 2>&1 | sed 's/^/  /' ||
 		echo "  (no tree: $(cat "$OUT/collect.err"))"
 fi

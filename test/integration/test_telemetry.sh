@@ -15,7 +15,11 @@
 # and `endmt tree` must rebuild exactly Figure 1's tree under the file's
 # names, every sample on every branch, no loss, sane delays.  Last, the
 # multicast variant with a burst of 16 packets lost on N4 -> N2: its 4
-# samples are lost on that branch and on no other.  One function per case.
+# samples are lost on that branch and on no other.  And a short run with R2
+# stalled (it stops ACKing after 300 packets; the source gives up): the
+# edges' agents export their branches' ACK state too (IPFIX template 257),
+# and `endmt tree` shows R1 and R2 as leaves under N1, R2 behind and
+# stale, R1 not.  One function per case.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 O=${O:-build}
@@ -60,7 +64,9 @@ ioam_id() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"]
 
 # The links captured: NODE:DEVICE, the sending end of each tree link (the
 # receiving end's XDP program sees a frame before a capture there does, and
-# an edge's takes the trace off), and R1's and R4's links.
+# an edge's takes the trace off), and R1's and R4's links.  Not the IPFIX
+# export, which crosses the tree's links toward N6 (the edges' ACK states
+# every second: the captures would never settle).
 LINKS="N6:n6-n4 N6:n6-n5 N4:n4-n1 N4:n4-n2 N5:n5-n3 R1:r1-n1 R4:r4-n3"
 
 capture_start() {
@@ -69,7 +75,7 @@ capture_start() {
 	for l in $LINKS; do
 		n=${l%%:*} d=${l#*:}
 		ip netns exec "$(fig1_ns "$ID" "$n")" tcpdump --immediate-mode -B 32768 -i "$d" \
-			-s 2000 -U -w "$TMP/$d.pcap" ip6 2>"$TMP/tcpdump-$d.err" &
+			-s 2000 -U -w "$TMP/$d.pcap" ip6 and not udp port "$PORT" 2>"$TMP/tcpdump-$d.err" &
 		TPIDS+=($!)
 		pids+=($!)
 	done
@@ -310,8 +316,83 @@ PYEOF
 	ok "loss: the burst's samples lost on N4 -> N2 and on no other branch"
 }
 
+# The transfer with R2 stalled after STALL_AFTER packets: the source gives
+# up (a few retries: it does not fail the test), the receivers end on a
+# short idle bound.
+transfer_stall() {
+	local n a q off va rk extra
+	RPIDS=()
+	while read -r n a q off va rk; do
+		extra=""
+		[ "$n" = R2 ] && extra="--stall-after $STALL_AFTER"
+		nsenter --net="/run/netns/$(fig1_ns "$ID" "$n")" "$O/tools/rcpeer" recv \
+			--local "$a" --peer fd00:ff::1 --qpn "$q" --dqpn 4660 --psn $((off & 0xffffff)) \
+			--va "$va" --rkey "$rk" --bytes 1M --idle-ms "$(tms 3000)" --linger-ms "$(tms 200)" \
+			$extra --out "$TMP/$n.json" >/dev/null 2>"$TMP/$n.err" &
+		RPIDS+=($!)
+		pids+=($!)
+	done < <(fig1_rcvs "$F1_JSON")
+	for n in R1 R2 R3 R4 R5; do
+		for _ in $(seq "$(tn 50)"); do grep -qs listening "$TMP/$n.err" && break; sleep 0.1; done
+		grep -qs listening "$TMP/$n.err" || fail "receiver $n did not start: $(cat "$TMP/$n.err")"
+	done
+	if nsenter --net="/run/netns/$(fig1_ns "$ID" S1)" "$O/tools/rcpeer" send --local fd00:10::2 \
+		--udp-csum0 --peer fd00:ff::1 --qpn 17 --dqpn 4660 --bytes 1M --timeout-ms "$(tms 50)" \
+		--max-retries 10 --out "$TMP/S1.json" >/dev/null; then
+		fail "stall: the source claims success"
+	fi
+	for p in "${RPIDS[@]}"; do wait "$p" || true; done
+	$PY -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1])).get("stalled") is True else 1)' \
+		"$TMP/R2.json" || fail "stall: R2 did not stall: $(cat "$TMP/R2.json")"
+}
+
+# CASE: with R2 stalled, the tree shows it: R1 and R2 are leaves under N1
+# (named by the tree file), R2 lagging and stale (N1's agent marked it:
+# silent > --liveness-ms, 1 s by default, while R1 acknowledged more), R1
+# at lag 0 and not stale; the other edges' receivers under their edges.
+case_tree_stall() {
+	"$O/endmt" tree g1 --state "$TMP/state.json" --tree "$FIG1_JSON" || fail "stall: endmt tree"
+	"$O/endmt" tree g1 --state "$TMP/state.json" --tree "$FIG1_JSON" --json >"$TMP/tree-stall.json" ||
+		fail "stall: endmt tree --json"
+	"$O/endmt" tree g1 --state "$TMP/state.json" --tree "$FIG1_JSON" --dot >"$TMP/tree-stall.dot" ||
+		fail "stall: endmt tree --dot"
+	[ "$(grep -c -- '-> r.*STALE", color=red' "$TMP/tree-stall.dot")" = 1 ] &&
+		[ "$(grep -c -- '-> r.*style=dashed' "$TMP/tree-stall.dot")" = 5 ] ||
+		fail "stall: --dot: not 5 receivers, 1 red: $(cat "$TMP/tree-stall.dot")"
+	$PY - "$TMP/tree-stall.json" "$F1_JSON" <<'PYEOF' || fail "stall: the tree"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+tf = json.load(open(sys.argv[2]))
+want = {}
+for r in tf["groups"][0]["receivers"]:
+    want.setdefault(r["edge"], set()).add(r["name"])
+got = {}
+def walk(n):
+    if n["receivers"]:
+        got[n["name"]] = {r["name"]: r for r in n["receivers"]}
+    for c in n["children"]:
+        walk(c)
+for r in doc["roots"]:
+    walk(r)
+assert {k: set(v) for k, v in got.items()} == want, ("receivers per edge", got, want)
+r1, r2 = got["N1"]["R1"], got["N1"]["R2"]
+assert r2["lag"] > 0 and r2["stale"] is True, ("R2", r2)
+assert r1["lag"] == 0 and r1["stale"] is False, ("R1", r1)
+assert r2["last_response_s"] > 1.0 and r2["last_response_s"] > r1["last_response_s"], (r1, r2)
+print("stall: R2 under N1 lag %d PSNs, last response %.1fs ago, stale; R1 lag 0" %
+      (r2["lag"], r2["last_response_s"]))
+PYEOF
+	"$O/endmt" tree g1 --state "$TMP/state.json" --tree "$FIG1_JSON" | grep -q 'R2 (fd00:12::2).*' ||
+		fail "stall: text names no R2"
+	"$O/endmt" tree g1 --state "$TMP/state.json" --tree "$FIG1_JSON" | grep -A1 'R2 (fd00:12::2)' |
+		grep -Eq 'ack lag [1-9][0-9]* PSNs, last response [0-9.]+s ago, STALE' ||
+		fail "stall: text: R2's line"
+	ok "stall: R2 under N1 with its ACK lag and STALE, R1 at lag 0 (text, --dot, --json)"
+}
+
 # One variant: the tree file, its topology, the transfer and the cases.
-# LOSS=1: the burst on N4 -> N2 and only the tree's cases.
+# LOSS=1: the burst on N4 -> N2 and only the tree's cases.  STALL=1: R2
+# stalled, only the stall's case.
 run_variant() {
 	VARIANT=$1
 	rm -f "$TMP"/*.pcap "$TMP"/*.trace "$TMP"/state.json
@@ -332,15 +413,19 @@ run_variant() {
 		--state "$TMP/state.json" --grace-ms "$(tms 1000)" >"$TMP/collect.json" 2>"$TMP/collect.err" &
 	CPID=$!
 	pids+=("$CPID")
-	[ "${LOSS:-0}" = 1 ] || capture_start
+	[ "${LOSS:-0}" = 1 ] || [ "${STALL:-0}" = 1 ] || capture_start
 	tsleep 300
-	transfer
-	[ "${LOSS:-0}" = 1 ] || capture_stop
-	tsleep 2500		# the last postcards in, their grace time over, the file written
+	if [ "${STALL:-0}" = 1 ]; then transfer_stall; else transfer; fi
+	[ "${LOSS:-0}" = 1 ] || [ "${STALL:-0}" = 1 ] || capture_stop
+	# the last postcards in, their grace time over, the agents' liveness
+	# marks and ACK states in (once a second), the file written
+	tsleep 2500
 	kill -TERM "$CPID"
 	wait "$CPID" || fail "$VARIANT: collect: $(cat "$TMP/collect.err")"
 	if [ "${LOSS:-0}" = 1 ]; then
 		case_tree_loss
+	elif [ "${STALL:-0}" = 1 ]; then
+		case_tree_stall
 	else
 		case_trace_on_every_link
 		case_receivers_untraced
@@ -349,10 +434,12 @@ run_variant() {
 		case_counts "$VARIANT"
 	fi
 	fig1_down "$ID" >/dev/null || fail "teardown ($VARIANT)"
-	ok "teardown ($VARIANT${LOSS:+, loss}): nothing left"
+	ok "teardown ($VARIANT${LOSS:+, loss}${STALL:+, stall}): nothing left"
 }
 
 BURST_AT=100 BURST_LEN=16
 FIG1_SMCROUTE=1 run_variant mcast fig1.json
 FIG1_SMCROUTE=0 run_variant repl fig1_repl.json
 LOSS=1 FIG1_SMCROUTE=1 run_variant mcast fig1.json
+STALL_AFTER=300
+STALL=1 FIG1_SMCROUTE=1 run_variant mcast fig1.json

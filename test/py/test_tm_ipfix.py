@@ -26,6 +26,10 @@ it.  Cases (TEST=name runs one):
                  after the next refresh.
   idle           the agent with --ipfix and a ring nobody writes (a node with
                  telemetry off): exit 0, nothing sent, not even the template.
+  ack_tshark     a node with node_id 7 and a group of two receiver branches
+                 (one 10 PSNs behind and marked stale) written into its maps:
+                 the agent's ACK-state records (template 257) decoded by
+                 tshark's cflow dissector, every IE as documented.
 Needs root (BPF, bpffs).  Leaves no pins and no processes.
 Env: O (build dir, default build), TEST."""
 import json
@@ -140,14 +144,14 @@ def get(kv, k):
     return next(v for kk, v in kv if kk == k)
 
 
-def templates_and_records(pkts):
+def templates_and_records(pkts, tid=256):
     tmpl, recs = None, []
     for pkt in pkts:
         for cf in walk(pkt, "cflow"):
             for k, v in cf:
                 if k.startswith("Set ") and "(Data Template)" in k:
                     for tk, tv in v:
-                        if tk.startswith("Template (Id = 256"):
+                        if tk.startswith("Template (Id = %d" % tid):
                             fields = []
                             for fk, fv in tv:
                                 if not fk.startswith("Field ("):
@@ -158,7 +162,7 @@ def templates_and_records(pkts):
                                           if pen else get(fv, "cflow.template_ipfix_field_type"))
                                 fields.append((pen, num, int(get(fv, "cflow.template_field_length"))))
                             tmpl = fields
-                elif k.startswith("Set ") and "[id=256]" in k:
+                elif k.startswith("Set ") and "[id=%d]" % tid in k:
                     for fk, fv in v:
                         if fk.startswith("Flow "):
                             recs.append([(a, b) for a, b in fv if not a.endswith("_tree")])
@@ -449,8 +453,95 @@ def case_idle():
         subprocess.run(["rm", "-rf", pin])
 
 
+# The ACK-state template (docs/TELEMETRY.md): (PEN, IE id, length).
+ACK_TEMPLATE = [(0, 325, 8), (PEN, 16, 8), (PEN, 17, 8), (PEN, 18, 8), (PEN, 3, 16), (0, 28, 16),
+                (0, 14, 4), (PEN, 2, 4), (PEN, 4, 4), (PEN, 12, 4), (PEN, 13, 4), (PEN, 14, 4),
+                (PEN, 15, 4), (PEN, 19, 1), (PEN, 20, 1)]
+# struct endmt_branch, endmt_group, endmt_stale (include/endmt/maps.h), as
+# test/py/cli_checks.py has them.
+BRANCH = "<16sIIIIiIIIQQQQ"
+GROUP = "<IIII16s16sIIIIIIIIIIIIQQQ"
+MAX_BRANCHES = 64
+
+
+def bpftool_update(path, key, val):
+    hexs = lambda b: ["%02x" % x for x in b]  # noqa: E731
+    subprocess.run(["bpftool", "map", "update", "pinned", path, "key", "hex", *hexs(key),
+                    "value", "hex", *hexs(val)], check=True, capture_output=True)
+
+
+def case_ack_tshark():
+    env = Env("ack")
+    try:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        ag = env.agent("127.0.0.1:%d" % port, "--json")
+        time.sleep(0.5)     # its maps created
+        # node_id 7 (struct endmt_tm_node: node_id, ns_id, flags, real - tai)
+        bpftool_update(env.pin + "/endmt_tm", struct.pack("<I", 0), struct.pack("<IHHq", 7, 123, 1, 0))
+        now = time.monotonic_ns()
+        r1, r2 = (socket.inet_pton(socket.AF_INET6, a) for a in ("fd00:11::2", "fd00:12::2"))
+        # VALID|ACKED; R1 up to date 0.5 s ago, R2 10 PSNs behind, 3 s silent
+        br = struct.pack(BRANCH, r1, 1000, 0, 5, 0, 0, 0, 0, 0, now - 500_000_000, 11, 2, 3)
+        br += struct.pack(BRANCH, r2, 990, 0, 5, 0, 0, 0, 0, 0, now - 3_000_000_000, 5, 0, 1)
+        br += bytes(struct.calcsize(BRANCH) * (MAX_BRANCHES - 2))
+        key = socket.inet_pton(socket.AF_INET6, "fd00:ff::1") + struct.pack("<I", 4660)
+        # state ENDMT_GS_DATA_FWD, data_psn 1000
+        grp = struct.pack(GROUP, 0, 0, 0, 0, bytes(16), bytes(16), 2, 0, 1000, 8, 0, 0, 8, 0, 0, 0,
+                          1000, 0, 0, 0, 0) + br
+        bpftool_update(env.pin + "/endmt_groups", key, grp)
+        ids = bytes(16) + r2 + bytes(16 * (MAX_BRANCHES - 2))
+        bpftool_update(env.pin + "/endmt_stale", key, struct.pack("<IIQQ", 0, 0, 2, now) + ids)
+        s.settimeout(1.5)
+        msgs = []
+        try:
+            while len(msgs) < 6:
+                msgs.append(s.recv(65536))
+        except socket.timeout:
+            pass
+        s.close()
+        rc, out, err = env.stop(ag)
+        tel = json.loads(out).get("telemetry", {}) if rc == 0 else {}
+        check(rc == 0 and tel.get("ack_records", 0) >= 2 and tel.get("postcards") == 0,
+              "agent exports ACK-state records and no postcard: %s %s" % (tel, err.strip()[-200:]))
+        pcap = os.path.join(env.tmp, "ack.pcap")
+        write_pcap(pcap, msgs, port)
+        pkts = tshark_ipfix(pcap, port)
+        tmpl, recs = templates_and_records(pkts, 257)
+        check(tmpl == ACK_TEMPLATE, "template 257 as documented: %s" % tmpl)
+        check(len(recs) >= 2, "ACK-state records decoded (%d)" % len(recs))
+        got = {}
+        for r in recs[:2]:
+            ent = sub(r, "cflow.enterprise_private_entry")
+            if not check(len(ent) == 12, "12 enterprise fields (%d)" % len(ent)):
+                continue
+            got[get(r, "cflow.dstaddrv6")] = (r, ent)
+        want = {"fd00:11::2": (11, 2, 3, 1000, 0, 500, 0x6),
+                "fd00:12::2": (5, 0, 1, 990, 10, 3000, 0x7)}
+        for addr, (acks, naks, cnps, ack, lag, age, flags) in want.items():
+            if not check(addr in got, "record of branch %s" % addr):
+                continue
+            r, ent = got[addr]
+            v = [be(e) for e in ent]
+            proxy = socket.inet_ntop(socket.AF_INET6, bytes.fromhex(ent[3].replace(":", "")))
+            check(v[0:3] == [acks, naks, cnps], "%s: acks/naks/cnps %s" % (addr, v[0:3]))
+            check(proxy == "fd00:ff::1" and v[4] == 7 and v[5] == 4660,
+                  "%s: group %s/%d, node %d" % (addr, proxy, v[5], v[4]))
+            check(v[6] == ack and v[7] == 1000 and v[8] == lag,
+                  "%s: ack_psn %d, data_psn %d, lag %d" % (addr, v[6], v[7], v[8]))
+            check(age <= v[9] < age + 1500, "%s: last response %d ms ago" % (addr, v[9]))
+            check(v[10] == 1 and v[11] == flags and int(get(r, "cflow.outputint")) == 0,
+                  "%s: kind %d (receiver), flags %#x" % (addr, v[10], v[11]))
+        odids = set(walk(pkts, "cflow.od_id"))
+        check(odids == {"7"}, "observation domain = the node_id (%s)" % odids)
+    finally:
+        env.close()
+
+
 CASES = {"ipfix_tshark": case_ipfix_tshark, "batch": case_batch, "collect_tree": case_collect_tree,
-         "collect_forks": case_collect_forks, "collect_late": case_collect_late, "idle": case_idle}
+         "collect_forks": case_collect_forks, "collect_late": case_collect_late, "idle": case_idle,
+         "ack_tshark": case_ack_tshark}
 
 
 def main():
