@@ -258,6 +258,13 @@ static int agent_run(void *p)
 
 	if (a->once)
 		a->windows = 1;
+	/* First: a SIGTERM or SIGINT during the start (maps, fan-out, the
+	 * metrics server: seconds on a slow machine) ends the agent cleanly at
+	 * its first window.  A background job of a non-interactive shell
+	 * starts with SIGINT ignored; until this ran, a ^C was lost and the
+	 * agent ran on (test_cli's agent case hung in the vmtest guest). */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	err = pin_root_check("agent", false);
 	if (!err)
 		err = pin_agent_lock(&agent_lock);
@@ -299,8 +306,6 @@ static int agent_run(void *p)
 		if (err)
 			goto out;
 	}
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
 	/* Liveness needs no 1 ms resolution: a quarter of the limit. */
 	live_every = limit / 4 > win ? limit / 4 : win;
 	since = now_ns();

@@ -309,10 +309,12 @@ case_privilege() {
 # says "signal": NUM in its JSON summary.
 agent_stops_on() {
 	local apid rc
-	nsenter --net=/run/netns/"$A" "$E" --pin-root "$PIN_A" --json agent --window-us 1000 >"$TMP/agent.json" 2>"$TMP/err" &
+	nsenter --net=/run/netns/"$A" "$E" -v --pin-root "$PIN_A" --json agent --window-us 1000 >"$TMP/agent.json" 2>"$TMP/err" &
 	apid=$!
 	APIDS+=("$apid")
-	sleep 0.5
+	# once it runs its windows (-v: "agent: window ..."), or a signal sent
+	# before its handlers would be ignored (SIGINT, in a background job)
+	for _ in $(seq $((100 * ${ENDMT_TIME_SCALE:-1}))); do grep -qs 'agent: window' "$TMP/err" && break; sleep 0.1; done
 	kill -"$1" $apid
 	wait $apid
 	rc=$?
