@@ -152,7 +152,7 @@ static __always_inline void endmt_head_tm_decide(struct __sk_buff *skb,
 						 struct endmt_head_pkt *p)
 {
 	const struct endmt_tm_node *cfg;
-	__u32 k, slots;
+	__u32 k, slots, len;
 
 	p->tm_len = 0;
 	if (tmpl->tm_sample == ENDMT_TM_OFF)
@@ -166,14 +166,13 @@ static __always_inline void endmt_head_tm_decide(struct __sk_buff *skb,
 	slots = tmpl->tm_slots;
 	if (slots < 1 || slots > ENDMT_IOAM_SLOTS_MAX)
 		slots = ENDMT_IOAM_SLOTS_DEF;
-	if (p->elen + ENDMT_IOAM_HBH_FIXED + slots * ENDMT_IOAM_NODE_OCTETS + p->plen >
-	    ENDMT_IP6_MAX_PLEN ||
-	    !endmt_head_mtu_ok(skb, p->elen + ENDMT_IOAM_HBH_FIXED + slots * ENDMT_IOAM_NODE_OCTETS)) {
+	len = ENDMT_IOAM_HBH_FIXED + slots * ENDMT_IOAM_NODE_OCTETS;
+	if (p->elen + len + p->plen > ENDMT_IP6_MAX_PLEN || !endmt_head_mtu_ok(skb, p->elen + len)) {
 		endmt_event(ENDMT_STAT_TM_TRACE_MTU);
 		return;
 	}
 	p->tm_slots = (__u8)slots;
-	p->tm_len = ENDMT_IOAM_HBH_FIXED + slots * ENDMT_IOAM_NODE_OCTETS;
+	p->tm_len = len;
 }
 
 /* Check: from here the packet is the group's and every inconsistency

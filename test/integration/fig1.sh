@@ -234,6 +234,12 @@ f1_smcroute() { # id node in "outs"
 	return 1
 }
 
+# fig1_ifindex ID NODE DEV: DEV's ifindex in NODE's netns.
+fig1_ifindex() {
+	ip -n "$(fig1_ns "$1" "$2")" -j link show "$3" |
+		/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ifindex"])'
+}
+
 # fig1_kernel_ioam ID NODE NS: a transit (N4, N5: the kernel's multicast
 # routing forwards there) as a kernel IOAM node (docs/TELEMETRY.md): the
 # namespace NS, the node's IOAM id from the tree file (its "ioam_id", else
@@ -247,8 +253,7 @@ print(ns[sys.argv[2]].get("ioam_id", list(ns).index(sys.argv[2]) + 1))' "$F1_JSO
 	f1_in "$id" "$n" sysctl -qw "net.ipv6.ioam6_id=$nid" || return 1
 	for d in $(ip -n "$(fig1_ns "$id" "$n")" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1); do
 		[ "$d" = lo ] && continue
-		f1_in "$id" "$n" sysctl -qw "net.ipv6.conf.$d.ioam6_id=$(ip -n "$(fig1_ns "$id" "$n")" -j link show "$d" |
-			/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ifindex"])')" || return 1
+		f1_in "$id" "$n" sysctl -qw "net.ipv6.conf.$d.ioam6_id=$(fig1_ifindex "$id" "$n" "$d")" || return 1
 	done
 	f1_in "$id" "$n" sysctl -qw "net.ipv6.conf.$(f1_dev "$n" N6).ioam6_enabled=1"
 }

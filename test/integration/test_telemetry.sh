@@ -59,7 +59,6 @@ for g in t["groups"]:
 json.dump(t, open(sys.argv[2], "w"), indent=1)
 EOF
 }
-ifindex() { ip -n "$(fig1_ns "$ID" "$1")" -j link show "$2" | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["ifindex"])'; }
 ioam_id() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"][sys.argv[2]]["ioam_id"])' "$FIG1_JSON" "$1"; }
 
 # The links captured: NODE:DEVICE, the sending end of each tree link (the
@@ -135,8 +134,8 @@ case_trace_on_every_link() {
 		ifs=""
 		for h in $hops; do
 			case $h in
-			N6) ifs+="$(ifindex N6 n6-s1) " ;;
-			*) ifs+="$(ifindex "$h" "$(f1_dev "$h" N6)") " ;;
+			N6) ifs+="$(fig1_ifindex "$ID" N6 n6-s1) " ;;
+			*) ifs+="$(fig1_ifindex "$ID" "$h" "$(f1_dev "$h" N6)") " ;;
 			esac
 		done
 		decode "$n" >"$TMP/$n.trace"
