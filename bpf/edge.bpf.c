@@ -18,6 +18,7 @@
 #include "dp/edge_fanout.h"
 #include "dp/edge_replicate.h"
 #include "dp/resp_aggregate.h"
+#include "dp/pm_mark.h"
 
 /* End.MT TLV type (IANA TBD): set through the skeleton before load. */
 const volatile __u8 cfg_tlv_type = ENDMT_TLV_ENDMT_DEFAULT;

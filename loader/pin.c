@@ -466,7 +466,8 @@ static bool map_optional(struct endmt_maps_fds *m, size_t i)
 	return slot == &m->rcv_group || slot == &m->cnp_epoch || slot == &m->stale ||
 	       slot == &m->cnp_limit || slot == &m->hmac_keys || slot == &m->fanout_dev ||
 	       slot == &m->fanout_rcv || slot == &m->fanout_slots || slot == &m->fanout_in ||
-	       slot == &m->tm || slot == &m->postcards;
+	       slot == &m->tm || slot == &m->postcards || slot == &m->pm ||
+	       slot == &m->pm_counts || slot == &m->pm_groups || slot == &m->pm_dmarks;
 }
 
 /* Loading the maps-only object makes libbpf create every missing map and

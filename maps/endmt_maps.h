@@ -14,6 +14,7 @@
 #include "endmt/fanout.h"
 #include "endmt/icrc.h"	/* struct endmt_crc32_mul */
 #include "endmt/ioam.h"
+#include "endmt/pm.h"
 
 /* Local SIDs.  key: SID (outer DA); value: struct endmt_sid.
  * Written by the CLI (sid add/apply); read by edge and transit XDP/TC. */
@@ -228,6 +229,58 @@ struct {
 	__uint(max_entries, ENDMT_POSTCARD_RING);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } endmt_postcards SEC(".maps");
+
+/* Alternate marking (include/endmt/pm.h, docs/PM.md).  endmt_pm: this
+ * node's period engine, key 0.  endmt_pm_counts: the configured flows'
+ * cumulative per-colour counters (entries made by the CLI only).
+ * endmt_pm_groups: the head's FlowMonID per group.  endmt_pm_dmarks: the
+ * D-marked packets' timestamps, read by the agent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct endmt_pm_cfg);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_pm SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4 * ENDMT_PM_MAX_FLOWS);
+	__type(key, struct endmt_pm_key);
+	__type(value, struct endmt_pm_count);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_pm_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENDMT_MAX_GROUPS);
+	__type(key, struct endmt_group_key);
+	__type(value, struct endmt_pm_group);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_pm_groups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, ENDMT_PM_DMARK_RING);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_pm_dmarks SEC(".maps");
+
+/* A fork's Destination Options header while it is off the packet (the
+ * Replication SID's checks read the SRH right after the outer header),
+ * per CPU, key 0, not pinned. */
+struct endmt_pm_scratch {
+	__u8 doh[ENDMT_AM_DOH_MAX];
+	__u32 doh_len;
+	__u32 flow;		/* 0: no AltMark of ours */
+	__u8 colour, dmark, pad[2];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct endmt_pm_scratch);
+} endmt_pm_scratch SEC(".maps");
 
 /* The trace's work area, per CPU, key 0, not pinned: the Hop-by-Hop
  * header as read (edge, fork) or built (head), and the postcard being

@@ -13,6 +13,7 @@
 #define ENDMT_NEXTHDR_ROUTING 43	/* IPv6 Routing header */
 #define ENDMT_NEXTHDR_IPV6    41	/* IPv6-in-IPv6 */
 #define ENDMT_NEXTHDR_UDP     17
+#define ENDMT_NEXTHDR_DSTOPTS 60	/* IPv6 Destination Options (RFC 9343 AltMark) */
 #define ENDMT_SRH_ROUTING_TYPE 4	/* Segment Routing Header */
 
 /* Fixed part of the SRH; segments (16 bytes each) then TLVs follow. */

@@ -111,6 +111,14 @@
 	X(EVENT,   TM_TRACE_BAD,        "tm_trace_malformed",  "IOAM trace whose lengths (Opt Data Len, NodeLen, RemainingLen) disagree: neither filled nor exported, forwarded as it is or stripped with the outer header") \
 	X(EVENT,   TM_TRACE_FOREIGN,    "tm_trace_foreign",    "IOAM option of another namespace, option type or trace type, or telemetry off here: forwarded untouched, not exported") \
 	X(EVENT,   TM_TRACE_FULL,       "tm_trace_full",       "IOAM trace with no room left for this node: Overflow flag set (RFC 9197 4.4.1)") \
+	X(VERDICT, DROP_DOH,            "drop_doh_malformed",  "End.MT or Replication SID packet whose Destination Options header is truncated, longer than endmt reads (64 octets), or has an option running past it") \
+	X(VERDICT, DROP_DOH_OPTION,     "drop_doh_option",     "Destination option unknown to endmt whose action bits say discard (RFC 8200 4.2)") \
+	X(EVENT,   PM_MARKED,           "pm_marked",           "marker (head, ingress LER): packets sent with an alternate mark") \
+	X(EVENT,   PM_MARK_MTU,         "pm_mark_mtu",         "head: packets of a marked group sent unmarked, as the mark would not fit the MTU") \
+	X(EVENT,   PM_COUNTED,          "pm_counted",          "packets counted in a configured flow's period counters") \
+	X(EVENT,   PM_UNKNOWN_FLOW,     "pm_unknown_flow",     "alternate mark of a flow not configured on this node: not counted, forwarded as it is") \
+	X(EVENT,   PM_DMARKS_LOST,      "pm_dmarks_lost",      "D-marked packets whose timestamp the ring buffer had no room for (no agent reading it?)") \
+	X(EVENT,   PM_AM_BAD,           "pm_altmark_malformed", "AltMark option with an Opt Data Len other than 4 or a FlowMonID of 0: not counted, forwarded as it is") \
 	/* responses (all roles) */						\
 	X(EVENT,   RESP_RX,             "resp_rx",             "responses to a known group") \
 	X(VERDICT, RESP_ACK_FWD,        "resp_ack_forwarded",  "ACKs forwarded (group minimum advanced)") \
