@@ -271,7 +271,10 @@ struct {
  * per CPU, key 0, not pinned. */
 struct endmt_pm_scratch {
 	__u8 doh[ENDMT_AM_DOH_MAX];
+	__u8 l2l3[14 + 40];	/* the edge: Ethernet + IPv6 moved over it */
+	__u8 pad0[2];
 	__u32 doh_len;
+	__u32 bytes;		/* the L3 octets counted (without the header) */
 	__u32 flow;		/* 0: no AltMark of ours */
 	__u8 colour, dmark, pad[2];
 };

@@ -26,6 +26,7 @@
 #include "dp/data_psn.h"
 #include "dp/srh_hmac.h"
 #include "dp/edge_tm.h"
+#include "dp/edge_pm.h"
 #include "maps/endmt_maps.h"
 
 #define ENDMT_OUTER_OFF (ETH_HLEN)				/* outer IPv6 */
@@ -326,7 +327,7 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	struct ipv6hdr *ip6;
 	struct ethhdr *eth;
 	__u32 pkt_len, srh_len, srh_end, seg_end, err, psn;
-	__u8 sl, da[16], tm_pc = 0;
+	__u8 sl, da[16], tm_pc = 0, pm_mark = 0;
 
 	pkt_len = (__u32)(data_end - data);
 	eth = endmt_parse_eth(&c);
@@ -377,6 +378,22 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 		c.end = data_end;
 		if (!endmt_parse_eth(&c) || !(ip6 = endmt_parse_ip6(&c)))
 			return endmt_verdict(ENDMT_STAT_DROP_HBH, XDP_DROP);
+	}
+	/* An RFC 9343 Destination Options header (the alternate mark,
+	 * docs/PM.md) likewise: judged, noted, removed. */
+	if (ip6->nexthdr == ENDMT_NEXTHDR_DSTOPTS) {
+		int r = endmt_edge_pm_strip(ctx);
+
+		if (r > 0)
+			return endmt_verdict((__u32)r, XDP_DROP);
+		pm_mark = r == ENDMT_EDGE_PM_PENDING;
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
+		pkt_len = (__u32)(data_end - data);
+		c.pos = data;
+		c.end = data_end;
+		if (!endmt_parse_eth(&c) || !(ip6 = endmt_parse_ip6(&c)))
+			return endmt_verdict(ENDMT_STAT_DROP_DOH, XDP_DROP);
 	}
 
 	/* S01: NH = SRH and SL > 0, else S14 drop. */
@@ -456,6 +473,8 @@ static __always_inline int endmt_edge_xdp_run(struct xdp_md *ctx, __u8 tlv_type)
 	__builtin_memcpy(&ip6->daddr, da, 16);	/* S03 */
 	if (tm_pc)
 		endmt_edge_tm_export(&gk, psn, w.nrcv);
+	if (pm_mark)
+		endmt_edge_pm_count(psn);
 	return endmt_verdict(ENDMT_STAT_ENDMT_RX, XDP_PASS);
 
 not_ours:

@@ -21,6 +21,7 @@
 #include "dp/stats.h"
 #include "dp/data_psn.h"
 #include "dp/tm_trace.h"
+#include "dp/pm_mark.h"
 
 /* The ICRC is stored little-endian; loading its 4 octets into a __u32 gives
  * the stored value as-is only on a little-endian target (bpfel). */
@@ -75,9 +76,14 @@ struct endmt_head_pkt {
 	__u32 psn;			/* BTH PSN (the source's) */
 	__u32 tm_len;			/* octets of the IOAM trace's Hop-by-Hop
 					 * header this packet gets, 0: none */
+	__u32 pm_len;			/* octets of the alternate mark's Destination
+					 * Options header, 0: unmarked */
+	__u32 pm_flow;			/* its FlowMonID */
 	__u8 tclass;			/* inner Traffic Class */
 	__u8 has_csum;			/* inner UDP checksum in use */
 	__u8 tm_slots;			/* its node entries */
+	__u8 pm_colour;			/* L */
+	__u8 pm_dmark;			/* D */
 };
 
 /* Packet pointers of the match, valid until the first write. */
@@ -143,6 +149,48 @@ static __always_inline int endmt_head_match(struct __sk_buff *skb, struct endmt_
 	return ENDMT_HEAD_GO_ON;
 }
 
+/* Alternate marking (docs/PM.md): does this packet carry an AltMark, and
+ * which marks?  A marked group's packet that would not fit the MTU with
+ * the 8 octets goes unmarked and uncounted (pm_mark_mtu): the mark never
+ * costs a packet, and a packet the head did not count is no loss
+ * downstream.  Sets p->pm_*. */
+static __always_inline void endmt_head_pm_decide(struct __sk_buff *skb, struct endmt_head_pkt *p)
+{
+	const struct endmt_pm_cfg *cfg;
+	struct endmt_pm_group *g;
+
+	p->pm_len = 0;
+	g = bpf_map_lookup_elem(&endmt_pm_groups, &p->key);
+	if (!g || !g->flow || g->flow > ENDMT_PM_FLOW_MAX)
+		return;
+	cfg = endmt_pm_cfg();
+	if (!cfg || (!cfg->period_ns && !cfg->count_period))
+		return;
+	if (p->elen + ENDMT_AM_DOH_LEN + p->plen > ENDMT_IP6_MAX_PLEN ||
+	    !endmt_head_mtu_ok(skb, p->elen + ENDMT_AM_DOH_LEN)) {
+		endmt_event(ENDMT_STAT_PM_MARK_MTU);
+		return;
+	}
+	endmt_pm_choose(cfg, &g->st, &p->pm_colour, &p->pm_dmark);
+	p->pm_flow = g->flow;
+	p->pm_len = ENDMT_AM_DOH_LEN;
+}
+
+/* The AltMark's Destination Options header (include/endmt/pm.h) at
+ * ENDMT_HEAD_L3_OFF + off, next header nh.  Returns 0 or -1. */
+static __always_inline int endmt_head_pm_store(struct __sk_buff *skb, const struct endmt_head_pkt *p,
+					       __u32 off, __u8 nh)
+{
+	struct endmt_am_doh d = {
+		.nexthdr = nh, .hdrlen = 0,
+		.opt_type = ENDMT_AM_OPT_TYPE, .opt_len = ENDMT_AM_OPT_LEN,
+		.data = bpf_htonl(p->pm_flow << ENDMT_AM_FLOW_SHIFT |
+				  (p->pm_colour ? ENDMT_AM_L : 0) | (p->pm_dmark ? ENDMT_AM_D : 0)),
+	};
+
+	return bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + off, &d, sizeof(d), 0) ? -1 : 0;
+}
+
 /* Telemetry (docs/TELEMETRY.md): does this packet carry an IOAM trace?
  * The group's sampling selects by PSN, so every node agrees which packets
  * are samples; one that would not fit the MTU with the trace goes without
@@ -167,7 +215,8 @@ static __always_inline void endmt_head_tm_decide(struct __sk_buff *skb,
 	if (slots < 1 || slots > ENDMT_IOAM_SLOTS_MAX)
 		slots = ENDMT_IOAM_SLOTS_DEF;
 	len = ENDMT_IOAM_HBH_FIXED + slots * ENDMT_IOAM_NODE_OCTETS;
-	if (p->elen + len + p->plen > ENDMT_IP6_MAX_PLEN || !endmt_head_mtu_ok(skb, p->elen + len)) {
+	if (p->elen + p->pm_len + len + p->plen > ENDMT_IP6_MAX_PLEN ||
+	    !endmt_head_mtu_ok(skb, p->elen + p->pm_len + len)) {
 		endmt_event(ENDMT_STAT_TM_TRACE_MTU);
 		return;
 	}
@@ -227,6 +276,7 @@ static __always_inline int endmt_head_check(struct __sk_buff *skb, const struct 
 	p->tclass = (__u8)(bpf_ntohl(*(__be32 *)ip6) >> 20);
 	p->has_csum = h->udp->check != 0;
 	p->psn = bpf_ntohl(h->bth->ar_psn) & ENDMT_BTH_PSN_MASK;
+	endmt_head_pm_decide(skb, p);
 	endmt_head_tm_decide(skb, h->tmpl, p);
 	if (bpf_skb_load_bytes(skb, ENDMT_HEAD_UDP_OFF + p->plen - ENDMT_ICRC_LEN,
 			       &p->icrc_old, 4))
@@ -286,7 +336,8 @@ static __always_inline int endmt_head_tm_push(struct __sk_buff *skb, const struc
 	if (!sc || !cfg || slots < 1 || slots > ENDMT_IOAM_SLOTS_MAX)
 		return -1;
 	__builtin_memset(sc->hbh, 0, ENDMT_IOAM_HBH_MAX);
-	sc->hbh[0] = tmpl->hdr[6];			/* Next Header: the SRH */
+	/* Next Header: the AltMark's Destination Options, or the SRH */
+	sc->hbh[0] = p->pm_len ? ENDMT_NEXTHDR_DSTOPTS : tmpl->hdr[6];
 	sc->hbh[1] = (__u8)(p->tm_len / 8 - 1);
 	sc->hbh[2] = 1;					/* PadN, 0 octets */
 	sc->hbh[4] = ENDMT_IPV6_OPT_IOAM;
@@ -321,14 +372,37 @@ static __always_inline int endmt_head_tm_push(struct __sk_buff *skb, const struc
 		return -1;
 	if (bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + ENDMT_IP6_HLEN, sc->hbh, hlen, 0))
 		return -1;
+	if (p->pm_len &&
+	    endmt_head_pm_store(skb, p, ENDMT_IP6_HLEN + p->tm_len, tmpl->hdr[6]))
+		return -1;
 	asm volatile("" : "+r"(rest));
 	if (rest < 8 || rest > ENDMT_MAX_ENCAP - ENDMT_IP6_HLEN)
 		return -1;
-	if (bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + ENDMT_IP6_HLEN + p->tm_len,
+	if (bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + ENDMT_IP6_HLEN + p->tm_len + p->pm_len,
 				tmpl->hdr + ENDMT_IP6_HLEN, rest, BPF_F_RECOMPUTE_CSUM))
 		return -1;
 	endmt_event(ENDMT_STAT_TM_TRACE_ADDED);
 	return 0;
+}
+
+/* The marked form of the template without a trace (room for sz + 8
+ * octets): outer IPv6 with Next Header Destination Options, the AltMark,
+ * the template's SRH.  Returns 0 or -1. */
+static __always_inline int endmt_head_pm_push(struct __sk_buff *skb, const struct endmt_encap *tmpl,
+					      const struct endmt_head_pkt *p, __u64 sz)
+{
+	__u64 rest = sz - ENDMT_IP6_HLEN;
+	__u8 nh = ENDMT_NEXTHDR_DSTOPTS;
+
+	if (bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF, tmpl->hdr, ENDMT_IP6_HLEN, 0) ||
+	    bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + 6, &nh, 1, 0) ||
+	    endmt_head_pm_store(skb, p, ENDMT_IP6_HLEN, tmpl->hdr[6]))
+		return -1;
+	asm volatile("" : "+r"(rest));
+	if (rest < 8 || rest > ENDMT_MAX_ENCAP - ENDMT_IP6_HLEN)
+		return -1;
+	return bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + ENDMT_IP6_HLEN + ENDMT_AM_DOH_LEN,
+				   tmpl->hdr + ENDMT_IP6_HLEN, rest, BPF_F_RECOMPUTE_CSUM) ? -1 : 0;
 }
 
 /* Push template: the group's outer IPv6 + SRH in front of the inner
@@ -343,7 +417,7 @@ static __always_inline int endmt_head_push(struct __sk_buff *skb, const struct e
 
 	/* Room between Ethernet and the inner IPv6, flagged as IPv6-in-IPv6 so
 	 * the stack sees an encapsulated skb (inner headers recorded). */
-	if (bpf_skb_adjust_room(skb, (__s32)(p->elen + p->tm_len), BPF_ADJ_ROOM_MAC,
+	if (bpf_skb_adjust_room(skb, (__s32)(p->elen + p->tm_len + p->pm_len), BPF_ADJ_ROOM_MAC,
 				BPF_F_ADJ_ROOM_ENCAP_L3_IPV6))
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
 
@@ -362,6 +436,9 @@ static __always_inline int endmt_head_push(struct __sk_buff *skb, const struct e
 	if (p->tm_len) {
 		if (endmt_head_tm_push(skb, tmpl, p, sz))
 			return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
+	} else if (p->pm_len) {
+		if (endmt_head_pm_push(skb, tmpl, p, sz))
+			return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
 	} else if (bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF, tmpl->hdr, sz, BPF_F_RECOMPUTE_CSUM)) {
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
 	}
@@ -372,10 +449,19 @@ static __always_inline int endmt_head_push(struct __sk_buff *skb, const struct e
 	hdr0 = bpf_ntohl(*(__be32 *)tmpl->hdr);
 	hdr0 = (hdr0 & 0xf00fffffu) | ((__u32)p->tclass << 20);
 	first = bpf_htonl(hdr0);
-	opl = bpf_htons((__u16)(p->elen + p->tm_len + p->plen));
+	opl = bpf_htons((__u16)(p->elen + p->tm_len + p->pm_len + p->plen));
 	if (bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF, &first, 4, BPF_F_RECOMPUTE_CSUM) ||
 	    bpf_skb_store_bytes(skb, ENDMT_HEAD_L3_OFF + 4, &opl, 2, BPF_F_RECOMPUTE_CSUM))
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
+	if (p->pm_len) {
+		/* What the head sends of the flow: the OUT point every
+		 * branch's loss is counted from.  Octets: the outer packet's
+		 * L3 length without a trace, which only samples carry
+		 * (every node counts the same octets for the same packet). */
+		endmt_event(ENDMT_STAT_PM_MARKED);
+		endmt_pm_count(p->pm_flow, ENDMT_PM_SRV6, p->pm_colour, p->pm_dmark, ENDMT_PM_OUT,
+			       p->elen + p->pm_len + p->plen, p->psn);
+	}
 	return ENDMT_HEAD_GO_ON;
 }
 

@@ -28,6 +28,7 @@
 #include "dp/send.h"
 #include "dp/srh_hmac.h"
 #include "dp/repl_tm.h"
+#include "dp/repl_pm.h"
 
 #define ENDMT_REPL_IP6   ETH_HLEN			/* outer IPv6 */
 #define ENDMT_REPL_HLIM  (ENDMT_REPL_IP6 + 7)		/* its Hop Limit */
@@ -176,8 +177,8 @@ static __always_inline int endmt_repl_tc(struct __sk_buff *skb, enum endmt_stat 
 	struct endmt_sid_key key;
 	struct endmt_repl *r;
 	struct ipv6hdr ip6;
-	__u32 n, err;
-	__u8 hbh = 0;
+	__u32 n, err, plen, hbh_len = 0;
+	__u8 hbh = 0, doh = 0;
 
 	if (skb->protocol != bpf_htons(ETH_P_IPV6))
 		return -1;
@@ -215,6 +216,16 @@ static __always_inline int endmt_repl_tc(struct __sk_buff *skb, enum endmt_stat 
 			return endmt_verdict(ENDMT_STAT_DROP_REPL_TRUNC, TC_ACT_SHOT);
 		hbh = 1;
 	}
+	/* So does a Destination Options header (the alternate mark,
+	 * bpf/dp/repl_pm.h), behind it. */
+	if (ip6.nexthdr == ENDMT_NEXTHDR_DSTOPTS) {
+		err = endmt_repl_pm_strip(skb, bpf_ntohs(ip6.payload_len));
+		if (err)
+			return endmt_verdict(err, TC_ACT_SHOT);
+		if (bpf_skb_load_bytes(skb, ENDMT_REPL_IP6, &ip6, sizeof(ip6)))
+			return endmt_verdict(ENDMT_STAT_DROP_REPL_TRUNC, TC_ACT_SHOT);
+		doh = 1;
+	}
 	/* A new DA is invisible to an SRH payload (its upper layer checksums
 	 * use the final segment, RFC 8200 8.1) and to IPv6-in-IPv6; a
 	 * transport header right behind the outer header checksums the DA
@@ -238,9 +249,17 @@ static __always_inline int endmt_repl_tc(struct __sk_buff *skb, enum endmt_stat 
 		if (err)
 			return endmt_verdict(err, TC_ACT_SHOT);
 	}
+	plen = bpf_ntohs(ip6.payload_len);
 	if (hbh) {
-		err = endmt_repl_tm_restore(skb, bpf_ntohs(ip6.payload_len), ip6.nexthdr, n,
+		err = endmt_repl_tm_restore(skb, plen, ip6.nexthdr, n,
 					    done != ENDMT_STAT_HEAD_ENCAP);
+		if (err)
+			return endmt_verdict(err, TC_ACT_SHOT);
+		hbh_len = endmt_repl_tm_len();
+		plen += hbh_len;
+	}
+	if (doh) {
+		err = endmt_repl_pm_restore(skb, plen, hbh_len, done != ENDMT_STAT_HEAD_ENCAP);
 		if (err)
 			return endmt_verdict(err, TC_ACT_SHOT);
 	}

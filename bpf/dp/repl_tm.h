@@ -79,11 +79,10 @@ __noinline int endmt_repl_tm_strip(struct __sk_buff *skb, __u32 plen)
 
 /* The group and PSN of the inner packet behind an SRH (or right behind
  * the outer header), for the postcard.  Returns 0 or -1. */
-static __always_inline int endmt_repl_tm_inner(struct __sk_buff *skb, __u8 nh,
-					       struct endmt_group_key *gk, __u32 *psn)
+static __always_inline int endmt_repl_tm_inner_nh(struct __sk_buff *skb, __u32 off, __u8 nh,
+						  struct endmt_group_key *gk, __u32 *psn)
 {
 	struct endmt_bth bth;
-	__u32 off = ENDMT_REPL_TM_L3 + 40;
 	__u8 srh[2];
 
 	if (nh == ENDMT_NEXTHDR_ROUTING) {
@@ -99,6 +98,29 @@ static __always_inline int endmt_repl_tm_inner(struct __sk_buff *skb, __u8 nh,
 	gk->dqpn = bpf_ntohl(bth.fb_dqpn) & ENDMT_BTH_QPN_MASK;
 	*psn = bpf_ntohl(bth.ar_psn) & ENDMT_BTH_PSN_MASK;
 	return 0;
+}
+
+static __always_inline int endmt_repl_tm_inner(struct __sk_buff *skb, __u8 nh,
+					       struct endmt_group_key *gk, __u32 *psn)
+{
+	return endmt_repl_tm_inner_nh(skb, ENDMT_REPL_TM_L3 + 40, nh, gk, psn);
+}
+
+/* The same for an SRH at off. */
+static __always_inline int endmt_repl_tm_inner_at(struct __sk_buff *skb, __u32 off,
+						  struct endmt_group_key *gk, __u32 *psn)
+{
+	return endmt_repl_tm_inner_nh(skb, off, ENDMT_NEXTHDR_ROUTING, gk, psn);
+}
+
+/* The length of the header endmt_repl_tm_strip() took off. */
+static __always_inline __u32 endmt_repl_tm_len(void)
+{
+	struct endmt_tm_scratch *sc;
+	__u32 zero = 0;
+
+	sc = bpf_map_lookup_elem(&endmt_tm_scratch, &zero);
+	return sc ? sc->hbh_len : 0;
 }
 
 /* Puts the header endmt_repl_tm_strip() took off back on (outer payload

@@ -10,16 +10,11 @@
 #include "head_fx.h"
 #include "edge_util.h"
 #include "endmt/ioam.h"
+#include "mt_frame.h"
 
 #define TM_NS    7
 #define HEAD_ID  0x060606
 #define EDGE_ID  0x010101
-#define T_SID    "ff3e::4d54"
-#define T_EDGE   "fd00:1::1"
-#define T_HEADSA "fd00:6::1"
-
-static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0xa };
-static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0xb };
 
 /* A trace's Hop-by-Hop header by hand: next header nh, namespace ns,
  * slots node entries of which the n newest are ent[0..n) (newest first),
@@ -282,57 +277,11 @@ struct edge_env {
 	int prog, tm_fd;
 };
 
-/* The outer header of frame out says Hop-by-Hop, hl octets more. */
-static void hbh_set_outer(uint8_t *out, size_t hl)
-{
-	size_t plen = (size_t)out[ENDMT_ETH_HLEN + 4] << 8 | out[ENDMT_ETH_HLEN + 5];
-
-	plen += hl;
-	out[ENDMT_ETH_HLEN + 4] = (uint8_t)(plen >> 8);
-	out[ENDMT_ETH_HLEN + 5] = (uint8_t)plen;
-	out[ENDMT_ETH_HLEN + 6] = 0;
-}
-
-/* The End.MT frame of the tests: [Proxy, SID] SL 1, one TLV with two
- * receivers for T_EDGE, a WRITE ONLY inner packet with PSN psn; with a
- * Hop-by-Hop header hbh (hl octets) between outer IPv6 and SRH. */
+/* The End.MT frame of the tests with a Hop-by-Hop header hbh (hl octets,
+ * none if 0) between outer IPv6 and SRH. */
 static size_t edge_frame(uint8_t *out, uint32_t psn, const uint8_t *hbh, size_t hl)
 {
-	static uint8_t inner[EU_MAXPKT], pay[256];
-	struct endmt_rcv_ent r[2] = {
-		{ .addr = endmt_in6("fd00:11::2"), .qpn = 256 },
-		{ .addr = endmt_in6("fd00:12::2"), .qpn = 257 },
-	};
-	struct in6_addr segs[2] = { endmt_in6(PROXY), endmt_in6(T_SID) };
-	struct in6_addr sa = endmt_in6(T_HEADSA), edge = endmt_in6(T_EDGE);
-	struct endmt_roce_spec s = {0};
-	uint8_t tlvs[128], srh[256];
-	size_t il, tl, sl, n;
-	int l;
-
-	s.saddr = endmt_in6(PROXY);
-	s.daddr = endmt_in6(PROXY);
-	s.opcode = ENDMT_OP_WRITE_ONLY;
-	s.has_reth = 1;
-	s.reth_va = 0x1000;
-	s.reth_rkey = 0x55;
-	s.reth_len = sizeof(pay);
-	s.dqpn = DQPN;
-	s.psn = psn;
-	s.payload = pay;
-	s.paylen = sizeof(pay);
-	l = endmt_build_roce(inner, sizeof(inner), &s);
-	il = (size_t)l - ENDMT_ETH_HLEN;
-	tl = eu_mt_tlv(tlvs, 0, ENDMT_TLV_ENDMT_DEFAULT, &edge, r, 2);
-	sl = eu_srh(srh, ENDMT_NEXTHDR_IPV6, segs, 2, 1, tlvs, tl);
-	n = eu_frame(out, mac_a, mac_b, &sa, 64, srh, sl, inner + ENDMT_ETH_HLEN, il);
-	if (hl) {
-		memmove(out + 54 + hl, out + 54, n - 54);
-		memcpy(out + 54, hbh, hl);
-		hbh_set_outer(out, hl);
-		n += hl;
-	}
-	return n;
+	return mt_frame(out, psn, hbh, hl, 0);
 }
 
 static int edge_open(struct edge_env *x)

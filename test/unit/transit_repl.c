@@ -23,6 +23,7 @@
 #include "repl_util.h"
 #include "srh_hmac.h"
 #include "wire.h"
+#include "endmt/pm.h"
 
 #define SID_FAST "fd00:d1::1"
 #define SID_SLOW "fd00:d2::1"
@@ -324,12 +325,177 @@ static void row_hbh(struct row *r, size_t hl, uint8_t opt, uint8_t optlen, int h
 	r->in_len += hl;
 }
 
+/* Extension header ext (el octets, type nh) put between frame f's outer
+ * IPv6 header and whatever followed it (whose type ext[0] must name). */
+static void frame_ext(uint8_t *f, size_t *len, uint8_t nh, const uint8_t *ext, size_t el)
+{
+	uint8_t *ip6 = f + ENDMT_ETH_HLEN;
+	size_t plen = (size_t)ip6[4] << 8 | ip6[5];
+
+	memmove(ip6 + 40 + el, ip6 + 40, *len - ENDMT_ETH_HLEN - 40);
+	memcpy(ip6 + 40, ext, el);
+	ip6[6] = nh;
+	plen += el;
+	ip6[4] = (uint8_t)(plen >> 8), ip6[5] = (uint8_t)plen;
+	*len += el;
+}
+
+/* An RFC 9343 Destination Options header of 8 octets: next header nh,
+ * option type/length opt/optlen and the AltMark data (FlowMonID, L, D)
+ * as RFC 9343 3 lays them out, written here by hand. */
+#define PM_FLOW 0x5a5a5
+static void doh8(uint8_t *h, uint8_t nh, uint8_t opt, uint8_t optlen, uint32_t flow, int l, int d)
+{
+	uint32_t v = flow << 12 | (uint32_t)l << 11 | (uint32_t)d << 10;
+
+	h[0] = nh, h[1] = 0, h[2] = opt, h[3] = optlen;
+	h[4] = (uint8_t)(v >> 24), h[5] = (uint8_t)(v >> 16), h[6] = (uint8_t)(v >> 8), h[7] = (uint8_t)v;
+}
+
+/* The (PM_FLOW, srv6, colour, IN) packets counted at this node. */
+static uint64_t pm_in(struct tr_obj *o, uint8_t colour)
+{
+	struct endmt_pm_key k = { .flow = PM_FLOW, .enc = ENDMT_PM_SRV6, .colour = colour,
+				  .point = ENDMT_PM_IN };
+	static struct endmt_pm_count v[512];
+	int i, n = libbpf_num_possible_cpus();
+	uint64_t sum = 0;
+
+	if (n > 512 || bpf_map_lookup_elem(bpf_map__fd(o->skel->maps.endmt_pm_counts), &k, v))
+		return ~0ull;
+	for (i = 0; i < n; i++)
+		sum += v[i].packets;
+	return sum;
+}
+
+static int pm_flow_in(struct tr_obj *o)
+{
+	static struct endmt_pm_count zero[512];
+	struct endmt_pm_key k = { .flow = PM_FLOW, .enc = ENDMT_PM_SRV6, .point = ENDMT_PM_IN };
+	struct endmt_pm_cfg c = { .period_ns = 1000000000ull, .node_id = 70 };
+	uint32_t z = 0;
+	int fd = bpf_map__fd(o->skel->maps.endmt_pm_counts);
+
+	for (k.colour = 0; k.colour < 2; k.colour++)
+		if (bpf_map_update_elem(fd, &k, zero, BPF_ANY))
+			return -errno;
+	return bpf_map_update_elem(bpf_map__fd(o->skel->maps.endmt_pm), &z, &c, BPF_ANY) ? -errno : 0;
+}
+
 /* The rows: one subtest each, r reset and named by ROW. */
 static const char *const down3[] = { SID_NONE, SID_SLOW, SID_FAST };
 static const char *const down_loop[] = { RSID2, RSID, SID_FAST };
 static const char *down16[ENDMT_MAX_REPL];
 static struct row r;
 #define ROW(nm) if (memset(&r, 0, sizeof(r)), r.name = nm, test__start_subtest(nm))
+
+/* Alternate marking at a fork (bpf/dp/repl_pm.h): the Destination
+ * Options header rides along unchanged on every copy, behind a Hop-by-Hop
+ * header if there is one; the fork counts the packet once; a header that
+ * cannot be walked or says discard makes no copy and no count. */
+static void rows_altmark(struct tr_obj *o)
+{
+	static const struct stat_delta d_pm[] = {
+		D(REPL_RX, 1), D(REPL_COPY, 1), D(FWD_NEIGH_SLOW, 1), D(FWD_NO_ROUTE, 1),
+		D(PM_COUNTED, 1),
+	};
+	uint8_t h[16], p[8];
+
+	if (!ASSERT_OK(pm_flow_in(o), "flow counters"))
+		return;
+	ROW("doh_altmark_on_every_copy") {
+		uint64_t c0 = pm_in(o, 1);
+
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		row_in(&r, 64, 200, 0);
+		row_fast_copy(&r, 200, 0);
+		doh8(h, ENDMT_NEXTHDR_ROUTING, 0x12, 4, PM_FLOW, 1, 1);
+		frame_ext(r.in, &r.in_len, ENDMT_NEXTHDR_DSTOPTS, h, 8);
+		frame_ext(r.exp, &r.exp_len, ENDMT_NEXTHDR_DSTOPTS, h, 8);
+		row_verdict(&r, TC_ACT_SHOT, d_pm, NELEM(d_pm));
+		run_row(o, &r);
+		ASSERT_EQ(pm_in(o, 1) - c0, 1, "counted once, colour 1");
+	}
+	ROW("doh_behind_hop_by_hop") {
+		/* A Hop-by-Hop header that is no trace of ours (PadN only)
+		 * goes back on as it came, first, the mark behind it. */
+		uint64_t c0 = pm_in(o, 0);
+
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		row_in(&r, 64, 200, 0);
+		row_fast_copy(&r, 200, 0);
+		doh8(h, ENDMT_NEXTHDR_ROUTING, 0x12, 4, PM_FLOW, 0, 0);
+		memset(p, 0, sizeof(p));
+		p[0] = ENDMT_NEXTHDR_DSTOPTS, p[2] = 1, p[3] = 4;	/* PadN */
+		frame_ext(r.in, &r.in_len, ENDMT_NEXTHDR_DSTOPTS, h, 8);
+		frame_ext(r.in, &r.in_len, 0, p, 8);
+		frame_ext(r.exp, &r.exp_len, ENDMT_NEXTHDR_DSTOPTS, h, 8);
+		frame_ext(r.exp, &r.exp_len, 0, p, 8);
+		row_verdict(&r, TC_ACT_SHOT, d_pm, NELEM(d_pm));
+		run_row(o, &r);
+		ASSERT_EQ(pm_in(o, 0) - c0, 1, "counted once, colour 0");
+	}
+	ROW("doh_unknown_option_skipped") {
+		/* action bits 00 (0x1e): skipped; the AltMark behind it counts */
+		static const struct stat_delta d[] = {
+			D(REPL_RX, 1), D(REPL_COPY, 1), D(FWD_NEIGH_SLOW, 1), D(FWD_NO_ROUTE, 1),
+			D(PM_COUNTED, 1),
+		};
+
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		row_in(&r, 64, 64, 0);
+		row_fast_copy(&r, 64, 0);
+		memset(h, 0, sizeof(h));
+		h[0] = ENDMT_NEXTHDR_ROUTING, h[1] = 1;
+		h[2] = 0x1e, h[3] = 2;			/* unknown, skip */
+		doh8(p, 0, 0x12, 4, PM_FLOW, 0, 0);
+		memcpy(h + 6, p + 2, 6);		/* the AltMark */
+		h[12] = 1, h[13] = 2;			/* PadN */
+		frame_ext(r.in, &r.in_len, ENDMT_NEXTHDR_DSTOPTS, h, 16);
+		frame_ext(r.exp, &r.exp_len, ENDMT_NEXTHDR_DSTOPTS, h, 16);
+		row_verdict(&r, TC_ACT_SHOT, d, NELEM(d));
+		run_row(o, &r);
+	}
+	ROW("doh_option_discard") {
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		row_in(&r, 64, 64, 0);
+		doh8(h, ENDMT_NEXTHDR_ROUTING, 0x5e, 4, PM_FLOW, 0, 0);	/* action 01 */
+		frame_ext(r.in, &r.in_len, ENDMT_NEXTHDR_DSTOPTS, h, 8);
+		row_drop(&r, ENDMT_STAT_DROP_DOH_OPTION);
+		run_row(o, &r);
+	}
+	ROW("doh_option_past_header") {
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		row_in(&r, 64, 64, 0);
+		doh8(h, ENDMT_NEXTHDR_ROUTING, 0x12, 12, PM_FLOW, 0, 0);
+		frame_ext(r.in, &r.in_len, ENDMT_NEXTHDR_DSTOPTS, h, 8);
+		row_drop(&r, ENDMT_STAT_DROP_DOH);
+		run_row(o, &r);
+	}
+	ROW("doh_longer_than_read") {
+		/* Hdr Ext Len 8: 72 octets, more than endmt reads (64) */
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		row_in(&r, 64, 200, 0);
+		doh8(h, ENDMT_NEXTHDR_ROUTING, 0x12, 4, PM_FLOW, 0, 0);
+		h[1] = 8;
+		frame_ext(r.in, &r.in_len, ENDMT_NEXTHDR_DSTOPTS, h, 8);
+		row_drop(&r, ENDMT_STAT_DROP_DOH);
+		run_row(o, &r);
+	}
+	ROW("doh_other_source_not_counted") {
+		uint64_t c0 = pm_in(o, 0);
+
+		ASSERT_OK(ru_repl_set(o->repl_fd, RSID, 3, down3, 3), "entry");
+		ASSERT_OK(ru_repl_domain(o->repl_fd, RSID, "fd00:6::2", 128, 0), "domain");
+		row_in(&r, 64, 64, 0);
+		doh8(h, ENDMT_NEXTHDR_ROUTING, 0x12, 4, PM_FLOW, 0, 0);
+		frame_ext(r.in, &r.in_len, ENDMT_NEXTHDR_DSTOPTS, h, 8);
+		row_drop(&r, ENDMT_STAT_DROP_REPL_SOURCE);
+		run_row(o, &r);
+		ASSERT_EQ(pm_in(o, 0) - c0, 0, "nothing counted");
+		ASSERT_OK(ru_repl_domain(o->repl_fd, RSID, NULL, 0, 0), "domain back");
+	}
+}
 
 /* Not ours: untouched, TC_ACT_OK, pass_not_ours. */
 static void rows_not_ours(struct tr_obj *o)
@@ -648,6 +814,7 @@ static void rows_run(struct tr_obj *o)
 	rows_not_ours(o);
 	rows_bad_input(o);
 	rows_replication(o);
+	rows_altmark(o);
 	rows_hmac(o);
 }
 
