@@ -47,7 +47,7 @@ __noinline int endmt_edge_pm_strip(struct xdp_md *ctx)
 	err = endmt_am_parse(sc->doh, len, &sc->flow, &sc->colour, &sc->dmark);
 	if (err)
 		return err;
-	sc->bytes = 40 + plen - len;
+	sc->bytes = 40 + plen;	/* as marked, as the head counts it */
 	/* Ethernet + IPv6 move up over the Destination Options header. */
 	plen -= len;
 	sc->l2l3[ETH_HLEN + 4] = (__u8)(plen >> 8);

@@ -460,7 +460,7 @@ static __always_inline int endmt_head_push(struct __sk_buff *skb, const struct e
 		 * (every node counts the same octets for the same packet). */
 		endmt_event(ENDMT_STAT_PM_MARKED);
 		endmt_pm_count(p->pm_flow, ENDMT_PM_SRV6, p->pm_colour, p->pm_dmark, ENDMT_PM_OUT,
-			       p->elen + p->pm_len + p->plen, p->psn);
+			       p->elen + p->pm_len + ENDMT_IP6_HLEN + p->plen, p->psn);
 	}
 	return ENDMT_HEAD_GO_ON;
 }
