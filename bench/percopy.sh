@@ -14,7 +14,11 @@
 #          and on (+ postcard, the ring drained outside the measured time);
 #          the head's TC with telemetry off and on (every packet traced);
 #          TM_BASE=DIR adds objects built before telemetry, to compare "off"
-#   O=build bench/percopy.sh [xdp] [edge] [acks] [icrc] [tm]   (default: all)
+#   pm     alternate marking's cost (docs/PM.md): the edge's XDP half on
+#          unmarked frames, marked ones (RFC 9343 AltMark: walk, removal,
+#          count) and D-marked ones (+ the D-mark record, drained outside
+#          the measured time); the head's TC unmarked and marked
+#   O=build bench/percopy.sh [xdp] [edge] [acks] [icrc] [tm] [pm]   (default: all)
 # Env: COUNT, REPEAT (see bench/percopy/main.c); BASE=OBJ adds an edge object
 # built elsewhere (e.g. another commit's $O/bpf/edge.bpf.o) as variant "base",
 # measured in the same rounds as the others: before/after on equal terms.
@@ -25,7 +29,7 @@ O=${O:-build}
 percopy_prep percopy
 
 WHAT=("$@")
-[ ${#WHAT[@]} -gt 0 ] || WHAT=(xdp edge acks icrc tm)
+[ ${#WHAT[@]} -gt 0 ] || WHAT=(xdp edge acks icrc tm pm)
 
 for w in "${WHAT[@]}"; do
 	case $w in
@@ -48,6 +52,16 @@ for w in "${WHAT[@]}"; do
 				TM_OFF_ONLY=1 "$PC" head "$O/bpf/head.bpf.o"
 			done
 		fi
+		;;
+	pm)
+		# unmarked and marked in alternating rounds: same machine state
+		for r in 1 2 3; do
+			"$PC" xdp "$O/bpf/edge.bpf.o"
+			PM=1 "$PC" xdp "$O/bpf/edge.bpf.o"
+			PM=d "$PC" xdp "$O/bpf/edge.bpf.o"
+			TM_OFF_ONLY=1 "$PC" head "$O/bpf/head.bpf.o"
+			TM_OFF_ONLY=1 PM=1 "$PC" head "$O/bpf/head.bpf.o"
+		done
 		;;
 	edge)
 		# Bench-only variants, same flags as the Makefile's BPF rule:

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "endmt/maps.h"
 #include "endmt/ioam.h"
+#include "endmt/pm.h"
 #include "endmt/srh.h"
 #include "encap_tmpl.h"
 #include "pkt.h"
@@ -63,6 +64,22 @@ static int head_config(struct bpf_object *obj, int n, uint8_t tm_sample)
 	       -errno : 0;
 }
 
+/* The group's FlowMonID (1) at the head, its OUT counters and the engine. */
+static int head_pm(struct bpf_object *obj)
+{
+	struct endmt_group_key k = { .dqpn = BP_DQPN };
+	struct in6_addr proxy = endmt_in6(BP_PROXY);
+	struct endmt_pm_group g = { .flow = 1 };
+	int fd = bpf_object__find_map_fd_by_name(obj, "endmt_pm_groups"), err;
+
+	memcpy(k.proxy, &proxy, 16);
+	if (fd < 0)
+		return -ENOENT;
+	if ((err = pm_bench_config(obj, ENDMT_PM_OUT)))
+		return err;
+	return bpf_map_update_elem(fd, &k, &g, 0) ? -errno : 0;
+}
+
 int cmd_head(const char *obj_path)
 {
 	static uint8_t frame[10000], out[12000], pay[4096];
@@ -72,6 +89,10 @@ int cmd_head(const char *obj_path)
 	char pin[64];
 	size_t ni, pi;
 	int tm, tm_max = env_int("TM_OFF_ONLY", 0) ? 1 : 2;
+	/* PM=1: the group marked (RFC 9343, 1 s periods: a D mark per
+	 * second) and counted as sent. */
+	int pmode = getenv("PM") && *getenv("PM");
+	const char *label = pmode ? "head-pm" : "head";
 
 	obj = load_obj_own_pins(obj_path, "benchph", pin, sizeof(pin), &err);
 	if (!obj)
@@ -97,6 +118,8 @@ int cmd_head(const char *obj_path)
 					continue;
 				if ((err = head_config(obj, ns_list[ni], tm ? 1 : ENDMT_TM_OFF)))
 					goto out;
+				if (pmode && (err = head_pm(obj)))
+					goto out;
 				s.paylen = pay_list[pi];
 				len = endmt_build_roce(frame, sizeof(frame), &s);
 				for (r = 0; r < repeat && r < 64; r++) {
@@ -116,11 +139,11 @@ int cmd_head(const char *obj_path)
 					v[runs++] = total / count;
 				}
 				if (runs)
-					printf("head%s %d %zu %.1f\n", tm ? "-tm" : "", ns_list[ni],
+					printf("%s%s %d %zu %.1f\n", label, tm ? "-tm" : "", ns_list[ni],
 					       pay_list[pi], median(v, runs));
 				else
-					printf("head%s %d %zu n/a (over the test run's page)\n",
-					       tm ? "-tm" : "", ns_list[ni], pay_list[pi]);
+					printf("%s%s %d %zu n/a (over the test run's page)\n",
+					       label, tm ? "-tm" : "", ns_list[ni], pay_list[pi]);
 				fflush(stdout);
 			}
 out:

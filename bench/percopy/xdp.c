@@ -12,6 +12,7 @@
 #include "endmt/maps.h"
 #include "endmt/srh.h"
 #include "endmt/ioam.h"
+#include "endmt/pm.h"
 #include "srh_hmac.h"
 #include "benchpkt.h"
 #include "percopy.h"
@@ -74,6 +75,46 @@ static int add_trace(uint8_t *frame, size_t cap, int len)
 	return len + (int)hl;
 }
 
+/* PM=1: an RFC 9343 AltMark (flow 1, colour 1, no D) in a Destination
+ * Options header right behind the outer header (PM=d: every packet
+ * D-marked, the worst case: a D-mark record each), for a node counting
+ * flow 1: the run includes the header's walk, its removal and the count. */
+static int add_mark(uint8_t *frame, size_t cap, int len, int d)
+{
+	size_t off = 14 + 40, plen;
+	uint8_t *h = frame + off;
+	uint32_t v = 1u << ENDMT_AM_FLOW_SHIFT | ENDMT_AM_L | (d ? ENDMT_AM_D : 0);
+
+	if ((size_t)len + 8 > cap)
+		return len;
+	memmove(frame + off + 8, frame + off, (size_t)len - off);
+	h[0] = frame[14 + 6], h[1] = 0, h[2] = ENDMT_AM_OPT_TYPE, h[3] = ENDMT_AM_OPT_LEN;
+	h[4] = (uint8_t)(v >> 24), h[5] = (uint8_t)(v >> 16), h[6] = (uint8_t)(v >> 8), h[7] = (uint8_t)v;
+	frame[14 + 6] = 60;
+	plen = (size_t)len + 8 - off;
+	frame[18] = (uint8_t)(plen >> 8), frame[19] = (uint8_t)plen;
+	return len + 8;
+}
+
+/* The counters of (flow 1, srv6, point) and a period engine: what `endmt
+ * pm flow add` and `pm set` make. */
+int pm_bench_config(struct bpf_object *obj, uint8_t point)
+{
+	static struct endmt_pm_count zero[1024];
+	struct endmt_pm_key k = { .flow = 1, .enc = ENDMT_PM_SRV6, .point = point };
+	struct endmt_pm_cfg c = { .period_ns = 1000000000ull, .node_id = 1 };
+	int cfd = bpf_object__find_map_fd_by_name(obj, "endmt_pm_counts");
+	int efd = bpf_object__find_map_fd_by_name(obj, "endmt_pm");
+	uint32_t zero32 = 0;
+
+	if (cfd < 0 || efd < 0 || libbpf_num_possible_cpus() > 1024)
+		return -ENOENT;
+	for (k.colour = 0; k.colour < 2; k.colour++)
+		if (bpf_map_update_elem(cfd, &k, zero, 0))
+			return -errno;
+	return bpf_map_update_elem(efd, &zero32, &c, 0) ? -errno : 0;
+}
+
 static int tm_drain(void *ctx, void *data, size_t len)
 {
 	(void)data, (void)len;
@@ -99,8 +140,10 @@ int cmd_xdp(const char *obj_path)
 			    "xdp-hmac";
 	const char *tm = getenv("TM");
 	int tmode = !tm || !*tm ? 0 : !strcmp(tm, "export") ? 2 : 1;
-	struct ring_buffer *rb = NULL;
-	uint64_t drained = 0;
+	const char *pm = getenv("PM");
+	int pmode = !pm || !*pm ? 0 : !strcmp(pm, "d") ? 2 : 1;
+	struct ring_buffer *rb = NULL, *drb = NULL;
+	uint64_t drained = 0, ddrained = 0;
 	size_t ni, pi;
 
 	obj = load_obj_own_pins(obj_path, "benchpx", pin, sizeof(pin), &err);
@@ -142,6 +185,17 @@ int cmd_xdp(const char *obj_path)
 			goto out;
 		}
 	}
+	if (pmode) {
+		int dfd = bpf_object__find_map_fd_by_name(obj, "endmt_pm_dmarks");
+
+		label = pmode == 2 ? (tmode ? "xdp-tm-pm-d" : "xdp-pm-d") :
+			tmode ? "xdp-tm-pm" : "xdp-pm";
+		if (dfd < 0 || (err = pm_bench_config(obj, ENDMT_PM_IN)) ||
+		    !(drb = ring_buffer__new(dfd, tm_drain, &ddrained, NULL))) {
+			err = err ? err : -ENOENT;
+			goto out;
+		}
+	}
 	for (pi = 0; pi < NP; pi++) {
 		for (ni = 0; ni < NN; ni++) {
 			int n = ns_list[ni], len = bp_build(frame, sizeof(frame), BP_ENDMT, n,
@@ -150,6 +204,8 @@ int cmd_xdp(const char *obj_path)
 
 			if (mode >= 0)
 				len = add_hmac(frame, sizeof(frame), len, (enum endmt_hmac_mode)mode);
+			if (pmode)	/* first: a trace goes in front of it */
+				len = add_mark(frame, sizeof(frame), len, pmode == 2);
 			if (tmode)
 				len = add_trace(frame, sizeof(frame), len);
 
@@ -177,6 +233,8 @@ int cmd_xdp(const char *obj_path)
 					total += o.duration;
 					if (rb)
 						ring_buffer__consume(rb);
+					if (drb)
+						ring_buffer__consume(drb);
 				}
 				if (i < count)
 					break;
@@ -194,7 +252,10 @@ int cmd_xdp(const char *obj_path)
 out:
 	if (rb && tmode == 2)
 		fprintf(stderr, "percopy: %llu postcards read\n", (unsigned long long)drained);
+	if (drb)
+		fprintf(stderr, "percopy: %llu D-mark records read\n", (unsigned long long)ddrained);
 	ring_buffer__free(rb);
+	ring_buffer__free(drb);
 	bpf_object__unpin_maps(obj, NULL);
 	bpf_object__close(obj);
 	rmdir(pin);

@@ -265,9 +265,12 @@ static __always_inline int endmt_head_check(struct __sk_buff *skb, const struct 
 	if (p->elen < ENDMT_IP6_HLEN + sizeof(struct endmt_srh) || p->elen > ENDMT_MAX_ENCAP)
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_ENCAP, TC_ACT_SHOT);
 	/* The outer payload length is 16 bits (no jumbograms) and the result
-	 * must fit the MTU (docs/HEAD-ENCAP.md). */
-	if (p->elen + p->plen > ENDMT_IP6_MAX_PLEN ||
-	    !endmt_head_mtu_ok(skb, p->elen))
+	 * must fit the MTU (docs/HEAD-ENCAP.md).  A marked packet that fits
+	 * with its mark fits without: one MTU check for it. */
+	p->psn = bpf_ntohl(h->bth->ar_psn) & ENDMT_BTH_PSN_MASK;
+	endmt_head_pm_decide(skb, p);
+	if (!p->pm_len && (p->elen + p->plen > ENDMT_IP6_MAX_PLEN ||
+			   !endmt_head_mtu_ok(skb, p->elen)))
 		return endmt_verdict(ENDMT_STAT_DROP_HEAD_MTU, TC_ACT_SHOT);
 
 	/* Read everything the rewrite needs before the first write (writes
@@ -275,8 +278,6 @@ static __always_inline int endmt_head_check(struct __sk_buff *skb, const struct 
 	__builtin_memcpy(p->old_sa, ip6->saddr.in6_u.u6_addr8, 16);
 	p->tclass = (__u8)(bpf_ntohl(*(__be32 *)ip6) >> 20);
 	p->has_csum = h->udp->check != 0;
-	p->psn = bpf_ntohl(h->bth->ar_psn) & ENDMT_BTH_PSN_MASK;
-	endmt_head_pm_decide(skb, p);
 	endmt_head_tm_decide(skb, h->tmpl, p);
 	if (bpf_skb_load_bytes(skb, ENDMT_HEAD_UDP_OFF + p->plen - ENDMT_ICRC_LEN,
 			       &p->icrc_old, 4))

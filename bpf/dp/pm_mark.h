@@ -172,6 +172,13 @@ static __always_inline __u32 endmt_am_parse(const __u8 *doh, __u32 len, __u32 *f
 {
 	struct endmt_am_walk w = { .doh = doh };
 
+	/* The header every endmt head sends (include/endmt/pm.h): no walk. */
+	if (len == ENDMT_AM_DOH_LEN && doh[2] == ENDMT_AM_OPT_TYPE &&
+	    doh[3] == ENDMT_AM_OPT_LEN) {
+		w.data = (__u32)doh[4] << 24 | (__u32)doh[5] << 16 | (__u32)doh[6] << 8 | doh[7];
+		w.found = 1;
+		goto judged;
+	}
 	w.base = bpf_get_prandom_u32() & 0xffff;
 	w.off = w.base + 2;
 	w.end = w.base + len;
@@ -183,6 +190,7 @@ static __always_inline __u32 endmt_am_parse(const __u8 *doh, __u32 len, __u32 *f
 	bpf_loop(ENDMT_AM_DOH_MAX, endmt_am_step, &w, 0);
 	if (w.err)
 		return w.err;
+judged:
 	if (w.bad || (w.found && !(w.data >> ENDMT_AM_FLOW_SHIFT))) {
 		endmt_event(ENDMT_STAT_PM_AM_BAD);
 		return 0;

@@ -18,6 +18,12 @@
  *                window lost, so the requester times out and resends packets
  *                the responder already has)
  *
+ *   BURST_COLOUR 0 or 1: the burst counts and drops only packets whose
+ *                outer header is followed by an RFC 9343 Destination Options
+ *                header whose first option is an AltMark of that colour (L),
+ *                so exactly BURST_LEN packets of one colour are lost in one
+ *                period (docs/PM.md); unset (-1): every packet counts
+ *
  * ICMPv6 is never touched, so neighbour discovery keeps working.  Only the
  * first IPv6 header is read and written; SRv6-encapsulated packets are
  * impaired as a whole, and CE goes into the OUTER header (the inner one is
@@ -53,6 +59,9 @@
 #ifndef BURST_LEN
 #define BURST_LEN 0
 #endif
+#ifndef BURST_COLOUR
+#define BURST_COLOUR (-1)
+#endif
 #define DUP_MARK 0x1d0f5eed	/* the copy passes this program untouched */
 
 /* Packets seen, for the bursts (one program per device: its own counter). */
@@ -78,8 +87,18 @@ int impair(struct __sk_buff *skb)
 		skb->mark = 0;
 		return TC_ACT_OK;
 	}
-	if (BURST_LEN && __sync_fetch_and_add(&seen, 1) - BURST_AT < (__u64)BURST_LEN)
+	if (BURST_LEN && BURST_COLOUR >= 0) {
+		/* Destination Options, then AltMark (0x12, 4) as the option
+		 * right after its 2 octets: the layout endmt's head sends. */
+		__u8 *d = (__u8 *)(ip6 + 1);
+
+		if (ip6->nexthdr == 60 && (void *)(d + 8) <= end && d[2] == 0x12 && d[3] == 4 &&
+		    !!(d[6] & 0x08) == BURST_COLOUR &&
+		    __sync_fetch_and_add(&seen, 1) - BURST_AT < (__u64)BURST_LEN)
+			return TC_ACT_SHOT;
+	} else if (BURST_LEN && __sync_fetch_and_add(&seen, 1) - BURST_AT < (__u64)BURST_LEN) {
 		return TC_ACT_SHOT;
+	}
 	if (chance(LOSS_PPM))
 		return TC_ACT_SHOT;
 	/* ECN is the low two bits of the Traffic Class: bits 5:4 of octet 1. */
