@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# Alternate marking on Figure 1 (docs/PM.md): RFC 9343 on endmt's tree of
+# fig1.json, the kernel's multicast routers N4 and N5 in between.  The head
+# N6 marks the group (FlowMonID FLOW, time periods of PERIOD_MS) and counts
+# what it sends; the edges N1, N2, N3 count what they accept; every node's
+# agent exports its periods and D-marks as IPFIX to `endmt collect` in N6's
+# netns, and `endmt pm report` judges each branch (N6 -> N1, N6 -> N2,
+# N6 -> N3: N4 and N5 only forward).
+#   - A source (test/py/pm_blast.py, no endmt code) sends PM_PACKETS
+#     SEND-only packets, paced, over many periods, while N4 drops exactly
+#     BURST_LEN packets of colour 1 toward N2 (impair.bpf.c BURST_COLOUR)
+#     and N5 reorders packets toward N3 (a slow HTB class): the report shows
+#     exactly BURST_LEN lost on N6 -> N2 in one period of colour 1 and 0 in
+#     every other period and branch, reordering across period boundaries
+#     making no phantom loss (the T/2 guard), every packet the head sent
+#     counted in some complete period, and every period's D-marked packet's
+#     delay between 0 and what the shared clock allows.
+#   - tshark and scapy decode the mark on both sides of the kernel routers:
+#     the same octets (option type 0x12, action bits 00: not theirs, passed
+#     untouched), and on no receiver's link.
+#   - A real RC transfer (rcpeer, 1 MB to R1..R5) with marking on: every
+#     receiver's data byte-identical, no Destination Options header toward
+#     any receiver.
+# One function per case.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+O=${O:-build}
+export O
+PY=/usr/bin/python3
+export PYTHONPATH=$PWD/test/py
+TMP=$(mktemp -d /tmp/pm-test.XXXXXX)
+ID=pm$$
+PORT=4739
+FLOW=77
+PERIOD_MS=${PERIOD_MS:-1000}
+# 10^6 packets at 40 kpps: 25 periods of 1 s.  The vmtest guest (TCG)
+# forwards some hundred packets a second: it sends fewer, more slowly.
+PM_PACKETS=${PM_PACKETS:-1000000}
+PM_RATE=${PM_RATE:-40000}
+BURST_AT=${BURST_AT:-5000} BURST_LEN=${BURST_LEN:-7}
+. test/integration/fig1.sh
+. test/integration/fig1_lib.sh
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	fig1_down "$ID" >/dev/null 2>&1 || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+
+# The node ids: the tree file's (position in "nodes", from 1).
+nid() { $PY -c 'import json,sys; print(list(json.load(open(sys.argv[1]))["nodes"]).index(sys.argv[2]) + 1)' "$F1_JSON" "$1"; }
+
+pm_config() {
+	local n
+	for n in $F1_ROUTERS; do
+		fig1_endmt "$ID" "$n" pm set --period "$PERIOD_MS" --node-id "$(nid "$n")" >/dev/null ||
+			fail "pm set on $n"
+	done
+	fig1_endmt "$ID" N6 pm group --proxy "$F1_PROXY" --dqpn 4660 --flow "$FLOW" >/dev/null ||
+		fail "pm group on N6"
+	for n in N1 N2 N3; do
+		fig1_endmt "$ID" "$n" pm flow add "$FLOW" --enc srv6 --point in >/dev/null ||
+			fail "pm flow add on $n"
+	done
+}
+
+# Captures of the sending ends of the links around the kernel routers, and
+# R1's link, for a while.
+LINKS="N6:n6-n4 N4:n4-n1 N6:n6-n5 N5:n5-n3 R1:r1-n1"
+capture_start() {
+	local l n d
+	TPIDS=()
+	for l in $LINKS; do
+		n=${l%%:*} d=${l#*:}
+		ip netns exec "$(fig1_ns "$ID" "$n")" tcpdump --immediate-mode -B 32768 -i "$d" \
+			-s 200 -U -c "${CAP_PACKETS:-3000}" -w "$TMP/$d.pcap" ip6 and not udp port "$PORT" \
+			2>"$TMP/tcpdump-$d.err" &
+		TPIDS+=($!)
+		pids+=($!)
+	done
+	for l in $LINKS; do
+		d=${l#*:}
+		for _ in $(seq "$(tn 50)"); do grep -qs listening "$TMP/tcpdump-$d.err" && break; sleep 0.1; done
+	done
+}
+
+capture_stop() {
+	local p
+	tsleep 500
+	for p in "${TPIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+}
+
+blast() {
+	local smac dmac
+	smac=$(f1_mac "$(fig1_ns "$ID" S1)" s1-n6)
+	dmac=$(f1_mac "$(fig1_ns "$ID" N6)" n6-s1)
+	nsenter --net="/run/netns/$(fig1_ns "$ID" S1)" $PY test/py/pm_blast.py s1-n6 "$smac" "$dmac" \
+		fd00:10::2 "$F1_PROXY" 4660 "$PM_PACKETS" "$PM_RATE" >"$TMP/blast.json" ||
+		fail "source: $(cat "$TMP/blast.json")"
+	echo "source: $(cat "$TMP/blast.json")"
+}
+
+report() {
+	"$O/endmt" pm report --state "$TMP/state.json" --tree "$F1_JSON" --periods 1000 "$@"
+}
+
+# CASE: exactly BURST_LEN packets of colour 1 lost on N6 -> N2, in one
+# period; nothing lost anywhere else, reordering toward N3 included; every
+# packet the head sent (its pm_marked counter) in some complete period.
+case_exact_loss() {
+	report >"$TMP/report.txt" || fail "pm report: $(cat "$TMP/report.txt")"
+	report --json >"$TMP/report.json" || fail "pm report --json"
+	fig1_endmt "$ID" N6 --json show >"$TMP/show-N6.json" || fail "show N6"
+	$PY - "$TMP/report.json" "$TMP/show-N6.json" "$FLOW" "$BURST_LEN" "$PERIOD_MS" \
+		"$(nid N6) $(nid N1) $(nid N2) $(nid N3)" <<'PYEOF' || fail "the report: $(head -40 "$TMP/report.txt")"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+marked = json.load(open(sys.argv[2]))["counters"]["pm_marked"]
+flow, k, period_ms = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+head, n1, n2, n3 = (int(x) for x in sys.argv[6].split())
+f = [x for x in doc["flows"] if x["enc"] == "srv6" and x["flow"] == flow]
+assert len(f) == 1, ("one flow", [(x["enc"], x["flow"]) for x in doc["flows"]])
+f = f[0]
+assert f["period_ns"] == period_ms * 1000000, f["period_ns"]
+assert sorted((b["upstream"], b["downstream"]) for b in f["branches"]) == \
+    [(head, n1), (head, n2), (head, n3)], ("branches", f["branches"])
+assert not f["unplaced"], f["unplaced"]
+lost = {}
+sent = 0
+busy = 0
+for p in f["periods"]:
+    ups = set()
+    for b in p["branches"]:
+        assert not b["missing"], ("a record missing", p["period"], b)
+        key = (b["upstream"], b["downstream"])
+        if b["lost"]:
+            lost.setdefault(key, []).append((p["period"], b["lost"]))
+        assert b["lost"] >= 0, ("more downstream than upstream", p["period"], b)
+        ups.add(b["upstream_packets"])
+    assert len(ups) == 1, ("branches disagree on the head's count", p["period"], ups)
+    n = ups.pop()
+    sent += n
+    busy += n > 0
+assert busy >= 10, ("periods with traffic", busy)
+assert lost.keys() == {(head, n2)}, ("loss only on N6 -> N2", lost)
+(per, got), = lost[(head, n2)]
+assert got == k, ("exactly the burst", got, k)
+assert per % 2 == 1, ("a period of colour 1", per)
+assert sent == marked, ("every marked packet in a complete period", sent, marked)
+print(f"loss: {k} on N6->N2 in period {per} (colour 1), 0 elsewhere; {sent} packets over "
+      f"{busy} periods, every one the head marked")
+PYEOF
+	ok "exactly $BURST_LEN packets lost on N6 -> N2 in one colour-1 period, none elsewhere (reordering toward N3 included)"
+}
+
+# CASE: every busy period's D-marked packet reached every edge, its delay
+# between 0 and 100 ms (one shared clock: the namespaces'), jitter known
+# from the second period on.
+case_delay() {
+	$PY - "$TMP/report.json" "$FLOW" <<'PYEOF' || fail "delays"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+f = [x for x in doc["flows"] if x["flow"] == int(sys.argv[2])][0]
+d = []
+j = 0
+for p in f["periods"]:
+    for b in p["branches"]:
+        if not b["upstream_packets"]:
+            continue
+        if b["delay_ns"] is None:
+            continue
+        assert 0 <= b["delay_ns"] < 100000000, ("delay", p["period"], b)
+        d.append(b["delay_ns"])
+        j += b["jitter_ns"] is not None
+busy = sum(1 for p in f["periods"] for b in p["branches"] if b["upstream_packets"])
+# a period's D mark may be the packet the burst dropped (N6 -> N2): one
+assert len(d) >= busy - 1, ("delay known for each busy branch-period", len(d), busy)
+assert j >= len(d) - 2 * 3, ("jitter from the second period on", j, len(d))
+print("delay: %d D marks, %.1f .. %.1f us" % (len(d), min(d) / 1e3, max(d) / 1e3))
+PYEOF
+	ok "delay: every busy period's D-marked packet at every edge, 0 <= delay < 100 ms, jitter"
+}
+
+# CASE: the mark is the same octets on both sides of the kernel routers
+# (N4 and N5 forward it untouched; tshark says option 0x12, action 00), and
+# no frame toward a receiver carries a Destination Options header.
+case_kernel_untouched() {
+	local a b
+	for pair in n6-n4:n4-n1 n6-n5:n5-n3; do
+		a=${pair%%:*} b=${pair#*:}
+		$PY - "$TMP/$a.pcap" "$TMP/$b.pcap" "$FLOW" <<'PYEOF' || fail "mark across the kernel router ($a -> $b)"
+import sys
+from scapy.all import rdpcap, IPv6, IPv6ExtHdrDestOpt, raw
+flow = int(sys.argv[3])
+def marks(path):
+    out = {}
+    for p in rdpcap(path):
+        if IPv6 not in p or p[IPv6].nh != 60 or IPv6ExtHdrDestOpt not in p:
+            continue
+        d = raw(p[IPv6ExtHdrDestOpt])[:8]
+        v = int.from_bytes(d[4:8], "big")
+        assert d[2] == 0x12 and d[3] == 4 and v >> 12 == flow, ("AltMark", d.hex())
+        key = raw(p[IPv6].payload)[8:]    # what follows it: SRH and inner packet
+        out[key[:200]] = d
+    return out
+up, down = marks(sys.argv[1]), marks(sys.argv[2])
+assert len(up) > 100 and len(down) > 100, (len(up), len(down))
+both = set(up) & set(down)
+assert len(both) > 50, ("packets seen on both links", len(both))
+assert all(up[k] == down[k] for k in both), "a mark changed across the router"
+print(f"{sys.argv[1].split('/')[-1]} -> {sys.argv[2].split('/')[-1]}: {len(both)} packets, mark unchanged")
+PYEOF
+		[ "$(tshark -r "$TMP/$b.pcap" -Y 'ipv6.opt.type == 0x12 && ipv6.opt.type.action == 0' \
+			2>/dev/null | wc -l)" -gt 50 ] || fail "tshark: no AltMark option (0x12, action 00) on $b"
+	done
+	[ "$(tshark -r "$TMP/r1-n1.pcap" -Y 'ipv6.nxt == 60 || ipv6.opt.type == 0x12' 2>/dev/null | wc -l)" = 0 ] ||
+		fail "r1-n1: a frame toward the receiver carries the mark"
+	[ "$(tshark -r "$TMP/r1-n1.pcap" -Y infiniband 2>/dev/null | wc -l)" -gt 50 ] || fail "r1-n1: no RoCE frames"
+	ok "the mark passes the kernel routers N4, N5 untouched (scapy, tshark); none toward R1"
+}
+
+# CASE: a real RC transfer with marking on: receivers byte-identical.
+case_transfer_marked() {
+	local p
+	RPIDS=()
+	fig1_receivers "$ID" "$TMP" 1M || fail "receivers"
+	nsenter --net="/run/netns/$(fig1_ns "$ID" S1)" "$O/tools/rcpeer" send --local fd00:10::2 \
+		--udp-csum0 --peer fd00:ff::1 --qpn 17 --dqpn 4660 --bytes 1M --timeout-ms "$(tms 100)" \
+		--out "$TMP/S1.json" >/dev/null || fail "transfer: $(cat "$TMP/S1.json")"
+	for p in "${RPIDS[@]}"; do wait "$p" || fail "a receiver failed"; done
+	for n in R1 R2 R3 R4 R5; do
+		$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d.get("match") is True else 1)' "$TMP/$n.json" ||
+			fail "receiver $n: $(cat "$TMP/$n.json")"
+	done
+	fig1_endmt "$ID" N1 --json show >"$TMP/show-N1.json" || fail "show N1"
+	$PY -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; sys.exit(0 if c.get("pm_counted",0) >= 1024 else 1)' \
+		"$TMP/show-N1.json" || fail "N1 counted no marked transfer"
+	ok "an RC transfer with marking on: R1..R5 byte-identical, the edges counted it"
+}
+
+export FIG1_AGENT_ARGS="--ipfix [fd00:6::1]:$PORT"
+fig1_up "$ID" >"$TMP/up.log" 2>&1 || { cat "$TMP/up.log"; fail "fig1 up"; }
+pm_config
+IMPAIR_DIR=$TMP impair_attach "$(fig1_ns "$ID" N4)" n4-n2 \
+	"BURST_AT=$BURST_AT BURST_LEN=$BURST_LEN BURST_COLOUR=1" || fail "impair on N4 n4-n2"
+IMPAIR_DIR=$TMP impair_attach "$(fig1_ns "$ID" N5)" n5-n3 "REORDER_PPM=20000" || fail "impair on N5 n5-n3"
+nsenter --net="/run/netns/$(fig1_ns "$ID" N6)" "$O/endmt" --json collect --listen "[::]:$PORT" \
+	--state "$TMP/state.json" --grace-ms "$(tms 1000)" >"$TMP/collect.json" 2>"$TMP/collect.err" &
+CPID=$!
+pids+=("$CPID")
+capture_start
+tsleep 300
+blast
+capture_stop
+# the last period's guard time, the agents' reads and exports, the state
+tsleep $((PERIOD_MS * 3 + 1000))
+kill -TERM "$CPID"
+wait "$CPID" || fail "collect: $(cat "$TMP/collect.err")"
+case_exact_loss
+case_delay
+case_kernel_untouched
+case_transfer_marked
+fig1_down "$ID" >/dev/null || fail "teardown"
+ok "teardown: nothing left"
