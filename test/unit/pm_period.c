@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The agent's period reader's arithmetic (lib/pm_period.c), on numbers the
+/* The agent's period reader's arithmetic (lib/pm_calc.c), on numbers the
  * test chooses: no maps, no clock.
  *
  * due:         period k is due at (k+1)T + T/2, not a nanosecond before.
@@ -12,7 +12,7 @@
  * big:         counts near 2^64 subtract without wrapping; a counter that
  *              went backwards (flow deleted and added) is a new baseline. */
 #include "test_progs.h"
-#include "pm_period.h"
+#include "pm_calc.h"
 
 #define T 1000000000ull	/* 1 s */
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The period reader's arithmetic (pm_period.h). */
+/* The period reader's arithmetic (pm_calc.h). */
 #include <string.h>
-#include "pm_period.h"
+#include "pm_calc.h"
 
 bool pm_period_due(uint64_t real_ns, uint64_t period_ns, uint64_t *k)
 {

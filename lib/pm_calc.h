@@ -11,8 +11,8 @@
  * counted), while the counters of the other colour run.  A read of colour
  * c gives the period whose colour it is everything counted in colour c
  * since the previous read of c (two periods before). */
-#ifndef ENDMT_PM_PERIOD_H
-#define ENDMT_PM_PERIOD_H
+#ifndef ENDMT_PM_CALC_H
+#define ENDMT_PM_CALC_H
 
 #include <stdbool.h>
 #include <stdint.h>
