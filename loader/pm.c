@@ -268,10 +268,12 @@ static int pm_show_run(void *p)
 		return json_print(o);
 	if (!v.period_ns && !v.count_period)
 		printf("pm: no period engine on this node (endmt pm set)\n");
+	else if (v.count_period)
+		printf("pm period %u packets (count-based, tests) node-id %u\n", v.count_period,
+		       v.node_id);
 	else
-		printf("pm period %llu ms%s%.0u node-id %u\n",
-		       (unsigned long long)(v.period_ns / 1000000),
-		       v.count_period ? " count-period " : "", v.count_period, v.node_id);
+		printf("pm period %llu ms node-id %u\n",
+		       (unsigned long long)(v.period_ns / 1000000), v.node_id);
 	json_array_foreach(json_object_get(o, "flows"), i, it) {
 		c0 = json_array_get(json_object_get(it, "colours"), 0);
 		c1 = json_array_get(json_object_get(it, "colours"), 1);
