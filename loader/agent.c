@@ -57,6 +57,8 @@
 #include "telemetry.h"
 #include "metrics.h"
 #include "tm_export.h"
+#include "pm.h"
+#include "pm_period.h"
 #include "endmt/psn.h"
 #include "endmt/fanout.h"
 
@@ -253,6 +255,7 @@ static int agent_run(void *p)
 	struct fanout *fo = NULL;
 	struct metrics *mt = NULL;
 	struct tm_export *tx = NULL;
+	struct pm_reader *pr = NULL;
 	bool fanout_due = false;
 	int sock = -1, agent_lock = -1, err, r;
 
@@ -303,6 +306,8 @@ static int agent_run(void *p)
 	}
 	if (a->ipfix) {
 		err = tm_export_open(&tx, env.pin_root, a->ipfix, a->ipfix_refresh_s);
+		if (!err)	/* alternate marking's periods and D-marks (pm_period.c) */
+			err = pm_reader_open(&pr, &m);
 		if (err)
 			goto out;
 	}
@@ -346,6 +351,8 @@ static int agent_run(void *p)
 			 * TAI: keep their offset current (leap seconds). */
 			if (tm_clock_sync(m.tm) > 0 && env.verbose)
 				fprintf(stderr, "endmt agent: telemetry clock offset updated\n");
+			if (pm_clock_sync(m.pm) > 0 && env.verbose)
+				fprintf(stderr, "endmt agent: alternate marking clock offset updated\n");
 			next_report = t + REPORT_NS;
 		}
 		if (limit && t >= next_live) {
@@ -368,6 +375,7 @@ static int agent_run(void *p)
 		}
 		tm_export_poll(tx, t);
 		tm_export_acks(tx, &m, t);
+		pm_reader_poll(pr, tx);
 		s.windows++;
 	}
 	agent_report(&lim, m.groups);
@@ -387,6 +395,8 @@ static int agent_run(void *p)
 
 		if (tx)
 			json_object_set_new(o, "telemetry", tm_export_json(tx));
+		if (pr)
+			json_object_set_new(o, "pm", pm_reader_json(pr));
 		json_print(o);
 	} else {
 		printf("agent: %llu windows, %llu CNPs sent, %llu withheld (rate limit), "
@@ -400,6 +410,7 @@ static int agent_run(void *p)
 		tm_export_print(tx);
 	}
 out:
+	pm_reader_close(pr);
 	tm_export_close(tx);
 	metrics_stop(mt);
 	fanout_close(fo);

@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include "plan.h"
 #include "telemetry.h"
+#include "pm_flow.h"
 #include "endmt/ioam.h"
 
 enum undo_kind { U_ATTACH, U_GROUP, U_MAP };
@@ -307,6 +308,47 @@ static int check_attached(const struct apply_args *a, const struct tree *t, stru
 	return 0;
 }
 
+/* Alternate marking (pm.h): endmt_pm on every node of a tree with "pm",
+ * the head's endmt_pm_groups entries and OUT counters, the IN counters of
+ * edges and forks.  Counters are only added (cumulative: an existing
+ * entry keeps its counts), so an undo leaves them. */
+static int apply_pm(const struct endmt_maps_fds *m, const struct plan *p, struct undo_log *ul,
+		    int *changes)
+{
+	struct endmt_pm_cfg v = {};
+	struct endmt_pm_group gv;
+	uint32_t zero = 0;
+	int i, err;
+
+	if (!p->pm_on)
+		return 0;
+	if (m->pm < 0 || m->pm_counts < 0 || m->pm_groups < 0)
+		return -ENOENT;
+	v.period_ns = p->pm_period_ns;
+	v.node_id = p->pm_node_id;
+	v.real_minus_tai_ns = tm_real_minus_tai();
+	if ((err = undo_set(ul, m->pm, &zero, sizeof(zero), &v, sizeof(v), changes)))
+		return err;
+	for (i = 0; i < p->npm; i++) {
+		if ((err = pm_flow_counters(m->pm_counts, p->pm_flows[i], ENDMT_PM_SRV6,
+					    ENDMT_PM_OUT, true)))
+			return err;
+		/* The marking state goes on when the flow stays. */
+		if (bpf_map_lookup_elem(m->pm_groups, &p->pm_keys[i], &gv) ||
+		    gv.flow != p->pm_flows[i])
+			memset(&gv, 0, sizeof(gv));
+		gv.flow = p->pm_flows[i];
+		if ((err = undo_set(ul, m->pm_groups, &p->pm_keys[i], sizeof(p->pm_keys[i]), &gv,
+				    sizeof(gv), changes)))
+			return err;
+	}
+	for (i = 0; i < p->npm_in; i++)
+		if ((err = pm_flow_counters(m->pm_counts, p->pm_in[i], ENDMT_PM_SRV6, ENDMT_PM_IN,
+					    true)))
+			return err;
+	return 0;
+}
+
 /* The group entries, the proxy counts, the keyed maps, the receivers. */
 static int write_maps(const struct apply_args *a, const struct endmt_maps_fds *m,
 		      const struct plan *p, struct undo_log *ul, int *changes)
@@ -378,6 +420,12 @@ static int write_maps(const struct apply_args *a, const struct endmt_maps_fds *m
 			       a->node, strerror(-err));
 			return err;
 		}
+	}
+	err = apply_pm(m, p, ul, changes);
+	if (err) {
+		errorf("%s: writing the alternate marking of node %s: %s", a->file, a->node,
+		       strerror(-err));
+		return err;
 	}
 	err = apply_receivers(m, p, ul, changes);
 	if (err) {

@@ -24,6 +24,7 @@
 #include "endmt.h"
 #include "tm_ipfix.h"
 #include "tm_state.h"
+#include "pm_state.h"
 
 #define MAX_EXPORTERS	256
 #define WRITE_NS	1000000000ull	/* the state file, once a second */
@@ -48,6 +49,7 @@ struct collector {
 	struct exporter ex[MAX_EXPORTERS];
 	int nex;
 	uint64_t messages, records, ack_records, foreign, bad;
+	uint64_t pm_records, dmark_records;
 };
 
 static volatile sig_atomic_t stop_sig;
@@ -213,6 +215,8 @@ static void message(struct collector *c, struct tm_state *st, struct exporter *e
 	union {
 		struct tm_rec pc;
 		struct tm_ack_rec ack;
+		struct tm_pm_rec pm;
+		struct tm_dmark_rec dm;
 	} r;
 	struct tm_ack a;
 	GError *err = NULL;
@@ -226,16 +230,30 @@ static void message(struct collector *c, struct tm_state *st, struct exporter *e
 		t = fBufNextCollectionTemplate(e->fbuf, &tid, &err);
 		if (!t)
 			break;
-		itid = has_ie(t, "endmtAckPsn") ? TM_IPFIX_TID_ACK : TM_IPFIX_TID;
+		itid = has_ie(t, "endmtAckPsn") ? TM_IPFIX_TID_ACK :
+		       has_ie(t, "endmtPmPacketKey") ? TM_IPFIX_TID_DMARK :
+		       has_ie(t, "endmtPmPeriod") ? TM_IPFIX_TID_PM : TM_IPFIX_TID;
 		if (itid != e->itid) {
 			if (!fBufSetInternalTemplate(e->fbuf, itid, &err))
 				break;
 			e->itid = itid;
 		}
-		rl = itid == TM_IPFIX_TID ? sizeof(r.pc) : sizeof(r.ack);
+		rl = itid == TM_IPFIX_TID ? sizeof(r.pc) : itid == TM_IPFIX_TID_ACK ?
+		     sizeof(r.ack) : itid == TM_IPFIX_TID_PM ? sizeof(r.pm) : sizeof(r.dm);
 		if (!fBufNext(e->fbuf, (uint8_t *)&r, &rl, &err))
 			break;
-		if (itid == TM_IPFIX_TID_ACK) {
+		if (itid == TM_IPFIX_TID_PM && st->pm) {
+			uint64_t t0 = tm_ntp_to_ns(r.pm.start_ntp), t1 = tm_ntp_to_ns(r.pm.end_ntp);
+
+			c->pm_records++;
+			pm_state_period(st->pm, r.pm.node_id, r.pm.enc, r.pm.flow, r.pm.point,
+					r.pm.period, t1 > t0 ? t1 - t0 : 0, r.pm.packets,
+					r.pm.bytes, real);
+		} else if (itid == TM_IPFIX_TID_DMARK && st->pm) {
+			c->dmark_records++;
+			pm_state_dmark(st->pm, r.dm.node_id, r.dm.enc, r.dm.flow, r.dm.point,
+				       r.dm.period, tm_ntp_to_ns(r.dm.obs_ntp), r.dm.pkt_key, real);
+		} else if (itid == TM_IPFIX_TID_ACK) {
 			c->ack_records++;
 			ack_from_rec(&a, &r.ack, real);
 			tm_state_ack(st, &a);
@@ -263,6 +281,7 @@ static int collect_run(void *p)
 	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
 	struct collector *c = calloc(1, sizeof(*c));
 	struct tm_state *st = calloc(1, sizeof(*st));
+	struct pm_state *pm = calloc(1, sizeof(*pm));
 	struct sockaddr_storage from;
 	static uint8_t buf[65536];
 	uint64_t next_write = 0, next_tick = 0, mono;
@@ -272,11 +291,12 @@ static int collect_run(void *p)
 	ssize_t n;
 	int fd = -1, err, i;
 
-	if (!c || !st) {
+	if (!c || !st || !pm) {
 		err = -ENOMEM;
 		goto out;
 	}
 	tm_state_init(st, a->grace_ms);
+	st->pm = pm;
 	tm_ipfix_log_init("collect");
 	c->model = tm_ipfix_model();
 	if (!c->model) {
@@ -326,16 +346,20 @@ static int collect_run(void *p)
 	if (err)
 		errorf("collect: writing %s: %s", a->state, strerror(-err));
 	if (env.json)
-		json_print(json_pack("{s:I, s:I, s:I, s:I, s:I, s:i}",
+		json_print(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}",
 				     "messages", (json_int_t)c->messages,
+				     "pm_records", (json_int_t)c->pm_records,
+				     "dmark_records", (json_int_t)c->dmark_records,
 				     "records", (json_int_t)c->records,
 				     "ack_records", (json_int_t)c->ack_records,
 				     "foreign", (json_int_t)c->foreign,
 				     "bad_messages", (json_int_t)c->bad, "signal", (int)stop_sig));
 	else
 		printf("collect: %llu messages, %llu postcards, %llu ACK-state records, "
+		       "%llu period and %llu D-mark records, "
 		       "%llu foreign records, %llu bad messages\n", (unsigned long long)c->messages,
 		       (unsigned long long)c->records, (unsigned long long)c->ack_records,
+		       (unsigned long long)c->pm_records, (unsigned long long)c->dmark_records,
 		       (unsigned long long)c->foreign,
 		       (unsigned long long)c->bad);
 out:
@@ -349,6 +373,9 @@ out:
 	}
 	if (st)
 		tm_state_free(st);
+	if (pm)
+		pm_state_free(pm);
+	free(pm);
 	free(st);
 	free(c);
 	return err;

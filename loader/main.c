@@ -11,7 +11,8 @@ extern const struct cmd cmd_attach, cmd_detach, cmd_group_add, cmd_group_del,
 	cmd_branch_add, cmd_branch_del, cmd_sid_add, cmd_sid_del, cmd_receiver_add,
 	cmd_receiver_del, cmd_encap_set, cmd_encap_del, cmd_repl_add, cmd_repl_del,
 	cmd_apply, cmd_show, cmd_agent, cmd_hmac_set, cmd_hmac_del, cmd_hmac_show,
-	cmd_tm_set, cmd_tm_group, cmd_tm_show, cmd_version, cmd_top, cmd_collect, cmd_tree;
+	cmd_tm_set, cmd_tm_group, cmd_tm_show, cmd_version, cmd_top, cmd_collect, cmd_tree,
+	cmd_pm_set, cmd_pm_flow, cmd_pm_group, cmd_pm_show, cmd_pm_report;
 extern bool error_printed;
 
 const struct cmd *const endmt_cmds[] = {
@@ -20,7 +21,8 @@ const struct cmd *const endmt_cmds[] = {
 	&cmd_receiver_del, &cmd_encap_set, &cmd_encap_del, &cmd_repl_add, &cmd_repl_del,
 	&cmd_apply, &cmd_show, &cmd_agent, &cmd_hmac_set, &cmd_hmac_del, &cmd_hmac_show,
 	&cmd_tm_set, &cmd_tm_group, &cmd_tm_show, &cmd_version, &cmd_top, &cmd_collect,
-	&cmd_tree, NULL,
+	&cmd_tree, &cmd_pm_set, &cmd_pm_flow, &cmd_pm_group, &cmd_pm_show, &cmd_pm_report,
+	NULL,
 };
 
 static void usage(FILE *f)

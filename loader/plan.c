@@ -381,6 +381,12 @@ static int plan_group(const struct tree *t, const struct grp *g, int x, struct p
 	if (edge && x == g->head)
 		return tree_err(t, "node %s is both the head and an edge of group %s: not "
 				"supported", node->name, g->name);
+	if (g->pm_flow && x == g->head) {
+		group_key_make(&p->pm_keys[p->npm], &g->proxy, g->dqpn);
+		p->pm_flows[p->npm++] = g->pm_flow;
+	} else if (g->pm_flow && (edge || (g->repl_sid && g->repl_sid[x].set))) {
+		p->pm_in[p->npm_in++] = g->pm_flow;	/* an edge, a fork */
+	}
 	gp = &p->grp[p->ngrp];
 	memset(gp, 0, sizeof(*gp));
 	group_key_make(&gp->g.key, &g->proxy, g->dqpn);
@@ -475,6 +481,9 @@ int plan_node(const struct tree *t, int x, struct plan *p)
 
 	p->tm_node_id = t->tm_on ? t->nodes[x].ioam_id : 0;
 	p->tm_ns = t->ioam_ns;
+	p->pm_on = t->pm_on;
+	p->pm_period_ns = (uint64_t)t->pm_period_ms * 1000000ull;
+	p->pm_node_id = t->nodes[x].ioam_id;
 	for (i = 0; i < t->ngroups; i++)
 		if ((err = plan_group(t, &t->groups[i], x, p)))
 			return err;

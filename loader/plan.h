@@ -36,6 +36,17 @@ struct plan {
 	/* On-path telemetry: this node's endmt_tm (node_id 0: off). */
 	uint32_t tm_node_id;
 	uint16_t tm_ns;
+	/* Alternate marking (pm_on: a group of the tree has "pm"): this
+	 * node's endmt_pm, the groups it marks (head: endmt_pm_groups + OUT
+	 * counters) and the flows it counts IN (edges, RFC 9524 forks). */
+	bool pm_on;
+	uint64_t pm_period_ns;
+	uint32_t pm_node_id;
+	struct endmt_group_key pm_keys[MAX_GROUPS];
+	uint32_t pm_flows[MAX_GROUPS];
+	int npm;
+	uint32_t pm_in[MAX_GROUPS];
+	int npm_in;
 	struct endmt_sid_key sid_keys[MAX_GROUPS];
 	struct endmt_sid sid_vals[MAX_GROUPS];
 	int nsids;

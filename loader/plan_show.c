@@ -143,6 +143,20 @@ json_t *plan_json(const char *node, const struct plan *p)
 			"proxy", addr_json(p->origin_keys[i].proxy),
 			"dqpn", (json_int_t)p->origin_keys[i].dqpn,
 			"addr", addr_json(p->origin_keys[i].addr), "dev", ifx_json(p->origin_ifx[i])));
+	if (p->pm_on) {		/* alternate marking, only in a tree that has it */
+		json_t *g = json_array(), *in = json_array();
+
+		for (i = 0; i < p->npm; i++)
+			json_array_append_new(g, json_pack("{s:o, s:I, s:I}",
+				"proxy", addr_json(p->pm_keys[i].proxy),
+				"dqpn", (json_int_t)p->pm_keys[i].dqpn,
+				"flow", (json_int_t)p->pm_flows[i]));
+		for (i = 0; i < p->npm_in; i++)
+			json_array_append_new(in, json_integer(p->pm_in[i]));
+		json_object_set_new(o, "pm", json_pack("{s:I, s:I, s:o, s:o}",
+			"period_ms", (json_int_t)(p->pm_period_ns / 1000000),
+			"node_id", (json_int_t)p->pm_node_id, "marks", g, "counts_in", in));
+	}
 	return o;
 }
 
@@ -243,4 +257,14 @@ void plan_print(const char *file, json_t *o)
 	json_array_foreach(a, i, e)
 		printf("  %s/%lld: %s on %s\n", s_of(e, "proxy"), i_of(e, "dqpn"), s_of(e, "addr"),
 		       s_of(e, "dev"));
+	a = json_object_get(o, "pm");
+	if (a) {
+		printf("alternate marking: period %lld ms, node id %lld\n", i_of(a, "period_ms"),
+		       i_of(a, "node_id"));
+		json_array_foreach(json_object_get(a, "marks"), i, e)
+			printf("  marks %s/%lld as flow %lld, counts it out\n", s_of(e, "proxy"),
+			       i_of(e, "dqpn"), i_of(e, "flow"));
+		json_array_foreach(json_object_get(a, "counts_in"), i, e)
+			printf("  counts flow %lld in\n", (long long)json_integer_value(e));
+	}
 }

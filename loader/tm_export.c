@@ -27,7 +27,11 @@
 /* ACK-state records: 94 octets each on the wire, 11 in 16 + 4 + 11 * 94 =
  * 1054 octets, within the same bound. */
 #define MSG_ACK_RECORDS 11
-#define ACK_EVERY_NS 1000000000ull	/* ACK state, once a second */
+#define ACK_EVERY_NS 1000000000ull
+/* Period records: 51 octets on the wire, 20 in 16 + 4 + 20 * 51 = 1040;
+ * D-mark records: 31 octets, 30 in 950. */
+#define MSG_PM_RECORDS 20
+#define MSG_DMARK_RECORDS 30	/* ACK state, once a second */
 
 struct tm_export {
 	char path[PATH_MAX];	/* PINROOT/endmt_postcards */
@@ -44,6 +48,7 @@ struct tm_export {
 	unsigned int pending;	/* records appended since the last emit */
 	uint16_t pending_tid;	/* their template */
 	uint64_t postcards, ack_records, messages, short_records, send_errors;
+	uint64_t pm_records, dmark_records;
 	int last_err;		/* reported once until it changes */
 };
 
@@ -372,22 +377,70 @@ void tm_export_acks(struct tm_export *x, const struct endmt_maps_fds *m, uint64_
 	x->pending = 0;
 }
 
+/* One record of template tid (per message at most `max`). */
+static void pm_append(struct tm_export *x, uint32_t node_id, uint16_t tid, const void *r,
+		      size_t len, unsigned int max, uint64_t *count)
+{
+	GError *err = NULL;
+
+	if (!x || !record_start(x, node_id, tid))
+		return;
+	if (!fBufAppend(x->fbuf, (uint8_t *)r, len, &err)) {
+		x->send_errors++;
+		report(x, -EIO, "appending a record", err->message);
+		g_clear_error(&err);
+		fbExporterClose(x->exporter);
+		return;
+	}
+	(*count)++;
+	if (++x->pending == max) {
+		emit(x);
+		x->pending = 0;
+	}
+}
+
+void tm_export_pm(struct tm_export *x, const struct tm_pm_rec *r)
+{
+	if (x)
+		pm_append(x, r->node_id, TM_IPFIX_TID_PM, r, sizeof(*r), MSG_PM_RECORDS,
+			  &x->pm_records);
+}
+
+void tm_export_dmark(struct tm_export *x, const struct tm_dmark_rec *r)
+{
+	if (x)
+		pm_append(x, r->node_id, TM_IPFIX_TID_DMARK, r, sizeof(*r), MSG_DMARK_RECORDS,
+			  &x->dmark_records);
+}
+
+void tm_export_flush(struct tm_export *x)
+{
+	if (!x)
+		return;
+	if (x->pending)
+		emit(x);
+	x->pending = 0;
+}
+
 json_t *tm_export_json(const struct tm_export *x)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:b}", "postcards", (json_int_t)x->postcards,
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I}", "postcards", (json_int_t)x->postcards,
 			 "ack_records", (json_int_t)x->ack_records,
 			 "messages", (json_int_t)x->messages,
 			 "send_errors", (json_int_t)x->send_errors,
-			 "short_records", (json_int_t)x->short_records, "ring", x->rb != NULL);
+			 "short_records", (json_int_t)x->short_records, "ring", x->rb != NULL,
+			 "pm_records", (json_int_t)x->pm_records,
+			 "dmark_records", (json_int_t)x->dmark_records);
 }
 
 void tm_export_print(const struct tm_export *x)
 {
 	if (!x)
 		return;
-	printf("agent: telemetry: %llu postcards and %llu ACK-state records exported in %llu "
-	       "messages, %llu send errors%s\n",
+	printf("agent: telemetry: %llu postcards, %llu ACK-state, %llu period and %llu D-mark "
+	       "records exported in %llu messages, %llu send errors%s\n",
 	       (unsigned long long)x->postcards, (unsigned long long)x->ack_records,
+	       (unsigned long long)x->pm_records, (unsigned long long)x->dmark_records,
 	       (unsigned long long)x->messages,
 	       (unsigned long long)x->send_errors, x->rb ? "" : " (no ring: telemetry off)");
 }

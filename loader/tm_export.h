@@ -9,6 +9,8 @@
 
 struct tm_export;
 struct endmt_maps_fds;
+struct tm_pm_rec;
+struct tm_dmark_rec;
 
 /* Default seconds between template refreshes (RFC 7011 §8.4: over UDP the
  * exporter resends its templates, so a collector started late decodes). */
@@ -26,8 +28,14 @@ void tm_export_poll(struct tm_export *x, uint64_t now);
  * (TM_IPFIX_TID_ACK) per valid branch of every group in m->groups, when the
  * node has a telemetry identity (endmt_tm node_id != 0).  Never blocks. */
 void tm_export_acks(struct tm_export *x, const struct endmt_maps_fds *m, uint64_t now);
+/* Alternate marking (pm_period.c): one period record (TM_IPFIX_TID_PM) or
+ * one D-mark record (TM_IPFIX_TID_DMARK); tm_export_flush sends what is
+ * buffered.  Never block. */
+void tm_export_pm(struct tm_export *x, const struct tm_pm_rec *r);
+void tm_export_dmark(struct tm_export *x, const struct tm_dmark_rec *r);
+void tm_export_flush(struct tm_export *x);
 /* What it did: {"postcards","ack_records","messages","send_errors",
- * "short_records","ring"} (ring: whether the ring was found). */
+ * "short_records","ring","pm_records","dmark_records"} (ring: whether the ring was found). */
 json_t *tm_export_json(const struct tm_export *x);
 /* The same as one line for people on stdout; NULL prints nothing. */
 void tm_export_print(const struct tm_export *x);

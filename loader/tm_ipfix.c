@@ -36,6 +36,11 @@ static fbInfoElement_t tm_ies[] = {
 	EN("endmtCnps", TM_IE_CNPS, 8, FB_UINT_64, "branch: CNPs received"),
 	EN("endmtBranchKind", TM_IE_BRANCH_KIND, 1, FB_UINT_8, "1 receiver address, 2 ifindex"),
 	EN("endmtAckFlags", TM_IE_ACK_FLAGS, 1, FB_UINT_8, "1 stale, 2 lag valid, 4 responded, 8 failed, 16 NAK pending"),
+	EN("endmtPmPeriod", TM_IE_PM_PERIOD, 8, FB_UINT_64, "alternate marking: period index, CLOCK_REALTIME / period"),
+	EN("endmtPmFlowId", TM_IE_PM_FLOW, 4, FB_UINT_32, "FlowMonID (RFC 9343) or Flow-ID Label (RFC 9714)"),
+	EN("endmtPmEncoding", TM_IE_PM_ENC, 1, FB_UINT_8, "1 SRv6 AltMark, 2 MPLS Flow-ID Label"),
+	EN("endmtPmColour", TM_IE_PM_COLOUR, 1, FB_UINT_8, "the L bit of the period: index & 1"),
+	EN("endmtPmPacketKey", TM_IE_PM_PKT_KEY, 4, FB_UINT_32, "names the D-marked packet at every node"),
 	FB_IE_NULL
 };
 
@@ -86,6 +91,41 @@ static fbInfoElementSpec_t tm_ack_spec[] = {
 	FB_IESPEC_NULL
 };
 
+/* In struct tm_pm_rec's order. */
+static fbInfoElementSpec_t tm_pm_spec[] = {
+	{ "flowStartNanoseconds", 8, 0 },
+	{ "flowEndNanoseconds", 8, 0 },
+	{ "packetDeltaCount", 8, 0 },
+	{ "octetDeltaCount", 8, 0 },
+	{ "endmtPmPeriod", 8, 0 },
+	{ "endmtNodeId", 4, 0 },
+	{ "endmtPmFlowId", 4, 0 },
+	{ "endmtPmEncoding", 1, 0 },
+	{ "flowDirection", 1, 0 },
+	{ "endmtPmColour", 1, 0 },
+	{ "paddingOctets", 5, TM_SPEC_INTERNAL },
+	FB_IESPEC_NULL
+};
+
+/* In struct tm_dmark_rec's order. */
+static fbInfoElementSpec_t tm_dmark_spec[] = {
+	{ "observationTimeNanoseconds", 8, 0 },
+	{ "endmtPmPeriod", 8, 0 },
+	{ "endmtNodeId", 4, 0 },
+	{ "endmtPmFlowId", 4, 0 },
+	{ "endmtPmPacketKey", 4, 0 },
+	{ "endmtPmEncoding", 1, 0 },
+	{ "flowDirection", 1, 0 },
+	{ "endmtPmColour", 1, 0 },
+	{ "paddingOctets", 1, TM_SPEC_INTERNAL },
+	FB_IESPEC_NULL
+};
+
+_Static_assert(sizeof(struct tm_pm_rec) == 5 * 8 + 2 * 4 + 3 + 5,
+	       "tm_pm_rec must have no padding fixbuf does not know of");
+_Static_assert(sizeof(struct tm_dmark_rec) == 2 * 8 + 3 * 4 + 3 + 1,
+	       "tm_dmark_rec must have no padding fixbuf does not know of");
+
 _Static_assert(sizeof(struct tm_ack_rec) == 8 * 4 + 32 + 7 * 4 + 2 + 2,
 	       "tm_ack_rec must have no padding fixbuf does not know of");
 
@@ -105,17 +145,20 @@ static fbTemplate_t *tm_template(fbInfoModel_t *model, uint16_t tid, uint32_t fl
 				 GError **err)
 {
 	fbTemplate_t *t = fbTemplateAlloc(model);
+	fbInfoElementSpec_t *spec = tid == TM_IPFIX_TID ? tm_spec :
+				    tid == TM_IPFIX_TID_ACK ? tm_ack_spec :
+				    tid == TM_IPFIX_TID_PM ? tm_pm_spec : tm_dmark_spec;
 
-	if (t && !fbTemplateAppendSpecArray(t, tid == TM_IPFIX_TID ? tm_spec : tm_ack_spec,
-					    flags, err)) {
+	if (t && !fbTemplateAppendSpecArray(t, spec, flags, err)) {
 		fbTemplateFreeUnused(t);
 		return NULL;
 	}
 	return t;
 }
 
-#define TM_NTIDS 2
-static const uint16_t tm_tids[TM_NTIDS] = { TM_IPFIX_TID, TM_IPFIX_TID_ACK };
+#define TM_NTIDS 4
+static const uint16_t tm_tids[TM_NTIDS] = { TM_IPFIX_TID, TM_IPFIX_TID_ACK, TM_IPFIX_TID_PM,
+					    TM_IPFIX_TID_DMARK };
 
 fbSession_t *tm_ipfix_session(fbInfoModel_t *model, gboolean exporter, GError **err)
 {

@@ -16,6 +16,8 @@
 #define TM_IPFIX_PEN		32473
 #define TM_IPFIX_TID		256	/* the postcard template, internal and external */
 #define TM_IPFIX_TID_ACK	257	/* the ACK-state template */
+#define TM_IPFIX_TID_PM		258	/* alternate marking: a period's counts */
+#define TM_IPFIX_TID_DMARK	259	/* alternate marking: a D-marked packet */
 #define TM_IPFIX_PORT		"4739"	/* RFC 7011 §10.3.4 (IANA "ipfix") */
 
 /* Enterprise IE numbers under TM_IPFIX_PEN. */
@@ -42,6 +44,13 @@ enum tm_ipfix_ie {
 	TM_IE_CNPS,		/* endmtCnps, unsigned64 */
 	TM_IE_BRANCH_KIND,	/* endmtBranchKind, unsigned8 */
 	TM_IE_ACK_FLAGS,	/* endmtAckFlags, unsigned8 */
+	/* Alternate marking (RFC 9341; templates TM_IPFIX_TID_PM and
+	 * TM_IPFIX_TID_DMARK, docs/PM-REPORT.md).  From 32: room above. */
+	TM_IE_PM_PERIOD = 32,	/* endmtPmPeriod, unsigned64: period index k */
+	TM_IE_PM_FLOW,		/* endmtPmFlowId, unsigned32: FlowMonID / Flow-ID Label */
+	TM_IE_PM_ENC,		/* endmtPmEncoding, unsigned8: 1 SRv6, 2 MPLS */
+	TM_IE_PM_COLOUR,	/* endmtPmColour, unsigned8: L, k & 1 */
+	TM_IE_PM_PKT_KEY,	/* endmtPmPacketKey, unsigned32 */
 };
 
 /* endmtBranchKind: what names the branch. */
@@ -91,6 +100,35 @@ struct tm_ack_rec {
 	uint8_t pad[2];		/* paddingOctets, internal template only */
 };
 
+/* A period's counts at one counting point (the agent's period reader,
+ * pm_period.c): fixbuf's memory layout of template TM_IPFIX_TID_PM. */
+struct tm_pm_rec {
+	uint64_t start_ntp;	/* flowStartNanoseconds: k * T */
+	uint64_t end_ntp;	/* flowEndNanoseconds: (k + 1) * T */
+	uint64_t packets;	/* packetDeltaCount */
+	uint64_t bytes;		/* octetDeltaCount */
+	uint64_t period;	/* endmtPmPeriod */
+	uint32_t node_id;	/* endmtNodeId */
+	uint32_t flow;		/* endmtPmFlowId */
+	uint8_t enc;		/* endmtPmEncoding */
+	uint8_t point;		/* flowDirection: 0 ingress (IN), 1 egress (OUT) */
+	uint8_t colour;		/* endmtPmColour */
+	uint8_t pad[5];		/* paddingOctets, internal template only */
+};
+
+/* A D-marked packet counted at one point: template TM_IPFIX_TID_DMARK. */
+struct tm_dmark_rec {
+	uint64_t obs_ntp;	/* observationTimeNanoseconds: when counted */
+	uint64_t period;	/* endmtPmPeriod: obs / T at the exporter */
+	uint32_t node_id;	/* endmtNodeId */
+	uint32_t flow;		/* endmtPmFlowId */
+	uint32_t pkt_key;	/* endmtPmPacketKey */
+	uint8_t enc;		/* endmtPmEncoding */
+	uint8_t point;		/* flowDirection */
+	uint8_t colour;		/* endmtPmColour */
+	uint8_t pad[1];		/* paddingOctets, internal template only */
+};
+
 /* "HOST:PORT", "[IPV6]:PORT", "HOST", a bare IPv6 address, ":PORT"
  * (empty host) -> host and service (TM_IPFIX_PORT when none is given), for
  * the agent's --ipfix and collect's --listen.  0 or -EINVAL. */
@@ -101,7 +139,8 @@ int tm_ipfix_hostport(const char *s, char host[TM_HOST_MAX], char svc[TM_SVC_MAX
 /* The information model: IANA's and endmt's elements.  NULL: no memory. */
 fbInfoModel_t *tm_ipfix_model(void);
 /* A session holding the internal templates (and, for an exporter, the
- * external ones) under TM_IPFIX_TID and TM_IPFIX_TID_ACK.  NULL with *err set on failure. */
+ * external ones) under TM_IPFIX_TID, TM_IPFIX_TID_ACK,
+ * TM_IPFIX_TID_PM and TM_IPFIX_TID_DMARK.  NULL with *err set on failure. */
 fbSession_t *tm_ipfix_session(fbInfoModel_t *model, gboolean exporter, GError **err);
 
 /* An exporter's session to observation domain `domain`: fixbuf keeps

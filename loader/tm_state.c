@@ -27,6 +27,7 @@
 #include "endmt.h"
 #include "tm_ipfix.h"
 #include "tm_state.h"
+#include "pm_state.h"
 
 void tm_state_init(struct tm_state *s, uint32_t grace_ms)
 {
@@ -359,6 +360,8 @@ int tm_state_write(const struct tm_state *s, const char *file, uint64_t now_real
 	for (i = 0; i < s->ngroups; i++)
 		json_array_append_new(gs, group_json(s->group[i]));
 	json_object_set_new(o, "groups", gs);
+	if (s->pm)
+		json_object_set_new(o, "pm", pm_state_json(s->pm));
 	/* A reader sees the old file or the new one, never half of one. */
 	if (json_dump_file(o, tmp, JSON_INDENT(1) | JSON_SORT_KEYS))
 		err = -EIO;

@@ -95,6 +95,7 @@ struct tm_state {
 	uint64_t ack_records;
 	struct tm_group *group[TM_MAX_GROUPS];
 	int ngroups;
+	struct pm_state *pm;	/* alternate marking (pm_state.h): "pm", if set */
 };
 
 void tm_state_init(struct tm_state *s, uint32_t grace_ms);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "tree.h"
 #include "endmt/ioam.h"
+#include "endmt/pm.h"
 #include "config.h"
 #include "endmt/addr.h"
 #include "endmt/srh.h"
@@ -90,6 +91,12 @@ static const struct skey sk_telemetry[] = {
 	SK_END
 };
 
+/* Alternate marking of a group (include/endmt/pm.h): its FlowMonID. */
+static const struct skey sk_pm[] = {
+	{ "flow", SK_INT, 1, ENDMT_PM_FLOW_MAX, NULL },
+	SK_END
+};
+
 static const struct skey sk_group[] = {
 	{ "name", SK_STR, 0, 0, NULL },
 	{ "proxy", SK_STR, 0, 0, NULL },
@@ -103,6 +110,7 @@ static const struct skey sk_group[] = {
 	{ "cnp_burst", SK_INT, 1, ENDMT_CNP_BURST_MAX, NULL },
 	{ "hmac_key_id", SK_INT, 1, UINT32_MAX, NULL },
 	{ "telemetry", SK_OBJ, 0, 0, sk_telemetry },
+	{ "pm", SK_OBJ, 0, 0, sk_pm },
 	{ "source", SK_OBJ, 0, 0, sk_source },
 	{ "receivers", SK_ARR_OBJ, 0, 0, sk_receiver },
 	SK_END
@@ -121,6 +129,7 @@ static const struct skey sk_top[] = {
 	{ "tlv_type", SK_INT, 1, 255, NULL },
 	{ "cnp_window_us", SK_INT, 50, 10000000, NULL },
 	{ "ioam_namespace", SK_INT, 0, 65535, NULL },
+	{ "pm_period_ms", SK_INT, ENDMT_PM_MIN_PERIOD_MS, 3600000, NULL },
 	{ "nodes", SK_MAP_OBJ, 0, 0, sk_node },
 	{ "groups", SK_ARR_OBJ, 0, 0, sk_group },
 	SK_END
@@ -587,6 +596,31 @@ static int parse_group_tm(struct tree *t, json_t *g, const char *path, struct gr
 	return 0;
 }
 
+/* A group's "pm": {"flow": N}: one FlowMonID per group of the tree. */
+static int parse_group_pm(struct tree *t, json_t *g, const char *path, struct grp *o)
+{
+	json_t *pm = json_object_get(g, "pm");
+	char ppath[160];
+	long long n;
+	int i, err;
+
+	o->pm_flow = 0;
+	if (!pm || json_is_null(pm))
+		return 0;
+	snprintf(ppath, sizeof(ppath), "%s.pm", path);
+	if (!json_is_object(pm))
+		return tree_err(t, "%s: must be an object with flow", ppath);
+	if ((err = get_int(t, pm, "flow", ppath, 1, ENDMT_PM_FLOW_MAX, 0, true, &n)))
+		return err;
+	for (i = 0; i < t->ngroups; i++)
+		if (t->groups[i].pm_flow == (uint32_t)n)
+			return tree_err(t, "%s.flow: %lld is group %s's already (one flow per group)",
+					ppath, n, t->groups[i].name);
+	o->pm_flow = (uint32_t)n;
+	t->pm_on = true;
+	return 0;
+}
+
 static int parse_groups(struct tree *t, json_t *groups)
 {
 	char path[128], rpath[160];
@@ -642,7 +676,7 @@ static int parse_groups(struct tree *t, json_t *groups)
 		if ((err = get_int(t, g, "hmac_key_id", path, 1, UINT32_MAX, 0, false, &v)))
 			return err;
 		o->hmac_key_id = v;
-		if ((err = parse_group_tm(t, g, path, o)))
+		if ((err = parse_group_tm(t, g, path, o)) || (err = parse_group_pm(t, g, path, o)))
 			return err;
 		src = json_object_get(g, "source");
 		snprintf(rpath, sizeof(rpath), "%s.source", path);
@@ -877,6 +911,10 @@ int tree_load(struct tree *t)
 		t->ioam_ns = (uint16_t)json_integer_value(v);
 		t->tm_on = true;
 	}
+	t->pm_period_ms = ENDMT_PM_DEF_PERIOD_MS;
+	v = json_object_get(t->root, "pm_period_ms");
+	if (v)		/* range: the schema */
+		t->pm_period_ms = (uint32_t)json_integer_value(v);
 	if ((err = parse_nodes(t, json_object_get(t->root, "nodes"))) ||
 	    (err = parse_groups(t, json_object_get(t->root, "groups"))))
 		return err;

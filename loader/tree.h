@@ -50,6 +50,7 @@ struct grp {
 	uint32_t dqpn, start_psn, cnp_cap, cnp_rate, cnp_burst, src_qpn;
 	uint32_t hmac_key_id;	/* SRH HMAC key of the group, 0: none */
 	uint8_t tm_sample, tm_slots;	/* "telemetry": struct endmt_encap's */
+	uint32_t pm_flow;	/* "pm": {"flow"}: FlowMonID, 0 = no alternate marking */
 	const char *src_name;
 	int head;
 	struct rcv *rcv;
@@ -64,6 +65,9 @@ struct tree {
 	 * samples; every node then gets its ioam_id. */
 	bool tm_on;
 	uint16_t ioam_ns;
+	/* Alternate marking: on when a group has "pm"; "pm_period_ms". */
+	bool pm_on;
+	uint32_t pm_period_ms;
 	struct node nodes[MAX_NODES];
 	int nnodes;
 	struct grp groups[MAX_GROUPS];
