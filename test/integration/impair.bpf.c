@@ -18,6 +18,13 @@
  *                window lost, so the requester times out and resends packets
  *                the responder already has)
  *
+ *   REORDER_WINDOW_US
+ *                every packet sent in the first REORDER_WINDOW_US of every 10 ms
+ *                goes into the slow class: a burst that waits there behind
+ *                itself while the packets after it overtake it, a bounded,
+ *                steady reordering (the host has no fq or netem to hold a
+ *                packet back by a time; REORDER_PPM's lone packets rarely
+ *                wait when the slow class is idle)
  *   BURST_COLOUR 0 or 1: the burst counts and drops only packets whose
  *                outer header is followed by an RFC 9343 Destination Options
  *                header whose first option is an AltMark of that colour (L),
@@ -58,6 +65,9 @@
 #endif
 #ifndef BURST_LEN
 #define BURST_LEN 0
+#endif
+#ifndef REORDER_WINDOW_US
+#define REORDER_WINDOW_US 0
 #endif
 #ifndef BURST_COLOUR
 #define BURST_COLOUR (-1)
@@ -113,6 +123,8 @@ int impair(struct __sk_buff *skb)
 		skb->mark = 0;
 	}
 	if (chance(REORDER_PPM))
+		skb->priority = SLOW_CLASS;
+	if (REORDER_WINDOW_US && bpf_ktime_get_ns() % 10000000 < (__u64)REORDER_WINDOW_US * 1000)
 		skb->priority = SLOW_CLASS;
 	return TC_ACT_OK;
 }
