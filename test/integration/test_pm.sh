@@ -59,18 +59,42 @@ ok() { echo "ok: $*"; }
 # The node ids: the tree file's (position in "nodes", from 1).
 nid() { $PY -c 'import json,sys; print(list(json.load(open(sys.argv[1]))["nodes"]).index(sys.argv[2]) + 1)' "$F1_JSON" "$1"; }
 
-pm_config() {
+# The tree file with alternate marking: the group's FlowMonID and the
+# period; `endmt apply` on every node writes the rest (the head's marking
+# and OUT counters, the edges' IN counters, every node's period and id).
+tree_json() {
+	$PY - "$F1_DIR/fig1.json" "$TMP/fig1_pm.json" "$FLOW" "$PERIOD_MS" <<'EOF'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["pm_period_ms"] = int(sys.argv[4])
+t["groups"][0]["pm"] = {"flow": int(sys.argv[3])}
+json.dump(t, open(sys.argv[2], "w"), indent=1)
+EOF
+}
+
+# CASE: apply configured every node as the file says (`endmt pm show`).
+case_config() {
 	local n
 	for n in $F1_ROUTERS; do
-		fig1_endmt "$ID" "$n" pm set --period "$PERIOD_MS" --node-id "$(nid "$n")" >/dev/null ||
-			fail "pm set on $n"
+		fig1_endmt "$ID" "$n" --json pm show >"$TMP/pm-$n.json" || fail "pm show on $n"
 	done
-	fig1_endmt "$ID" N6 pm group --proxy "$F1_PROXY" --dqpn 4660 --flow "$FLOW" >/dev/null ||
-		fail "pm group on N6"
-	for n in N1 N2 N3; do
-		fig1_endmt "$ID" "$n" pm flow add "$FLOW" --enc srv6 --point in >/dev/null ||
-			fail "pm flow add on $n"
-	done
+	$PY - "$TMP" "$FLOW" "$PERIOD_MS" "$F1_JSON" <<'PYEOF' || fail "apply's pm configuration"
+import json, sys
+d, flow, period_ms = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+names = list(json.load(open(sys.argv[4]))["nodes"])
+for i, n in enumerate(names):
+    s = json.load(open(f"{d}/pm-{n}.json"))
+    assert s["period_ns"] == period_ms * 1000000 and s["count_period"] == 0, (n, s)
+    assert s["node_id"] == i + 1, (n, "node id", s["node_id"])
+    flows = {(f["enc"], f["flow"], f["point"]) for f in s["flows"]}
+    want = {"N6": {("srv6", flow, "out")}}.get(n, {("srv6", flow, "in")} if n in ("N1", "N2", "N3") else set())
+    assert flows == want, (n, flows, want)
+    groups = {(g["proxy"], g["dqpn"], g["flow"]) for g in s["groups"]}
+    assert groups == ({("fd00:ff::1", 4660, flow)} if n == "N6" else set()), (n, groups)
+print("apply: N6 marks the group and counts it sent, N1..N3 count it received, "
+      "N4/N5 (kernel multicast) nothing; every node its period and id")
+PYEOF
+	ok "apply: the tree file's pm keys on every node"
 }
 
 # Captures of the sending ends of the links around the kernel routers, and
@@ -257,9 +281,12 @@ case_transfer_marked() {
 	ok "an RC transfer with marking on: R1..R5 byte-identical, the edges counted it"
 }
 
-export FIG1_AGENT_ARGS="--ipfix [fd00:6::1]:$PORT"
+tree_json
+FIG1_JSON=$TMP/fig1_pm.json
+F1_JSON=$FIG1_JSON
+export FIG1_JSON FIG1_AGENT_ARGS="--ipfix [fd00:6::1]:$PORT"
 fig1_up "$ID" >"$TMP/up.log" 2>&1 || { cat "$TMP/up.log"; fail "fig1 up"; }
-pm_config
+case_config
 IMPAIR_DIR=$TMP impair_attach "$(fig1_ns "$ID" N4)" n4-n2 \
 	"BURST_AT=$BURST_AT BURST_LEN=$BURST_LEN BURST_COLOUR=1" || fail "impair on N4 n4-n2"
 IMPAIR_DIR=$TMP impair_attach "$(fig1_ns "$ID" N4)" n4-n1 "REORDER_WINDOW_US=300" 5mbit ||
