@@ -63,7 +63,7 @@ nid() { $PY -c 'import json,sys; print(list(json.load(open(sys.argv[1]))["nodes"
 # period; `endmt apply` on every node writes the rest (the head's marking
 # and OUT counters, the edges' IN counters, every node's period and id).
 tree_json() {
-	$PY - "$F1_DIR/fig1.json" "$TMP/fig1_pm.json" "$FLOW" "$PERIOD_MS" <<'EOF'
+	$PY - "$F1_DIR/$1" "$TMP/fig1_pm.json" "$FLOW" "$PERIOD_MS" <<'EOF'
 import json, sys
 t = json.load(open(sys.argv[1]))
 t["pm_period_ms"] = int(sys.argv[4])
@@ -78,21 +78,22 @@ case_config() {
 	for n in $F1_ROUTERS; do
 		fig1_endmt "$ID" "$n" --json pm show >"$TMP/pm-$n.json" || fail "pm show on $n"
 	done
-	$PY - "$TMP" "$FLOW" "$PERIOD_MS" "$F1_JSON" <<'PYEOF' || fail "apply's pm configuration"
+	$PY - "$TMP" "$FLOW" "$PERIOD_MS" "$F1_JSON" "$VARIANT" <<'PYEOF' || fail "apply's pm configuration"
 import json, sys
 d, flow, period_ms = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+counting = ("N1", "N2", "N3") + (("N4", "N5") if sys.argv[5] == "repl" else ())
 names = list(json.load(open(sys.argv[4]))["nodes"])
 for i, n in enumerate(names):
     s = json.load(open(f"{d}/pm-{n}.json"))
     assert s["period_ns"] == period_ms * 1000000 and s["count_period"] == 0, (n, s)
     assert s["node_id"] == i + 1, (n, "node id", s["node_id"])
     flows = {(f["enc"], f["flow"], f["point"]) for f in s["flows"]}
-    want = {"N6": {("srv6", flow, "out")}}.get(n, {("srv6", flow, "in")} if n in ("N1", "N2", "N3") else set())
+    want = {"N6": {("srv6", flow, "out")}}.get(n, {("srv6", flow, "in")} if n in counting else set())
     assert flows == want, (n, flows, want)
     groups = {(g["proxy"], g["dqpn"], g["flow"]) for g in s["groups"]}
     assert groups == ({("fd00:ff::1", 4660, flow)} if n == "N6" else set()), (n, groups)
-print("apply: N6 marks the group and counts it sent, N1..N3 count it received, "
-      "N4/N5 (kernel multicast) nothing; every node its period and id")
+print("apply: N6 marks the group and counts it sent,", ", ".join(counting),
+      "count it received; every node its period and id")
 PYEOF
 	ok "apply: the tree file's pm keys on every node"
 }
@@ -144,19 +145,24 @@ case_exact_loss() {
 	report >"$TMP/report.txt" || fail "pm report: $(cat "$TMP/report.txt")"
 	report --json >"$TMP/report.json" || fail "pm report --json"
 	fig1_endmt "$ID" N6 --json show >"$TMP/show-N6.json" || fail "show N6"
+	local br="" lb b
+	for b in $BRANCHES; do br+="$(nid "${b%%:*}"):$(nid "${b#*:}") "; done
+	lb="$(nid "${LOSS_BRANCH%%:*}"):$(nid "${LOSS_BRANCH#*:}")"
 	$PY - "$TMP/report.json" "$TMP/show-N6.json" "$FLOW" "$BURST_LEN" "$PERIOD_MS" \
-		"$(nid N6) $(nid N1) $(nid N2) $(nid N3)" <<'PYEOF' || fail "the report: $(head -40 "$TMP/report.txt")"
+		"$br" "$lb" <<'PYEOF' || fail "the report: $(head -40 "$TMP/report.txt")"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 marked = json.load(open(sys.argv[2]))["counters"]["pm_marked"]
 flow, k, period_ms = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-head, n1, n2, n3 = (int(x) for x in sys.argv[6].split())
+pair = lambda t: tuple(int(x) for x in t.split(":"))  # noqa: E731
+want_branches = sorted(pair(t) for t in sys.argv[6].split())
+loss_branch = pair(sys.argv[7])
 f = [x for x in doc["flows"] if x["enc"] == "srv6" and x["flow"] == flow]
 assert len(f) == 1, ("one flow", [(x["enc"], x["flow"]) for x in doc["flows"]])
 f = f[0]
 assert f["period_ns"] == period_ms * 1000000, f["period_ns"]
-assert sorted((b["upstream"], b["downstream"]) for b in f["branches"]) == \
-    [(head, n1), (head, n2), (head, n3)], ("branches", f["branches"])
+assert sorted((b["upstream"], b["downstream"]) for b in f["branches"]) == want_branches, \
+    ("branches", f["branches"], want_branches)
 assert not f["unplaced"], f["unplaced"]
 lost = {}
 sent = 0
@@ -170,20 +176,21 @@ for p in f["periods"]:
             lost.setdefault(key, []).append((p["period"], b["lost"]))
         assert b["lost"] >= 0, ("more downstream than upstream", p["period"], b)
         ups.add(b["upstream_packets"])
-    assert len(ups) == 1, ("branches disagree on the head's count", p["period"], ups)
-    n = ups.pop()
+    head_ups = {b["upstream_packets"] for b in p["branches"] if b["upstream"] == 1}
+    assert len(head_ups) == 1, ("branches disagree on the head's count", p["period"], head_ups)
+    n = head_ups.pop()
     sent += n
     busy += n > 0
 assert busy >= 10, ("periods with traffic", busy)
-assert lost.keys() == {(head, n2)}, ("loss only on N6 -> N2", lost)
-(per, got), = lost[(head, n2)]
+assert lost.keys() == {loss_branch}, ("loss only on", loss_branch, lost)
+(per, got), = lost[loss_branch]
 assert got == k, ("exactly the burst", got, k)
 assert per % 2 == 1, ("a period of colour 1", per)
 assert sent == marked, ("every marked packet in a complete period", sent, marked)
-print(f"loss: {k} on N6->N2 in period {per} (colour 1), 0 elsewhere; {sent} packets over "
+print(f"loss: {k} on {loss_branch} in period {per} (colour 1), 0 elsewhere; {sent} packets over "
       f"{busy} periods, every one the head marked")
 PYEOF
-	ok "exactly $BURST_LEN packets lost on N6 -> N2 in one colour-1 period, none elsewhere (reordering toward N1 included)"
+	ok "$VARIANT: exactly $BURST_LEN packets lost on ${LOSS_BRANCH/:/ -> } in one colour-1 period, none elsewhere (reordering toward N1 included)"
 }
 
 # CASE: every busy period's D-marked packet reached every edge, its delay
@@ -249,7 +256,11 @@ PYEOF
 	[ "$(tshark -r "$TMP/r1-n1.pcap" -Y 'ipv6.nxt == 60 || ipv6.opt.type == 0x12' 2>/dev/null | wc -l)" = 0 ] ||
 		fail "r1-n1: a frame toward the receiver carries the mark"
 	[ "$(tshark -r "$TMP/r1-n1.pcap" -Y infiniband 2>/dev/null | wc -l)" -gt 50 ] || fail "r1-n1: no RoCE frames"
-	ok "the mark passes the kernel routers N4, N5 untouched (scapy, tshark); none toward R1"
+	if [ "$VARIANT" = mcast ]; then
+		ok "the mark passes the kernel routers N4, N5 untouched (scapy, tshark); none toward R1"
+	else
+		ok "the mark leaves the forks N4, N5 as it came, on every copy (scapy, tshark); none toward R1"
+	fi
 }
 
 # CASE: the reordering toward N1 happened: R1 saw PSNs out of order (the
@@ -281,32 +292,51 @@ case_transfer_marked() {
 	ok "an RC transfer with marking on: R1..R5 byte-identical, the edges counted it"
 }
 
-tree_json
-FIG1_JSON=$TMP/fig1_pm.json
-F1_JSON=$FIG1_JSON
-export FIG1_JSON FIG1_AGENT_ARGS="--ipfix [fd00:6::1]:$PORT"
-fig1_up "$ID" >"$TMP/up.log" 2>&1 || { cat "$TMP/up.log"; fail "fig1 up"; }
-case_config
-IMPAIR_DIR=$TMP impair_attach "$(fig1_ns "$ID" N4)" n4-n2 \
-	"BURST_AT=$BURST_AT BURST_LEN=$BURST_LEN BURST_COLOUR=1" || fail "impair on N4 n4-n2"
-IMPAIR_DIR=$TMP impair_attach "$(fig1_ns "$ID" N4)" n4-n1 "REORDER_WINDOW_US=300" 5mbit ||
-	fail "impair on N4 n4-n1"
-nsenter --net="/run/netns/$(fig1_ns "$ID" N6)" "$O/endmt" --json collect --listen "[::]:$PORT" \
-	--state "$TMP/state.json" --grace-ms "$(tms 1000)" >"$TMP/collect.json" 2>"$TMP/collect.err" &
-CPID=$!
-pids+=("$CPID")
-capture_start
-tsleep 300
-blast
-capture_stop
-# the last period's guard time, the agents' reads and exports, the state
-tsleep $((PERIOD_MS * 3 + 1000))
-kill -TERM "$CPID"
-wait "$CPID" || fail "collect: $(cat "$TMP/collect.err")"
-case_exact_loss
-case_delay
-case_kernel_untouched
-case_reordered
-case_transfer_marked
-fig1_down "$ID" >/dev/null || fail "teardown"
-ok "teardown: nothing left"
+# One variant: the tree file (mcast: fig1.json, N4 and N5 the kernel's
+# multicast routers; repl: fig1_repl.json, endmt's RFC 9524 forks, which
+# count too), the impairments, the source, the cases.
+run_variant() {
+	VARIANT=$1
+	rm -f "$TMP"/*.pcap "$TMP"/state.json
+	tree_json "$2"
+	FIG1_JSON=$TMP/fig1_pm.json
+	F1_JSON=$FIG1_JSON
+	export FIG1_JSON FIG1_AGENT_ARGS="--ipfix [fd00:6::1]:$PORT"
+	fig1_up "$ID" >"$TMP/up.log" 2>&1 || { cat "$TMP/up.log"; fail "fig1 up ($VARIANT)"; }
+	case_config
+	IMPAIR_DIR=$TMP impair_attach "$(fig1_ns "$ID" N4)" n4-n2 \
+		"BURST_AT=$BURST_AT BURST_LEN=$BURST_LEN BURST_COLOUR=1" || fail "impair on N4 n4-n2"
+	IMPAIR_DIR=$TMP impair_attach "$(fig1_ns "$ID" N4)" n4-n1 "REORDER_WINDOW_US=300" 5mbit ||
+		fail "impair on N4 n4-n1"
+	nsenter --net="/run/netns/$(fig1_ns "$ID" N6)" "$O/endmt" --json collect --listen "[::]:$PORT" \
+		--state "$TMP/state.json" --grace-ms "$(tms 1000)" >"$TMP/collect.json" 2>"$TMP/collect.err" &
+	CPID=$!
+	pids+=("$CPID")
+	capture_start
+	tsleep 300
+	blast
+	capture_stop
+	# the last period's guard time, the agents' reads and exports, the state
+	tsleep $((PERIOD_MS * 3 + 1000))
+	kill -TERM "$CPID"
+	wait "$CPID" || fail "collect: $(cat "$TMP/collect.err")"
+	case_exact_loss
+	case_delay
+	case_kernel_untouched
+	case_reordered
+	case_transfer_marked
+	fig1_down "$ID" >/dev/null || fail "teardown ($VARIANT)"
+	ok "teardown ($VARIANT): nothing left"
+}
+
+# PM_RUNS picks the variants (default both); the RFC 9524 one with fewer
+# packets: the same periods, the forks' counting on top.
+for run in ${PM_RUNS:-mcast repl}; do
+	case $run in
+	mcast) FIG1_SMCROUTE=1 BRANCHES="N6:N1 N6:N2 N6:N3" LOSS_BRANCH=N6:N2 \
+		run_variant mcast fig1.json ;;
+	repl) FIG1_SMCROUTE=0 BRANCHES="N6:N4 N6:N5 N4:N1 N4:N2 N5:N3" LOSS_BRANCH=N4:N2 \
+		PM_PACKETS=${PM_REPL_PACKETS:-200000} run_variant repl fig1_repl.json ;;
+	*) fail "PM_RUNS: $run is not mcast or repl" ;;
+	esac
+done
