@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* endmt pm report: per-branch loss, one-way delay and jitter of every flow
  * the collector gathered (its --state file's "pm" section, pm_state.c),
- * placed on the tree file's parent relations (docs/PM-REPORT.md).
+ * placed on the tree file's parent relations (docs/PM.md).
  *
  * A node's upstream is its nearest ancestor in the tree file that has
  * records for the flow (nodes that do not count the flow are skipped).

@@ -2,7 +2,7 @@
 /* `endmt collect`'s alternate-marking records (IPFIX templates 258, 259):
  * per (enc, flow), per node, the last PM_STATE_PERIODS periods' counts and
  * D-mark timestamps, written as the state file's "pm" section for
- * `endmt pm report` (docs/PM-REPORT.md). */
+ * `endmt pm report` (docs/PM.md). */
 #ifndef ENDMT_PM_STATE_H
 #define ENDMT_PM_STATE_H
 

@@ -45,7 +45,7 @@ enum tm_ipfix_ie {
 	TM_IE_BRANCH_KIND,	/* endmtBranchKind, unsigned8 */
 	TM_IE_ACK_FLAGS,	/* endmtAckFlags, unsigned8 */
 	/* Alternate marking (RFC 9341; templates TM_IPFIX_TID_PM and
-	 * TM_IPFIX_TID_DMARK, docs/PM-REPORT.md).  From 32: room above. */
+	 * TM_IPFIX_TID_DMARK, docs/PM.md).  From 32: room above. */
 	TM_IE_PM_PERIOD = 32,	/* endmtPmPeriod, unsigned64: period index k */
 	TM_IE_PM_FLOW,		/* endmtPmFlowId, unsigned32: FlowMonID / Flow-ID Label */
 	TM_IE_PM_ENC,		/* endmtPmEncoding, unsigned8: 1 SRv6, 2 MPLS */

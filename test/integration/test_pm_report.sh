@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Alternate marking's userspace end to end, without an SRv6 data path
-# (docs/PM-REPORT.md): three "nodes", each a pin root of its own in one
+# (docs/PM.md): three "nodes", each a pin root of its own in one
 # private network namespace, are Figure 1's N6 (the head, ioam_id 1,
 # counting OUT), N1 and N3 (edges, ioam_ids 4 and 6, counting IN).  N4 and
 # N5 count nothing, so each edge's upstream is N6, its nearest ancestor in
@@ -16,7 +16,7 @@
 #             0 on every other branch and period judged; upstream 10.
 #   delay     delay = the D-mark times' difference (1->4: 250, 260, 270 us;
 #             1->6: 400 us), jitter their period-to-period difference.
-#   text      the text report's rows for K+1, as docs/PM-REPORT.md shows.
+#   text      the text report's rows for K+1, as docs/PM.md shows.
 #   missing   N3's agent stopped two periods before the others: later
 #             periods name node 6 as missing, never as loss.
 #   watch     `pm report --watch` without a terminal printed each

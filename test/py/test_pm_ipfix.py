@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-"""Alternate marking's IPFIX export (docs/PM-REPORT.md): the agent's period
+"""Alternate marking's IPFIX export (docs/PM.md): the agent's period
 records (template 258) and D-mark records (template 259), decoded here by
 an independent decoder (RFC 7011 read with struct, not fixbuf), then the
 same datagrams replayed to `endmt collect`, whose state file's "pm"
@@ -43,7 +43,7 @@ T_MS = 100
 T = T_MS * 1000000
 NTP_OFF = 2208988800
 
-# As docs/PM-REPORT.md lists them: (PEN, IE id, length).
+# As docs/PM.md lists them: (PEN, IE id, length).
 TPL_PM = [(0, 156, 8), (0, 157, 8), (0, 2, 8), (0, 1, 8), (PEN, 32, 8), (PEN, 2, 4),
           (PEN, 33, 4), (PEN, 34, 1), (0, 61, 1), (PEN, 35, 1)]
 TPL_DMARK = [(0, 325, 8), (PEN, 32, 8), (PEN, 2, 4), (PEN, 33, 4), (PEN, 36, 4),
