@@ -12,7 +12,8 @@ extern const struct cmd cmd_attach, cmd_detach, cmd_group_add, cmd_group_del,
 	cmd_receiver_del, cmd_encap_set, cmd_encap_del, cmd_repl_add, cmd_repl_del,
 	cmd_apply, cmd_show, cmd_agent, cmd_hmac_set, cmd_hmac_del, cmd_hmac_show,
 	cmd_tm_set, cmd_tm_group, cmd_tm_show, cmd_version, cmd_top, cmd_collect, cmd_tree,
-	cmd_pm_set, cmd_pm_flow, cmd_pm_group, cmd_pm_show, cmd_pm_report;
+	cmd_pm_set, cmd_pm_flow, cmd_pm_group, cmd_pm_show, cmd_pm_report,
+	cmd_mpls_attach, cmd_mpls_detach, cmd_mpls_flow, cmd_mpls_node, cmd_mpls_show;
 extern bool error_printed;
 
 const struct cmd *const endmt_cmds[] = {
@@ -22,6 +23,7 @@ const struct cmd *const endmt_cmds[] = {
 	&cmd_apply, &cmd_show, &cmd_agent, &cmd_hmac_set, &cmd_hmac_del, &cmd_hmac_show,
 	&cmd_tm_set, &cmd_tm_group, &cmd_tm_show, &cmd_version, &cmd_top, &cmd_collect,
 	&cmd_tree, &cmd_pm_set, &cmd_pm_flow, &cmd_pm_group, &cmd_pm_show, &cmd_pm_report,
+	&cmd_mpls_attach, &cmd_mpls_detach, &cmd_mpls_flow, &cmd_mpls_node, &cmd_mpls_show,
 	NULL,
 };
 

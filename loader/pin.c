@@ -467,7 +467,8 @@ static bool map_optional(struct endmt_maps_fds *m, size_t i)
 	       slot == &m->cnp_limit || slot == &m->hmac_keys || slot == &m->fanout_dev ||
 	       slot == &m->fanout_rcv || slot == &m->fanout_slots || slot == &m->fanout_in ||
 	       slot == &m->tm || slot == &m->postcards || slot == &m->pm ||
-	       slot == &m->pm_counts || slot == &m->pm_groups || slot == &m->pm_dmarks;
+	       slot == &m->pm_counts || slot == &m->pm_groups || slot == &m->pm_dmarks ||
+	       slot == &m->mpls || slot == &m->mpls_flows;
 }
 
 /* Loading the maps-only object makes libbpf create every missing map and

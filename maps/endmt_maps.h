@@ -15,6 +15,7 @@
 #include "endmt/icrc.h"	/* struct endmt_crc32_mul */
 #include "endmt/ioam.h"
 #include "endmt/pm.h"
+#include "endmt/mpls.h"
 
 /* Local SIDs.  key: SID (outer DA); value: struct endmt_sid.
  * Written by the CLI (sid add/apply); read by edge and transit XDP/TC. */
@@ -265,6 +266,28 @@ struct {
 	__uint(max_entries, ENDMT_PM_DMARK_RING);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } endmt_pm_dmarks SEC(".maps");
+
+/* MPLS alternate marking (include/endmt/mpls.h).  endmt_mpls: this
+ * node's readable depth and edge-to-edge setting, key 0, written by
+ * `endmt mpls node`, read by every MPLS program.  endmt_mpls_flows: the
+ * ingress LER's classifier (IP destination -> Flow-ID Label, T, position,
+ * marking state), written by `endmt mpls flow`, read and its state
+ * advanced by the LER program. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct endmt_mpls_node);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_mpls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENDMT_MPLS_MAX_FLOWS);
+	__type(key, struct endmt_mpls_flow_key);
+	__type(value, struct endmt_mpls_flow);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} endmt_mpls_flows SEC(".maps");
 
 /* A fork's Destination Options header while it is off the packet (the
  * Replication SID's checks read the SRH right after the outer header),

@@ -18,7 +18,9 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
-cache=$here/cache
+# the real path: a symlinked cache (a worktree sharing another tree's) must
+# name what the guest can bind-mount (it resolves no symlink to the host)
+cache=$(realpath -m "$here/cache")
 O=${O:-build}
 kernel=6.1
 timeout_s=${VMTEST_TIMEOUT:-3600}
@@ -168,9 +170,11 @@ echo >> "$res/cmd.sh"
 pwd > "$res/cwd"
 [ "$shell" = 1 ] && : > "$res/interactive"
 echo "$mods" > "$res/kmods"
-echo "${VMTEST_MODULES:-veth dummy sch_ingress cls_bpf act_bpf act_gact act_mirred}" > "$res/modules"
+echo "${VMTEST_MODULES:-veth dummy sch_ingress cls_bpf act_bpf act_gact act_mirred mpls_router mpls_iptunnel act_mpls cls_matchall}" > "$res/modules"
 {
 	printf 'O=%q\n' "$O"
+	# test/run.sh: VM_ONLY tests run here (and fail if their kernel feature is missing)
+	printf 'ENDMT_VMTEST=1\n'
 	# TCG runs 5-20x slower than the host: the integration scripts scale
 	# every timeout, idle bound and wait by this (test/integration/time_scale.sh).
 	printf 'ENDMT_TIME_SCALE=%q\n' "${ENDMT_TIME_SCALE:-10}"

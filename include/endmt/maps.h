@@ -261,7 +261,8 @@ _Static_assert(sizeof(struct endmt_repl) == 8 + 16 * ENDMT_MAX_REPL + 24, "endmt
 	X(sids) X(groups) X(rcv_xlate) X(encap) X(repl) X(stats) X(proxies)	\
 	X(cnp_epoch) X(stale) X(cnp_limit) X(resp_origin) X(rcv_group) X(hmac_keys)	\
 	X(fanout_dev) X(fanout_rcv) X(fanout_slots) X(fanout_in) X(tm) X(postcards)	\
-	X(pm) X(pm_counts) X(pm_groups) X(pm_dmarks)
+	X(pm) X(pm_counts) X(pm_groups) X(pm_dmarks)	\
+	X(mpls) X(mpls_flows)
 #define ENDMT_PINNED_MAPS(X) ENDMT_BPF_PINNED_MAPS(X)
 #define ENDMT_PIN_NAME(name) "endmt_" #name
 

@@ -119,6 +119,18 @@
 	X(EVENT,   PM_UNKNOWN_FLOW,     "pm_unknown_flow",     "alternate mark of a flow not configured on this node: not counted, forwarded as it is") \
 	X(EVENT,   PM_DMARKS_LOST,      "pm_dmarks_lost",      "D-marked packets whose timestamp the ring buffer had no room for (no agent reading it?)") \
 	X(EVENT,   PM_AM_BAD,           "pm_altmark_malformed", "AltMark option with an Opt Data Len other than 4 or a FlowMonID of 0: not counted, forwarded as it is") \
+	/* MPLS (RFC 9714, bpf/mpls.bpf.c): ingress LER, counting node, egress */	\
+	X(VERDICT, MPLS_MARKED,         "mpls_marked",         "ingress LER: packets of a configured flow sent with XL+FLI+FL inserted (also pm_marked)") \
+	X(VERDICT, MPLS_MARK_MTU,       "mpls_mark_mtu",       "ingress LER: packets of a configured flow sent unmarked: 12 more octets would not fit the device MTU") \
+	X(VERDICT, MPLS_MARK_FAILED,    "mpls_mark_failed",    "ingress LER: packets of a configured flow sent unmarked: GSO, or no room could be made (bpf_skb_change_head)") \
+	X(VERDICT, MPLS_FLOW_RX,        "mpls_flow_rx",        "MPLS packets with a well-formed XL+FLI+FL within the readable depth: counted (pm_counted or pm_unknown_flow), passed on") \
+	X(VERDICT, MPLS_E2E_PASS,       "mpls_e2e_passed",     "MPLS packets whose Flow-ID Label has T=1 (edge to edge) at a node not set as edge-to-edge processing: not counted, passed on") \
+	X(VERDICT, MPLS_TOO_DEEP,       "mpls_too_deep",       "MPLS packets whose Flow-ID Label (or bottom of stack) lies deeper than this node reads (FRLD): not counted or marked, passed on") \
+	X(VERDICT, DROP_MPLS_MALFORMED, "drop_mpls_fli_malformed", "MPLS packets with an XL or FLI with BoS set (no FL follows) or an XL followed by a reserved value 0-15") \
+	X(VERDICT, DROP_MPLS_FL,        "drop_mpls_fl_invalid", "MPLS packets whose Flow-ID Label is 0-15 or has a TTL other than 0 (RFC 9714 §3)") \
+	X(VERDICT, DROP_MPLS_TRUNC,     "drop_mpls_truncated", "MPLS frames that end inside the label stack (before its bottom entry)") \
+	X(VERDICT, MPLS_POPPED,         "mpls_popped",         "egress: packets counted and XL+FLI+FL removed, the rest left to the kernel's MPLS") \
+	X(VERDICT, DROP_MPLS_POP,       "drop_mpls_pop_failed", "egress: XL+FLI+FL could not be removed (head adjustment failed, or no label left and a payload neither IPv4 nor IPv6)") \
 	/* responses (all roles) */						\
 	X(EVENT,   RESP_RX,             "resp_rx",             "responses to a known group") \
 	X(VERDICT, RESP_ACK_FWD,        "resp_ack_forwarded",  "ACKs forwarded (group minimum advanced)") \
