@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
@@ -242,6 +243,74 @@ static bool run(struct mp_obj *o, const char *name, int prog, const uint8_t *in,
 
 /* ---- the ingress LER ------------------------------------------------------ */
 
+/* The LER's MTU check: a packet of a configured flow that would not fit
+ * the device's MTU with the 12 octets of XL+FLI+FL goes out unmarked
+ * (mpls_mark_mtu) and uncounted; one that just fits is marked.  The device
+ * is a veth of MTU 1280 in a private netns, and BPF_PROG_TEST_RUN runs the
+ * program as if on it (__sk_buff.ifindex), so bpf_check_mtu() judges by
+ * that MTU: it fits when the frame minus Ethernet plus 12 is <= 1280. */
+static void test_ler_mtu(struct mp_obj *o)
+{
+	static uint8_t in[1600], out[1600];
+	static const struct { size_t len; uint32_t verdict_stat; int marked; } rows[] = {
+		{ 14 + 1280 - 12, ENDMT_STAT_MPLS_MARKED, 1 },
+		{ 14 + 1280 - 12 + 1, ENDMT_STAT_MPLS_MARK_MTU, 0 },
+	};
+	const struct lse st[] = { { 100, 0, 1, 64 } };
+	uint64_t a[ENDMT_STAT_MAX], b[ENDMT_STAT_MAX];
+	char ns[32];
+	int prev = -1, ifindex, i, j;
+
+	snprintf(ns, sizeof(ns), "endmt-mpmtu%d", (int)getpid());
+	if (!ASSERT_OK(tu_netns_add(ns, 0), "netns"))
+		return;
+	if (!ASSERT_OK(tu_netns_enter(ns, &prev), "enter netns") ||
+	    !ASSERT_OK(tu_sh("ip link add mtu0 mtu 1280 type veth peer name mtu1 && ip link set mtu0 up"),
+		       "veth of MTU 1280"))
+		goto out;
+	ifindex = (int)if_nametoindex("mtu0");
+	for (i = 0; i < (int)NELEM(rows); i++) {
+		struct __sk_buff ctx = { .ifindex = (uint32_t)ifindex };
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = in, .data_out = out,
+			    .data_size_out = sizeof(out), .ctx_in = &ctx,
+			    .ctx_size_in = sizeof(ctx), .repeat = 1);
+		uint64_t before = count_of(o->counts, FLOW, 0, ENDMT_PM_OUT, NULL) +
+				  count_of(o->counts, FLOW, 1, ENDMT_PM_OUT, NULL);
+		size_t il = frame(in, 0x8847, st, 1, "10.0.0.2", rows[i].len - 46);
+
+		if (!ASSERT_EQ(il, rows[i].len, "frame length"))
+			break;
+		t.data_size_in = (uint32_t)il;
+		tu_stats_read(o->stats, a);
+		if (!ASSERT_OK(bpf_prog_test_run_opts(o->ler, &t), "test run on mtu0"))
+			break;
+		tu_stats_read(o->stats, b);
+		ASSERT_EQ(t.retval, TC_ACT_OK, "verdict");
+		ASSERT_EQ(t.data_size_out, il + (rows[i].marked ? ENDMT_MPLS_MARK_LEN : 0),
+			  "output length");
+		if (!rows[i].marked)
+			ASSERT_MEMEQ(out, t.data_size_out, in, il, "unmarked output");
+		else
+			ASSERT_MEMEQ(out + 30, t.data_size_out - 30, in + 18, il - 18,
+				     "marked: the payload follows XL+FLI+FL");
+		ASSERT_EQ(b[rows[i].verdict_stat] - a[rows[i].verdict_stat], 1, "verdict counter");
+		for (j = 0; j < ENDMT_STAT_MAX; j++)
+			if (j != (int)rows[i].verdict_stat && b[j] != a[j] &&
+			    (!rows[i].marked || (j != ENDMT_STAT_PM_MARKED && j != ENDMT_STAT_PM_COUNTED)))
+				tp_fail(__FILE__, __LINE__, "mtu row %d: counter %s moved by %llu", i,
+					tu_stat_names[j], (unsigned long long)(b[j] - a[j]));
+		ASSERT_EQ(count_of(o->counts, FLOW, 0, ENDMT_PM_OUT, NULL) +
+			  count_of(o->counts, FLOW, 1, ENDMT_PM_OUT, NULL) - before,
+			  (uint64_t)rows[i].marked, "OUT counted only when marked");
+	}
+	ring_buffer__consume(o->rb);
+	o->ngot = 0;
+out:
+	if (prev >= 0)
+		tu_netns_leave(prev);
+	tu_netns_del(ns);
+}
+
 static void test_ler(struct mp_obj *o)
 {
 	static uint8_t in[CAP], exp[CAP];
@@ -336,6 +405,8 @@ static void test_ler(struct mp_obj *o)
 		run(o, "ler FL deeper than FRLD", o->ler, in, il, TC_ACT_OK, NULL, 0,
 		    D({ ENDMT_STAT_MPLS_TOO_DEEP, 1 }));
 	}
+	if (test__start_subtest("ler_mtu"))
+		test_ler_mtu(o);
 }
 
 /* ---- the counting node ------------------------------------------------------ */
