@@ -40,50 +40,20 @@ static void dev_paths(const char *ifname, char *dir, char *state)
 int dev_state_read(const char *ifname, struct dev_state *st)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
-	__u32 key = 0;
-	int fd, err = 0;
 
-	memset(st, 0, sizeof(*st));	/* an older endmt's record is shorter */
 	dev_paths(ifname, dir, path);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	if (bpf_map_lookup_elem(fd, &key, st))
-		err = -errno;
-	else if (st->magic != DEV_STATE_MAGIC)
-		err = -EBADMSG;
-	close(fd);
-	return err;
+	return pin_record_read(path, DEV_STATE_MAGIC, st, sizeof(*st));
 }
 
 static int dev_state_write(const char *ifname, const struct dev_state *st)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
-	__u32 key = 0;
-	int fd, err;
+	int err;
 
 	dev_paths(ifname, dir, path);
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		err = -errno;
-		goto out;
-	}
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "endmt_devstate", sizeof(key),
-			    sizeof(*st), 1, NULL);
-	if (fd < 0) {
-		err = -errno;
-		goto out_dir;
-	}
-	if (bpf_map_update_elem(fd, &key, st, 0) || bpf_obj_pin(fd, path)) {
-		err = -errno;
-		close(fd);
-		goto out_dir;
-	}
-	close(fd);
-	return 0;
-out_dir:
-	rmdir(dir);
-out:
-	errorf("cannot record the attachment in %s: %s", path, strerror(-err));
+	err = pin_record_write(dir, path, "endmt_devstate", st, sizeof(*st));
+	if (err)
+		errorf("cannot record the attachment in %s: %s", path, strerror(-err));
 	return err;
 }
 

@@ -175,6 +175,15 @@ void pin_unlock(int lock_fd);
  * With create == false, missing pins are -ENOENT (read-only commands). */
 int maps_open(struct endmt_maps_fds *m, bool create);
 void maps_close(struct endmt_maps_fds *m);
+/* A record of what an attach did: a one-slot array map pinned at path (it
+ * lives and dies with the other pins in bpffs) holding len octets that
+ * start with a u32 magic.  read: val zeroed first (an older endmt's record
+ * is shorter), then -ENOENT (none), -EBADMSG (not magic's) or -errno.
+ * write: makes dir (0700) if needed, creates and pins the map as name;
+ * 0 or -errno, and on failure dir removed again if it is empty. */
+int pin_record_read(const char *path, uint32_t magic, void *val, size_t len);
+int pin_record_write(const char *dir, const char *path, const char *name, const void *val,
+		     size_t len);
 
 /* ---- attachments (attach.c) ---- */
 enum endmt_role { ROLE_HEAD = 0, ROLE_TRANSIT, ROLE_EDGE, ROLE__N };

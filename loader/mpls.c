@@ -61,38 +61,17 @@ static void state_path(const char *ifname, char *dir, char *path)
 static int state_read(const char *ifname, struct mpls_state *st)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
-	uint32_t zero = 0;
-	int fd, err = 0;
 
 	state_path(ifname, dir, path);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	if (bpf_map_lookup_elem(fd, &zero, st))
-		err = -errno;
-	else if (st->magic != MPLS_STATE_MAGIC)
-		err = -EBADMSG;
-	close(fd);
-	return err;
+	return pin_record_read(path, MPLS_STATE_MAGIC, st, sizeof(*st));
 }
 
 static int state_write(const char *ifname, const struct mpls_state *st)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
-	uint32_t zero = 0;
-	int fd, err = 0;
 
 	state_path(ifname, dir, path);
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return -errno;
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "endmt_mplsdev", sizeof(zero), sizeof(*st), 1,
-			    NULL);
-	if (fd < 0)
-		return -errno;
-	if (bpf_map_update_elem(fd, &zero, st, 0) || bpf_obj_pin(fd, path))
-		err = -errno;
-	close(fd);
-	return err;
+	return pin_record_write(dir, path, "endmt_mplsdev", st, sizeof(*st));
 }
 
 static void state_remove(const char *ifname)

@@ -6,6 +6,7 @@
  *   PINROOT/owner                the network namespace and bpffs the pin
  *                                root belongs to (struct pin_owner)
  *   PINROOT/dev/<ifname>/state   what attach did on that device (attach.c)
+ *   PINROOT/mpls/<ifname>        what mpls attach did on it (mpls.c)
  *   PINROOT/agent/               a directory the running agent flocks
  *
  * A pin root belongs to one node: the network namespace of the command that
@@ -542,4 +543,43 @@ void maps_close(struct endmt_maps_fds *m)
 			close(*map_slot(m, i));
 		*map_slot(m, i) = -1;
 	}
+}
+
+int pin_record_read(const char *path, uint32_t magic, void *val, size_t len)
+{
+	uint32_t key = 0, got;
+	int fd, err = 0;
+
+	memset(val, 0, len);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_lookup_elem(fd, &key, val))
+		err = -errno;
+	else if (memcpy(&got, val, sizeof(got)), got != magic)
+		err = -EBADMSG;
+	close(fd);
+	return err;
+}
+
+int pin_record_write(const char *dir, const char *path, const char *name, const void *val,
+		     size_t len)
+{
+	uint32_t key = 0;
+	int fd, err = 0;
+
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(key), (uint32_t)len, 1, NULL);
+	if (fd < 0) {
+		err = -errno;
+		rmdir(dir);
+		return err;
+	}
+	if (bpf_map_update_elem(fd, &key, val, 0) || bpf_obj_pin(fd, path))
+		err = -errno;
+	close(fd);
+	if (err)
+		rmdir(dir);	/* only when it is empty: other records stay */
+	return err;
 }

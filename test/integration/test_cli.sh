@@ -87,10 +87,12 @@ EOF
 apply_json() { # NS NODE -> "changed attached"
 	X "$1" --json apply "${3:-$F}" --node "$2" 2>"$TMP/err" | $PY "$CHECKS" apply_result
 }
-# detach_all NS...: detach every device `show` lists
+# detach_all NS...: detach every device `show` lists (a namespace nothing
+# was applied in has no pin root, so nothing to detach)
 detach_all() {
 	local ns d
 	for ns in "$@"; do
+		[ -d "$(pin_of "$ns")" ] || continue
 		for d in $(X "$ns" show --json | $PY "$CHECKS" devices); do
 			X "$ns" detach "$d" >/dev/null || bad "detach $ns/$d"
 		done
