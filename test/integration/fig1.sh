@@ -258,6 +258,24 @@ print(ns[sys.argv[2]].get("ioam_id", list(ns).index(sys.argv[2]) + 1))' "$F1_JSO
 	f1_in "$id" "$n" sysctl -qw "net.ipv6.conf.$(f1_dev "$n" N6).ioam6_enabled=1"
 }
 
+# fig1_script_init: how a Figure 1 test script starts: pids (background
+# processes it starts), an EXIT trap that stops them, takes the network of
+# $ID down and removes $TMP, and fail/ok (a script may define its own
+# after this call).
+fig1_script_init() {
+	pids=()
+	trap fig1_script_cleanup EXIT
+	fail() { echo "FAIL: $*" >&2; exit 1; }
+	ok() { echo "ok: $*"; }
+}
+fig1_script_cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	fig1_down "$ID" >/dev/null 2>&1 || true
+	rm -rf "$TMP"
+}
+
 fig1_down() {
 	local id=$1 st n f pid ns dev
 	st=$(f1_state "$id")

@@ -18,17 +18,7 @@ TMP=$(mktemp -d /tmp/fig1-test.XXXXXX)
 ID=ft$$
 . test/integration/fig1.sh
 . test/integration/fig1_lib.sh
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	fig1_down "$ID" >/dev/null 2>&1 || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { echo "ok: $*"; }
+fig1_script_init
 
 # 1. the demo, as `make demo` runs it (it builds and removes its own topology);
 # FIG1_DEMO_BYTES (default 8M, the demo's own size) is smaller in the vmtest guest

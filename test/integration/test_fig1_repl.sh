@@ -28,17 +28,7 @@ ID=fr$$
 for f in "$O/endmt" "$O/tools/rcpeer"; do
 	[ -x "$f" ] || { echo "FAIL: $f not built (make O=$O all)" >&2; exit 1; }
 done
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	fig1_down "$ID" >/dev/null 2>&1 || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { echo "ok: $*"; }
+fig1_script_init
 
 fig1_up "$ID" >"$TMP/up.log" 2>&1 || fail "fig1 up: $(cat "$TMP/up.log")"
 ok "Figure 1 up (RFC 9524 variant, id $ID)"

@@ -44,17 +44,7 @@ BURST_AT=${BURST_AT:-5000} BURST_LEN=${BURST_LEN:-7}
 # every period boundary some of the period before arrive in the period after
 . test/integration/fig1.sh
 . test/integration/fig1_lib.sh
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	fig1_down "$ID" >/dev/null 2>&1 || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { echo "ok: $*"; }
+fig1_script_init
 
 # The node ids: the tree file's (position in "nodes", from 1).
 nid() { $PY -c 'import json,sys; print(list(json.load(open(sys.argv[1]))["nodes"]).index(sys.argv[2]) + 1)' "$F1_JSON" "$1"; }

@@ -24,15 +24,7 @@ TMP=$(mktemp -d /tmp/endmt-svc.XXXXXX)
 ID=sv$$
 . test/integration/fig1.sh
 . test/integration/fig1_lib.sh
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	fig1_down "$ID" >/dev/null 2>&1 || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+fig1_script_init
 pass=0
 fail() { echo "FAIL: $*" >&2; echo "$pass passed, 1 failed"; exit 1; }
 ok() { echo "ok: $*"; pass=$((pass + 1)); }

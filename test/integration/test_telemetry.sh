@@ -33,17 +33,7 @@ SAMPLE=2		# 1 packet in 2^2
 PORT=4739		# the collector's
 . test/integration/fig1.sh
 . test/integration/fig1_lib.sh
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	fig1_down "$ID" >/dev/null 2>&1 || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { echo "ok: $*"; }
+fig1_script_init
 
 # A tree file with telemetry; ioam_id not the default positions, so the
 # names must come from the file.
