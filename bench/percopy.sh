@@ -29,7 +29,7 @@ O=${O:-build}
 percopy_prep percopy
 
 WHAT=("$@")
-[ ${#WHAT[@]} -gt 0 ] || WHAT=(xdp edge acks icrc tm pm)
+[ ${#WHAT[@]} -gt 0 ] || WHAT=(xdp edge acks icrc tm pm mpls)
 
 for w in "${WHAT[@]}"; do
 	case $w in
@@ -88,6 +88,11 @@ for w in "${WHAT[@]}"; do
 		;;
 	acks)
 		"$PC" acks "$O/bpf/transit.bpf.o"
+		;;
+	mpls)
+		for r in 1 2 3; do
+			"$PC" mpls "$O/bpf/mpls.bpf.o"
+		done
 		;;
 	icrc)
 		if clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \

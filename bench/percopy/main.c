@@ -68,9 +68,11 @@ int main(int argc, char **argv)
 		err = cmd_icrc(argv[2]);
 	else if (argc >= 3 && !strcmp(argv[1], "head"))
 		err = cmd_head(argv[2]);
+	else if (argc >= 3 && !strcmp(argv[1], "mpls"))
+		err = cmd_mpls(argv[2]);
 	else {
 		fprintf(stderr, "usage: percopy edge SRC_NS SINK_NS LABEL OBJ [LABEL OBJ...] | "
-			"xdp OBJ | acks OBJ | icrc OBJ | head OBJ\n");
+			"xdp OBJ | acks OBJ | icrc OBJ | head OBJ | mpls OBJ\n");
 		return 2;
 	}
 	if (err)

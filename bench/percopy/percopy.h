@@ -42,6 +42,7 @@ int cmd_xdp(const char *obj_path);
 int cmd_acks(const char *obj_path);
 int cmd_icrc(const char *obj_path);
 int cmd_head(const char *obj_path);
+int cmd_mpls(const char *obj_path);
 /* Alternate marking's counters of flow 1 at point and the period engine
  * (bench/percopy/xdp.c). */
 int pm_bench_config(struct bpf_object *obj, uint8_t point);
