@@ -170,7 +170,7 @@ echo >> "$res/cmd.sh"
 pwd > "$res/cwd"
 [ "$shell" = 1 ] && : > "$res/interactive"
 echo "$mods" > "$res/kmods"
-echo "${VMTEST_MODULES:-veth dummy sch_ingress cls_bpf act_bpf act_gact act_mirred mpls_router mpls_iptunnel act_mpls cls_matchall}" > "$res/modules"
+echo "${VMTEST_MODULES:-veth dummy sch_ingress cls_bpf act_bpf act_gact act_mirred mpls_router mpls_iptunnel act_mpls act_pedit cls_matchall}" > "$res/modules"
 {
 	printf 'O=%q\n' "$O"
 	# test/run.sh: VM_ONLY tests run here (and fail if their kernel feature is missing)

@@ -11,7 +11,7 @@
 #   eg   endmt egress in XDP pops XL+FLI+FL, the kernel pops 300 and 500 and
 #        delivers to a UDP receiver on 10.0.9.2 (lo)
 #
-# Needs CONFIG_MPLS_ROUTING, CONFIG_MPLS_IPTUNNEL, act_mpls, cls_matchall:
+# Needs CONFIG_MPLS_ROUTING, CONFIG_MPLS_IPTUNNEL, act_mpls, act_pedit, cls_matchall:
 # the host kernel has none of them, so test/run.sh runs this script only in
 # the vmtest guest (VM_ONLY there); run anywhere else, it fails, loudly: a
 # missing feature is never a pass.
@@ -220,12 +220,33 @@ case_loss() {
 	check_eq "eg in colour 1" "$(count $G $FLOW 1 in)" 10
 }
 
-# act_mpls builds an RFC 9714 stack (100 XL FLI FL(2000) below the IP
-# header) on its own, but it cannot write TTL 0 (the kernel's policy for
-# TCA_MPLS_TTL starts at 1), and RFC 9714 §3 says the FL's TTL MUST be 0:
-# the counting node drops every such packet, counts none, and nothing
-# reaches the receiver.  The kernel LSR's own forwarding of the rest of the
-# same topology still works (case e2e).
+# act_mpls, an independent pusher, builds the stack 100 XL FLI FL(2000,
+# T=0) below the IP header on its own; it cannot write TTL 0 (the kernel's
+# policy for TCA_MPLS_TTL starts at 1, and 0 means "inherit"), so act_pedit
+# clears the FL's TTL byte right after its push (the network header is then
+# the new entry).  endmt's counting node and egress count every packet, the
+# egress pops the three entries and the kernel delivers the rest.
+case_act_mpls() {
+	topo
+	must tc -n $L filter add dev l-s egress protocol ip prio 10 matchall \
+		action mpls push protocol mpls_uc label $FLOW_ACT tc 0 ttl 1 \
+		action pedit munge offset 3 u8 set 0 pipe \
+		action mpls push protocol mpls_uc label 18 ttl 64 \
+		action mpls push protocol mpls_uc label 15 ttl 64 \
+		action mpls push protocol mpls_uc label 100 ttl 64
+	recv_start
+	send 12 10.0.9.3
+	check_eq "delivered" "$(recv_stop)" 12
+	check_eq "cnt in (colour 0)" "$(count $C $FLOW_ACT 0 in)" 12
+	check_eq "cnt: nothing dropped as invalid" "$(stat $C drop_mpls_fl_invalid)" 0
+	check_eq "eg in (colour 0)" "$(count $G $FLOW_ACT 0 in)" 12
+	check_eq "eg popped" "$(stat $G mpls_popped)" 12
+	check_eq "the LER did not mark act_mpls's packets" "$(stat $L mpls_marked)" 0
+}
+
+# The same stack from act_mpls alone has an FL of TTL 1, and RFC 9714 §3
+# says the FL's TTL MUST be 0: the counting node drops every such packet,
+# counts none, and nothing reaches the receiver.
 case_act_mpls_ttl() {
 	topo
 	if tc -n $L filter add dev l-s egress protocol ip prio 10 matchall \
@@ -246,4 +267,4 @@ case_act_mpls_ttl() {
 	check_eq "the LER did not mark act_mpls's packets" "$(stat $L mpls_marked)" 0
 }
 
-run_cases e2e loss act_mpls_ttl
+run_cases e2e loss act_mpls act_mpls_ttl
