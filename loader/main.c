@@ -56,6 +56,36 @@ static int match(const struct cmd *c, int argc, char **argv, int i)
 	return 2;
 }
 
+/* "endmt pm", "endmt pm --help", "endmt pm bogus": a noun without one of
+ * its verbs.  --help lists the noun's commands on stdout (exit 0); else the
+ * same list is the error (exit 2). */
+static int noun_usage(const char *noun, const char *verb)
+{
+	size_t len = strlen(noun);
+	const struct cmd *const *c;
+	char verbs[256] = "";
+	size_t off = 0;
+
+	if (verb && (!strcmp(verb, "-h") || !strcmp(verb, "--help"))) {
+		printf("Usage: endmt %s VERB [ARGS]\n\nCommands:\n", noun);
+		for (c = endmt_cmds; *c; c++)
+			if (!strncmp((*c)->name, noun, len) && (*c)->name[len] == ' ')
+				printf("  %-16s %s\n", (*c)->name, (*c)->summary);
+		printf("\n'endmt %s VERB --help' describes each command.\n", noun);
+		return 0;
+	}
+	for (c = endmt_cmds; *c; c++)
+		if (!strncmp((*c)->name, noun, len) && (*c)->name[len] == ' ' && off < sizeof(verbs))
+			off += (size_t)snprintf(verbs + off, sizeof(verbs) - off, "%s%s",
+						off ? ", " : "", (*c)->name + len + 1);
+	if (verb)
+		errorf("unknown command '%s %s': %s takes %s (see endmt %s --help)", noun, verb,
+		       noun, verbs, noun);
+	else
+		errorf("%s: which one? %s (see endmt %s --help)", noun, verbs, noun);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	const struct cmd *const *c;
@@ -98,10 +128,10 @@ int main(int argc, char **argv)
 			break;
 		noun |= n < 0;
 	}
+	if (!*c && noun)
+		return noun_usage(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
 	if (!*c) {
-		n = noun ? -1 : 0;
-		errorf("unknown command '%s%s%s' (see endmt --help)", argv[i],
-		       i + 1 < argc && n < 0 ? " " : "", i + 1 < argc && n < 0 ? argv[i + 1] : "");
+		errorf("unknown command '%s' (see endmt --help)", argv[i]);
 		return 2;
 	}
 	env.cmd = (*c)->name;

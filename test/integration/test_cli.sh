@@ -211,6 +211,14 @@ case_config() {
 	expect_fail "QPN out of range" "--dqpn 16777216: must be an integer 0..16777215" "$A" group add --proxy $P --dqpn 16777216
 	expect_fail "unknown option" "unknown option '--bogus'" "$A" group add --proxy $P --dqpn 1 --bogus
 	expect_fail "unknown command" "unknown command" "$A" frobnicate
+	expect_fail "a noun without its verb" "^endmt: pm: which one\? set, flow, group, show, report " "$A" pm
+	expect_fail "a noun's unknown verb" "unknown command 'mpls frob': mpls takes attach, detach, flow, node, show " "$A" mpls frob
+	if X "$A" hmac --help > "$TMP/out" 2>&1 && grep -q "^  hmac set " "$TMP/out" &&
+	   grep -q "^  hmac show " "$TMP/out"; then
+		ok "hmac --help lists the hmac commands"
+	else
+		bad "hmac --help: $(cat "$TMP/out")"
+	fi
 	expect_fail "--head without --src" "--head needs --src" "$A" group add --proxy $P --dqpn 9 --head
 	expect_fail "CNP rate out of range" "--cnp-rate 1000001: must be an integer 0..1000000" "$A" group add --proxy $P --dqpn 9 --cnp-rate 1000001
 	expect_fail "CNP burst 0" "--cnp-burst 0: must be an integer 1..1000000" "$A" group add --proxy $P --dqpn 9 --cnp-burst 0
