@@ -38,7 +38,10 @@ NS=pmr$$
 PINS=/sys/fs/bpf/endmt-pmr-$$
 PORT=4739
 FLOW=5
-T_MS=1000
+# 1000 ms periods (ENDMT_TIME_SCALE times that in the vmtest guest: the
+# test's own counting must fit well inside a period's first half)
+. test/integration/time_scale.sh
+T_MS=$(tms 1000)
 NODES="1 4 6"		# ioam_ids of N6, N1, N3
 pids=()
 agent_pid=()
@@ -56,20 +59,30 @@ inns() { nsenter --net=/run/netns/"$NS" "$@"; }
 node() { local id=$1; shift; inns "$ENDMT" --pin-root "$PINS/n$id" "$@"; }
 now_ns() { date +%s%N; }
 
-# count ID COLOUR N [DMARK_NS PKT_KEY]: N packets of the flow at node ID
-# (the last one D-marked at DMARK_NS if given).
-count() {
-	local id=$1 colour=$2 n=$3 dm=${4:-0} key=${5:-0} point=0
-	[ "$id" = 1 ] && point=1
-	if [ "$dm" != 0 ]; then n=$((n - 1)); fi
-	if [ "$n" -gt 0 ]; then
-		$PY -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<IBBBBIIQ8x', $FLOW, 1, $colour, 0, $point, 100, 0, 0))" >"$TMP/pkt"
-		bpftool prog run pinned "$PINS/n$id/pmgen" data_in "$TMP/pkt" repeat "$n" >/dev/null
-	fi
-	if [ "$dm" != 0 ]; then
-		$PY -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<IBBBBIIQ8x', $FLOW, 1, $colour, 1, $point, 100, $key, $dm))" >"$TMP/pkt"
-		bpftool prog run pinned "$PINS/n$id/pmgen" data_in "$TMP/pkt" repeat 1 >/dev/null
-	fi
+# batch_write I K: the bpftool batch file $TMP/batchI for period K + I:
+# 10 packets of the flow at every node (7 at N3 in K+1), the last of each
+# D-marked at the time the test chose, as pmgen's BPF_PROG_TEST_RUN input
+# (one python for all of them, one bpftool per period: under TCG every
+# exec costs a good part of a second).
+batch_write() {
+	$PY - "$1" "$2" "$((T_MS * 1000000))" "$FLOW" "$TMP" "$PINS" <<'PYX2'
+import struct, sys
+i, K, T, flow, tmp, pins = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
+k = K + i
+colour = k & 1
+base = k * T + T // 10
+key = 1000 + i
+lines = []
+for node, n, dm in ((1, 10, base), (4, 10, base + 250000 + i * 10000),
+                    (6, 7 if i == 1 else 10, base + 400000)):
+    point = 1 if node == 1 else 0	# OUT at the head, IN at the edges
+    for name, d, reps, t in (("a", 0, n - 1, 0), ("d", 1, 1, dm)):
+        f = "%s/pkt%d-%d%s" % (tmp, i, node, name)
+        open(f, "wb").write(struct.pack("<IBBBBIIQ8x", flow, 1, colour, d, point, 100,
+                                        key if d else 0, t))
+        lines.append("prog run pinned %s/n%d/pmgen data_in %s repeat %d" % (pins, node, f, reps))
+open("%s/batch%d" % (tmp, i), "w").write("\n".join(lines) + "\n")
+PYX2
 }
 
 setup() {
@@ -110,27 +123,20 @@ until_ns() {
 }
 
 run() {
-	local T=$((T_MS * 1000000)) k i c base
-	sleep 1
+	local T=$((T_MS * 1000000)) k i
+	tsleep 1000
 	# K: the agents' baselines of both colours are set by then.
 	K=$(( $(now_ns) / T + 3 ))
 	echo "test periods $K..$((K + 2)) (T $T_MS ms)"
-	nsenter --net=/run/netns/"$NS" "$ENDMT" pm report --watch --state "$TMP/state.json" --tree "$TREE" \
+	nsenter --net=/run/netns/"$NS" "$ENDMT" pm report --watch --grace-ms "$(tms 2000)" --state "$TMP/state.json" --tree "$TREE" \
 		>"$TMP/watch.out" 2>"$TMP/watch.err" &
 	WATCH=$!
 	pids+=($WATCH)
+	for i in 0 1 2; do batch_write "$i" "$K"; done
 	for i in 0 1 2; do
 		k=$((K + i))
-		c=$((k & 1))
 		until_ns $((k * T + T / 20))
-		base=$((k * T + T / 10))
-		count 1 $c 10 $base $((1000 + i))
-		count 4 $c 10 $((base + 250000 + i * 10000)) $((1000 + i))
-		if [ "$i" = 1 ]; then
-			count 6 $c 7 $((base + 400000)) $((1000 + i))
-		else
-			count 6 $c 10 $((base + 400000)) $((1000 + i))
-		fi
+		bpftool batch file "$TMP/batch$i" >/dev/null
 	done
 	# K+2 is read at (K+3.5) T; N3's agent stops after K+3's read.
 	until_ns $(( (K + 4) * T + T * 6 / 10 ))
@@ -140,7 +146,7 @@ run() {
 	kill -TERM "${agent_pid[1]}" "${agent_pid[4]}"
 	wait "${agent_pid[1]}" || fail "N6's agent: exit $?"
 	wait "${agent_pid[4]}" || fail "N1's agent: exit $?"
-	sleep 2.5
+	tsleep 2500
 	kill -TERM "$WATCH"
 	wait "$WATCH" || fail "pm report --watch: exit $? on SIGTERM"
 	kill -TERM "${pids[0]}"
