@@ -206,6 +206,11 @@ echo "${VMTEST_MODULES:-veth dummy sch_ingress cls_bpf act_bpf act_gact act_mirr
 	# TCG); the fork's BPF is the unit suite's (transit_repl) in the guest,
 	# the loss and stall runs judge the collector (userspace)
 	printf 'TM_RUNS=%q\n' "${TM_RUNS-mcast}"
+	# test_fig1_hmac: the RFC 9524 run, where the edges' XDP and the forks'
+	# TC both verify the SRH HMAC on 6.1 (extended text); the RFC 8754
+	# text's BPF is the unit suite's (edge_hmac) in the guest, and the
+	# three runs took 363 s under TCG on 2026-12-04
+	printf 'HMAC_RUNS=%q\n' "${HMAC_RUNS-repl}"
 	for v in TEST V ${VMTEST_ENV:-}; do
 		[ -n "${!v+x}" ] && printf '%s=%q\n' "$v" "${!v}"
 	done
