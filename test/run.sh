@@ -16,6 +16,24 @@ pass=0
 fail=0
 failed=()
 
+# The kernel's IPv6 multicast routing (CONFIG_IPV6_MROUTE; the mc_forwarding
+# sysctl exists only with it), which smcroute and the multicast variant of
+# Figure 1 need.  Machines of one kind have come with and without it; on one
+# without, what needs it is run by the vmtest suite, whose Debian 6.1 kernel
+# has it (vmtest/run.sh checks the same and takes those tests on), and the
+# tests with an RFC 9524 variant run that one here.
+# (Passed to the integration scripts only: vmtest/run.sh must not see them.)
+mvars=()
+if [ -e /proc/sys/net/ipv6/conf/all/mc_forwarding ] || [ "${ENDMT_VMTEST:-0}" = 1 ]; then
+	MROUTE=1
+else
+	MROUTE=0
+	mvars=("HMAC_RUNS=${HMAC_RUNS-repl}" "TM_RUNS=${TM_RUNS-repl}" "PM_RUNS=${PM_RUNS-repl}")
+fi
+# Integration tests that need it whole (the others choose their variants
+# by HMAC_RUNS, TM_RUNS, PM_RUNS above).
+NEEDS_MROUTE="test_fig1.sh test_fig1_faults.sh test_attacks.sh test_service.sh test_watch.sh test_guide.sh"
+
 record() { # name status
 	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); failed+=("$1"); fi
 }
@@ -59,13 +77,25 @@ for suite in $SUITES; do
 					echo "--- $t: VM-only, run by the vmtest suite"; continue
 				fi ;;
 			esac
+			if [ "$MROUTE" = 0 ]; then
+				case " $NEEDS_MROUTE " in
+				*" ${t##*/} "*)
+					echo "--- $t: this kernel has no IPv6 multicast routing; the vmtest suite runs it"
+					continue ;;
+				esac
+				case ${t##*/} in
+				test_fig1_hmac.sh) echo "--- $t: no IPv6 multicast routing here: ${mvars[0]} (the vmtest suite runs the others)" ;;
+				test_telemetry.sh) echo "--- $t: no IPv6 multicast routing here: ${mvars[1]} (the vmtest suite runs the others)" ;;
+				test_pm.sh) echo "--- $t: no IPv6 multicast routing here: ${mvars[2]} (the multicast variant's 10^6 packets cannot run under TCG: not run anywhere)" ;;
+				esac
+			fi
 			echo "--- $t"
 			t0=$SECONDS
 			# a slow machine (ENDMT_TIME_SCALE, the vmtest guest) gets more
 			# TEST selects unit tests (make unit TEST=...) and cases of a
 			# script run by hand (TEST=agent bash test_cli.sh); a whole run
 			# runs every case.
-			timeout $((900 * ${ENDMT_TIME_SCALE:-1})) env -u TEST bash "$t"; rc=$?
+			timeout $((900 * ${ENDMT_TIME_SCALE:-1})) env -u TEST "${mvars[@]}" bash "$t"; rc=$?
 			record "$t" $rc
 			echo "--- $t: exit $rc after $((SECONDS - t0)) s"
 		done
@@ -89,7 +119,15 @@ for suite in $SUITES; do
 		;;
 	vmtest)
 		if [ -x vmtest/run.sh ]; then
-			timeout 3900 ./vmtest/run.sh; record vmtest $?
+			# the guest's default limit is 3600 s; with the host's multicast
+			# tests taken on (no IPv6 multicast routing here) it runs ~20
+			# minutes more
+			if [ "$MROUTE" = 1 ]; then
+				timeout 3900 ./vmtest/run.sh; record vmtest $?
+			else
+				VMTEST_TIMEOUT=${VMTEST_TIMEOUT:-4800} timeout 4900 ./vmtest/run.sh
+				record vmtest $?
+			fi
 		fi
 		;;
 	*)
