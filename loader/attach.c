@@ -94,26 +94,32 @@ static int xdp_detach_id(int ifindex, uint32_t id, enum xdp_attach_mode mode)
 	return err;
 }
 
-static int tc_undo(const struct dev_state *st)
+int tc_filter_undo(uint32_t ifindex, bool egress, uint32_t handle, uint32_t priority,
+		   bool hook_created)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = st->ifindex,
-			    .attach_point = BPF_TC_INGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = st->tc_handle,
-			    .priority = st->tc_priority);
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex,
+			    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = priority);
 	int err = 0;
 
-	if (st->tc_handle) {
+	if (handle) {
 		err = bpf_tc_detach(&hook, &opts);
 		if (err == -ENOENT)	/* already gone (e.g. qdisc deleted by hand) */
 			err = 0;
 	}
-	if (st->tc_hook_created) {
+	if (hook_created) {
 		/* The clsact qdisc is ours: attach created it. */
 		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 		if (bpf_tc_hook_destroy(&hook) && !err && errno != ENOENT)
 			err = -errno;
 	}
 	return err;
+}
+
+static int tc_undo(const struct dev_state *st)
+{
+	return tc_filter_undo(st->ifindex, false, st->tc_handle, st->tc_priority,
+			      st->tc_hook_created);
 }
 
 /* The role's TC ingress program on st->ifindex, in a clsact qdisc created

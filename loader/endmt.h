@@ -214,6 +214,12 @@ struct dev_state {
 
 int dev_state_read(const char *ifname, struct dev_state *st);	/* -ENOENT */
 int do_attach(const char *ifname, enum endmt_role role, int mode, uint8_t tlv_type);
+/* Removes the TC filter (handle, priority; handle 0: none) on ifindex's
+ * TC ingress (egress: its egress), and the clsact qdisc too when
+ * hook_created (the attach made it).  What is gone already is no error.
+ * 0 or -errno. */
+int tc_filter_undo(uint32_t ifindex, bool egress, uint32_t handle, uint32_t priority,
+		   bool hook_created);
 int do_detach(const char *ifname);
 
 /* ---- configuration (config.c) ---- */

@@ -85,23 +85,8 @@ static void state_remove(const char *ifname)
 
 static int tc_undo(const struct mpls_state *st)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = st->ifindex,
-			    .attach_point = BPF_TC_EGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = st->tc_handle,
-			    .priority = st->tc_priority);
-	int err = 0;
-
-	if (st->tc_handle) {
-		err = bpf_tc_detach(&hook, &opts);
-		if (err == -ENOENT)
-			err = 0;
-	}
-	if (st->tc_hook_created) {
-		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-		if (bpf_tc_hook_destroy(&hook) && !err && errno != ENOENT)
-			err = -errno;
-	}
-	return err;
+	return tc_filter_undo(st->ifindex, true, st->tc_handle, st->tc_priority,
+			      st->tc_hook_created);
 }
 
 static int xdp_undo(const struct mpls_state *st)
