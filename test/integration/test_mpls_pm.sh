@@ -220,20 +220,29 @@ case_loss() {
 	check_eq "eg in colour 1" "$(count $G $FLOW 1 in)" 10
 }
 
-# act_mpls, an independent pusher, builds the stack 100 XL FLI FL(2000,
-# T=0) below the IP header on its own; it cannot write TTL 0 (the kernel's
-# policy for TCA_MPLS_TTL starts at 1, and 0 means "inherit"), so act_pedit
-# clears the FL's TTL byte right after its push (the network header is then
-# the new entry).  endmt's counting node and egress count every packet, the
-# egress pops the three entries and the kernel delivers the rest.
-case_act_mpls() {
-	topo
+# act_push [pedit]: on the LER's egress, act_mpls pushes FL(FLOW_ACT, TC 0,
+# TTL 1), FLI, XL and the transport label 100 on every IP packet; with
+# pedit, act_pedit clears the FL's TTL right after its push (the network
+# header is then the new entry).
+act_push() {
+	local fix=()
+	[ "${1:-}" = pedit ] && fix=(action pedit munge offset 3 u8 set 0 pipe)
 	must tc -n $L filter add dev l-s egress protocol ip prio 10 matchall \
 		action mpls push protocol mpls_uc label $FLOW_ACT tc 0 ttl 1 \
-		action pedit munge offset 3 u8 set 0 pipe \
+		"${fix[@]}" \
 		action mpls push protocol mpls_uc label 18 ttl 64 \
 		action mpls push protocol mpls_uc label 15 ttl 64 \
 		action mpls push protocol mpls_uc label 100 ttl 64
+}
+
+# act_mpls, an independent pusher, builds the stack 100 XL FLI FL(2000,
+# T=0) below the IP header on its own; it cannot write TTL 0 (the kernel's
+# policy for TCA_MPLS_TTL starts at 1, and 0 means "inherit"), so act_pedit
+# clears the FL's TTL byte (act_push pedit).  endmt's counting node and egress count every packet, the
+# egress pops the three entries and the kernel delivers the rest.
+case_act_mpls() {
+	topo
+	act_push pedit
 	recv_start
 	send 12 10.0.9.3
 	check_eq "delivered" "$(recv_stop)" 12
@@ -253,11 +262,7 @@ case_act_mpls_ttl() {
 		action mpls push protocol mpls_uc label $FLOW_ACT tc 0 ttl 0 2>/dev/null; then
 		bad "act_mpls accepted TTL 0: this case should push a valid FL now"
 	fi
-	must tc -n $L filter add dev l-s egress protocol ip prio 10 matchall \
-		action mpls push protocol mpls_uc label $FLOW_ACT tc 0 ttl 1 \
-		action mpls push protocol mpls_uc label 18 ttl 64 \
-		action mpls push protocol mpls_uc label 15 ttl 64 \
-		action mpls push protocol mpls_uc label 100 ttl 64
+	act_push
 	recv_start
 	send 12 10.0.9.3
 	check_eq "delivered" "$(recv_stop)" 0
