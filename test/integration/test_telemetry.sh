@@ -169,9 +169,13 @@ EOF
 # CASE: no receiver sees a trace, and every receiver's data is whole.
 case_receivers_untraced() {
 	local n
+	# The kernel's own MLD reports (ICMPv6 130-132, 143) carry a
+	# Hop-by-Hop Router Alert by RFC 2710/3810, and a link brought up a
+	# second before may still repeat its unsolicited ones: not ours.
 	for n in r1-n1 r4-n3; do
-		[ "$(tshark -r "$TMP/$n.pcap" -Y 'ipv6.nxt == 0 || ipv6.opt.ioam.trace.ns' 2>/dev/null | wc -l)" = 0 ] ||
-			fail "$n: a frame toward the receiver carries a Hop-by-Hop header"
+		hbh=$(tshark -r "$TMP/$n.pcap" -Y 'ipv6.opt.ioam.trace.ns ||
+			(ipv6.nxt == 0 && !(icmpv6.type in {130, 131, 132, 143}))' 2>/dev/null)
+		[ -z "$hbh" ] || fail "$n: a frame toward the receiver carries a Hop-by-Hop header: $hbh"
 		[ "$(tshark -r "$TMP/$n.pcap" -Y infiniband 2>/dev/null | wc -l)" -gt 0 ] || fail "$n: no RoCE frames captured"
 	done
 	for n in R1 R2 R3 R4 R5; do
