@@ -270,7 +270,9 @@ fig1_script_init() {
 }
 fig1_script_cleanup() {
 	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	# SIGCONT after: a test may have stopped one, and a stopped process
+	# that handles SIGTERM would never get to it (the wait would hang)
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null && kill -CONT "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	fig1_down "$ID" >/dev/null 2>&1 || true
 	rm -rf "$TMP"
