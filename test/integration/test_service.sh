@@ -111,8 +111,11 @@ transfer_start() {
 		for _ in $(seq "$(tn 50)"); do grep -qs listening "$TMP/$tag-$n.err" && break; sleep 0.1; done
 		grep -qs listening "$TMP/$tag-$n.err" || fail "receiver $n did not start: $(cat "$TMP/$tag-$n.err")"
 	done
-	in_node S1 "$O/tools/rcpeer" send --local fd00:10::2 --peer fd00:ff::1 --qpn 17 --dqpn 4660 \
-		--psn "$psn" --bytes "$bytes" --timeout-ms "$(tms 100)" --max-retries 100 "$@" \
+	# nsenter itself, not in_node: a function in the background is a
+	# subshell, and $SPID must be rcpeer (nsenter execs it) for kill -STOP
+	nsenter --net="/run/netns/$(fig1_ns "$ID" S1)" "$O/tools/rcpeer" send --local fd00:10::2 \
+		--peer fd00:ff::1 --qpn 17 --dqpn 4660 --psn "$psn" --bytes "$bytes" \
+		--timeout-ms "$(tms 100)" --max-retries 100 "$@" \
 		--out "$TMP/$tag-S1.json" >/dev/null 2>"$TMP/$tag-S1.err" &
 	SPID=$!
 	pids+=($!)
@@ -148,7 +151,7 @@ EOF
 # 1. SIGKILL mid-transfer, restart as Restart=on-failure does
 state >"$TMP/state0"
 # paced (about 4 s at 32 Mbit/s, times ENDMT_TIME_SCALE) so the restart
-# falls inside it
+# falls inside it (the source held across the restart, below)
 rate=$((32 / ENDMT_TIME_SCALE))
 transfer_start kill 16M 0 --rate-mbps $((rate > 0 ? rate : 1))
 tsleep 700
@@ -159,6 +162,9 @@ for n in $F1_ROUTERS; do kill -KILL "$(cat "$ST/agent-$n.pid")"; done
 # the restart takes (six applies under TCG outlasted a paced 16 MB once).
 # The kill itself lands on a moving transfer: packets and ACKs in flight.
 kill -STOP "$SPID"
+held() { [[ "$(ps -o comm=,stat= -p "$SPID" | xargs)" == "rcpeer T"* ]]; }
+for _ in $(seq "$(tn 50)"); do held && break; sleep 0.1; done
+held || fail "the source is not held: $(ps -o pid=,comm=,stat= -p "$SPID")"
 for n in $F1_ROUTERS; do
 	for _ in $(seq "$(tn 50)"); do kill -0 "$(cat "$ST/agent-$n.pid")" 2>/dev/null || break; sleep 0.1; done
 done
