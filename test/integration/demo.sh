@@ -13,9 +13,14 @@
 # per branch one-way delay, loss and samples.
 #
 # usage: demo.sh [--bytes N] [--op write|send] [--mtu N] [--ecn] [--keep]
-#                [--telemetry K | --no-telemetry]
+#                [--telemetry K | --no-telemetry] [--variant mcast|repl]
 #   --bytes  transfer size, K/M/G suffixes (default 8M, env DEMO_BYTES)
 #   --op     RDMA WRITE (default) or SEND
+#   --variant  who replicates between N6 and the edges: mcast, the kernel's
+#            IPv6 multicast routing (smcroute; fig1.json), or repl, endmt's
+#            RFC 9524 Replication SIDs on N6, N4, N5 (fig1_repl.json).
+#            Default mcast, or repl on a kernel without IPv6 multicast
+#            routing (CONFIG_IPV6_MROUTE), said when it starts
 #   --telemetry K  trace 1 packet in 2^K (default 4); --no-telemetry: none
 #   --keep   leave the topology up (prints the fig1.sh down command)
 # env: O (build dir, default build)
@@ -31,6 +36,8 @@ MTU=1024
 ECN=
 KEEP=
 TM_K=4
+VARIANT=
+[ "${FIG1_SMCROUTE:-1}" = 0 ] && VARIANT=repl	# the older way to ask for it
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bytes) BYTES=$2; shift 2 ;;
@@ -40,10 +47,29 @@ while [ $# -gt 0 ]; do
 	--keep) KEEP=1; shift ;;
 	--telemetry) TM_K=$2; shift 2 ;;
 	--no-telemetry) TM_K=; shift ;;
+	--variant) VARIANT=$2; shift 2 ;;
 	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "demo: unknown option $1" >&2; exit 2 ;;
 	esac
 done
+
+# mc_forwarding exists only with the kernel's IPv6 multicast routing
+MROUTE=0
+[ -e /proc/sys/net/ipv6/conf/all/mc_forwarding ] && MROUTE=1
+if [ -z "$VARIANT" ]; then
+	VARIANT=mcast
+	if [ "$MROUTE" = 0 ]; then
+		VARIANT=repl
+		echo "demo: this kernel has no IPv6 multicast routing (CONFIG_IPV6_MROUTE):" \
+			"endmt's RFC 9524 Replication SIDs on N6, N4, N5 replicate instead (--variant repl)"
+	fi
+fi
+case $VARIANT in
+mcast)
+	[ "$MROUTE" = 1 ] || { echo "demo: --variant mcast needs the kernel's IPv6 multicast routing (CONFIG_IPV6_MROUTE), which this kernel lacks: try --variant repl" >&2; exit 2; } ;;
+repl) export FIG1_JSON=${FIG1_JSON:-test/integration/fig1_repl.json} FIG1_SMCROUTE=0 ;;
+*) echo "demo: --variant $VARIANT: mcast or repl" >&2; exit 2 ;;
+esac
 
 RCPEER=$O/tools/rcpeer
 for f in "$O/endmt" "$RCPEER"; do
@@ -100,8 +126,10 @@ fi
 echo "== building Figure 1 (id $ID)"
 t0=$(date +%s.%N)
 fig1_up "$ID"
+if [ "$VARIANT" = mcast ]; then under="smcroute on N6 N4 N5 (the kernel's multicast routing replicates)"
+else under="Replication SIDs on N6 N4 N5 (RFC 9524: endmt replicates)"; fi
 echo "   up in $(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)") s: 12 namespaces, 11 links," \
-     "endmt on N1..N6, smcroute on N6 N4 N5"
+     "endmt on N1..N6, $under"
 
 # Interface counters before, on S1's link and on every receiver's link.
 counters() { # -> "NODE DEV rx tx" lines
@@ -113,14 +141,21 @@ counters() { # -> "NODE DEV rx tx" lines
 }
 counters >"$OUT/c0"
 if [ -n "$TM_K" ]; then
-	# N4 and N5 forward with the kernel's multicast routing: as kernel
-	# IOAM nodes they fill their entries too, and the tree shows them
-	fig1_kernel_ioam "$ID" N4 1 && fig1_kernel_ioam "$ID" N5 1 ||
-		echo "   (no kernel IOAM on N4/N5: the tree shows the edges under the head)"
+	# mcast: N4 and N5 forward with the kernel's multicast routing: as
+	# kernel IOAM nodes they fill their entries too, and the tree shows
+	# them.  repl: they are endmt's forks, which end a section and start
+	# each copy's trace with their own entry (docs/TELEMETRY.md).
+	if [ "$VARIANT" = mcast ]; then
+		fig1_kernel_ioam "$ID" N4 1 && fig1_kernel_ioam "$ID" N5 1 ||
+			echo "   (no kernel IOAM on N4/N5: the tree shows the edges under the head)"
+		tm_mid="N4 N5 kernel IOAM nodes"
+	else
+		tm_mid="N4 N5 endmt forks (their own entries)"
+	fi
 	nsenter --net="/run/netns/$(fig1_ns "$ID" N6)" "$O/endmt" collect --listen "[::]:$TM_PORT" \
 		--state "$OUT/tm-state.json" --grace-ms "$(tms 1000)" >/dev/null 2>"$OUT/collect.err" &
 	TM_PID=$!
-	echo "   telemetry: 1 packet in $((1 << TM_K)) traced (IOAM), N4 N5 kernel IOAM nodes, postcards to endmt collect on N6"
+	echo "   telemetry: 1 packet in $((1 << TM_K)) traced (IOAM), $tm_mid, postcards to endmt collect on N6"
 fi
 
 echo "== transfer: $BYTES by RDMA $(echo "$OP" | tr a-z A-Z), MTU $MTU, S1 -> Proxy $PROXY (QPN $DQPN)"

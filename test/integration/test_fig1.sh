@@ -24,7 +24,7 @@ fig1_script_init
 # FIG1_DEMO_BYTES (default 8M, the demo's own size) is smaller in the vmtest guest
 ./test/integration/demo.sh --bytes "${FIG1_DEMO_BYTES:-8M}" >"$TMP/demo.out" 2>&1 || { cat "$TMP/demo.out"; fail "demo"; }
 grep -q "result: 5/5 receivers byte-identical" "$TMP/demo.out" || fail "demo report"
-ok "demo: $(grep -o '5/5.*' "$TMP/demo.out")"
+ok "demo: $(grep -m1 -o 'result: 5/5.*' "$TMP/demo.out")"
 ip netns list | grep -q '^f1-demo' && fail "demo left a netns"
 ls /sys/fs/bpf | grep -q '^endmt-fig1-demo' && fail "demo left pins"
 

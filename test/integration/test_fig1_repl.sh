@@ -12,7 +12,9 @@
 # End.MT SID, SRH [Proxy, N6's Replication SID] SL 1, hop limit 64 - 2) with
 # every inner ICRC checked by zlib; counters (head_encap, the head's verdict;
 # repl_rx and repl_copies at N6/N4/N5, endmt_rx and fwd_copies at the edges) against
-# the endpoints; teardown leaves no netns, pins or processes.
+# the endpoints; teardown leaves no netns, pins or processes.  Then the demo
+# in this variant (--variant repl, or chosen on a kernel without IPv6
+# multicast routing) and its refusals.
 # Run as root: O=build-dir bash test/integration/test_fig1_repl.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -206,4 +208,37 @@ ip netns list | grep -q "^f1-$ID-" && fail "netns left"
 [ -e "/run/endmt-fig1/$ID" ] && fail "state dir left"
 pgrep -f "endmt-fig1-$ID/" >/dev/null && fail "processes left"
 ok "teardown clean"
+
+# The demo (make demo) in this variant: asked for with --variant repl, or
+# chosen by itself, and said, on a kernel without IPv6 multicast routing
+# (which its multicast variant needs and cannot have there: refused, exit 2,
+# before anything is built).  FIG1_JSON/FIG1_SMCROUTE are unset: the demo
+# must pick fig1_repl.json on its own.
+demo() { env -u FIG1_JSON -u FIG1_SMCROUTE ./test/integration/demo.sh "$@"; }
+demo_left() {
+	ip netns list | grep -q '^f1-demo' && fail "demo left a netns"
+	ls /sys/fs/bpf | grep -q '^endmt-fig1-demo' && fail "demo left pins"
+	return 0
+}
+if [ -e /proc/sys/net/ipv6/conf/all/mc_forwarding ]; then
+	dargs=(--variant repl) how="--variant repl"
+else
+	dargs=() how="chosen: no IPv6 multicast routing here"
+	rc=0; demo --variant mcast --bytes 1M >"$TMP/demo-mcast.out" 2>&1 || rc=$?
+	[ "$rc" = 2 ] && grep -q "needs the kernel's IPv6 multicast routing" "$TMP/demo-mcast.out" ||
+		fail "demo --variant mcast without multicast routing: exit $rc: $(cat "$TMP/demo-mcast.out")"
+	demo_left
+	ok "demo --variant mcast on a kernel without multicast routing: refused (exit 2), nothing built"
+fi
+demo "${dargs[@]}" --bytes "${FIG1_DEMO_BYTES:-2M}" >"$TMP/demo.out" 2>&1 || { cat "$TMP/demo.out"; fail "demo ($how)"; }
+grep -q "result: 5/5 receivers byte-identical" "$TMP/demo.out" || fail "demo report: $(cat "$TMP/demo.out")"
+grep -q "Replication SIDs on N6 N4 N5" "$TMP/demo.out" || fail "demo: not the RFC 9524 variant"
+[ "${#dargs[@]}" -gt 0 ] || grep -q "this kernel has no IPv6 multicast routing" "$TMP/demo.out" ||
+	fail "demo: chose the RFC 9524 variant without saying why"
+[ "$(grep -c '\[fork\]' "$TMP/demo.out")" = 2 ] || fail "demo: the tree does not show N4 and N5 as forks"
+demo_left
+ok "demo, RFC 9524 variant ($how): 5/5 receivers byte-identical, N4 and N5 forks in its tree, nothing left"
+rc=0; demo --variant bogus >"$TMP/demo-bogus.out" 2>&1 || rc=$?
+[ "$rc" = 2 ] && grep -q "mcast or repl" "$TMP/demo-bogus.out" || fail "demo --variant bogus: exit $rc"
+ok "demo --variant bogus: exit 2, names the variants"
 echo "test_fig1_repl: all passed"
