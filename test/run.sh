@@ -28,7 +28,20 @@ if [ -e /proc/sys/net/ipv6/conf/all/mc_forwarding ] || [ "${ENDMT_VMTEST:-0}" = 
 	MROUTE=1
 else
 	MROUTE=0
-	mvars=("HMAC_RUNS=${HMAC_RUNS-repl}" "TM_RUNS=${TM_RUNS-repl}" "PM_RUNS=${PM_RUNS-repl}")
+	# test_pm's RFC 9524 run takes on the multicast run's 10^6 packets
+	# (the count; the guest runs the multicast one, scaled down)
+	mvars=("HMAC_RUNS=${HMAC_RUNS-repl}" "TM_RUNS=${TM_RUNS-repl}" "PM_RUNS=${PM_RUNS-repl}"
+		"PM_REPL_PACKETS=${PM_REPL_PACKETS-1000000}" "PM_REPL_RATE=${PM_REPL_RATE-30000}")
+fi
+# The kernel's SRv6 HMAC (CONFIG_IPV6_SEG6_HMAC; the seg6_require_hmac
+# sysctl exists only with it): test_hmac.py's outside implementation of the
+# RFC 8754 text.  Machines of this kind have come without it too; then
+# test_hmac.py checks with hashlib only here (ENDMT_HMAC_NO_KERNEL=1) and
+# the vmtest suite runs it whole (vmtest/run.sh checks the same).
+if [ -e /proc/sys/net/ipv6/conf/all/seg6_require_hmac ] || [ "${ENDMT_VMTEST:-0}" = 1 ]; then
+	SEG6_HMAC=1
+else
+	SEG6_HMAC=0
 fi
 # Integration tests that need it whole (the others choose their variants
 # by HMAC_RUNS, TM_RUNS, PM_RUNS above).
@@ -55,8 +68,21 @@ for suite in $SUITES; do
 	oracle)
 		for t in test/py/test_*.py; do
 			[ -e "$t" ] || continue
+			# ORACLE_ONLY: the scripts to run (the vmtest guest's, when
+			# the host's kernel left it test_hmac.py); empty: all
+			if [ -n "${ORACLE_ONLY:-}" ]; then
+				case " $ORACLE_ONLY " in
+				*" ${t##*/} "*) ;;
+				*) continue ;;
+				esac
+			fi
+			hvar=()
+			if [ "$SEG6_HMAC" = 0 ] && [ "${t##*/}" = test_hmac.py ]; then
+				echo "--- $t: this kernel has no SRv6 HMAC: ENDMT_HMAC_NO_KERNEL=1 (the vmtest suite runs it with the kernel's)"
+				hvar=(ENDMT_HMAC_NO_KERNEL=1)
+			fi
 			echo "--- $t"
-			timeout 600 "$PY" "$t"; record "$t" $?
+			timeout 600 env "${hvar[@]}" "$PY" "$t"; record "$t" $?
 		done
 		;;
 	integration)
@@ -86,7 +112,7 @@ for suite in $SUITES; do
 				case ${t##*/} in
 				test_fig1_hmac.sh) echo "--- $t: no IPv6 multicast routing here: ${mvars[0]} (the vmtest suite runs the others)" ;;
 				test_telemetry.sh) echo "--- $t: no IPv6 multicast routing here: ${mvars[1]} (the vmtest suite runs the others)" ;;
-				test_pm.sh) echo "--- $t: no IPv6 multicast routing here: ${mvars[2]} (the multicast variant's 10^6 packets cannot run under TCG: not run anywhere)" ;;
+				test_pm.sh) echo "--- $t: no IPv6 multicast routing here: ${mvars[2]} with ${mvars[3]} (the vmtest suite runs the multicast variant, scaled down)" ;;
 				esac
 			fi
 			echo "--- $t"

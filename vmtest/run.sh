@@ -132,6 +132,15 @@ else
 fi
 
 # --- the command and its environment, handed over in the result dir.
+# Whether the host's kernel has the SRv6 HMAC (CONFIG_IPV6_SEG6_HMAC; the
+# seg6_require_hmac sysctl exists only with it; test/run.sh checks the
+# same): without it the host's test_hmac.py checks with hashlib only, and
+# the guest, whose kernel has it, runs test_hmac.py whole (the kernel's
+# HMAC is the one outside implementation of the RFC 8754 text at hand).
+host_hmac=1
+[ -e /proc/sys/net/ipv6/conf/all/seg6_require_hmac ] || host_hmac=0
+suites_def="unit integration rxe"
+[ "$host_hmac" = 1 ] || suites_def="unit oracle integration rxe"
 if [ "$shell" = 1 ]; then
 	cmd=(bash -i)
 elif [ ${#cmd[@]} -eq 0 ]; then
@@ -140,7 +149,7 @@ elif [ ${#cmd[@]} -eq 0 ]; then
 	# endmt tree, vmtest/rxe_endmt.sh.  One guest for all, one exit code.
 	suites=()
 	rxe=0
-	for s in ${VMTEST_SUITES:-unit integration rxe}; do
+	for s in ${VMTEST_SUITES:-$suites_def}; do
 		if [ "$s" = rxe ]; then rxe=1; else suites+=("$s"); fi
 	done
 	# shellcheck disable=SC2016
@@ -176,6 +185,7 @@ if [ ! -e /proc/sys/net/ipv6/conf/all/mc_forwarding ]; then
 	host_mroute=0
 	say "the host's kernel has no IPv6 multicast routing: the guest also runs what needs it"
 fi
+[ "$host_hmac" = 1 ] || say "the host's kernel has no SRv6 HMAC: the guest also runs test_hmac.py"
 echo "$mods" > "$res/kmods"
 echo "${VMTEST_MODULES:-veth dummy sch_ingress cls_bpf act_bpf act_gact act_mirred mpls_router mpls_iptunnel act_mpls act_pedit cls_matchall}" > "$res/modules"
 {
@@ -200,16 +210,30 @@ echo "${VMTEST_MODULES:-veth dummy sch_ingress cls_bpf act_bpf act_gact act_mirr
 	# transit_repl), the report is userspace.  INTEGRATION_SKIP= runs them too.
 	# A host kernel without IPv6 multicast routing (test/run.sh, MROUTE)
 	# left the tests that need it to this guest, whose kernel has it: then
-	# they are not skipped here, and the multicast runs of test_fig1_hmac
-	# and test_telemetry run (the host ran their RFC 9524 runs).
+	# they are not skipped here, and the multicast runs of test_fig1_hmac,
+	# test_telemetry and test_pm run (the host ran their RFC 9524 runs).
 	if [ "$host_mroute" = 1 ]; then
 		skip_def="test_attacks.sh test_service.sh test_watch.sh test_guide.sh test_pm.sh"
 		hmac_def=repl tm_def=mcast
 	else
-		skip_def="test_pm.sh"
+		skip_def=""
 		hmac_def="rfc8754 extended" tm_def="mcast loss stall"
+		# test_pm's multicast run (the kernel's routers N4, N5 forward the
+		# AltMark untouched; exact loss across them), scaled to TCG: 3600
+		# packets at 150 a second over 2 s periods (12 busy periods), the
+		# burst early enough, and no reordering impairment (a packet per
+		# window: nothing overtakes it; the host's run reorders)
+		printf 'PM_RUNS=%q\n' "${PM_RUNS-mcast}"
+		printf 'PM_PACKETS=%q\n' "${PM_PACKETS-3600}"
+		printf 'PM_RATE=%q\n' "${PM_RATE-150}"
+		printf 'PM_PERIOD_MS=%q\n' "${PM_PERIOD_MS-2000}"
+		printf 'PM_BURST_AT=%q\n' "${PM_BURST_AT-1000}"
+		printf 'PM_REORDER_US=%q\n' "${PM_REORDER_US-}"
 	fi
 	printf 'INTEGRATION_SKIP=%q\n' "${INTEGRATION_SKIP-$skip_def}"
+	# the oracle suite, when the host left test_hmac.py's kernel parts here:
+	# that script only (the others check userspace and BPF the host ran)
+	[ "$host_hmac" = 1 ] || printf 'ORACLE_ONLY=%q\n' "${ORACLE_ONLY-test_hmac.py}"
 	# What the guest re-runs is what depends on the kernel: test_cli's
 	# cases that attach programs and write pinned maps (the others, option
 	# and file parsing, are kernel-independent and run on the host), and
