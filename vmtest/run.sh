@@ -222,13 +222,15 @@ echo "${VMTEST_MODULES:-veth dummy sch_ingress cls_bpf act_bpf act_gact act_mirr
 		# AltMark untouched; exact loss across them), scaled to TCG: 3600
 		# packets at 150 a second over 2 s periods (12 busy periods), the
 		# burst early enough, and no reordering impairment (a packet per
-		# window: nothing overtakes it; the host's run reorders)
+		# window: nothing overtakes it; the host's run reorders), and the
+		# captures' first 1200 packets per link for scapy (10000 by default)
 		printf 'PM_RUNS=%q\n' "${PM_RUNS-mcast}"
 		printf 'PM_PACKETS=%q\n' "${PM_PACKETS-3600}"
 		printf 'PM_RATE=%q\n' "${PM_RATE-150}"
 		printf 'PM_PERIOD_MS=%q\n' "${PM_PERIOD_MS-2000}"
 		printf 'PM_BURST_AT=%q\n' "${PM_BURST_AT-1000}"
 		printf 'PM_REORDER_US=%q\n' "${PM_REORDER_US-}"
+		printf 'PM_CAP_PACKETS=%q\n' "${PM_CAP_PACKETS-1200}"
 	fi
 	printf 'INTEGRATION_SKIP=%q\n' "${INTEGRATION_SKIP-$skip_def}"
 	# the oracle suite, when the host left test_hmac.py's kernel parts here:
