@@ -16,6 +16,9 @@
 #     making no phantom loss (the T/2 guard), every packet the head sent
 #     counted in some complete period, and every period's D-marked packet's
 #     delay between 0 and what the shared clock allows.
+#   - Every node's D-mark record (time, packet key) is the D-marked packet
+#     tcpdump captured next to that node, the kernel's timestamp close to
+#     the node's, and every branch delay the two captures' difference.
 #   - tshark and scapy decode the mark on both sides of the kernel routers:
 #     the same octets (option type 0x12, action bits 00: not theirs, passed
 #     untouched), and on no receiver's link.
@@ -97,6 +100,13 @@ PYEOF
 # Captures of the sending ends of the links around the kernel routers, and
 # R1's link, for a while.
 LINKS="N6:n6-n4 N4:n4-n1 N6:n6-n5 N5:n5-n3 R1:r1-n1"
+# And, for the whole run, every D-marked packet (outer Next Header 60, the
+# AltMark's D bit: bit 10 of the word at octet 44) on the link next to each
+# counting point, timestamped by the kernel in nanoseconds: the head's and a
+# fork's the link the head sends on (N6 -> N4 or N5), an edge's the link its
+# parent sends on.  docs/PM.md: the D mark is the first packet of a period.
+NODE_TAP="N6=n6-n4 N4=n6-n4 N5=n6-n5 N1=n4-n1 N2=n4-n2 N3=n5-n3"
+DLINKS="N6:n6-n4 N6:n6-n5 N4:n4-n1 N4:n4-n2 N5:n5-n3"
 capture_start() {
 	local l n d
 	TPIDS=()
@@ -108,10 +118,20 @@ capture_start() {
 		TPIDS+=($!)
 		pids+=($!)
 	done
-	for l in $LINKS; do
-		d=${l#*:}
-		for _ in $(seq "$(tn 50)"); do grep -qs listening "$TMP/tcpdump-$d.err" && break; sleep 0.1; done
+	for l in $DLINKS; do
+		n=${l%%:*} d=${l#*:}
+		ip netns exec "$(fig1_ns "$ID" "$n")" tcpdump --immediate-mode -B 4096 -i "$d" \
+			--time-stamp-precision nano -s 2000 -U -w "$TMP/d-$d.pcap" \
+			'ip6[6] == 60 and (ip6[46] & 0x04) != 0' 2>"$TMP/tcpdump-d-$d.err" &
+		TPIDS+=($!)
+		pids+=($!)
 	done
+	for l in $LINKS; do tap_ready "tcpdump-${l#*:}"; done
+	for l in $DLINKS; do tap_ready "tcpdump-d-${l#*:}"; done
+}
+
+tap_ready() {
+	for _ in $(seq "$(tn 50)"); do grep -qs listening "$TMP/$1.err" && return; sleep 0.1; done
 }
 
 capture_stop() {
@@ -229,6 +249,67 @@ PYEOF
 	ok "delay: every busy period's D-marked packet at every edge, 0 <= delay < $(tms 20) ms, jitter"
 }
 
+# CASE: the D marks against the kernel's clock.  Every D-mark record a node
+# exported (the collector's state: its CLOCK_REALTIME time and packet key,
+# the inner PSN) is a D-marked packet that tcpdump saw, with that PSN, on
+# the link next to that node (NODE_TAP), the kernel's timestamps within
+# (ENDMT_TIME_SCALE x) 5 ms of the node's (a hop of veth and a program
+# apart); and every branch's delay in the report is the difference of the
+# two captures' times of that packet, within the same bound.
+case_delay_wire() {
+	local ids="" t
+	for t in $NODE_TAP; do ids+="${t%%=*}=$(nid "${t%%=*}") "; done
+	$PY - "$TMP" "$FLOW" "$(tms 5)" "$NODE_TAP" "$ids" <<'PYEOF' || fail "the D marks against the captures"
+import json, sys
+from scapy.all import rdpcap, raw, IPv6
+d, flow, tol = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) * 10**6
+taps = dict(x.split("=") for x in sys.argv[4].split())
+ids = {int(v): k for k, v in (x.split("=") for x in sys.argv[5].split())}
+def dmarked(dev):
+    out = {}  # PSN -> the kernel's capture times (ns)
+    for p in rdpcap(f"{d}/d-{dev}.pcap"):
+        ip6 = raw(p[IPv6])
+        v = int.from_bytes(ip6[44:48], "big")
+        assert ip6[6] == 60 and ip6[42] == 0x12 and v >> 12 == flow and v >> 10 & 1, ip6[:48].hex()
+        bth = 48 + (ip6[49] + 1) * 8 + 48       # SRH, inner IPv6 and UDP
+        out.setdefault(int.from_bytes(ip6[bth + 9:bth + 12], "big"), []).append(int(p.time * 10**9))
+    return out
+caps = {dev: dmarked(dev) for dev in set(taps.values())}
+f = [x for x in json.load(open(f"{d}/state.json"))["pm"]["flows"] if x["flow"] == flow][0]
+def seen(node, per):
+    # the capture time of the packet node's D-mark record of period per names
+    r = f["nodes"][str(node)]["dmarks"][per]
+    ts = caps[taps[ids[node]]].get(r["pkt_key"], [])
+    assert ts, (ids[node], per, "no D-marked packet with PSN", r["pkt_key"], "on", taps[ids[node]])
+    t = min(ts, key=lambda t: abs(t - r["real_ns"]))
+    assert abs(t - r["real_ns"]) < tol, (ids[node], per, "node's time - kernel's", r["real_ns"] - t)
+    return r["pkt_key"], t
+n = 0
+worst = 0
+for node, v in f["nodes"].items():
+    for per, r in v["dmarks"].items():
+        key, t = seen(int(node), per)
+        worst = max(worst, abs(r["real_ns"] - t))
+        n += 1
+assert n >= 10 * len(f["nodes"]) - 2, ("D-mark records", n, len(f["nodes"]))
+rep = json.load(open(f"{d}/report.json"))
+b_n = 0
+for p in [x for x in rep["flows"] if x["flow"] == flow][0]["periods"]:
+    for b in p["branches"]:
+        if b["delay_ns"] is None:
+            continue
+        per = str(p["period"])
+        (ku, tu), (kd, td) = seen(b["upstream"], per), seen(b["downstream"], per)
+        assert ku == kd, ("one packet", per, b, ku, kd)
+        assert abs(b["delay_ns"] - (td - tu)) < tol, ("delay - captures'", per, b, td - tu)
+        b_n += 1
+assert b_n >= 10, ("branch delays checked", b_n)
+print(f"D marks: {n} records at {len(f['nodes'])} nodes, each the D-marked packet tcpdump saw "
+      f"next to it (worst {worst / 1e3:.1f} us apart); {b_n} branch delays = the captures' difference")
+PYEOF
+	ok "D marks: every node's D-mark is the packet the kernel captured beside it (same PSN, within $(tms 5) ms), every branch delay the captures' difference"
+}
+
 # CASE: the mark is the same octets on both sides of the kernel routers
 # (N4 and N5 forward it untouched; tshark says option 0x12, action 00), and
 # no frame toward a receiver carries a Destination Options header.
@@ -332,6 +413,7 @@ run_variant() {
 	wait "$CPID" || fail "collect: $(cat "$TMP/collect.err")"
 	case_exact_loss
 	case_delay
+	case_delay_wire
 	case_kernel_untouched
 	if [ -n "$PM_REORDER_US" ]; then
 		case_reordered
